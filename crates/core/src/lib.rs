@@ -1,1 +1,32 @@
+//! The application API that every front end calls: the `carbonsync` CLI and the
+//! desktop window go through the same functions here, so both behave the same.
 
+mod app;
+mod browser;
+mod config;
+mod connect;
+mod daemon;
+mod error;
+pub mod logging;
+mod paths;
+mod platform;
+mod review;
+
+pub use app::{App, OpenOptions};
+pub use browser::open_in_browser;
+pub use config::{Config, ProviderConfig, SandboxConfig, SyncConfig};
+pub use connect::{ConnectOptions, TenantChoice};
+pub use daemon::{DaemonHandle, ReportSink};
+pub use error::AppError;
+pub use paths::Paths;
+pub use review::{EmissionsSummary, ProviderView};
+
+// What front ends need from the layers below, re-exported so they depend on core alone.
+pub use carbonsync_providers::{Category, ProviderEntry};
+pub use carbonsync_providers::xero::Tenant;
+pub use carbonsync_sandbox as sandbox;
+pub use carbonsync_store::{
+    Connection, ConnectionStatus, EmissionsGroup, GroupBy, LedgerEntry, LedgerFilter,
+    LedgerStatus, RunStatus, SyncRun, SyncRunCounts, Totals,
+};
+pub use carbonsync_sync::{Frequency, Progress, SchedulerCommand, SyncOptions, SyncReport, Trigger};

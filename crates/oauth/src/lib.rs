@@ -1,1 +1,15 @@
+//! OAuth 2.0 authorization code with PKCE for a native app (RFC 8252, RFC 9700):
+//! building the authorization request, checking the answer, exchanging and refreshing
+//! tokens, revoking them, and the loopback listener that receives the answer.
 
+mod callback;
+mod error;
+mod flow;
+mod loopback;
+mod tokens;
+
+pub use callback::CallbackParams;
+pub use error::OAuthError;
+pub use flow::{OAuthClient, OAuthConfig, PendingAuthorization};
+pub use loopback::LoopbackListener;
+pub use tokens::TokenSet;

@@ -1,1 +1,15 @@
+//! The sync engine: fresh tokens, pages, cursors, checkpoints and retries; and the
+//! scheduler that wakes it.
 
+mod engine;
+mod error;
+mod locks;
+mod records;
+mod schedule;
+mod tokens;
+
+pub use engine::{sync_connection, Progress, SyncContext, SyncOptions, SyncReport, Trigger};
+pub use error::SyncError;
+pub use locks::ConnectionLock;
+pub use schedule::{cron_for, Frequency, Scheduler, SchedulerCommand};
+pub use tokens::TokenKeeper;

@@ -1,0 +1,240 @@
+use crate::output::{self, print_json};
+use crate::{By, Cli, Command};
+use carbonsync_core::{
+    logging, App, AppError, ConnectOptions, GroupBy, LedgerFilter, OpenOptions, TenantChoice,
+    Trigger,
+};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
+    if let Command::Sandbox { port, records, seed, no_rate_limit, state } = cli.command {
+        let _log = logging::init(&std::env::temp_dir().join("carbonsync-sandbox-logs"), cli.verbose);
+        return serve_sandbox(port, records, seed, no_rate_limit, state).await;
+    }
+    let app = App::open(&OpenOptions {
+        config_file: cli.config.clone(),
+        data_dir: cli.data_dir.clone(),
+    })?;
+    let _log = logging::init(&app.paths().logs_dir(), cli.verbose);
+
+    match cli.command {
+        Command::Providers { json } => {
+            let providers = app.providers()?;
+            if json {
+                print_json(&providers);
+            } else {
+                output::providers(&providers);
+            }
+        }
+        Command::Connect { provider, tenant, timeout, json } => {
+            let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+            let tenant = match tenant {
+                Some(t) => TenantChoice::Named(t),
+                None if interactive => TenantChoice::Ask(Box::new(ask_tenant)),
+                None => TenantChoice::OnlyOne,
+            };
+            let conn = app
+                .connect(
+                    &provider,
+                    ConnectOptions {
+                        tenant,
+                        timeout: Duration::from_secs(timeout),
+                        show_url: Some(Box::new(|url| {
+                            eprintln!("Opening the browser to sign in. If it does not open, visit:\n  {url}");
+                        })),
+                    },
+                )
+                .await?;
+            if json {
+                print_json(&conn);
+            } else {
+                println!(
+                    "Connected {} ({}) as connection {}{}. Sync it with `carbonsync sync {}`.",
+                    conn.tenant_name,
+                    conn.provider,
+                    conn.id,
+                    if conn.sandbox { ", sandbox" } else { "" },
+                    conn.id
+                );
+            }
+        }
+        Command::Connections { json } => {
+            let conns = app.connections()?;
+            if json {
+                print_json(&conns);
+            } else {
+                output::connections(&conns);
+            }
+        }
+        Command::Sync { id, all, full, json } => return sync(&app, id, all, full, json).await,
+        Command::Logs { id, limit, json } => {
+            let runs = app.logs(id, limit)?;
+            if json {
+                print_json(&runs);
+            } else {
+                output::logs(&runs);
+            }
+        }
+        Command::Emissions { by, ledger, connection, from, to, record, limit, json } => {
+            let filter = LedgerFilter {
+                connection_id: connection,
+                from,
+                to,
+                record_id: record,
+                ..Default::default()
+            };
+            if ledger {
+                let entries = app.ledger(&filter, 0, limit)?;
+                if json {
+                    print_json(&entries);
+                } else {
+                    output::ledger(&entries);
+                }
+            } else {
+                let by = by.map(|b| match b {
+                    By::Month => GroupBy::Month,
+                    By::Category => GroupBy::Category,
+                    By::Scope => GroupBy::Scope,
+                    By::Source => GroupBy::Source,
+                });
+                let summary = app.emissions(by, &filter)?;
+                if json {
+                    print_json(&summary);
+                } else {
+                    output::emissions(&summary);
+                }
+            }
+        }
+        Command::Disconnect { id, delete_data, json } => {
+            let warning = app.disconnect(id, delete_data).await?;
+            if let Some(w) = &warning {
+                eprintln!("warning: {w}");
+            }
+            if json {
+                print_json(&serde_json::json!({ "connection_id": id, "data_deleted": delete_data, "warning": warning }));
+            } else if delete_data {
+                println!("Disconnected connection {id} and deleted its data.");
+            } else {
+                println!("Disconnected connection {id}. Its synced data is kept for review.");
+            }
+        }
+        Command::Schedule { id, frequency } => {
+            let f = app.set_frequency(id, &frequency)?;
+            println!("Connection {id} now syncs: {}.", f.label());
+        }
+        Command::Daemon => {
+            let sink: carbonsync_core::ReportSink = Arc::new(|id, result| match result {
+                Ok(r) => eprintln!(
+                    "connection {id}: synced ({} fetched, {} created, {} updated, {} deleted)",
+                    r.counts.fetched, r.counts.created, r.counts.updated, r.counts.deleted
+                ),
+                Err(e) => eprintln!("connection {id}: sync failed: {}", e.message),
+            });
+            let daemon = app.start_daemon(Some(sink)).await?;
+            eprintln!("CarbonSync is syncing on schedule. Press Ctrl-C to stop.");
+            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("Stopping (a sync in progress finishes its page first)…");
+            daemon.stop().await;
+        }
+        Command::Sandbox { .. } => unreachable!("handled above"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ask_tenant(tenants: &[carbonsync_core::Tenant]) -> Option<usize> {
+    if tenants.len() == 1 {
+        return Some(0);
+    }
+    let mut err = std::io::stderr();
+    let _ = writeln!(err, "This sign-in gives access to several organisations:");
+    for (i, t) in tenants.iter().enumerate() {
+        let _ = writeln!(err, "  {}. {}", i + 1, t.tenant_name);
+    }
+    let _ = write!(err, "Which one? [1-{}] ", tenants.len());
+    let _ = err.flush();
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).ok()?;
+    line.trim().parse::<usize>().ok().filter(|n| (1..=tenants.len()).contains(n)).map(|n| n - 1)
+}
+
+async fn sync(app: &Arc<App>, id: Option<i64>, all: bool, full: bool, json: bool) -> Result<ExitCode, AppError> {
+    let ids: Vec<i64> = match (id, all) {
+        (Some(id), _) => vec![id],
+        (None, true) => app.active_connections()?.iter().map(|c| c.id).collect(),
+        (None, false) => {
+            return Err(AppError::new("usage", "Name a connection to sync (see `carbonsync connections`) or pass --all."))
+        }
+    };
+    if ids.is_empty() {
+        eprintln!("No active connections to sync. Connect one with `carbonsync connect xero`.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let show_progress = !json && std::io::stderr().is_terminal();
+    let mut reports = Vec::new();
+    let mut failed = false;
+    for id in ids {
+        let mut opts = carbonsync_core::SyncOptions::new(Trigger::Cli);
+        opts.full = full;
+        if show_progress {
+            opts.progress = Some(Arc::new(|p: &carbonsync_core::Progress| {
+                eprint!(
+                    "\r  connection {}: {} — {} fetched, {} new, {} updated   ",
+                    p.connection_id, p.stream, p.counts.fetched, p.counts.created, p.counts.updated
+                );
+            }));
+        }
+        let result = app.sync(id, &opts).await;
+        if show_progress {
+            eprintln!();
+        }
+        match result {
+            Ok(report) => {
+                if !json {
+                    output::sync_report(id, &report);
+                }
+                reports.push(serde_json::json!({ "connection_id": id, "ok": true, "report": report }));
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("error: connection {id}: {}", e.message);
+                reports.push(serde_json::json!({ "connection_id": id, "ok": false, "error": e }));
+            }
+        }
+    }
+    if json {
+        print_json(&reports);
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+async fn serve_sandbox(
+    port: u16,
+    records: Option<usize>,
+    seed: Option<u64>,
+    no_rate_limit: bool,
+    state: Option<std::path::PathBuf>,
+) -> Result<ExitCode, AppError> {
+    use carbonsync_core::sandbox;
+    let mut opts = sandbox::SandboxOptions::default();
+    if let Some(n) = records {
+        opts.records_per_org = n;
+    }
+    if let Some(s) = seed {
+        opts.seed = s;
+    }
+    if no_rate_limit {
+        opts.rate_limit = None;
+    }
+    opts.state_path = state;
+    let handle = sandbox::start(opts, ([127, 0, 0, 1], port).into())
+        .await
+        .map_err(|e| AppError::new("sandbox", format!("The sandbox could not start: {e}")))?;
+    println!("CarbonSync sandbox listening on {}", handle.base_url());
+    let _ = std::io::stdout().flush();
+    let _ = tokio::signal::ctrl_c().await;
+    handle.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}

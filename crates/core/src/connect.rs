@@ -1,0 +1,162 @@
+use crate::{open_in_browser, App, AppError};
+use carbonsync_oauth::LoopbackListener;
+use carbonsync_providers::xero::Tenant;
+use carbonsync_providers::{AuthKind, RedirectStyle};
+use carbonsync_store::{Connection, NewConnection};
+use std::time::Duration;
+
+/// Which organisation to connect when the grant covers several.
+pub enum TenantChoice {
+    /// By tenant id or by name (case-insensitive).
+    Named(String),
+    /// Ask: given the tenants, return the index chosen, or `None` to cancel.
+    Ask(Box<dyn Fn(&[Tenant]) -> Option<usize> + Send + Sync>),
+    /// Only when there is exactly one; otherwise an error that lists them.
+    OnlyOne,
+}
+
+pub struct ConnectOptions {
+    pub tenant: TenantChoice,
+    /// How long to wait for the browser's answer.
+    pub timeout: Duration,
+    /// Called with the authorization URL before the browser opens, so a front end can
+    /// show it (for a browser on another machine, or if opening fails).
+    pub show_url: Option<Box<dyn Fn(&str) + Send + Sync>>,
+}
+
+impl App {
+    /// Connects an organisation of an OAuth platform through the system browser and a
+    /// loopback redirect: PKCE, one-time `state`, code exchange, tenant choice, tokens
+    /// into the keychain and a reference into the database. Any failure stores nothing.
+    pub async fn connect(&self, provider_id: &str, opts: ConnectOptions) -> Result<Connection, AppError> {
+        let entry = self.catalogue_entry(provider_id)?;
+        if !entry.available {
+            return Err(AppError::new(
+                "not_available",
+                format!(
+                    "{} is not yet available in CarbonSync. {}",
+                    entry.name,
+                    entry.status_note.clone().unwrap_or_default()
+                ),
+            ));
+        }
+        if entry.auth != AuthKind::OAuth {
+            return Err(AppError::new("not_available", format!("{} does not connect through a browser sign-in.", entry.name)));
+        }
+        let platform = self.platform(provider_id, None).await?;
+        let name = platform.display_name();
+        // A locked or missing keychain is found before the user signs in anywhere.
+        self.vault().probe()?;
+        let redirect = self.config().provider(provider_id).redirect.unwrap_or(platform.entry.redirect);
+        if redirect != RedirectStyle::Loopback {
+            return Err(AppError::new(
+                "redirect_unsupported",
+                format!("{name} is configured for the {redirect} redirect, which only the desktop app can receive; use the desktop app or set `redirect = \"loopback\"` for it."),
+            ));
+        }
+
+        let oauth = platform.oauth()?;
+        let listener = LoopbackListener::bind().await?;
+        let pending = oauth.begin(&listener.redirect_uri())?;
+        let url = pending.url.to_string();
+        if let Some(show) = &opts.show_url {
+            show(&url);
+        }
+        if let Err(e) = open_in_browser(&url) {
+            tracing::warn!("browser: {}", e.message);
+            if let Some(show) = &opts.show_url {
+                show(&format!("({}) Open the address above in a browser to continue.", e.message));
+            }
+        }
+        let answer = listener.wait(opts.timeout).await?;
+        let tokens = oauth.complete(pending, &answer).await?;
+
+        // From here on the platform has issued tokens: on any failure, revoke them so
+        // nothing is left behind.
+        let xero = platform.xero(self)?;
+        let result: Result<Connection, AppError> = async {
+            let tenants = xero.connections(tokens.access_token.expose()).await?;
+            let tenant = choose_tenant(&tenants, &opts.tenant, &name)?;
+            let org = xero.organisation(tokens.access_token.expose(), &tenant.tenant_id).await?;
+            let store = self.store()?;
+            let install = store.install_id()?;
+            let (conn, created) = store.upsert_connection(
+                &NewConnection {
+                    provider: provider_id,
+                    tenant_id: &tenant.tenant_id,
+                    tenant_name: &tenant.tenant_name,
+                    base_currency: Some(&org.base_currency),
+                    sandbox: platform.sandbox,
+                    frequency: &self.config().sync.default_frequency,
+                },
+                |id| format!("{install}/connection/{id}"),
+            )?;
+            // Reconnecting replaces an older grant: retire it at the platform first.
+            if let Some(old) = self.vault().get(&conn.vault_key)?.and_then(|s| carbonsync_oauth::TokenSet::from_secret(&s)) {
+                if let Some(rt) = &old.refresh_token {
+                    let _ = oauth.revoke(rt, true).await;
+                }
+            }
+            if let Err(e) = self.vault().put(&conn.vault_key, &tokens.to_secret()) {
+                // Without its tokens the connection cannot work: take a new one back
+                // out; an existing one keeps its data and waits for a reconnect.
+                if created {
+                    let _ = store.delete_connection(conn.id);
+                } else {
+                    let _ = store.set_connection_status(conn.id, carbonsync_store::ConnectionStatus::NeedsReconnect, Some("its sign-in could not be saved in the keychain"));
+                }
+                return Err(e.into());
+            }
+            store.reset_cursors(conn.id)?;
+            Ok(conn)
+        }
+        .await;
+        match result {
+            Ok(conn) => {
+                tracing::info!(connection = conn.id, provider = provider_id, "connected");
+                Ok(conn)
+            }
+            Err(e) => {
+                if let Some(rt) = &tokens.refresh_token {
+                    let _ = oauth.revoke(rt, true).await;
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+fn choose_tenant<'a>(tenants: &'a [Tenant], choice: &TenantChoice, name: &str) -> Result<&'a Tenant, AppError> {
+    if tenants.is_empty() {
+        return Err(AppError::new(
+            "no_tenant",
+            format!("{name} did not share any organisation with CarbonSync. Connect again and select an organisation on the consent page."),
+        ));
+    }
+    let list = || {
+        tenants
+            .iter()
+            .map(|t| format!("\"{}\" ({})", t.tenant_name, t.tenant_id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match choice {
+        TenantChoice::Named(wanted) => tenants
+            .iter()
+            .find(|t| t.tenant_id == *wanted || t.tenant_name.eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| {
+                AppError::new(
+                    "no_such_tenant",
+                    format!("{name} has no organisation called \"{wanted}\" for this sign-in. Available: {}.", list()),
+                )
+            }),
+        TenantChoice::OnlyOne if tenants.len() == 1 => Ok(&tenants[0]),
+        TenantChoice::OnlyOne => Err(AppError::new(
+            "choose_tenant",
+            format!("{name} gave access to several organisations; choose one with --tenant. Available: {}.", list()),
+        )),
+        TenantChoice::Ask(ask) => ask(tenants)
+            .and_then(|i| tenants.get(i))
+            .ok_or_else(|| AppError::new("cancelled", "No organisation was chosen; nothing was stored.")),
+    }
+}

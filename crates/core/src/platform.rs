@@ -1,0 +1,132 @@
+//! Everything that differs between a platform's production service and the sandbox:
+//! URLs, client id, and the sandbox server itself.
+
+use crate::{App, AppError};
+use carbonsync_oauth::{OAuthClient, OAuthConfig};
+use carbonsync_providers::{Endpoints, ProviderEntry, RetryPolicy, XeroClient, XeroEndpoints};
+use std::time::Duration;
+
+/// The resolved way to reach one platform.
+pub(crate) struct Platform {
+    pub entry: ProviderEntry,
+    pub sandbox: bool,
+    pub endpoints: Endpoints,
+    pub client_id: String,
+    pub page_size: u32,
+    pub scopes: Vec<String>,
+}
+
+impl Platform {
+    /// "Xero" or "Xero (sandbox)": how the platform is named in every message.
+    pub fn display_name(&self) -> String {
+        if self.sandbox {
+            format!("{} (sandbox)", self.entry.name)
+        } else {
+            self.entry.name.clone()
+        }
+    }
+
+    pub fn oauth(&self) -> Result<OAuthClient, AppError> {
+        let missing = |what: &str| {
+            AppError::new(
+                "config",
+                format!("{} has no {what} URL configured", self.display_name()),
+            )
+        };
+        Ok(OAuthClient::new(OAuthConfig {
+            provider: self.display_name(),
+            client_id: self.client_id.clone(),
+            client_secret: None,
+            authorize_url: self.endpoints.authorize.clone().ok_or_else(|| missing("authorize"))?,
+            token_url: self.endpoints.token.clone().ok_or_else(|| missing("token"))?,
+            revoke_url: self.endpoints.revoke.clone(),
+            scopes: self.scopes.clone(),
+            default_lifetime: chrono::Duration::minutes(30),
+        })?)
+    }
+
+    pub fn xero(&self, app: &App) -> Result<XeroClient, AppError> {
+        let endpoints = XeroEndpoints::from_catalogue(&self.endpoints)?;
+        let sync = &app.config().sync;
+        let retry = RetryPolicy {
+            max_attempts: sync.max_attempts.max(1),
+            max_wait: Duration::from_secs(sync.max_retry_wait_secs),
+            ..RetryPolicy::default()
+        };
+        Ok(XeroClient::new(endpoints, self.page_size, retry)?)
+    }
+}
+
+impl App {
+    /// How to reach `provider_id` now: production when a client id is configured,
+    /// otherwise the sandbox (started in this process if none is configured).
+    /// `force_sandbox` is for connections that were made against the sandbox.
+    pub(crate) async fn platform(
+        &self,
+        provider_id: &str,
+        force_sandbox: Option<bool>,
+    ) -> Result<Platform, AppError> {
+        let entry = self.catalogue_entry(provider_id)?.clone();
+        let cfg = self.config().provider(provider_id);
+        let sandbox = force_sandbox.unwrap_or(cfg.client_id.is_none());
+        let mut endpoints = if sandbox {
+            let base = self.sandbox_url().await?;
+            entry.sandbox_endpoints(&base)
+        } else {
+            entry.production.clone()
+        };
+        // Configured URLs win in either mode, so a platform's own test environment
+        // or a proxy can be used.
+        let set = |slot: &mut Option<String>, v: &Option<String>| {
+            if let Some(v) = v {
+                *slot = Some(v.clone());
+            }
+        };
+        set(&mut endpoints.authorize, &cfg.authorize_url);
+        set(&mut endpoints.token, &cfg.token_url);
+        set(&mut endpoints.revoke, &cfg.revoke_url);
+        set(&mut endpoints.api_base, &cfg.api_base);
+        set(&mut endpoints.connections, &cfg.connections_url);
+        let client_id = if sandbox {
+            carbonsync_sandbox::CLIENT_ID.to_string()
+        } else {
+            cfg.client_id.clone().unwrap_or_default()
+        };
+        Ok(Platform {
+            page_size: cfg.page_size.or(entry.page_size).unwrap_or(100),
+            scopes: cfg.scopes.clone().unwrap_or_else(|| entry.scopes.clone()),
+            entry,
+            sandbox,
+            endpoints,
+            client_id,
+        })
+    }
+
+    /// The sandbox's base URL: the configured one, or one started in this process on
+    /// an ephemeral loopback port, its state kept in the data folder so that tokens
+    /// issued by one run are still known to the next.
+    pub async fn sandbox_url(&self) -> Result<String, AppError> {
+        if let Some(url) = &self.config().sandbox.url {
+            return Ok(url.trim_end_matches('/').to_string());
+        }
+        let mut slot = self.sandbox.lock().await;
+        if let Some(handle) = slot.as_ref() {
+            return Ok(handle.base_url().to_string());
+        }
+        let mut opts = carbonsync_sandbox::SandboxOptions::default();
+        if let Some(n) = self.config().sandbox.records_per_org {
+            opts.records_per_org = n;
+        }
+        if let Some(seed) = self.config().sandbox.seed {
+            opts.seed = seed;
+        }
+        opts.state_path = Some(self.paths().sandbox_state());
+        let handle = carbonsync_sandbox::start(opts, ([127, 0, 0, 1], 0).into())
+            .await
+            .map_err(|e| AppError::new("sandbox", format!("The built-in sandbox could not start: {e}")))?;
+        tracing::info!(url = handle.base_url(), "in-process sandbox started");
+        let url = handle.base_url().to_string();
+        *slot = Some(handle);
+        Ok(url)
+    }
+}

@@ -1,0 +1,272 @@
+use crate::{CallbackParams, OAuthError, TokenSet};
+use carbonsync_vault::Sensitive;
+use chrono::{Duration, Utc};
+use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
+    EndpointNotSet, EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    RequestTokenError, RevocationUrl, Scope, StandardRevocableToken, TokenResponse, TokenUrl,
+};
+
+/// Where and how to authorise with one platform.
+#[derive(Debug, Clone)]
+pub struct OAuthConfig {
+    /// Shown in messages ("Xero", "Xero (sandbox)").
+    pub provider: String,
+    pub client_id: String,
+    /// Confidential clients only (QuickBooks); Xero's PKCE apps have none.
+    pub client_secret: Option<Sensitive<String>>,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub revoke_url: Option<String>,
+    pub scopes: Vec<String>,
+    /// Used when the token response omits `expires_in`.
+    pub default_lifetime: Duration,
+}
+
+type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointSet>;
+
+/// An OAuth client for one platform, with an HTTP client that never follows
+/// redirects (following them from a token endpoint would be an SSRF hole).
+#[derive(Clone)]
+pub struct OAuthClient {
+    config: OAuthConfig,
+    http: reqwest::Client,
+}
+
+/// An authorization request that is waiting for its answer. Holds the PKCE verifier,
+/// so it is never written anywhere; it lives exactly as long as the wait.
+pub struct PendingAuthorization {
+    pub url: url::Url,
+    pub redirect_uri: String,
+    state: CsrfToken,
+    verifier: PkceCodeVerifier,
+}
+
+impl std::fmt::Debug for PendingAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingAuthorization")
+            .field("redirect_uri", &self.redirect_uri)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PendingAuthorization {
+    pub fn state(&self) -> &str {
+        self.state.secret()
+    }
+}
+
+impl OAuthClient {
+    pub fn new(config: OAuthConfig) -> Result<Self, OAuthError> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(30))
+            .user_agent(concat!("CarbonSync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| OAuthError::Config {
+                provider: config.provider.clone(),
+                detail: e.to_string(),
+            })?;
+        let client = Self { config, http };
+        client.client(None)?; // validate the URLs now, not at the first use
+        Ok(client)
+    }
+
+    pub fn config(&self) -> &OAuthConfig {
+        &self.config
+    }
+
+    fn config_error(&self, detail: impl ToString) -> OAuthError {
+        OAuthError::Config {
+            provider: self.config.provider.clone(),
+            detail: detail.to_string(),
+        }
+    }
+
+    fn client(&self, redirect_uri: Option<&str>) -> Result<Client, OAuthError> {
+        let c = &self.config;
+        let revoke = c
+            .revoke_url
+            .as_deref()
+            .map(|u| RevocationUrl::new(u.to_string()))
+            .transpose()
+            .map_err(|e| self.config_error(format!("revocation URL: {e}")))?;
+        let mut client = BasicClient::new(ClientId::new(c.client_id.clone()))
+            .set_auth_uri(
+                AuthUrl::new(c.authorize_url.clone())
+                    .map_err(|e| self.config_error(format!("authorize URL: {e}")))?,
+            )
+            .set_token_uri(
+                TokenUrl::new(c.token_url.clone())
+                    .map_err(|e| self.config_error(format!("token URL: {e}")))?,
+            )
+            .set_revocation_url_option(revoke);
+        if let Some(secret) = &c.client_secret {
+            client = client.set_client_secret(ClientSecret::new(secret.expose().clone()));
+        }
+        if let Some(uri) = redirect_uri {
+            client = client.set_redirect_uri(
+                RedirectUrl::new(uri.to_string())
+                    .map_err(|e| self.config_error(format!("redirect URI: {e}")))?,
+            );
+        }
+        Ok(client)
+    }
+
+    /// Builds the authorization URL with a fresh one-time `state` and an S256 PKCE
+    /// challenge for the given redirect URI.
+    pub fn begin(&self, redirect_uri: &str) -> Result<PendingAuthorization, OAuthError> {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let client = self.client(Some(redirect_uri))?;
+        let (url, state) = client
+            .authorize_url(CsrfToken::new_random)
+            .add_scopes(self.config.scopes.iter().cloned().map(Scope::new))
+            .set_pkce_challenge(challenge)
+            .url();
+        Ok(PendingAuthorization {
+            url,
+            redirect_uri: redirect_uri.to_string(),
+            state,
+            verifier,
+        })
+    }
+
+    /// Checks the answer (error, `state`, code) and exchanges the code for tokens.
+    pub async fn complete(
+        &self,
+        pending: PendingAuthorization,
+        answer: &CallbackParams,
+    ) -> Result<TokenSet, OAuthError> {
+        if let Some(code) = &answer.error {
+            // An error answer is only trusted as far as it matches our state; either
+            // way nothing is exchanged or stored.
+            if code == "access_denied" {
+                return Err(OAuthError::Denied {
+                    provider: self.config.provider.clone(),
+                    code: code.clone(),
+                });
+            }
+            return Err(OAuthError::CallbackError {
+                provider: self.config.provider.clone(),
+                code: code.clone(),
+                description: answer.error_description.clone(),
+            });
+        }
+        if !answer.state_matches(pending.state.secret()) {
+            return Err(OAuthError::StateMismatch);
+        }
+        let code = answer.code.clone().ok_or(OAuthError::MissingCode)?;
+        let client = self.client(Some(&pending.redirect_uri))?;
+        let response = client
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(pending.verifier)
+            .request_async(&self.http)
+            .await
+            .map_err(|e| self.token_error(e))?;
+        Ok(self.token_set(&response, None))
+    }
+
+    /// Exchanges a refresh token for a new token set. Platforms that rotate refresh
+    /// tokens (Xero, QuickBooks) return a new one: the caller must store it before
+    /// doing anything else, because the old one no longer works.
+    pub async fn refresh(&self, refresh_token: &Sensitive<String>) -> Result<TokenSet, OAuthError> {
+        let client = self.client(None)?;
+        let response = client
+            .exchange_refresh_token(&RefreshToken::new(refresh_token.expose().clone()))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| self.token_error(e))?;
+        Ok(self.token_set(&response, Some(refresh_token)))
+    }
+
+    /// Revokes a token at the platform (RFC 7009). Without a revocation endpoint this
+    /// does nothing and says so.
+    pub async fn revoke(&self, token: &Sensitive<String>, is_refresh: bool) -> Result<bool, OAuthError> {
+        let client = self.client(None)?;
+        let token = if is_refresh {
+            StandardRevocableToken::RefreshToken(RefreshToken::new(token.expose().clone()))
+        } else {
+            StandardRevocableToken::AccessToken(oauth2::AccessToken::new(token.expose().clone()))
+        };
+        let request = match client.revoke_token(token) {
+            Ok(r) => r,
+            Err(_) => return Ok(false), // no revocation endpoint configured
+        };
+        request
+            .request_async(&self.http)
+            .await
+            .map_err(|e| match e {
+                RequestTokenError::ServerResponse(r) => OAuthError::Refused {
+                    provider: self.config.provider.clone(),
+                    code: r.error().to_string(),
+                    description: r.error_description().cloned(),
+                },
+                RequestTokenError::Request(e) => OAuthError::Network {
+                    provider: self.config.provider.clone(),
+                    detail: e.to_string(),
+                },
+                other => OAuthError::BadResponse {
+                    provider: self.config.provider.clone(),
+                    detail: other.to_string(),
+                },
+            })?;
+        Ok(true)
+    }
+
+    fn token_set(
+        &self,
+        r: &oauth2::basic::BasicTokenResponse,
+        previous_refresh: Option<&Sensitive<String>>,
+    ) -> TokenSet {
+        let lifetime = r
+            .expires_in()
+            .and_then(|d| Duration::from_std(d).ok())
+            .unwrap_or(self.config.default_lifetime);
+        TokenSet {
+            access_token: Sensitive::new(r.access_token().secret().clone()),
+            // A platform that does not rotate leaves the old refresh token valid.
+            refresh_token: r
+                .refresh_token()
+                .map(|t| Sensitive::new(t.secret().clone()))
+                .or_else(|| previous_refresh.cloned()),
+            expires_at: Utc::now() + lifetime,
+            scope: r.scopes().map(|s| {
+                s.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }),
+        }
+    }
+
+    fn token_error<RE: std::error::Error + 'static>(
+        &self,
+        e: RequestTokenError<RE, oauth2::StandardErrorResponse<BasicErrorResponseType>>,
+    ) -> OAuthError {
+        let provider = self.config.provider.clone();
+        match e {
+            RequestTokenError::ServerResponse(r) => match r.error() {
+                BasicErrorResponseType::InvalidGrant => OAuthError::InvalidGrant {
+                    provider,
+                    detail: r.error_description().cloned().unwrap_or_default(),
+                },
+                other => OAuthError::Refused {
+                    provider,
+                    code: other.to_string(),
+                    description: r.error_description().cloned(),
+                },
+            },
+            RequestTokenError::Request(e) => OAuthError::Network {
+                provider,
+                detail: e.to_string(),
+            },
+            // The body is not included: a malformed token response could still hold a token.
+            RequestTokenError::Parse(e, _body) => OAuthError::BadResponse {
+                provider,
+                detail: e.to_string(),
+            },
+            RequestTokenError::Other(detail) => OAuthError::BadResponse { provider, detail },
+        }
+    }
+}

@@ -1,0 +1,87 @@
+use crate::{Result, Store};
+use serde::{Deserialize, Serialize};
+
+/// An account of the organisation's chart of accounts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountRow {
+    pub account_id: String,
+    pub code: Option<String>,
+    pub name: String,
+    pub account_type: String,
+    pub class: Option<String>,
+    pub status: String,
+    pub tax_type: Option<String>,
+    pub updated_ms: i64,
+}
+
+impl Store {
+    /// Writes a page of accounts and the stream cursor together. Returns how many were
+    /// new and how many changed.
+    pub fn write_accounts(
+        &mut self,
+        connection_id: i64,
+        accounts: &[AccountRow],
+        cursor: Option<i64>,
+    ) -> Result<(i64, i64)> {
+        let tx = self.conn.transaction()?;
+        let (mut created, mut updated) = (0, 0);
+        {
+            let mut find = tx.prepare_cached(
+                "SELECT updated_ms FROM accounts WHERE connection_id = ?1 AND account_id = ?2",
+            )?;
+            let mut put = tx.prepare_cached(
+                "INSERT INTO accounts (connection_id, account_id, code, name, type, class, status, tax_type, updated_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (connection_id, account_id) DO UPDATE SET code = excluded.code,
+                 name = excluded.name, type = excluded.type, class = excluded.class,
+                 status = excluded.status, tax_type = excluded.tax_type, updated_ms = excluded.updated_ms",
+            )?;
+            for a in accounts {
+                use rusqlite::OptionalExtension;
+                let before: Option<i64> = find
+                    .query_row(rusqlite::params![connection_id, a.account_id], |r| r.get(0))
+                    .optional()?;
+                match before {
+                    Some(ms) if ms == a.updated_ms => continue,
+                    Some(_) => updated += 1,
+                    None => created += 1,
+                }
+                put.execute(rusqlite::params![
+                    connection_id,
+                    a.account_id,
+                    a.code,
+                    a.name,
+                    a.account_type,
+                    a.class,
+                    a.status,
+                    a.tax_type,
+                    a.updated_ms
+                ])?;
+            }
+        }
+        Store::set_cursor_in(&tx, connection_id, "accounts", cursor)?;
+        tx.commit()?;
+        Ok((created, updated))
+    }
+
+    /// The chart of accounts of a connection, by code.
+    pub fn accounts(&self, connection_id: i64) -> Result<Vec<AccountRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT account_id, code, name, type, class, status, tax_type, updated_ms
+             FROM accounts WHERE connection_id = ?1 ORDER BY code",
+        )?;
+        let rows = stmt.query_map([connection_id], |r| {
+            Ok(AccountRow {
+                account_id: r.get(0)?,
+                code: r.get(1)?,
+                name: r.get(2)?,
+                account_type: r.get(3)?,
+                class: r.get(4)?,
+                status: r.get(5)?,
+                tax_type: r.get(6)?,
+                updated_ms: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,186 @@
+use crate::{Result, Store};
+use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerStatus {
+    /// Turned into emissions with a factor.
+    Counted,
+    /// Not a purchase (transfer, tax, payroll, income, deleted …); the reason says which.
+    Excluded,
+    /// A purchase that no rule could classify; the reason says what to do.
+    Unmapped,
+}
+
+impl LedgerStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Counted => "counted",
+            Self::Excluded => "excluded",
+            Self::Unmapped => "unmapped",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "counted" => Self::Counted,
+            "excluded" => Self::Excluded,
+            _ => Self::Unmapped,
+        }
+    }
+}
+
+/// The assessment of one line: what it became and everything needed to retrace it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LedgerRow {
+    pub status: LedgerStatus,
+    pub reason: Option<String>,
+    pub rule_id: Option<String>,
+    pub category: Option<String>,
+    pub scope: Option<u8>,
+    pub scope3_category: Option<u8>,
+    pub factor_set: Option<String>,
+    pub factor_version: Option<String>,
+    pub factor_code: Option<String>,
+    pub factor_title: Option<String>,
+    pub factor_value: Option<f64>,
+    pub factor_unit: Option<String>,
+    pub fx_rate: Option<f64>,
+    pub fx_source: Option<String>,
+    pub deflator: Option<f64>,
+    pub deflator_source: Option<String>,
+    pub amount_usd_2022: Option<f64>,
+    pub kg_co2e: Option<f64>,
+}
+
+/// A ledger entry as the user reviews it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub connection_id: i64,
+    pub source: String,
+    pub stream: String,
+    pub record_id: String,
+    pub line_no: i64,
+    pub date: String,
+    pub contact: Option<String>,
+    pub description: Option<String>,
+    pub account_code: Option<String>,
+    pub account_name: Option<String>,
+    pub net_amount: f64,
+    pub currency: String,
+    #[serde(flatten)]
+    pub assessment: LedgerRow,
+}
+
+/// Which entries to read; every field narrows the selection.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LedgerFilter {
+    pub connection_id: Option<i64>,
+    /// Inclusive `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Inclusive `YYYY-MM-DD`.
+    pub to: Option<String>,
+    pub status: Option<LedgerStatus>,
+    pub scope: Option<u8>,
+    pub category: Option<String>,
+    pub record_id: Option<String>,
+}
+
+impl LedgerFilter {
+    /// The SQL condition (on table alias `l`) and its parameters.
+    pub(crate) fn to_sql(&self) -> (String, Vec<Value>) {
+        let mut clauses = vec!["1 = 1".to_string()];
+        let mut params: Vec<Value> = Vec::new();
+        let mut push = |clause: &str, v: Value| {
+            params.push(v);
+            clauses.push(clause.replace('?', &format!("?{}", params.len())));
+        };
+        if let Some(id) = self.connection_id {
+            push("l.connection_id = ?", Value::Integer(id));
+        }
+        if let Some(from) = &self.from {
+            push("l.date >= ?", Value::Text(from.clone()));
+        }
+        if let Some(to) = &self.to {
+            push("l.date <= ?", Value::Text(to.clone()));
+        }
+        if let Some(status) = self.status {
+            push("l.status = ?", Value::Text(status.as_str().into()));
+        }
+        if let Some(scope) = self.scope {
+            push("l.scope = ?", Value::Integer(scope.into()));
+        }
+        if let Some(category) = &self.category {
+            push("l.category = ?", Value::Text(category.clone()));
+        }
+        if let Some(record) = &self.record_id {
+            push("l.record_id = ?", Value::Text(record.clone()));
+        }
+        (clauses.join(" AND "), params)
+    }
+}
+
+impl Store {
+    /// Ledger entries matching `filter`, newest first.
+    pub fn ledger(
+        &self,
+        filter: &LedgerFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<LedgerEntry>> {
+        let (cond, mut params) = filter.to_sql();
+        params.push(Value::Integer(limit));
+        params.push(Value::Integer(offset));
+        let n = params.len();
+        let sql = format!(
+            "SELECT l.connection_id, c.tenant_name, l.stream, l.record_id, l.line_no, l.date,
+             l.contact, l.description, l.account_code, l.account_name, l.net_amount, l.currency,
+             l.status, l.reason, l.rule_id, l.category, l.scope, l.scope3_category, l.factor_set,
+             l.factor_version, l.factor_code, l.factor_title, l.factor_value, l.factor_unit,
+             l.fx_rate, l.fx_source, l.deflator, l.deflator_source, l.amount_usd_2022, l.kg_co2e
+             FROM ledger l JOIN connections c ON c.id = l.connection_id
+             WHERE {cond} ORDER BY l.date DESC, l.record_id, l.line_no LIMIT ?{} OFFSET ?{}",
+            n - 1,
+            n
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+            Ok(LedgerEntry {
+                connection_id: r.get(0)?,
+                source: r.get(1)?,
+                stream: r.get(2)?,
+                record_id: r.get(3)?,
+                line_no: r.get(4)?,
+                date: r.get(5)?,
+                contact: r.get(6)?,
+                description: r.get(7)?,
+                account_code: r.get(8)?,
+                account_name: r.get(9)?,
+                net_amount: r.get(10)?,
+                currency: r.get(11)?,
+                assessment: LedgerRow {
+                    status: LedgerStatus::parse(&r.get::<_, String>(12)?),
+                    reason: r.get(13)?,
+                    rule_id: r.get(14)?,
+                    category: r.get(15)?,
+                    scope: r.get(16)?,
+                    scope3_category: r.get(17)?,
+                    factor_set: r.get(18)?,
+                    factor_version: r.get(19)?,
+                    factor_code: r.get(20)?,
+                    factor_title: r.get(21)?,
+                    factor_value: r.get(22)?,
+                    factor_unit: r.get(23)?,
+                    fx_rate: r.get(24)?,
+                    fx_source: r.get(25)?,
+                    deflator: r.get(26)?,
+                    deflator_source: r.get(27)?,
+                    amount_usd_2022: r.get(28)?,
+                    kg_co2e: r.get(29)?,
+                },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

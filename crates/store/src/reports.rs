@@ -1,0 +1,99 @@
+use crate::{LedgerFilter, Result, Store};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    Month,
+    Category,
+    Scope,
+    Source,
+}
+
+impl GroupBy {
+    fn key_sql(self) -> &'static str {
+        match self {
+            GroupBy::Month => "substr(l.date, 1, 7)",
+            GroupBy::Category => "COALESCE(l.category, 'Uncategorised')",
+            GroupBy::Scope => {
+                "CASE WHEN l.scope IS NULL THEN 'Not counted' WHEN l.scope3_category IS NULL
+                 THEN 'Scope ' || l.scope ELSE 'Scope ' || l.scope || ' cat. ' || l.scope3_category END"
+            }
+            GroupBy::Source => "c.provider || ': ' || c.tenant_name",
+        }
+    }
+}
+
+/// Totals over a selection of the ledger.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    pub kg_co2e: f64,
+    pub spend_usd_2022: f64,
+    pub counted: i64,
+    pub excluded: i64,
+    pub unmapped: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmissionsGroup {
+    pub key: String,
+    /// For grouping by month: the scope a slice belongs to, so a chart can stack.
+    pub scope: Option<u8>,
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+const TOTALS_SQL: &str = "COALESCE(SUM(CASE WHEN l.status = 'counted' THEN l.kg_co2e END), 0),
+    COALESCE(SUM(CASE WHEN l.status = 'counted' THEN l.amount_usd_2022 END), 0),
+    COUNT(CASE WHEN l.status = 'counted' THEN 1 END),
+    COUNT(CASE WHEN l.status = 'excluded' THEN 1 END),
+    COUNT(CASE WHEN l.status = 'unmapped' THEN 1 END)";
+
+fn totals_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Totals> {
+    Ok(Totals {
+        kg_co2e: r.get(at)?,
+        spend_usd_2022: r.get(at + 1)?,
+        counted: r.get(at + 2)?,
+        excluded: r.get(at + 3)?,
+        unmapped: r.get(at + 4)?,
+    })
+}
+
+impl Store {
+    pub fn totals(&self, filter: &LedgerFilter) -> Result<Totals> {
+        let (cond, params) = filter.to_sql();
+        let sql = format!(
+            "SELECT {TOTALS_SQL} FROM ledger l JOIN connections c ON c.id = l.connection_id WHERE {cond}"
+        );
+        Ok(self
+            .conn
+            .query_row(&sql, rusqlite::params_from_iter(params), |r| totals_at(r, 0))?)
+    }
+
+    /// Totals grouped by month, category, scope or source. By month, each month is
+    /// split further by scope so the window can stack its chart.
+    pub fn emissions_by(&self, by: GroupBy, filter: &LedgerFilter) -> Result<Vec<EmissionsGroup>> {
+        let (cond, params) = filter.to_sql();
+        let (scope_col, group) = if by == GroupBy::Month {
+            ("l.scope", "1, 2")
+        } else {
+            ("NULL", "1")
+        };
+        let sql = format!(
+            "SELECT {key} AS k, {scope_col}, {TOTALS_SQL}
+             FROM ledger l JOIN connections c ON c.id = l.connection_id
+             WHERE {cond} GROUP BY {group} ORDER BY {order}",
+            key = by.key_sql(),
+            order = if by == GroupBy::Month { "1, 2" } else { "3 DESC, 1" },
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+            Ok(EmissionsGroup {
+                key: r.get(0)?,
+                scope: r.get(1)?,
+                totals: totals_at(r, 2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

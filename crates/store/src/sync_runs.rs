@@ -1,0 +1,168 @@
+use crate::{now_text, Result, Store};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    Succeeded,
+    Failed,
+    /// The process stopped mid-run (crash, power cut, killed); the pages it finished
+    /// are kept and the next run resumes from them.
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Interrupted => "interrupted",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "running" => Self::Running,
+            "succeeded" => Self::Succeeded,
+            "failed" => Self::Failed,
+            _ => Self::Interrupted,
+        }
+    }
+}
+
+/// The counters of a run, updated as it goes so a crash still leaves a true log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncRunCounts {
+    pub pages: i64,
+    pub calls: i64,
+    pub rate_limited: i64,
+    pub fetched: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub deleted: i64,
+    pub skipped: i64,
+    pub emissions_added: i64,
+    pub kg_co2e_delta: f64,
+}
+
+/// One entry of a connection's sync history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRun {
+    pub id: i64,
+    pub connection_id: i64,
+    pub trigger: String,
+    pub full: bool,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: RunStatus,
+    #[serde(flatten)]
+    pub counts: SyncRunCounts,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub error_detail: Option<String>,
+}
+
+impl Store {
+    /// Opens a run. Runs of this connection still marked running were cut short by a
+    /// stopped process (the caller holds the connection's sync lock), so they are
+    /// closed as interrupted first.
+    pub fn start_run(&self, connection_id: i64, trigger: &str, full: bool) -> Result<i64> {
+        let now = now_text();
+        self.conn.execute(
+            "UPDATE sync_runs SET status = 'interrupted', finished_at = COALESCE(finished_at, ?2),
+             error_code = 'interrupted',
+             error_message = 'The sync stopped before it finished (the app was closed or crashed). Pages already saved were kept; the next sync continues from them.'
+             WHERE connection_id = ?1 AND status = 'running'",
+            rusqlite::params![connection_id, now],
+        )?;
+        self.conn.execute(
+            "INSERT INTO sync_runs (connection_id, trigger, full, started_at, status)
+             VALUES (?1, ?2, ?3, ?4, 'running')",
+            rusqlite::params![connection_id, trigger, full, now],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn update_run_counts(&self, run_id: i64, c: &SyncRunCounts) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE sync_runs SET pages = ?2, calls = ?3, rate_limited = ?4, fetched = ?5,
+                 created = ?6, updated = ?7, deleted = ?8, skipped = ?9, emissions_added = ?10,
+                 kg_co2e_delta = ?11 WHERE id = ?1",
+            )?
+            .execute(rusqlite::params![
+                run_id,
+                c.pages,
+                c.calls,
+                c.rate_limited,
+                c.fetched,
+                c.created,
+                c.updated,
+                c.deleted,
+                c.skipped,
+                c.emissions_added,
+                c.kg_co2e_delta
+            ])?;
+        Ok(())
+    }
+
+    pub fn finish_run(
+        &self,
+        run_id: i64,
+        status: RunStatus,
+        counts: &SyncRunCounts,
+        error: Option<(&str, &str, &str)>,
+    ) -> Result<String> {
+        let now = now_text();
+        self.update_run_counts(run_id, counts)?;
+        let (code, message, detail) = match error {
+            Some((c, m, d)) => (Some(c), Some(m), Some(d)),
+            None => (None, None, None),
+        };
+        self.conn.execute(
+            "UPDATE sync_runs SET status = ?2, finished_at = ?3, error_code = ?4,
+             error_message = ?5, error_detail = ?6 WHERE id = ?1",
+            rusqlite::params![run_id, status.as_str(), now, code, message, detail],
+        )?;
+        Ok(now)
+    }
+
+    /// The newest runs first, of one connection or of all.
+    pub fn runs(&self, connection_id: Option<i64>, limit: i64) -> Result<Vec<SyncRun>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, connection_id, trigger, full, started_at, finished_at, status, pages, calls,
+             rate_limited, fetched, created, updated, deleted, skipped, emissions_added,
+             kg_co2e_delta, error_code, error_message, error_detail
+             FROM sync_runs WHERE (?1 IS NULL OR connection_id = ?1) ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![connection_id, limit], |r| {
+            Ok(SyncRun {
+                id: r.get(0)?,
+                connection_id: r.get(1)?,
+                trigger: r.get(2)?,
+                full: r.get(3)?,
+                started_at: r.get(4)?,
+                finished_at: r.get(5)?,
+                status: RunStatus::parse(&r.get::<_, String>(6)?),
+                counts: SyncRunCounts {
+                    pages: r.get(7)?,
+                    calls: r.get(8)?,
+                    rate_limited: r.get(9)?,
+                    fetched: r.get(10)?,
+                    created: r.get(11)?,
+                    updated: r.get(12)?,
+                    deleted: r.get(13)?,
+                    skipped: r.get(14)?,
+                    emissions_added: r.get(15)?,
+                    kg_co2e_delta: r.get(16)?,
+                },
+                error_code: r.get(17)?,
+                error_message: r.get(18)?,
+                error_detail: r.get(19)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,170 @@
+//! The database on a real file.
+
+use carbonsync_store::*;
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    (dir, store)
+}
+
+fn connection(store: &Store) -> Connection {
+    store
+        .upsert_connection(
+            &NewConnection {
+                provider: "xero",
+                tenant_id: "t-1",
+                tenant_name: "Harbour & Pine Ltd",
+                base_currency: Some("GBP"),
+                sandbox: true,
+                frequency: "hourly",
+            },
+            |id| format!("install/connection/{id}"),
+        )
+        .unwrap()
+        .0
+}
+
+fn counted(kg: f64) -> LedgerRow {
+    LedgerRow {
+        status: LedgerStatus::Counted,
+        reason: None,
+        rule_id: Some("xero-std-494".into()),
+        category: Some("Business travel – air".into()),
+        scope: Some(3),
+        scope3_category: Some(6),
+        factor_set: Some("EPA".into()),
+        factor_version: Some("v1.3.0".into()),
+        factor_code: Some("481111".into()),
+        factor_title: None,
+        factor_value: Some(0.644),
+        factor_unit: None,
+        fx_rate: Some(1.0),
+        fx_source: None,
+        deflator: Some(1.0),
+        deflator_source: None,
+        amount_usd_2022: Some(kg / 0.644),
+        kg_co2e: Some(kg),
+    }
+}
+
+fn record(id: &str, updated_ms: i64, kg: f64, deleted: bool) -> RecordInput {
+    RecordInput {
+        record_id: id.into(),
+        kind: "SPEND".into(),
+        status: if deleted { "DELETED" } else { "AUTHORISED" }.into(),
+        deleted,
+        date: "2024-03-14".into(),
+        contact: Some("British Airways".into()),
+        reference: None,
+        currency: "GBP".into(),
+        line_amount_types: Some("Inclusive".into()),
+        total: 100.0,
+        updated_ms,
+        lines: vec![LineInput {
+            description: None,
+            account_code: Some("494".into()),
+            account_name: Some("Travel - International".into()),
+            net_amount: 100.0,
+            entry: if deleted {
+                LedgerRow { status: LedgerStatus::Excluded, kg_co2e: None, ..counted(0.0) }
+            } else {
+                counted(kg)
+            },
+        }],
+    }
+}
+
+#[test]
+fn writing_the_same_page_twice_changes_nothing_the_second_time() {
+    let (_d, mut store) = open();
+    let c = connection(&store);
+    let page = vec![record("a", 1, 10.0, false), record("b", 2, 5.0, false)];
+    let first = store.write_page(c.id, "bank_transactions", &page, Some(2)).unwrap();
+    assert_eq!((first.created, first.updated, first.unchanged), (2, 0, 0));
+    assert!((first.kg_delta - 15.0).abs() < 1e-9);
+    let second = store.write_page(c.id, "bank_transactions", &page, Some(2)).unwrap();
+    assert_eq!((second.created, second.updated, second.unchanged), (0, 0, 2));
+    assert_eq!(store.record_count(c.id, "bank_transactions").unwrap(), 2);
+    assert_eq!(store.cursor(c.id, "bank_transactions").unwrap(), Some(2));
+    assert!((store.totals(&LedgerFilter::default()).unwrap().kg_co2e - 15.0).abs() < 1e-9);
+}
+
+#[test]
+fn a_change_replaces_the_lines_and_a_deletion_stops_counting() {
+    let (_d, mut store) = open();
+    let c = connection(&store);
+    store.write_page(c.id, "bills", &[record("a", 1, 10.0, false), record("b", 2, 4.0, false)], Some(2)).unwrap();
+    let out = store
+        .write_page(c.id, "bills", &[record("a", 3, 12.0, false), record("b", 4, 0.0, true)], Some(4))
+        .unwrap();
+    assert_eq!((out.updated, out.deleted), (1, 1));
+    assert!((out.kg_delta - (12.0 - 10.0 - 4.0)).abs() < 1e-9);
+    let t = store.totals(&LedgerFilter::default()).unwrap();
+    assert!((t.kg_co2e - 12.0).abs() < 1e-9);
+    assert_eq!((t.counted, t.excluded), (1, 1));
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite3");
+    drop(Store::open(&path).unwrap());
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    match Store::open(&path) {
+        Err(StoreError::TooNew { found: 99, .. }) => {}
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a newer database must be refused"),
+    }
+    let v: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 99);
+}
+
+#[test]
+fn reconnecting_the_same_organisation_keeps_the_connection_and_a_crashed_run_is_marked_interrupted() {
+    let (_d, store) = open();
+    let c = connection(&store);
+    let (again, created) = store
+        .upsert_connection(
+            &NewConnection {
+                provider: "xero",
+                tenant_id: "t-1",
+                tenant_name: "Harbour & Pine Ltd",
+                base_currency: Some("GBP"),
+                sandbox: true,
+                frequency: "hourly",
+            },
+            |_| unreachable!("an existing connection keeps its keychain entry"),
+        )
+        .unwrap();
+    assert!(!created);
+    assert_eq!(again.id, c.id);
+    assert_eq!(again.vault_key, format!("install/connection/{}", c.id));
+
+    let crashed = store.start_run(c.id, "cli", false).unwrap();
+    let next = store.start_run(c.id, "cli", false).unwrap();
+    let runs = store.runs(Some(c.id), 10).unwrap();
+    assert_eq!(runs[0].id, next);
+    assert_eq!(runs[1].id, crashed);
+    assert_eq!(runs[1].status, RunStatus::Interrupted);
+}
+
+#[test]
+fn months_split_by_scope_and_filters_narrow_the_ledger() {
+    let (_d, mut store) = open();
+    let c = connection(&store);
+    store.write_page(c.id, "bills", &[record("a", 1, 10.0, false)], Some(1)).unwrap();
+    let by_month = store.emissions_by(GroupBy::Month, &LedgerFilter::default()).unwrap();
+    assert_eq!(by_month.len(), 1);
+    assert_eq!(by_month[0].key, "2024-03");
+    assert_eq!(by_month[0].scope, Some(3));
+    let none = store
+        .ledger(&LedgerFilter { from: Some("2025-01-01".into()), ..Default::default() }, 0, 10)
+        .unwrap();
+    assert!(none.is_empty());
+    let one = store.ledger(&LedgerFilter { record_id: Some("a".into()), ..Default::default() }, 0, 10).unwrap();
+    assert_eq!(one[0].source, "Harbour & Pine Ltd");
+}
