@@ -17,7 +17,10 @@ fn main() {
         .collect();
     let bin = env!("CARGO_BIN_EXE_carbonsync");
     let browser = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/browser.sh");
-    println!("{:>10} {:>10} {:>9} {:>12} {:>7} {:>14}", "N", "fetched", "seconds", "records/s", "calls", "peak RSS (MB)");
+    println!(
+        "{:>10} {:>10} {:>9} {:>12} {:>7} {:>14}",
+        "N", "fetched", "seconds", "records/s", "calls", "peak RSS (MB)"
+    );
     for n in sizes {
         let mut sandbox = Command::new(bin)
             .args(["sandbox", "--no-rate-limit", "--records", &n.to_string()])
@@ -25,12 +28,18 @@ fn main() {
             .spawn()
             .expect("start sandbox");
         let mut line = String::new();
-        BufReader::new(sandbox.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(sandbox.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let url = line.trim().rsplit(' ').next().unwrap().to_string();
 
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("carbonsync.toml");
-        std::fs::write(&config, format!("[sandbox]\nurl = \"{url}\"\n[providers.xero]\npage_size = 1000\n")).unwrap();
+        std::fs::write(
+            &config,
+            format!("[sandbox]\nurl = \"{url}\"\n[providers.xero]\npage_size = 1000\n"),
+        )
+        .unwrap();
         let run = |args: &[&str]| {
             Command::new(bin)
                 .arg("--config")
@@ -42,8 +51,18 @@ fn main() {
                 .output()
                 .expect("run carbonsync")
         };
-        let connect = run(&["connect", "xero", "--tenant", "Northwind Outfitters Inc.", "--json"]);
-        assert!(connect.status.success(), "{}", String::from_utf8_lossy(&connect.stderr));
+        let connect = run(&[
+            "connect",
+            "xero",
+            "--tenant",
+            "Northwind Outfitters Inc.",
+            "--json",
+        ]);
+        assert!(
+            connect.status.success(),
+            "{}",
+            String::from_utf8_lossy(&connect.stderr)
+        );
 
         let start = Instant::now();
         let mut child = Command::new(bin)
@@ -60,7 +79,10 @@ fn main() {
         let status_path = format!("/proc/{}/status", child.id());
         let mut peak_kb = 0u64;
         while child.try_wait().unwrap().is_none() {
-            if let Some(kb) = std::fs::read_to_string(&status_path).ok().and_then(|s| vm_hwm_kb(&s)) {
+            if let Some(kb) = std::fs::read_to_string(&status_path)
+                .ok()
+                .and_then(|s| vm_hwm_kb(&s))
+            {
                 peak_kb = peak_kb.max(kb);
             }
             std::thread::sleep(std::time::Duration::from_millis(20));

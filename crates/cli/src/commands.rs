@@ -10,8 +10,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
-    if let Command::Sandbox { port, records, seed, no_rate_limit, state } = cli.command {
-        let _log = logging::init(&std::env::temp_dir().join("carbonsync-sandbox-logs"), cli.verbose);
+    if let Command::Sandbox {
+        port,
+        records,
+        seed,
+        no_rate_limit,
+        state,
+    } = cli.command
+    {
+        let _log = logging::init(
+            &std::env::temp_dir().join("carbonsync-sandbox-logs"),
+            cli.verbose,
+        );
         return serve_sandbox(port, records, seed, no_rate_limit, state).await;
     }
     let app = App::open(&OpenOptions {
@@ -29,7 +39,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                 output::providers(&providers);
             }
         }
-        Command::Connect { provider, tenant, timeout, json } => {
+        Command::Connect {
+            provider,
+            tenant,
+            timeout,
+            json,
+        } => {
             let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
             let tenant = match tenant {
                 Some(t) => TenantChoice::Named(t),
@@ -69,7 +84,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                 output::connections(&conns);
             }
         }
-        Command::Sync { id, all, full, json } => return sync(&app, id, all, full, json).await,
+        Command::Sync {
+            id,
+            all,
+            full,
+            json,
+        } => return sync(&app, id, all, full, json).await,
         Command::Logs { id, limit, json } => {
             let runs = app.logs(id, limit)?;
             if json {
@@ -78,7 +98,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                 output::logs(&runs);
             }
         }
-        Command::Emissions { by, ledger, connection, from, to, record, limit, json } => {
+        Command::Emissions {
+            by,
+            ledger,
+            connection,
+            from,
+            to,
+            record,
+            limit,
+            json,
+        } => {
             let filter = LedgerFilter {
                 connection_id: connection,
                 from,
@@ -108,13 +137,19 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                 }
             }
         }
-        Command::Disconnect { id, delete_data, json } => {
+        Command::Disconnect {
+            id,
+            delete_data,
+            json,
+        } => {
             let warning = app.disconnect(id, delete_data).await?;
             if let Some(w) = &warning {
                 eprintln!("warning: {w}");
             }
             if json {
-                print_json(&serde_json::json!({ "connection_id": id, "data_deleted": delete_data, "warning": warning }));
+                print_json(
+                    &serde_json::json!({ "connection_id": id, "data_deleted": delete_data, "warning": warning }),
+                );
             } else if delete_data {
                 println!("Disconnected connection {id} and deleted its data.");
             } else {
@@ -157,15 +192,28 @@ fn ask_tenant(tenants: &[carbonsync_core::Tenant]) -> Option<usize> {
     let _ = err.flush();
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).ok()?;
-    line.trim().parse::<usize>().ok().filter(|n| (1..=tenants.len()).contains(n)).map(|n| n - 1)
+    line.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=tenants.len()).contains(n))
+        .map(|n| n - 1)
 }
 
-async fn sync(app: &Arc<App>, id: Option<i64>, all: bool, full: bool, json: bool) -> Result<ExitCode, AppError> {
+async fn sync(
+    app: &Arc<App>,
+    id: Option<i64>,
+    all: bool,
+    full: bool,
+    json: bool,
+) -> Result<ExitCode, AppError> {
     let ids: Vec<i64> = match (id, all) {
         (Some(id), _) => vec![id],
         (None, true) => app.active_connections()?.iter().map(|c| c.id).collect(),
         (None, false) => {
-            return Err(AppError::new("usage", "Name a connection to sync (see `carbonsync connections`) or pass --all."))
+            return Err(AppError::new(
+                "usage",
+                "Name a connection to sync (see `carbonsync connections`) or pass --all.",
+            ))
         }
     };
     if ids.is_empty() {
@@ -195,7 +243,8 @@ async fn sync(app: &Arc<App>, id: Option<i64>, all: bool, full: bool, json: bool
                 if !json {
                     output::sync_report(id, &report);
                 }
-                reports.push(serde_json::json!({ "connection_id": id, "ok": true, "report": report }));
+                reports
+                    .push(serde_json::json!({ "connection_id": id, "ok": true, "report": report }));
             }
             Err(e) => {
                 failed = true;
@@ -207,7 +256,11 @@ async fn sync(app: &Arc<App>, id: Option<i64>, all: bool, full: bool, json: bool
     if json {
         print_json(&reports);
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn serve_sandbox(

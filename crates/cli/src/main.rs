@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "carbonsync", version, about = "Connect accounting platforms, sync them, and review the emissions of what was spent.")]
+#[command(
+    name = "carbonsync",
+    version,
+    about = "Connect accounting platforms, sync them, and review the emissions of what was spent."
+)]
 struct Cli {
     /// Configuration file (default: the platform's config folder, carbonsync/carbonsync.toml).
     #[arg(long, global = true, value_name = "FILE")]
@@ -132,7 +136,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start: {e}");

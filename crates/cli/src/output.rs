@@ -1,6 +1,8 @@
 //! Plain-text tables for people; `--json` prints the same data for programs.
 
-use carbonsync_core::{Connection, EmissionsSummary, LedgerEntry, ProviderView, SyncReport, SyncRun};
+use carbonsync_core::{
+    Connection, EmissionsSummary, LedgerEntry, ProviderView, SyncReport, SyncRun,
+};
 use serde::Serialize;
 
 pub fn print_json<T: Serialize + ?Sized>(value: &T) {
@@ -32,7 +34,13 @@ pub fn providers(list: &[ProviderView]) {
         } else {
             format!("available ({} connected)", p.connections)
         };
-        println!("  {:<12} {:<20} {:<22} {}", p.entry.id, p.entry.name, p.entry.auth.label(), state);
+        println!(
+            "  {:<12} {:<20} {:<22} {}",
+            p.entry.id,
+            p.entry.name,
+            p.entry.auth.label(),
+            state
+        );
     }
 }
 
@@ -41,9 +49,19 @@ pub fn connections(list: &[Connection]) {
         println!("No connections yet. Connect one with `carbonsync connect xero`.");
         return;
     }
-    println!("{:<4} {:<8} {:<28} {:<5} {:<16} {:<9} {}", "ID", "PLATFORM", "ORGANISATION", "CCY", "STATUS", "SCHEDULE", "LAST SYNC");
+    println!(
+        "{:<4} {:<8} {:<28} {:<5} {:<16} {:<9} LAST SYNC",
+        "ID", "PLATFORM", "ORGANISATION", "CCY", "STATUS", "SCHEDULE"
+    );
     for c in list {
-        let status = format!("{}{}", serde_json::to_value(c.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(), if c.sandbox { " (sandbox)" } else { "" });
+        let status = format!(
+            "{}{}",
+            serde_json::to_value(c.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            if c.sandbox { " (sandbox)" } else { "" }
+        );
         let last = match (&c.last_sync_at, &c.last_status) {
             (Some(at), Some(s)) => format!("{} {}", &at[..16.min(at.len())], s),
             _ => "never".into(),
@@ -87,7 +105,20 @@ pub fn logs(runs: &[SyncRun]) {
         println!("No syncs yet.");
         return;
     }
-    println!("{:<5} {:<4} {:<9} {:<20} {:<11} {:>6} {:>8} {:>7} {:>7} {:>7} {:>8}", "RUN", "CONN", "TRIGGER", "STARTED", "STATUS", "PAGES", "FETCHED", "NEW", "UPDATED", "DELETED", "SKIPPED");
+    println!(
+        "{:<5} {:<4} {:<9} {:<20} {:<11} {:>6} {:>8} {:>7} {:>7} {:>7} {:>8}",
+        "RUN",
+        "CONN",
+        "TRIGGER",
+        "STARTED",
+        "STATUS",
+        "PAGES",
+        "FETCHED",
+        "NEW",
+        "UPDATED",
+        "DELETED",
+        "SKIPPED"
+    );
     for r in runs {
         let c = &r.counts;
         println!(
@@ -96,7 +127,10 @@ pub fn logs(runs: &[SyncRun]) {
             r.connection_id,
             r.trigger,
             &r.started_at[..19.min(r.started_at.len())],
-            serde_json::to_value(r.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            serde_json::to_value(r.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
             c.pages,
             c.fetched,
             c.created,
@@ -112,8 +146,16 @@ pub fn logs(runs: &[SyncRun]) {
 
 pub fn emissions(s: &EmissionsSummary) {
     let t = &s.totals;
-    println!("Total: {} CO2e from {} counted lines (spend {:.2} in 2022 USD)", kg(t.kg_co2e), t.counted, t.spend_usd_2022);
-    println!("Not counted: {} excluded (not purchases), {} unmapped (need a category)", t.excluded, t.unmapped);
+    println!(
+        "Total: {} CO2e from {} counted lines (spend {:.2} in 2022 USD)",
+        kg(t.kg_co2e),
+        t.counted,
+        t.spend_usd_2022
+    );
+    println!(
+        "Not counted: {} excluded (not purchases), {} unmapped (need a category)",
+        t.excluded, t.unmapped
+    );
     if !s.groups.is_empty() {
         println!();
         for g in &s.groups {
@@ -121,7 +163,12 @@ pub fn emissions(s: &EmissionsSummary) {
                 Some(scope) => format!("{} scope {scope}", g.key),
                 None => g.key.clone(),
             };
-            println!("  {:<44} {:>14} {:>7} lines", key, kg(g.totals.kg_co2e), g.totals.counted);
+            println!(
+                "  {:<44} {:>14} {:>7} lines",
+                key,
+                kg(g.totals.kg_co2e),
+                g.totals.counted
+            );
         }
     }
     println!();
@@ -129,20 +176,33 @@ pub fn emissions(s: &EmissionsSummary) {
 }
 
 pub fn ledger(entries: &[LedgerEntry]) {
-    println!("{:<10} {:<26} {:<6} {:>12} {:<4} {:<10} {:<9} {:>10}", "DATE", "CONTACT", "ACCT", "AMOUNT", "CCY", "STATUS", "FACTOR", "KG CO2E");
+    println!(
+        "{:<10} {:<26} {:<6} {:>12} {:<4} {:<10} {:<9} {:>10}",
+        "DATE", "CONTACT", "ACCT", "AMOUNT", "CCY", "STATUS", "FACTOR", "KG CO2E"
+    );
     for e in entries {
         let a = &e.assessment;
-        let status = serde_json::to_value(a.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let status = serde_json::to_value(a.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
         println!(
             "{:<10} {:<26} {:<6} {:>12.2} {:<4} {:<10} {:<9} {:>10}",
             e.date,
-            e.contact.as_deref().unwrap_or("").chars().take(26).collect::<String>(),
+            e.contact
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .take(26)
+                .collect::<String>(),
             e.account_code.as_deref().unwrap_or("-"),
             e.net_amount,
             e.currency,
             status,
             a.factor_code.as_deref().unwrap_or("-"),
-            a.kg_co2e.map(|k| format!("{k:.2}")).unwrap_or_else(|| "-".into())
+            a.kg_co2e
+                .map(|k| format!("{k:.2}"))
+                .unwrap_or_else(|| "-".into())
         );
         if a.kg_co2e.is_none() {
             if let Some(r) = &a.reason {

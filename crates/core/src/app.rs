@@ -21,6 +21,9 @@ pub struct App {
     vault: Vault,
     calculator: Calculator,
     pub(crate) sandbox: tokio::sync::Mutex<Option<carbonsync_sandbox::SandboxHandle>>,
+    pub(crate) waiting: std::sync::Mutex<
+        std::collections::HashMap<String, crate::redirect_connect::TenantChoiceWaiting>,
+    >,
 }
 
 impl App {
@@ -30,11 +33,15 @@ impl App {
         std::fs::create_dir_all(&paths.data_dir).map_err(|e| {
             AppError::new(
                 "data_dir",
-                format!("Cannot create the data folder {}: {e}", paths.data_dir.display()),
+                format!(
+                    "Cannot create the data folder {}: {e}",
+                    paths.data_dir.display()
+                ),
             )
         })?;
-        // Opening once here runs the migrations before anything else touches the file.
-        Store::open(&paths.database())?;
+        // Opening once here runs the migrations before anything else touches the file,
+        // and gives the data folder the id that namespaces its keychain entries.
+        Store::open(&paths.database())?.install_id()?;
         let calculator = load_calculator(&config)?;
         Ok(Arc::new(App {
             paths,
@@ -42,6 +49,7 @@ impl App {
             vault: Vault::default(),
             calculator,
             sandbox: tokio::sync::Mutex::new(None),
+            waiting: Default::default(),
         }))
     }
 
@@ -67,10 +75,17 @@ impl App {
 
     pub(crate) fn catalogue_entry(&self, id: &str) -> Result<&'static ProviderEntry, AppError> {
         Catalogue::builtin().get(id).ok_or_else(|| {
-            let known: Vec<_> = Catalogue::builtin().entries().iter().map(|e| e.id.as_str()).collect();
+            let known: Vec<_> = Catalogue::builtin()
+                .entries()
+                .iter()
+                .map(|e| e.id.as_str())
+                .collect();
             AppError::new(
                 "unknown_provider",
-                format!("There is no platform called `{id}`. Known platforms: {}.", known.join(", ")),
+                format!(
+                    "There is no platform called `{id}`. Known platforms: {}.",
+                    known.join(", ")
+                ),
             )
         })
     }
@@ -107,14 +122,21 @@ impl App {
 
     /// Syncs one connection. Waits for a sync of the same connection that is already
     /// running (here or in another process) to finish first.
-    pub async fn sync(&self, connection_id: i64, opts: &SyncOptions) -> Result<SyncReport, AppError> {
+    pub async fn sync(
+        &self,
+        connection_id: i64,
+        opts: &SyncOptions,
+    ) -> Result<SyncReport, AppError> {
         let conn = self.connection(connection_id)?;
         let ctx = self.sync_context(&conn).await?;
         Ok(carbonsync_sync::sync_connection(&ctx, connection_id, opts).await?)
     }
 
     /// Syncs every active connection in turn; one failure does not stop the others.
-    pub async fn sync_all(&self, opts: &SyncOptions) -> Result<Vec<(Connection, Result<SyncReport, AppError>)>, AppError> {
+    pub async fn sync_all(
+        &self,
+        opts: &SyncOptions,
+    ) -> Result<Vec<(Connection, Result<SyncReport, AppError>)>, AppError> {
         let mut out = Vec::new();
         for conn in self.active_connections()? {
             let r = self.sync(conn.id, opts).await;
@@ -123,16 +145,25 @@ impl App {
         Ok(out)
     }
 
-    pub fn set_frequency(&self, connection_id: i64, frequency: &str) -> Result<Frequency, AppError> {
+    pub fn set_frequency(
+        &self,
+        connection_id: i64,
+        frequency: &str,
+    ) -> Result<Frequency, AppError> {
         let f = Frequency::parse(frequency).map_err(|m| AppError::new("invalid_frequency", m))?;
-        self.store()?.set_connection_frequency(connection_id, &f.label())?;
+        self.store()?
+            .set_connection_frequency(connection_id, &f.label())?;
         Ok(f)
     }
 
     /// Revokes the connection's access at the platform, deletes its keychain entry,
     /// and keeps its data for review (or deletes it too, with `delete_data`).
     /// Returns a warning when the platform could not be told.
-    pub async fn disconnect(&self, connection_id: i64, delete_data: bool) -> Result<Option<String>, AppError> {
+    pub async fn disconnect(
+        &self,
+        connection_id: i64,
+        delete_data: bool,
+    ) -> Result<Option<String>, AppError> {
         let store = self.store()?;
         let conn = store.connection(connection_id)?;
         let mut warning = None;
@@ -164,15 +195,26 @@ impl App {
 
 fn load_calculator(config: &Config) -> Result<Calculator, AppError> {
     let e = &config.emissions;
-    if e.factors_file.is_none() && e.mapping_file.is_none() && e.fx_rates_file.is_none() && e.price_index_file.is_none() {
-        return Calculator::builtin()
-            .map_err(|err| AppError::new("emissions_data", format!("The built-in emission data is unreadable: {err}")));
+    if e.factors_file.is_none()
+        && e.mapping_file.is_none()
+        && e.fx_rates_file.is_none()
+        && e.price_index_file.is_none()
+    {
+        return Calculator::builtin().map_err(|err| {
+            AppError::new(
+                "emissions_data",
+                format!("The built-in emission data is unreadable: {err}"),
+            )
+        });
     }
     let read = |p: &Option<PathBuf>, builtin: &'static str| -> Result<String, AppError> {
         match p {
             None => Ok(builtin.to_string()),
             Some(p) => std::fs::read_to_string(p).map_err(|err| {
-                AppError::new("emissions_data", format!("Cannot read {}: {err}", p.display()))
+                AppError::new(
+                    "emissions_data",
+                    format!("Cannot read {}: {err}", p.display()),
+                )
             }),
         }
     };
@@ -183,5 +225,10 @@ fn load_calculator(config: &Config) -> Result<Calculator, AppError> {
         &read(&e.fx_rates_file, b::FX_CSV)?,
         &read(&e.price_index_file, b::INDEX_CSV)?,
     )
-    .map_err(|err| AppError::new("emissions_data", format!("The configured emission tables are invalid: {err}")))
+    .map_err(|err| {
+        AppError::new(
+            "emissions_data",
+            format!("The configured emission tables are invalid: {err}"),
+        )
+    })
 }

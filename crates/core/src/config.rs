@@ -121,7 +121,11 @@ mod tests {
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "[sync]\nrefresh_margn_secs = 5\n").unwrap();
         let err = Config::load(&path).unwrap_err();
-        assert!(err.message.contains("refresh_margn_secs"), "{}", err.message);
+        assert!(
+            err.message.contains("refresh_margn_secs"),
+            "{}",
+            err.message
+        );
 
         std::fs::write(
             &path,

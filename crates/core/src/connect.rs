@@ -1,16 +1,22 @@
+use crate::platform::Platform;
 use crate::{open_in_browser, App, AppError};
-use carbonsync_oauth::LoopbackListener;
+use carbonsync_oauth::{LoopbackListener, OAuthClient, TokenSet};
 use carbonsync_providers::xero::Tenant;
 use carbonsync_providers::{AuthKind, RedirectStyle};
 use carbonsync_store::{Connection, NewConnection};
 use std::time::Duration;
+
+/// Asks the user to pick one of the organisations; `None` cancels.
+pub type TenantPicker = Box<dyn Fn(&[Tenant]) -> Option<usize> + Send + Sync>;
+/// Shows a message or the sign-in address to the user.
+pub type UrlSink = Box<dyn Fn(&str) + Send + Sync>;
 
 /// Which organisation to connect when the grant covers several.
 pub enum TenantChoice {
     /// By tenant id or by name (case-insensitive).
     Named(String),
     /// Ask: given the tenants, return the index chosen, or `None` to cancel.
-    Ask(Box<dyn Fn(&[Tenant]) -> Option<usize> + Send + Sync>),
+    Ask(TenantPicker),
     /// Only when there is exactly one; otherwise an error that lists them.
     OnlyOne,
 }
@@ -21,14 +27,12 @@ pub struct ConnectOptions {
     pub timeout: Duration,
     /// Called with the authorization URL before the browser opens, so a front end can
     /// show it (for a browser on another machine, or if opening fails).
-    pub show_url: Option<Box<dyn Fn(&str) + Send + Sync>>,
+    pub show_url: Option<UrlSink>,
 }
 
 impl App {
-    /// Connects an organisation of an OAuth platform through the system browser and a
-    /// loopback redirect: PKCE, one-time `state`, code exchange, tenant choice, tokens
-    /// into the keychain and a reference into the database. Any failure stores nothing.
-    pub async fn connect(&self, provider_id: &str, opts: ConnectOptions) -> Result<Connection, AppError> {
+    /// Refuses platforms that cannot be connected through a browser sign-in yet.
+    pub(crate) fn connectable(&self, provider_id: &str) -> Result<(), AppError> {
         let entry = self.catalogue_entry(provider_id)?;
         if !entry.available {
             return Err(AppError::new(
@@ -41,13 +45,32 @@ impl App {
             ));
         }
         if entry.auth != AuthKind::OAuth {
-            return Err(AppError::new("not_available", format!("{} does not connect through a browser sign-in.", entry.name)));
+            return Err(AppError::new(
+                "not_available",
+                format!("{} does not connect through a browser sign-in.", entry.name),
+            ));
         }
+        Ok(())
+    }
+
+    /// Connects an organisation of an OAuth platform through the system browser and a
+    /// loopback redirect: PKCE, one-time `state`, code exchange, tenant choice, tokens
+    /// into the keychain and a reference into the database. Any failure stores nothing.
+    pub async fn connect(
+        &self,
+        provider_id: &str,
+        opts: ConnectOptions,
+    ) -> Result<Connection, AppError> {
+        self.connectable(provider_id)?;
         let platform = self.platform(provider_id, None).await?;
         let name = platform.display_name();
         // A locked or missing keychain is found before the user signs in anywhere.
         self.vault().probe()?;
-        let redirect = self.config().provider(provider_id).redirect.unwrap_or(platform.entry.redirect);
+        let redirect = self
+            .config()
+            .provider(provider_id)
+            .redirect
+            .unwrap_or(platform.entry.redirect);
         if redirect != RedirectStyle::Loopback {
             return Err(AppError::new(
                 "redirect_unsupported",
@@ -65,68 +88,107 @@ impl App {
         if let Err(e) = open_in_browser(&url) {
             tracing::warn!("browser: {}", e.message);
             if let Some(show) = &opts.show_url {
-                show(&format!("({}) Open the address above in a browser to continue.", e.message));
+                show(&format!(
+                    "({}) Open the address above in a browser to continue.",
+                    e.message
+                ));
             }
         }
         let answer = listener.wait(opts.timeout).await?;
         let tokens = oauth.complete(pending, &answer).await?;
 
-        // From here on the platform has issued tokens: on any failure, revoke them so
-        // nothing is left behind.
-        let xero = platform.xero(self)?;
+        self.finish_connect(provider_id, &platform, &oauth, tokens, &opts.tenant)
+            .await
+    }
+
+    /// Turns freshly issued tokens into a connection: lists the organisations, picks
+    /// one, stores the tokens in the keychain and a reference in the database. On any
+    /// failure the tokens are revoked, so nothing is left behind.
+    pub(crate) async fn finish_connect(
+        &self,
+        provider_id: &str,
+        platform: &Platform,
+        oauth: &OAuthClient,
+        tokens: TokenSet,
+        choice: &TenantChoice,
+    ) -> Result<Connection, AppError> {
+        let name = platform.display_name();
         let result: Result<Connection, AppError> = async {
+            let xero = platform.xero(self)?;
             let tenants = xero.connections(tokens.access_token.expose()).await?;
-            let tenant = choose_tenant(&tenants, &opts.tenant, &name)?;
-            let org = xero.organisation(tokens.access_token.expose(), &tenant.tenant_id).await?;
-            let store = self.store()?;
-            let install = store.install_id()?;
-            let (conn, created) = store.upsert_connection(
-                &NewConnection {
-                    provider: provider_id,
-                    tenant_id: &tenant.tenant_id,
-                    tenant_name: &tenant.tenant_name,
-                    base_currency: Some(&org.base_currency),
-                    sandbox: platform.sandbox,
-                    frequency: &self.config().sync.default_frequency,
-                },
-                |id| format!("{install}/connection/{id}"),
-            )?;
-            // Reconnecting replaces an older grant: retire it at the platform first.
-            if let Some(old) = self.vault().get(&conn.vault_key)?.and_then(|s| carbonsync_oauth::TokenSet::from_secret(&s)) {
-                if let Some(rt) = &old.refresh_token {
-                    let _ = oauth.revoke(rt, true).await;
-                }
-            }
-            if let Err(e) = self.vault().put(&conn.vault_key, &tokens.to_secret()) {
-                // Without its tokens the connection cannot work: take a new one back
-                // out; an existing one keeps its data and waits for a reconnect.
-                if created {
-                    let _ = store.delete_connection(conn.id);
-                } else {
-                    let _ = store.set_connection_status(conn.id, carbonsync_store::ConnectionStatus::NeedsReconnect, Some("its sign-in could not be saved in the keychain"));
-                }
-                return Err(e.into());
-            }
-            store.reset_cursors(conn.id)?;
-            Ok(conn)
+            let tenant = choose_tenant(&tenants, choice, &name)?;
+            self.store_connection(provider_id, platform, oauth, &tokens, tenant)
+                .await
         }
         .await;
-        match result {
-            Ok(conn) => {
-                tracing::info!(connection = conn.id, provider = provider_id, "connected");
-                Ok(conn)
-            }
-            Err(e) => {
-                if let Some(rt) = &tokens.refresh_token {
-                    let _ = oauth.revoke(rt, true).await;
-                }
-                Err(e)
+        if result.is_err() {
+            if let Some(rt) = &tokens.refresh_token {
+                let _ = oauth.revoke(rt, true).await;
             }
         }
+        result
+    }
+
+    pub(crate) async fn store_connection(
+        &self,
+        provider_id: &str,
+        platform: &Platform,
+        oauth: &OAuthClient,
+        tokens: &TokenSet,
+        tenant: &Tenant,
+    ) -> Result<Connection, AppError> {
+        let xero = platform.xero(self)?;
+        let org = xero
+            .organisation(tokens.access_token.expose(), &tenant.tenant_id)
+            .await?;
+        let store = self.store()?;
+        let install = store.install_id()?;
+        let (conn, created) = store.upsert_connection(
+            &NewConnection {
+                provider: provider_id,
+                tenant_id: &tenant.tenant_id,
+                tenant_name: &tenant.tenant_name,
+                base_currency: Some(&org.base_currency),
+                sandbox: platform.sandbox,
+                frequency: &self.config().sync.default_frequency,
+            },
+            |id| format!("{install}/connection/{id}"),
+        )?;
+        // Reconnecting replaces an older grant: retire it at the platform first.
+        if let Some(old) = self
+            .vault()
+            .get(&conn.vault_key)?
+            .and_then(|s| TokenSet::from_secret(&s))
+        {
+            if let Some(rt) = &old.refresh_token {
+                let _ = oauth.revoke(rt, true).await;
+            }
+        }
+        if let Err(e) = self.vault().put(&conn.vault_key, &tokens.to_secret()) {
+            // Without its tokens the connection cannot work: take a new one back out;
+            // an existing one keeps its data and waits for a reconnect.
+            if created {
+                let _ = store.delete_connection(conn.id);
+            } else {
+                let _ = store.set_connection_status(
+                    conn.id,
+                    carbonsync_store::ConnectionStatus::NeedsReconnect,
+                    Some("its sign-in could not be saved in the keychain"),
+                );
+            }
+            return Err(e.into());
+        }
+        store.reset_cursors(conn.id)?;
+        tracing::info!(connection = conn.id, provider = provider_id, "connected");
+        Ok(store.connection(conn.id)?)
     }
 }
 
-fn choose_tenant<'a>(tenants: &'a [Tenant], choice: &TenantChoice, name: &str) -> Result<&'a Tenant, AppError> {
+fn choose_tenant<'a>(
+    tenants: &'a [Tenant],
+    choice: &TenantChoice,
+    name: &str,
+) -> Result<&'a Tenant, AppError> {
     if tenants.is_empty() {
         return Err(AppError::new(
             "no_tenant",

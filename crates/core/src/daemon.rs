@@ -4,7 +4,9 @@
 
 use crate::{App, AppError};
 use carbonsync_store::ConnectionStatus;
-use carbonsync_sync::{cron_for, Frequency, Scheduler, SchedulerCommand, SyncOptions, SyncReport, Trigger};
+use carbonsync_sync::{
+    cron_for, Frequency, Scheduler, SchedulerCommand, SyncOptions, SyncReport, Trigger,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, watch};
@@ -47,12 +49,15 @@ impl App {
         Ok(wanted)
     }
 
-    pub async fn start_daemon(self: &Arc<Self>, on_report: Option<ReportSink>) -> Result<DaemonHandle, AppError> {
+    pub async fn start_daemon(
+        self: &Arc<Self>,
+        on_report: Option<ReportSink>,
+    ) -> Result<DaemonHandle, AppError> {
         let (tx, mut rx) = mpsc::unbounded_channel::<SchedulerCommand>();
         let (stop_tx, stop_rx) = watch::channel(false);
-        let mut scheduler = Scheduler::new(tx.clone())
-            .await
-            .map_err(|e| AppError::new("scheduler", format!("The scheduler could not start: {e}")))?;
+        let mut scheduler = Scheduler::new(tx.clone()).await.map_err(|e| {
+            AppError::new("scheduler", format!("The scheduler could not start: {e}"))
+        })?;
         scheduler
             .reconcile(&self.wanted_schedule()?)
             .await
@@ -99,11 +104,17 @@ impl App {
         let task = tokio::spawn(async move {
             while let Some(cmd) = rx.recv().await {
                 match cmd {
-                    SchedulerCommand::Sync { connection_id, trigger } => {
+                    SchedulerCommand::Sync {
+                        connection_id,
+                        trigger,
+                    } => {
                         if pending.lock().expect("pending lock").insert(connection_id) {
                             let _ = work_tx.send((connection_id, trigger));
                         } else {
-                            tracing::debug!(connection = connection_id, "already queued or syncing; tick dropped");
+                            tracing::debug!(
+                                connection = connection_id,
+                                "already queued or syncing; tick dropped"
+                            );
                         }
                     }
                     SchedulerCommand::Reload => match app.wanted_schedule() {

@@ -10,6 +10,7 @@ mod error;
 pub mod logging;
 mod paths;
 mod platform;
+mod redirect_connect;
 mod review;
 
 pub use app::{App, OpenOptions};
@@ -19,14 +20,17 @@ pub use connect::{ConnectOptions, TenantChoice};
 pub use daemon::{DaemonHandle, ReportSink};
 pub use error::AppError;
 pub use paths::Paths;
+pub use redirect_connect::{ConnectOutcome, TenantOption, DEEP_LINK_REDIRECT};
 pub use review::{EmissionsSummary, ProviderView};
 
 // What front ends need from the layers below, re-exported so they depend on core alone.
-pub use carbonsync_providers::{Category, ProviderEntry};
 pub use carbonsync_providers::xero::Tenant;
+pub use carbonsync_providers::{Category, ProviderEntry};
 pub use carbonsync_sandbox as sandbox;
 pub use carbonsync_store::{
-    Connection, ConnectionStatus, EmissionsGroup, GroupBy, LedgerEntry, LedgerFilter,
-    LedgerStatus, RunStatus, SyncRun, SyncRunCounts, Totals,
+    Connection, ConnectionStatus, EmissionsGroup, GroupBy, LedgerEntry, LedgerFilter, LedgerStatus,
+    RunStatus, SyncRun, SyncRunCounts, Totals,
 };
-pub use carbonsync_sync::{Frequency, Progress, SchedulerCommand, SyncOptions, SyncReport, Trigger};
+pub use carbonsync_sync::{
+    Frequency, Progress, SchedulerCommand, SyncOptions, SyncReport, Trigger,
+};

@@ -20,16 +20,24 @@ pub fn init(logs_dir: &Path, verbose: bool) -> Option<LogGuard> {
         .build(logs_dir)
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let file_filter = EnvFilter::try_from_env("CARBONSYNC_LOG").unwrap_or_else(|_| EnvFilter::new("info,hyper=warn,reqwest=warn"));
+    let file_filter = EnvFilter::try_from_env("CARBONSYNC_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,hyper=warn,reqwest=warn"));
     let stderr_level = if verbose { "info" } else { "warn" };
     let _ = tracing_subscriber::registry()
-        .with(fmt::layer().with_writer(writer).with_ansi(false).with_filter(file_filter))
+        .with(
+            fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false)
+                .with_filter(file_filter),
+        )
         .with(
             fmt::layer()
                 .with_writer(std::io::stderr)
                 .with_target(false)
                 .without_time()
-                .with_filter(EnvFilter::new(format!("{stderr_level},hyper=warn,reqwest=warn,tokio_cron_scheduler=warn"))),
+                .with_filter(EnvFilter::new(format!(
+                    "{stderr_level},hyper=warn,reqwest=warn,tokio_cron_scheduler=warn"
+                ))),
         )
         .try_init();
     Some(LogGuard(guard))

@@ -37,8 +37,16 @@ impl Platform {
             provider: self.display_name(),
             client_id: self.client_id.clone(),
             client_secret: None,
-            authorize_url: self.endpoints.authorize.clone().ok_or_else(|| missing("authorize"))?,
-            token_url: self.endpoints.token.clone().ok_or_else(|| missing("token"))?,
+            authorize_url: self
+                .endpoints
+                .authorize
+                .clone()
+                .ok_or_else(|| missing("authorize"))?,
+            token_url: self
+                .endpoints
+                .token
+                .clone()
+                .ok_or_else(|| missing("token"))?,
             revoke_url: self.endpoints.revoke.clone(),
             scopes: self.scopes.clone(),
             default_lifetime: chrono::Duration::minutes(30),
@@ -123,7 +131,12 @@ impl App {
         opts.state_path = Some(self.paths().sandbox_state());
         let handle = carbonsync_sandbox::start(opts, ([127, 0, 0, 1], 0).into())
             .await
-            .map_err(|e| AppError::new("sandbox", format!("The built-in sandbox could not start: {e}")))?;
+            .map_err(|e| {
+                AppError::new(
+                    "sandbox",
+                    format!("The built-in sandbox could not start: {e}"),
+                )
+            })?;
         tracing::info!(url = handle.base_url(), "in-process sandbox started");
         let url = handle.base_url().to_string();
         *slot = Some(handle);

@@ -37,7 +37,10 @@ impl App {
                 sandbox: e.available && self.config().provider(&e.id).client_id.is_none(),
                 connections: connections
                     .iter()
-                    .filter(|c| c.provider == e.id && c.status != carbonsync_store::ConnectionStatus::Disconnected)
+                    .filter(|c| {
+                        c.provider == e.id
+                            && c.status != carbonsync_store::ConnectionStatus::Disconnected
+                    })
                     .count(),
                 entry: e.clone(),
             })
@@ -51,7 +54,11 @@ impl App {
         Ok(self.store()?.runs(connection_id, limit)?)
     }
 
-    pub fn emissions(&self, by: Option<GroupBy>, filter: &LedgerFilter) -> Result<EmissionsSummary, AppError> {
+    pub fn emissions(
+        &self,
+        by: Option<GroupBy>,
+        filter: &LedgerFilter,
+    ) -> Result<EmissionsSummary, AppError> {
         let store = self.store()?;
         let set = self.calculator().factor_set();
         Ok(EmissionsSummary {
@@ -68,7 +75,12 @@ impl App {
         })
     }
 
-    pub fn ledger(&self, filter: &LedgerFilter, offset: i64, limit: i64) -> Result<Vec<LedgerEntry>, AppError> {
+    pub fn ledger(
+        &self,
+        filter: &LedgerFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<LedgerEntry>, AppError> {
         Ok(self.store()?.ledger(filter, offset, limit)?)
     }
 }

@@ -13,7 +13,9 @@ pub struct CallbackParams {
 }
 
 impl CallbackParams {
-    pub fn from_query_pairs<'a>(pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>) -> Self {
+    pub fn from_query_pairs<'a>(
+        pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+    ) -> Self {
         let map: HashMap<String, String> = pairs
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();

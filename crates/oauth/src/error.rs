@@ -23,7 +23,9 @@ pub enum OAuthError {
         code: String,
         description: Option<String>,
     },
-    #[error("could not reach {provider}'s sign-in service: {detail}. Check the network and try again")]
+    #[error(
+        "could not reach {provider}'s sign-in service: {detail}. Check the network and try again"
+    )]
     Network { provider: String, detail: String },
     #[error("{provider}'s sign-in service sent an answer CarbonSync could not read: {detail}")]
     BadResponse { provider: String, detail: String },

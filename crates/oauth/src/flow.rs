@@ -5,7 +5,7 @@ use oauth2::basic::{BasicClient, BasicErrorResponseType};
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
     EndpointNotSet, EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
-    RequestTokenError, RevocationUrl, Scope, StandardRevocableToken, TokenResponse, TokenUrl,
+    RequestTokenError, RevocationUrl, Scope, TokenResponse, TokenUrl,
 };
 
 /// Where and how to authorise with one platform.
@@ -24,7 +24,8 @@ pub struct OAuthConfig {
     pub default_lifetime: Duration,
 }
 
-type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointSet>;
+type Client =
+    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointSet>;
 
 /// An OAuth client for one platform, with an HTTP client that never follows
 /// redirects (following them from a token endpoint would be an SSRF hole).
@@ -39,8 +40,20 @@ pub struct OAuthClient {
 pub struct PendingAuthorization {
     pub url: url::Url,
     pub redirect_uri: String,
+    pub created_at: chrono::DateTime<Utc>,
     state: CsrfToken,
     verifier: PkceCodeVerifier,
+}
+
+/// The keychain form of a pending authorization, for answers that arrive in a later
+/// process (a deep link that starts the app). Private, like the token set's.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredPending {
+    url: String,
+    redirect_uri: String,
+    created_at: chrono::DateTime<Utc>,
+    state: String,
+    verifier: String,
 }
 
 impl std::fmt::Debug for PendingAuthorization {
@@ -54,6 +67,32 @@ impl std::fmt::Debug for PendingAuthorization {
 impl PendingAuthorization {
     pub fn state(&self) -> &str {
         self.state.secret()
+    }
+
+    pub fn is_expired(&self, lifetime: Duration) -> bool {
+        self.created_at + lifetime < Utc::now()
+    }
+
+    pub fn to_secret(&self) -> Sensitive<String> {
+        let stored = StoredPending {
+            url: self.url.to_string(),
+            redirect_uri: self.redirect_uri.clone(),
+            created_at: self.created_at,
+            state: self.state.secret().clone(),
+            verifier: self.verifier.secret().clone(),
+        };
+        Sensitive::new(serde_json::to_string(&stored).expect("pending authorization serialises"))
+    }
+
+    pub fn from_secret(secret: &Sensitive<String>) -> Option<PendingAuthorization> {
+        let s: StoredPending = serde_json::from_str(secret.expose()).ok()?;
+        Some(PendingAuthorization {
+            url: url::Url::parse(&s.url).ok()?,
+            redirect_uri: s.redirect_uri,
+            created_at: s.created_at,
+            state: CsrfToken::new(s.state),
+            verifier: PkceCodeVerifier::new(s.verifier),
+        })
     }
 }
 
@@ -127,6 +166,7 @@ impl OAuthClient {
         Ok(PendingAuthorization {
             url,
             redirect_uri: redirect_uri.to_string(),
+            created_at: Utc::now(),
             state,
             verifier,
         })
@@ -181,37 +221,61 @@ impl OAuthClient {
     }
 
     /// Revokes a token at the platform (RFC 7009). Without a revocation endpoint this
-    /// does nothing and says so.
-    pub async fn revoke(&self, token: &Sensitive<String>, is_refresh: bool) -> Result<bool, OAuthError> {
-        let client = self.client(None)?;
-        let token = if is_refresh {
-            StandardRevocableToken::RefreshToken(RefreshToken::new(token.expose().clone()))
+    /// does nothing and returns `false`.
+    ///
+    /// Sent by hand rather than through `oauth2`'s revocation request, which refuses
+    /// any non-https endpoint and so cannot reach a loopback sandbox; the request is
+    /// one form POST either way.
+    pub async fn revoke(
+        &self,
+        token: &Sensitive<String>,
+        is_refresh: bool,
+    ) -> Result<bool, OAuthError> {
+        let Some(url) = &self.config.revoke_url else {
+            return Ok(false);
+        };
+        let hint = if is_refresh {
+            "refresh_token"
         } else {
-            StandardRevocableToken::AccessToken(oauth2::AccessToken::new(token.expose().clone()))
+            "access_token"
         };
-        let request = match client.revoke_token(token) {
-            Ok(r) => r,
-            Err(_) => return Ok(false), // no revocation endpoint configured
-        };
-        request
-            .request_async(&self.http)
+        let mut form = vec![
+            ("token", token.expose().as_str()),
+            ("token_type_hint", hint),
+        ];
+        let mut request = self.http.post(url);
+        match &self.config.client_secret {
+            Some(secret) => {
+                request = request.basic_auth(&self.config.client_id, Some(secret.expose()))
+            }
+            None => form.push(("client_id", self.config.client_id.as_str())),
+        }
+        let response = request
+            .form(&form)
+            .send()
             .await
-            .map_err(|e| match e {
-                RequestTokenError::ServerResponse(r) => OAuthError::Refused {
-                    provider: self.config.provider.clone(),
-                    code: r.error().to_string(),
-                    description: r.error_description().cloned(),
-                },
-                RequestTokenError::Request(e) => OAuthError::Network {
-                    provider: self.config.provider.clone(),
-                    detail: e.to_string(),
-                },
-                other => OAuthError::BadResponse {
-                    provider: self.config.provider.clone(),
-                    detail: other.to_string(),
-                },
+            .map_err(|e| OAuthError::Network {
+                provider: self.config.provider.clone(),
+                detail: e.without_url().to_string(),
             })?;
-        Ok(true)
+        let status = response.status();
+        if status.is_success() {
+            return Ok(true);
+        }
+        #[derive(serde::Deserialize)]
+        struct ErrorBody {
+            error: String,
+            error_description: Option<String>,
+        }
+        let body: Option<ErrorBody> = response.json().await.ok();
+        Err(OAuthError::Refused {
+            provider: self.config.provider.clone(),
+            code: body
+                .as_ref()
+                .map(|b| b.error.clone())
+                .unwrap_or_else(|| status.to_string()),
+            description: body.and_then(|b| b.error_description),
+        })
     }
 
     fn token_set(
@@ -231,12 +295,9 @@ impl OAuthClient {
                 .map(|t| Sensitive::new(t.secret().clone()))
                 .or_else(|| previous_refresh.cloned()),
             expires_at: Utc::now() + lifetime,
-            scope: r.scopes().map(|s| {
-                s.iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            }),
+            scope: r
+                .scopes()
+                .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
         }
     }
 

@@ -53,7 +53,10 @@ impl LoopbackListener {
     }
 
     /// Waits for the browser's answer, at most `timeout`.
-    pub async fn wait(mut self, timeout: std::time::Duration) -> Result<CallbackParams, OAuthError> {
+    pub async fn wait(
+        mut self,
+        timeout: std::time::Duration,
+    ) -> Result<CallbackParams, OAuthError> {
         let result = tokio::time::timeout(timeout, &mut self.answer).await;
         if let Some(stop) = self.shutdown.take() {
             let _ = stop.send(());
@@ -89,19 +92,28 @@ async fn receive(
         // Favicon probes and stray visits do not consume the one answer.
         return (
             axum::http::StatusCode::BAD_REQUEST,
-            Html(page("Nothing to do here", "This address only receives CarbonSync's sign-in answer.")),
+            Html(page(
+                "Nothing to do here",
+                "This address only receives CarbonSync's sign-in answer.",
+            )),
         );
     }
     let Some(tx) = slot.lock().expect("slot lock").take() else {
         return (
             axum::http::StatusCode::GONE,
-            Html(page("Already answered", "This sign-in has already been answered. Return to CarbonSync.")),
+            Html(page(
+                "Already answered",
+                "This sign-in has already been answered. Return to CarbonSync.",
+            )),
         );
     };
     let failed = params.error.is_some();
     let _ = tx.send(params);
     let (title, body) = if failed {
-        ("Sign-in not completed", "CarbonSync received the answer and will say what happened. You can close this tab.")
+        (
+            "Sign-in not completed",
+            "CarbonSync received the answer and will say what happened. You can close this tab.",
+        )
     } else {
         ("Answer received", "CarbonSync received the sign-in answer. You can close this tab and return to CarbonSync.")
     };

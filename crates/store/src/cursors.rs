@@ -32,8 +32,10 @@ impl Store {
 
     /// Forgets every stream position of a connection so that the next sync is full.
     pub fn reset_cursors(&self, connection_id: i64) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM cursors WHERE connection_id = ?1", [connection_id])?;
+        self.conn.execute(
+            "DELETE FROM cursors WHERE connection_id = ?1",
+            [connection_id],
+        )?;
         Ok(())
     }
 

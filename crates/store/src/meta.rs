@@ -24,11 +24,9 @@ impl Store {
         if let Some(id) = self.meta_get("install_id")? {
             return Ok(id);
         }
-        let id: String = self.conn.query_row(
-            "SELECT lower(hex(randomblob(8)))",
-            [],
-            |r| r.get(0),
-        )?;
+        let id: String = self
+            .conn
+            .query_row("SELECT lower(hex(randomblob(8)))", [], |r| r.get(0))?;
         self.conn.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('install_id', ?1)",
             [&id],

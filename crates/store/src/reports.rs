@@ -67,7 +67,9 @@ impl Store {
         );
         Ok(self
             .conn
-            .query_row(&sql, rusqlite::params_from_iter(params), |r| totals_at(r, 0))?)
+            .query_row(&sql, rusqlite::params_from_iter(params), |r| {
+                totals_at(r, 0)
+            })?)
     }
 
     /// Totals grouped by month, category, scope or source. By month, each month is
@@ -84,7 +86,11 @@ impl Store {
              FROM ledger l JOIN connections c ON c.id = l.connection_id
              WHERE {cond} GROUP BY {group} ORDER BY {order}",
             key = by.key_sql(),
-            order = if by == GroupBy::Month { "1, 2" } else { "3 DESC, 1" },
+            order = if by == GroupBy::Month {
+                "1, 2"
+            } else {
+                "3 DESC, 1"
+            },
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {

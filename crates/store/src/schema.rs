@@ -29,7 +29,9 @@ mod tests {
         super::migrations().validate().unwrap();
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         super::migrate(&mut conn).unwrap();
-        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(v as usize, super::KNOWN_VERSION);
     }
 }

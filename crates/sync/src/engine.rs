@@ -60,7 +60,7 @@ pub struct SyncOptions {
     /// When this turns true the sync stops after the page it is writing: never inside
     /// a transaction.
     pub stop: Option<watch::Receiver<bool>>,
-    pub progress: Option<Arc<dyn Fn(&Progress) + Send + Sync>>,
+    pub progress: Option<ProgressSink>,
 }
 
 impl SyncOptions {
@@ -73,6 +73,9 @@ impl SyncOptions {
         }
     }
 }
+
+/// Receives progress after every saved page (updates the window and the tray).
+pub type ProgressSink = Arc<dyn Fn(&Progress) + Send + Sync>;
 
 /// Progress of a running sync, sent after every page that is saved.
 #[derive(Debug, Clone, Serialize)]
@@ -113,11 +116,26 @@ pub async fn sync_connection(
     // Re-read: the connection may have changed while this waited for the lock.
     let conn = store.connection(connection_id)?;
     let run_id = store.start_run(connection_id, opts.trigger.as_str(), opts.full)?;
-    tracing::info!(connection = connection_id, run = run_id, trigger = opts.trigger.as_str(), full = opts.full, "sync started");
+    tracing::info!(
+        connection = connection_id,
+        run = run_id,
+        trigger = opts.trigger.as_str(),
+        full = opts.full,
+        "sync started"
+    );
 
     let counts = Arc::new(Mutex::new(SyncRunCounts::default()));
     let mut refreshed = false;
-    let result = run(ctx, &mut store, &conn, run_id, opts, &counts, &mut refreshed).await;
+    let result = run(
+        ctx,
+        &mut store,
+        &conn,
+        run_id,
+        opts,
+        &counts,
+        &mut refreshed,
+    )
+    .await;
     let final_counts = *counts.lock().expect("counts lock");
 
     let (status, error) = match &result {
@@ -150,7 +168,11 @@ pub async fn sync_connection(
     )?;
     match &result {
         Err(e @ SyncError::NeedsReconnect { .. }) => {
-            store.set_connection_status(connection_id, ConnectionStatus::NeedsReconnect, Some(&e.user_message()))?;
+            store.set_connection_status(
+                connection_id,
+                ConnectionStatus::NeedsReconnect,
+                Some(&e.user_message()),
+            )?;
         }
         Ok(()) if conn.status == ConnectionStatus::NeedsReconnect => {
             store.set_connection_status(connection_id, ConnectionStatus::Active, None)?;
@@ -159,7 +181,15 @@ pub async fn sync_connection(
     }
     match result {
         Ok(()) => {
-            tracing::info!(connection = connection_id, run = run_id, fetched = final_counts.fetched, created = final_counts.created, updated = final_counts.updated, deleted = final_counts.deleted, "sync finished");
+            tracing::info!(
+                connection = connection_id,
+                run = run_id,
+                fetched = final_counts.fetched,
+                created = final_counts.created,
+                updated = final_counts.updated,
+                deleted = final_counts.deleted,
+                "sync finished"
+            );
             Ok(SyncReport {
                 connection_id,
                 run_id,
@@ -169,7 +199,12 @@ pub async fn sync_connection(
             })
         }
         Err(e) => {
-            tracing::warn!(connection = connection_id, run = run_id, code = e.code(), "sync failed: {e}");
+            tracing::warn!(
+                connection = connection_id,
+                run = run_id,
+                code = e.code(),
+                "sync failed: {e}"
+            );
             Err(e)
         }
     }
@@ -246,7 +281,11 @@ async fn run(
 
     // 1. The chart of accounts: small, one call, needed to name the lines below.
     {
-        let since = if opts.full { None } else { store.cursor(conn.id, "accounts")? };
+        let since = if opts.full {
+            None
+        } else {
+            store.cursor(conn.id, "accounts")?
+        };
         let fetched = authorized(&keeper, conn, &mut token, refreshed, |t| async move {
             xero.accounts(&t, tenant, since.and_then(ms_to_time)).await
         })
@@ -288,9 +327,21 @@ async fn run(
     //    writing runs on its own thread, so the next page is on its way while the
     //    previous one commits. The channel is short so memory stays flat.
     let (tx, rx) = mpsc::channel::<Job>(2);
-    let writer = spawn_writer(ctx, conn.id, run_id, rx, counts.clone(), opts.progress.clone());
-    let fetch_result = fetch_streams(ctx, store, conn, opts, &keeper, &mut token, refreshed, &accounts, counts, tx).await;
-    let write_result = writer.await.map_err(|e| SyncError::Lock(format!("writer stopped: {e}")))?;
+    let writer = spawn_writer(
+        ctx,
+        conn.id,
+        run_id,
+        rx,
+        counts.clone(),
+        opts.progress.clone(),
+    );
+    let fetch_result = fetch_streams(
+        ctx, store, conn, opts, &keeper, &mut token, refreshed, &accounts, counts, tx,
+    )
+    .await;
+    let write_result = writer
+        .await
+        .map_err(|e| SyncError::Lock(format!("writer stopped: {e}")))?;
     // A write failure (full disk) is the root cause when both failed.
     write_result?;
     fetch_result
@@ -317,7 +368,11 @@ async fn fetch_streams(
         // received, always page 1. Unlike page numbers, this cannot skip a record when
         // the platform's ordering shifts because something changed mid-sync, and it is
         // exactly how an interrupted sync resumes.
-        let mut since = if opts.full { None } else { store.cursor(conn.id, stream)? };
+        let mut since = if opts.full {
+            None
+        } else {
+            store.cursor(conn.id, stream)?
+        };
         loop {
             if stopped(opts) {
                 return Err(SyncError::Stopped);
@@ -328,7 +383,11 @@ async fn fetch_streams(
                     xero.bills(&t, tenant, after, 1).await
                 })
                 .await?;
-                let rows = f.items.iter().map(|i| records::bill(&ctx.calculator, accounts, i)).collect();
+                let rows = f
+                    .items
+                    .iter()
+                    .map(|i| records::bill(&ctx.calculator, accounts, i))
+                    .collect();
                 (rows, f.calls, f.rate_limited)
             } else {
                 let f = authorized(keeper, conn, token, refreshed, |t| async move {
@@ -382,13 +441,14 @@ fn spawn_writer(
     run_id: i64,
     mut rx: mpsc::Receiver<Job>,
     counts: Arc<Mutex<SyncRunCounts>>,
-    progress: Option<Arc<dyn Fn(&Progress) + Send + Sync>>,
+    progress: Option<ProgressSink>,
 ) -> tokio::task::JoinHandle<Result<(), SyncError>> {
     let db_path = ctx.db_path.clone();
     tokio::task::spawn_blocking(move || {
         let mut store = Store::open(&db_path)?;
         while let Some(job) = rx.blocking_recv() {
-            let out = store.write_page(connection_id, job.stream, &job.records, Some(job.cursor))?;
+            let out =
+                store.write_page(connection_id, job.stream, &job.records, Some(job.cursor))?;
             let snapshot = {
                 let mut c = counts.lock().expect("counts lock");
                 c.created += out.created;

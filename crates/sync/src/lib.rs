@@ -8,7 +8,9 @@ mod records;
 mod schedule;
 mod tokens;
 
-pub use engine::{sync_connection, Progress, SyncContext, SyncOptions, SyncReport, Trigger};
+pub use engine::{
+    sync_connection, Progress, ProgressSink, SyncContext, SyncOptions, SyncReport, Trigger,
+};
 pub use error::SyncError;
 pub use locks::ConnectionLock;
 pub use schedule::{cron_for, Frequency, Scheduler, SchedulerCommand};

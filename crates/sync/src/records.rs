@@ -135,7 +135,11 @@ fn record(
     }
 }
 
-pub fn bank_transaction(calc: &Calculator, accounts: &AccountNames, t: &BankTransaction) -> RecordInput {
+pub fn bank_transaction(
+    calc: &Calculator,
+    accounts: &AccountNames,
+    t: &BankTransaction,
+) -> RecordInput {
     record(
         calc,
         accounts,

@@ -78,7 +78,10 @@ pub fn cron_for(freq: &Frequency, connection_id: i64) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SchedulerCommand {
     /// Sync one connection (from a tick or a click); dropped if it is already queued.
-    Sync { connection_id: i64, trigger: crate::Trigger },
+    Sync {
+        connection_id: i64,
+        trigger: crate::Trigger,
+    },
     /// Re-read connections and frequencies (after connect, disconnect, settings).
     Reload,
     Stop,
@@ -176,7 +179,12 @@ mod tests {
         assert_ne!(a, b);
         assert!(cron_for(&Frequency::Manual, 1).is_none());
         for id in 0..100 {
-            for f in [Frequency::Every15Minutes, Frequency::Hourly, Frequency::Every6Hours, Frequency::Daily] {
+            for f in [
+                Frequency::Every15Minutes,
+                Frequency::Hourly,
+                Frequency::Every6Hours,
+                Frequency::Daily,
+            ] {
                 let cron = cron_for(&f, id).unwrap();
                 Frequency::parse(&cron).unwrap_or_else(|e| panic!("{cron}: {e}"));
             }

@@ -25,11 +25,14 @@ pub struct Fresh {
 
 impl TokenKeeper<'_> {
     fn load(&self, conn: &Connection) -> Result<TokenSet, SyncError> {
-        let secret = self.vault.get(&conn.vault_key)?.ok_or_else(|| SyncError::NeedsReconnect {
-            provider: conn.provider.clone(),
-            tenant: conn.tenant_name.clone(),
-            detail: "its sign-in is missing from the system keychain".into(),
-        })?;
+        let secret = self
+            .vault
+            .get(&conn.vault_key)?
+            .ok_or_else(|| SyncError::NeedsReconnect {
+                provider: conn.provider.clone(),
+                tenant: conn.tenant_name.clone(),
+                detail: "its sign-in is missing from the system keychain".into(),
+            })?;
         TokenSet::from_secret(&secret).ok_or_else(|| SyncError::NeedsReconnect {
             provider: conn.provider.clone(),
             tenant: conn.tenant_name.clone(),

@@ -9,7 +9,10 @@ fn ledger_for(env: &Env, record: &str) -> Vec<Value> {
 }
 
 fn assert_close(got: f64, want: f64, what: &str) {
-    assert!((got - want).abs() < 1e-9 * want.abs().max(1.0), "{what}: got {got}, want {want}");
+    assert!(
+        (got - want).abs() < 1e-9 * want.abs().max(1.0),
+        "{what}: got {got}, want {want}"
+    );
 }
 
 #[test]
@@ -50,12 +53,17 @@ fn connecting_both_organisations_syncing_and_computing_emissions_works_end_to_en
         let hits = files_containing(&env.data_dir(), token);
         assert!(hits.is_empty(), "a token leaked into {hits:?}");
     }
-    assert!(env.data_dir().join("logs").read_dir().unwrap().count() > 0, "logs are written");
+    assert!(
+        env.data_dir().join("logs").read_dir().unwrap().count() > 0,
+        "logs are written"
+    );
 
     // A second sync with nothing changed fetches nothing and makes one call per stream.
-    let before = ["GET /Accounts", "GET /BankTransactions", "GET /Invoices"].map(|e| env.sandbox.calls(e));
+    let before =
+        ["GET /Accounts", "GET /BankTransactions", "GET /Invoices"].map(|e| env.sandbox.calls(e));
     let again = env.sync(uk_id);
-    let after = ["GET /Accounts", "GET /BankTransactions", "GET /Invoices"].map(|e| env.sandbox.calls(e));
+    let after =
+        ["GET /Accounts", "GET /BankTransactions", "GET /Invoices"].map(|e| env.sandbox.calls(e));
     assert_eq!(again["fetched"], 0, "{again}");
     assert_eq!(again["created"], 0);
     assert_eq!(again["calls"], 3);
@@ -103,17 +111,41 @@ fn connecting_both_organisations_syncing_and_computing_emissions_works_end_to_en
     assert!(power_us[0]["reason"].as_str().unwrap().contains("kWh"));
     let slack_us = ledger_for(&env, "f1a00000-0000-4000-8000-000000000007");
     assert_eq!(slack_us.len(), 2, "one entry per line");
-    let slack_total: f64 = slack_us.iter().map(|e| e["kg_co2e"].as_f64().unwrap()).sum();
-    assert_close(slack_total, (300.00 + 150.00) * (117.996 / 125.224) * 0.080, "US software bill");
+    let slack_total: f64 = slack_us
+        .iter()
+        .map(|e| e["kg_co2e"].as_f64().unwrap())
+        .sum();
+    assert_close(
+        slack_total,
+        (300.00 + 150.00) * (117.996 / 125.224) * 0.080,
+        "US software bill",
+    );
 
     // Totals by scope add up to the total, and by month cover both years.
     let total = env.json(&["emissions", "--json"]);
     let by_scope = env.json(&["emissions", "--by", "scope", "--json"]);
-    let sum: f64 = by_scope["groups"].as_array().unwrap().iter().map(|g| g["kg_co2e"].as_f64().unwrap()).sum();
-    assert_close(sum, total["totals"]["kg_co2e"].as_f64().unwrap(), "scopes add up");
+    let sum: f64 = by_scope["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["kg_co2e"].as_f64().unwrap())
+        .sum();
+    assert_close(
+        sum,
+        total["totals"]["kg_co2e"].as_f64().unwrap(),
+        "scopes add up",
+    );
     let by_month = env.json(&["emissions", "--by", "month", "--json"]);
-    let months: Vec<&str> = by_month["groups"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
-    assert!(months.contains(&"2023-01") && months.contains(&"2024-12"), "{months:?}");
+    let months: Vec<&str> = by_month["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        months.contains(&"2023-01") && months.contains(&"2024-12"),
+        "{months:?}"
+    );
 
     // The history shows the runs with their counts.
     let logs = env.json(&["logs", &uk_id.to_string(), "--json"]);
@@ -122,24 +154,40 @@ fn connecting_both_organisations_syncing_and_computing_emissions_works_end_to_en
     assert_eq!(logs[1]["created"], first["created"]);
 
     // Disconnect revokes at the platform, removes the keychain entry, keeps the data.
-    let revoked_before = env.sandbox.get("/_control/stats")["tokens"]["revoked"].as_i64().unwrap();
+    let revoked_before = env.sandbox.get("/_control/stats")["tokens"]["revoked"]
+        .as_i64()
+        .unwrap();
     env.json(&["disconnect", &uk_id.to_string(), "--json"]);
     assert!(keychain_lookup(uk["vault_key"].as_str().unwrap()).is_none());
-    assert!(env.sandbox.get("/_control/stats")["tokens"]["revoked"].as_i64().unwrap() > revoked_before);
+    assert!(
+        env.sandbox.get("/_control/stats")["tokens"]["revoked"]
+            .as_i64()
+            .unwrap()
+            > revoked_before
+    );
     let (status, body) = env.sandbox.token_request(&[
         ("grant_type", "refresh_token"),
         ("refresh_token", &refresh),
         ("client_id", "carbonsync-sandbox"),
     ]);
-    assert_eq!((status, body["error"].clone()), (400, json!("invalid_grant")));
-    assert_eq!(ledger_for(&env, "f1a00000-0000-4000-8000-000000000001").len(), 1, "data kept");
+    assert_eq!(
+        (status, body["error"].clone()),
+        (400, json!("invalid_grant"))
+    );
+    assert_eq!(
+        ledger_for(&env, "f1a00000-0000-4000-8000-000000000001").len(),
+        1,
+        "data kept"
+    );
     let conns = env.json(&["connections", "--json"]);
     assert_eq!(conns[0]["status"], "disconnected");
 
     // With --delete-data the other organisation's data goes too.
     env.json(&["disconnect", &us_id.to_string(), "--delete-data", "--json"]);
     assert!(ledger_for(&env, "f1a00000-0000-4000-8000-000000000005").is_empty());
-    assert!(keychain_search_usernames().iter().all(|k| !k.starts_with(&install)));
+    assert!(keychain_search_usernames()
+        .iter()
+        .all(|k| !k.starts_with(&install)));
 }
 
 #[test]
@@ -178,7 +226,13 @@ fn an_incremental_sync_updates_exactly_the_changed_and_deleted_records() {
     assert!(amount(&after) > amount(&before), "{before} -> {after}");
 
     // The deleted bill's lines are no longer counted.
-    let gone = env.json(&["emissions", "--ledger", "--record", deleted["ids"][0].as_str().unwrap(), "--json"]);
+    let gone = env.json(&[
+        "emissions",
+        "--ledger",
+        "--record",
+        deleted["ids"][0].as_str().unwrap(),
+        "--json",
+    ]);
     for line in gone.as_array().unwrap() {
         assert_eq!(line["status"], "excluded");
         assert!(line["reason"].as_str().unwrap().contains("deleted"));
@@ -195,17 +249,28 @@ fn the_rate_limit_is_waited_out_with_no_error_and_no_duplicate() {
     let conn = env.connect(UK);
     let id = conn["id"].as_i64().unwrap();
     let counts = env.sync(id);
-    assert!(counts["rate_limited"].as_i64().unwrap() > 0, "the limit was hit: {counts}");
+    assert!(
+        counts["rate_limited"].as_i64().unwrap() > 0,
+        "the limit was hit: {counts}"
+    );
     assert_eq!(counts["created"], counts["fetched"]);
 
     // Every record once: the database holds as many as were fetched, and a full
     // re-sync creates nothing new.
     let db = rusqlite::Connection::open(env.data_dir().join("carbonsync.sqlite3")).unwrap();
     let stored: i64 = db
-        .query_row("SELECT COUNT(*) FROM records WHERE connection_id = ?1", [id], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM records WHERE connection_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
         .unwrap();
     let accounts: i64 = db
-        .query_row("SELECT COUNT(*) FROM accounts WHERE connection_id = ?1", [id], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM accounts WHERE connection_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(stored + accounts, counts["fetched"].as_i64().unwrap());
     let full = env.json(&["sync", &id.to_string(), "--full", "--json"]);

@@ -3,10 +3,16 @@ use serde_json::json;
 
 fn nothing_stored(env: &Env) {
     let conns = env.json(&["connections", "--json"]);
-    assert_eq!(conns.as_array().unwrap().len(), 0, "no connection stored: {conns}");
+    assert_eq!(
+        conns.as_array().unwrap().len(),
+        0,
+        "no connection stored: {conns}"
+    );
     let install = env.install_id();
     assert!(
-        keychain_search_usernames().iter().all(|k| !k.starts_with(&install)),
+        keychain_search_usernames()
+            .iter()
+            .all(|k| !k.starts_with(&install)),
         "no keychain entry stored"
     );
 }
@@ -35,7 +41,11 @@ fn a_forged_state_is_refused_and_stores_nothing() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("forged or replayed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("forged or replayed"),
+        "{}",
+        stderr(&out)
+    );
     nothing_stored(&env);
 }
 
@@ -49,19 +59,30 @@ fn no_answer_from_the_browser_times_out_clearly() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("no answer from the browser"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("No answer from the browser"),
+        "{}",
+        stderr(&out)
+    );
     nothing_stored(&env);
 }
 
 #[test]
 fn an_unknown_organisation_lists_the_real_ones_and_revokes_what_was_issued() {
     let env = Env::new(&[], "");
-    let revoked = env.sandbox.get("/_control/stats")["tokens"]["revoked"].as_i64().unwrap();
+    let revoked = env.sandbox.get("/_control/stats")["tokens"]["revoked"]
+        .as_i64()
+        .unwrap();
     let out = env.run(&["connect", "xero", "--tenant", "Nope Ltd", "--timeout", "30"]);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains(UK) && err.contains(US), "{err}");
-    assert!(env.sandbox.get("/_control/stats")["tokens"]["revoked"].as_i64().unwrap() > revoked);
+    assert!(
+        env.sandbox.get("/_control/stats")["tokens"]["revoked"]
+            .as_i64()
+            .unwrap()
+            > revoked
+    );
     nothing_stored(&env);
 }
 
@@ -89,14 +110,24 @@ fn a_platform_that_is_not_available_yet_says_so() {
     let env = Env::new(&[], "");
     let out = env.run(&["connect", "quickbooks"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("not yet available"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not yet available"),
+        "{}",
+        stderr(&out)
+    );
     let providers = env.json(&["providers", "--json"]);
     let list = providers.as_array().unwrap();
     assert_eq!(list.len(), 8);
-    let categories: std::collections::BTreeSet<&str> = list.iter().map(|p| p["category"].as_str().unwrap()).collect();
+    let categories: std::collections::BTreeSet<&str> = list
+        .iter()
+        .map(|p| p["category"].as_str().unwrap())
+        .collect();
     assert_eq!(categories.len(), 4);
     let xero = list.iter().find(|p| p["id"] == "xero").unwrap();
     assert_eq!(xero["sandbox"], true);
     assert_eq!(xero["available"], true);
-    assert!(list.iter().filter(|p| p["id"] != "xero").all(|p| p["available"] == false));
+    assert!(list
+        .iter()
+        .filter(|p| p["id"] != "xero")
+        .all(|p| p["available"] == false));
 }

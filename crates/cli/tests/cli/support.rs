@@ -14,7 +14,9 @@ pub fn bin() -> &'static str {
 }
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// `carbonsync sandbox` in its own process, on an ephemeral port.
@@ -43,7 +45,10 @@ impl Sandbox {
             .next()
             .expect("address on the first line")
             .to_string();
-        assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {line}");
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "unexpected first line: {line}"
+        );
         Sandbox {
             child,
             url,
@@ -75,7 +80,9 @@ impl Sandbox {
     }
 
     pub fn calls(&self, endpoint: &str) -> i64 {
-        self.get("/_control/stats")["calls"][endpoint].as_i64().unwrap_or(0)
+        self.get("/_control/stats")["calls"][endpoint]
+            .as_i64()
+            .unwrap_or(0)
     }
 
     pub fn tenant_id(&self, name: &str) -> String {
@@ -156,13 +163,20 @@ impl Env {
             "carbonsync {args:?} failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
-        })
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
     }
 
     pub fn connect(&self, tenant: &str) -> Value {
-        self.json(&["connect", "xero", "--tenant", tenant, "--timeout", "30", "--json"])
+        self.json(&[
+            "connect",
+            "xero",
+            "--tenant",
+            tenant,
+            "--timeout",
+            "30",
+            "--json",
+        ])
     }
 
     /// The one sync report of `carbonsync sync <id> --json`.
@@ -174,8 +188,10 @@ impl Env {
 
     pub fn install_id(&self) -> String {
         let db = rusqlite::Connection::open(self.data_dir().join("carbonsync.sqlite3")).unwrap();
-        db.query_row("SELECT value FROM meta WHERE key = 'install_id'", [], |r| r.get(0))
-            .unwrap()
+        db.query_row("SELECT value FROM meta WHERE key = 'install_id'", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
     }
 }
 

@@ -67,7 +67,11 @@ fn record(id: &str, updated_ms: i64, kg: f64, deleted: bool) -> RecordInput {
             account_name: Some("Travel - International".into()),
             net_amount: 100.0,
             entry: if deleted {
-                LedgerRow { status: LedgerStatus::Excluded, kg_co2e: None, ..counted(0.0) }
+                LedgerRow {
+                    status: LedgerStatus::Excluded,
+                    kg_co2e: None,
+                    ..counted(0.0)
+                }
             } else {
                 counted(kg)
             },
@@ -80,11 +84,18 @@ fn writing_the_same_page_twice_changes_nothing_the_second_time() {
     let (_d, mut store) = open();
     let c = connection(&store);
     let page = vec![record("a", 1, 10.0, false), record("b", 2, 5.0, false)];
-    let first = store.write_page(c.id, "bank_transactions", &page, Some(2)).unwrap();
+    let first = store
+        .write_page(c.id, "bank_transactions", &page, Some(2))
+        .unwrap();
     assert_eq!((first.created, first.updated, first.unchanged), (2, 0, 0));
     assert!((first.kg_delta - 15.0).abs() < 1e-9);
-    let second = store.write_page(c.id, "bank_transactions", &page, Some(2)).unwrap();
-    assert_eq!((second.created, second.updated, second.unchanged), (0, 0, 2));
+    let second = store
+        .write_page(c.id, "bank_transactions", &page, Some(2))
+        .unwrap();
+    assert_eq!(
+        (second.created, second.updated, second.unchanged),
+        (0, 0, 2)
+    );
     assert_eq!(store.record_count(c.id, "bank_transactions").unwrap(), 2);
     assert_eq!(store.cursor(c.id, "bank_transactions").unwrap(), Some(2));
     assert!((store.totals(&LedgerFilter::default()).unwrap().kg_co2e - 15.0).abs() < 1e-9);
@@ -94,9 +105,21 @@ fn writing_the_same_page_twice_changes_nothing_the_second_time() {
 fn a_change_replaces_the_lines_and_a_deletion_stops_counting() {
     let (_d, mut store) = open();
     let c = connection(&store);
-    store.write_page(c.id, "bills", &[record("a", 1, 10.0, false), record("b", 2, 4.0, false)], Some(2)).unwrap();
+    store
+        .write_page(
+            c.id,
+            "bills",
+            &[record("a", 1, 10.0, false), record("b", 2, 4.0, false)],
+            Some(2),
+        )
+        .unwrap();
     let out = store
-        .write_page(c.id, "bills", &[record("a", 3, 12.0, false), record("b", 4, 0.0, true)], Some(4))
+        .write_page(
+            c.id,
+            "bills",
+            &[record("a", 3, 12.0, false), record("b", 4, 0.0, true)],
+            Some(4),
+        )
         .unwrap();
     assert_eq!((out.updated, out.deleted), (1, 1));
     assert!((out.kg_delta - (12.0 - 10.0 - 4.0)).abs() < 1e-9);
@@ -110,7 +133,10 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sqlite3");
     drop(Store::open(&path).unwrap());
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
     match Store::open(&path) {
         Err(StoreError::TooNew { found: 99, .. }) => {}
         Err(e) => panic!("wrong error: {e}"),
@@ -124,7 +150,8 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
 }
 
 #[test]
-fn reconnecting_the_same_organisation_keeps_the_connection_and_a_crashed_run_is_marked_interrupted() {
+fn reconnecting_the_same_organisation_keeps_the_connection_and_a_crashed_run_is_marked_interrupted()
+{
     let (_d, store) = open();
     let c = connection(&store);
     let (again, created) = store
@@ -156,15 +183,35 @@ fn reconnecting_the_same_organisation_keeps_the_connection_and_a_crashed_run_is_
 fn months_split_by_scope_and_filters_narrow_the_ledger() {
     let (_d, mut store) = open();
     let c = connection(&store);
-    store.write_page(c.id, "bills", &[record("a", 1, 10.0, false)], Some(1)).unwrap();
-    let by_month = store.emissions_by(GroupBy::Month, &LedgerFilter::default()).unwrap();
+    store
+        .write_page(c.id, "bills", &[record("a", 1, 10.0, false)], Some(1))
+        .unwrap();
+    let by_month = store
+        .emissions_by(GroupBy::Month, &LedgerFilter::default())
+        .unwrap();
     assert_eq!(by_month.len(), 1);
     assert_eq!(by_month[0].key, "2024-03");
     assert_eq!(by_month[0].scope, Some(3));
     let none = store
-        .ledger(&LedgerFilter { from: Some("2025-01-01".into()), ..Default::default() }, 0, 10)
+        .ledger(
+            &LedgerFilter {
+                from: Some("2025-01-01".into()),
+                ..Default::default()
+            },
+            0,
+            10,
+        )
         .unwrap();
     assert!(none.is_empty());
-    let one = store.ledger(&LedgerFilter { record_id: Some("a".into()), ..Default::default() }, 0, 10).unwrap();
+    let one = store
+        .ledger(
+            &LedgerFilter {
+                record_id: Some("a".into()),
+                ..Default::default()
+            },
+            0,
+            10,
+        )
+        .unwrap();
     assert_eq!(one[0].source, "Harbour & Pine Ltd");
 }

@@ -1,0 +1,217 @@
+//! Sign-ins whose answer comes back later, by deep link (`carbonsync://oauth/callback`)
+//! or an https bounce page that forwards to it, possibly to a process that was not
+//! running when the sign-in began. The pending request (state and PKCE verifier) waits
+//! in the keychain, not the database; it is single-use and expires.
+
+use crate::connect::TenantChoice;
+use crate::{App, AppError};
+use carbonsync_oauth::{CallbackParams, OAuthError, PendingAuthorization, TokenSet};
+use carbonsync_providers::xero::Tenant;
+use carbonsync_store::Connection;
+use carbonsync_vault::Sensitive;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The redirect URI registered for the desktop app's scheme.
+pub const DEEP_LINK_REDIRECT: &str = "carbonsync://oauth/callback";
+
+/// How long a sign-in may take in the browser.
+const PENDING_LIFETIME_MINUTES: i64 = 10;
+
+/// What a completed redirect leads to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ConnectOutcome {
+    Connected {
+        connection: Box<Connection>,
+    },
+    /// The sign-in covers several organisations: ask which one.
+    ChooseTenant {
+        choice_id: String,
+        provider: String,
+        tenants: Vec<TenantOption>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TenantOption {
+    pub tenant_id: String,
+    pub tenant_name: String,
+}
+
+/// Tokens that wait for the user's choice of organisation; only in memory.
+pub(crate) struct TenantChoiceWaiting {
+    provider: String,
+    sandbox: bool,
+    tokens: TokenSet,
+    tenants: Vec<Tenant>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PendingRecord {
+    provider: String,
+    sandbox: bool,
+    pending: String,
+}
+
+fn state_key(install: &str, state: &str) -> String {
+    let digest = Sha256::digest(state.as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("{install}/pending/{hex}")
+}
+
+impl App {
+    /// Starts a sign-in that returns by deep link. Returns the URL to open in the
+    /// system browser.
+    pub async fn begin_connect(&self, provider_id: &str) -> Result<String, AppError> {
+        self.connectable(provider_id)?;
+        self.vault().probe()?;
+        let platform = self.platform(provider_id, None).await?;
+        let oauth = platform.oauth()?;
+        let pending = oauth.begin(DEEP_LINK_REDIRECT)?;
+        let record = PendingRecord {
+            provider: provider_id.to_string(),
+            sandbox: platform.sandbox,
+            pending: pending.to_secret().into_inner(),
+        };
+        let install = self.store()?.install_id()?;
+        self.vault().put(
+            &state_key(&install, pending.state()),
+            &Sensitive::new(serde_json::to_string(&record).expect("serialisable")),
+        )?;
+        Ok(pending.url.to_string())
+    }
+
+    /// Completes a sign-in from the redirect URL that came back. An unknown, expired
+    /// or already used `state` is refused, and so is an `error=` answer; either way
+    /// nothing is stored.
+    pub async fn complete_connect(&self, callback_url: &str) -> Result<ConnectOutcome, AppError> {
+        let url =
+            url::Url::parse(callback_url).map_err(|_| AppError::from(OAuthError::StateMismatch))?;
+        let answer = CallbackParams::from_url(&url);
+        let state = answer.state.clone().ok_or(OAuthError::StateMismatch)?;
+        let install = self.store()?.install_id()?;
+        let key = state_key(&install, &state);
+        let record = self.vault().get(&key)?.ok_or(OAuthError::StateMismatch)?;
+        // Single use: gone before anything else happens, so a replay finds nothing.
+        self.vault().delete(&key)?;
+        let record: PendingRecord =
+            serde_json::from_str(record.expose()).map_err(|_| OAuthError::StateMismatch)?;
+        let pending = PendingAuthorization::from_secret(&Sensitive::new(record.pending))
+            .ok_or(OAuthError::StateMismatch)?;
+        if pending.is_expired(chrono::Duration::minutes(PENDING_LIFETIME_MINUTES)) {
+            return Err(OAuthError::StateMismatch.into());
+        }
+        let platform = self
+            .platform(&record.provider, Some(record.sandbox))
+            .await?;
+        let oauth = platform.oauth()?;
+        let tokens = oauth.complete(pending, &answer).await?;
+
+        let xero = platform.xero(self)?;
+        let tenants = match xero.connections(tokens.access_token.expose()).await {
+            Ok(t) => t,
+            Err(e) => {
+                if let Some(rt) = &tokens.refresh_token {
+                    let _ = oauth.revoke(rt, true).await;
+                }
+                return Err(e.into());
+            }
+        };
+        if tenants.len() == 1 {
+            let connection = self
+                .finish_connect(
+                    &record.provider,
+                    &platform,
+                    &oauth,
+                    tokens,
+                    &TenantChoice::OnlyOne,
+                )
+                .await?;
+            return Ok(ConnectOutcome::Connected {
+                connection: Box::new(connection),
+            });
+        }
+        let choice_id = uuid_like(&state);
+        let options = tenants
+            .iter()
+            .map(|t| TenantOption {
+                tenant_id: t.tenant_id.clone(),
+                tenant_name: t.tenant_name.clone(),
+            })
+            .collect();
+        self.waiting.lock().expect("waiting lock").insert(
+            choice_id.clone(),
+            TenantChoiceWaiting {
+                provider: record.provider.clone(),
+                sandbox: record.sandbox,
+                tokens,
+                tenants,
+            },
+        );
+        Ok(ConnectOutcome::ChooseTenant {
+            choice_id,
+            provider: record.provider,
+            tenants: options,
+        })
+    }
+
+    /// Finishes a sign-in that covers several organisations with the one chosen.
+    pub async fn choose_tenant(
+        &self,
+        choice_id: &str,
+        tenant_id: &str,
+    ) -> Result<Connection, AppError> {
+        let waiting = self
+            .waiting
+            .lock()
+            .expect("waiting lock")
+            .remove(choice_id)
+            .ok_or_else(|| {
+                AppError::new(
+                    "no_such_choice",
+                    "This sign-in is no longer waiting for a choice; connect again.",
+                )
+            })?;
+        let platform = self
+            .platform(&waiting.provider, Some(waiting.sandbox))
+            .await?;
+        let oauth = platform.oauth()?;
+        let Some(tenant) = waiting.tenants.iter().find(|t| t.tenant_id == tenant_id) else {
+            if let Some(rt) = &waiting.tokens.refresh_token {
+                let _ = oauth.revoke(rt, true).await;
+            }
+            return Err(AppError::new(
+                "no_such_tenant",
+                "That organisation is not part of this sign-in; nothing was stored.",
+            ));
+        };
+        let tenant = tenant.clone();
+        self.store_connection(
+            &waiting.provider,
+            &platform,
+            &oauth,
+            &waiting.tokens,
+            &tenant,
+        )
+        .await
+    }
+
+    /// Drops a waiting choice (the user closed the picker): revokes its tokens.
+    pub async fn cancel_tenant_choice(&self, choice_id: &str) -> Result<(), AppError> {
+        let waiting = self.waiting.lock().expect("waiting lock").remove(choice_id);
+        if let Some(w) = waiting {
+            let platform = self.platform(&w.provider, Some(w.sandbox)).await?;
+            if let Some(rt) = &w.tokens.refresh_token {
+                let _ = platform.oauth()?.revoke(rt, true).await;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An id for a waiting choice that reveals nothing about the state it came from.
+fn uuid_like(state: &str) -> String {
+    let digest = Sha256::digest(format!("choice:{state}").as_bytes());
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}

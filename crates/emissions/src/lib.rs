@@ -1,0 +1,379 @@
+//! Spend-based greenhouse-gas emissions for accounting lines.
+//!
+//! A [`Calculator`] holds four tables: the US EPA supply-chain emission factors (kg CO2e per
+//! 2022 USD, purchaser price), a mapping from account codes to factors, annual exchange rates to
+//! USD and a US price index to deflate to 2022 dollars. [`Calculator::assess`] turns one
+//! [`SpendLine`] into an [`Assessment`] that records every number and source used, or says in a
+//! finance person's words why the line was not counted. Nothing is guessed: a line that cannot
+//! be converted exactly as documented is reported as unmapped, never estimated.
+
+mod error;
+mod tables;
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use chrono::Datelike;
+use serde::{Deserialize, Serialize};
+
+pub use error::EmissionsError;
+use tables::{currency_key, Rule, Tables};
+
+/// The tables shipped inside the crate, byte for byte, so the app can show them or write them
+/// out as a starting point for a user's own files (see `data/` for their provenance).
+pub mod builtin {
+    /// US EPA Supply Chain GHG Emission Factors v1.3.0, by 2017 NAICS code.
+    pub const FACTORS_CSV: &str = crate::tables::BUILTIN_FACTORS;
+    /// Default mapping of the Xero standard chart of accounts.
+    pub const MAPPING_CSV: &str = crate::tables::BUILTIN_MAPPING;
+    /// Annual average USD per unit of currency.
+    pub const FX_CSV: &str = crate::tables::BUILTIN_FX;
+    /// US GDP implicit price deflator, annual, 2017 = 100.
+    pub const INDEX_CSV: &str = crate::tables::BUILTIN_INDEX;
+}
+
+/// One row of the factor table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Factor {
+    /// 2017 NAICS code, six digits.
+    pub code: String,
+    pub title: String,
+    /// Always "All GHGs": the CO2e total.
+    pub ghg: String,
+    pub unit: String,
+    pub without_margins: f64,
+    pub margins: f64,
+    /// The factor used: accounting records hold purchaser prices, which include margins.
+    pub with_margins: f64,
+    pub useeio_code: String,
+}
+
+/// Which factor set a calculator uses; copied onto every emission as set name and version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactorSetInfo {
+    pub name: String,
+    /// "v1.3.0" for the built-in set; "sha256:<first 16 hex digits>" for a user's file.
+    pub version: String,
+    pub unit: String,
+    pub publisher: String,
+    pub doi: Option<String>,
+    pub user_supplied: bool,
+    /// SHA-256 of the factor table text as loaded.
+    pub sha256: String,
+    pub factor_count: usize,
+}
+
+/// What a mapping row does with the spend on its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Treatment {
+    /// Multiply by the row's NAICS spend factor.
+    Spend,
+    /// Not a purchase (payroll, tax, transfers, ...): shown with the reason, never counted.
+    Exclude,
+    /// Could be a purchase but no single factor fits: a person has to choose.
+    Unmapped,
+}
+
+/// One row of the account mapping table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MappingRule {
+    pub rule_id: String,
+    pub account_code: String,
+    /// The standard chart's name for the account (an organisation may have renamed it).
+    pub account_name: String,
+    pub treatment: Treatment,
+    pub category: Option<String>,
+    pub naics_code: Option<String>,
+    pub scope: Option<u8>,
+    pub scope3_category: Option<u8>,
+    /// Why the account is excluded or unmapped, or a caveat on a counted account.
+    pub reason: Option<String>,
+}
+
+/// The kind of accounting record a line comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SpendKind {
+    BankSpend,
+    BankTransfer,
+    BankReceive,
+    Bill,
+    SalesInvoice,
+}
+
+/// One line of an accounting record, borrowed from wherever the caller keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpendLine<'a> {
+    pub kind: SpendKind,
+    /// Deleted or voided in the source: produces no emission.
+    pub status_deleted: bool,
+    #[serde(borrow)]
+    pub account_code: Option<&'a str>,
+    /// The organisation's own name for the account, used in messages.
+    #[serde(borrow)]
+    pub account_name: Option<&'a str>,
+    pub date: chrono::NaiveDate,
+    /// ISO 4217 code.
+    pub currency: &'a str,
+    /// Line amount excluding tax, in `currency`. Negative for refunds.
+    pub net_amount: f64,
+}
+
+/// What became of one line, and which rule decided it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub outcome: Outcome,
+    /// The mapping row that decided the outcome; `None` when the record's kind or state did.
+    pub rule_id: Option<String>,
+    pub category: Option<String>,
+    /// For excluded and unmapped lines, why, and what to do where something can be done. For a
+    /// counted line, a caveat from the mapping row when it has one (for example that fuel burnt
+    /// in owned vehicles is Scope 1 and needs litres).
+    pub reason: Option<String>,
+}
+
+// Most lines of a spend ledger are counted, so boxing the emission would add an allocation per
+// line to save memory only on the minority that are not.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Outcome {
+    Counted(Emission),
+    Excluded,
+    Unmapped,
+}
+
+/// A counted line with every number needed to recompute it by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Emission {
+    pub scope: u8,
+    pub scope3_category: Option<u8>,
+    pub factor_code: String,
+    pub factor_title: String,
+    /// kg CO2e per 2022 USD, with margins.
+    pub factor_value: f64,
+    pub factor_unit: String,
+    pub factor_set: String,
+    pub factor_version: String,
+    /// USD per unit of the line's currency, for the line's year.
+    pub fx_rate: f64,
+    pub fx_source: String,
+    /// index(2022) / index(line's year).
+    pub deflator: f64,
+    pub deflator_source: String,
+    /// net_amount * fx_rate * deflator.
+    pub amount_usd_2022: f64,
+    /// net_amount * fx_rate * deflator * factor_value.
+    pub kg_co2e: f64,
+}
+
+const DELETED: &str = "deleted in the source";
+const TRANSFER: &str = "transfer between the organisation's own accounts";
+const INCOME: &str = "income, not a purchase";
+const NO_ACCOUNT: &str = "no account on this line; code it in Xero";
+const NOT_A_NUMBER: &str = "the line amount is not a number; check the line in Xero";
+
+impl Assessment {
+    /// An outcome decided by the record itself, before any mapping row is consulted.
+    fn by_record(outcome: Outcome, reason: &str) -> Assessment {
+        Assessment {
+            outcome,
+            rule_id: None,
+            category: None,
+            reason: Some(reason.to_owned()),
+        }
+    }
+
+    /// An outcome decided by a mapping row, with the row's own category kept for the ledger.
+    fn by_rule(outcome: Outcome, rule: &MappingRule, reason: Option<String>) -> Assessment {
+        Assessment {
+            outcome,
+            rule_id: Some(rule.rule_id.clone()),
+            category: rule.category.clone(),
+            reason,
+        }
+    }
+}
+
+/// Turns spend lines into emissions with one factor set, mapping, exchange-rate table and price
+/// index. Cheap to clone (the tables are shared) and safe to use from many threads.
+#[derive(Clone)]
+pub struct Calculator {
+    tables: Arc<Tables>,
+}
+
+impl fmt::Debug for Calculator {
+    // The derived form would print a thousand factors.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = &self.tables;
+        f.debug_struct("Calculator")
+            .field("factor_set", &t.info.name)
+            .field("factor_version", &t.info.version)
+            .field("factors", &t.factors.len())
+            .field("mapping_rules", &t.rules.len())
+            .field("fx_rates", &t.fx.len())
+            .field("price_index_years", &t.deflators.len())
+            .finish()
+    }
+}
+
+impl Calculator {
+    /// The calculator over the tables shipped in the crate. They are parsed on the first call
+    /// only; later calls share them.
+    pub fn builtin() -> Result<Calculator, EmissionsError> {
+        static BUILTIN: OnceLock<Result<Calculator, String>> = OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                Calculator::with_tables(
+                    builtin::FACTORS_CSV,
+                    builtin::MAPPING_CSV,
+                    builtin::FX_CSV,
+                    builtin::INDEX_CSV,
+                )
+                .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(EmissionsError::Builtin)
+    }
+
+    /// A calculator over tables the user supplied (CSV text, same columns as the built-in
+    /// files). Every row is checked here; the error names the table and line to fix.
+    pub fn with_tables(
+        factors_csv: &str,
+        mapping_csv: &str,
+        fx_csv: &str,
+        index_csv: &str,
+    ) -> Result<Calculator, EmissionsError> {
+        Ok(Calculator {
+            tables: Arc::new(Tables::load(factors_csv, mapping_csv, fx_csv, index_csv)?),
+        })
+    }
+
+    pub fn factor(&self, naics: &str) -> Option<&Factor> {
+        let index = *self.tables.factor_index.get(naics.trim())?;
+        self.tables.factors.get(index)
+    }
+
+    pub fn factor_set(&self) -> &FactorSetInfo {
+        &self.tables.info
+    }
+
+    /// The mapping row for an account code, if there is one.
+    pub fn rule(&self, account_code: &str) -> Option<&MappingRule> {
+        self.tables.rules.get(account_code.trim()).map(|r| &r.rule)
+    }
+
+    /// Every mapping row, in no particular order.
+    pub fn rules(&self) -> impl Iterator<Item = &MappingRule> {
+        self.tables.rules.values().map(|r| &r.rule)
+    }
+
+    /// Decides what one line contributes. Pure: the same line always gives the same answer.
+    pub fn assess(&self, line: &SpendLine<'_>) -> Assessment {
+        if line.status_deleted {
+            return Assessment::by_record(Outcome::Excluded, DELETED);
+        }
+        match line.kind {
+            SpendKind::BankTransfer => return Assessment::by_record(Outcome::Excluded, TRANSFER),
+            SpendKind::BankReceive | SpendKind::SalesInvoice => {
+                return Assessment::by_record(Outcome::Excluded, INCOME)
+            }
+            SpendKind::BankSpend | SpendKind::Bill => {}
+        }
+        let code = match line.account_code.map(str::trim) {
+            Some(code) if !code.is_empty() => code,
+            _ => return Assessment::by_record(Outcome::Unmapped, NO_ACCOUNT),
+        };
+        let Some(rule) = self.tables.rules.get(code) else {
+            let reason = match line.account_name.map(str::trim) {
+                Some(name) if !name.is_empty() => {
+                    format!("account {code} {name} has no mapping; choose a category for it")
+                }
+                _ => format!("account {code} has no mapping; choose a category for it"),
+            };
+            return Assessment {
+                outcome: Outcome::Unmapped,
+                rule_id: None,
+                category: None,
+                reason: Some(reason),
+            };
+        };
+        match rule.factor {
+            Some(factor) => self.count(line, rule, factor),
+            None => {
+                let outcome = match rule.rule.treatment {
+                    Treatment::Exclude => Outcome::Excluded,
+                    Treatment::Spend | Treatment::Unmapped => Outcome::Unmapped,
+                };
+                Assessment::by_rule(outcome, &rule.rule, rule.rule.reason.clone())
+            }
+        }
+    }
+
+    fn count(&self, line: &SpendLine<'_>, rule: &Rule, factor: usize) -> Assessment {
+        let mapping = &rule.rule;
+        let unmapped =
+            |reason: String| Assessment::by_rule(Outcome::Unmapped, mapping, Some(reason));
+
+        if !line.net_amount.is_finite() {
+            return unmapped(NOT_A_NUMBER.to_owned());
+        }
+        let Some(currency) = currency_key(line.currency) else {
+            return unmapped(format!(
+                "currency {:?} is not a three-letter ISO 4217 code; check the line in Xero",
+                line.currency
+            ));
+        };
+        // Built from ASCII letters only, so this cannot fail.
+        let code = std::str::from_utf8(&currency).unwrap_or("???");
+        let year = line.date.year();
+        let rate = self.tables.fx.get(&(currency, year));
+        let deflator = self.tables.deflators.get(&year);
+        let (rate, deflator) = match (rate, deflator) {
+            (Some(rate), Some(deflator)) => (rate, deflator),
+            // Another year's rate or index would be a silent guess, and an unconverted amount
+            // would treat pounds or euros as dollars: both are refused.
+            (None, Some(_)) => {
+                return unmapped(format!(
+                    "no USD exchange rate for {code} in {year}; add the {year} rate for {code} \
+                     to the exchange-rate table"
+                ))
+            }
+            (Some(_), None) => {
+                return unmapped(format!(
+                    "no US price index for {year} to convert to 2022 dollars; add {year} to the \
+                     price-index table"
+                ))
+            }
+            (None, None) => {
+                return unmapped(format!(
+                    "no USD exchange rate for {code} in {year} and no US price index for {year}; \
+                     add them to the exchange-rate and price-index tables"
+                ))
+            }
+        };
+
+        let factor = &self.tables.factors[factor];
+        let info = &self.tables.info;
+        // Negative amounts are refunds or credits and pass through the same arithmetic, so
+        // they reverse the emission of the purchase they undo.
+        let amount_usd_2022 = line.net_amount * rate.usd_per_unit * deflator.value;
+        let kg_co2e = amount_usd_2022 * factor.with_margins;
+        let emission = Emission {
+            scope: mapping.scope.unwrap_or(3),
+            scope3_category: mapping.scope3_category,
+            factor_code: factor.code.clone(),
+            factor_title: factor.title.clone(),
+            factor_value: factor.with_margins,
+            factor_unit: factor.unit.clone(),
+            factor_set: info.name.clone(),
+            factor_version: info.version.clone(),
+            fx_rate: rate.usd_per_unit,
+            fx_source: rate.source.clone(),
+            deflator: deflator.value,
+            deflator_source: deflator.source.clone(),
+            amount_usd_2022,
+            kg_co2e,
+        };
+        Assessment::by_rule(Outcome::Counted(emission), mapping, mapping.reason.clone())
+    }
+}

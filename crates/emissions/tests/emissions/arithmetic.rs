@@ -1,0 +1,136 @@
+//! Expected values are written as the arithmetic an auditor would do by hand:
+//! amount × USD per unit × (index 2022 / index of the year) × factor with margins.
+
+use carbonsync_emissions::Outcome;
+
+use crate::{bill, calculator, counted, date};
+
+#[test]
+fn a_gbp_2024_international_flight_is_converted_deflated_and_multiplied_by_the_air_factor() {
+    let calc = calculator();
+    let a = calc.assess(&bill("494", "GBP", date(2024, 3, 14), 1234.56));
+    let e = counted(&a.outcome);
+
+    assert_eq!(e.fx_rate, 1.2781);
+    assert_eq!(e.deflator, 117.996 / 125.224);
+    assert_eq!(e.factor_value, 0.644);
+    assert_eq!(e.amount_usd_2022, 1234.56 * 1.2781 * (117.996 / 125.224));
+    assert_eq!(e.kg_co2e, 1234.56 * 1.2781 * (117.996 / 125.224) * 0.644);
+    assert!(
+        (e.kg_co2e - 957.51).abs() < 0.01,
+        "about 957.5 kg, got {}",
+        e.kg_co2e
+    );
+
+    assert_eq!(e.factor_code, "481111");
+    assert_eq!(e.factor_title, "Scheduled Passenger Air Transportation");
+    assert_eq!((e.scope, e.scope3_category), (3, Some(6)));
+    assert_eq!(a.rule_id.as_deref(), Some("xero-std-494"));
+    assert_eq!(a.category.as_deref(), Some("Business travel – air"));
+    assert_eq!(a.reason, None);
+}
+
+#[test]
+fn a_usd_2023_flight_uses_the_identity_rate_and_the_2023_deflator() {
+    let calc = calculator();
+    let a = calc.assess(&bill("494", "USD", date(2023, 11, 2), 842.30));
+    let e = counted(&a.outcome);
+
+    assert_eq!(e.fx_rate, 1.0);
+    assert_eq!(e.deflator, 117.996 / 122.273);
+    assert_eq!(e.kg_co2e, 842.30 * 1.0 * (117.996 / 122.273) * 0.644);
+    assert!(e.fx_source.contains("identity"), "{}", e.fx_source);
+}
+
+#[test]
+fn gbp_2023_freight_is_counted_as_upstream_transportation() {
+    let calc = calculator();
+    let a = calc.assess(&bill("425", "GBP", date(2023, 6, 30), 500.00));
+    let e = counted(&a.outcome);
+
+    assert_eq!(e.kg_co2e, 500.0 * 1.2440 * (117.996 / 122.273) * 0.303);
+    assert_eq!(e.factor_code, "492110");
+    assert_eq!((e.scope, e.scope3_category), (3, Some(4)));
+    assert_eq!(a.category.as_deref(), Some("Freight & courier"));
+}
+
+#[test]
+fn a_usd_2024_subscription_uses_the_software_factor_with_margins() {
+    let calc = calculator();
+    let a = calc.assess(&bill("485", "USD", date(2024, 1, 31), 300.00));
+    let e = counted(&a.outcome);
+
+    // Software publishers: 0.036 without margins + margins = 0.080 with margins (as published).
+    assert_eq!(e.factor_value, 0.080);
+    assert_eq!(e.kg_co2e, 300.0 * 1.0 * (117.996 / 125.224) * 0.080);
+    assert_eq!(a.category.as_deref(), Some("Software subscriptions"));
+}
+
+#[test]
+fn a_2022_line_is_already_in_2022_dollars() {
+    let calc = calculator();
+    let a = calc.assess(&bill("469", "EUR", date(2022, 12, 31), 2000.0));
+    let e = counted(&a.outcome);
+
+    assert_eq!(e.deflator, 1.0);
+    assert_eq!(e.kg_co2e, 2000.0 * 1.0534 * 1.0 * 0.246);
+    assert_eq!(e.scope3_category, Some(8));
+}
+
+#[test]
+fn a_refund_reverses_the_emission_and_is_still_counted() {
+    let calc = calculator();
+    let purchase = calc.assess(&bill("494", "GBP", date(2024, 3, 14), 1234.56));
+    let refund = calc.assess(&bill("494", "GBP", date(2024, 4, 2), -1234.56));
+    let refund_emission = counted(&refund.outcome);
+
+    assert_eq!(
+        refund_emission.kg_co2e,
+        -1234.56 * 1.2781 * (117.996 / 125.224) * 0.644
+    );
+    assert!(refund_emission.kg_co2e < 0.0);
+    assert_eq!(refund_emission.kg_co2e, -counted(&purchase.outcome).kg_co2e);
+}
+
+#[test]
+fn every_counted_emission_names_its_factor_set_and_conversion_sources() {
+    let calc = calculator();
+    let a = calc.assess(&bill("494", "GBP", date(2024, 3, 14), 100.0));
+    let e = counted(&a.outcome);
+
+    assert_eq!(
+        e.factor_set,
+        "US EPA Supply Chain GHG Emission Factors (USEEIO v2.2)"
+    );
+    assert_eq!(e.factor_version, "v1.3.0");
+    assert_eq!(e.factor_unit, "kg CO2e/2022 USD, purchaser price");
+    assert_eq!(
+        e.fx_source,
+        "USD per GBP, 2024: Federal Reserve G.5A annual average, noon buying rates in New York \
+         (G.5A release of January 2025)"
+    );
+    assert!(e
+        .deflator_source
+        .starts_with("index(2022) 117.996 / index(2024) 125.224"));
+    assert!(e.deflator_source.contains("GDPDEF"));
+    assert!(e
+        .deflator_source
+        .contains("124.163, 124.943, 125.532, 126.257"));
+}
+
+#[test]
+fn currency_codes_and_account_codes_are_read_regardless_of_case_and_padding() {
+    let calc = calculator();
+    let a = calc.assess(&bill(" 494 ", "gbp", date(2024, 3, 14), 1234.56));
+    assert_eq!(
+        counted(&a.outcome).kg_co2e,
+        1234.56 * 1.2781 * (117.996 / 125.224) * 0.644
+    );
+}
+
+#[test]
+fn a_zero_amount_line_counts_zero() {
+    let calc = calculator();
+    let a = calc.assess(&bill("404", "USD", date(2024, 5, 1), 0.0));
+    assert!(matches!(a.outcome, Outcome::Counted(ref e) if e.kg_co2e == 0.0));
+}

@@ -1,0 +1,212 @@
+//! The order in which `assess` decides, and the words it uses when it does not count a line.
+
+use carbonsync_emissions::{Outcome, SpendKind, SpendLine};
+
+use crate::{bill, calculator, counted, date};
+
+fn reason(line: &SpendLine<'_>) -> (Outcome, Option<String>, String) {
+    let a = calculator().assess(line);
+    (a.outcome, a.rule_id, a.reason.unwrap_or_default())
+}
+
+#[test]
+fn a_deleted_line_is_excluded_even_when_it_would_be_counted() {
+    let mut line = bill("494", "GBP", date(2024, 3, 14), 1234.56);
+    line.status_deleted = true;
+    assert_eq!(
+        reason(&line),
+        (Outcome::Excluded, None, "deleted in the source".to_owned())
+    );
+}
+
+#[test]
+fn a_transfer_between_own_accounts_is_excluded_without_a_mapping_rule() {
+    let mut line = bill("494", "GBP", date(2024, 3, 14), 1234.56);
+    line.kind = SpendKind::BankTransfer;
+    assert_eq!(
+        reason(&line),
+        (
+            Outcome::Excluded,
+            None,
+            "transfer between the organisation's own accounts".to_owned()
+        )
+    );
+}
+
+#[test]
+fn money_received_and_sales_invoices_are_income_not_purchases() {
+    for kind in [SpendKind::BankReceive, SpendKind::SalesInvoice] {
+        let mut line = bill("494", "GBP", date(2024, 3, 14), 1234.56);
+        line.kind = kind;
+        assert_eq!(
+            reason(&line),
+            (Outcome::Excluded, None, "income, not a purchase".to_owned()),
+            "{kind:?}"
+        );
+    }
+}
+
+#[test]
+fn bank_spend_is_assessed_like_a_bill() {
+    let mut line = bill("425", "GBP", date(2023, 6, 30), 500.0);
+    line.kind = SpendKind::BankSpend;
+    let a = calculator().assess(&line);
+    assert_eq!(
+        counted(&a.outcome).kg_co2e,
+        500.0 * 1.2440 * (117.996 / 122.273) * 0.303
+    );
+}
+
+#[test]
+fn a_line_without_an_account_is_unmapped_and_says_to_code_it_in_xero() {
+    for account in [None, Some(""), Some("  ")] {
+        let mut line = bill("", "USD", date(2024, 1, 1), 10.0);
+        line.account_code = account;
+        assert_eq!(
+            reason(&line),
+            (
+                Outcome::Unmapped,
+                None,
+                "no account on this line; code it in Xero".to_owned()
+            )
+        );
+    }
+}
+
+#[test]
+fn an_account_with_no_mapping_is_unmapped_and_named_with_the_organisations_own_name() {
+    let mut line = bill("6100", "USD", date(2024, 1, 1), 10.0);
+    line.account_name = Some("Team offsite");
+    assert_eq!(
+        reason(&line),
+        (
+            Outcome::Unmapped,
+            None,
+            "account 6100 Team offsite has no mapping; choose a category for it".to_owned()
+        )
+    );
+    line.account_name = None;
+    assert_eq!(
+        reason(&line).2,
+        "account 6100 has no mapping; choose a category for it"
+    );
+}
+
+#[test]
+fn vat_on_account_820_is_excluded_as_tax() {
+    let a = calculator().assess(&bill("820", "GBP", date(2024, 3, 14), 246.91));
+    assert_eq!(a.outcome, Outcome::Excluded);
+    assert_eq!(a.rule_id.as_deref(), Some("xero-std-820"));
+    assert_eq!(a.category.as_deref(), Some("Tax"));
+    assert!(a.reason.as_deref().unwrap_or_default().starts_with("tax"));
+}
+
+#[test]
+fn payroll_depreciation_interest_and_bank_accounts_are_excluded_with_a_reason() {
+    for (account, word) in [
+        ("477", "payroll"),
+        ("478", "payroll"),
+        ("416", "depreciation"),
+        ("437", "interest"),
+        ("505", "tax"),
+        ("825", "tax"),
+        ("090", "bank account"),
+        ("091", "bank account"),
+        ("877", "transfer"),
+        ("497", "revaluation"),
+    ] {
+        let a = calculator().assess(&bill(account, "USD", date(2024, 1, 1), 100.0));
+        assert_eq!(a.outcome, Outcome::Excluded, "{account}");
+        let why = a.reason.unwrap_or_default();
+        assert!(why.contains(word), "{account}: {why}");
+    }
+}
+
+#[test]
+fn light_power_and_heating_is_unmapped_because_electricity_needs_kwh() {
+    let a = calculator().assess(&bill("445", "GBP", date(2024, 2, 1), 380.0));
+    assert_eq!(a.outcome, Outcome::Unmapped);
+    assert_eq!(a.rule_id.as_deref(), Some("xero-std-445"));
+    let why = a.reason.unwrap_or_default();
+    assert!(why.contains("kWh"), "{why}");
+    assert!(why.contains("Scope 2"), "{why}");
+    assert!(
+        why.contains("no factor for electric power generation"),
+        "{why}"
+    );
+}
+
+#[test]
+fn general_expenses_and_cost_of_goods_sold_wait_for_a_person_to_map_them() {
+    let general = calculator().assess(&bill("429", "USD", date(2024, 1, 1), 50.0));
+    assert_eq!(general.outcome, Outcome::Unmapped);
+    assert!(general.reason.unwrap_or_default().contains("too broad"));
+
+    let cogs = calculator().assess(&bill("310", "USD", date(2024, 1, 1), 50.0));
+    assert_eq!(cogs.outcome, Outcome::Unmapped);
+    assert!(cogs
+        .reason
+        .unwrap_or_default()
+        .contains("depends on what is sold"));
+}
+
+#[test]
+fn motor_vehicle_spend_is_counted_as_fuel_supply_chain_with_the_scope_1_caveat() {
+    let a = calculator().assess(&bill("449", "GBP", date(2024, 2, 1), 80.0));
+    let e = counted(&a.outcome);
+    assert_eq!(e.kg_co2e, 80.0 * 1.2781 * (117.996 / 125.224) * 0.27);
+    assert_eq!((e.scope, e.scope3_category), (3, Some(3)));
+    let caveat = a.reason.unwrap_or_default();
+    assert!(
+        caveat.contains("Scope 1") && caveat.contains("litres"),
+        "{caveat}"
+    );
+}
+
+#[test]
+fn a_year_with_no_exchange_rate_is_unmapped_and_never_borrows_a_neighbouring_year() {
+    // EUR has 2022 and 2023 rates but not 2024; the 2024 price index exists.
+    let a = calculator().assess(&bill("494", "EUR", date(2024, 5, 5), 100.0));
+    assert_eq!(a.outcome, Outcome::Unmapped);
+    assert_eq!(a.rule_id.as_deref(), Some("xero-std-494"));
+    assert_eq!(
+        a.reason.as_deref(),
+        Some(
+            "no USD exchange rate for EUR in 2024; add the 2024 rate for EUR to the \
+             exchange-rate table"
+        )
+    );
+}
+
+#[test]
+fn a_year_with_neither_rate_nor_price_index_names_both() {
+    let a = calculator().assess(&bill("494", "GBP", date(2025, 1, 10), 100.0));
+    assert_eq!(a.outcome, Outcome::Unmapped);
+    let why = a.reason.unwrap_or_default();
+    assert!(
+        why.contains("exchange rate for GBP in 2025") && why.contains("price index for 2025"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_currency_with_no_rates_is_never_treated_as_dollars() {
+    let a = calculator().assess(&bill("494", "AUD", date(2024, 5, 5), 100.0));
+    assert_eq!(a.outcome, Outcome::Unmapped);
+    assert!(a.reason.unwrap_or_default().contains("AUD in 2024"));
+}
+
+#[test]
+fn a_malformed_currency_code_is_unmapped() {
+    let a = calculator().assess(&bill("494", "£", date(2024, 5, 5), 100.0));
+    assert_eq!(a.outcome, Outcome::Unmapped);
+    assert!(a.reason.unwrap_or_default().contains("ISO 4217"));
+}
+
+#[test]
+fn an_amount_that_is_not_a_number_is_unmapped_rather_than_poisoning_totals() {
+    for amount in [f64::NAN, f64::INFINITY] {
+        let a = calculator().assess(&bill("494", "USD", date(2024, 5, 5), amount));
+        assert_eq!(a.outcome, Outcome::Unmapped);
+    }
+}

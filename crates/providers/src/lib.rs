@@ -1,0 +1,16 @@
+//! CarbonSync's knowledge of the platforms it connects to: the catalogue (what each platform
+//! is, how it authenticates, where it lives) and the API clients that read its records.
+//!
+//! Nothing here stores tokens or decides when to sync; callers pass a fresh access token in and
+//! get typed records and precise errors out.
+
+pub mod catalogue;
+mod error;
+pub mod xero;
+
+pub use catalogue::{
+    AuthKind, Catalogue, CatalogueError, Category, Endpoints, ProviderEntry, RateLimitInfo,
+    RedirectStyle,
+};
+pub use error::ProviderError;
+pub use xero::{Fetched, RetryPolicy, XeroClient, XeroEndpoints};

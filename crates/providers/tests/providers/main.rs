@@ -1,0 +1,7 @@
+//! Integration tests of carbonsync-providers: one binary, one module per area.
+
+mod catalogue;
+mod client;
+mod dates;
+mod shapes;
+mod support;

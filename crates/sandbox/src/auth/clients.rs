@@ -1,0 +1,165 @@
+//! The registered client and where it may be sent back to.
+
+use url::Url;
+
+use crate::options::CLIENT_ID;
+
+/// Loopback redirects may use any port (RFC 8252 §7.3): a desktop app picks a free port at
+/// run time, so only scheme, host and path are registered.
+const LOOPBACK_REDIRECTS: &[&str] = &[
+    "http://127.0.0.1/callback",
+    "http://localhost/callback",
+    "http://[::1]/callback",
+];
+const EXACT_REDIRECTS: &[&str] = &["carbonsync://oauth/callback"];
+
+pub fn is_registered(client_id: &str) -> bool {
+    client_id == CLIENT_ID
+}
+
+pub fn redirect_allowed(redirect_uri: &str) -> bool {
+    if EXACT_REDIRECTS.contains(&redirect_uri) {
+        return true;
+    }
+    let Ok(mut url) = Url::parse(redirect_uri) else {
+        return false;
+    };
+    if url.scheme() != "http" || url.set_port(None).is_err() {
+        return false;
+    }
+    // Compare the whole URL with the port removed, so a query, fragment, user info or a
+    // different path still fails the exact match.
+    LOOPBACK_REDIRECTS.contains(&url.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_redirects_match_on_any_port() {
+        for ok in [
+            "http://127.0.0.1/callback",
+            "http://127.0.0.1:53682/callback",
+            "http://localhost:8080/callback",
+            "http://[::1]:1/callback",
+            "carbonsync://oauth/callback",
+        ] {
+            assert!(redirect_allowed(ok), "{ok}");
+        }
+        for bad in [
+            "http://127.0.0.2:8080/callback",
+            "http://evil.example/callback",
+            "https://127.0.0.1/callback",
+            "http://127.0.0.1:8080/callback/extra",
+            "http://127.0.0.1:8080/callback?next=x",
+            "http://user@127.0.0.1:8080/callback",
+            "carbonsync://oauth/callback/x",
+            "not a url",
+        ] {
+            assert!(!redirect_allowed(bad), "{bad}");
+        }
+    }
+}
+
+/// Who is calling the token or revocation endpoint. A public client names itself with
+/// `client_id` in the form, or with HTTP Basic and an empty secret (what many OAuth libraries
+/// send by default). Errors are (OAuth error code, description).
+pub fn authenticate(
+    authorization: Option<&str>,
+    form_client_id: Option<&str>,
+) -> Result<String, (&'static str, &'static str)> {
+    let basic = match authorization {
+        Some(value) => Some(parse_basic(value).ok_or((
+            "invalid_client",
+            "the Authorization header is not valid HTTP Basic",
+        ))?),
+        None => None,
+    };
+    let client_id = match (basic, form_client_id) {
+        (Some((_, secret)), _) if !secret.is_empty() => {
+            return Err((
+                "invalid_client",
+                "this client is public and has no secret; send client_id only",
+            ))
+        }
+        (Some((id, _)), Some(form)) if id != form => {
+            return Err((
+                "invalid_request",
+                "client_id in the form differs from the Authorization header",
+            ))
+        }
+        (Some((id, _)), _) => id,
+        (None, Some(form)) => form.to_owned(),
+        (None, None) => return Err(("invalid_client", "client_id is required")),
+    };
+    if !is_registered(&client_id) {
+        return Err(("invalid_client", "unknown client_id"));
+    }
+    Ok(client_id)
+}
+
+/// (client id, secret) from `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
+fn parse_basic(value: &str) -> Option<(String, String)> {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((form_decode(id), form_decode(secret)))
+}
+
+fn form_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod auth_tests {
+    use super::*;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+
+    fn basic(creds: &str) -> String {
+        format!("Basic {}", STANDARD.encode(creds))
+    }
+
+    #[test]
+    fn a_public_client_names_itself_in_the_form_or_with_an_empty_basic_secret() {
+        assert_eq!(authenticate(None, Some(CLIENT_ID)).unwrap(), CLIENT_ID);
+        let header = basic(&format!("{CLIENT_ID}:"));
+        assert_eq!(authenticate(Some(&header), None).unwrap(), CLIENT_ID);
+        assert_eq!(
+            authenticate(Some(&header), Some(CLIENT_ID)).unwrap(),
+            CLIENT_ID
+        );
+    }
+
+    #[test]
+    fn unknown_clients_secrets_and_mismatches_are_refused() {
+        assert_eq!(authenticate(None, None).unwrap_err().0, "invalid_client");
+        assert_eq!(
+            authenticate(None, Some("other")).unwrap_err().0,
+            "invalid_client"
+        );
+        let with_secret = basic(&format!("{CLIENT_ID}:s3cret"));
+        assert_eq!(
+            authenticate(Some(&with_secret), None).unwrap_err().0,
+            "invalid_client"
+        );
+        let header = basic(&format!("{CLIENT_ID}:"));
+        assert_eq!(
+            authenticate(Some(&header), Some("other")).unwrap_err().0,
+            "invalid_request"
+        );
+        assert_eq!(
+            authenticate(Some("Bearer x"), None).unwrap_err().0,
+            "invalid_client"
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! The HTML a user sees in the browser: the consent page and the error page shown when the
+//! sandbox cannot safely redirect back to the app.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::grants::AuthRequest;
+use crate::company::PROFILES;
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:38rem;margin:3rem auto;\
+padding:0 1rem;color:#1c2a33}.banner{background:#fff4d6;border:1px solid #e0b84c;\
+padding:.6rem .8rem;border-radius:6px}h1{font-size:1.4rem}li{margin:.2rem 0}\
+button{font-size:1rem;padding:.5rem 1.4rem;margin-right:.6rem;border-radius:6px;\
+border:1px solid #345}button[value=approve]{background:#13b5ea;color:#fff;border-color:#0e8fb9}\
+code{background:#f0f3f5;padding:0 .2rem}";
+
+const BANNER: &str =
+    "CarbonSync sandbox — a local stand-in for Xero, not the real Xero. No real data leaves this machine.";
+
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>{title} · CarbonSync sandbox</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <p class=\"banner\">{BANNER}</p>\n{body}\n</body>\n</html>\n",
+        title = escape(title),
+    );
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            // Consent pages carry a one-time request id; keep them out of caches.
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+fn describe_scope(scope: &str) -> &'static str {
+    match scope {
+        "offline_access" => "stay connected when you are not using the app (refresh tokens)",
+        "openid" | "profile" | "email" => "know who you are",
+        s if s.starts_with("accounting.settings") => {
+            "read your chart of accounts and organisation details"
+        }
+        s if s.starts_with("accounting.banktransactions") => "read your bank transactions",
+        s if s.starts_with("accounting.invoices") => "read your invoices and bills",
+        s if s.starts_with("accounting.transactions") => "read your transactions",
+        s if s.starts_with("accounting.contacts") => "read your contacts",
+        s if s.starts_with("accounting.reports") => "read your reports",
+        _ => "access this part of your organisation",
+    }
+}
+
+/// The consent page. The `request_id` input stays on one line with `name` before `value`:
+/// scripts scrape it with sed to drive the flow without a browser.
+pub fn consent(request_id: &str, request: &AuthRequest) -> Response {
+    let orgs: String = PROFILES
+        .iter()
+        .map(|p| format!("<li>{} ({})</li>\n", escape(p.name), p.currency))
+        .collect();
+    let scopes: String = request
+        .scope
+        .split_whitespace()
+        .map(|s| {
+            format!(
+                "<li><code>{}</code> — {}</li>\n",
+                escape(s),
+                describe_scope(s)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Allow CarbonSync to access your organisations?</h1>\n\
+         <p>The app <strong>CarbonSync</strong> (client <code>{client}</code>) asks to connect to:</p>\n\
+         <ul>\n{orgs}</ul>\n\
+         <p>It will be able to:</p>\n<ul>\n{scopes}</ul>\n\
+         <p>After you decide you will be sent back to <code>{redirect}</code>.</p>\n\
+         <form method=\"post\" action=\"/xero/identity/connect/authorize/decision\">\n\
+         <input type=\"hidden\" name=\"request_id\" value=\"{request_id}\">\n\
+         <button type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\n\
+         <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\n\
+         </form>",
+        client = escape(&request.client_id),
+        redirect = escape(&request.redirect_uri),
+        request_id = escape(request_id),
+    );
+    page(StatusCode::OK, "Connect CarbonSync", &body)
+}
+
+/// Shown instead of redirecting when the client or redirect URI cannot be trusted (RFC 6749
+/// §4.1.2.1), or when a consent request cannot be answered.
+pub fn error(title: &str, message: &str) -> Response {
+    let body = format!(
+        "<h1>{}</h1>\n<p>{}</p>\n<p>Start the connection again from CarbonSync.</p>",
+        escape(title),
+        escape(message)
+    );
+    page(StatusCode::BAD_REQUEST, title, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_defuses_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

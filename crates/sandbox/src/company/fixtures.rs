@@ -1,0 +1,167 @@
+//! Hand-written records with known ids and values, present whatever the seed or size, so tests
+//! across the workspace can assert exact amounts (a flight, a courier bill, a transfer that
+//! must not count as spend, a tax payment that must not either).
+
+use super::record::{Kind, LineAmounts, Status, TaxCode};
+use super::Country;
+
+pub struct FixtureLine {
+    pub account: &'static str,
+    pub desc: &'static str,
+    pub cents: i32,
+    pub tax: TaxCode,
+}
+
+pub struct Fixture {
+    pub id: &'static str,
+    pub country: Country,
+    pub kind: Kind,
+    pub date: (i32, u32, u32),
+    pub contact: &'static str,
+    pub reference: &'static str,
+    /// Bills only.
+    pub invoice_number: &'static str,
+    pub amounts: LineAmounts,
+    pub status: Status,
+    pub lines: &'static [FixtureLine],
+}
+
+impl Fixture {
+    pub fn is_invoice(&self) -> bool {
+        matches!(self.kind, Kind::AccPay | Kind::AccRec)
+    }
+}
+
+/// Bank transactions come out of the main account; bills are due a month after their date.
+pub const FIXTURE_BANK_ACCOUNT: &str = "090";
+pub const FIXTURE_TERMS_DAYS: u8 = 30;
+
+pub static FIXTURES: &[Fixture] = &[
+    Fixture {
+        id: "f1a00000-0000-4000-8000-000000000001",
+        country: Country::Uk,
+        kind: Kind::Spend,
+        date: (2024, 3, 14),
+        contact: "British Airways",
+        reference: "LHR-JFK team offsite",
+        invoice_number: "",
+        amounts: LineAmounts::Inclusive,
+        status: Status::Authorised,
+        lines: &[FixtureLine {
+            account: "494",
+            desc: "Flights London–New York",
+            cents: 123_456,
+            tax: TaxCode::ZeroRatedInput,
+        }],
+    },
+    Fixture {
+        id: "f1a00000-0000-4000-8000-000000000002",
+        country: Country::Uk,
+        kind: Kind::AccPay,
+        date: (2023, 11, 2),
+        contact: "DHL Express (UK)",
+        reference: "",
+        invoice_number: "DHLUK-884213",
+        amounts: LineAmounts::Exclusive,
+        status: Status::Authorised,
+        lines: &[FixtureLine {
+            account: "425",
+            desc: "Courier to Rotterdam",
+            cents: 50_000,
+            tax: TaxCode::Input2,
+        }],
+    },
+    Fixture {
+        id: "f1a00000-0000-4000-8000-000000000003",
+        country: Country::Uk,
+        kind: Kind::SpendTransfer,
+        date: (2024, 1, 5),
+        contact: "Harbour & Pine Ltd",
+        reference: "Transfer to savings",
+        invoice_number: "",
+        amounts: LineAmounts::NoTax,
+        status: Status::Authorised,
+        lines: &[FixtureLine {
+            account: "091",
+            desc: "Transfer to Business Savings Account",
+            cents: 1_000_000,
+            tax: TaxCode::None,
+        }],
+    },
+    Fixture {
+        id: "f1a00000-0000-4000-8000-000000000004",
+        country: Country::Uk,
+        kind: Kind::Spend,
+        date: (2024, 2, 20),
+        contact: "HM Revenue & Customs",
+        reference: "VAT Q4 2023",
+        invoice_number: "",
+        amounts: LineAmounts::NoTax,
+        status: Status::Authorised,
+        lines: &[FixtureLine {
+            account: "820",
+            desc: "VAT return Q4 2023",
+            cents: 432_100,
+            tax: TaxCode::None,
+        }],
+    },
+    Fixture {
+        id: "f1a00000-0000-4000-8000-000000000005",
+        country: Country::Us,
+        kind: Kind::Spend,
+        date: (2023, 6, 15),
+        contact: "Delta Air Lines",
+        reference: "Card payment",
+        invoice_number: "",
+        amounts: LineAmounts::NoTax,
+        status: Status::Authorised,
+        lines: &[FixtureLine {
+            account: "494",
+            desc: "Flight SFO–JFK",
+            cents: 84_230,
+            tax: TaxCode::None,
+        }],
+    },
+    Fixture {
+        id: "f1a00000-0000-4000-8000-000000000006",
+        country: Country::Us,
+        kind: Kind::AccPay,
+        date: (2024, 9, 30),
+        contact: "Pacific Gas & Electric",
+        reference: "",
+        invoice_number: "PGE-2024-09",
+        amounts: LineAmounts::NoTax,
+        status: Status::Authorised,
+        lines: &[FixtureLine {
+            account: "445",
+            desc: "Electricity September",
+            cents: 120_000,
+            tax: TaxCode::None,
+        }],
+    },
+    Fixture {
+        id: "f1a00000-0000-4000-8000-000000000007",
+        country: Country::Us,
+        kind: Kind::AccPay,
+        date: (2024, 5, 10),
+        contact: "Slack Technologies",
+        reference: "",
+        invoice_number: "SLK-2024-0510",
+        amounts: LineAmounts::NoTax,
+        status: Status::Authorised,
+        lines: &[
+            FixtureLine {
+                account: "485",
+                desc: "Slack Business+ annual",
+                cents: 30_000,
+                tax: TaxCode::None,
+            },
+            FixtureLine {
+                account: "485",
+                desc: "Slack Huddles add-on",
+                cents: 15_000,
+                tax: TaxCode::None,
+            },
+        ],
+    },
+];

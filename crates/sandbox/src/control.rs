@@ -1,0 +1,208 @@
+//! The control API tests use to observe and steer the sandbox: counters, record changes,
+//! injected faults and settings. It needs no token: it stands for "the world changing", not
+//! for anything a Xero client could do.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::clock::now_ms;
+use crate::company::{ChangeError, Op, Selection, StreamName};
+use crate::faults::{Fault, FaultSpec};
+use crate::stats::Stats;
+
+/// Changing more than this many records in one call is surely a mistake in a test.
+const MAX_CHANGE_COUNT: usize = 10_000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/_control/stats", get(stats))
+        .route("/_control/stats/reset", post(reset_stats))
+        .route("/_control/records/change", post(change_records))
+        .route("/_control/records/delete", post(delete_records))
+        .route(
+            "/_control/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/_control/settings", get(get_settings).post(set_settings))
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+/// The JSON body, or why it could not be read (axum's message names the problem).
+fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, String> {
+    payload.map(|Json(v)| v).map_err(|e| e.body_text())
+}
+
+async fn stats(State(app): State<AppState>) -> Response {
+    let tenants: Vec<Value> = {
+        let company = app.company();
+        company
+            .orgs
+            .iter()
+            .map(|org| {
+                json!({
+                    "tenantId": org.tenant_id,
+                    "name": org.profile.name,
+                    "currency": org.profile.currency,
+                    "counts": {
+                        "accounts": org.accounts.len(),
+                        "bank_transactions": org.bank.records.len(),
+                        "invoices": org.invoices.records.len(),
+                        "deleted": org.bank.deleted + org.invoices.deleted,
+                    },
+                })
+            })
+            .collect()
+    };
+    let stats = app.stats();
+    Json(json!({
+        "tenants": tenants,
+        "calls": stats.calls_json(),
+        "tokens": stats.tokens_json(),
+        "rate_limited": stats.rate_limited,
+    }))
+    .into_response()
+}
+
+async fn reset_stats(State(app): State<AppState>) -> Response {
+    *app.stats() = Stats::default();
+    Json(json!({ "ok": true })).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordsRequest {
+    #[serde(rename = "tenantId")]
+    tenant_id: Uuid,
+    stream: String,
+    count: Option<usize>,
+    ids: Option<Vec<Uuid>>,
+}
+
+async fn change_records(
+    State(app): State<AppState>,
+    payload: Result<Json<RecordsRequest>, JsonRejection>,
+) -> Response {
+    edit_records(&app, payload, Op::Change)
+}
+
+async fn delete_records(
+    State(app): State<AppState>,
+    payload: Result<Json<RecordsRequest>, JsonRejection>,
+) -> Response {
+    edit_records(&app, payload, Op::Delete)
+}
+
+fn edit_records(
+    app: &AppState,
+    payload: Result<Json<RecordsRequest>, JsonRejection>,
+    op: Op,
+) -> Response {
+    let request = match body(payload) {
+        Ok(r) => r,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    let Some(stream) = StreamName::parse(&request.stream) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "stream must be bank_transactions or invoices",
+        );
+    };
+    let selection = match (request.count, request.ids) {
+        (Some(n), None) if n <= MAX_CHANGE_COUNT => Selection::Count(n),
+        (Some(_), None) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("count may be at most {MAX_CHANGE_COUNT}"),
+            )
+        }
+        (None, Some(ids)) => Selection::Ids(ids),
+        _ => return error(StatusCode::BAD_REQUEST, "give either count or ids"),
+    };
+    let applied = app
+        .company_mut()
+        .apply(request.tenant_id, stream, op, selection, now_ms());
+    match applied {
+        Ok(ids) => {
+            app.persist();
+            tracing::info!(
+                ?op,
+                ?stream,
+                changed = ids.len(),
+                "records edited through the control API"
+            );
+            Json(json!({ "ids": ids })).into_response()
+        }
+        Err(e @ (ChangeError::UnknownTenant(_) | ChangeError::UnknownId(_))) => {
+            error(StatusCode::NOT_FOUND, e.to_string())
+        }
+    }
+}
+
+async fn list_faults(State(app): State<AppState>) -> Response {
+    Json(json!({ "faults": app.faults().to_json() })).into_response()
+}
+
+async fn add_fault(
+    State(app): State<AppState>,
+    payload: Result<Json<FaultSpec>, JsonRejection>,
+) -> Response {
+    let spec = match body(payload) {
+        Ok(spec) => spec,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    match Fault::from_spec(spec) {
+        Ok(fault) => {
+            let mut faults = app.faults();
+            faults.add(fault);
+            Json(json!({ "faults": faults.to_json() })).into_response()
+        }
+        Err(message) => error(StatusCode::BAD_REQUEST, message),
+    }
+}
+
+async fn clear_faults(State(app): State<AppState>) -> Response {
+    app.faults().clear();
+    Json(json!({ "faults": [] })).into_response()
+}
+
+async fn get_settings(State(app): State<AppState>) -> Response {
+    Json(app.settings().to_json()).into_response()
+}
+
+async fn set_settings(
+    State(app): State<AppState>,
+    payload: Result<Json<Value>, JsonRejection>,
+) -> Response {
+    let patch = match body(payload) {
+        Ok(patch) => patch,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    let (result, limit_changed) = {
+        let mut settings = app.settings();
+        let before = settings.rate_limit.clone();
+        let result = settings.apply_patch(&patch).map(|()| settings.to_json());
+        (result, settings.rate_limit != before)
+    };
+    match result {
+        Ok(current) => {
+            if limit_changed {
+                // Usage counted under the old limit would make the new one misleading.
+                app.limiter().reset();
+            }
+            app.persist();
+            Json(current).into_response()
+        }
+        Err(message) => error(StatusCode::BAD_REQUEST, message),
+    }
+}

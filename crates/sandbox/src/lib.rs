@@ -1,0 +1,216 @@
+//! A local stand-in for Xero: a real HTTP server with Xero's OAuth authorization server and
+//! Accounting API shapes, serving a realistic generated company. Tests and first-time users
+//! can connect, sync and compute emissions without a network or a Xero account.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), carbonsync_sandbox::SandboxError> {
+//! let sandbox = carbonsync_sandbox::start(
+//!     carbonsync_sandbox::SandboxOptions::default(),
+//!     "127.0.0.1:0".parse().unwrap(),
+//! )
+//! .await?;
+//! println!("authorize at {}/xero/identity/connect/authorize", sandbox.base_url());
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Paths: `/xero/identity/connect/{authorize,token,revocation}`, `/xero/api/connections`,
+//! `/xero/api/api.xro/2.0/{Organisation,Accounts,BankTransactions,Invoices}`, and the
+//! unauthenticated test controls under `/_control`.
+
+mod app;
+mod auth;
+mod clock;
+mod company;
+mod control;
+mod faults;
+mod limits;
+mod options;
+mod settings;
+mod state;
+mod stats;
+mod xero;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::Request;
+use axum::middleware::{from_fn, Next};
+use axum::response::{Html, Response};
+use axum::routing::get;
+use axum::Router;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use company::{UK_TENANT_ID, US_TENANT_ID};
+pub use options::{RateLimit, SandboxOptions, AUTO_APPROVE_ENV, CLIENT_ID};
+
+use app::{AppState, Shared};
+use company::Company;
+
+/// How long `shutdown` waits for open connections to finish before cutting them off.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("the sandbox could not listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the sandbox state file {path} could not be read: {reason}")]
+    State { path: PathBuf, reason: String },
+    #[error("generating the sandbox company failed: {0}")]
+    Generate(String),
+}
+
+/// A running sandbox. Dropping the handle also stops the server (gracefully), so a test
+/// cannot leak one; keep it alive for as long as the sandbox is needed.
+pub struct SandboxHandle {
+    base_url: String,
+    port: u16,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SandboxHandle {
+    /// `http://127.0.0.1:41234`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (up to a grace period),
+    /// and returns once the server task has ended.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("sandbox connections did not close in time; aborting them");
+                task.abort();
+                let _ = task.await;
+            }
+        }
+        tracing::info!(base_url = %self.base_url, "sandbox stopped");
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Generates the company, restores `state_path` if there is one, binds `addr` (use
+/// `127.0.0.1:0` for an ephemeral port) and serves on a spawned task.
+pub async fn start(opts: SandboxOptions, addr: SocketAddr) -> Result<SandboxHandle, SandboxError> {
+    let saved = match &opts.state_path {
+        Some(path) => state::load(path).map_err(|reason| SandboxError::State {
+            path: path.clone(),
+            reason,
+        })?,
+        None => None,
+    };
+
+    let (seed, size) = (opts.seed, opts.records_per_org);
+    let started = Instant::now();
+    // CPU-bound (up to seconds for a million records per organisation): keep it off the
+    // async workers.
+    let company = tokio::task::spawn_blocking(move || Company::generate(seed, size))
+        .await
+        .map_err(|e| SandboxError::Generate(e.to_string()))?;
+    tracing::debug!(seed, records_per_org = size, elapsed = ?started.elapsed(), "sandbox company generated");
+
+    let shared = Arc::new(Shared::new(opts, company));
+    if let Some(file) = saved {
+        shared.restore(file);
+    }
+
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| SandboxError::Bind { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| SandboxError::Bind { addr, source })?;
+    // A wildcard bind is reachable on loopback, and a URL needs a concrete host.
+    let url_ip = if local.ip().is_unspecified() {
+        match local {
+            SocketAddr::V4(_) => std::net::IpAddr::from([127, 0, 0, 1]),
+            SocketAddr::V6(_) => std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+        }
+    } else {
+        local.ip()
+    };
+    let base_url = format!("http://{}", SocketAddr::new(url_ip, local.port()));
+
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = router(shared);
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                // Also fires when the handle is dropped (the sender goes away).
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "sandbox server failed");
+        }
+    });
+    tracing::info!(%base_url, "sandbox listening (a local stand-in for Xero)");
+    Ok(SandboxHandle {
+        base_url,
+        port: local.port(),
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .merge(auth::routes())
+        .merge(xero::routes(state.clone()))
+        .merge(control::routes())
+        .layer(from_fn(log_request))
+        .with_state(state)
+}
+
+/// Logs method, path and status only: queries and bodies can carry codes and tokens.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::debug!(%method, %path, status = response.status().as_u16(), elapsed = ?started.elapsed(), "sandbox request");
+    response
+}
+
+async fn index() -> Html<&'static str> {
+    Html(concat!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        "<title>CarbonSync sandbox</title></head><body>",
+        "<h1>CarbonSync sandbox</h1>",
+        "<p>A local stand-in for Xero, not the real Xero. Point CarbonSync at this address ",
+        "to connect to two generated organisations without a Xero account.</p>",
+        "<ul><li><code>/xero/identity/connect/authorize</code>, <code>/token</code>, ",
+        "<code>/revocation</code></li>",
+        "<li><code>/xero/api/connections</code></li>",
+        "<li><code>/xero/api/api.xro/2.0/Organisation</code>, <code>/Accounts</code>, ",
+        "<code>/BankTransactions</code>, <code>/Invoices</code></li>",
+        "<li><code>/_control/stats</code>, <code>/_control/settings</code> (for tests)</li></ul>",
+        "</body></html>"
+    ))
+}
