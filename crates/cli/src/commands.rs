@@ -168,7 +168,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                 ),
                 Err(e) => eprintln!("connection {id}: sync failed: {}", e.message),
             });
-            let daemon = app.start_daemon(Some(sink)).await?;
+            let daemon = app.start_daemon(Some(sink), None).await?;
             eprintln!("CarbonSync is syncing on schedule. Press Ctrl-C to stop.");
             let _ = tokio::signal::ctrl_c().await;
             eprintln!("Stopping (a sync in progress finishes its page first)…");

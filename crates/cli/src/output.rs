@@ -27,7 +27,7 @@ pub fn providers(list: &[ProviderView]) {
             println!("{}", p.category_label);
             last = p.category_label.clone();
         }
-        let state = if !p.entry.available {
+        let state = if !p.available {
             "not yet available".to_string()
         } else if p.sandbox {
             format!("available, sandbox ({} connected)", p.connections)
@@ -36,10 +36,7 @@ pub fn providers(list: &[ProviderView]) {
         };
         println!(
             "  {:<12} {:<20} {:<22} {}",
-            p.entry.id,
-            p.entry.name,
-            p.entry.auth.label(),
-            state
+            p.id, p.name, p.auth_label, state
         );
     }
 }
@@ -163,12 +160,17 @@ pub fn emissions(s: &EmissionsSummary) {
                 Some(scope) => format!("{} scope {scope}", g.key),
                 None => g.key.clone(),
             };
-            println!(
-                "  {:<44} {:>14} {:>7} lines",
-                key,
-                kg(g.totals.kg_co2e),
-                g.totals.counted
-            );
+            if g.totals.counted == 0 {
+                let not_counted = g.totals.excluded + g.totals.unmapped;
+                println!("  {key:<44} {:>14} {not_counted:>7} lines not counted", "-");
+            } else {
+                println!(
+                    "  {:<44} {:>14} {:>7} lines",
+                    key,
+                    kg(g.totals.kg_co2e),
+                    g.totals.counted
+                );
+            }
         }
     }
     println!();

@@ -17,7 +17,8 @@ pub struct OpenOptions {
 /// One open CarbonSync: its configuration, its data folder, its keychain.
 pub struct App {
     paths: Paths,
-    config: Config,
+    /// Replaced as a whole when the user saves settings.
+    config: std::sync::RwLock<Config>,
     vault: Vault,
     calculator: Calculator,
     pub(crate) sandbox: tokio::sync::Mutex<Option<carbonsync_sandbox::SandboxHandle>>,
@@ -45,7 +46,7 @@ impl App {
         let calculator = load_calculator(&config)?;
         Ok(Arc::new(App {
             paths,
-            config,
+            config: std::sync::RwLock::new(config),
             vault: Vault::default(),
             calculator,
             sandbox: tokio::sync::Mutex::new(None),
@@ -57,8 +58,13 @@ impl App {
         &self.paths
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// The configuration as it is now (a copy: settings may change it meanwhile).
+    pub fn config(&self) -> Config {
+        self.config.read().expect("config lock").clone()
+    }
+
+    pub(crate) fn replace_config(&self, config: Config) {
+        *self.config.write().expect("config lock") = config;
     }
 
     pub fn vault(&self) -> &Vault {
@@ -116,7 +122,9 @@ impl App {
             oauth: platform.oauth()?,
             xero: platform.xero(self)?,
             calculator: self.calculator.clone(),
-            refresh_margin: chrono::Duration::seconds(self.config.sync.refresh_margin_secs as i64),
+            refresh_margin: chrono::Duration::seconds(
+                self.config().sync.refresh_margin_secs as i64,
+            ),
         })
     }
 

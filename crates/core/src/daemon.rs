@@ -5,17 +5,32 @@
 use crate::{App, AppError};
 use carbonsync_store::ConnectionStatus;
 use carbonsync_sync::{
-    cron_for, Frequency, Scheduler, SchedulerCommand, SyncOptions, SyncReport, Trigger,
+    cron_for, Frequency, Progress, ProgressSink, Scheduler, SchedulerCommand, SyncOptions,
+    SyncReport, Trigger,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, watch};
 
 pub type ReportSink = Arc<dyn Fn(i64, &Result<SyncReport, AppError>) + Send + Sync>;
 
+/// What the schedule is doing for one connection right now.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SyncActivity {
+    pub connection_id: i64,
+    /// Waiting behind another sync.
+    pub queued: bool,
+    /// The last page saved, once the sync has started writing.
+    pub progress: Option<Progress>,
+}
+
+type Activity = Arc<Mutex<BTreeMap<i64, SyncActivity>>>;
+
 /// A running schedule. Send it commands (the tray's "Sync now"), stop it cleanly.
 pub struct DaemonHandle {
     commands: mpsc::UnboundedSender<SchedulerCommand>,
+    activity: Activity,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -23,6 +38,16 @@ pub struct DaemonHandle {
 impl DaemonHandle {
     pub fn send(&self, cmd: SchedulerCommand) {
         let _ = self.commands.send(cmd);
+    }
+
+    /// The connections queued or syncing, with their progress.
+    pub fn activity(&self) -> Vec<SyncActivity> {
+        self.activity
+            .lock()
+            .expect("activity lock")
+            .values()
+            .cloned()
+            .collect()
     }
 
     /// Stops the schedule; a sync in progress finishes the page it is writing first.
@@ -49,9 +74,12 @@ impl App {
         Ok(wanted)
     }
 
+    /// Starts the schedule. `on_report` hears about every finished sync, `on_progress`
+    /// about every saved page (the window and tray show both).
     pub async fn start_daemon(
         self: &Arc<Self>,
         on_report: Option<ReportSink>,
+        on_progress: Option<ProgressSink>,
     ) -> Result<DaemonHandle, AppError> {
         let (tx, mut rx) = mpsc::unbounded_channel::<SchedulerCommand>();
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -80,20 +108,40 @@ impl App {
             }
         });
 
+        let activity: Activity = Arc::default();
         let pending: Arc<Mutex<HashSet<i64>>> = Arc::default();
         let (work_tx, mut work_rx) = mpsc::unbounded_channel::<(i64, Trigger)>();
         let worker_app = self.clone();
         let worker_pending = pending.clone();
         let worker_stop = stop_rx.clone();
+        let worker_activity = activity.clone();
         let worker = tokio::spawn(async move {
             while let Some((id, trigger)) = work_rx.recv().await {
                 if *worker_stop.borrow() {
                     break;
                 }
+                if let Some(a) = worker_activity.lock().expect("activity lock").get_mut(&id) {
+                    a.queued = false;
+                }
                 let mut opts = SyncOptions::new(trigger);
                 opts.stop = Some(worker_stop.clone());
+                let progress_activity = worker_activity.clone();
+                let forward = on_progress.clone();
+                opts.progress = Some(Arc::new(move |p: &Progress| {
+                    if let Some(a) = progress_activity
+                        .lock()
+                        .expect("activity lock")
+                        .get_mut(&p.connection_id)
+                    {
+                        a.progress = Some(p.clone());
+                    }
+                    if let Some(f) = &forward {
+                        f(p);
+                    }
+                }));
                 let result = worker_app.sync(id, &opts).await;
                 worker_pending.lock().expect("pending lock").remove(&id);
+                worker_activity.lock().expect("activity lock").remove(&id);
                 if let Some(sink) = &on_report {
                     sink(id, &result);
                 }
@@ -101,6 +149,7 @@ impl App {
         });
 
         let app = self.clone();
+        let handle_activity = activity.clone();
         let task = tokio::spawn(async move {
             while let Some(cmd) = rx.recv().await {
                 match cmd {
@@ -109,6 +158,14 @@ impl App {
                         trigger,
                     } => {
                         if pending.lock().expect("pending lock").insert(connection_id) {
+                            activity.lock().expect("activity lock").insert(
+                                connection_id,
+                                SyncActivity {
+                                    connection_id,
+                                    queued: true,
+                                    progress: None,
+                                },
+                            );
                             let _ = work_tx.send((connection_id, trigger));
                         } else {
                             tracing::debug!(
@@ -134,6 +191,7 @@ impl App {
         });
         Ok(DaemonHandle {
             commands: tx,
+            activity: handle_activity,
             stop: stop_tx,
             task,
         })

@@ -3,7 +3,8 @@ use serde::Serialize;
 /// The error a user sees: a stable code the UI can act on, a message that says what
 /// happened and what to do, and the technical detail behind a toggle. None of the
 /// three ever holds a token or key.
-#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, Serialize, thiserror::Error, ts_rs::TS)]
+#[ts(export)]
 #[error("{message}")]
 pub struct AppError {
     pub code: String,

@@ -7,25 +7,29 @@ mod config;
 mod connect;
 mod daemon;
 mod error;
+mod events;
 pub mod logging;
 mod paths;
 mod platform;
 mod redirect_connect;
 mod review;
+mod settings;
 
 pub use app::{App, OpenOptions};
 pub use browser::open_in_browser;
 pub use config::{Config, ProviderConfig, SandboxConfig, SyncConfig};
 pub use connect::{ConnectOptions, TenantChoice};
-pub use daemon::{DaemonHandle, ReportSink};
+pub use daemon::{DaemonHandle, ReportSink, SyncActivity};
 pub use error::AppError;
+pub use events::{ConnectResult, SyncFinished};
 pub use paths::Paths;
 pub use redirect_connect::{ConnectOutcome, TenantOption, DEEP_LINK_REDIRECT};
-pub use review::{EmissionsSummary, ProviderView};
+pub use review::{CursorView, EmissionsSummary, LedgerPage, ProviderView};
+pub use settings::{ProviderSettings, SettingsView};
 
 // What front ends need from the layers below, re-exported so they depend on core alone.
 pub use carbonsync_providers::xero::Tenant;
-pub use carbonsync_providers::{Category, ProviderEntry};
+pub use carbonsync_providers::{AuthKind, Category, ProviderEntry, RedirectStyle};
 pub use carbonsync_sandbox as sandbox;
 pub use carbonsync_store::{
     Connection, ConnectionStatus, EmissionsGroup, GroupBy, LedgerEntry, LedgerFilter, LedgerStatus,
@@ -34,3 +38,4 @@ pub use carbonsync_store::{
 pub use carbonsync_sync::{
     Frequency, Progress, SchedulerCommand, SyncOptions, SyncReport, Trigger,
 };
+pub use carbonsync_vault::Sensitive;

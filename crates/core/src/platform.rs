@@ -14,6 +14,8 @@ pub(crate) struct Platform {
     pub client_id: String,
     pub page_size: u32,
     pub scopes: Vec<String>,
+    /// Confidential clients only; from the keychain.
+    pub client_secret: Option<carbonsync_vault::Sensitive<String>>,
 }
 
 impl Platform {
@@ -36,7 +38,7 @@ impl Platform {
         Ok(OAuthClient::new(OAuthConfig {
             provider: self.display_name(),
             client_id: self.client_id.clone(),
-            client_secret: None,
+            client_secret: self.client_secret.clone(),
             authorize_url: self
                 .endpoints
                 .authorize
@@ -100,7 +102,13 @@ impl App {
         } else {
             cfg.client_id.clone().unwrap_or_default()
         };
+        let client_secret = if sandbox {
+            None
+        } else {
+            self.vault().get(&self.client_secret_key(provider_id)?)?
+        };
         Ok(Platform {
+            client_secret,
             page_size: cfg.page_size.or(entry.page_size).unwrap_or(100),
             scopes: cfg.scopes.clone().unwrap_or_else(|| entry.scopes.clone()),
             entry,

@@ -19,7 +19,8 @@ pub const DEEP_LINK_REDIRECT: &str = "carbonsync://oauth/callback";
 const PENDING_LIFETIME_MINUTES: i64 = 10;
 
 /// What a completed redirect leads to.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ConnectOutcome {
     Connected {
@@ -33,7 +34,8 @@ pub enum ConnectOutcome {
     },
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct TenantOption {
     pub tenant_id: String,
     pub tenant_name: String,

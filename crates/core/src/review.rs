@@ -2,22 +2,34 @@
 //! the network, so all of it works offline.
 
 use crate::{App, AppError};
-use carbonsync_providers::{Catalogue, Category, ProviderEntry};
+use carbonsync_providers::{AuthKind, Catalogue, Category, RedirectStyle};
 use carbonsync_store::{EmissionsGroup, GroupBy, LedgerEntry, LedgerFilter, SyncRun, Totals};
 use serde::Serialize;
 
 /// A platform as the user sees it in a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ProviderView {
-    #[serde(flatten)]
-    pub entry: ProviderEntry,
+    pub id: String,
+    pub name: String,
+    pub category: Category,
     pub category_label: String,
+    pub auth: AuthKind,
+    pub auth_label: String,
+    /// Whether CarbonSync can connect it today.
+    pub available: bool,
+    pub status_note: Option<String>,
+    pub redirect: RedirectStyle,
+    pub scopes: Vec<String>,
     /// Runs against the built-in sandbox (no client id configured).
     pub sandbox: bool,
+    /// Connections that are not disconnected.
     pub connections: usize,
+    pub docs_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct EmissionsSummary {
     pub totals: Totals,
     pub by: Option<GroupBy>,
@@ -33,7 +45,16 @@ impl App {
             .entries()
             .iter()
             .map(|e| ProviderView {
-                category_label: Category::label(e.category).to_string(),
+                id: e.id.clone(),
+                name: e.name.clone(),
+                category: e.category,
+                category_label: e.category.label().to_string(),
+                auth: e.auth,
+                auth_label: e.auth.label().to_string(),
+                available: e.available,
+                status_note: e.status_note.clone(),
+                redirect: e.redirect,
+                scopes: e.scopes.clone(),
                 sandbox: e.available && self.config().provider(&e.id).client_id.is_none(),
                 connections: connections
                     .iter()
@@ -42,7 +63,7 @@ impl App {
                             && c.status != carbonsync_store::ConnectionStatus::Disconnected
                     })
                     .count(),
-                entry: e.clone(),
+                docs_url: e.docs_url.clone(),
             })
             .collect())
     }
@@ -82,5 +103,133 @@ impl App {
         limit: i64,
     ) -> Result<Vec<LedgerEntry>, AppError> {
         Ok(self.store()?.ledger(filter, offset, limit)?)
+    }
+}
+
+/// One window of the ledger, with the size of the whole selection for scrolling.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct LedgerPage {
+    pub total: i64,
+    pub offset: i64,
+    pub entries: Vec<LedgerEntry>,
+}
+
+/// Where a connection's incremental sync stands, per stream.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct CursorView {
+    pub stream: String,
+    /// The newest change already stored (RFC 3339), or none before the first sync.
+    pub modified_since: Option<String>,
+}
+
+impl App {
+    pub fn ledger_page(
+        &self,
+        filter: &LedgerFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<LedgerPage, AppError> {
+        let store = self.store()?;
+        Ok(LedgerPage {
+            total: store.ledger_count(filter)?,
+            offset,
+            entries: store.ledger(filter, offset, limit)?,
+        })
+    }
+
+    pub fn cursors(&self, connection_id: i64) -> Result<Vec<CursorView>, AppError> {
+        Ok(self
+            .store()?
+            .cursors(connection_id)?
+            .into_iter()
+            .map(|(stream, ms)| CursorView {
+                stream,
+                modified_since: ms
+                    .and_then(chrono::DateTime::from_timestamp_millis)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            })
+            .collect())
+    }
+
+    /// Writes the selected ledger entries as CSV, with every number needed to retrace
+    /// each emission. Returns how many entries were written.
+    pub fn export_ledger_csv(
+        &self,
+        filter: &LedgerFilter,
+        path: &std::path::Path,
+    ) -> Result<i64, AppError> {
+        let io = |e: std::io::Error| {
+            AppError::new("export", format!("Cannot write {}: {e}", path.display()))
+        };
+        let store = self.store()?;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+        use std::io::Write;
+        writeln!(
+            out,
+            "date,source,stream,record_id,line,contact,description,account_code,account_name,net_amount,currency,status,reason,rule_id,category,scope,scope3_category,factor_set,factor_version,factor_code,factor_value,factor_unit,fx_rate,fx_source,deflator,deflator_source,amount_usd_2022,kg_co2e"
+        )
+        .map_err(io)?;
+        let mut written = 0;
+        let page = 10_000;
+        loop {
+            let entries = store.ledger(filter, written, page)?;
+            for e in &entries {
+                let a = &e.assessment;
+                let fields: Vec<String> = vec![
+                    e.date.clone(),
+                    e.source.clone(),
+                    e.stream.clone(),
+                    e.record_id.clone(),
+                    e.line_no.to_string(),
+                    e.contact.clone().unwrap_or_default(),
+                    e.description.clone().unwrap_or_default(),
+                    e.account_code.clone().unwrap_or_default(),
+                    e.account_name.clone().unwrap_or_default(),
+                    e.net_amount.to_string(),
+                    e.currency.clone(),
+                    a.status.as_str().to_string(),
+                    a.reason.clone().unwrap_or_default(),
+                    a.rule_id.clone().unwrap_or_default(),
+                    a.category.clone().unwrap_or_default(),
+                    a.scope.map(|v| v.to_string()).unwrap_or_default(),
+                    a.scope3_category.map(|v| v.to_string()).unwrap_or_default(),
+                    a.factor_set.clone().unwrap_or_default(),
+                    a.factor_version.clone().unwrap_or_default(),
+                    a.factor_code.clone().unwrap_or_default(),
+                    a.factor_value.map(|v| v.to_string()).unwrap_or_default(),
+                    a.factor_unit.clone().unwrap_or_default(),
+                    a.fx_rate.map(|v| v.to_string()).unwrap_or_default(),
+                    a.fx_source.clone().unwrap_or_default(),
+                    a.deflator.map(|v| v.to_string()).unwrap_or_default(),
+                    a.deflator_source.clone().unwrap_or_default(),
+                    a.amount_usd_2022.map(|v| v.to_string()).unwrap_or_default(),
+                    a.kg_co2e.map(|v| v.to_string()).unwrap_or_default(),
+                ];
+                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                writeln!(out, "{}", line.join(",")).map_err(io)?;
+            }
+            written += entries.len() as i64;
+            if (entries.len() as i64) < page {
+                break;
+            }
+        }
+        out.flush().map_err(io)?;
+        Ok(written)
+    }
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180), and defuses spreadsheet formulas.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
     }
 }

@@ -13,7 +13,10 @@ use serde::{Deserialize, Serialize};
 const BUILTIN_TOML: &str = include_str!("../catalogue.toml");
 
 /// What kind of system a platform is; the window groups platforms by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Accounting,
@@ -49,7 +52,8 @@ impl fmt::Display for Category {
 }
 
 /// How a user hands CarbonSync access to a platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthKind {
     /// Authorization code (with PKCE where the platform supports it) in the system browser.
@@ -81,7 +85,8 @@ impl fmt::Display for AuthKind {
 
 /// How an OAuth answer gets back to a desktop app (see PROVIDERS.md: no single style works for
 /// every platform).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum RedirectStyle {
     /// The platform redirects straight to the app's `carbonsync://` scheme.

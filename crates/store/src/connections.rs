@@ -2,7 +2,8 @@ use crate::{now_text, Result, Store, StoreError};
 use rusqlite::{OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionStatus {
     Active,
@@ -29,7 +30,8 @@ impl ConnectionStatus {
 }
 
 /// A connected organisation (one tenant of one platform).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Connection {
     pub id: i64,
     pub provider: String,

@@ -2,7 +2,8 @@ use crate::{Result, Store};
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerStatus {
     /// Turned into emissions with a factor.
@@ -32,7 +33,8 @@ impl LedgerStatus {
 }
 
 /// The assessment of one line: what it became and everything needed to retrace it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct LedgerRow {
     pub status: LedgerStatus,
     pub reason: Option<String>,
@@ -55,7 +57,8 @@ pub struct LedgerRow {
 }
 
 /// A ledger entry as the user reviews it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct LedgerEntry {
     pub connection_id: i64,
     pub source: String,
@@ -74,7 +77,8 @@ pub struct LedgerEntry {
 }
 
 /// Which entries to read; every field narrows the selection.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct LedgerFilter {
     pub connection_id: Option<i64>,
     /// Inclusive `YYYY-MM-DD`.
@@ -182,5 +186,17 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl Store {
+    /// How many entries match `filter`.
+    pub fn ledger_count(&self, filter: &LedgerFilter) -> Result<i64> {
+        let (cond, params) = filter.to_sql();
+        Ok(self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM ledger l WHERE {cond}"),
+            rusqlite::params_from_iter(params),
+            |r| r.get(0),
+        )?)
     }
 }

@@ -1,7 +1,8 @@
 use crate::{LedgerFilter, Result, Store};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupBy {
     Month,
@@ -25,7 +26,8 @@ impl GroupBy {
 }
 
 /// Totals over a selection of the ledger.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Totals {
     pub kg_co2e: f64,
     pub spend_usd_2022: f64,
@@ -34,7 +36,8 @@ pub struct Totals {
     pub unmapped: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct EmissionsGroup {
     pub key: String,
     /// For grouping by month: the scope a slice belongs to, so a chart can stack.

@@ -1,7 +1,8 @@
 use crate::{now_text, Result, Store};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     Running,
@@ -33,7 +34,8 @@ impl RunStatus {
 }
 
 /// The counters of a run, updated as it goes so a crash still leaves a true log.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SyncRunCounts {
     pub pages: i64,
     pub calls: i64,
@@ -48,7 +50,8 @@ pub struct SyncRunCounts {
 }
 
 /// One entry of a connection's sync history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SyncRun {
     pub id: i64,
     pub connection_id: i64,

@@ -30,7 +30,8 @@ pub struct SyncContext {
 }
 
 /// Who asked for a sync; shown in the history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
     Cli,
@@ -78,7 +79,8 @@ impl SyncOptions {
 pub type ProgressSink = Arc<dyn Fn(&Progress) + Send + Sync>;
 
 /// Progress of a running sync, sent after every page that is saved.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Progress {
     pub connection_id: i64,
     pub run_id: i64,
@@ -87,7 +89,8 @@ pub struct Progress {
 }
 
 /// The result of one sync, successful or not; the same is in the sync log.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SyncReport {
     pub connection_id: i64,
     pub run_id: i64,
