@@ -1,0 +1,110 @@
+//! Tauri commands: one-line adapters over `carbonsync_core::App`.
+
+use crate::shell::Shell;
+use carbonsync_core::{
+    AppError, Connection, CursorView, EmissionsSummary, GroupBy, LedgerFilter, LedgerPage,
+    ProviderView, SchedulerCommand, Sensitive, SettingsView, SyncActivity, SyncRun, Trigger,
+};
+use tauri::State;
+use tauri_plugin_opener::OpenerExt;
+
+type Result<T> = std::result::Result<T, AppError>;
+
+#[tauri::command]
+pub fn list_providers(shell: State<'_, Shell>) -> Result<Vec<ProviderView>> {
+    shell.app.providers()
+}
+
+#[tauri::command]
+pub fn list_connections(shell: State<'_, Shell>) -> Result<Vec<Connection>> {
+    shell.app.connections()
+}
+
+#[tauri::command]
+pub async fn sync_activity(shell: State<'_, Shell>) -> Result<Vec<SyncActivity>> {
+    Ok(shell.with_daemon(|d| d.activity()).await.unwrap_or_default())
+}
+
+/// Opens the platform's sign-in in the system browser; the answer comes back by deep
+/// link and is announced with the `connect-result` event.
+#[tauri::command]
+pub async fn begin_connect(app: tauri::AppHandle, shell: State<'_, Shell>, provider: String) -> Result<()> {
+    let url = shell.app.begin_connect(&provider).await?;
+    app.opener()
+        .open_url(url, None::<&str>)
+        .map_err(|e| AppError::new("browser", format!("Could not open the browser: {e}")))
+}
+
+#[tauri::command]
+pub async fn choose_tenant(shell: State<'_, Shell>, choice_id: String, tenant_id: String) -> Result<Connection> {
+    let conn = shell.app.choose_tenant(&choice_id, &tenant_id).await?;
+    shell.with_daemon(|d| d.send(SchedulerCommand::Reload)).await;
+    Ok(conn)
+}
+
+#[tauri::command]
+pub async fn cancel_tenant_choice(shell: State<'_, Shell>, choice_id: String) -> Result<()> {
+    shell.app.cancel_tenant_choice(&choice_id).await
+}
+
+/// Queues a sync of one connection, or of every active one; progress and the end
+/// arrive as `sync-progress` and `sync-finished` events.
+#[tauri::command]
+pub async fn sync_now(shell: State<'_, Shell>, connection_id: Option<i64>) -> Result<()> {
+    crate::tray::queue_syncs(&shell, connection_id, Trigger::Window).await
+}
+
+#[tauri::command]
+pub async fn disconnect(shell: State<'_, Shell>, connection_id: i64, delete_data: bool) -> Result<Option<String>> {
+    let warning = shell.app.disconnect(connection_id, delete_data).await?;
+    shell.with_daemon(|d| d.send(SchedulerCommand::Reload)).await;
+    Ok(warning)
+}
+
+#[tauri::command]
+pub fn sync_history(shell: State<'_, Shell>, connection_id: i64, limit: i64) -> Result<Vec<SyncRun>> {
+    shell.app.logs(Some(connection_id), limit)
+}
+
+#[tauri::command]
+pub fn connection_cursors(shell: State<'_, Shell>, connection_id: i64) -> Result<Vec<CursorView>> {
+    shell.app.cursors(connection_id)
+}
+
+#[tauri::command]
+pub async fn set_frequency(shell: State<'_, Shell>, connection_id: i64, frequency: String) -> Result<String> {
+    let f = shell.app.set_frequency(connection_id, &frequency)?;
+    shell.with_daemon(|d| d.send(SchedulerCommand::Reload)).await;
+    Ok(f.label())
+}
+
+#[tauri::command]
+pub fn emissions_summary(shell: State<'_, Shell>, filter: LedgerFilter, by: Option<GroupBy>) -> Result<EmissionsSummary> {
+    shell.app.emissions(by, &filter)
+}
+
+#[tauri::command]
+pub fn ledger_page(shell: State<'_, Shell>, filter: LedgerFilter, offset: i64, limit: i64) -> Result<LedgerPage> {
+    shell.app.ledger_page(&filter, offset, limit)
+}
+
+/// Writes the selected ledger to a CSV file in the user's Downloads folder.
+#[tauri::command]
+pub fn export_ledger_csv(shell: State<'_, Shell>, filter: LedgerFilter) -> Result<String> {
+    shell.app.export_ledger_to_downloads(&filter).map(|p| p.display().to_string())
+}
+
+#[tauri::command]
+pub fn get_settings(shell: State<'_, Shell>) -> Result<SettingsView> {
+    shell.app.settings()
+}
+
+#[tauri::command]
+pub fn set_provider_credentials(
+    shell: State<'_, Shell>,
+    provider: String,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+) -> Result<SettingsView> {
+    shell.app.set_provider_credentials(&provider, client_id, client_secret.map(Sensitive::new))
+}

@@ -1,0 +1,59 @@
+//! The CarbonSync desktop shell: window, tray, deep link, notifications. Every action
+//! goes through `carbonsync_core::App`, the same API the `carbonsync` CLI uses.
+
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod deep_link;
+mod notify;
+mod shell;
+mod tray;
+
+use tauri::Manager;
+
+fn main() {
+    tauri::Builder::default()
+        // First: a second launch (e.g. by a deep link) hands over to this one and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            shell::show_main_window(app);
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .setup(|app| {
+            let handle = app.handle().clone();
+            let shell = shell::Shell::start(&handle)?;
+            app.manage(shell);
+            tray::build(&handle)?;
+            deep_link::listen(&handle)?;
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps CarbonSync in the tray with its schedule running.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::list_providers,
+            commands::list_connections,
+            commands::sync_activity,
+            commands::begin_connect,
+            commands::choose_tenant,
+            commands::cancel_tenant_choice,
+            commands::sync_now,
+            commands::disconnect,
+            commands::sync_history,
+            commands::connection_cursors,
+            commands::set_frequency,
+            commands::emissions_summary,
+            commands::ledger_page,
+            commands::export_ledger_csv,
+            commands::get_settings,
+            commands::set_provider_credentials,
+        ])
+        .run(tauri::generate_context!())
+        .expect("CarbonSync could not start");
+}

@@ -1,0 +1,93 @@
+//! The tray icon: Sync now, the state of the last sync, Open, Quit. Its tooltip shows
+//! progress while a sync runs.
+
+use crate::shell::Shell;
+use carbonsync_core::{AppError, Progress, SchedulerCommand, SyncFinished, Trigger};
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Wry};
+
+const TRAY_ID: &str = "carbonsync";
+
+/// The menu item that shows the last sync; kept to update its text.
+struct LastSyncItem(MenuItem<Wry>);
+
+pub fn build(app: &AppHandle) -> tauri::Result<()> {
+    let sync_now = MenuItem::with_id(app, "sync_now", "Sync now", true, None::<&str>)?;
+    let last = MenuItem::with_id(app, "last_sync", "Last sync: none yet", false, None::<&str>)?;
+    let open = MenuItem::with_id(app, "open", "Open CarbonSync", true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let menu = Menu::with_items(
+        app,
+        &[&sync_now, &last, &PredefinedMenuItem::separator(app)?, &open, &quit],
+    )?;
+    let mut tray = TrayIconBuilder::with_id(TRAY_ID)
+        .menu(&menu)
+        .tooltip("CarbonSync")
+        .on_menu_event(|app, event| match event.id.as_ref() {
+            "sync_now" => sync_all_from_tray(app),
+            "open" => crate::shell::show_main_window(app),
+            "quit" => crate::shell::quit(app),
+            _ => {}
+        });
+    if let Some(icon) = app.default_window_icon() {
+        tray = tray.icon(icon.clone());
+    }
+    tray.build(app)?;
+    app.manage(LastSyncItem(last));
+    Ok(())
+}
+
+fn sync_all_from_tray(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let shell = app.state::<Shell>();
+        if let Err(e) = queue_syncs(&shell, None, Trigger::Tray).await {
+            tracing::warn!("tray sync: {}", e.message);
+        }
+    });
+}
+
+/// Queues one connection, or every active one, on the schedule's worker.
+pub async fn queue_syncs(shell: &Shell, connection_id: Option<i64>, trigger: Trigger) -> Result<(), AppError> {
+    let ids = match connection_id {
+        Some(id) => vec![id],
+        None => shell.app.active_connections()?.iter().map(|c| c.id).collect(),
+    };
+    shell
+        .with_daemon(|d| {
+            for id in ids {
+                d.send(SchedulerCommand::Sync { connection_id: id, trigger });
+            }
+        })
+        .await
+        .ok_or_else(|| AppError::new("stopping", "CarbonSync is quitting; the sync was not started."))
+}
+
+pub fn progress(app: &AppHandle, p: &Progress) {
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let text = format!(
+            "CarbonSync — syncing connection {}: {} records, {} pages",
+            p.connection_id, p.counts.fetched, p.counts.pages
+        );
+        let _ = tray.set_tooltip(Some(&text));
+    }
+}
+
+pub fn sync_finished(app: &AppHandle, f: &SyncFinished) {
+    let time = chrono::Local::now().format("%H:%M");
+    let text = match (&f.report, &f.error) {
+        (Some(r), _) => format!(
+            "Last sync: {time}, connection {} — {} records",
+            f.connection_id, r.counts.fetched
+        ),
+        (None, Some(e)) => format!("Last sync: {time}, connection {} failed — {}", f.connection_id, e.code),
+        _ => format!("Last sync: {time}"),
+    };
+    if let Some(item) = app.try_state::<LastSyncItem>() {
+        let _ = item.0.set_text(&text);
+    }
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let _ = tray.set_tooltip(Some("CarbonSync"));
+    }
+}

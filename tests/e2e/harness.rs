@@ -1,0 +1,199 @@
+//! A headless desktop for one run of the real app: fresh XDG folders, a virtual
+//! display, a test browser registered as the http handler, and tauri-driver
+//! (WebKitWebDriver) launching the built `carbonsync-desktop`. Run it inside
+//! `scripts/with-keyring`, which provides the D-Bus session and an unlocked keychain.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Desktop {
+    _dir: tempfile::TempDir,
+    pub client: Client,
+    xvfb: Child,
+    driver: Child,
+    env: Vec<(String, String)>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn tool(name: &str) -> PathBuf {
+    for dir in std::env::var("PATH").unwrap_or_default().split(':') {
+        let p = Path::new(dir).join(name);
+        if p.exists() {
+            return p;
+        }
+    }
+    let home = std::env::var("HOME").unwrap_or_default();
+    let p = Path::new(&home).join(".cargo/bin").join(name);
+    assert!(p.exists(), "{name} is not installed (scripts/install-deps installs it)");
+    p
+}
+
+/// The `carbonsync` CLI built beside this test.
+pub fn cli() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let p = exe.parent().unwrap().parent().unwrap().join("carbonsync");
+    assert!(p.exists(), "build the CLI first (cargo build --workspace): {}", p.display());
+    p
+}
+
+pub fn screenshots_dir() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+impl Desktop {
+    pub async fn launch() -> Desktop {
+        assert!(
+            std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            "run the end-to-end tests inside scripts/with-keyring"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = |p: &str| dir.path().join(p);
+        for d in ["config", "data", "cache", "runtime", "app-data", "home"] {
+            std::fs::create_dir_all(path(d)).unwrap();
+        }
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path("runtime"), std::fs::Permissions::from_mode(0o700)).unwrap();
+
+        // The test browser handles http(s) in this desktop.
+        let browser = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/browser.sh");
+        std::fs::create_dir_all(path("data/applications")).unwrap();
+        std::fs::write(
+            path("data/applications/carbonsync-test-browser.desktop"),
+            format!(
+                "[Desktop Entry]\nType=Application\nName=Test browser\nExec={} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\nNoDisplay=true\n",
+                browser.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            path("config/mimeapps.list"),
+            "[Default Applications]\nx-scheme-handler/http=carbonsync-test-browser.desktop\nx-scheme-handler/https=carbonsync-test-browser.desktop\n",
+        )
+        .unwrap();
+
+        let display = (90..200)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
+            .expect("a free X display");
+        let xvfb = Command::new(tool("Xvfb"))
+            .args([format!(":{display}"), "-screen".into(), "0".into(), "1280x800x24".into(), "-nolisten".into(), "tcp".into()])
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb");
+        wait_for(|| Path::new(&format!("/tmp/.X11-unix/X{display}")).exists(), "Xvfb").await;
+
+        let env: Vec<(String, String)> = vec![
+            ("DISPLAY".into(), format!(":{display}")),
+            ("XDG_CONFIG_HOME".into(), path("config").display().to_string()),
+            ("XDG_DATA_HOME".into(), path("data").display().to_string()),
+            ("XDG_CACHE_HOME".into(), path("cache").display().to_string()),
+            ("XDG_RUNTIME_DIR".into(), path("runtime").display().to_string()),
+            // xdg-open hands URLs to gio, which reads the quoted Exec lines.
+            ("XDG_CURRENT_DESKTOP".into(), "GNOME".into()),
+            ("CARBONSYNC_DATA_DIR".into(), path("app-data").display().to_string()),
+            ("CARBONSYNC_CONFIG".into(), path("carbonsync.toml").display().to_string()),
+        ];
+        let port = free_port();
+        let native = free_port();
+        let driver = Command::new(tool("tauri-driver"))
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env_remove("BROWSER")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver");
+        wait_for(|| std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(), "tauri-driver").await;
+
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": env!("CARGO_BIN_EXE_carbonsync-desktop") }),
+        );
+        let client = ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session with the app");
+        Desktop { _dir: dir, client, xvfb, driver, env }
+    }
+
+    /// Runs a program in this desktop's environment (gio, the CLI, secret-tool, gdbus).
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        c
+    }
+
+    /// `carbonsync <args> --json` on the app's data folder.
+    pub fn cli_json(&self, args: &[&str]) -> Value {
+        let out = self.command(cli()).args(args).arg("--json").output().unwrap();
+        assert!(out.status.success(), "carbonsync {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(60))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Waits until the element's text satisfies `ok`; returns it.
+    pub async fn text_until(&self, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if let Ok(t) = el.text().await {
+                    if ok(&t) {
+                        return t;
+                    }
+                    if start.elapsed() > Duration::from_secs(90) {
+                        panic!("{css}: expected {what}, still shows {t:?}");
+                    }
+                }
+            } else if start.elapsed() > Duration::from_secs(90) {
+                panic!("{css} never appeared (waiting for {what})");
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
+    }
+
+    pub async fn quit(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+    }
+}
+
+pub async fn wait_for(ok: impl Fn() -> bool, what: &str) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < Duration::from_secs(30), "{what} did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

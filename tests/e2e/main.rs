@@ -1,0 +1,145 @@
+//! The desktop app used as a person uses it: the real window under Xvfb driven through
+//! WebDriver, the real keychain, the sandbox, a test browser that approves the consent
+//! page and comes back through the `carbonsync://` deep link, and the tray clicked over
+//! D-Bus. Screenshots of each page go to `target/screenshots/`.
+
+mod harness;
+mod tray;
+
+use harness::Desktop;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const UK_TENANT: &str = "3f1b2a9e-5c1d-4e5f-9a70-1b2c3d4e5f60";
+
+fn keychain_has(key: &str) -> bool {
+    std::process::Command::new("secret-tool")
+        .args(["lookup", "service", "carbonsync", "username", key])
+        .output()
+        .map(|o| o.status.success() && !o.stdout.is_empty())
+        .unwrap_or(false)
+}
+
+/// The total as the Emissions page writes it: thousands separators, one decimal.
+fn as_shown(kg: f64) -> String {
+    let s = format!("{kg:.1}");
+    let (int, frac) = s.split_once('.').unwrap();
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{grouped}.{frac}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
+    let d = Desktop::launch().await;
+    d.find("[data-testid=page-integrations]").await;
+    d.find("[data-testid=card-xero]").await;
+    d.screenshot("integrations").await;
+
+    // Connect: the app opens the system browser (our test browser), which approves on
+    // the sandbox's consent page and returns through carbonsync://oauth/callback.
+    d.click("[data-testid=connect-xero]").await;
+    // The sandbox grant covers two organisations: pick the UK one.
+    d.click(&format!("[data-testid=tenant-{UK_TENANT}]")).await;
+    d.screenshot("choose-organisation").await;
+    d.click("[data-testid=confirm-tenant]").await;
+    let connections = d.cli_json(&["connections"]);
+    let conn = connections.as_array().unwrap().iter().find(|c| c["tenant_id"] == UK_TENANT).cloned();
+    let conn = match conn {
+        Some(c) => c,
+        None => {
+            // The picker closes before the CLI can see it: wait for the card instead.
+            d.find("[data-testid^=status-]").await;
+            d.cli_json(&["connections"])[0].clone()
+        }
+    };
+    let id = conn["id"].as_i64().unwrap();
+    let key = conn["vault_key"].as_str().unwrap().to_string();
+    d.text_until(&format!("[data-testid=status-{id}]"), "Connected", |t| t.contains("Connected")).await;
+    assert!(keychain_has(&key), "the tokens are in the keychain");
+
+    // Sync now from the window; the history shows the run with its counts.
+    d.click(&format!("[data-testid=sync-{id}]")).await;
+    let start = Instant::now();
+    loop {
+        let logs = d.cli_json(&["logs", &id.to_string()]);
+        if logs.as_array().is_some_and(|l| l.iter().any(|r| r["status"] == "succeeded")) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "the sync did not finish: {logs}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    d.text_until(&format!("[data-testid=status-{id}]"), "Connected after the sync", |t| t.contains("Connected")).await;
+    let logs = d.cli_json(&["logs", &id.to_string()]);
+    let run = &logs[0];
+    assert_eq!(run["trigger"], "window");
+    let run_id = run["id"].as_i64().unwrap();
+    d.click(&format!("[data-testid=open-{id}]")).await;
+    d.find("[data-testid=page-connection]").await;
+    let row = d
+        .text_until(&format!("[data-testid=run-{run_id}]"), "the run", |t| !t.is_empty())
+        .await;
+    let fetched = run["fetched"].as_i64().unwrap();
+    assert!(fetched > 1000);
+    let digits: String = row.chars().filter(|c| c.is_ascii_digit()).collect();
+    let grouped = as_shown(fetched as f64).trim_end_matches(".0").replace(',', "");
+    assert!(digits.contains(&grouped), "the history row shows {fetched} fetched: {row}");
+    d.screenshot("connection").await;
+
+    // Emissions: the same total as `carbonsync emissions --json` on the same data.
+    d.click("[data-testid=nav-emissions]").await;
+    d.find("[data-testid=page-emissions]").await;
+    let summary: Value = d.cli_json(&["emissions"]);
+    let want = as_shown(summary["totals"]["kg_co2e"].as_f64().unwrap());
+    d.text_until("[data-testid=total-kg]", &want, |t| t.contains(&want)).await;
+    d.find("[data-testid=ledger]").await;
+    d.screenshot("emissions").await;
+
+    // A forged deep link (a state this app never issued) is refused, visibly.
+    let status = d
+        .command("gio")
+        .args(["open", "carbonsync://oauth/callback?code=stolen&state=forged-by-test"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    d.text_until("[data-testid=notice]", "the refusal", |t| t.contains("forged or replayed")).await;
+    assert_eq!(d.cli_json(&["connections"]).as_array().unwrap().len(), 1, "nothing stored");
+    d.screenshot("forged-link-refused").await;
+
+    // The tray's "Sync now", clicked over D-Bus, starts a real sync.
+    let (dest, path) = tray::find_menu().expect("the tray menu is on the bus");
+    let item = tray::item_id(&dest, &path, "Sync now").expect("a Sync now item");
+    assert!(tray::labels(&dest, &path).contains("Open CarbonSync"));
+    assert!(tray::click(&dest, &path, item));
+    let start = Instant::now();
+    loop {
+        let logs = d.cli_json(&["logs", &id.to_string()]);
+        if logs.as_array().unwrap().iter().any(|r| r["trigger"] == "tray" && r["status"] == "succeeded") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no tray sync: {logs}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // Settings shows where the data lives.
+    d.click("[data-testid=nav-settings]").await;
+    d.find("[data-testid=page-settings]").await;
+    d.screenshot("settings").await;
+
+    // Disconnect removes the keychain entry.
+    d.click("[data-testid=nav-integrations]").await;
+    d.click(&format!("[data-testid=disconnect-{id}]")).await;
+    d.click("[data-testid=confirm-disconnect]").await;
+    let start = Instant::now();
+    while keychain_has(&key) {
+        assert!(start.elapsed() < Duration::from_secs(30), "the keychain entry is still there");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(d.cli_json(&["connections"])[0]["status"], "disconnected");
+    d.quit().await;
+}
