@@ -223,12 +223,16 @@ impl App {
 impl App {
     /// Exports to the user's Downloads folder (or the data folder's `exports/` where
     /// there is none) under a dated name; returns the file written.
-    pub fn export_ledger_to_downloads(&self, filter: &LedgerFilter) -> Result<std::path::PathBuf, AppError> {
+    pub fn export_ledger_to_downloads(
+        &self,
+        filter: &LedgerFilter,
+    ) -> Result<std::path::PathBuf, AppError> {
         let dir = directories::UserDirs::new()
             .and_then(|u| u.download_dir().map(|d| d.to_path_buf()))
             .unwrap_or_else(|| self.paths().data_dir.join("exports"));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| AppError::new("export", format!("Cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            AppError::new("export", format!("Cannot create {}: {e}", dir.display()))
+        })?;
         let path = dir.join(format!(
             "carbonsync-ledger-{}.csv",
             chrono::Local::now().format("%Y%m%d-%H%M%S")

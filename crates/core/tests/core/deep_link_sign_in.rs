@@ -1,0 +1,114 @@
+use carbonsync_core::{App, ConnectOutcome, OpenOptions, DEEP_LINK_REDIRECT};
+use carbonsync_sandbox::{SandboxOptions, UK_TENANT_ID};
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    opts: OpenOptions,
+    _sandbox: carbonsync_sandbox::SandboxHandle,
+}
+
+async fn setup() -> Setup {
+    let sandbox = carbonsync_sandbox::start(
+        SandboxOptions {
+            auto_approve: true,
+            records_per_org: 100,
+            ..SandboxOptions::default()
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("carbonsync.toml");
+    std::fs::write(
+        &config,
+        format!("[sandbox]\nurl = \"{}\"\n", sandbox.base_url()),
+    )
+    .unwrap();
+    let opts = OpenOptions {
+        config_file: Some(config),
+        data_dir: Some(dir.path().join("data")),
+    };
+    Setup {
+        _dir: dir,
+        opts,
+        _sandbox: sandbox,
+    }
+}
+
+/// What the browser hands back: the sandbox approves by itself and redirects to the
+/// deep link, which a browser would pass to the desktop.
+async fn answer(authorize_url: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http.get(authorize_url).send().await.unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with(DEEP_LINK_REDIRECT), "{location}");
+    location
+}
+
+#[tokio::test]
+async fn a_deep_link_completes_a_sign_in_begun_by_another_process_once_only() {
+    let s = setup().await;
+    let url = {
+        let first = App::open(&s.opts).unwrap();
+        first.begin_connect("xero").await.unwrap()
+    };
+    let link = answer(&url).await;
+
+    // A new process (the app started by the link) completes it.
+    let app = App::open(&s.opts).unwrap();
+    let outcome = app.complete_connect(&link).await.unwrap();
+    let ConnectOutcome::ChooseTenant {
+        choice_id, tenants, ..
+    } = outcome
+    else {
+        panic!("the sandbox grant covers two organisations: {outcome:?}")
+    };
+    assert_eq!(tenants.len(), 2);
+    let conn = app.choose_tenant(&choice_id, UK_TENANT_ID).await.unwrap();
+    assert_eq!(conn.tenant_name, "Harbour & Pine Ltd");
+    assert!(app.vault().get(&conn.vault_key).unwrap().is_some());
+
+    // The same link again is a replay: refused, nothing more stored.
+    let err = app.complete_connect(&link).await.unwrap_err();
+    assert_eq!(err.code, "state_mismatch");
+    assert!(
+        err.message.contains("forged or replayed"),
+        "{}",
+        err.message
+    );
+    assert_eq!(app.connections().unwrap().len(), 1);
+    app.disconnect(conn.id, true).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_forged_state_and_an_error_answer_store_nothing() {
+    let s = setup().await;
+    let app = App::open(&s.opts).unwrap();
+    let err = app
+        .complete_connect("carbonsync://oauth/callback?code=stolen&state=never-issued")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "state_mismatch");
+
+    let url = app.begin_connect("xero").await.unwrap();
+    let state = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .to_string();
+    let err = app
+        .complete_connect(&format!(
+            "{DEEP_LINK_REDIRECT}?error=access_denied&state={state}"
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "access_denied");
+    assert!(err.message.contains("declined"));
+    assert!(app.connections().unwrap().is_empty());
+}
