@@ -22,13 +22,20 @@ pub fn list_connections(shell: State<'_, Shell>) -> Result<Vec<Connection>> {
 
 #[tauri::command]
 pub async fn sync_activity(shell: State<'_, Shell>) -> Result<Vec<SyncActivity>> {
-    Ok(shell.with_daemon(|d| d.activity()).await.unwrap_or_default())
+    Ok(shell
+        .with_daemon(|d| d.activity())
+        .await
+        .unwrap_or_default())
 }
 
 /// Opens the platform's sign-in in the system browser; the answer comes back by deep
 /// link and is announced with the `connect-result` event.
 #[tauri::command]
-pub async fn begin_connect(app: tauri::AppHandle, shell: State<'_, Shell>, provider: String) -> Result<()> {
+pub async fn begin_connect(
+    app: tauri::AppHandle,
+    shell: State<'_, Shell>,
+    provider: String,
+) -> Result<()> {
     let url = shell.app.begin_connect(&provider).await?;
     app.opener()
         .open_url(url, None::<&str>)
@@ -36,9 +43,15 @@ pub async fn begin_connect(app: tauri::AppHandle, shell: State<'_, Shell>, provi
 }
 
 #[tauri::command]
-pub async fn choose_tenant(shell: State<'_, Shell>, choice_id: String, tenant_id: String) -> Result<Connection> {
+pub async fn choose_tenant(
+    shell: State<'_, Shell>,
+    choice_id: String,
+    tenant_id: String,
+) -> Result<Connection> {
     let conn = shell.app.choose_tenant(&choice_id, &tenant_id).await?;
-    shell.with_daemon(|d| d.send(SchedulerCommand::Reload)).await;
+    shell
+        .with_daemon(|d| d.send(SchedulerCommand::Reload))
+        .await;
     Ok(conn)
 }
 
@@ -55,14 +68,24 @@ pub async fn sync_now(shell: State<'_, Shell>, connection_id: Option<i64>) -> Re
 }
 
 #[tauri::command]
-pub async fn disconnect(shell: State<'_, Shell>, connection_id: i64, delete_data: bool) -> Result<Option<String>> {
+pub async fn disconnect(
+    shell: State<'_, Shell>,
+    connection_id: i64,
+    delete_data: bool,
+) -> Result<Option<String>> {
     let warning = shell.app.disconnect(connection_id, delete_data).await?;
-    shell.with_daemon(|d| d.send(SchedulerCommand::Reload)).await;
+    shell
+        .with_daemon(|d| d.send(SchedulerCommand::Reload))
+        .await;
     Ok(warning)
 }
 
 #[tauri::command]
-pub fn sync_history(shell: State<'_, Shell>, connection_id: i64, limit: i64) -> Result<Vec<SyncRun>> {
+pub fn sync_history(
+    shell: State<'_, Shell>,
+    connection_id: i64,
+    limit: i64,
+) -> Result<Vec<SyncRun>> {
     shell.app.logs(Some(connection_id), limit)
 }
 
@@ -72,26 +95,44 @@ pub fn connection_cursors(shell: State<'_, Shell>, connection_id: i64) -> Result
 }
 
 #[tauri::command]
-pub async fn set_frequency(shell: State<'_, Shell>, connection_id: i64, frequency: String) -> Result<String> {
+pub async fn set_frequency(
+    shell: State<'_, Shell>,
+    connection_id: i64,
+    frequency: String,
+) -> Result<String> {
     let f = shell.app.set_frequency(connection_id, &frequency)?;
-    shell.with_daemon(|d| d.send(SchedulerCommand::Reload)).await;
+    shell
+        .with_daemon(|d| d.send(SchedulerCommand::Reload))
+        .await;
     Ok(f.label())
 }
 
 #[tauri::command]
-pub fn emissions_summary(shell: State<'_, Shell>, filter: LedgerFilter, by: Option<GroupBy>) -> Result<EmissionsSummary> {
+pub fn emissions_summary(
+    shell: State<'_, Shell>,
+    filter: LedgerFilter,
+    by: Option<GroupBy>,
+) -> Result<EmissionsSummary> {
     shell.app.emissions(by, &filter)
 }
 
 #[tauri::command]
-pub fn ledger_page(shell: State<'_, Shell>, filter: LedgerFilter, offset: i64, limit: i64) -> Result<LedgerPage> {
+pub fn ledger_page(
+    shell: State<'_, Shell>,
+    filter: LedgerFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<LedgerPage> {
     shell.app.ledger_page(&filter, offset, limit)
 }
 
 /// Writes the selected ledger to a CSV file in the user's Downloads folder.
 #[tauri::command]
 pub fn export_ledger_csv(shell: State<'_, Shell>, filter: LedgerFilter) -> Result<String> {
-    shell.app.export_ledger_to_downloads(&filter).map(|p| p.display().to_string())
+    shell
+        .app
+        .export_ledger_to_downloads(&filter)
+        .map(|p| p.display().to_string())
 }
 
 #[tauri::command]
@@ -106,5 +147,7 @@ pub fn set_provider_credentials(
     client_id: Option<String>,
     client_secret: Option<String>,
 ) -> Result<SettingsView> {
-    shell.app.set_provider_credentials(&provider, client_id, client_secret.map(Sensitive::new))
+    shell
+        .app
+        .set_provider_credentials(&provider, client_id, client_secret.map(Sensitive::new))
 }

@@ -43,7 +43,9 @@ fn handle_url(app: &AppHandle, url: String) {
         if let Err(e) = &result {
             tracing::warn!(code = %e.code, "sign-in answer refused: {}", e.message);
         } else {
-            shell.with_daemon(|d| d.send(carbonsync_core::SchedulerCommand::Reload)).await;
+            shell
+                .with_daemon(|d| d.send(carbonsync_core::SchedulerCommand::Reload))
+                .await;
         }
         let _ = app.emit("connect-result", ConnectResult::from(result));
     });

@@ -14,7 +14,13 @@ pub fn sync_finished(app: &AppHandle, f: &SyncFinished) {
     };
     // A desktop without a notification service just doesn't show it; the window and
     // the sync history still say what happened.
-    if let Err(e) = app.notification().builder().title(title).body(&error.message).show() {
+    if let Err(e) = app
+        .notification()
+        .builder()
+        .title(title)
+        .body(&error.message)
+        .show()
+    {
         tracing::info!("notification not shown: {e}");
     }
 }

@@ -35,7 +35,8 @@ impl Shell {
                 let _ = handle.emit("sync-progress", p.clone());
             })
         };
-        let daemon = tauri::async_runtime::block_on(app.start_daemon(Some(on_report), Some(on_progress)))?;
+        let daemon =
+            tauri::async_runtime::block_on(app.start_daemon(Some(on_report), Some(on_progress)))?;
         tracing::info!("CarbonSync desktop started");
         Ok(Shell {
             app,

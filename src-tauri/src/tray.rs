@@ -19,7 +19,13 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
     let menu = Menu::with_items(
         app,
-        &[&sync_now, &last, &PredefinedMenuItem::separator(app)?, &open, &quit],
+        &[
+            &sync_now,
+            &last,
+            &PredefinedMenuItem::separator(app)?,
+            &open,
+            &quit,
+        ],
     )?;
     let mut tray = TrayIconBuilder::with_id(TRAY_ID)
         .menu(&menu)
@@ -49,19 +55,36 @@ fn sync_all_from_tray(app: &AppHandle) {
 }
 
 /// Queues one connection, or every active one, on the schedule's worker.
-pub async fn queue_syncs(shell: &Shell, connection_id: Option<i64>, trigger: Trigger) -> Result<(), AppError> {
+pub async fn queue_syncs(
+    shell: &Shell,
+    connection_id: Option<i64>,
+    trigger: Trigger,
+) -> Result<(), AppError> {
     let ids = match connection_id {
         Some(id) => vec![id],
-        None => shell.app.active_connections()?.iter().map(|c| c.id).collect(),
+        None => shell
+            .app
+            .active_connections()?
+            .iter()
+            .map(|c| c.id)
+            .collect(),
     };
     shell
         .with_daemon(|d| {
             for id in ids {
-                d.send(SchedulerCommand::Sync { connection_id: id, trigger });
+                d.send(SchedulerCommand::Sync {
+                    connection_id: id,
+                    trigger,
+                });
             }
         })
         .await
-        .ok_or_else(|| AppError::new("stopping", "CarbonSync is quitting; the sync was not started."))
+        .ok_or_else(|| {
+            AppError::new(
+                "stopping",
+                "CarbonSync is quitting; the sync was not started.",
+            )
+        })
 }
 
 pub fn progress(app: &AppHandle, p: &Progress) {
@@ -81,7 +104,10 @@ pub fn sync_finished(app: &AppHandle, f: &SyncFinished) {
             "Last sync: {time}, connection {} — {} records",
             f.connection_id, r.counts.fetched
         ),
-        (None, Some(e)) => format!("Last sync: {time}, connection {} failed — {}", f.connection_id, e.code),
+        (None, Some(e)) => format!(
+            "Last sync: {time}, connection {} failed — {}",
+            f.connection_id, e.code
+        ),
         _ => format!("Last sync: {time}"),
     };
     if let Some(item) = app.try_state::<LastSyncItem>() {

@@ -18,7 +18,11 @@ pub struct Desktop {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn tool(name: &str) -> PathBuf {
@@ -30,7 +34,10 @@ fn tool(name: &str) -> PathBuf {
     }
     let home = std::env::var("HOME").unwrap_or_default();
     let p = Path::new(&home).join(".cargo/bin").join(name);
-    assert!(p.exists(), "{name} is not installed (scripts/install-deps installs it)");
+    assert!(
+        p.exists(),
+        "{name} is not installed (scripts/install-deps installs it)"
+    );
     p
 }
 
@@ -38,7 +45,11 @@ fn tool(name: &str) -> PathBuf {
 pub fn cli() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let p = exe.parent().unwrap().parent().unwrap().join("carbonsync");
-    assert!(p.exists(), "build the CLI first (cargo build --workspace): {}", p.display());
+    assert!(
+        p.exists(),
+        "build the CLI first (cargo build --workspace): {}",
+        p.display()
+    );
     p
 }
 
@@ -86,47 +97,84 @@ impl Desktop {
             })
             .expect("a free X display");
         let xvfb = Command::new(tool("Xvfb"))
-            .args([format!(":{display}"), "-screen".into(), "0".into(), "1280x800x24".into(), "-nolisten".into(), "tcp".into()])
+            .args([
+                format!(":{display}"),
+                "-screen".into(),
+                "0".into(),
+                "1280x800x24".into(),
+                "-nolisten".into(),
+                "tcp".into(),
+            ])
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb");
-        wait_for(|| Path::new(&format!("/tmp/.X11-unix/X{display}")).exists(), "Xvfb").await;
+        wait_for(
+            || Path::new(&format!("/tmp/.X11-unix/X{display}")).exists(),
+            "Xvfb",
+        )
+        .await;
 
         let env: Vec<(String, String)> = vec![
             ("DISPLAY".into(), format!(":{display}")),
-            ("XDG_CONFIG_HOME".into(), path("config").display().to_string()),
+            (
+                "XDG_CONFIG_HOME".into(),
+                path("config").display().to_string(),
+            ),
             ("XDG_DATA_HOME".into(), path("data").display().to_string()),
             ("XDG_CACHE_HOME".into(), path("cache").display().to_string()),
-            ("XDG_RUNTIME_DIR".into(), path("runtime").display().to_string()),
+            (
+                "XDG_RUNTIME_DIR".into(),
+                path("runtime").display().to_string(),
+            ),
             // xdg-open hands URLs to gio, which reads the quoted Exec lines.
             ("XDG_CURRENT_DESKTOP".into(), "GNOME".into()),
-            ("CARBONSYNC_DATA_DIR".into(), path("app-data").display().to_string()),
-            ("CARBONSYNC_CONFIG".into(), path("carbonsync.toml").display().to_string()),
+            (
+                "CARBONSYNC_DATA_DIR".into(),
+                path("app-data").display().to_string(),
+            ),
+            (
+                "CARBONSYNC_CONFIG".into(),
+                path("carbonsync.toml").display().to_string(),
+            ),
         ];
         let port = free_port();
         let native = free_port();
         let driver = Command::new(tool("tauri-driver"))
-            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env_remove("BROWSER")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("tauri-driver");
-        wait_for(|| std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(), "tauri-driver").await;
+        wait_for(
+            || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            "tauri-driver",
+        )
+        .await;
 
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
             json!({ "application": env!("CARGO_BIN_EXE_carbonsync-desktop") }),
         );
-        let client = ClientBuilder::rustls()
-            .unwrap()
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a WebDriver session with the app");
-        Desktop { _dir: dir, client, xvfb, driver, env }
+        Desktop {
+            _dir: dir,
+            client,
+            xvfb,
+            driver,
+            env,
+        }
     }
 
     /// Runs a program in this desktop's environment (gio, the CLI, secret-tool, gdbus).
@@ -138,8 +186,17 @@ impl Desktop {
 
     /// `carbonsync <args> --json` on the app's data folder.
     pub fn cli_json(&self, args: &[&str]) -> Value {
-        let out = self.command(cli()).args(args).arg("--json").output().unwrap();
-        assert!(out.status.success(), "carbonsync {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .command(cli())
+            .args(args)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "carbonsync {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
@@ -153,7 +210,11 @@ impl Desktop {
     }
 
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     /// Waits until the element's text satisfies `ok`; returns it.
@@ -193,7 +254,10 @@ impl Desktop {
 pub async fn wait_for(ok: impl Fn() -> bool, what: &str) {
     let start = Instant::now();
     while !ok() {
-        assert!(start.elapsed() < Duration::from_secs(30), "{what} did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{what} did not start"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -49,7 +49,12 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
     d.screenshot("choose-organisation").await;
     d.click("[data-testid=confirm-tenant]").await;
     let connections = d.cli_json(&["connections"]);
-    let conn = connections.as_array().unwrap().iter().find(|c| c["tenant_id"] == UK_TENANT).cloned();
+    let conn = connections
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["tenant_id"] == UK_TENANT)
+        .cloned();
     let conn = match conn {
         Some(c) => c,
         None => {
@@ -60,7 +65,10 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
     };
     let id = conn["id"].as_i64().unwrap();
     let key = conn["vault_key"].as_str().unwrap().to_string();
-    d.text_until(&format!("[data-testid=status-{id}]"), "Connected", |t| t.contains("Connected")).await;
+    d.text_until(&format!("[data-testid=status-{id}]"), "Connected", |t| {
+        t.contains("Connected")
+    })
+    .await;
     assert!(keychain_has(&key), "the tokens are in the keychain");
 
     // Sync now from the window; the history shows the run with its counts.
@@ -68,13 +76,24 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
     let start = Instant::now();
     loop {
         let logs = d.cli_json(&["logs", &id.to_string()]);
-        if logs.as_array().is_some_and(|l| l.iter().any(|r| r["status"] == "succeeded")) {
+        if logs
+            .as_array()
+            .is_some_and(|l| l.iter().any(|r| r["status"] == "succeeded"))
+        {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(120), "the sync did not finish: {logs}");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the sync did not finish: {logs}"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    d.text_until(&format!("[data-testid=status-{id}]"), "Connected after the sync", |t| t.contains("Connected")).await;
+    d.text_until(
+        &format!("[data-testid=status-{id}]"),
+        "Connected after the sync",
+        |t| t.contains("Connected"),
+    )
+    .await;
     let logs = d.cli_json(&["logs", &id.to_string()]);
     let run = &logs[0];
     assert_eq!(run["trigger"], "window");
@@ -82,13 +101,20 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
     d.click(&format!("[data-testid=open-{id}]")).await;
     d.find("[data-testid=page-connection]").await;
     let row = d
-        .text_until(&format!("[data-testid=run-{run_id}]"), "the run", |t| !t.is_empty())
+        .text_until(&format!("[data-testid=run-{run_id}]"), "the run", |t| {
+            !t.is_empty()
+        })
         .await;
     let fetched = run["fetched"].as_i64().unwrap();
     assert!(fetched > 1000);
     let digits: String = row.chars().filter(|c| c.is_ascii_digit()).collect();
-    let grouped = as_shown(fetched as f64).trim_end_matches(".0").replace(',', "");
-    assert!(digits.contains(&grouped), "the history row shows {fetched} fetched: {row}");
+    let grouped = as_shown(fetched as f64)
+        .trim_end_matches(".0")
+        .replace(',', "");
+    assert!(
+        digits.contains(&grouped),
+        "the history row shows {fetched} fetched: {row}"
+    );
     d.screenshot("connection").await;
 
     // Emissions: the same total as `carbonsync emissions --json` on the same data.
@@ -96,19 +122,30 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
     d.find("[data-testid=page-emissions]").await;
     let summary: Value = d.cli_json(&["emissions"]);
     let want = as_shown(summary["totals"]["kg_co2e"].as_f64().unwrap());
-    d.text_until("[data-testid=total-kg]", &want, |t| t.contains(&want)).await;
+    d.text_until("[data-testid=total-kg]", &want, |t| t.contains(&want))
+        .await;
     d.find("[data-testid=ledger]").await;
     d.screenshot("emissions").await;
 
     // A forged deep link (a state this app never issued) is refused, visibly.
     let status = d
         .command("gio")
-        .args(["open", "carbonsync://oauth/callback?code=stolen&state=forged-by-test"])
+        .args([
+            "open",
+            "carbonsync://oauth/callback?code=stolen&state=forged-by-test",
+        ])
         .status()
         .unwrap();
     assert!(status.success());
-    d.text_until("[data-testid=notice]", "the refusal", |t| t.contains("forged or replayed")).await;
-    assert_eq!(d.cli_json(&["connections"]).as_array().unwrap().len(), 1, "nothing stored");
+    d.text_until("[data-testid=notice]", "the refusal", |t| {
+        t.contains("forged or replayed")
+    })
+    .await;
+    assert_eq!(
+        d.cli_json(&["connections"]).as_array().unwrap().len(),
+        1,
+        "nothing stored"
+    );
     d.screenshot("forged-link-refused").await;
 
     // The tray's "Sync now", clicked over D-Bus, starts a real sync.
@@ -119,10 +156,18 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
     let start = Instant::now();
     loop {
         let logs = d.cli_json(&["logs", &id.to_string()]);
-        if logs.as_array().unwrap().iter().any(|r| r["trigger"] == "tray" && r["status"] == "succeeded") {
+        if logs
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["trigger"] == "tray" && r["status"] == "succeeded")
+        {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "no tray sync: {logs}");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no tray sync: {logs}"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
@@ -137,7 +182,10 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
     d.click("[data-testid=confirm-disconnect]").await;
     let start = Instant::now();
     while keychain_has(&key) {
-        assert!(start.elapsed() < Duration::from_secs(30), "the keychain entry is still there");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the keychain entry is still there"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert_eq!(d.cli_json(&["connections"])[0]["status"], "disconnected");

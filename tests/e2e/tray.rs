@@ -5,17 +5,34 @@ use std::process::Command;
 
 fn gdbus(args: &[&str]) -> Option<String> {
     let out = Command::new("gdbus").args(args).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).to_string())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).to_string())
 }
 
 /// The bus name and object path of the app's tray menu.
 pub fn find_menu() -> Option<(String, String)> {
     let names = gdbus(&[
-        "call", "--session", "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
-        "--method", "org.freedesktop.DBus.ListNames",
+        "call",
+        "--session",
+        "--dest",
+        "org.freedesktop.DBus",
+        "--object-path",
+        "/org/freedesktop/DBus",
+        "--method",
+        "org.freedesktop.DBus.ListNames",
     ])?;
     for name in names.split('\'').filter(|n| n.starts_with(':')) {
-        let Some(tree) = gdbus(&["introspect", "--session", "--dest", name, "--object-path", "/org/ayatana/NotificationItem", "--recurse", "--only-properties"]) else {
+        let Some(tree) = gdbus(&[
+            "introspect",
+            "--session",
+            "--dest",
+            name,
+            "--object-path",
+            "/org/ayatana/NotificationItem",
+            "--recurse",
+            "--only-properties",
+        ]) else {
             continue;
         };
         for line in tree.lines() {
@@ -33,8 +50,22 @@ pub fn find_menu() -> Option<(String, String)> {
 
 /// The id of the menu item labelled `label`, from the menu's layout.
 pub fn item_id(dest: &str, path: &str, label: &str) -> Option<i32> {
-    let layout = gdbus(&["call", "--session", "--dest", dest, "--object-path", path, "--method", "com.canonical.dbusmenu.GetLayout", "0", "-1", "[]"])?;
-    // Items look like: (7, {'label': <'Sync now'>, ...}, [])
+    let layout = gdbus(&[
+        "call",
+        "--session",
+        "--dest",
+        dest,
+        "--object-path",
+        path,
+        "--method",
+        "com.canonical.dbusmenu.GetLayout",
+        // "--" so that gdbus reads -1 as an argument, not an option.
+        "--",
+        "0",
+        "-1",
+        "@as []",
+    ])?;
+    // Items look like: <(2, {'label': <'Sync now'>}, @av [])>
     let marker = format!("'label': <'{label}'>");
     let at = layout.find(&marker)?;
     let before = &layout[..at];
@@ -45,12 +76,38 @@ pub fn item_id(dest: &str, path: &str, label: &str) -> Option<i32> {
 /// Clicks a menu item, as the desktop's tray host does.
 pub fn click(dest: &str, path: &str, id: i32) -> bool {
     gdbus(&[
-        "call", "--session", "--dest", dest, "--object-path", path, "--method", "com.canonical.dbusmenu.Event",
-        &id.to_string(), "clicked", "<0>", "0",
+        "call",
+        "--session",
+        "--dest",
+        dest,
+        "--object-path",
+        path,
+        "--method",
+        "com.canonical.dbusmenu.Event",
+        "--",
+        &id.to_string(),
+        "clicked",
+        "<0>",
+        "0",
     ])
     .is_some()
 }
 
 pub fn labels(dest: &str, path: &str) -> String {
-    gdbus(&["call", "--session", "--dest", dest, "--object-path", path, "--method", "com.canonical.dbusmenu.GetLayout", "0", "-1", "[]"]).unwrap_or_default()
+    gdbus(&[
+        "call",
+        "--session",
+        "--dest",
+        dest,
+        "--object-path",
+        path,
+        "--method",
+        "com.canonical.dbusmenu.GetLayout",
+        // "--" so that gdbus reads -1 as an argument, not an option.
+        "--",
+        "0",
+        "-1",
+        "@as []",
+    ])
+    .unwrap_or_default()
 }

@@ -48,7 +48,11 @@ CREATE TABLE accounts (
 ) WITHOUT ROWID;
 
 -- Bank transactions and bills as the platform sent them (the fields CarbonSync uses).
+-- Rowid tables with the platform's id in a unique index, not WITHOUT ROWID tables keyed
+-- by it: platform ids are random UUIDs, and keeping wide rows in UUID order made every
+-- insert land on a random page; rows now append and only the narrow index is random.
 CREATE TABLE records (
+    id                INTEGER PRIMARY KEY,
     connection_id     INTEGER NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
     stream            TEXT NOT NULL,
     record_id         TEXT NOT NULL,
@@ -63,15 +67,35 @@ CREATE TABLE records (
     total             REAL NOT NULL,
     updated_ms        INTEGER NOT NULL,
     synced_at         TEXT NOT NULL,
-    PRIMARY KEY (connection_id, stream, record_id)
-) WITHOUT ROWID;
+    UNIQUE (connection_id, stream, record_id)
+);
+
+-- The factors and conversion sources that ledger entries cite. Entries keep the
+-- numbers that made them (factor code, version and value, rate, deflator) and point
+-- here for the words, so a million entries don't repeat the same titles and sources.
+CREATE TABLE factor_refs (
+    id             INTEGER PRIMARY KEY,
+    factor_set     TEXT NOT NULL,
+    factor_version TEXT NOT NULL,
+    factor_code    TEXT NOT NULL,
+    factor_title   TEXT,
+    factor_unit    TEXT,
+    UNIQUE (factor_set, factor_version, factor_code)
+);
+
+CREATE TABLE conversion_refs (
+    id              INTEGER PRIMARY KEY,
+    fx_source       TEXT NOT NULL,
+    deflator_source TEXT NOT NULL,
+    UNIQUE (fx_source, deflator_source)
+);
 
 -- The emissions ledger: one entry per line of a record, whatever became of it
 -- (counted, excluded or unmapped), with everything needed to retrace the number.
 CREATE TABLE ledger (
-    connection_id    INTEGER NOT NULL,
-    stream           TEXT NOT NULL,
-    record_id        TEXT NOT NULL,
+    id               INTEGER PRIMARY KEY,
+    record_ref       INTEGER NOT NULL REFERENCES records (id) ON DELETE CASCADE,
+    connection_id    INTEGER NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
     line_no          INTEGER NOT NULL,
     date             TEXT NOT NULL,
     contact          TEXT,
@@ -86,24 +110,20 @@ CREATE TABLE ledger (
     category         TEXT,
     scope            INTEGER,
     scope3_category  INTEGER,
-    factor_set       TEXT,
+    factor_ref       INTEGER REFERENCES factor_refs (id),
     factor_version   TEXT,
     factor_code      TEXT,
-    factor_title     TEXT,
     factor_value     REAL,
-    factor_unit      TEXT,
+    conversion_ref   INTEGER REFERENCES conversion_refs (id),
     fx_rate          REAL,
-    fx_source        TEXT,
     deflator         REAL,
-    deflator_source  TEXT,
     amount_usd_2022  REAL,
     kg_co2e          REAL,
     computed_at      TEXT NOT NULL,
-    PRIMARY KEY (connection_id, stream, record_id, line_no),
-    FOREIGN KEY (connection_id, stream, record_id)
-        REFERENCES records (connection_id, stream, record_id) ON DELETE CASCADE
-) WITHOUT ROWID;
+    UNIQUE (record_ref, line_no)
+);
 CREATE INDEX ledger_by_date ON ledger (date);
+CREATE INDEX ledger_by_connection ON ledger (connection_id, date);
 
 CREATE TABLE sync_runs (
     id              INTEGER PRIMARY KEY,

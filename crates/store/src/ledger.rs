@@ -119,7 +119,10 @@ impl LedgerFilter {
             push("l.category = ?", Value::Text(category.clone()));
         }
         if let Some(record) = &self.record_id {
-            push("l.record_id = ?", Value::Text(record.clone()));
+            push(
+                "l.record_ref IN (SELECT id FROM records WHERE record_id = ?)",
+                Value::Text(record.clone()),
+            );
         }
         (clauses.join(" AND "), params)
     }
@@ -138,13 +141,16 @@ impl Store {
         params.push(Value::Integer(offset));
         let n = params.len();
         let sql = format!(
-            "SELECT l.connection_id, c.tenant_name, l.stream, l.record_id, l.line_no, l.date,
+            "SELECT l.connection_id, c.tenant_name, r.stream, r.record_id, l.line_no, l.date,
              l.contact, l.description, l.account_code, l.account_name, l.net_amount, l.currency,
-             l.status, l.reason, l.rule_id, l.category, l.scope, l.scope3_category, l.factor_set,
-             l.factor_version, l.factor_code, l.factor_title, l.factor_value, l.factor_unit,
-             l.fx_rate, l.fx_source, l.deflator, l.deflator_source, l.amount_usd_2022, l.kg_co2e
+             l.status, l.reason, l.rule_id, l.category, l.scope, l.scope3_category, f.factor_set,
+             l.factor_version, l.factor_code, f.factor_title, l.factor_value, f.factor_unit,
+             l.fx_rate, v.fx_source, l.deflator, v.deflator_source, l.amount_usd_2022, l.kg_co2e
              FROM ledger l JOIN connections c ON c.id = l.connection_id
-             WHERE {cond} ORDER BY l.date DESC, l.record_id, l.line_no LIMIT ?{} OFFSET ?{}",
+             JOIN records r ON r.id = l.record_ref
+             LEFT JOIN factor_refs f ON f.id = l.factor_ref
+             LEFT JOIN conversion_refs v ON v.id = l.conversion_ref
+             WHERE {cond} ORDER BY l.date DESC, l.id DESC LIMIT ?{} OFFSET ?{}",
             n - 1,
             n
         );

@@ -67,87 +67,106 @@ impl Store {
         cursor: Option<i64>,
     ) -> Result<PageOutcome> {
         let now = now_text();
+        let mut refs = std::mem::take(&mut self.refs);
         let tx = self.conn.transaction()?;
         let mut out = PageOutcome::default();
         {
             let mut find = tx.prepare_cached(
-                "SELECT updated_ms, deleted FROM records
+                "SELECT id, updated_ms, deleted FROM records
                  WHERE connection_id = ?1 AND stream = ?2 AND record_id = ?3",
             )?;
             let mut old_kg = tx.prepare_cached(
-                "SELECT COALESCE(SUM(kg_co2e), 0) FROM ledger WHERE connection_id = ?1
-                 AND stream = ?2 AND record_id = ?3 AND status = 'counted'",
+                "SELECT COALESCE(SUM(kg_co2e), 0) FROM ledger WHERE record_ref = ?1 AND status = 'counted'",
             )?;
-            let mut drop_lines = tx.prepare_cached(
-                "DELETE FROM ledger WHERE connection_id = ?1 AND stream = ?2 AND record_id = ?3",
-            )?;
-            let mut put_record = tx.prepare_cached(
+            let mut drop_lines = tx.prepare_cached("DELETE FROM ledger WHERE record_ref = ?1")?;
+            let mut insert_record = tx.prepare_cached(
                 "INSERT INTO records (connection_id, stream, record_id, kind, status, deleted, date,
                  contact, reference, currency, line_amount_types, total, updated_ms, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (connection_id, stream, record_id) DO UPDATE SET kind = excluded.kind,
-                 status = excluded.status, deleted = excluded.deleted, date = excluded.date,
-                 contact = excluded.contact, reference = excluded.reference,
-                 currency = excluded.currency, line_amount_types = excluded.line_amount_types,
-                 total = excluded.total, updated_ms = excluded.updated_ms, synced_at = excluded.synced_at",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?;
+            let mut update_record = tx.prepare_cached(
+                "UPDATE records SET kind = ?2, status = ?3, deleted = ?4, date = ?5, contact = ?6,
+                 reference = ?7, currency = ?8, line_amount_types = ?9, total = ?10,
+                 updated_ms = ?11, synced_at = ?12 WHERE id = ?1",
             )?;
             let mut put_line = tx.prepare_cached(
-                "INSERT INTO ledger (connection_id, stream, record_id, line_no, date, contact,
+                "INSERT INTO ledger (record_ref, connection_id, line_no, date, contact,
                  description, account_code, account_name, net_amount, currency, status, reason,
-                 rule_id, category, scope, scope3_category, factor_set, factor_version, factor_code,
-                 factor_title, factor_value, factor_unit, fx_rate, fx_source, deflator,
-                 deflator_source, amount_usd_2022, kg_co2e, computed_at)
+                 rule_id, category, scope, scope3_category, factor_ref, factor_version, factor_code,
+                 factor_value, conversion_ref, fx_rate, deflator, amount_usd_2022, kg_co2e,
+                 computed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
             )?;
 
             for rec in records {
-                let key = rusqlite::params![connection_id, stream, rec.record_id];
-                let before: Option<(i64, bool)> = find
-                    .query_row(key, |r| Ok((r.get(0)?, r.get(1)?)))
+                let before: Option<(i64, i64, bool)> = find
+                    .query_row(
+                        rusqlite::params![connection_id, stream, rec.record_id],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
                     .optional()?;
-                match before {
-                    Some((ms, _)) if ms == rec.updated_ms => {
+                let record_ref = match before {
+                    Some((_, ms, _)) if ms == rec.updated_ms => {
                         out.unchanged += 1;
                         continue;
                     }
-                    Some((_, was_deleted)) => {
-                        out.kg_delta -= old_kg.query_row(key, |r| r.get::<_, f64>(0))?;
-                        drop_lines.execute(key)?;
+                    Some((id, _, was_deleted)) => {
+                        out.kg_delta -= old_kg.query_row([id], |r| r.get::<_, f64>(0))?;
+                        drop_lines.execute([id])?;
                         if rec.deleted && !was_deleted {
                             out.deleted += 1;
                         } else {
                             out.updated += 1;
                         }
+                        update_record.execute(rusqlite::params![
+                            id,
+                            rec.kind,
+                            rec.status,
+                            rec.deleted,
+                            rec.date,
+                            rec.contact,
+                            rec.reference,
+                            rec.currency,
+                            rec.line_amount_types,
+                            rec.total,
+                            rec.updated_ms,
+                            now
+                        ])?;
+                        id
                     }
-                    None => out.created += 1,
-                }
-                put_record.execute(rusqlite::params![
-                    connection_id,
-                    stream,
-                    rec.record_id,
-                    rec.kind,
-                    rec.status,
-                    rec.deleted,
-                    rec.date,
-                    rec.contact,
-                    rec.reference,
-                    rec.currency,
-                    rec.line_amount_types,
-                    rec.total,
-                    rec.updated_ms,
-                    now
-                ])?;
+                    None => {
+                        out.created += 1;
+                        insert_record.execute(rusqlite::params![
+                            connection_id,
+                            stream,
+                            rec.record_id,
+                            rec.kind,
+                            rec.status,
+                            rec.deleted,
+                            rec.date,
+                            rec.contact,
+                            rec.reference,
+                            rec.currency,
+                            rec.line_amount_types,
+                            rec.total,
+                            rec.updated_ms,
+                            now
+                        ])?;
+                        tx.last_insert_rowid()
+                    }
+                };
                 for (line_no, line) in rec.lines.iter().enumerate() {
                     let e = &line.entry;
+                    let factor_ref = refs.factor(&tx, e)?;
+                    let conversion_ref = refs.conversion(&tx, e)?;
                     if e.status == crate::LedgerStatus::Counted {
                         out.entries_counted += 1;
                         out.kg_delta += e.kg_co2e.unwrap_or(0.0);
                     }
                     put_line.execute(rusqlite::params![
+                        record_ref,
                         connection_id,
-                        stream,
-                        rec.record_id,
                         line_no as i64,
                         rec.date,
                         rec.contact,
@@ -162,16 +181,13 @@ impl Store {
                         e.category,
                         e.scope,
                         e.scope3_category,
-                        e.factor_set,
+                        factor_ref,
                         e.factor_version,
                         e.factor_code,
-                        e.factor_title,
                         e.factor_value,
-                        e.factor_unit,
+                        conversion_ref,
                         e.fx_rate,
-                        e.fx_source,
                         e.deflator,
-                        e.deflator_source,
                         e.amount_usd_2022,
                         e.kg_co2e,
                         now
@@ -181,6 +197,7 @@ impl Store {
         }
         Store::set_cursor_in(&tx, connection_id, stream, cursor)?;
         tx.commit()?;
+        self.refs = refs;
         Ok(out)
     }
 
@@ -191,5 +208,66 @@ impl Store {
             rusqlite::params![connection_id, stream],
             |r| r.get(0),
         )?)
+    }
+}
+
+/// The ids of the factor and conversion rows that ledger entries cite, remembered so
+/// that a page costs no lookups for the few distinct factors a company uses. Dropped
+/// on a failed page, since ids written in a rolled-back transaction do not exist.
+#[derive(Default)]
+pub(crate) struct RefCache {
+    /// By factor code: (set, version, id). Looked up by `&str`, so a hit allocates nothing.
+    factors: std::collections::HashMap<String, (String, String, i64)>,
+    /// By FX source: (deflator source, id).
+    conversions: std::collections::HashMap<String, (String, i64)>,
+}
+
+impl RefCache {
+    fn factor(&mut self, tx: &rusqlite::Transaction<'_>, e: &LedgerRow) -> Result<Option<i64>> {
+        let (Some(set), Some(version), Some(code)) =
+            (&e.factor_set, &e.factor_version, &e.factor_code)
+        else {
+            return Ok(None);
+        };
+        if let Some((s, v, id)) = self.factors.get(code.as_str()) {
+            if s == set && v == version {
+                return Ok(Some(*id));
+            }
+        }
+        tx.prepare_cached(
+            "INSERT INTO factor_refs (factor_set, factor_version, factor_code, factor_title, factor_unit)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )?
+        .execute(rusqlite::params![set, version, code, e.factor_title, e.factor_unit])?;
+        let id: i64 = tx
+            .prepare_cached(
+                "SELECT id FROM factor_refs WHERE factor_set = ?1 AND factor_version = ?2 AND factor_code = ?3",
+            )?
+            .query_row(rusqlite::params![set, version, code], |r| r.get(0))?;
+        self.factors
+            .insert(code.clone(), (set.clone(), version.clone(), id));
+        Ok(Some(id))
+    }
+
+    fn conversion(&mut self, tx: &rusqlite::Transaction<'_>, e: &LedgerRow) -> Result<Option<i64>> {
+        let (Some(fx), Some(deflator)) = (&e.fx_source, &e.deflator_source) else {
+            return Ok(None);
+        };
+        if let Some((d, id)) = self.conversions.get(fx.as_str()) {
+            if d == deflator {
+                return Ok(Some(*id));
+            }
+        }
+        tx.prepare_cached(
+            "INSERT INTO conversion_refs (fx_source, deflator_source) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?
+        .execute(rusqlite::params![fx, deflator])?;
+        let id: i64 = tx
+            .prepare_cached(
+                "SELECT id FROM conversion_refs WHERE fx_source = ?1 AND deflator_source = ?2",
+            )?
+            .query_row(rusqlite::params![fx, deflator], |r| r.get(0))?;
+        self.conversions.insert(fx.clone(), (deflator.clone(), id));
+        Ok(Some(id))
     }
 }

@@ -1,0 +1,116 @@
+// The one interface the window uses to reach the application. In the desktop app it is
+// implemented over Tauri commands and events (tauri.ts); in a plain browser and in tests
+// by an in-memory stand-in (fake.ts). Nothing else in the UI knows which one it has.
+
+import type { AppError } from '../bindings/AppError';
+import type { Connection } from '../bindings/Connection';
+import type { ConnectResult } from '../bindings/ConnectResult';
+import type { CursorView } from '../bindings/CursorView';
+import type { EmissionsSummary } from '../bindings/EmissionsSummary';
+import type { GroupBy } from '../bindings/GroupBy';
+import type { LedgerFilter } from '../bindings/LedgerFilter';
+import type { LedgerPage } from '../bindings/LedgerPage';
+import type { Progress } from '../bindings/Progress';
+import type { ProviderView } from '../bindings/ProviderView';
+import type { SettingsView } from '../bindings/SettingsView';
+import type { SyncActivity } from '../bindings/SyncActivity';
+import type { SyncFinished } from '../bindings/SyncFinished';
+import type { SyncRun } from '../bindings/SyncRun';
+
+export type { AppError };
+
+/** The events the application sends to the window, by name. */
+export interface BackendEvents {
+  'sync-progress': Progress;
+  'sync-finished': SyncFinished;
+  'connect-result': ConnectResult;
+}
+
+export type BackendEventName = keyof BackendEvents;
+
+/** Stops listening. Safe to call more than once. */
+export type Unsubscribe = () => void;
+
+export interface Backend {
+  /** `tauri` inside the desktop app, `fake` in a browser or a test. */
+  readonly kind: 'tauri' | 'fake';
+
+  listProviders(): Promise<ProviderView[]>;
+  listConnections(): Promise<Connection[]>;
+  syncActivity(): Promise<SyncActivity[]>;
+  /** Opens the platform's sign-in in the browser; the answer arrives as `connect-result`. */
+  beginConnect(provider: string): Promise<null>;
+  chooseTenant(choiceId: string, tenantId: string): Promise<Connection>;
+  cancelTenantChoice(choiceId: string): Promise<null>;
+  /** `null` syncs every active connection. Progress and the end arrive as events. */
+  syncNow(connectionId: number | null): Promise<null>;
+  /** Resolves to a warning to show (e.g. the platform could not be told), or null. */
+  disconnect(connectionId: number, deleteData: boolean): Promise<string | null>;
+  syncHistory(connectionId: number, limit: number): Promise<SyncRun[]>;
+  connectionCursors(connectionId: number): Promise<CursorView[]>;
+  /** Resolves to the label stored (manual, 15m, hourly, 6h, daily or a cron expression). */
+  setFrequency(connectionId: number, frequency: string): Promise<string>;
+  emissionsSummary(filter: LedgerFilter, by: GroupBy | null): Promise<EmissionsSummary>;
+  ledgerPage(filter: LedgerFilter, offset: number, limit: number): Promise<LedgerPage>;
+  /** Resolves to the path of the file written. */
+  exportLedgerCsv(filter: LedgerFilter): Promise<string>;
+  getSettings(): Promise<SettingsView>;
+  setProviderCredentials(
+    provider: string,
+    clientId: string | null,
+    clientSecret: string | null,
+  ): Promise<SettingsView>;
+
+  /** Calls `handler` for every event of that name until the returned function is called. */
+  on<E extends BackendEventName>(event: E, handler: (payload: BackendEvents[E]) => void): Unsubscribe;
+}
+
+/** Every filter field empty: the whole ledger. */
+export const EMPTY_FILTER: LedgerFilter = {
+  connection_id: null,
+  from: null,
+  to: null,
+  status: null,
+  scope: null,
+  category: null,
+  record_id: null,
+};
+
+export function isAppError(value: unknown): value is AppError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}
+
+/**
+ * Whatever a command rejected with, as an AppError: the backend's own, or a plain
+ * string or exception (an unknown command, a bridge failure) wrapped so it reads the same.
+ */
+export function toAppError(value: unknown): AppError {
+  if (isAppError(value)) {
+    return {
+      code: value.code,
+      message: value.message,
+      detail: value.detail ?? null,
+      permanent: Boolean(value.permanent),
+    };
+  }
+  if (value instanceof Error) {
+    return {
+      code: 'internal',
+      message: 'Something went wrong inside CarbonSync. Try again; if it keeps happening, report it with the technical details.',
+      detail: `${value.name}: ${value.message}`,
+      permanent: false,
+    };
+  }
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return {
+    code: 'internal',
+    message: 'Something went wrong inside CarbonSync. Try again; if it keeps happening, report it with the technical details.',
+    detail: text ?? null,
+    permanent: false,
+  };
+}

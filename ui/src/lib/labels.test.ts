@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import type { Connection } from '../bindings/Connection';
+import type { SyncActivity } from '../bindings/SyncActivity';
+import {
+  FREQUENCY_OPTIONS,
+  connectionLabel,
+  connectionState,
+  errorTitle,
+  frequencyLabel,
+  frequencyOptions,
+  ledgerStatusWords,
+  runStatusWords,
+  scopeLabel,
+  sourceLabel,
+  streamLabel,
+  triggerLabel,
+} from './labels';
+
+function connection(patch: Partial<Connection> = {}): Connection {
+  return {
+    id: 1,
+    provider: 'xero',
+    tenant_id: 't-1',
+    tenant_name: 'Harbour & Pine Ltd',
+    base_currency: 'GBP',
+    sandbox: true,
+    status: 'active',
+    vault_key: 'carbonsync/xero/t-1',
+    frequency: 'hourly',
+    created_at: '2025-01-01T00:00:00Z',
+    updated_at: '2025-01-01T00:00:00Z',
+    last_sync_at: '2025-01-02T00:00:00Z',
+    last_status: 'succeeded',
+    last_error: null,
+    ...patch,
+  };
+}
+
+const counts = { pages: 3, calls: 4, rate_limited: 0, fetched: 2400, created: 2400, updated: 0, deleted: 0, skipped: 0, emissions_added: 1900, kg_co2e_delta: 1.5 };
+
+describe('connectionState', () => {
+  it('says Connected for an active connection that is not syncing', () => {
+    const s = connectionState(connection(), undefined);
+    expect(s.label).toBe('Connected');
+    expect(s.tone).toBe('ok');
+  });
+
+  it('says Connected and not synced yet before the first sync', () => {
+    expect(connectionState(connection({ last_sync_at: null, last_status: null }), undefined)).toMatchObject({
+      label: 'Connected',
+      detail: 'Not synced yet.',
+    });
+  });
+
+  it('says Syncing with the counts while a sync reports progress', () => {
+    const a: SyncActivity = { connection_id: 1, queued: false, progress: { connection_id: 1, run_id: 9, stream: 'bills', counts } };
+    const s = connectionState(connection(), a);
+    expect(s.label).toBe('Syncing');
+    expect(s.detail).toBe('Page 3 · 2,400 records · 1,900 emissions added');
+  });
+
+  it('says Syncing and queued while a sync waits behind another', () => {
+    const s = connectionState(connection(), { connection_id: 1, queued: true, progress: null });
+    expect(s.label).toBe('Syncing');
+    expect(s.detail).toMatch(/Queued/);
+  });
+
+  it('says Needs reconnect when the platform no longer accepts access', () => {
+    const s = connectionState(connection({ status: 'needs_reconnect', last_error: 'Xero no longer accepts access' }), undefined);
+    expect(s.label).toBe('Needs reconnect');
+    expect(s.detail).toBe('Xero no longer accepts access');
+  });
+
+  it('says Error with the reason when the last sync failed', () => {
+    const s = connectionState(connection({ last_status: 'failed', last_error: 'CarbonSync could not reach the platform.' }), undefined);
+    expect(s).toMatchObject({ label: 'Error', detail: 'CarbonSync could not reach the platform.', tone: 'error' });
+  });
+
+  it('says Disconnected for a connection that was disconnected with its data kept', () => {
+    expect(connectionState(connection({ status: 'disconnected' }), undefined).label).toBe('Disconnected');
+  });
+
+  it('shows a running sync even over an earlier failure', () => {
+    const s = connectionState(connection({ last_status: 'failed' }), { connection_id: 1, queued: false, progress: null });
+    expect(s.label).toBe('Syncing');
+  });
+});
+
+describe('status words', () => {
+  it('names each run status', () => {
+    expect(runStatusWords('succeeded').label).toBe('Succeeded');
+    expect(runStatusWords('failed').label).toBe('Failed');
+    expect(runStatusWords('running').label).toBe('Running');
+    expect(runStatusWords('interrupted').label).toBe('Interrupted');
+  });
+
+  it('names each ledger status and says what it means for the totals', () => {
+    expect(ledgerStatusWords('counted')).toMatchObject({ label: 'Counted', tone: 'ok' });
+    expect(ledgerStatusWords('excluded').detail).toMatch(/never counted/);
+    expect(ledgerStatusWords('unmapped').detail).toMatch(/not counted/);
+  });
+
+  it('gives every known error code a heading, and unknown ones a general one', () => {
+    expect(errorTitle('rate_limited')).toMatch(/slow down/);
+    expect(errorTitle('state_mismatch')).toMatch(/not trusted/);
+    expect(errorTitle('something_new')).toBe('Something went wrong');
+    expect(errorTitle(null)).toBe('Something went wrong');
+  });
+
+  it('names who started a sync', () => {
+    expect(triggerLabel('schedule')).toBe('Schedule');
+    expect(triggerLabel('window')).toBe('Window');
+    expect(triggerLabel('cli')).toBe('Command line');
+    expect(triggerLabel('future')).toBe('future');
+  });
+});
+
+describe('frequencies', () => {
+  it('offers manual, 15 minutes, hourly, 6 hours and daily with the values the application accepts', () => {
+    expect(FREQUENCY_OPTIONS.map((o) => o.value)).toEqual(['manual', '15m', 'hourly', '6h', 'daily']);
+    expect(FREQUENCY_OPTIONS.map((o) => o.label)).toEqual([
+      'Manual only',
+      'Every 15 minutes',
+      'Every hour',
+      'Every 6 hours',
+      'Once a day',
+    ]);
+  });
+
+  it('keeps a stored cron schedule as an extra option so it is not lost', () => {
+    const options = frequencyOptions('0 30 2 * * Mon');
+    expect(options).toHaveLength(6);
+    expect(options[5]).toEqual({ value: '0 30 2 * * Mon', label: 'Custom schedule (cron 0 30 2 * * Mon)' });
+    expect(frequencyOptions('daily')).toHaveLength(5);
+  });
+
+  it('labels known frequencies in words', () => {
+    expect(frequencyLabel('6h')).toBe('Every 6 hours');
+  });
+});
+
+describe('names and scopes', () => {
+  it('labels scopes with the Scope 3 category when there is one', () => {
+    expect(scopeLabel(3, 6)).toBe('Scope 3 · cat. 6 Business travel');
+    expect(scopeLabel(1)).toBe('Scope 1');
+    expect(scopeLabel(null)).toBe('Not counted');
+  });
+
+  it('marks sandbox connections wherever they are named', () => {
+    expect(connectionLabel(connection())).toBe('Harbour & Pine Ltd (Xero, Sandbox)');
+    expect(connectionLabel(connection({ sandbox: false }))).toBe('Harbour & Pine Ltd (Xero)');
+    expect(sourceLabel('xero: Harbour & Pine Ltd', [connection()])).toBe('Harbour & Pine Ltd (Xero, Sandbox)');
+    expect(sourceLabel('xero: Someone Else', [connection()])).toBe('Someone Else (Xero)');
+  });
+
+  it('names record streams in words', () => {
+    expect(streamLabel('bank_transactions')).toBe('Bank transactions');
+    expect(streamLabel('credit_notes')).toBe('Credit notes');
+  });
+});

@@ -1,0 +1,153 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { FakeBackend } from '../backend/fake';
+import { renderApp } from '../test/render';
+import { matchProviders } from './Integrations';
+import { CATALOGUE } from '../backend/fakeData';
+
+describe('the Integrations page', () => {
+  it('lists the 8 platforms of the catalogue in 4 categories', async () => {
+    renderApp();
+    const page = await screen.findByTestId('page-integrations');
+    await screen.findByTestId('card-xero');
+    const sections = within(page).getAllByRole('heading', { level: 2 });
+    expect(sections.map((h) => h.textContent?.replace(/\d+$/, '').trim())).toEqual(['Accounting', 'Cloud', 'CRM', 'Communication']);
+    for (const id of ['xero', 'quickbooks', 'aws', 'azure', 'gcp', 'salesforce', 'slack', 'teams']) {
+      expect(screen.getByTestId(`card-${id}`)).toBeInTheDocument();
+    }
+    expect(within(page).getAllByRole('article')).toHaveLength(8);
+  });
+
+  it('shows connected organisations, labelled Sandbox, with their state in words', async () => {
+    renderApp();
+    const card = await screen.findByTestId('card-xero');
+    await within(card).findByText('Harbour & Pine Ltd');
+    expect(within(card).getAllByText('Sandbox').length).toBeGreaterThanOrEqual(3);
+    expect(screen.getByTestId('status-1')).toHaveTextContent('Connected');
+    expect(screen.getByTestId('status-2')).toHaveTextContent('Connected');
+  });
+
+  it('says the other platforms are not yet available and cannot be connected', async () => {
+    renderApp();
+    const card = await screen.findByTestId('card-quickbooks');
+    expect(within(card).getAllByText('Not yet available').length).toBeGreaterThan(0);
+    expect(screen.getByTestId('connect-quickbooks')).toBeDisabled();
+  });
+
+  it('narrows the list to the platforms whose name matches the search', async () => {
+    const user = userEvent.setup();
+    renderApp();
+    await screen.findByTestId('card-xero');
+    await user.type(screen.getByTestId('integration-search'), 'micro');
+    expect(screen.getByTestId('card-azure')).toBeInTheDocument();
+    expect(screen.getByTestId('card-teams')).toBeInTheDocument();
+    expect(screen.queryByTestId('card-xero')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('card-slack')).not.toBeInTheDocument();
+  });
+
+  it('says so when nothing matches, and can show everything again', async () => {
+    const user = userEvent.setup();
+    renderApp();
+    await screen.findByTestId('card-xero');
+    await user.type(screen.getByTestId('integration-search'), 'oracle');
+    expect(screen.getByText('No platform matches')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Show every platform' }));
+    expect(screen.getByTestId('card-xero')).toBeInTheDocument();
+  });
+
+  it('filters by category', async () => {
+    const user = userEvent.setup();
+    renderApp();
+    await screen.findByTestId('card-xero');
+    await user.click(screen.getByRole('button', { name: 'Cloud' }));
+    expect(screen.getByTestId('card-aws')).toBeInTheDocument();
+    expect(screen.queryByTestId('card-xero')).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Cloud' })).toHaveAttribute('aria-pressed', 'true');
+  });
+
+  it('shows Syncing while a sync runs and Connected once it ends', async () => {
+    const user = userEvent.setup();
+    renderApp({ stepMs: 20 });
+    await screen.findByTestId('status-1');
+    await user.click(screen.getByTestId('sync-1'));
+    await waitFor(() => expect(screen.getByTestId('status-1')).toHaveTextContent('Syncing'));
+    expect(within(screen.getByTestId('connection-1')).getByRole('progressbar')).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId('status-1')).toHaveTextContent('Connected'), { timeout: 3000 });
+  });
+
+  it('shows the message of a failed sync on the card and in a notice', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ entriesPerOrg: 100, stepMs: 5 });
+    backend.failNextSync(1, {
+      code: 'network',
+      message: 'CarbonSync could not reach the platform. Check the network connection; the next sync continues where this one stopped.',
+      detail: 'Provider(Transport { source: "connection refused" })',
+      permanent: false,
+    });
+    renderApp({ backend });
+    await screen.findByTestId('status-1');
+    await user.click(screen.getByTestId('sync-1'));
+    await waitFor(() => expect(screen.getByTestId('status-1')).toHaveTextContent('Error'));
+    expect(screen.getByTestId('status-1')).toHaveTextContent('CarbonSync could not reach the platform');
+    const notice = screen.getByTestId('notice');
+    expect(within(notice).getByRole('alert')).toHaveTextContent('Sync of Harbour & Pine Ltd (Xero, Sandbox) failed');
+    // The technical detail stays hidden until asked for.
+    expect(within(notice).queryByText(/connection refused/)).not.toBeInTheDocument();
+    await user.click(within(notice).getByRole('button', { name: 'Technical details' }));
+    expect(within(notice).getByText(/connection refused/)).toBeInTheDocument();
+  });
+
+  it('waits for the browser, then asks which organisation to connect', async () => {
+    const user = userEvent.setup();
+    renderApp({ scenario: 'empty', connectDelayMs: 30, stepMs: 5 });
+    await user.click(await screen.findByTestId('connect-xero'));
+    expect(await screen.findByText('Waiting for you to approve in the browser…')).toBeInTheDocument();
+    const dialog = await screen.findByRole('dialog', { name: 'Which Xero organisation?' });
+    await user.click(within(dialog).getByLabelText('Harbour & Pine Inc'));
+    await user.click(within(dialog).getByRole('button', { name: 'Connect organisation' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(await screen.findByTestId('connection-1')).toHaveTextContent('Harbour & Pine Inc');
+    expect(screen.getByTestId('notice')).toHaveTextContent('Connected Harbour & Pine Inc (Xero, Sandbox)');
+  });
+
+  it('says clearly when a sign-in answer may be forged or replayed', async () => {
+    const user = userEvent.setup();
+    renderApp({ connectAnswer: 'forged', connectDelayMs: 10 });
+    await user.click(await screen.findByTestId('connect-xero'));
+    const alert = await within(screen.getByTestId('notice')).findByRole('alert');
+    expect(alert).toHaveTextContent('may be forged or replayed. Nothing was stored');
+    expect(screen.queryByText('Waiting for you to approve in the browser…')).not.toBeInTheDocument();
+  });
+
+  it('asks before disconnecting and can delete the synced data too', async () => {
+    const user = userEvent.setup();
+    renderApp();
+    await user.click(await screen.findByTestId('disconnect-2'));
+    const dialog = screen.getByRole('dialog', { name: 'Disconnect Harbour & Pine Inc?' });
+    await user.click(within(dialog).getByLabelText(/Also delete synced data/));
+    await user.click(screen.getByTestId('confirm-disconnect'));
+    await waitFor(() => expect(screen.queryByTestId('connection-2')).not.toBeInTheDocument());
+    expect(screen.getByTestId('notice')).toHaveTextContent('Disconnected Harbour & Pine Inc');
+  });
+
+  it('closes the disconnect question with Escape and changes nothing', async () => {
+    const user = userEvent.setup();
+    renderApp();
+    await user.click(await screen.findByTestId('disconnect-1'));
+    expect(screen.getByRole('dialog')).toBeInTheDocument();
+    await user.keyboard('{Escape}');
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(screen.getByTestId('status-1')).toHaveTextContent('Connected');
+    expect(screen.getByTestId('disconnect-1')).toHaveFocus();
+  });
+});
+
+describe('matchProviders', () => {
+  it('matches every word of the search against name, category and sign-in kind', () => {
+    expect(matchProviders(CATALOGUE, 'google', 'all').map((p) => p.id)).toEqual(['gcp']);
+    expect(matchProviders(CATALOGUE, 'crm', 'all').map((p) => p.id)).toEqual(['salesforce']);
+    expect(matchProviders(CATALOGUE, 'microsoft teams', 'all').map((p) => p.id)).toEqual(['teams']);
+    expect(matchProviders(CATALOGUE, '', 'communication').map((p) => p.id)).toEqual(['slack', 'teams']);
+  });
+});

@@ -1,0 +1,326 @@
+import { useId, useMemo, useState } from 'react';
+import type { Category } from '../bindings/Category';
+import type { Connection } from '../bindings/Connection';
+import type { ProviderView } from '../bindings/ProviderView';
+import type { SyncActivity } from '../bindings/SyncActivity';
+import { Badge, SandboxBadge } from '../components/Badge';
+import { DisconnectDialog } from '../components/DisconnectDialog';
+import { ErrorView } from '../components/ErrorView';
+import { EmptyState, Loading, ProgressBar, Spinner } from '../components/Feedback';
+import { formatRelative } from '../lib/format';
+import { CATEGORY_LABELS, CATEGORY_ORDER, connectionState, type StateWords } from '../lib/labels';
+import { href } from '../router';
+import { useLive } from '../state/live';
+import { useActivityById, useConnections, useProviders } from '../state/queries';
+
+/** Platforms whose name, category or note matches every word of the search. */
+export function matchProviders(
+  providers: ReadonlyArray<ProviderView>,
+  search: string,
+  category: Category | 'all',
+): ProviderView[] {
+  const words = search.toLowerCase().split(/\s+/).filter(Boolean);
+  return providers.filter((p) => {
+    if (category !== 'all' && p.category !== category) return false;
+    const text = `${p.name} ${p.id} ${p.category_label} ${p.auth_label}`.toLowerCase();
+    return words.every((w) => text.includes(w));
+  });
+}
+
+export function IntegrationsPage() {
+  const providers = useProviders();
+  const connections = useConnections();
+  const activity = useActivityById();
+  const [search, setSearch] = useState('');
+  const [category, setCategory] = useState<Category | 'all'>('all');
+  const searchId = useId();
+
+  const shown = useMemo(() => matchProviders(providers.data ?? [], search, category), [providers.data, search, category]);
+
+  return (
+    <div className="page" data-testid="page-integrations">
+      <header className="page-header">
+        <h1>Integrations</h1>
+        <p className="lede">
+          Connect the systems where your organisation's spending is recorded. CarbonSync reads them, turns spend into
+          emissions, and keeps everything on this computer.
+        </p>
+      </header>
+
+      <div className="toolbar" role="search">
+        <div className="field grow">
+          <label htmlFor={searchId} className="visually-hidden">
+            Search platforms
+          </label>
+          <input
+            id={searchId}
+            type="search"
+            placeholder="Search platforms"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            data-testid="integration-search"
+            autoComplete="off"
+            spellCheck={false}
+          />
+        </div>
+        <div className="segmented" role="group" aria-label="Category">
+          {(['all', ...CATEGORY_ORDER] as const).map((c) => (
+            <button
+              key={c}
+              type="button"
+              aria-pressed={category === c}
+              onClick={() => setCategory(c)}
+              data-testid={`category-${c}`}
+            >
+              {c === 'all' ? 'All' : CATEGORY_LABELS[c]}
+            </button>
+          ))}
+        </div>
+      </div>
+
+      {providers.isPending && <Loading>Loading platforms…</Loading>}
+      {providers.isError && (
+        <ErrorView error={providers.error} title="The platforms could not be listed" onRetry={() => void providers.refetch()} />
+      )}
+      {connections.isError && (
+        <ErrorView error={connections.error} title="The connections could not be read" onRetry={() => void connections.refetch()} />
+      )}
+      {providers.data && shown.length === 0 && (
+        <EmptyState title="No platform matches">
+          <p>
+            Nothing matches “{search}”{category !== 'all' ? ` in ${CATEGORY_LABELS[category]}` : ''}.{' '}
+            <button type="button" className="link-button" onClick={() => { setSearch(''); setCategory('all'); }}>
+              Show every platform
+            </button>
+          </p>
+        </EmptyState>
+      )}
+
+      {CATEGORY_ORDER.map((cat) => {
+        const list = shown.filter((p) => p.category === cat);
+        if (list.length === 0) return null;
+        return (
+          <section key={cat} className="category" aria-labelledby={`cat-${cat}`} data-testid={`category-section-${cat}`}>
+            <h2 id={`cat-${cat}`} className="section-title">
+              {CATEGORY_LABELS[cat]} <span className="count">{list.length}</span>
+            </h2>
+            <div className="card-grid">
+              {list.map((p) => (
+                <ProviderCard
+                  key={p.id}
+                  provider={p}
+                  connections={(connections.data ?? []).filter((c) => c.provider === p.id)}
+                  activity={activity}
+                />
+              ))}
+            </div>
+          </section>
+        );
+      })}
+    </div>
+  );
+}
+
+/** The one badge a card shows: the state that most needs attention. */
+export function providerState(
+  p: ProviderView,
+  connections: ReadonlyArray<Connection>,
+  activity: ReadonlyMap<number, SyncActivity>,
+  waiting: boolean,
+): StateWords {
+  if (!p.available) return { label: 'Not yet available', detail: p.status_note, tone: 'muted' };
+  if (waiting) return { label: 'Waiting for approval', detail: null, tone: 'info' };
+  const live = connections.filter((c) => c.status !== 'disconnected');
+  const states = live.map((c) => connectionState(c, activity.get(c.id)));
+  if (states.some((s) => s.label === 'Syncing')) return { label: 'Syncing', detail: null, tone: 'busy' };
+  if (states.some((s) => s.label === 'Needs reconnect')) return { label: 'Needs reconnect', detail: null, tone: 'warn' };
+  if (states.some((s) => s.label === 'Error')) return { label: 'Error', detail: null, tone: 'error' };
+  if (live.length > 0) {
+    return { label: 'Connected', detail: live.map((c) => c.tenant_name).join(', '), tone: 'ok' };
+  }
+  return { label: 'Not connected', detail: null, tone: 'muted' };
+}
+
+function ProviderCard({
+  provider: p,
+  connections,
+  activity,
+}: {
+  provider: ProviderView;
+  connections: Connection[];
+  activity: ReadonlyMap<number, SyncActivity>;
+}) {
+  const live = useLive();
+  const waiting = live.waiting.has(p.id);
+  const state = providerState(p, connections, activity, waiting);
+  const active = connections.filter((c) => c.status !== 'disconnected');
+  const gone = connections.filter((c) => c.status === 'disconnected');
+  const titleId = `provider-${p.id}`;
+
+  let summary: string;
+  if (!p.available) summary = p.status_note ?? 'Not yet available in CarbonSync.';
+  else if (active.length === 0) summary = 'Not connected.';
+  else summary = `${active.length === 1 ? '1 organisation' : `${active.length} organisations`} connected.`;
+
+  return (
+    <article className={p.available ? 'card' : 'card unavailable'} data-testid={`card-${p.id}`} aria-labelledby={titleId}>
+      <header className="card-head">
+        <ProviderMark id={p.id} name={p.name} />
+        <div className="card-title">
+          <h3 id={titleId}>{p.name}</h3>
+          <p className="small muted">{p.auth_label}</p>
+        </div>
+        <div className="badges">
+          <Badge tone={state.tone}>{state.label}</Badge>
+          {p.available && p.sandbox && <SandboxBadge />}
+        </div>
+      </header>
+
+      <p className="card-summary" data-testid={`summary-${p.id}`}>
+        {summary}
+        {p.available && p.sandbox && active.length === 0 && (
+          <span className="hint">Runs on the built-in sandbox until your own {p.name} app is set up in Settings.</span>
+        )}
+      </p>
+
+      {active.length > 0 && (
+        <ul className="connection-list">
+          {active.map((c) => (
+            <ConnectionRow key={c.id} connection={c} activity={activity.get(c.id)} />
+          ))}
+        </ul>
+      )}
+      {gone.length > 0 && (
+        <details className="gone">
+          <summary>
+            {gone.length === 1 ? '1 disconnected organisation' : `${gone.length} disconnected organisations`} (data kept)
+          </summary>
+          <ul className="connection-list">
+            {gone.map((c) => (
+              <ConnectionRow key={c.id} connection={c} activity={undefined} />
+            ))}
+          </ul>
+        </details>
+      )}
+
+      <div className="card-actions">
+        {waiting ? (
+          <div className="waiting" role="status">
+            <Spinner />
+            <span>Waiting for you to approve in the browser…</span>
+            <button type="button" className="link-button" onClick={() => live.stopWaiting(p.id)}>
+              Stop waiting
+            </button>
+          </div>
+        ) : (
+          <button
+            type="button"
+            className={active.length === 0 && p.available ? 'button primary' : 'button'}
+            disabled={!p.available}
+            onClick={() => void live.beginConnect(p.id)}
+            data-testid={`connect-${p.id}`}
+            aria-describedby={titleId}
+          >
+            {active.length === 0 ? 'Connect' : 'Connect another organisation'}
+          </button>
+        )}
+      </div>
+    </article>
+  );
+}
+
+function ConnectionRow({ connection: c, activity }: { connection: Connection; activity: SyncActivity | undefined }) {
+  const { syncNow, beginConnect, waiting } = useLive();
+  const [confirming, setConfirming] = useState(false);
+  const state = connectionState(c, activity);
+  const syncing = state.label === 'Syncing';
+  const progress = activity?.progress;
+
+  return (
+    <li className="connection-row" data-testid={`connection-${c.id}`}>
+      <div className="connection-main">
+        <div className="connection-name">
+          <a href={href({ page: 'connection', id: c.id })} className="strong-link" data-testid={`open-${c.id}`}>
+            {c.tenant_name}
+          </a>
+          {c.sandbox && <SandboxBadge />}
+          {c.base_currency && <span className="tag">{c.base_currency}</span>}
+        </div>
+        <p className={`status-line tone-${state.tone}`} data-testid={`status-${c.id}`}>
+          <StatusDot tone={state.tone} />
+          <span className="status-word">{state.label}</span>
+          {state.label === 'Connected' && c.last_sync_at && !state.detail && (
+            <span className="muted"> · synced {formatRelative(c.last_sync_at)}</span>
+          )}
+          {state.detail && <span className="status-detail"> · {state.detail}</span>}
+        </p>
+        {syncing && (
+          <ProgressBar label={`Syncing ${c.tenant_name}${progress ? `: page ${progress.counts.pages}` : ''}`} />
+        )}
+      </div>
+      {c.status !== 'disconnected' && (
+        <div className="connection-actions">
+          {c.status === 'needs_reconnect' && (
+            <button
+              type="button"
+              className="button small primary"
+              onClick={() => void beginConnect(c.provider)}
+              disabled={waiting.has(c.provider)}
+              data-testid={`reconnect-${c.id}`}
+            >
+              Reconnect
+            </button>
+          )}
+          <button
+            type="button"
+            className="button small"
+            onClick={() => void syncNow(c.id)}
+            disabled={syncing || c.status !== 'active'}
+            data-testid={`sync-${c.id}`}
+          >
+            {syncing ? 'Syncing…' : 'Sync now'}
+          </button>
+          <button type="button" className="button small subtle" onClick={() => setConfirming(true)} data-testid={`disconnect-${c.id}`}>
+            Disconnect
+          </button>
+          <a className="button small subtle" href={href({ page: 'connection', id: c.id })} aria-label={`History and settings of ${c.tenant_name}`}>
+            Details
+          </a>
+        </div>
+      )}
+      {c.status === 'disconnected' && (
+        <div className="connection-actions">
+          <a className="button small subtle" href={href({ page: 'connection', id: c.id })}>
+            History
+          </a>
+        </div>
+      )}
+      {confirming && <DisconnectDialog connection={c} onClose={() => setConfirming(false)} />}
+    </li>
+  );
+}
+
+export function StatusDot({ tone }: { tone: string }) {
+  return <span className={`dot dot-${tone}`} aria-hidden="true" />;
+}
+
+const MARKS: Record<string, [string, string]> = {
+  xero: ['X', '#13B5EA'],
+  quickbooks: ['QB', '#2CA01C'],
+  aws: ['AWS', '#D17F00'],
+  azure: ['Az', '#0078D4'],
+  gcp: ['GC', '#4285F4'],
+  salesforce: ['SF', '#0B8BC9'],
+  slack: ['S', '#611F69'],
+  teams: ['T', '#5059C9'],
+};
+
+/** A plain monogram in the platform's colour (no logos are bundled). */
+function ProviderMark({ id, name }: { id: string; name: string }) {
+  const [letters, colour] = MARKS[id] ?? [name.slice(0, 1).toUpperCase(), 'var(--accent)'];
+  return (
+    <span className="mark" style={{ background: colour }} aria-hidden="true">
+      {letters}
+    </span>
+  );
+}

@@ -1,0 +1,39 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { renderApp } from '../test/render';
+
+describe('the Settings page', () => {
+  it('shows where the data, configuration and logs are, as text that can be selected', async () => {
+    renderApp({ hash: '#/settings' });
+    const data = await screen.findByTestId('path-data');
+    expect(data).toHaveValue('/home/you/.local/share/carbonsync');
+    expect(data).toHaveAttribute('readonly');
+    expect(screen.getByTestId('path-configuration')).toHaveValue('/home/you/.config/carbonsync/carbonsync.toml');
+    expect(screen.getByTestId('path-log')).toHaveValue('/home/you/.local/share/carbonsync/logs');
+  });
+
+  it('stores a client secret without ever showing it, and can go back to the sandbox', async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp({ hash: '#/settings' });
+    const form = await screen.findByTestId('credentials-xero');
+    expect(within(form).getByText('Sandbox')).toBeInTheDocument();
+    await user.type(screen.getByTestId('client-id-xero'), 'MY-CLIENT-ID');
+    await user.type(screen.getByTestId('client-secret-xero'), 's3cret-value');
+    expect(screen.getByTestId('client-secret-xero')).toHaveAttribute('type', 'password');
+    await user.click(within(form).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(screen.getByTestId('client-secret-xero')).toHaveValue(''));
+    expect(screen.getByTestId('client-secret-xero')).toHaveAttribute('placeholder', 'Stored in the keychain');
+    expect(document.body.textContent).not.toContain('s3cret-value');
+    expect((await backend.getSettings()).providers[0]).toMatchObject({ client_id: 'MY-CLIENT-ID', has_client_secret: true, sandbox: false });
+
+    await user.click(screen.getByTestId('use-sandbox-xero'));
+    await waitFor(async () => expect((await backend.getSettings()).providers[0]).toMatchObject({ client_id: null, sandbox: true }));
+  });
+
+  it('lists the sync frequency of each connection', async () => {
+    renderApp({ hash: '#/settings' });
+    expect(await screen.findByTestId('frequency-1')).toHaveValue('hourly');
+    expect(screen.getByTestId('frequency-2')).toHaveValue('daily');
+  });
+});

@@ -1,0 +1,51 @@
+// The window's pages, addressed by the part of the URL after `#`, so Back and Forward work
+// and a page can be linked to: #/integrations, #/connections/3, #/emissions, #/settings.
+
+import { useSyncExternalStore } from 'react';
+
+export type Route =
+  | { page: 'integrations' }
+  | { page: 'connection'; id: number }
+  | { page: 'emissions' }
+  | { page: 'settings' };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#\/?/, '').split('?')[0] ?? '';
+  const parts = path.split('/').filter(Boolean);
+  switch (parts[0]) {
+    case 'emissions':
+      return { page: 'emissions' };
+    case 'settings':
+      return { page: 'settings' };
+    case 'connections': {
+      const id = Number(parts[1]);
+      if (Number.isInteger(id) && id > 0) return { page: 'connection', id };
+      return { page: 'integrations' };
+    }
+    default:
+      return { page: 'integrations' };
+  }
+}
+
+export function href(route: Route): string {
+  switch (route.page) {
+    case 'connection':
+      return `#/connections/${route.id}`;
+    default:
+      return `#/${route.page}`;
+  }
+}
+
+export function navigate(route: Route): void {
+  window.location.hash = href(route).slice(1);
+}
+
+function subscribe(cb: () => void): () => void {
+  window.addEventListener('hashchange', cb);
+  return () => window.removeEventListener('hashchange', cb);
+}
+
+export function useRoute(): Route {
+  const hash = useSyncExternalStore(subscribe, () => window.location.hash, () => '');
+  return parseRoute(hash);
+}

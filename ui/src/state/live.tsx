@@ -1,0 +1,204 @@
+// What arrives from the application on its own (sync progress, syncs ending, sign-ins
+// answered in the browser) and the actions that start it: connect and sync now.
+
+import { useQueryClient } from '@tanstack/react-query';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { Connection } from '../bindings/Connection';
+import type { SyncActivity } from '../bindings/SyncActivity';
+import type { TenantOption } from '../bindings/TenantOption';
+import { useBackend } from '../backend/context';
+import { toAppError } from '../backend/types';
+import { formatInt, formatKg } from '../lib/format';
+import { connectionLabel, errorTitle, providerName } from '../lib/labels';
+import { useNotices } from './notices';
+import { keys, refreshData } from './queries';
+
+export interface TenantChoice {
+  choiceId: string;
+  provider: string;
+  tenants: TenantOption[];
+}
+
+interface LiveApi {
+  /** Platforms whose sign-in is open in the browser. */
+  waiting: ReadonlySet<string>;
+  beginConnect: (provider: string) => Promise<void>;
+  stopWaiting: (provider: string) => void;
+  choice: TenantChoice | null;
+  chooseTenant: (tenantId: string) => Promise<void>;
+  cancelChoice: () => Promise<void>;
+  syncNow: (connectionId: number | null) => Promise<void>;
+}
+
+const LiveContext = createContext<LiveApi | null>(null);
+
+function upsertActivity(list: SyncActivity[] | undefined, a: SyncActivity): SyncActivity[] {
+  const rest = (list ?? []).filter((x) => x.connection_id !== a.connection_id);
+  return [...rest, a];
+}
+
+export function LiveProvider({ children }: { children: ReactNode }) {
+  const backend = useBackend();
+  const qc = useQueryClient();
+  const { push, pushError } = useNotices();
+  const [waiting, setWaiting] = useState<ReadonlySet<string>>(new Set());
+  const [choice, setChoice] = useState<TenantChoice | null>(null);
+  /** Syncs asked for in this window: their successes are worth a word, scheduled ones are not. */
+  const requested = useRef(new Set<number>());
+
+  const nameOf = useCallback(
+    (connectionId: number): string => {
+      const c = qc.getQueryData<Connection[]>(keys.connections)?.find((x) => x.id === connectionId);
+      return c ? connectionLabel(c) : `Connection ${connectionId}`;
+    },
+    [qc],
+  );
+
+  /** When each connection's history was last refreshed during a sync (refreshed at most every 2 s). */
+  const historyRefreshed = useRef(new Map<number, number>());
+
+  useEffect(() => {
+    const offProgress = backend.on('sync-progress', (p) => {
+      qc.setQueryData<SyncActivity[]>(keys.activity, (list) =>
+        upsertActivity(list, { connection_id: p.connection_id, queued: false, progress: p }),
+      );
+      const now = Date.now();
+      if (now - (historyRefreshed.current.get(p.connection_id) ?? 0) > 2000) {
+        historyRefreshed.current.set(p.connection_id, now);
+        void qc.invalidateQueries({ queryKey: keys.historyOf(p.connection_id) });
+      }
+    });
+    const offFinished = backend.on('sync-finished', (f) => {
+      qc.setQueryData<SyncActivity[]>(keys.activity, (list) => (list ?? []).filter((a) => a.connection_id !== f.connection_id));
+      const asked = requested.current.delete(f.connection_id);
+      if (f.error) {
+        push({
+          tone: 'error',
+          title: `Sync of ${nameOf(f.connection_id)} failed`,
+          message: f.error.message,
+          detail: f.error.detail,
+        });
+      } else if (asked && f.report) {
+        const c = f.report.counts;
+        push({
+          tone: 'success',
+          title: `${nameOf(f.connection_id)} is up to date`,
+          message: `${formatInt(c.fetched)} records read, ${formatInt(c.emissions_added)} emissions added (${formatKg(c.kg_co2e_delta)}).`,
+        });
+      }
+      refreshData(qc);
+    });
+    const offConnect = backend.on('connect-result', (r) => {
+      setWaiting(new Set());
+      if (r.error) {
+        push({ tone: 'error', title: errorTitle(r.error.code), message: r.error.message, detail: r.error.detail });
+      } else if (r.outcome?.kind === 'connected') {
+        const c = r.outcome.connection;
+        push({ tone: 'success', title: `Connected ${connectionLabel(c)}`, message: 'Its first sync has started.' });
+        requested.current.add(c.id);
+      } else if (r.outcome?.kind === 'choose_tenant') {
+        setChoice({ choiceId: r.outcome.choice_id, provider: r.outcome.provider, tenants: r.outcome.tenants });
+      }
+      void qc.invalidateQueries({ queryKey: keys.connections });
+      void qc.invalidateQueries({ queryKey: keys.providers });
+      void qc.invalidateQueries({ queryKey: keys.activity });
+    });
+    return () => {
+      offProgress();
+      offFinished();
+      offConnect();
+    };
+  }, [backend, qc, push, nameOf]);
+
+  const beginConnect = useCallback(
+    async (provider: string) => {
+      setWaiting((w) => new Set(w).add(provider));
+      try {
+        await backend.beginConnect(provider);
+      } catch (e) {
+        setWaiting((w) => {
+          const n = new Set(w);
+          n.delete(provider);
+          return n;
+        });
+        pushError(`Could not start connecting ${providerName(provider)}`, toAppError(e));
+      }
+    },
+    [backend, pushError],
+  );
+
+  const stopWaiting = useCallback((provider: string) => {
+    setWaiting((w) => {
+      const n = new Set(w);
+      n.delete(provider);
+      return n;
+    });
+  }, []);
+
+  const chooseTenant = useCallback(
+    async (tenantId: string) => {
+      if (!choice) return;
+      try {
+        const c = await backend.chooseTenant(choice.choiceId, tenantId);
+        setChoice(null);
+        requested.current.add(c.id);
+        push({ tone: 'success', title: `Connected ${connectionLabel(c)}`, message: 'Its first sync has started.' });
+      } catch (e) {
+        setChoice(null);
+        pushError('The organisation could not be connected', toAppError(e));
+      }
+      void qc.invalidateQueries({ queryKey: keys.connections });
+      void qc.invalidateQueries({ queryKey: keys.providers });
+      void qc.invalidateQueries({ queryKey: keys.activity });
+    },
+    [backend, choice, push, pushError, qc],
+  );
+
+  const cancelChoice = useCallback(async () => {
+    if (!choice) return;
+    setChoice(null);
+    try {
+      await backend.cancelTenantChoice(choice.choiceId);
+    } catch {
+      // The choice expires on its own; nothing for the person to do.
+    }
+  }, [backend, choice]);
+
+  const syncNow = useCallback(
+    async (connectionId: number | null) => {
+      const ids =
+        connectionId === null
+          ? (qc.getQueryData<Connection[]>(keys.connections) ?? []).filter((c) => c.status === 'active').map((c) => c.id)
+          : [connectionId];
+      for (const id of ids) {
+        requested.current.add(id);
+        qc.setQueryData<SyncActivity[]>(keys.activity, (list) =>
+          list?.some((a) => a.connection_id === id) ? list : upsertActivity(list, { connection_id: id, queued: false, progress: null }),
+        );
+      }
+      try {
+        await backend.syncNow(connectionId);
+        void qc.invalidateQueries({ queryKey: keys.activity });
+      } catch (e) {
+        for (const id of ids) requested.current.delete(id);
+        qc.setQueryData<SyncActivity[]>(keys.activity, (list) => (list ?? []).filter((a) => !ids.includes(a.connection_id) || a.progress));
+        const err = toAppError(e);
+        pushError(connectionId === null ? 'Could not start syncing' : `Could not sync ${nameOf(connectionId)}`, err);
+        void qc.invalidateQueries({ queryKey: keys.connections });
+      }
+    },
+    [backend, qc, pushError, nameOf],
+  );
+
+  const api = useMemo(
+    () => ({ waiting, beginConnect, stopWaiting, choice, chooseTenant, cancelChoice, syncNow }),
+    [waiting, beginConnect, stopWaiting, choice, chooseTenant, cancelChoice, syncNow],
+  );
+  return <LiveContext.Provider value={api}>{children}</LiveContext.Provider>;
+}
+
+export function useLive(): LiveApi {
+  const api = useContext(LiveContext);
+  if (!api) throw new Error('useLive must be used inside <LiveProvider>');
+  return api;
+}

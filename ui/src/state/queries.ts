@@ -1,0 +1,125 @@
+// Every piece of application data the window shows lives in React Query, under these keys.
+
+import { QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { GroupBy } from '../bindings/GroupBy';
+import type { LedgerFilter } from '../bindings/LedgerFilter';
+import type { SyncActivity } from '../bindings/SyncActivity';
+import { useBackend } from '../backend/context';
+
+export const keys = {
+  providers: ['providers'] as const,
+  connections: ['connections'] as const,
+  activity: ['activity'] as const,
+  history: (connectionId: number, limit: number) => ['history', connectionId, limit] as const,
+  historyOf: (connectionId: number) => ['history', connectionId] as const,
+  cursors: (connectionId: number) => ['cursors', connectionId] as const,
+  emissions: (filter: LedgerFilter, by: GroupBy | null) => ['emissions', filterKey(filter), by] as const,
+  emissionsAll: ['emissions'] as const,
+  settings: ['settings'] as const,
+  /** Bumped whenever stored ledger data may have changed (a sync ended, a disconnect). */
+  dataEpoch: ['data-epoch'] as const,
+};
+
+/** A stable text for a filter, for cache keys. */
+export function filterKey(f: LedgerFilter): string {
+  return JSON.stringify([f.connection_id, f.from, f.to, f.status, f.scope, f.category, f.record_id]);
+}
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        // The backend reads a local database: an answer is cheap, and a failure is not
+        // fixed by asking again at once, so say so rather than retry quietly.
+        retry: false,
+        staleTime: 30_000,
+        refetchOnWindowFocus: true,
+        networkMode: 'always',
+      },
+      mutations: { networkMode: 'always', retry: false },
+    },
+  });
+}
+
+export function useProviders() {
+  const backend = useBackend();
+  return useQuery({ queryKey: keys.providers, queryFn: () => backend.listProviders() });
+}
+
+export function useConnections() {
+  const backend = useBackend();
+  return useQuery({ queryKey: keys.connections, queryFn: () => backend.listConnections() });
+}
+
+export function useActivity() {
+  const backend = useBackend();
+  return useQuery({
+    queryKey: keys.activity,
+    queryFn: () => backend.syncActivity(),
+    // Events keep it current; while something runs, a slow poll covers a missed event.
+    refetchInterval: (q) => (q.state.data?.length ? 5000 : false),
+  });
+}
+
+/** The activity of each connection by id. */
+export function useActivityById(): Map<number, SyncActivity> {
+  const { data } = useActivity();
+  const map = new Map<number, SyncActivity>();
+  for (const a of data ?? []) map.set(a.connection_id, a);
+  return map;
+}
+
+export function useHistory(connectionId: number, limit: number) {
+  const backend = useBackend();
+  return useQuery({
+    queryKey: keys.history(connectionId, limit),
+    queryFn: () => backend.syncHistory(connectionId, limit),
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useCursors(connectionId: number) {
+  const backend = useBackend();
+  return useQuery({ queryKey: keys.cursors(connectionId), queryFn: () => backend.connectionCursors(connectionId) });
+}
+
+export function useEmissions(filter: LedgerFilter, by: GroupBy | null) {
+  const backend = useBackend();
+  return useQuery({
+    queryKey: keys.emissions(filter, by),
+    queryFn: () => backend.emissionsSummary(filter, by),
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useSettings() {
+  const backend = useBackend();
+  return useQuery({ queryKey: keys.settings, queryFn: () => backend.getSettings() });
+}
+
+export function useDataEpoch(): number {
+  const { data } = useQuery({
+    queryKey: keys.dataEpoch,
+    queryFn: () => 0,
+    initialData: 0,
+    staleTime: Infinity,
+    gcTime: Infinity,
+  });
+  return data;
+}
+
+/** After anything that changes stored data: every view of it is refreshed. */
+export function useRefreshData() {
+  const qc = useQueryClient();
+  return () => refreshData(qc);
+}
+
+export function refreshData(qc: QueryClient): void {
+  qc.setQueryData<number>(keys.dataEpoch, (n) => (n ?? 0) + 1);
+  void qc.invalidateQueries({ queryKey: keys.connections });
+  void qc.invalidateQueries({ queryKey: keys.providers });
+  void qc.invalidateQueries({ queryKey: keys.activity });
+  void qc.invalidateQueries({ queryKey: keys.emissionsAll });
+  void qc.invalidateQueries({ queryKey: ['history'] });
+  void qc.invalidateQueries({ queryKey: ['cursors'] });
+}
