@@ -57,10 +57,13 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        // 32 MiB of page cache (the default is 2 MiB): the unique indexes a sync probes
-        // for every record stay in memory, and memory still stays flat however large
+        // 32 MiB of page cache (the default is 2 MiB): the unique index a sync probes for
+        // every record mostly stays in memory, and memory still stays flat however large
         // the ledger grows.
         conn.pragma_update(None, "cache_size", -32 * 1024)?;
+        // Checkpoint the WAL every 32 MiB rather than every 4 MiB: a bulk sync then
+        // pays for far fewer checkpoint fsyncs.
+        conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         schema::migrate(&mut conn)?;
         Ok(Self {

@@ -79,10 +79,12 @@ impl Store {
                 "SELECT COALESCE(SUM(kg_co2e), 0) FROM ledger WHERE record_ref = ?1 AND status = 'counted'",
             )?;
             let mut drop_lines = tx.prepare_cached("DELETE FROM ledger WHERE record_ref = ?1")?;
+            // Tried first: a new record costs one probe of the unique index, not two.
             let mut insert_record = tx.prepare_cached(
                 "INSERT INTO records (connection_id, stream, record_id, kind, status, deleted, date,
                  contact, reference, currency, line_amount_types, total, updated_ms, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT (connection_id, stream, record_id) DO NOTHING RETURNING id",
             )?;
             let mut update_record = tx.prepare_cached(
                 "UPDATE records SET kind = ?2, status = ?3, deleted = ?4, date = ?5, contact = ?6,
@@ -100,18 +102,41 @@ impl Store {
             )?;
 
             for rec in records {
-                let before: Option<(i64, i64, bool)> = find
+                let inserted: Option<i64> = insert_record
                     .query_row(
-                        rusqlite::params![connection_id, stream, rec.record_id],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        rusqlite::params![
+                            connection_id,
+                            stream,
+                            rec.record_id,
+                            rec.kind,
+                            rec.status,
+                            rec.deleted,
+                            rec.date,
+                            rec.contact,
+                            rec.reference,
+                            rec.currency,
+                            rec.line_amount_types,
+                            rec.total,
+                            rec.updated_ms,
+                            now
+                        ],
+                        |r| r.get(0),
                     )
                     .optional()?;
-                let record_ref = match before {
-                    Some((_, ms, _)) if ms == rec.updated_ms => {
-                        out.unchanged += 1;
-                        continue;
+                let record_ref = match inserted {
+                    Some(id) => {
+                        out.created += 1;
+                        id
                     }
-                    Some((id, _, was_deleted)) => {
+                    None => {
+                        let (id, ms, was_deleted): (i64, i64, bool) = find.query_row(
+                            rusqlite::params![connection_id, stream, rec.record_id],
+                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        )?;
+                        if ms == rec.updated_ms {
+                            out.unchanged += 1;
+                            continue;
+                        }
                         out.kg_delta -= old_kg.query_row([id], |r| r.get::<_, f64>(0))?;
                         drop_lines.execute([id])?;
                         if rec.deleted && !was_deleted {
@@ -134,26 +159,6 @@ impl Store {
                             now
                         ])?;
                         id
-                    }
-                    None => {
-                        out.created += 1;
-                        insert_record.execute(rusqlite::params![
-                            connection_id,
-                            stream,
-                            rec.record_id,
-                            rec.kind,
-                            rec.status,
-                            rec.deleted,
-                            rec.date,
-                            rec.contact,
-                            rec.reference,
-                            rec.currency,
-                            rec.line_amount_types,
-                            rec.total,
-                            rec.updated_ms,
-                            now
-                        ])?;
-                        tx.last_insert_rowid()
                     }
                 };
                 for (line_no, line) in rec.lines.iter().enumerate() {
