@@ -3,7 +3,8 @@
 use crate::shell::Shell;
 use carbonsync_core::{
     AppError, Connection, CursorView, EmissionsSummary, GroupBy, LedgerFilter, LedgerPage,
-    ProviderView, SchedulerCommand, Sensitive, SettingsView, SyncActivity, SyncRun, Trigger,
+    ProviderView, RedirectStyle, SchedulerCommand, Sensitive, SettingsView, SyncActivity, SyncRun,
+    Trigger,
 };
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
@@ -28,15 +29,22 @@ pub async fn sync_activity(shell: State<'_, Shell>) -> Result<Vec<SyncActivity>>
         .unwrap_or_default())
 }
 
-/// Opens the platform's sign-in in the system browser; the answer comes back by deep
-/// link and is announced with the `connect-result` event.
+/// Opens the platform's sign-in in the system browser. The answer comes back by deep
+/// link, or to a loopback listener for platforms that allow no custom scheme; either
+/// way it is announced with the `connect-result` event.
 #[tauri::command]
 pub async fn begin_connect(
     app: tauri::AppHandle,
     shell: State<'_, Shell>,
     provider: String,
 ) -> Result<()> {
-    let url = shell.app.begin_connect(&provider).await?;
+    match shell.app.sign_in_route(&provider).await? {
+        RedirectStyle::Loopback => crate::deep_link::connect_with_loopback(&app, provider),
+        _ => open_in_browser(&app, &shell.app.begin_connect(&provider).await?),
+    }
+}
+
+pub fn open_in_browser(app: &tauri::AppHandle, url: &str) -> Result<()> {
     app.opener()
         .open_url(url, None::<&str>)
         .map_err(|e| AppError::new("browser", format!("Could not open the browser: {e}")))

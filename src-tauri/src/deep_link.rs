@@ -50,3 +50,32 @@ fn handle_url(app: &AppHandle, url: String) {
         let _ = app.emit("connect-result", ConnectResult::from(result));
     });
 }
+
+/// The loopback route: waits (off the UI thread) for the browser's answer on a local
+/// port, then announces the outcome like a deep link's.
+pub fn connect_with_loopback(
+    app: &AppHandle,
+    provider: String,
+) -> Result<(), carbonsync_core::AppError> {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let shell = app.state::<Shell>();
+        let opener = app.clone();
+        let result = shell
+            .app
+            .connect_with_loopback(
+                &provider,
+                |url| crate::commands::open_in_browser(&opener, url),
+                std::time::Duration::from_secs(600),
+            )
+            .await;
+        if result.is_ok() {
+            shell
+                .with_daemon(|d| d.send(carbonsync_core::SchedulerCommand::Reload))
+                .await;
+        }
+        crate::shell::show_main_window(&app);
+        let _ = app.emit("connect-result", ConnectResult::from(result));
+    });
+    Ok(())
+}

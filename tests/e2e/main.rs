@@ -151,7 +151,9 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
     // The tray's "Sync now", clicked over D-Bus, starts a real sync.
     let (dest, path) = tray::find_menu().expect("the tray menu is on the bus");
     let item = tray::item_id(&dest, &path, "Sync now").expect("a Sync now item");
-    assert!(tray::labels(&dest, &path).contains("Open CarbonSync"));
+    assert!(tray::layout(&dest, &path)
+        .unwrap_or_default()
+        .contains("Open CarbonSync"));
     assert!(tray::click(&dest, &path, item));
     let start = Instant::now();
     loop {
@@ -170,6 +172,22 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+
+    // The tray's menu now tells the state of the last sync.
+    let start = Instant::now();
+    while tray::layout(&dest, &path)
+        .unwrap_or_default()
+        .contains("none yet")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the tray still says no sync yet"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(tray::layout(&dest, &path)
+        .unwrap_or_default()
+        .contains("records"));
 
     // Settings shows where the data lives.
     d.click("[data-testid=nav-settings]").await;

@@ -50,21 +50,7 @@ pub fn find_menu() -> Option<(String, String)> {
 
 /// The id of the menu item labelled `label`, from the menu's layout.
 pub fn item_id(dest: &str, path: &str, label: &str) -> Option<i32> {
-    let layout = gdbus(&[
-        "call",
-        "--session",
-        "--dest",
-        dest,
-        "--object-path",
-        path,
-        "--method",
-        "com.canonical.dbusmenu.GetLayout",
-        // "--" so that gdbus reads -1 as an argument, not an option.
-        "--",
-        "0",
-        "-1",
-        "@as []",
-    ])?;
+    let layout = layout(dest, path)?;
     // Items look like: <(2, {'label': <'Sync now'>}, @av [])>
     let marker = format!("'label': <'{label}'>");
     let at = layout.find(&marker)?;
@@ -93,7 +79,8 @@ pub fn click(dest: &str, path: &str, id: i32) -> bool {
     .is_some()
 }
 
-pub fn labels(dest: &str, path: &str) -> String {
+/// The whole menu (ids, labels, states) as dbusmenu's GetLayout returns it.
+pub fn layout(dest: &str, path: &str) -> Option<String> {
     gdbus(&[
         "call",
         "--session",
@@ -109,5 +96,4 @@ pub fn labels(dest: &str, path: &str) -> String {
         "-1",
         "@as []",
     ])
-    .unwrap_or_default()
 }

@@ -7,6 +7,7 @@ use crate::connect::TenantChoice;
 use crate::{App, AppError};
 use carbonsync_oauth::{CallbackParams, OAuthError, PendingAuthorization, TokenSet};
 use carbonsync_providers::xero::Tenant;
+use carbonsync_providers::RedirectStyle;
 use carbonsync_store::Connection;
 use carbonsync_vault::Sensitive;
 use serde::{Deserialize, Serialize};
@@ -110,6 +111,53 @@ impl App {
         let oauth = platform.oauth()?;
         let tokens = oauth.complete(pending, &answer).await?;
 
+        self.outcome_for(&record.provider, &platform, &oauth, tokens)
+            .await
+    }
+
+    /// The sign-in route the window uses for a platform: the deep link for the sandbox
+    /// (and wherever the configuration asks for it), otherwise what the platform
+    /// allows (Xero: loopback only).
+    pub async fn sign_in_route(&self, provider_id: &str) -> Result<RedirectStyle, AppError> {
+        let platform = self.platform(provider_id, None).await?;
+        let configured = self.config().provider(provider_id).redirect;
+        Ok(match (platform.sandbox, configured) {
+            (_, Some(style)) => style,
+            (true, None) => RedirectStyle::DeepLink,
+            (false, None) => platform.entry.redirect,
+        })
+    }
+
+    /// A sign-in for the window through a loopback listener, for platforms that allow
+    /// no custom scheme. `open` shows the authorization URL in the system browser.
+    pub async fn connect_with_loopback(
+        &self,
+        provider_id: &str,
+        open: impl FnOnce(&str) -> Result<(), AppError>,
+        timeout: std::time::Duration,
+    ) -> Result<ConnectOutcome, AppError> {
+        self.connectable(provider_id)?;
+        self.vault().probe()?;
+        let platform = self.platform(provider_id, None).await?;
+        let oauth = platform.oauth()?;
+        let listener = carbonsync_oauth::LoopbackListener::bind().await?;
+        let pending = oauth.begin(&listener.redirect_uri())?;
+        open(pending.url.as_str())?;
+        let answer = listener.wait(timeout).await?;
+        let tokens = oauth.complete(pending, &answer).await?;
+        self.outcome_for(provider_id, &platform, &oauth, tokens)
+            .await
+    }
+
+    /// Fresh tokens become a connection at once when they cover one organisation, or
+    /// wait (in memory only) for the user's choice when they cover several.
+    async fn outcome_for(
+        &self,
+        provider_id: &str,
+        platform: &crate::platform::Platform,
+        oauth: &carbonsync_oauth::OAuthClient,
+        tokens: TokenSet,
+    ) -> Result<ConnectOutcome, AppError> {
         let xero = platform.xero(self)?;
         let tenants = match xero.connections(tokens.access_token.expose()).await {
             Ok(t) => t,
@@ -122,19 +170,13 @@ impl App {
         };
         if tenants.len() == 1 {
             let connection = self
-                .finish_connect(
-                    &record.provider,
-                    &platform,
-                    &oauth,
-                    tokens,
-                    &TenantChoice::OnlyOne,
-                )
+                .finish_connect(provider_id, platform, oauth, tokens, &TenantChoice::OnlyOne)
                 .await?;
             return Ok(ConnectOutcome::Connected {
                 connection: Box::new(connection),
             });
         }
-        let choice_id = uuid_like(&state);
+        let choice_id = choice_id();
         let options = tenants
             .iter()
             .map(|t| TenantOption {
@@ -145,15 +187,15 @@ impl App {
         self.waiting.lock().expect("waiting lock").insert(
             choice_id.clone(),
             TenantChoiceWaiting {
-                provider: record.provider.clone(),
-                sandbox: record.sandbox,
+                provider: provider_id.to_string(),
+                sandbox: platform.sandbox,
                 tokens,
                 tenants,
             },
         );
         Ok(ConnectOutcome::ChooseTenant {
             choice_id,
-            provider: record.provider,
+            provider: provider_id.to_string(),
             tenants: options,
         })
     }
@@ -212,8 +254,7 @@ impl App {
     }
 }
 
-/// An id for a waiting choice that reveals nothing about the state it came from.
-fn uuid_like(state: &str) -> String {
-    let digest = Sha256::digest(format!("choice:{state}").as_bytes());
-    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+/// An id for a waiting choice: random, and unrelated to any sign-in state.
+fn choice_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }

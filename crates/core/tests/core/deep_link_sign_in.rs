@@ -112,3 +112,60 @@ async fn a_forged_state_and_an_error_answer_store_nothing() {
     assert!(err.message.contains("declined"));
     assert!(app.connections().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_platform_that_allows_no_custom_scheme_signs_in_through_a_loopback_port() {
+    // A "real" Xero app (a client id is configured) whose URLs point at the sandbox:
+    // Xero allows no custom scheme, so the window must use the loopback route.
+    let sandbox = carbonsync_sandbox::start(
+        SandboxOptions {
+            auto_approve: true,
+            records_per_org: 100,
+            ..SandboxOptions::default()
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .unwrap();
+    let base = sandbox.base_url().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("carbonsync.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[providers.xero]\nclient_id = \"carbonsync-sandbox\"\nauthorize_url = \"{base}/xero/identity/connect/authorize\"\ntoken_url = \"{base}/xero/identity/connect/token\"\nrevoke_url = \"{base}/xero/identity/connect/revocation\"\napi_base = \"{base}/xero/api/api.xro/2.0\"\nconnections_url = \"{base}/xero/api/connections\"\n"
+        ),
+    )
+    .unwrap();
+    let app = App::open(&OpenOptions {
+        config_file: Some(config),
+        data_dir: Some(dir.path().join("data")),
+    })
+    .unwrap();
+    assert_eq!(
+        app.sign_in_route("xero").await.unwrap(),
+        carbonsync_core::RedirectStyle::Loopback
+    );
+
+    let outcome = app
+        .connect_with_loopback(
+            "xero",
+            |url| {
+                // The browser: the sandbox approves and redirects to the loopback port.
+                let url = url.to_string();
+                tokio::spawn(async move {
+                    let _ = reqwest::get(url).await;
+                });
+                Ok(())
+            },
+            std::time::Duration::from_secs(20),
+        )
+        .await
+        .unwrap();
+    let ConnectOutcome::ChooseTenant { choice_id, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    let conn = app.choose_tenant(&choice_id, UK_TENANT_ID).await.unwrap();
+    assert!(!conn.sandbox, "a configured app is not labelled sandbox");
+    app.disconnect(conn.id, true).await.unwrap();
+}
