@@ -78,27 +78,50 @@ impl App {
             ));
         }
 
-        let oauth = platform.oauth()?;
-        let listener = LoopbackListener::bind().await?;
-        let pending = oauth.begin(&listener.redirect_uri())?;
-        let url = pending.url.to_string();
-        if let Some(show) = &opts.show_url {
-            show(&url);
-        }
-        if let Err(e) = open_in_browser(&url) {
-            tracing::warn!("browser: {}", e.message);
-            if let Some(show) = &opts.show_url {
-                show(&format!(
-                    "({}) Open the address above in a browser to continue.",
-                    e.message
-                ));
-            }
-        }
-        let answer = listener.wait(opts.timeout).await?;
-        let tokens = oauth.complete(pending, &answer).await?;
+        let show = opts.show_url.as_ref();
+        let (oauth, tokens) = self
+            .loopback_sign_in(
+                &platform,
+                |url| {
+                    if let Some(show) = show {
+                        show(url);
+                    }
+                    // A browser that cannot be opened is not fatal: the address is shown.
+                    if let Err(e) = open_in_browser(url) {
+                        tracing::warn!("browser: {}", e.message);
+                        if let Some(show) = show {
+                            show(&format!(
+                                "({}) Open the address above in a browser to continue.",
+                                e.message
+                            ));
+                        }
+                    }
+                    Ok(())
+                },
+                opts.timeout,
+            )
+            .await?;
 
         self.finish_connect(provider_id, &platform, &oauth, tokens, &opts.tenant)
             .await
+    }
+
+    /// The loopback half of a sign-in (RFC 8252 §7.3): listens once on 127.0.0.1,
+    /// hands the authorization URL to `open`, waits for the browser's answer and
+    /// exchanges it for tokens.
+    pub(crate) async fn loopback_sign_in(
+        &self,
+        platform: &Platform,
+        open: impl FnOnce(&str) -> Result<(), AppError>,
+        timeout: Duration,
+    ) -> Result<(OAuthClient, TokenSet), AppError> {
+        let oauth = platform.oauth()?;
+        let listener = LoopbackListener::bind().await?;
+        let pending = oauth.begin(&listener.redirect_uri())?;
+        open(pending.url.as_str())?;
+        let answer = listener.wait(timeout).await?;
+        let tokens = oauth.complete(pending, &answer).await?;
+        Ok((oauth, tokens))
     }
 
     /// Turns freshly issued tokens into a connection: lists the organisations, picks
