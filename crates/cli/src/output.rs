@@ -53,10 +53,7 @@ pub fn connections(list: &[Connection]) {
     for c in list {
         let status = format!(
             "{}{}",
-            serde_json::to_value(c.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            c.status.as_str(),
             if c.sandbox { " (sandbox)" } else { "" }
         );
         let last = match (&c.last_sync_at, &c.last_status) {
@@ -124,10 +121,7 @@ pub fn logs(runs: &[SyncRun]) {
             r.connection_id,
             r.trigger,
             &r.started_at[..19.min(r.started_at.len())],
-            serde_json::to_value(r.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            r.status.as_str(),
             c.pages,
             c.fetched,
             c.created,
@@ -184,10 +178,7 @@ pub fn ledger(entries: &[LedgerEntry]) {
     );
     for e in entries {
         let a = &e.assessment;
-        let status = serde_json::to_value(a.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let status = a.status.as_str();
         println!(
             "{:<10} {:<26} {:<6} {:>12.2} {:<4} {:<10} {:<9} {:>10}",
             e.date,

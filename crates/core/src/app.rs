@@ -140,19 +140,6 @@ impl App {
         Ok(carbonsync_sync::sync_connection(&ctx, connection_id, opts).await?)
     }
 
-    /// Syncs every active connection in turn; one failure does not stop the others.
-    pub async fn sync_all(
-        &self,
-        opts: &SyncOptions,
-    ) -> Result<Vec<(Connection, Result<SyncReport, AppError>)>, AppError> {
-        let mut out = Vec::new();
-        for conn in self.active_connections()? {
-            let r = self.sync(conn.id, opts).await;
-            out.push((conn, r));
-        }
-        Ok(out)
-    }
-
     pub fn set_frequency(
         &self,
         connection_id: i64,

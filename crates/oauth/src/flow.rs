@@ -3,9 +3,9 @@ use carbonsync_vault::Sensitive;
 use chrono::{Duration, Utc};
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
-    EndpointNotSet, EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
-    RequestTokenError, RevocationUrl, Scope, TokenResponse, TokenUrl,
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope,
+    TokenResponse, TokenUrl,
 };
 
 /// Where and how to authorise with one platform.
@@ -24,8 +24,7 @@ pub struct OAuthConfig {
     pub default_lifetime: Duration,
 }
 
-type Client =
-    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointSet>;
+type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// An OAuth client for one platform, with an HTTP client that never follows
 /// redirects (following them from a token endpoint would be an SSRF hole).
@@ -125,12 +124,11 @@ impl OAuthClient {
 
     fn client(&self, redirect_uri: Option<&str>) -> Result<Client, OAuthError> {
         let c = &self.config;
-        let revoke = c
-            .revoke_url
-            .as_deref()
-            .map(|u| RevocationUrl::new(u.to_string()))
-            .transpose()
-            .map_err(|e| self.config_error(format!("revocation URL: {e}")))?;
+        // Revocation is sent by `revoke` itself (see there), so only its URL's form is
+        // checked here, to report a bad setting before the first use.
+        if let Some(u) = c.revoke_url.as_deref() {
+            url::Url::parse(u).map_err(|e| self.config_error(format!("revocation URL: {e}")))?;
+        }
         let mut client = BasicClient::new(ClientId::new(c.client_id.clone()))
             .set_auth_uri(
                 AuthUrl::new(c.authorize_url.clone())
@@ -139,8 +137,7 @@ impl OAuthClient {
             .set_token_uri(
                 TokenUrl::new(c.token_url.clone())
                     .map_err(|e| self.config_error(format!("token URL: {e}")))?,
-            )
-            .set_revocation_url_option(revoke);
+            );
         if let Some(secret) = &c.client_secret {
             client = client.set_client_secret(ClientSecret::new(secret.expose().clone()));
         }

@@ -76,11 +76,6 @@ impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
-
-    /// Direct access for the modules of this crate and for tests that inspect the file.
-    pub fn raw(&self) -> &rusqlite::Connection {
-        &self.conn
-    }
 }
 
 pub(crate) fn now_text() -> String {
