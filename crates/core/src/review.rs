@@ -160,17 +160,42 @@ impl App {
         filter: &LedgerFilter,
         path: &std::path::Path,
     ) -> Result<i64, AppError> {
-        let io = |e: std::io::Error| {
+        let failed = |e: csv::Error| {
             AppError::new("export", format!("Cannot write {}: {e}", path.display()))
         };
         let store = self.store()?;
-        let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
-        use std::io::Write;
-        writeln!(
-            out,
-            "date,source,stream,record_id,line,contact,description,account_code,account_name,net_amount,currency,status,reason,rule_id,category,scope,scope3_category,factor_set,factor_version,factor_code,factor_value,factor_unit,fx_rate,fx_source,deflator,deflator_source,amount_usd_2022,kg_co2e"
-        )
-        .map_err(io)?;
+        let mut out = csv::Writer::from_path(path).map_err(failed)?;
+        out.write_record([
+            "date",
+            "source",
+            "stream",
+            "record_id",
+            "line",
+            "contact",
+            "description",
+            "account_code",
+            "account_name",
+            "net_amount",
+            "currency",
+            "status",
+            "reason",
+            "rule_id",
+            "category",
+            "scope",
+            "scope3_category",
+            "factor_set",
+            "factor_version",
+            "factor_code",
+            "factor_value",
+            "factor_unit",
+            "fx_rate",
+            "fx_source",
+            "deflator",
+            "deflator_source",
+            "amount_usd_2022",
+            "kg_co2e",
+        ])
+        .map_err(failed)?;
         let mut written = 0;
         let page = 10_000;
         loop {
@@ -207,15 +232,15 @@ impl App {
                     a.amount_usd_2022.map(|v| v.to_string()).unwrap_or_default(),
                     a.kg_co2e.map(|v| v.to_string()).unwrap_or_default(),
                 ];
-                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                writeln!(out, "{}", line.join(",")).map_err(io)?;
+                out.write_record(fields.iter().map(|f| defuse_formula(f)))
+                    .map_err(failed)?;
             }
             written += entries.len() as i64;
             if (entries.len() as i64) < page {
                 break;
             }
         }
-        out.flush().map_err(io)?;
+        out.flush().map_err(|e| failed(e.into()))?;
         Ok(written)
     }
 }
@@ -242,16 +267,12 @@ impl App {
     }
 }
 
-/// Quotes a CSV field when it needs it (RFC 4180), and defuses spreadsheet formulas.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '@']) {
+/// A text that a spreadsheet would run as a formula gets a leading apostrophe, so an
+/// opened export shows it instead of evaluating it.
+fn defuse_formula(s: &str) -> String {
+    if s.starts_with(['=', '+', '@']) {
         format!("'{s}")
     } else {
         s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
     }
 }

@@ -81,6 +81,26 @@ async fn a_deep_link_completes_a_sign_in_begun_by_another_process_once_only() {
         err.message
     );
     assert_eq!(app.connections().unwrap().len(), 1);
+
+    // The synced ledger exports whole, one CSV row per entry, with its numbers.
+    app.sync(
+        conn.id,
+        &carbonsync_core::SyncOptions::new(carbonsync_core::Trigger::Window),
+    )
+    .await
+    .unwrap();
+    let filter = carbonsync_core::LedgerFilter::default();
+    let csv_path = s._dir.path().join("ledger.csv");
+    let written = app.export_ledger_csv(&filter, &csv_path).unwrap();
+    assert_eq!(written, app.ledger_page(&filter, 0, 1).unwrap().total);
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let kg = headers.iter().position(|h| h == "kg_co2e").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len() as i64, written);
+    assert!(rows
+        .iter()
+        .any(|r| r[kg].parse::<f64>().is_ok_and(|v| v > 0.0)));
     app.disconnect(conn.id, true).await.unwrap();
 }
 
