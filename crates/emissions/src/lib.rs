@@ -91,13 +91,30 @@ pub struct MappingRule {
     pub reason: Option<String>,
 }
 
-/// The kind of accounting record a line comes from.
+/// The kind of accounting record a line comes from, which decides whether it is a purchase at
+/// all. The rule for each Xero document type is in `docs/methodology.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SpendKind {
+    /// Money spent straight from a bank account (Xero `SPEND`): a purchase.
     BankSpend,
+    /// Money moved between the organisation's own accounts: never a purchase.
     BankTransfer,
+    /// Money received (Xero `RECEIVE`). On an account mapped to a purchase category it is a
+    /// supplier refund and reduces that spend (the caller passes the amount negative); on any
+    /// other account it is income.
     BankReceive,
+    /// A payment made before the bill (Xero `SPEND-PREPAYMENT`): the purchase is counted once,
+    /// from the bill it is allocated to, so the prepayment itself is not.
+    Prepayment,
+    /// Money paid over what a bill asked (Xero `SPEND-OVERPAYMENT`): refunded or allocated to a
+    /// later bill, which is where a purchase is counted; not a purchase itself.
+    Overpayment,
+    /// A supplier's bill (Xero `ACCPAY`): a purchase.
     Bill,
+    /// A supplier credit note (Xero `ACCPAYCREDIT`): reverses part of a purchase (the caller
+    /// passes the amount negative).
+    SupplierCredit,
+    /// A sales invoice or anything issued to customers: income.
     SalesInvoice,
 }
 
@@ -169,6 +186,10 @@ pub struct Emission {
 const DELETED: &str = "deleted in the source";
 const TRANSFER: &str = "transfer between the organisation's own accounts";
 const INCOME: &str = "income, not a purchase";
+const PREPAYMENT: &str =
+    "prepayment to a supplier: the purchase is counted from the bill it is allocated to";
+const OVERPAYMENT: &str =
+    "overpayment of a bill: refunded or allocated to a later bill, where the purchase is counted";
 const NO_ACCOUNT: &str = "no account on this line; code it in Xero";
 const NOT_A_NUMBER: &str = "the line amount is not a number; check the line in Xero";
 
@@ -274,10 +295,22 @@ impl Calculator {
         }
         match line.kind {
             SpendKind::BankTransfer => return Assessment::by_record(Outcome::Excluded, TRANSFER),
-            SpendKind::BankReceive | SpendKind::SalesInvoice => {
-                return Assessment::by_record(Outcome::Excluded, INCOME)
+            SpendKind::SalesInvoice => return Assessment::by_record(Outcome::Excluded, INCOME),
+            SpendKind::Prepayment => return Assessment::by_record(Outcome::Excluded, PREPAYMENT),
+            SpendKind::Overpayment => return Assessment::by_record(Outcome::Excluded, OVERPAYMENT),
+            SpendKind::BankReceive => {
+                // Money in is a refund only where it goes back to a purchase category; on
+                // sales, interest or any account without a purchase factor it is income.
+                let is_purchase = line
+                    .account_code
+                    .map(str::trim)
+                    .and_then(|code| self.tables.rules.get(code))
+                    .is_some_and(|rule| rule.factor.is_some());
+                if !is_purchase {
+                    return Assessment::by_record(Outcome::Excluded, INCOME);
+                }
             }
-            SpendKind::BankSpend | SpendKind::Bill => {}
+            SpendKind::BankSpend | SpendKind::Bill | SpendKind::SupplierCredit => {}
         }
         let code = match line.account_code.map(str::trim) {
             Some(code) if !code.is_empty() => code,

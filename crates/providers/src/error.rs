@@ -20,9 +20,16 @@ pub enum ProviderError {
     )]
     Forbidden { detail: String },
 
-    /// HTTP 429 that was still there after every retry allowed by the retry policy.
-    #[error("the platform's rate limit is still exceeded after retrying{}; try again later", retry_after_text(.retry_after))]
-    RateLimited { retry_after: Option<Duration> },
+    /// HTTP 429 that was still there after every retry allowed by the retry policy, or one
+    /// whose wait is longer than a sync should sit through (a daily limit).
+    #[error("the platform's {}rate limit was reached{}; the sync can go on once it resets", limit_text(.limit), retry_after_text(.retry_after))]
+    RateLimited {
+        /// How long the platform asked to wait (`Retry-After`), when it said.
+        retry_after: Option<Duration>,
+        /// Which limit was hit, in the platform's words when it names it (Xero's
+        /// `X-Rate-Limit-Problem`: `minute`, `day`, `appminute`, `concurrent`).
+        limit: Option<String>,
+    },
 
     /// Any other unsuccessful HTTP status: a 5xx still failing after the retries, or a status
     /// that is never retried (400, 404, an unexpected redirect, …).
@@ -40,6 +47,16 @@ pub enum ProviderError {
     /// The client was configured with something unusable (a bad URL, a zero page size).
     #[error("invalid provider configuration: {detail}")]
     InvalidConfig { detail: String },
+}
+
+fn limit_text(limit: &Option<String>) -> String {
+    match limit.as_deref() {
+        Some("day") => "daily ".to_owned(),
+        Some("minute") => "per-minute ".to_owned(),
+        Some("appminute") => "app-wide per-minute ".to_owned(),
+        Some("concurrent") => "concurrent-request ".to_owned(),
+        _ => String::new(),
+    }
 }
 
 fn retry_after_text(retry_after: &Option<Duration>) -> String {

@@ -6,6 +6,7 @@
 
 pub mod catalogue;
 mod error;
+pub mod http;
 pub mod xero;
 
 pub use catalogue::{
@@ -13,4 +14,5 @@ pub use catalogue::{
     RedirectStyle,
 };
 pub use error::ProviderError;
-pub use xero::{Fetched, RetryPolicy, XeroClient, XeroEndpoints};
+pub use http::{CallMeter, RetryPolicy};
+pub use xero::{Page, Unreadable, XeroClient, XeroEndpoints};

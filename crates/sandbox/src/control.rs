@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::clock::now_ms;
-use crate::company::{ChangeError, Op, Selection, StreamName};
+use crate::company::{ChangeError, Op, Selection, Stamping, StreamName};
 use crate::faults::{Fault, FaultSpec};
 use crate::stats::Stats;
 
@@ -58,7 +58,10 @@ async fn stats(State(app): State<AppState>) -> Response {
                         "accounts": org.accounts.len(),
                         "bank_transactions": org.bank.records.len(),
                         "invoices": org.invoices.records.len(),
-                        "deleted": org.bank.deleted + org.invoices.deleted,
+                        "credit_notes": org.credit_notes.records.len(),
+                        "deleted": org.bank.deleted
+                            + org.invoices.deleted
+                            + org.credit_notes.deleted,
                     },
                 })
             })
@@ -79,14 +82,22 @@ async fn reset_stats(State(app): State<AppState>) -> Response {
     Json(json!({ "ok": true })).into_response()
 }
 
+/// The body of `/_control/records/change` and `/_control/records/delete`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RecordsRequest {
     #[serde(rename = "tenantId")]
     tenant_id: Uuid,
+    /// `bank_transactions`, `invoices` or `credit_notes`.
     stream: String,
     count: Option<usize>,
     ids: Option<Vec<Uuid>>,
+    /// Every selected record gets one identical fresh `UpdatedDateUTC`.
+    #[serde(default)]
+    same_updated: bool,
+    /// Fresh stamps fall on whole seconds (millisecond part 000).
+    #[serde(default)]
+    whole_second: bool,
 }
 
 async fn change_records(
@@ -115,7 +126,7 @@ fn edit_records(
     let Some(stream) = StreamName::parse(&request.stream) else {
         return error(
             StatusCode::BAD_REQUEST,
-            "stream must be bank_transactions or invoices",
+            "stream must be bank_transactions, invoices or credit_notes",
         );
     };
     let selection = match (request.count, request.ids) {
@@ -126,12 +137,27 @@ fn edit_records(
                 format!("count may be at most {MAX_CHANGE_COUNT}"),
             )
         }
-        (None, Some(ids)) => Selection::Ids(ids),
+        (None, Some(ids)) if ids.len() <= MAX_CHANGE_COUNT => Selection::Ids(ids),
+        (None, Some(_)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("ids may name at most {MAX_CHANGE_COUNT} records"),
+            )
+        }
         _ => return error(StatusCode::BAD_REQUEST, "give either count or ids"),
     };
-    let applied = app
-        .company_mut()
-        .apply(request.tenant_id, stream, op, selection, now_ms());
+    let stamping = Stamping {
+        same_updated: request.same_updated,
+        whole_second: request.whole_second,
+    };
+    let applied = app.company_mut().apply_stamped(
+        request.tenant_id,
+        stream,
+        op,
+        selection,
+        now_ms(),
+        stamping,
+    );
     match applied {
         Ok(ids) => {
             app.persist();

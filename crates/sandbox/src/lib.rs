@@ -16,8 +16,8 @@
 //! ```
 //!
 //! Paths: `/xero/identity/connect/{authorize,token,revocation}`, `/xero/api/connections`,
-//! `/xero/api/api.xro/2.0/{Organisation,Accounts,BankTransactions,Invoices}`, and the
-//! unauthenticated test controls under `/_control`.
+//! `/xero/api/api.xro/2.0/{Organisation,Accounts,BankTransactions,Invoices,CreditNotes}`, and
+//! the unauthenticated test controls under `/_control` (described in the crate's README).
 
 mod app;
 mod auth;
@@ -209,7 +209,7 @@ async fn index() -> Html<&'static str> {
         "<code>/revocation</code></li>",
         "<li><code>/xero/api/connections</code></li>",
         "<li><code>/xero/api/api.xro/2.0/Organisation</code>, <code>/Accounts</code>, ",
-        "<code>/BankTransactions</code>, <code>/Invoices</code></li>",
+        "<code>/BankTransactions</code>, <code>/Invoices</code>, <code>/CreditNotes</code></li>",
         "<li><code>/_control/stats</code>, <code>/_control/settings</code> (for tests)</li></ul>",
         "</body></html>"
     ))

@@ -32,7 +32,8 @@ impl RateLimit {
 pub struct SandboxOptions {
     /// Seed of the generated company: the same seed always yields byte-identical records.
     pub seed: u64,
-    /// Bank transactions plus invoices per organisation, fixtures included.
+    /// Bank transactions plus invoices per organisation, fixtures included (a tiny size still
+    /// holds every fixture). Credit notes come on top, about one per hundred invoices.
     pub records_per_org: usize,
     /// Per-tenant rate limit on the Accounting API; `None` switches it off.
     pub rate_limit: Option<RateLimit>,

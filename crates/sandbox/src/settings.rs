@@ -7,12 +7,67 @@ use serde_json::{json, Map, Value};
 
 use crate::options::{RateLimit, SandboxOptions};
 
+/// Xero's own cap on `pageSize`, and the sandbox's until a test sets another.
+pub const DEFAULT_MAX_PAGE_SIZE: usize = 1000;
+/// The largest `max_page_size` a test may set: enough for any test, small enough that one
+/// page of JSON stays a reasonable answer.
+const LARGEST_MAX_PAGE_SIZE: usize = 100_000;
+
+/// How a record's `UpdatedDateUTC` is compared with `If-Modified-Since`. Xero does not say;
+/// reports have it compare at whole seconds and include the boundary, so a client must cope
+/// with every variant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ModifiedSince {
+    /// `UpdatedDateUTC > header`, at milliseconds.
+    #[default]
+    Strict,
+    /// `UpdatedDateUTC >= header`, at milliseconds.
+    Inclusive,
+    /// Both truncated to whole seconds, then `>=`.
+    WholeSeconds,
+}
+
+impl ModifiedSince {
+    pub fn name(self) -> &'static str {
+        match self {
+            ModifiedSince::Strict => "strict",
+            ModifiedSince::Inclusive => "inclusive",
+            ModifiedSince::WholeSeconds => "whole_seconds",
+        }
+    }
+
+    fn parse(value: &Value) -> Result<Self, String> {
+        match value.as_str() {
+            Some("strict") => Ok(ModifiedSince::Strict),
+            Some("inclusive") => Ok(ModifiedSince::Inclusive),
+            Some("whole_seconds") => Ok(ModifiedSince::WholeSeconds),
+            _ => {
+                Err("modified_since must be \"strict\", \"inclusive\" or \"whole_seconds\"".into())
+            }
+        }
+    }
+
+    /// The earliest `UpdatedDateUTC` (ms) a listing with `If-Modified-Since: header_ms`
+    /// includes: every rule above is "at least this".
+    pub fn earliest_included(self, header_ms: i64) -> i64 {
+        match self {
+            ModifiedSince::Strict => header_ms.saturating_add(1),
+            ModifiedSince::Inclusive => header_ms,
+            // floor(u / 1000) >= floor(h / 1000)  ⇔  u >= floor(h / 1000) * 1000
+            ModifiedSince::WholeSeconds => header_ms.div_euclid(1000) * 1000,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub rate_limit: Option<RateLimit>,
     pub auto_approve: bool,
+    pub modified_since: ModifiedSince,
+    /// The largest page a listing serves, whatever `pageSize` asks for.
+    pub max_page_size: usize,
 }
 
 impl Settings {
@@ -22,6 +77,8 @@ impl Settings {
             refresh_token_ttl: opts.refresh_token_ttl,
             rate_limit: opts.rate_limit.clone(),
             auto_approve: opts.auto_approve,
+            modified_since: ModifiedSince::default(),
+            max_page_size: DEFAULT_MAX_PAGE_SIZE,
         }
     }
 
@@ -34,6 +91,8 @@ impl Settings {
                 "window_secs": secs_value(r.window),
             })),
             "auto_approve": self.auto_approve,
+            "modified_since": self.modified_since.name(),
+            "max_page_size": self.max_page_size,
         })
     }
 
@@ -54,6 +113,17 @@ impl Settings {
                         .ok_or("auto_approve must be true or false")?
                 }
                 "rate_limit" => next.rate_limit = rate_limit_field(value)?,
+                "modified_since" => next.modified_since = ModifiedSince::parse(value)?,
+                "max_page_size" => {
+                    next.max_page_size = value
+                        .as_u64()
+                        .filter(|n| (1..=LARGEST_MAX_PAGE_SIZE as u64).contains(n))
+                        .ok_or_else(|| {
+                            format!(
+                                "max_page_size must be a whole number from 1 to {LARGEST_MAX_PAGE_SIZE}"
+                            )
+                        })? as usize
+                }
                 other => return Err(format!("unknown setting {other:?}")),
             }
         }
@@ -137,8 +207,47 @@ mod tests {
             calls: 3,
             window: Duration::from_millis(1500),
         });
+        s.modified_since = ModifiedSince::WholeSeconds;
+        s.max_page_size = 25;
         let mut back = Settings::from_options(&SandboxOptions::default());
         back.apply_patch(&s.to_json()).unwrap();
         assert_eq!(back, s);
+    }
+
+    #[test]
+    fn each_comparison_includes_what_it_says() {
+        let header = 1_700_000_000_250;
+        assert_eq!(
+            ModifiedSince::Strict.earliest_included(header),
+            1_700_000_000_251
+        );
+        assert_eq!(
+            ModifiedSince::Inclusive.earliest_included(header),
+            1_700_000_000_250
+        );
+        assert_eq!(
+            ModifiedSince::WholeSeconds.earliest_included(header),
+            1_700_000_000_000
+        );
+        assert_eq!(
+            ModifiedSince::WholeSeconds.earliest_included(1_700_000_000_000),
+            1_700_000_000_000
+        );
+    }
+
+    #[test]
+    fn bad_comparison_or_page_size_values_are_refused() {
+        let mut s = Settings::from_options(&SandboxOptions::default());
+        for patch in [
+            json!({"modified_since": "loose"}),
+            json!({"modified_since": 1}),
+            json!({"max_page_size": 0}),
+            json!({"max_page_size": 2.5}),
+            json!({"max_page_size": 1_000_000}),
+        ] {
+            assert!(s.apply_patch(&patch).is_err(), "{patch}");
+        }
+        assert_eq!(s.max_page_size, DEFAULT_MAX_PAGE_SIZE);
+        assert_eq!(s.modified_since, ModifiedSince::Strict);
     }
 }

@@ -72,7 +72,12 @@ pub fn save(path: &Path, file: &StateFile) -> std::io::Result<()> {
     let tmp = temp_path(path);
     let body = serde_json::to_vec_pretty(file).map_err(std::io::Error::other)?;
     {
-        let mut out = std::fs::File::create(&tmp)?;
+        // It holds grants and token fingerprints: private to the user, like the data folder.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut out = options.open(&tmp)?;
         out.write_all(&body)?;
         out.sync_all()?;
     }

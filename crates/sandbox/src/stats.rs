@@ -17,6 +17,7 @@ const ENDPOINTS: &[&str] = &[
     "GET /Accounts",
     "GET /BankTransactions",
     "GET /Invoices",
+    "GET /CreditNotes",
 ];
 
 #[derive(Debug)]

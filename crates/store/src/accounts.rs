@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 pub struct AccountRow {
     pub account_id: String,
     pub code: Option<String>,
-    pub name: String,
-    pub account_type: String,
+    pub name: Option<String>,
+    pub account_type: Option<String>,
     pub class: Option<String>,
-    pub status: String,
+    pub status: Option<String>,
     pub tax_type: Option<String>,
-    pub updated_ms: i64,
+    /// ms since epoch; `None` when the platform did not say (Xero's examples omit it).
+    pub updated_ms: Option<i64>,
 }
 
 impl Store {
@@ -38,11 +39,14 @@ impl Store {
             )?;
             for a in accounts {
                 use rusqlite::OptionalExtension;
-                let before: Option<i64> = find
+                let before: Option<Option<i64>> = find
                     .query_row(rusqlite::params![connection_id, a.account_id], |r| r.get(0))
                     .optional()?;
                 match before {
-                    Some(ms) if ms == a.updated_ms => continue,
+                    // Without a modification time every answer may be a change: write it, but
+                    // count it as changed only when it was dated before.
+                    Some(Some(ms)) if Some(ms) == a.updated_ms => continue,
+                    Some(None) if a.updated_ms.is_none() => {}
                     Some(_) => updated += 1,
                     None => created += 1,
                 }

@@ -12,17 +12,24 @@ mod meta;
 mod records;
 mod reports;
 mod schema;
+mod set_aside;
 mod sync_runs;
 
 pub use accounts::AccountRow;
 pub use connections::{Connection, ConnectionStatus, NewConnection};
+pub use cursors::StreamPosition;
 pub use error::StoreError;
 pub use ledger::{LedgerEntry, LedgerFilter, LedgerRow, LedgerStatus};
-pub use records::{LineInput, PageOutcome, RecordInput};
+pub use records::{LineInput, PageInput, PageOutcome, RecordInput, RevisionWatch};
 pub use reports::{EmissionsGroup, GroupBy, Totals};
-pub use sync_runs::{RunStatus, SyncRun, SyncRunCounts};
+pub use set_aside::{SetAsideInput, SetAsideRecord};
+pub use sync_runs::{RunStatus, SyncRun, SyncRunCounts, INTERRUPTED_MESSAGE};
 
-use rusqlite::OpenFlags;
+pub use schema::{
+    backups_dir, check_file, list_backups, reserve_path, restore, write_access, FileState,
+    BACKUPS_KEPT, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, QUICK_CHECK_LIMIT_BYTES, RESERVE_BYTES,
+};
+
 use std::path::{Path, PathBuf};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -33,49 +40,93 @@ pub struct Store {
     conn: rusqlite::Connection,
     path: PathBuf,
     refs: records::RefCache,
+    read_only: Option<String>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to
-    /// date. A database written by a newer CarbonSync is refused, not modified.
+    /// Opens (creating if needed, readable by its owner only) the database at `path` and
+    /// brings its schema up to date, after a backup when there is anything to update.
+    /// A database written by a newer CarbonSync is refused, not modified; a damaged,
+    /// emptied or unwritable file is refused with an error that names it and the way out.
     pub fn open(path: &Path) -> Result<Self> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Io {
-                path: dir.to_path_buf(),
-                source: e,
-            })?;
-        }
-        let mut conn = rusqlite::Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        // WAL lets the window read while a sync writes; NORMAL sync is durable at each
-        // checkpoint and safe against corruption, which is the right trade for data
-        // that can always be fetched again from the platform.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        // 32 MiB of page cache (the default is 2 MiB): the unique index a sync probes for
-        // every record mostly stays in memory, and memory still stays flat however large
-        // the ledger grows.
-        conn.pragma_update(None, "cache_size", -32 * 1024)?;
-        // Checkpoint the WAL every 32 MiB rather than every 4 MiB: a bulk sync then
-        // pays for far fewer checkpoint fsyncs.
-        conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        schema::migrate(&mut conn)?;
+        let conn = schema::open_read_write(path)?;
         Ok(Self {
             conn,
             path: path.to_path_buf(),
             refs: Default::default(),
+            read_only: None,
+        })
+    }
+
+    /// Opens the database for reading only, for a data folder that cannot be written
+    /// (`cause` says why, in words; it is repeated by any write attempted). The schema
+    /// must already be up to date.
+    pub fn open_read_only(path: &Path, cause: &str) -> Result<Self> {
+        let conn = schema::open_read_only(path, cause)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+            refs: Default::default(),
+            read_only: Some(cause.to_string()),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Why this store cannot write, when it was opened read-only.
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    /// The check run at every start: SQLite's `quick_check` of every page for a file up
+    /// to [`QUICK_CHECK_LIMIT_BYTES`]; above it, the header and schema checks done on
+    /// opening stand (run [`Store::integrity_problems`] for the rest). A problem is a
+    /// [`StoreError::Damaged`] naming the file.
+    pub fn startup_check(&self) -> Result<()> {
+        let size = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        if size > QUICK_CHECK_LIMIT_BYTES {
+            return Ok(());
+        }
+        let problems = schema::integrity_problems(&self.conn, &self.path, true)?;
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(StoreError::Damaged {
+            path: self.path.clone(),
+            cause: summary(&problems),
+        })
+    }
+
+    /// SQLite's full `integrity_check` (every page, every index against its table):
+    /// the problems found, none when the file is sound. Takes seconds on a large file.
+    pub fn integrity_problems(&self) -> Result<Vec<String>> {
+        schema::integrity_problems(&self.conn, &self.path, false)
+    }
+
+    /// Copies the database as it is now into the backups folder next to it (keeping the
+    /// newest [`BACKUPS_KEPT`]); returns the backup's path.
+    pub fn backup(&self) -> Result<PathBuf> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        schema::backup_into(&self.conn, &backups_dir(&self.path), version as usize)
+    }
+}
+
+/// The first few problems SQLite reported, on one line.
+fn summary(problems: &[String]) -> String {
+    let mut s = problems
+        .iter()
+        .take(3)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if problems.len() > 3 {
+        s.push_str(&format!("; and {} more", problems.len() - 3));
+    }
+    s
 }
 
 pub(crate) fn now_text() -> String {

@@ -1,4 +1,4 @@
-use crate::{now_text, LedgerRow, Result, Store};
+use crate::{now_text, LedgerRow, Result, SetAsideInput, Store, StreamPosition};
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
@@ -42,6 +42,42 @@ pub struct PageOutcome {
     pub entries_counted: i64,
     /// Change of the connection's total kg CO2e caused by this page.
     pub kg_delta: f64,
+    /// Unchanged records at or before [`PageInput::overlap_until_ms`]: the margin a walk reads
+    /// again on purpose, not news.
+    pub overlap: i64,
+    /// Records set aside (unreadable) on this page.
+    pub set_aside: i64,
+    /// The earliest former modification time (ms) of a record that [`PageInput::watch`] says
+    /// may have shifted the platform's paging (see there).
+    pub rewind_to: Option<i64>,
+}
+
+/// Tells [`Store::write_page`] which revised records may have moved the platform's page
+/// boundaries during a walk: a record whose stored version was inside the walk's range
+/// (modified at or after `from_ms`, or any when `None`) and whose new version was made after the
+/// walk began (`changed_after_ms`). Paging by page number then shifted the records after its old
+/// place by one, so the walk must read again from its old modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevisionWatch {
+    pub from_ms: Option<i64>,
+    pub changed_after_ms: i64,
+}
+
+/// One page to write, with where the stream stands once it is written.
+#[derive(Clone, Copy)]
+pub struct PageInput<'a> {
+    pub connection_id: i64,
+    /// The sync run writing it (set-aside records cite it).
+    pub run_id: i64,
+    pub stream: &'a str,
+    pub records: &'a [RecordInput],
+    pub set_aside: &'a [SetAsideInput],
+    /// Where the stream stands after this page, decided from what writing it found (its
+    /// revisions); written in the same transaction as the records.
+    pub position: &'a dyn Fn(&PageOutcome) -> StreamPosition,
+    /// Unchanged records modified at or before this (ms) are counted as `overlap`.
+    pub overlap_until_ms: Option<i64>,
+    pub watch: Option<RevisionWatch>,
 }
 
 impl PageOutcome {
@@ -52,20 +88,28 @@ impl PageOutcome {
         self.unchanged += o.unchanged;
         self.entries_counted += o.entries_counted;
         self.kg_delta += o.kg_delta;
+        self.overlap += o.overlap;
+        self.set_aside += o.set_aside;
+        self.rewind_to = match (self.rewind_to, o.rewind_to) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
 }
 
 impl Store {
-    /// Upserts a page of records (by the platform's id) with their ledger entries and
-    /// moves the stream cursor, all in one transaction: an interrupted sync either has
-    /// the whole page and its cursor, or neither, so a re-run never duplicates.
-    pub fn write_page(
-        &mut self,
-        connection_id: i64,
-        stream: &str,
-        records: &[RecordInput],
-        cursor: Option<i64>,
-    ) -> Result<PageOutcome> {
+    /// Upserts a page of records (by the platform's id) with their ledger entries, keeps the
+    /// records set aside, and moves the stream's position, all in one transaction: an
+    /// interrupted sync either has the whole page and its position, or neither, so a re-run
+    /// never duplicates. A record received with the modification time already stored (or an
+    /// older one) changes nothing.
+    pub fn write_page(&mut self, page: &PageInput<'_>) -> Result<PageOutcome> {
+        let PageInput {
+            connection_id,
+            stream,
+            records,
+            ..
+        } = *page;
         let now = now_text();
         let mut refs = std::mem::take(&mut self.refs);
         let tx = self.conn.transaction()?;
@@ -133,9 +177,18 @@ impl Store {
                             rusqlite::params![connection_id, stream, rec.record_id],
                             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                         )?;
-                        if ms == rec.updated_ms {
+                        if ms >= rec.updated_ms {
                             out.unchanged += 1;
+                            if page.overlap_until_ms.is_some_and(|o| rec.updated_ms <= o) {
+                                out.overlap += 1;
+                            }
                             continue;
+                        }
+                        if let Some(w) = page.watch {
+                            let inside = w.from_ms.is_none_or(|from| ms >= from);
+                            if inside && rec.updated_ms >= w.changed_after_ms {
+                                out.rewind_to = Some(out.rewind_to.map_or(ms, |r| r.min(ms)));
+                            }
                         }
                         out.kg_delta -= old_kg.query_row([id], |r| r.get::<_, f64>(0))?;
                         drop_lines.execute([id])?;
@@ -200,7 +253,8 @@ impl Store {
                 }
             }
         }
-        Store::set_cursor_in(&tx, connection_id, stream, cursor)?;
+        out.set_aside = Store::keep_set_aside_in(&tx, page, records)?;
+        Store::set_position_in(&tx, connection_id, stream, &(page.position)(&out))?;
         tx.commit()?;
         self.refs = refs;
         Ok(out)

@@ -1,12 +1,15 @@
 use crate::locks::ConnectionLock;
 use crate::records::{self, AccountNames};
 use crate::tokens::TokenKeeper;
+use crate::walk::{header_for, AfterPass, Walk};
 use crate::SyncError;
 use carbonsync_emissions::Calculator;
 use carbonsync_oauth::OAuthClient;
-use carbonsync_providers::{Fetched, ProviderError, XeroClient};
+use carbonsync_providers::xero::Unreadable;
+use carbonsync_providers::{CallMeter, Page, ProviderError, XeroClient};
 use carbonsync_store::{
-    AccountRow, Connection, ConnectionStatus, RecordInput, RunStatus, Store, SyncRunCounts,
+    AccountRow, Connection, ConnectionStatus, PageInput, RecordInput, RevisionWatch, RunStatus,
+    SetAsideInput, Store, StreamPosition, SyncRunCounts,
 };
 use carbonsync_vault::{Sensitive, Vault};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -99,7 +102,8 @@ pub struct SyncReport {
     pub refreshed_token: bool,
 }
 
-const STREAMS: [&str; 2] = ["bank_transactions", "bills"];
+/// The record streams of a Xero connection, read in this order after the chart of accounts.
+const STREAMS: [&str; 3] = ["bank_transactions", "bills", "credit_notes"];
 
 /// Syncs one connection: waits for any other sync of it (in this or another process)
 /// to finish, logs the run, and records the outcome on the connection.
@@ -128,6 +132,7 @@ pub async fn sync_connection(
     );
 
     let counts = Arc::new(Mutex::new(SyncRunCounts::default()));
+    let meter = Arc::new(CallMeter::default());
     let mut refreshed = false;
     let result = run(
         ctx,
@@ -135,11 +140,20 @@ pub async fn sync_connection(
         &conn,
         run_id,
         opts,
-        &counts,
+        &Tally {
+            counts: counts.clone(),
+            meter: meter.clone(),
+        },
         &mut refreshed,
     )
     .await;
-    let final_counts = *counts.lock().expect("counts lock");
+    // Calls are counted as they are made, so a failed run's log shows them too.
+    let final_counts = {
+        let mut c = counts.lock().expect("counts lock");
+        c.calls = i64::from(meter.calls());
+        c.rate_limited = i64::from(meter.rate_limited());
+        *c
+    };
 
     let (status, error) = match &result {
         Ok(()) => (RunStatus::Succeeded, None),
@@ -221,10 +235,10 @@ async fn authorized<T, F, Fut>(
     token: &mut Sensitive<String>,
     refreshed: &mut bool,
     mut call: F,
-) -> Result<Fetched<T>, SyncError>
+) -> Result<T, SyncError>
 where
     F: FnMut(String) -> Fut,
-    Fut: Future<Output = Result<Fetched<T>, ProviderError>>,
+    Fut: Future<Output = Result<T, ProviderError>>,
 {
     match call(token.expose().clone()).await {
         Err(e) if e.is_auth() => {
@@ -252,11 +266,49 @@ fn stopped(opts: &SyncOptions) -> bool {
     opts.stop.as_ref().is_some_and(|s| *s.borrow())
 }
 
+/// The run's counters, shared by the fetching task and the writing thread.
+#[derive(Clone)]
+struct Tally {
+    counts: Arc<Mutex<SyncRunCounts>>,
+    meter: Arc<CallMeter>,
+}
+
+impl Tally {
+    /// Applies `f` to the counts and returns a copy with the calls made so far.
+    fn update(&self, f: impl FnOnce(&mut SyncRunCounts)) -> SyncRunCounts {
+        let mut c = self.counts.lock().expect("counts lock");
+        f(&mut c);
+        c.calls = i64::from(self.meter.calls());
+        c.rate_limited = i64::from(self.meter.rate_limited());
+        *c
+    }
+}
+
 /// A page on its way to the writer.
 struct Job {
     stream: &'static str,
     records: Vec<RecordInput>,
-    cursor: i64,
+    set_aside: Vec<SetAsideInput>,
+    /// Where the stream stood before this sync.
+    since: Option<i64>,
+    /// The walk after this page was read (its next page already counted).
+    walk: Walk,
+    /// This was the last page of a pass: the writer decides what follows and says so here.
+    end_of_pass: Option<tokio::sync::oneshot::Sender<AfterPass>>,
+}
+
+fn set_aside_rows(unreadable: Vec<Unreadable>) -> Vec<SetAsideInput> {
+    unreadable
+        .into_iter()
+        .map(|u| {
+            tracing::warn!(record = u.record_id.as_deref().unwrap_or("(no id)"), reason = %u.reason, "record set aside");
+            SetAsideInput {
+                record_id: u.record_id,
+                reason: u.reason,
+                raw: u.raw,
+            }
+        })
+        .collect()
 }
 
 // `&mut Store` rather than `&Store`: a shared reference to a SQLite connection is not
@@ -267,7 +319,7 @@ async fn run(
     conn: &Connection,
     run_id: i64,
     opts: &SyncOptions,
-    counts: &Arc<Mutex<SyncRunCounts>>,
+    tally: &Tally,
     refreshed: &mut bool,
 ) -> Result<(), SyncError> {
     let keeper = TokenKeeper {
@@ -281,19 +333,22 @@ async fn run(
     let mut token = fresh.access_token;
     let tenant = conn.tenant_id.as_str();
     let xero = &ctx.xero;
+    let meter = &*tally.meter;
 
-    // 1. The chart of accounts: small, one call, needed to name the lines below.
+    // 1. The chart of accounts: small, one call, needed to name the lines below. Read from a
+    //    little before the saved position, for the same reason as the record streams.
     {
         let since = if opts.full {
             None
         } else {
             store.cursor(conn.id, "accounts")?
         };
-        let fetched = authorized(&keeper, conn, &mut token, refreshed, |t| async move {
-            xero.accounts(&t, tenant, since.and_then(ms_to_time)).await
+        let header = since.map(header_for).and_then(ms_to_time);
+        let page = authorized(&keeper, conn, &mut token, refreshed, |t| async move {
+            xero.accounts(&t, tenant, header, meter).await
         })
         .await?;
-        let rows: Vec<AccountRow> = fetched
+        let rows: Vec<AccountRow> = page
             .items
             .iter()
             .map(|a| AccountRow {
@@ -304,42 +359,67 @@ async fn run(
                 class: a.class.clone(),
                 status: a.status.clone(),
                 tax_type: a.tax_type.clone(),
-                updated_ms: a.updated.timestamp_millis(),
+                updated_ms: a.updated.map(|u| u.timestamp_millis()),
             })
             .collect();
-        let cursor = rows.iter().map(|a| a.updated_ms).max().or(since);
+        let newest = rows
+            .iter()
+            .filter_map(|a| a.updated_ms)
+            .chain(
+                page.unreadable
+                    .iter()
+                    .filter_map(|u| u.updated.map(|t| t.timestamp_millis())),
+            )
+            .max();
+        let cursor = match (since, newest) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        // Accounts read again from the margin before the position are not news.
+        let news = rows
+            .iter()
+            .filter(|a| match (a.updated_ms, since) {
+                (Some(u), Some(s)) => u > s,
+                _ => true,
+            })
+            .count() as i64;
+        let set_aside = set_aside_rows(page.unreadable);
         let mut writer = Store::open(&ctx.db_path)?;
         let (created, updated) = writer.write_accounts(conn.id, &rows, cursor)?;
-        let mut c = counts.lock().expect("counts lock");
-        c.calls += i64::from(fetched.calls);
-        c.rate_limited += i64::from(fetched.rate_limited);
-        c.pages += 1;
-        c.fetched += rows.len() as i64;
-        c.created += created;
-        c.updated += updated;
-        c.skipped += rows.len() as i64 - created - updated;
-        store.update_run_counts(run_id, &c)?;
+        writer.keep_set_aside(conn.id, run_id, "accounts", &set_aside)?;
+        let snapshot = tally.update(|c| {
+            c.pages += 1;
+            c.fetched += news + set_aside.len() as i64;
+            c.created += created;
+            c.updated += updated;
+            c.skipped += news - created - updated + set_aside.len() as i64;
+            c.set_aside += set_aside.len() as i64;
+        });
+        store.update_run_counts(run_id, &snapshot)?;
     }
     let accounts: AccountNames = store
         .accounts(conn.id)?
         .into_iter()
-        .filter_map(|a| a.code.map(|code| (code, a.name)))
+        .filter_map(|a| match (a.code, a.name) {
+            (Some(code), Some(name)) => Some((code, name)),
+            _ => None,
+        })
         .collect();
 
-    // 2. Bank transactions and bills, page by page. Fetching and mapping run here;
-    //    writing runs on its own thread, so the next page is on its way while the
-    //    previous one commits. The channel is short so memory stays flat.
+    // 2. The record streams, page by page. Fetching and mapping run here; writing runs on its
+    //    own thread, so the next page is on its way while the previous one commits. The
+    //    channel is short so memory stays flat.
     let (tx, rx) = mpsc::channel::<Job>(2);
     let writer = spawn_writer(
         ctx,
         conn.id,
         run_id,
         rx,
-        counts.clone(),
+        tally.clone(),
         opts.progress.clone(),
     );
     let fetch_result = fetch_streams(
-        ctx, store, conn, opts, &keeper, &mut token, refreshed, &accounts, counts, tx,
+        ctx, store, conn, opts, &keeper, &mut token, refreshed, &accounts, tally, tx,
     )
     .await;
     let write_result = writer
@@ -348,6 +428,30 @@ async fn run(
     // A write failure (full disk) is the root cause when both failed.
     write_result?;
     fetch_result
+}
+
+/// One page of a stream, mapped to rows.
+struct Mapped {
+    records: Vec<RecordInput>,
+    unreadable: Vec<Unreadable>,
+    page_len: usize,
+    last: bool,
+    server_time: Option<DateTime<Utc>>,
+}
+
+fn map_page<T>(
+    page: Page<T>,
+    asked: u32,
+    page_size: u32,
+    map: impl Fn(&T) -> RecordInput,
+) -> Mapped {
+    Mapped {
+        page_len: page.len(),
+        last: page.is_last(asked, page_size),
+        server_time: page.server_time,
+        records: page.items.iter().map(map).collect(),
+        unreadable: page.unreadable,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -360,78 +464,121 @@ async fn fetch_streams(
     token: &mut Sensitive<String>,
     refreshed: &mut bool,
     accounts: &AccountNames,
-    counts: &Arc<Mutex<SyncRunCounts>>,
+    tally: &Tally,
     tx: mpsc::Sender<Job>,
 ) -> Result<(), SyncError> {
     let xero = &ctx.xero;
     let tenant = conn.tenant_id.as_str();
-    let page_size = xero.page_size() as usize;
+    let page_size = xero.page_size();
+    let base = conn.base_currency.as_deref().unwrap_or("");
+    let calc = &ctx.calculator;
+    let meter = &*tally.meter;
     for stream in STREAMS {
-        // Keyset paging: every request asks for changes after the newest one already
-        // received, always page 1. Unlike page numbers, this cannot skip a record when
-        // the platform's ordering shifts because something changed mid-sync, and it is
-        // exactly how an interrupted sync resumes.
-        let mut since = if opts.full {
+        let position = store.position(conn.id, stream)?;
+        let since = if opts.full {
             None
         } else {
-            store.cursor(conn.id, stream)?
+            position.modified_since
         };
+        // Resume an unfinished walk (a full sync resumes only a walk that reads everything).
+        let mut walk = position
+            .walk
+            .as_deref()
+            .and_then(Walk::from_json)
+            .filter(|w| !opts.full || (w.header_ms.is_none() && w.pass == 0))
+            .unwrap_or_else(|| Walk::start(since));
         loop {
             if stopped(opts) {
                 return Err(SyncError::Stopped);
             }
-            let after = since.and_then(ms_to_time);
-            let (records, calls, limited): (Vec<RecordInput>, u32, u32) = if stream == "bills" {
-                let f = authorized(keeper, conn, token, refreshed, |t| async move {
-                    xero.bills(&t, tenant, after, 1).await
-                })
-                .await?;
-                let rows = f
-                    .items
-                    .iter()
-                    .map(|i| records::bill(&ctx.calculator, accounts, i))
-                    .collect();
-                (rows, f.calls, f.rate_limited)
-            } else {
-                let f = authorized(keeper, conn, token, refreshed, |t| async move {
-                    xero.bank_transactions(&t, tenant, after, 1).await
-                })
-                .await?;
-                let rows = f
-                    .items
-                    .iter()
-                    .map(|b| records::bank_transaction(&ctx.calculator, accounts, b))
-                    .collect();
-                (rows, f.calls, f.rate_limited)
-            };
-            let n = records.len();
-            {
-                let mut c = counts.lock().expect("counts lock");
-                c.calls += i64::from(calls);
-                c.rate_limited += i64::from(limited);
-                if n > 0 {
-                    c.pages += 1;
-                    c.fetched += n as i64;
+            let header = walk.header_ms.and_then(ms_to_time);
+            let asked = walk.page;
+            let mapped = match stream {
+                "bills" => {
+                    let page = authorized(keeper, conn, token, refreshed, |t| async move {
+                        xero.bills(&t, tenant, header, asked, meter).await
+                    })
+                    .await?;
+                    map_page(page, asked, page_size, |i| {
+                        records::bill(calc, accounts, base, i)
+                    })
                 }
-            }
-            let Some(newest) = records.iter().map(|r| r.updated_ms).max() else {
-                break;
+                "credit_notes" => {
+                    let page = authorized(keeper, conn, token, refreshed, |t| async move {
+                        xero.supplier_credit_notes(&t, tenant, header, asked, meter)
+                            .await
+                    })
+                    .await?;
+                    map_page(page, asked, page_size, |c| {
+                        records::credit_note(calc, accounts, base, c)
+                    })
+                }
+                _ => {
+                    let page = authorized(keeper, conn, token, refreshed, |t| async move {
+                        xero.bank_transactions(&t, tenant, header, asked, meter)
+                            .await
+                    })
+                    .await?;
+                    map_page(page, asked, page_size, |b| {
+                        records::bank_transaction(calc, accounts, base, b)
+                    })
+                }
             };
-            since = Some(newest);
-            if tx
-                .send(Job {
-                    stream,
-                    records,
-                    cursor: newest,
-                })
-                .await
-                .is_err()
-            {
+            if walk.began_ms.is_none() {
+                let now = mapped.server_time.unwrap_or_else(Utc::now);
+                walk.began_ms = Some(now.timestamp_millis());
+            }
+            walk.saw(
+                mapped
+                    .records
+                    .iter()
+                    .map(|r| r.updated_ms)
+                    .chain(
+                        mapped
+                            .unreadable
+                            .iter()
+                            .filter_map(|u| u.updated.map(|t| t.timestamp_millis())),
+                    )
+                    .max(),
+            );
+            tally.update(|c| {
+                if mapped.page_len > 0 {
+                    c.pages += 1;
+                    c.fetched += mapped.page_len as i64;
+                }
+            });
+            walk.page += 1;
+            let (reply, answer) = if mapped.last {
+                let (s, r) = tokio::sync::oneshot::channel();
+                (Some(s), Some(r))
+            } else {
+                (None, None)
+            };
+            let job = Job {
+                stream,
+                records: mapped.records,
+                set_aside: set_aside_rows(mapped.unreadable),
+                since,
+                walk,
+                end_of_pass: reply,
+            };
+            if tx.send(job).await.is_err() {
                 // The writer stopped; its error is reported by the caller.
                 return Ok(());
             }
-            if n < page_size {
-                break;
+            let Some(answer) = answer else { continue };
+            match answer.await {
+                Ok(AfterPass::Again(next)) => {
+                    tracing::info!(
+                        stream,
+                        pass = next.pass + 1,
+                        "records changed during the sync; reading again from before the first"
+                    );
+                    walk = next;
+                }
+                Ok(AfterPass::Done { .. }) => break,
+                // The writer stopped; its error is reported by the caller.
+                Err(_) => return Ok(()),
             }
         }
     }
@@ -443,34 +590,92 @@ fn spawn_writer(
     connection_id: i64,
     run_id: i64,
     mut rx: mpsc::Receiver<Job>,
-    counts: Arc<Mutex<SyncRunCounts>>,
+    tally: Tally,
     progress: Option<ProgressSink>,
 ) -> tokio::task::JoinHandle<Result<(), SyncError>> {
     let db_path = ctx.db_path.clone();
     tokio::task::spawn_blocking(move || {
         let mut store = Store::open(&db_path)?;
+        // Revisions met so far in the current pass of the current stream: the fetching side
+        // learns of them only at the end of the pass, so the writer keeps them.
+        let mut pass_rewind: Option<(&'static str, u32, Option<i64>)> = None;
         while let Some(job) = rx.blocking_recv() {
-            let out =
-                store.write_page(connection_id, job.stream, &job.records, Some(job.cursor))?;
-            let snapshot = {
-                let mut c = counts.lock().expect("counts lock");
+            let Job {
+                stream,
+                records,
+                set_aside,
+                since,
+                walk,
+                end_of_pass,
+            } = job;
+            // The position saved with the page depends on what the page revealed (revisions),
+            // so the walk is settled inside the page's own transaction.
+            let settled = std::cell::Cell::new(None);
+            let earlier = match pass_rewind {
+                Some((s, pass, rewind)) if s == stream && pass == walk.pass => rewind,
+                _ => walk.rewind_ms,
+            };
+            let seen = std::cell::Cell::new(earlier);
+            let position = |out: &carbonsync_store::PageOutcome| {
+                let mut walk = walk;
+                walk.rewind_ms = earlier;
+                walk.revised(out.rewind_to);
+                seen.set(walk.rewind_ms);
+                if end_of_pass.is_none() {
+                    return StreamPosition {
+                        modified_since: since,
+                        walk: Some(walk.to_json()),
+                    };
+                }
+                let after = walk.end_of_pass(since);
+                settled.set(Some(after));
+                match after {
+                    AfterPass::Again(next) => StreamPosition {
+                        modified_since: since,
+                        walk: Some(next.to_json()),
+                    },
+                    AfterPass::Done { modified_since } => StreamPosition {
+                        modified_since,
+                        walk: None,
+                    },
+                }
+            };
+            let out = store.write_page(&PageInput {
+                connection_id,
+                run_id,
+                stream,
+                records: &records,
+                set_aside: &set_aside,
+                position: &position,
+                overlap_until_ms: since,
+                watch: Some(RevisionWatch {
+                    from_ms: walk.header_ms,
+                    changed_after_ms: walk.edited_after_ms(),
+                }),
+            })?;
+            pass_rewind = Some((stream, walk.pass, seen.get()));
+            let snapshot = tally.update(|c| {
+                c.fetched -= out.overlap;
                 c.created += out.created;
                 c.updated += out.updated;
                 c.deleted += out.deleted;
-                c.skipped += out.unchanged;
+                c.skipped += out.unchanged - out.overlap + out.set_aside;
+                c.set_aside += out.set_aside;
                 c.emissions_added += out.entries_counted;
                 c.kg_co2e_delta += out.kg_delta;
-                *c
-            };
+            });
             // The log follows the pages, so a crash still leaves a true account.
             store.update_run_counts(run_id, &snapshot)?;
             if let Some(p) = &progress {
                 p(&Progress {
                     connection_id,
                     run_id,
-                    stream: job.stream,
+                    stream,
                     counts: snapshot,
                 });
+            }
+            if let (Some(reply), Some(after)) = (end_of_pass, settled.get()) {
+                let _ = reply.send(after);
             }
         }
         Ok(())

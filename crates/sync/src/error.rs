@@ -63,12 +63,22 @@ impl SyncError {
     /// What a finance person reads first: what happened and what to do.
     pub fn user_message(&self) -> String {
         match self {
+            SyncError::Provider(ProviderError::RateLimited { limit, .. })
+                if limit.as_deref() == Some("day") =>
+            {
+                "The platform's daily limit of calls is used up. Nothing was lost; syncing continues where it stopped once the limit resets.".into()
+            }
             SyncError::Provider(ProviderError::RateLimited { .. }) => {
                 "The platform is limiting how fast CarbonSync may read. Nothing was lost; the next sync continues where this one stopped.".into()
             }
             SyncError::Provider(ProviderError::Transport { .. })
             | SyncError::OAuth(OAuthError::Network { .. }) => {
                 "CarbonSync could not reach the platform. Check the network connection; the next sync continues where this one stopped.".into()
+            }
+            SyncError::Provider(e @ ProviderError::Server { status, .. }) if !e.is_retryable() => {
+                format!(
+                    "The platform refused CarbonSync's request (HTTP {status}); waiting will not change that. Nothing was lost. Check the connection's settings, and report it if it keeps happening: the details below say which request."
+                )
             }
             SyncError::Provider(ProviderError::Server { .. }) => {
                 "The platform had a problem answering. Nothing was lost; try again later.".into()

@@ -7,6 +7,7 @@ mod locks;
 mod records;
 mod schedule;
 mod tokens;
+mod walk;
 
 pub use engine::{
     sync_connection, Progress, ProgressSink, SyncContext, SyncOptions, SyncReport, Trigger,

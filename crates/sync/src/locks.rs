@@ -14,11 +14,12 @@ impl ConnectionLock {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(format!("{name}.lock"));
         let file = tokio::task::spawn_blocking(move || -> std::io::Result<File> {
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.create(true).truncate(false).write(true);
+            // Private to the user, like everything in the data folder.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let file = options.open(&path)?;
             file.lock()?;
             Ok(file)
         })

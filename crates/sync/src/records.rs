@@ -1,31 +1,59 @@
 //! Turns Xero's records into rows for the store, assessing each line on the way.
+//!
+//! What each Xero document type means for emissions (see `docs/methodology.md`):
+//! `SPEND` and bills (`ACCPAY`) are purchases; `SPEND-PREPAYMENT` and `SPEND-OVERPAYMENT` are
+//! not (the bill they are allocated to is); `RECEIVE` on a purchase account and supplier credit
+//! notes (`ACCPAYCREDIT`) are refunds and reduce spend, so their lines are stored negative;
+//! transfers, other money received and sales invoices are excluded.
 
 use carbonsync_emissions::{Calculator, Outcome, SpendKind, SpendLine};
-use carbonsync_providers::xero::{BankTransaction, Invoice, LineItem};
+use carbonsync_providers::xero::{BankTransaction, CreditNote, Invoice, LineItem};
 use carbonsync_store::{LedgerRow, LedgerStatus, LineInput, RecordInput};
 use std::collections::HashMap;
 
 /// Account code → the organisation's name for it.
 pub type AccountNames = HashMap<String, String>;
 
-fn bank_kind(kind: &str) -> SpendKind {
-    match kind {
-        "SPEND-TRANSFER" | "RECEIVE-TRANSFER" => SpendKind::BankTransfer,
-        k if k.starts_with("RECEIVE") => SpendKind::BankReceive,
-        _ => SpendKind::BankSpend,
+/// Xero's bank transaction `Type` → what it is, and the sign of its lines as spend.
+fn bank_kind(kind: &str) -> (SpendKind, f64) {
+    match kind.to_ascii_uppercase().as_str() {
+        "SPEND" => (SpendKind::BankSpend, 1.0),
+        "SPEND-PREPAYMENT" => (SpendKind::Prepayment, 1.0),
+        "SPEND-OVERPAYMENT" => (SpendKind::Overpayment, 1.0),
+        "SPEND-TRANSFER" | "RECEIVE-TRANSFER" => (SpendKind::BankTransfer, 1.0),
+        // Money back from a supplier: negative spend where it lands on a purchase account.
+        "RECEIVE" => (SpendKind::BankReceive, -1.0),
+        // Customers' prepayments and overpayments, and anything Xero adds later, are money in:
+        // income, never a purchase.
+        _ => (SpendKind::SalesInvoice, 1.0),
     }
 }
 
-fn invoice_kind(kind: &str) -> SpendKind {
-    if kind == "ACCREC" {
-        SpendKind::SalesInvoice
-    } else {
-        SpendKind::Bill
+fn invoice_kind(kind: &str) -> (SpendKind, f64) {
+    match kind.to_ascii_uppercase().as_str() {
+        "ACCPAY" => (SpendKind::Bill, 1.0),
+        "ACCPAYCREDIT" => (SpendKind::SupplierCredit, -1.0),
+        _ => (SpendKind::SalesInvoice, 1.0),
     }
 }
 
-fn is_deleted(status: &str) -> bool {
-    matches!(status, "DELETED" | "VOIDED")
+fn is_deleted(status: Option<&str>) -> bool {
+    status.is_some_and(|s| matches!(s.to_ascii_uppercase().as_str(), "DELETED" | "VOIDED"))
+}
+
+/// What every document needs beyond its lines, with Xero's defaults applied.
+struct Head<'a> {
+    kind: (SpendKind, f64),
+    id: &'a str,
+    type_name: &'a str,
+    status: Option<&'a str>,
+    date: chrono::NaiveDate,
+    contact: &'a Option<String>,
+    reference: Option<String>,
+    currency: &'a str,
+    line_amount_types: &'a str,
+    total: Option<f64>,
+    updated: chrono::DateTime<chrono::Utc>,
 }
 
 pub fn ledger_row(calc: &Calculator, line: &SpendLine<'_>) -> LedgerRow {
@@ -74,30 +102,20 @@ pub fn ledger_row(calc: &Calculator, line: &SpendLine<'_>) -> LedgerRow {
     row
 }
 
-#[allow(clippy::too_many_arguments)]
 fn record(
     calc: &Calculator,
     accounts: &AccountNames,
-    kind: SpendKind,
-    id: &str,
-    type_name: &str,
-    status: &str,
-    date: chrono::NaiveDate,
-    contact: &Option<String>,
-    reference: &Option<String>,
-    currency: &str,
-    line_amount_types: &str,
-    total: f64,
-    updated: chrono::DateTime<chrono::Utc>,
+    head: Head<'_>,
     items: &[LineItem],
 ) -> RecordInput {
-    let deleted = is_deleted(status);
-    let lines = items
+    let deleted = is_deleted(head.status);
+    let (kind, sign) = head.kind;
+    let lines: Vec<LineInput> = items
         .iter()
         .map(|li| {
             let code = li.account_code.as_deref().filter(|c| !c.is_empty());
             let name = code.and_then(|c| accounts.get(c)).map(String::as_str);
-            let net = li.net_amount(line_amount_types);
+            let net = sign * li.net_amount(head.line_amount_types);
             let entry = ledger_row(
                 calc,
                 &SpendLine {
@@ -105,8 +123,8 @@ fn record(
                     status_deleted: deleted,
                     account_code: code,
                     account_name: name,
-                    date,
-                    currency,
+                    date: head.date,
+                    currency: head.currency,
                     net_amount: net,
                 },
             );
@@ -119,61 +137,111 @@ fn record(
             }
         })
         .collect();
+    // Xero's documented default: without a Total, the lines are the document.
+    let total = head.total.unwrap_or_else(|| {
+        items
+            .iter()
+            .map(|li| {
+                li.line_amount
+                    + if head.line_amount_types.eq_ignore_ascii_case("Exclusive") {
+                        li.tax_amount
+                    } else {
+                        0.0
+                    }
+            })
+            .sum()
+    });
     RecordInput {
-        record_id: id.to_owned(),
-        kind: type_name.to_owned(),
-        status: status.to_owned(),
+        record_id: head.id.to_owned(),
+        kind: head.type_name.to_owned(),
+        status: head.status.unwrap_or("AUTHORISED").to_owned(),
         deleted,
-        date: date.format("%Y-%m-%d").to_string(),
-        contact: contact.clone(),
-        reference: reference.clone(),
-        currency: currency.to_owned(),
-        line_amount_types: Some(line_amount_types.to_owned()),
-        total,
-        updated_ms: updated.timestamp_millis(),
+        date: head.date.format("%Y-%m-%d").to_string(),
+        contact: head.contact.clone(),
+        reference: head.reference,
+        currency: head.currency.to_owned(),
+        line_amount_types: Some(head.line_amount_types.to_owned()),
+        total: sign * total,
+        updated_ms: head.updated.timestamp_millis(),
         lines,
     }
 }
 
+/// A bank transaction; `base_currency` stands in when Xero omits `CurrencyCode`.
 pub fn bank_transaction(
     calc: &Calculator,
     accounts: &AccountNames,
+    base_currency: &str,
     t: &BankTransaction,
 ) -> RecordInput {
     record(
         calc,
         accounts,
-        bank_kind(&t.kind),
-        &t.id,
-        &t.kind,
-        &t.status,
-        t.date,
-        &t.contact_name,
-        &t.reference,
-        &t.currency,
-        &t.line_amount_types,
-        t.total,
-        t.updated,
+        Head {
+            kind: bank_kind(&t.kind),
+            id: &t.id,
+            type_name: &t.kind,
+            status: t.status.as_deref(),
+            date: t.date,
+            contact: &t.contact_name,
+            reference: t.reference.clone(),
+            currency: t.currency.as_deref().unwrap_or(base_currency),
+            line_amount_types: &t.line_amount_types,
+            total: t.total,
+            updated: t.updated,
+        },
         &t.line_items,
     )
 }
 
-pub fn bill(calc: &Calculator, accounts: &AccountNames, i: &Invoice) -> RecordInput {
-    let reference = i.reference.clone().or_else(|| i.invoice_number.clone());
+pub fn bill(
+    calc: &Calculator,
+    accounts: &AccountNames,
+    base_currency: &str,
+    i: &Invoice,
+) -> RecordInput {
     record(
         calc,
         accounts,
-        invoice_kind(&i.kind),
-        &i.id,
-        &i.kind,
-        &i.status,
-        i.date,
-        &i.contact_name,
-        &reference,
-        &i.currency,
-        &i.line_amount_types,
-        i.total,
-        i.updated,
+        Head {
+            kind: invoice_kind(&i.kind),
+            id: &i.id,
+            type_name: &i.kind,
+            status: i.status.as_deref(),
+            date: i.date,
+            contact: &i.contact_name,
+            reference: i.reference.clone().or_else(|| i.invoice_number.clone()),
+            currency: i.currency.as_deref().unwrap_or(base_currency),
+            line_amount_types: &i.line_amount_types,
+            total: i.total,
+            updated: i.updated,
+        },
         &i.line_items,
+    )
+}
+
+pub fn credit_note(
+    calc: &Calculator,
+    accounts: &AccountNames,
+    base_currency: &str,
+    c: &CreditNote,
+) -> RecordInput {
+    record(
+        calc,
+        accounts,
+        Head {
+            kind: invoice_kind(&c.kind),
+            id: &c.id,
+            type_name: &c.kind,
+            status: c.status.as_deref(),
+            date: c.date,
+            contact: &c.contact_name,
+            reference: c.reference.clone().or_else(|| c.credit_note_number.clone()),
+            currency: c.currency.as_deref().unwrap_or(base_currency),
+            line_amount_types: &c.line_amount_types,
+            total: c.total,
+            updated: c.updated,
+        },
+        &c.line_items,
     )
 }

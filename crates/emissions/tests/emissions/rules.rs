@@ -34,13 +34,66 @@ fn a_transfer_between_own_accounts_is_excluded_without_a_mapping_rule() {
 }
 
 #[test]
-fn money_received_and_sales_invoices_are_income_not_purchases() {
-    for kind in [SpendKind::BankReceive, SpendKind::SalesInvoice] {
-        let mut line = bill("494", "GBP", date(2024, 3, 14), 1234.56);
+fn sales_invoices_and_money_received_on_income_accounts_are_income_not_purchases() {
+    // 200 is Sales in the standard chart; 494 (travel) is a purchase category, but a sales
+    // invoice is income whatever account it names.
+    for (kind, account) in [
+        (SpendKind::BankReceive, "200"),
+        (SpendKind::SalesInvoice, "494"),
+    ] {
+        let mut line = bill(account, "GBP", date(2024, 3, 14), 1234.56);
         line.kind = kind;
         assert_eq!(
             reason(&line),
             (Outcome::Excluded, None, "income, not a purchase".to_owned()),
+            "{kind:?}"
+        );
+    }
+}
+
+#[test]
+fn money_received_back_on_a_purchase_account_is_a_refund_that_reduces_spend() {
+    // A supplier refund of GBP 200.00 for a flight (account 494), paid into the bank: the same
+    // arithmetic as the purchase, with the amount negative.
+    let mut refund = bill("494", "GBP", date(2024, 4, 2), -200.0);
+    refund.kind = SpendKind::BankReceive;
+    let mut purchase = bill("494", "GBP", date(2024, 4, 2), 200.0);
+    purchase.kind = SpendKind::BankSpend;
+    let calc = calculator();
+    let back = counted(&calc.assess(&refund).outcome).kg_co2e;
+    let spent = counted(&calc.assess(&purchase).outcome).kg_co2e;
+    assert!(back < 0.0);
+    assert_eq!(back, -spent);
+}
+
+#[test]
+fn a_supplier_credit_note_reverses_the_bill_it_credits() {
+    let mut credit = bill("425", "GBP", date(2023, 11, 20), -100.0);
+    credit.kind = SpendKind::SupplierCredit;
+    let a = calculator().assess(&credit);
+    assert_eq!(
+        counted(&a.outcome).kg_co2e,
+        -100.0 * 1.2440 * (117.996 / 122.273) * 0.303
+    );
+}
+
+#[test]
+fn prepayments_and_overpayments_are_not_counted_as_purchases() {
+    for (kind, words) in [
+        (
+            SpendKind::Prepayment,
+            "prepayment to a supplier: the purchase is counted from the bill it is allocated to",
+        ),
+        (
+            SpendKind::Overpayment,
+            "overpayment of a bill: refunded or allocated to a later bill, where the purchase is counted",
+        ),
+    ] {
+        let mut line = bill("485", "USD", date(2024, 5, 1), 450.0);
+        line.kind = kind;
+        assert_eq!(
+            reason(&line),
+            (Outcome::Excluded, None, words.to_owned()),
             "{kind:?}"
         );
     }

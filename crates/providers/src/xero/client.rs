@@ -2,23 +2,37 @@
 //! at the same relative paths).
 //!
 //! One method per resource, one page per call: the sync engine owns paging, cursors and
-//! checkpoints, this client owns the wire (headers, retries within a call, parsing).
+//! checkpoints; the shared [`crate::http`] module owns retries and rate limits; this client owns
+//! Xero's URLs, headers and JSON.
 
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use reqwest::header::{HeaderMap, ACCEPT, IF_MODIFIED_SINCE, RETRY_AFTER};
-use reqwest::StatusCode;
+use reqwest::header::{HeaderName, IF_MODIFIED_SINCE};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use url::Url;
 
-use super::retry::{parse_retry_after, RetryPolicy};
+use super::dates;
 use super::shapes::{
-    Account, AccountsEnvelope, BankTransaction, BankTransactionsEnvelope, ErrorBody, Invoice,
-    InvoicesEnvelope, Organisation, OrganisationsEnvelope, Tenant,
+    Account, BankTransaction, CreditNote, Invoice, Organisation, Pagination, RawListing, Tenant,
 };
 use crate::catalogue::{Catalogue, Endpoints};
-use crate::error::{is_retryable_status, ProviderError};
+use crate::error::ProviderError;
+use crate::http::{clean_text, CallMeter, HttpClient, PlatformRules, Request, RetryPolicy};
+
+/// The largest page Xero serves: larger `pageSize` values are served as 1,000 records, so a
+/// client asking for more would take a full page for a short last one.
+/// Source: Xero Accounting API, "Paging" (pageSize up to 1000).
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+/// Xero's rate-limit conventions: `X-Rate-Limit-Problem` names the limit; the daily one resets
+/// hours away. Source: Xero developer docs, "OAuth 2.0 API limits".
+const XERO_RULES: PlatformRules = PlatformRules {
+    name: "Xero",
+    limit_header: Some("x-rate-limit-problem"),
+    long_limits: &["day"],
+};
 
 /// Where the client sends requests: production, a platform sandbox or the local sandbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,52 +98,62 @@ impl Default for Timeouts {
     }
 }
 
-/// One call's records and what it cost, for the sync log.
+/// A record of a listing that could not be read. The rest of the page is read as usual; this one
+/// is kept with the reason so a person can see it and the next sync can try it again.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Fetched<T> {
+pub struct Unreadable {
+    /// The platform's id of the record, when even that much could be read.
+    pub record_id: Option<String>,
+    /// Its `UpdatedDateUTC`, when readable (it still moves the stream's position).
+    pub updated: Option<DateTime<Utc>>,
+    /// What could not be read, e.g. `Date: not a Xero date (…)`; never the record's content.
+    pub reason: String,
+    /// The record's JSON as sent.
+    pub raw: String,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
     pub items: Vec<T>,
-    /// HTTP requests made, retries included.
-    pub calls: u32,
-    /// 429 answers that were waited out.
-    pub rate_limited: u32,
-    /// Total time spent waiting before retries.
-    pub waited: Duration,
+    /// Records of this page that could not be read.
+    pub unreadable: Vec<Unreadable>,
+    /// The paging Xero reported, when it did.
+    pub pagination: Option<Pagination>,
+    /// Xero's clock when it answered (the envelope's `DateTimeUTC`), when sent.
+    pub server_time: Option<DateTime<Utc>>,
 }
 
-impl<T> Fetched<T> {
-    /// A page shorter than the page size is the last one (Xero has no total count).
-    pub fn is_last_page(&self, page_size: u32) -> bool {
-        self.items.len() < page_size as usize
-    }
-}
-
-/// What the retry loop hands back: the body (or "not modified") and the counters.
-struct Answer {
-    body: Option<bytes::Bytes>,
-    calls: u32,
-    rate_limited: u32,
-    waited: Duration,
-}
-
-impl Answer {
-    fn into_fetched<T>(self, items: Vec<T>) -> Fetched<T> {
-        Fetched {
-            items,
-            calls: self.calls,
-            rate_limited: self.rate_limited,
-            waited: self.waited,
+impl<T> Page<T> {
+    fn empty() -> Self {
+        Page {
+            items: Vec::new(),
+            unreadable: Vec::new(),
+            pagination: None,
+            server_time: None,
         }
     }
-}
 
-/// One request to make, possibly several times.
-struct Call<'a> {
-    /// The resource's name, used in messages and logs instead of the URL.
-    label: &'static str,
-    url: Url,
-    access_token: &'a str,
-    tenant_id: Option<&'a str>,
-    modified_since: Option<DateTime<Utc>>,
+    /// Records on this page, readable or not.
+    pub fn len(&self) -> usize {
+        self.items.len() + self.unreadable.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether page number `page` (1-based), asked for with `page_size`, was the last one. The
+    /// paging Xero reports decides when present; otherwise only a page shorter than asked is.
+    pub fn is_last(&self, page: u32, page_size: u32) -> bool {
+        if self.is_empty() {
+            return true;
+        }
+        match self.pagination {
+            Some(p) if p.page_count > 0 || p.item_count == 0 => page >= p.page_count,
+            _ => self.len() < page_size as usize,
+        }
+    }
 }
 
 /// A Xero Accounting API client for any number of tenants and tokens: the token and tenant are
@@ -137,14 +161,18 @@ struct Call<'a> {
 /// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct XeroClient {
-    http: reqwest::Client,
+    http: HttpClient,
     api_base: Url,
     connections: Url,
     page_size: u32,
-    retry: RetryPolicy,
 }
 
 impl XeroClient {
+    /// A client asking for `page_size` records a page (1 to [`MAX_PAGE_SIZE`]).
+    ///
+    /// # Errors
+    /// [`ProviderError::InvalidConfig`] for a page size outside 1..=1000, an unusable URL or
+    /// retry policy; the message says what to change.
     pub fn new(
         endpoints: XeroEndpoints,
         page_size: u32,
@@ -159,29 +187,15 @@ impl XeroClient {
         retry: RetryPolicy,
         timeouts: Timeouts,
     ) -> Result<Self, ProviderError> {
-        if page_size == 0 {
-            return Err(invalid("the page size must be at least 1"));
-        }
-        if retry.max_attempts == 0 {
-            return Err(invalid("max_attempts must be at least 1"));
-        }
+        check_page_size(page_size)?;
         let api_base = parse_base("api_base", &endpoints.api_base)?;
         let connections = parse_base("connections", &endpoints.connections)?;
-        let http = reqwest::Client::builder()
-            // A redirect from an API endpoint is never expected; following one would send the
-            // bearer token's request somewhere we did not choose.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(timeouts.connect)
-            .timeout(timeouts.request)
-            .user_agent(concat!("CarbonSync/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| invalid(&format!("could not build the HTTP client: {e}")))?;
+        let http = HttpClient::new(XERO_RULES, retry, timeouts.connect, timeouts.request)?;
         Ok(XeroClient {
             http,
             api_base,
             connections,
             page_size,
-            retry,
         })
     }
 
@@ -190,21 +204,20 @@ impl XeroClient {
     }
 
     pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.retry
+        self.http.retry_policy()
     }
 
     /// The organisations this access token may read.
     pub async fn connections(&self, access_token: &str) -> Result<Vec<Tenant>, ProviderError> {
-        let call = Call {
+        let meter = CallMeter::default();
+        let request = Request {
             label: "connections",
             url: self.connections.clone(),
-            access_token,
-            tenant_id: None,
-            modified_since: None,
+            bearer: access_token,
+            headers: Vec::new(),
         };
-        let answer = self.execute(&call).await?;
-        match &answer.body {
-            Some(body) => decode(call.label, body),
+        match self.http.get(&request, &meter).await?.body {
+            Some(body) => decode(request.label, &body),
             None => Ok(Vec::new()),
         }
     }
@@ -214,17 +227,22 @@ impl XeroClient {
         access_token: &str,
         tenant_id: &str,
     ) -> Result<Organisation, ProviderError> {
-        let call = Call {
-            label: "Organisation",
-            url: self.api_url("Organisation", &[])?,
+        #[derive(Deserialize)]
+        struct Organisations {
+            #[serde(rename = "Organisations", default)]
+            items: Vec<Organisation>,
+        }
+        let meter = CallMeter::default();
+        let request = self.request(
+            "Organisation",
+            self.api_url("Organisation", &[])?,
             access_token,
-            tenant_id: Some(tenant_id),
-            modified_since: None,
-        };
-        let answer = self.execute(&call).await?;
-        let envelope: OrganisationsEnvelope = match &answer.body {
-            Some(body) => decode(call.label, body)?,
-            None => OrganisationsEnvelope { items: Vec::new() },
+            tenant_id,
+            None,
+        );
+        let envelope: Organisations = match self.http.get(&request, &meter).await?.body {
+            Some(body) => decode(request.label, &body)?,
+            None => Organisations { items: Vec::new() },
         };
         envelope
             .items
@@ -235,50 +253,38 @@ impl XeroClient {
             })
     }
 
-    /// The chart of accounts (Xero does not page it).
+    /// The chart of accounts (Xero does not page it), changed after `modified_since`.
     pub async fn accounts(
         &self,
         access_token: &str,
         tenant_id: &str,
         modified_since: Option<DateTime<Utc>>,
-    ) -> Result<Fetched<Account>, ProviderError> {
-        let call = Call {
-            label: "Accounts",
-            url: self.api_url("Accounts", &[])?,
-            access_token,
-            tenant_id: Some(tenant_id),
-            modified_since,
-        };
-        let answer = self.execute(&call).await?;
-        let items = match &answer.body {
-            Some(body) => decode::<AccountsEnvelope>(call.label, body)?.items,
-            None => Vec::new(),
-        };
-        Ok(answer.into_fetched(items))
+        meter: &CallMeter,
+    ) -> Result<Page<Account>, ProviderError> {
+        let url = self.api_url("Accounts", &[])?;
+        let request = self.request("Accounts", url, access_token, tenant_id, modified_since);
+        self.listing(&request, meter, "AccountID").await
     }
 
     /// One page (1-based) of bank transactions modified after `modified_since`, oldest change
-    /// first, so the last item's `updated` is a safe cursor.
+    /// first.
     pub async fn bank_transactions(
         &self,
         access_token: &str,
         tenant_id: &str,
         modified_since: Option<DateTime<Utc>>,
         page: u32,
-    ) -> Result<Fetched<BankTransaction>, ProviderError> {
-        let call = Call {
-            label: "BankTransactions",
-            url: self.page_url("BankTransactions", page, &[])?,
+        meter: &CallMeter,
+    ) -> Result<Page<BankTransaction>, ProviderError> {
+        let url = self.page_url("BankTransactions", page, &[])?;
+        let request = self.request(
+            "BankTransactions",
+            url,
             access_token,
-            tenant_id: Some(tenant_id),
+            tenant_id,
             modified_since,
-        };
-        let answer = self.execute(&call).await?;
-        let items = match &answer.body {
-            Some(body) => decode::<BankTransactionsEnvelope>(call.label, body)?.items,
-            None => Vec::new(),
-        };
-        Ok(answer.into_fetched(items))
+        );
+        self.listing(&request, meter, "BankTransactionID").await
     }
 
     /// One page (1-based) of bills (`Invoices` of type `ACCPAY`), oldest change first.
@@ -288,20 +294,62 @@ impl XeroClient {
         tenant_id: &str,
         modified_since: Option<DateTime<Utc>>,
         page: u32,
-    ) -> Result<Fetched<Invoice>, ProviderError> {
-        let call = Call {
-            label: "Invoices",
-            url: self.page_url("Invoices", page, &[("where", r#"Type=="ACCPAY""#)])?,
-            access_token,
-            tenant_id: Some(tenant_id),
-            modified_since,
-        };
-        let answer = self.execute(&call).await?;
-        let items = match &answer.body {
-            Some(body) => decode::<InvoicesEnvelope>(call.label, body)?.items,
-            None => Vec::new(),
-        };
-        Ok(answer.into_fetched(items))
+        meter: &CallMeter,
+    ) -> Result<Page<Invoice>, ProviderError> {
+        let url = self.page_url("Invoices", page, &[("where", r#"Type=="ACCPAY""#)])?;
+        let request = self.request("Invoices", url, access_token, tenant_id, modified_since);
+        self.listing(&request, meter, "InvoiceID").await
+    }
+
+    /// One page (1-based) of supplier credit notes (`CreditNotes` of type `ACCPAYCREDIT`),
+    /// oldest change first.
+    pub async fn supplier_credit_notes(
+        &self,
+        access_token: &str,
+        tenant_id: &str,
+        modified_since: Option<DateTime<Utc>>,
+        page: u32,
+        meter: &CallMeter,
+    ) -> Result<Page<CreditNote>, ProviderError> {
+        let url = self.page_url("CreditNotes", page, &[("where", r#"Type=="ACCPAYCREDIT""#)])?;
+        let request = self.request("CreditNotes", url, access_token, tenant_id, modified_since);
+        self.listing(&request, meter, "CreditNoteID").await
+    }
+
+    fn request<'a>(
+        &self,
+        label: &'static str,
+        url: Url,
+        access_token: &'a str,
+        tenant_id: &str,
+        modified_since: Option<DateTime<Utc>>,
+    ) -> Request<'a> {
+        let mut headers = vec![(
+            HeaderName::from_static("xero-tenant-id"),
+            tenant_id.to_owned(),
+        )];
+        if let Some(since) = modified_since {
+            headers.push((IF_MODIFIED_SINCE, format_modified_since(since)));
+        }
+        Request {
+            label,
+            url,
+            bearer: access_token,
+            headers,
+        }
+    }
+
+    /// Fetches a listing and reads each record on its own.
+    async fn listing<T: DeserializeOwned>(
+        &self,
+        request: &Request<'_>,
+        meter: &CallMeter,
+        id_field: &str,
+    ) -> Result<Page<T>, ProviderError> {
+        match self.http.get(request, meter).await?.body {
+            Some(body) => read_listing(request.label, &body, id_field),
+            None => Ok(Page::empty()),
+        }
     }
 
     fn api_url(&self, resource: &str, query: &[(&str, &str)]) -> Result<Url, ProviderError> {
@@ -330,152 +378,123 @@ impl XeroClient {
         let mut query = vec![
             ("page", page.as_str()),
             ("pageSize", page_size.as_str()),
-            // Oldest change first: a page boundary then never skips a record that changes
-            // while the sync runs, and the last record seen is the resume point.
+            // Oldest change first, so a walk of the pages under one If-Modified-Since meets
+            // records edited during the walk again at its end.
             ("order", "UpdatedDateUTC ASC"),
         ];
         query.extend_from_slice(extra);
         self.api_url(resource, &query)
     }
-
-    /// Sends `call`, retrying 429, transient 5xx and network failures per the policy.
-    async fn execute(&self, call: &Call<'_>) -> Result<Answer, ProviderError> {
-        let policy = &self.retry;
-        let mut answer = Answer {
-            body: None,
-            calls: 0,
-            rate_limited: 0,
-            waited: Duration::ZERO,
-        };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            answer.calls += 1;
-            let last = attempt >= policy.max_attempts;
-
-            let response = match self.send(call).await {
-                Ok(response) => response,
-                Err(e) if e.is_builder() => {
-                    // reqwest refused to build the request: a tenant id or token that cannot be
-                    // a header value. Waiting will not fix it.
-                    return Err(invalid(&format!(
-                        "GET {}: the request could not be built; check the tenant id and the access token's format",
-                        call.label
-                    )));
-                }
-                Err(e) => {
-                    // Only GETs are sent, so repeating one after any network failure is safe.
-                    let retryable = e.is_connect() || e.is_timeout() || e.is_request();
-                    let detail = transport_detail(call.label, &e);
-                    if !retryable || last {
-                        return Err(ProviderError::Transport { detail });
-                    }
-                    let wait = policy.backoff(attempt);
-                    tracing::warn!(endpoint = call.label, attempt, ?wait, error = %detail, "Xero request failed; retrying");
-                    tokio::time::sleep(wait).await;
-                    answer.waited += wait;
-                    continue;
-                }
-            };
-
-            let status = response.status();
-            log_limits(call.label, response.headers());
-
-            if status.is_success() {
-                match response.bytes().await {
-                    Ok(body) => {
-                        answer.body = Some(body);
-                        return Ok(answer);
-                    }
-                    Err(e) => {
-                        let detail = transport_detail(call.label, &e);
-                        if last {
-                            return Err(ProviderError::Transport { detail });
-                        }
-                        let wait = policy.backoff(attempt);
-                        tracing::warn!(endpoint = call.label, attempt, ?wait, error = %detail, "reading Xero's answer failed; retrying");
-                        tokio::time::sleep(wait).await;
-                        answer.waited += wait;
-                        continue;
-                    }
-                }
-            }
-
-            if status == StatusCode::NOT_MODIFIED {
-                // Allowed by HTTP for If-Modified-Since: nothing changed, so nothing to read.
-                return Ok(answer);
-            }
-
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                let headers = response.headers();
-                let retry_after = headers
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, Utc::now()));
-                let problem = headers
-                    .get("x-rate-limit-problem")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                // The daily limit resets hours away: waiting `max_wait` a few times would only
-                // burn the attempts, so hand it to the scheduler at once.
-                if last || problem == "day" {
-                    tracing::warn!(endpoint = call.label, attempt, limit = %problem, ?retry_after, "Xero rate limit; giving up");
-                    return Err(ProviderError::RateLimited { retry_after });
-                }
-                let wait = policy.rate_limit_wait(retry_after, attempt);
-                tracing::info!(endpoint = call.label, attempt, limit = %problem, ?wait, "Xero rate limit; waiting");
-                tokio::time::sleep(wait).await;
-                answer.rate_limited += 1;
-                answer.waited += wait;
-                continue;
-            }
-
-            if is_retryable_status(status.as_u16()) && !last {
-                let wait = policy.backoff(attempt);
-                tracing::warn!(
-                    endpoint = call.label,
-                    attempt,
-                    status = status.as_u16(),
-                    ?wait,
-                    "Xero server error; retrying"
-                );
-                tokio::time::sleep(wait).await;
-                answer.waited += wait;
-                continue;
-            }
-
-            let body = response.bytes().await.unwrap_or_default();
-            return Err(status_error(call.label, status, &body, call.access_token));
-        }
-    }
-
-    async fn send(&self, call: &Call<'_>) -> Result<reqwest::Response, reqwest::Error> {
-        let mut request = self
-            .http
-            .get(call.url.clone())
-            // bearer_auth marks the header sensitive, so reqwest and hyper never print it.
-            .bearer_auth(call.access_token)
-            .header(ACCEPT, "application/json");
-        if let Some(tenant_id) = call.tenant_id {
-            request = request.header("xero-tenant-id", tenant_id);
-        }
-        if let Some(since) = call.modified_since {
-            request = request.header(IF_MODIFIED_SINCE, format_modified_since(since));
-        }
-        request.send().await
-    }
 }
 
-/// Xero takes an ISO 8601 timestamp with a zone here (not the HTTP date format), and keeps
-/// sub-second precision, which matters when many records change within one second.
+/// Refuses a page size Xero would not serve, saying what to set instead.
+pub fn check_page_size(page_size: u32) -> Result<(), ProviderError> {
+    if page_size == 0 || page_size > MAX_PAGE_SIZE {
+        return Err(invalid(&format!(
+            "page_size {page_size} is outside what Xero serves (1 to {MAX_PAGE_SIZE} records a page); \
+             set page_size to {MAX_PAGE_SIZE} or less under [providers.xero] in the configuration file"
+        )));
+    }
+    Ok(())
+}
+
+/// Xero takes an ISO 8601 timestamp with a zone here (not the HTTP date format).
 pub fn format_modified_since(since: DateTime<Utc>) -> String {
     since.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// Parses a body into `T` straight from the bytes (no intermediate `serde_json::Value`).
-/// On failure the message names the endpoint and the position, never the body's content.
-fn decode<T: DeserializeOwned>(label: &str, body: &[u8]) -> Result<T, ProviderError> {
+/// Longest reason kept for a record set aside.
+const REASON_MAX_CHARS: usize = 240;
+/// Largest record JSON kept beside the reason.
+const RAW_MAX_BYTES: usize = 64 * 1024;
+
+/// Reads a listing's envelope, then each record on its own: one record of an unexpected shape is
+/// set aside with the field that failed, and the rest of the page is kept.
+fn read_listing<T: DeserializeOwned>(
+    label: &str,
+    body: &[u8],
+    id_field: &str,
+) -> Result<Page<T>, ProviderError> {
+    let listing: RawListing<'_> = decode(label, body)?;
+    let mut page = Page {
+        items: Vec::with_capacity(listing.items.len()),
+        unreadable: Vec::new(),
+        pagination: listing.pagination,
+        server_time: listing
+            .date_time_utc
+            .as_deref()
+            .and_then(|t| dates::parse_datetime(t).ok()),
+    };
+    for raw in listing.items {
+        match serde_json::from_str::<T>(raw.get()) {
+            Ok(item) => page.items.push(item),
+            Err(_) => {
+                // Read again, this time keeping track of where it fails, to name the field:
+                // only the rare bad record pays for the tracking.
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                    Ok(item) => page.items.push(item),
+                    Err(e) => page.unreadable.push(unreadable(raw.get(), id_field, &e)),
+                }
+            }
+        }
+    }
+    Ok(page)
+}
+
+fn unreadable(
+    raw: &str,
+    id_field: &str,
+    error: &serde_path_to_error::Error<serde_json::Error>,
+) -> Unreadable {
+    let value: Option<serde_json::Value> = serde_json::from_str(raw).ok();
+    let text = |field: &str| {
+        value
+            .as_ref()
+            .and_then(|v| v.get(field))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    let path = error.path().to_string();
+    let inner = error.inner();
+    // serde_json's message ends with "at line 1 column N", which means nothing to a person.
+    let message = inner.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m);
+    // serde's "invalid type: string \"…\", expected f64" quotes the record's value: keep only
+    // what was expected.
+    let message = match message.split_once(", expected ") {
+        Some((_, expected)) => format!("expected {expected}"),
+        None => message.to_owned(),
+    };
+    let message = message.as_str();
+    let reason = if path == "." || path.is_empty() {
+        clean_text(message, REASON_MAX_CHARS)
+    } else {
+        clean_text(&format!("{path}: {message}"), REASON_MAX_CHARS)
+    };
+    let mut raw = raw.to_owned();
+    if raw.len() > RAW_MAX_BYTES {
+        let mut cut = RAW_MAX_BYTES;
+        while !raw.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        raw.truncate(cut);
+    }
+    Unreadable {
+        record_id: text(id_field)
+            .filter(|id| !id.is_empty() && id.len() <= 64)
+            .map(|id| clean_text(&id, 64)),
+        updated: text("UpdatedDateUTC").and_then(|t| dates::parse_datetime(&t).ok()),
+        reason,
+        raw,
+    }
+}
+
+/// Parses a body into `T` straight from the bytes. On failure the message names the endpoint and
+/// the position, never the body's content.
+fn decode<'a, T: Deserialize<'a>>(label: &str, body: &'a [u8]) -> Result<T, ProviderError> {
     serde_json::from_slice(body).map_err(|e| {
         let what = match e.classify() {
             serde_json::error::Category::Syntax => "malformed JSON",
@@ -492,92 +511,6 @@ fn decode<T: DeserializeOwned>(label: &str, body: &[u8]) -> Result<T, ProviderEr
             ),
         }
     })
-}
-
-/// Maps an unsuccessful status to an error with a short, safe description.
-fn status_error(label: &str, status: StatusCode, body: &[u8], token: &str) -> ProviderError {
-    let mut detail = format!("GET {label}: HTTP {}", status.as_u16());
-    if let Some(summary) = error_summary(body, token) {
-        detail.push_str(": ");
-        detail.push_str(&summary);
-    }
-    match status {
-        StatusCode::UNAUTHORIZED => ProviderError::Unauthorized { detail },
-        StatusCode::FORBIDDEN => ProviderError::Forbidden { detail },
-        _ => ProviderError::Server {
-            status: status.as_u16(),
-            detail,
-        },
-    }
-}
-
-/// Longest provider-supplied text kept in a message.
-const SUMMARY_MAX_CHARS: usize = 160;
-
-/// Xero's own short title for an error (`TokenExpired`, `AuthenticationUnsuccessful`, a
-/// validation message), when the body is the usual JSON. Only those named fields are used, cut
-/// to a short length, with control characters dropped, and the access token removed should the
-/// provider ever echo it.
-fn error_summary(body: &[u8], token: &str) -> Option<String> {
-    let parsed: ErrorBody = serde_json::from_slice(body).ok()?;
-    let parts: Vec<String> = [parsed.title, parsed.kind, parsed.detail, parsed.message]
-        .into_iter()
-        .flatten()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect();
-    if parts.is_empty() {
-        return None;
-    }
-    let mut text: String = parts
-        .join(": ")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(SUMMARY_MAX_CHARS)
-        .collect();
-    if !token.is_empty() && text.contains(token) {
-        text = text.replace(token, "[redacted]");
-    }
-    Some(text)
-}
-
-/// Describes a network failure without the URL (which the caller's label replaces) and with the
-/// underlying cause, which reqwest keeps in its source chain.
-fn transport_detail(label: &str, error: &reqwest::Error) -> String {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "could not connect"
-    } else if error.is_body() || error.is_decode() {
-        "the answer broke off"
-    } else {
-        "the request failed"
-    };
-    let mut detail = format!("GET {label}: {kind}");
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        detail.push_str(": ");
-        detail.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    detail
-}
-
-/// Logs Xero's remaining-calls headers at debug level, so a user chasing a slow sync can see
-/// how close the connection runs to its limits.
-fn log_limits(label: &str, headers: &HeaderMap) {
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let minute = get("x-minlimit-remaining");
-    let day = get("x-daylimit-remaining");
-    if minute.is_some() || day.is_some() {
-        tracing::debug!(
-            endpoint = label,
-            minute_remaining = minute,
-            day_remaining = day,
-            app_minute_remaining = get("x-appminlimit-remaining"),
-            "Xero rate limits"
-        );
-    }
 }
 
 fn parse_base(field: &str, value: &str) -> Result<Url, ProviderError> {

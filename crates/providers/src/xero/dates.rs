@@ -151,3 +151,27 @@ pub mod date {
         s.serialize_str(&format_date(value))
     }
 }
+
+/// `#[serde(with = "dates::optional_datetime", default)]` for optional `DateTime<Utc>` fields:
+/// absent or `null` is `None`; a present value must still be a readable date.
+pub mod optional_datetime {
+    use super::*;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[derive(Deserialize)]
+    struct Wrapped(#[serde(with = "super::datetime")] DateTime<Utc>);
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        Ok(Option::<Wrapped>::deserialize(d)?.map(|w| w.0))
+    }
+
+    pub fn serialize<S: Serializer>(
+        value: &Option<DateTime<Utc>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => s.serialize_str(&format_datetime(v)),
+            None => s.serialize_none(),
+        }
+    }
+}

@@ -2,9 +2,12 @@
 
 mod client;
 pub mod dates;
-mod retry;
 mod shapes;
 
-pub use client::{format_modified_since, Fetched, Timeouts, XeroClient, XeroEndpoints};
-pub use retry::RetryPolicy;
-pub use shapes::{Account, BankTransaction, Invoice, LineItem, Organisation, Tenant};
+pub use client::{
+    check_page_size, format_modified_since, Page, Timeouts, Unreadable, XeroClient, XeroEndpoints,
+    MAX_PAGE_SIZE,
+};
+pub use shapes::{
+    Account, BankTransaction, CreditNote, Invoice, LineItem, Organisation, Pagination, Tenant,
+};

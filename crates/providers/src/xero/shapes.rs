@@ -39,6 +39,9 @@ pub struct Organisation {
 }
 
 /// An account of the chart of accounts; mapping rules key on its code and type.
+///
+/// Xero's OpenAPI description marks none of an Account's fields as required, and its own example
+/// Account has neither `Status` nor `UpdatedDateUTC`: only the id is needed to keep one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Account {
@@ -47,19 +50,26 @@ pub struct Account {
     /// Optional in Xero (bank accounts often have none).
     #[serde(default)]
     pub code: Option<String>,
-    pub name: String,
+    #[serde(default)]
+    pub name: Option<String>,
     /// Xero's `Type`: `EXPENSE`, `DIRECTCOSTS`, `OVERHEADS`, `BANK`, …
-    #[serde(rename = "Type")]
-    pub account_type: String,
+    #[serde(rename = "Type", default)]
+    pub account_type: Option<String>,
     /// `ASSET`, `EQUITY`, `EXPENSE`, `LIABILITY`, `REVENUE`.
     #[serde(default)]
     pub class: Option<String>,
     /// `ACTIVE` or `ARCHIVED`.
-    pub status: String,
+    #[serde(default)]
+    pub status: Option<String>,
     #[serde(default)]
     pub tax_type: Option<String>,
-    #[serde(rename = "UpdatedDateUTC", with = "dates::datetime")]
-    pub updated: DateTime<Utc>,
+    #[serde(
+        rename = "UpdatedDateUTC",
+        default,
+        with = "dates::optional_datetime",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub updated: Option<DateTime<Utc>>,
 }
 
 /// A spend or receive money transaction on a bank account.
@@ -83,15 +93,19 @@ pub struct BankTransaction {
     pub date: NaiveDate,
     #[serde(default)]
     pub reference: Option<String>,
-    #[serde(rename = "CurrencyCode")]
-    pub currency: String,
-    pub status: String,
+    /// Absent means the organisation's base currency (Xero's documented default).
+    #[serde(rename = "CurrencyCode", default)]
+    pub currency: Option<String>,
+    /// `AUTHORISED`, `PAID`, `DELETED`, `VOIDED`, …; absent is read as a live document.
+    #[serde(default)]
+    pub status: Option<String>,
     /// `Exclusive`, `Inclusive` or `NoTax`: how to read the line amounts.
     #[serde(default = "default_line_amount_types")]
     pub line_amount_types: String,
     #[serde(default)]
     pub line_items: Vec<LineItem>,
-    pub total: f64,
+    #[serde(default)]
+    pub total: Option<f64>,
     #[serde(rename = "UpdatedDateUTC", with = "dates::datetime")]
     pub updated: DateTime<Utc>,
 }
@@ -118,14 +132,55 @@ pub struct Invoice {
     pub date: NaiveDate,
     #[serde(default)]
     pub reference: Option<String>,
-    #[serde(rename = "CurrencyCode")]
-    pub currency: String,
-    pub status: String,
+    /// Absent means the organisation's base currency (Xero's documented default).
+    #[serde(rename = "CurrencyCode", default)]
+    pub currency: Option<String>,
+    /// `AUTHORISED`, `PAID`, `DELETED`, `VOIDED`, …; absent is read as a live document.
+    #[serde(default)]
+    pub status: Option<String>,
     #[serde(default = "default_line_amount_types")]
     pub line_amount_types: String,
     #[serde(default)]
     pub line_items: Vec<LineItem>,
-    pub total: f64,
+    #[serde(default)]
+    pub total: Option<f64>,
+    #[serde(rename = "UpdatedDateUTC", with = "dates::datetime")]
+    pub updated: DateTime<Utc>,
+}
+
+/// A credit note; CarbonSync asks only for supplier credit notes (`Type == "ACCPAYCREDIT"`),
+/// which reduce spend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreditNote {
+    #[serde(rename = "CreditNoteID")]
+    pub id: String,
+    /// Xero's `Type`: `ACCPAYCREDIT` (from a supplier) or `ACCRECCREDIT` (to a customer).
+    #[serde(rename = "Type")]
+    pub kind: String,
+    #[serde(default)]
+    pub credit_note_number: Option<String>,
+    #[serde(
+        rename = "Contact",
+        default,
+        with = "contact_name",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub contact_name: Option<String>,
+    #[serde(with = "dates::date")]
+    pub date: NaiveDate,
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(rename = "CurrencyCode", default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default = "default_line_amount_types")]
+    pub line_amount_types: String,
+    #[serde(default)]
+    pub line_items: Vec<LineItem>,
+    #[serde(default)]
+    pub total: Option<f64>,
     #[serde(rename = "UpdatedDateUTC", with = "dates::datetime")]
     pub updated: DateTime<Utc>,
 }
@@ -139,10 +194,10 @@ pub struct LineItem {
     pub description: Option<String>,
     #[serde(default)]
     pub account_code: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub line_amount: f64,
-    /// Absent on `NoTax` lines.
-    #[serde(default)]
+    /// Absent (or `null`) on `NoTax` lines.
+    #[serde(default, deserialize_with = "null_as_default")]
     pub tax_amount: f64,
 }
 
@@ -195,41 +250,39 @@ mod contact_name {
     }
 }
 
-/// The envelopes Xero wraps lists in. Deserialized straight from the body bytes.
+/// A listing answer with its records kept as raw JSON, so each record is read on its own and one
+/// that cannot be read is set aside instead of failing the page. Xero names the list after the
+/// resource; the aliases cover the listings CarbonSync reads.
 #[derive(Deserialize)]
-pub(crate) struct OrganisationsEnvelope {
-    #[serde(rename = "Organisations", default)]
-    pub items: Vec<Organisation>,
+pub(crate) struct RawListing<'a> {
+    #[serde(
+        rename = "BankTransactions",
+        alias = "Invoices",
+        alias = "CreditNotes",
+        alias = "Accounts",
+        borrow,
+        default
+    )]
+    pub items: Vec<&'a serde_json::value::RawValue>,
+    /// Present on paged listings (Xero added it in 2024).
+    #[serde(default)]
+    pub pagination: Option<Pagination>,
+    /// Xero's clock when it answered, `/Date(…)/`.
+    #[serde(rename = "DateTimeUTC", default)]
+    pub date_time_utc: Option<String>,
 }
 
-#[derive(Deserialize)]
-pub(crate) struct AccountsEnvelope {
-    #[serde(rename = "Accounts", default)]
-    pub items: Vec<Account>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct BankTransactionsEnvelope {
-    #[serde(rename = "BankTransactions", default)]
-    pub items: Vec<BankTransaction>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct InvoicesEnvelope {
-    #[serde(rename = "Invoices", default)]
-    pub items: Vec<Invoice>,
-}
-
-/// The parts of Xero's error bodies worth putting in a message: a short title and detail.
-/// Xero uses `Title`/`Detail` for identity and auth problems, `Type`/`Message` for validation.
-#[derive(Deserialize, Default)]
-pub(crate) struct ErrorBody {
-    #[serde(rename = "Title", alias = "title", default)]
-    pub title: Option<String>,
-    #[serde(rename = "Detail", alias = "detail", default)]
-    pub detail: Option<String>,
-    #[serde(rename = "Type", default)]
-    pub kind: Option<String>,
-    #[serde(rename = "Message", default)]
-    pub message: Option<String>,
+/// The paging Xero reports with a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pagination {
+    #[serde(default)]
+    pub page: u32,
+    /// The page size actually served, which may be smaller than the one asked for.
+    #[serde(default)]
+    pub page_size: u32,
+    #[serde(default)]
+    pub page_count: u32,
+    #[serde(default)]
+    pub item_count: u64,
 }

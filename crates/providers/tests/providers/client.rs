@@ -1,31 +1,20 @@
-//! The Xero client against a real HTTP server on a loopback port.
+//! The Xero client against a real HTTP server on a loopback port: what it sends, and how it
+//! reports answers that are not worth asking again. Retries live in `retries`, record reading in
+//! `records`, paging in `paging`.
 
 use std::time::{Duration, Instant};
 
 use carbonsync_providers::xero::Timeouts;
-use carbonsync_providers::{ProviderError, RetryPolicy, XeroClient, XeroEndpoints};
-use chrono::{DateTime, NaiveDate, Utc};
+use carbonsync_providers::{CallMeter, ProviderError, RetryPolicy, XeroClient, XeroEndpoints};
+use chrono::NaiveDate;
 
-use crate::support::{fast_retries, Canned, FakeXero, API, CONNECTIONS, TENANT, TOKEN};
+use crate::support::{
+    accounts, assert_no_token, bank_transactions, credit_notes, fast_retries, invoices, utc,
+    Canned, FakeXero, API, CONNECTIONS, TENANT, TOKEN,
+};
 
-fn bank_transactions() -> String {
-    format!("{API}/BankTransactions")
-}
-
-fn invoices() -> String {
-    format!("{API}/Invoices")
-}
-
-fn since() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2024-03-14T10:00:00.123Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-/// No part of an error may carry the access token, in either of its printed forms.
-fn assert_no_token(error: &ProviderError) {
-    assert!(!error.to_string().contains(TOKEN), "{error}");
-    assert!(!format!("{error:?}").contains(TOKEN), "{error:?}");
+fn since() -> chrono::DateTime<chrono::Utc> {
+    utc("2024-03-14T10:00:00.123Z")
 }
 
 #[tokio::test]
@@ -89,26 +78,36 @@ async fn reports_an_organisation_list_with_nobody_in_it_as_a_bad_response() {
 #[tokio::test]
 async fn reads_the_chart_of_accounts_without_paging() {
     let xero = FakeXero::start().await;
-    xero.on(
-        &format!("{API}/Accounts"),
-        [Canned::fixture("accounts.json")],
-    );
+    xero.on(&accounts(), [Canned::fixture("accounts.json")]);
+    let meter = CallMeter::default();
 
-    let fetched = xero.client().accounts(TOKEN, TENANT, None).await.unwrap();
+    let page = xero
+        .client()
+        .accounts(TOKEN, TENANT, None, &meter)
+        .await
+        .unwrap();
 
-    assert_eq!(fetched.calls, 1);
-    assert_eq!(fetched.rate_limited, 0);
-    assert_eq!(fetched.waited, Duration::ZERO);
-    let codes: Vec<Option<&str>> = fetched.items.iter().map(|a| a.code.as_deref()).collect();
+    assert_eq!(meter.calls(), 1);
+    assert_eq!(meter.rate_limited(), 0);
+    assert_eq!(meter.waited(), Duration::ZERO);
+    assert!(page.unreadable.is_empty(), "{:?}", page.unreadable);
+    assert_eq!(page.pagination, None, "Xero does not page accounts");
+    assert_eq!(page.server_time, Some(utc("2024-03-14T10:00:00.123Z")));
+    let codes: Vec<Option<&str>> = page.items.iter().map(|a| a.code.as_deref()).collect();
     assert_eq!(codes, [Some("090"), Some("449"), None]);
-    let motor = &fetched.items[1];
-    assert_eq!(motor.account_type, "OVERHEADS");
+    let motor = &page.items[1];
+    assert_eq!(motor.account_id, "7d7a1f2e-3b4c-4d5e-8f90-a1b2c3d4e5f6");
+    assert_eq!(motor.name.as_deref(), Some("Motor Vehicle Expenses"));
+    assert_eq!(motor.account_type.as_deref(), Some("OVERHEADS"));
     assert_eq!(motor.class.as_deref(), Some("EXPENSE"));
     assert_eq!(motor.tax_type.as_deref(), Some("INPUT2"));
-    assert_eq!(motor.status, "ACTIVE");
-    assert_eq!(fetched.items[2].status, "ARCHIVED");
+    assert_eq!(motor.status.as_deref(), Some("ACTIVE"));
+    assert_eq!(motor.updated, Some(utc("2023-11-02T14:20:11.250Z")));
+    assert_eq!(page.items[2].status.as_deref(), Some("ARCHIVED"));
     let request = &xero.requests()[0];
+    assert_eq!(request.path, accounts());
     assert!(request.query.is_empty(), "{:?}", request.query);
+    assert_eq!(request.header("xero-tenant-id"), Some(TENANT));
     assert_eq!(request.header("if-modified-since"), None);
 }
 
@@ -119,19 +118,23 @@ async fn sends_tenant_paging_order_and_modified_since_for_bank_transactions() {
         &bank_transactions(),
         [Canned::fixture("bank_transactions.json")],
     );
+    let meter = CallMeter::default();
 
-    let fetched = xero
+    let page = xero
         .client()
-        .bank_transactions(TOKEN, TENANT, Some(since()), 2)
+        .bank_transactions(TOKEN, TENANT, Some(since()), 2, &meter)
         .await
         .unwrap();
 
-    assert_eq!(fetched.items.len(), 3);
+    assert_eq!(page.items.len(), 3);
+    assert!(page.unreadable.is_empty(), "{:?}", page.unreadable);
     assert_eq!(
-        fetched.items[0].date,
+        page.items[0].date,
         NaiveDate::from_ymd_opt(2024, 3, 12).unwrap()
     );
-    assert!(fetched.is_last_page(100));
+    assert_eq!(page.server_time, Some(utc("2024-03-14T11:15:02Z")));
+    assert!(page.is_last(2, 100), "3 records when 100 were asked for");
+    assert_eq!(meter.calls(), 1);
     let request = &xero.requests()[0];
     assert_eq!(request.path, bank_transactions());
     assert_eq!(request.header("xero-tenant-id"), Some(TENANT));
@@ -155,18 +158,69 @@ async fn asks_the_invoices_endpoint_for_bills_only() {
     let xero = FakeXero::start().await;
     xero.on(&invoices(), [Canned::fixture("bills.json")]);
 
-    let fetched = xero.client().bills(TOKEN, TENANT, None, 1).await.unwrap();
+    let page = xero
+        .client()
+        .bills(TOKEN, TENANT, None, 1, &CallMeter::default())
+        .await
+        .unwrap();
 
-    assert_eq!(fetched.items.len(), 1);
-    assert_eq!(
-        fetched.items[0].invoice_number.as_deref(),
-        Some("DHL-88123")
-    );
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].invoice_number.as_deref(), Some("DHL-88123"));
     let request = &xero.requests()[0];
+    assert_eq!(request.path, invoices());
     assert_eq!(request.query("where"), Some(r#"Type=="ACCPAY""#));
     assert_eq!(request.query("page"), Some("1"));
     assert_eq!(request.query("order"), Some("UpdatedDateUTC ASC"));
     assert_eq!(request.header("if-modified-since"), None);
+}
+
+#[tokio::test]
+async fn asks_the_credit_notes_endpoint_for_supplier_credit_notes_only() {
+    let xero = FakeXero::start().await;
+    xero.on(&credit_notes(), [Canned::fixture("credit_notes.json")]);
+    let meter = CallMeter::default();
+
+    let page = xero
+        .client()
+        .supplier_credit_notes(TOKEN, TENANT, Some(since()), 3, &meter)
+        .await
+        .unwrap();
+
+    assert!(page.unreadable.is_empty(), "{:?}", page.unreadable);
+    assert_eq!(page.items.len(), 1);
+    let note = &page.items[0];
+    assert_eq!(note.id, "b4c1f7e2-58d3-4a9e-9c61-2f0d8e7a3b15");
+    assert_eq!(note.kind, "ACCPAYCREDIT");
+    assert_eq!(note.credit_note_number.as_deref(), Some("CN-DHL-0042"));
+    assert_eq!(note.contact_name.as_deref(), Some("DHL Express UK"));
+    assert_eq!(note.date, NaiveDate::from_ymd_opt(2024, 3, 8).unwrap());
+    assert_eq!(note.currency.as_deref(), Some("GBP"));
+    assert_eq!(note.status.as_deref(), Some("AUTHORISED"));
+    assert_eq!(note.total, Some(60.0));
+    assert_eq!(note.line_amount_types, "Exclusive");
+    assert_eq!(note.line_items[0].account_code.as_deref(), Some("425"));
+    assert_eq!(note.line_items[0].net_amount(&note.line_amount_types), 50.0);
+    assert_eq!(note.updated, utc("2024-03-14T09:30:00Z"));
+    assert_eq!(page.pagination.map(|p| p.item_count), Some(201));
+    assert!(page.is_last(3, 100), "page 3 of 3");
+    assert_eq!(meter.calls(), 1);
+
+    let request = &xero.requests()[0];
+    assert_eq!(request.path, credit_notes());
+    assert_eq!(request.query("where"), Some(r#"Type=="ACCPAYCREDIT""#));
+    assert_eq!(request.query("page"), Some("3"));
+    assert_eq!(request.query("pageSize"), Some("100"));
+    assert_eq!(request.query("order"), Some("UpdatedDateUTC ASC"));
+    assert_eq!(request.header("xero-tenant-id"), Some(TENANT));
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert_eq!(request.header("accept"), Some("application/json"));
+    assert_eq!(
+        request.header("if-modified-since"),
+        Some("2024-03-14T10:00:00.123Z")
+    );
 }
 
 #[tokio::test]
@@ -176,213 +230,19 @@ async fn uses_the_configured_page_size() {
         &bank_transactions(),
         [Canned::fixture("bank_transactions.json")],
     );
-    let client = XeroClient::new(xero.endpoints(), 3, fast_retries()).unwrap();
+    let client = xero.client_paging(3);
 
-    let fetched = client
-        .bank_transactions(TOKEN, TENANT, None, 1)
+    let page = client
+        .bank_transactions(TOKEN, TENANT, None, 1, &CallMeter::default())
         .await
         .unwrap();
 
+    assert_eq!(client.page_size(), 3);
     assert_eq!(xero.requests()[0].query("pageSize"), Some("3"));
-    assert!(!fetched.is_last_page(client.page_size()));
-}
-
-#[tokio::test]
-async fn waits_out_a_429_for_its_retry_after_then_succeeds() {
-    let xero = FakeXero::start().await;
-    xero.on(
-        &bank_transactions(),
-        [
-            Canned::json(429, "")
-                .header("Retry-After", "1")
-                .header("X-Rate-Limit-Problem", "minute"),
-            Canned::fixture("bank_transactions.json"),
-        ],
-    );
-    let started = Instant::now();
-
-    let fetched = xero
-        .client()
-        .bank_transactions(TOKEN, TENANT, None, 1)
-        .await
-        .unwrap();
-
-    assert!(started.elapsed() >= Duration::from_secs(1));
-    assert_eq!(fetched.items.len(), 3);
-    assert_eq!(fetched.calls, 2);
-    assert_eq!(fetched.rate_limited, 1);
-    assert_eq!(fetched.waited, Duration::from_secs(1));
-    assert_eq!(xero.requests_to(&bank_transactions()), 2);
-}
-
-#[tokio::test]
-async fn caps_a_long_retry_after_at_the_longest_allowed_wait() {
-    let xero = FakeXero::start().await;
-    xero.on(
-        &invoices(),
-        [
-            Canned::json(429, "").header("Retry-After", "3600"),
-            Canned::fixture("bills.json"),
-        ],
-    );
-    let client = xero.client_with(RetryPolicy {
-        max_wait: Duration::from_millis(50),
-        ..fast_retries()
-    });
-
-    let fetched = client.bills(TOKEN, TENANT, None, 1).await.unwrap();
-
-    assert_eq!(fetched.waited, Duration::from_millis(50));
-    assert_eq!(fetched.rate_limited, 1);
-}
-
-#[tokio::test]
-async fn backs_off_when_a_429_has_no_retry_after() {
-    let xero = FakeXero::start().await;
-    xero.on(
-        &invoices(),
-        [Canned::status(429), Canned::fixture("bills.json")],
-    );
-
-    let fetched = xero.client().bills(TOKEN, TENANT, None, 1).await.unwrap();
-
-    assert_eq!(fetched.rate_limited, 1);
-    // First backoff step of fast_retries(): between half of 5 ms and 5 ms.
     assert!(
-        fetched.waited >= Duration::from_micros(2500),
-        "{:?}",
-        fetched.waited
+        !page.is_last(1, client.page_size()),
+        "a full page may have more behind it"
     );
-    assert!(
-        fetched.waited <= Duration::from_millis(5),
-        "{:?}",
-        fetched.waited
-    );
-}
-
-#[tokio::test]
-async fn reports_rate_limited_once_every_attempt_is_used() {
-    let xero = FakeXero::start().await;
-    xero.on(
-        &bank_transactions(),
-        [Canned::status(429).header("Retry-After", "0")],
-    );
-
-    let error = xero
-        .client()
-        .bank_transactions(TOKEN, TENANT, None, 1)
-        .await
-        .unwrap_err();
-
-    assert_eq!(
-        error,
-        ProviderError::RateLimited {
-            retry_after: Some(Duration::ZERO)
-        }
-    );
-    assert!(error.is_retryable());
-    assert!(!error.is_auth());
-    assert_eq!(xero.requests_to(&bank_transactions()), 4, "max_attempts");
-}
-
-#[tokio::test]
-async fn hands_the_daily_limit_back_at_once_instead_of_waiting_hours() {
-    let xero = FakeXero::start().await;
-    xero.on(
-        &bank_transactions(),
-        [Canned::status(429)
-            .header("Retry-After", "43200")
-            .header("X-Rate-Limit-Problem", "day")],
-    );
-
-    let error = xero
-        .client()
-        .bank_transactions(TOKEN, TENANT, None, 1)
-        .await
-        .unwrap_err();
-
-    assert_eq!(
-        error,
-        ProviderError::RateLimited {
-            retry_after: Some(Duration::from_secs(43200))
-        }
-    );
-    assert_eq!(xero.requests_to(&bank_transactions()), 1);
-}
-
-#[tokio::test]
-async fn retries_a_500_then_succeeds() {
-    let xero = FakeXero::start().await;
-    xero.on(
-        &bank_transactions(),
-        [
-            Canned::json(500, r#"{"Title":"An error occurred"}"#),
-            Canned::fixture("bank_transactions.json"),
-        ],
-    );
-
-    let fetched = xero
-        .client()
-        .bank_transactions(TOKEN, TENANT, None, 1)
-        .await
-        .unwrap();
-
-    assert_eq!(fetched.items.len(), 3);
-    assert_eq!(fetched.calls, 2);
-    assert_eq!(fetched.rate_limited, 0);
-    assert!(fetched.waited > Duration::ZERO);
-}
-
-#[tokio::test]
-async fn retries_every_transient_gateway_status() {
-    let xero = FakeXero::start().await;
-    xero.on(
-        &invoices(),
-        [
-            Canned::status(502),
-            Canned::status(503),
-            Canned::status(504),
-            Canned::fixture("bills.json"),
-        ],
-    );
-
-    let fetched = xero.client().bills(TOKEN, TENANT, None, 1).await.unwrap();
-
-    assert_eq!(fetched.calls, 4);
-    assert_eq!(fetched.items.len(), 1);
-}
-
-#[tokio::test]
-async fn gives_up_on_a_server_error_after_the_last_attempt() {
-    let xero = FakeXero::start().await;
-    xero.on(&invoices(), [Canned::status(503)]);
-    let client = xero.client_with(RetryPolicy {
-        max_attempts: 3,
-        ..fast_retries()
-    });
-
-    let error = client.bills(TOKEN, TENANT, None, 1).await.unwrap_err();
-
-    assert!(
-        matches!(error, ProviderError::Server { status: 503, .. }),
-        "{error:?}"
-    );
-    assert!(error.is_retryable(), "the scheduler may try again later");
-    assert_eq!(xero.requests_to(&invoices()), 3);
-}
-
-#[tokio::test]
-async fn does_not_retry_a_501() {
-    let xero = FakeXero::start().await;
-    xero.on(&invoices(), [Canned::status(501)]);
-    let error = xero
-        .client()
-        .bills(TOKEN, TENANT, None, 1)
-        .await
-        .unwrap_err();
-    assert!(matches!(error, ProviderError::Server { status: 501, .. }));
-    assert!(!error.is_retryable());
-    assert_eq!(xero.requests_to(&invoices()), 1);
 }
 
 #[tokio::test]
@@ -395,10 +255,11 @@ async fn reports_broken_json_by_endpoint_and_position_without_its_content() {
             r#"{"BankTransactions":[{"BankTransactionID":"CONFIDENTIAL-PAYEE","Type":"SPEND""#,
         )],
     );
+    let meter = CallMeter::default();
 
     let error = xero
         .client()
-        .bank_transactions(TOKEN, TENANT, None, 1)
+        .bank_transactions(TOKEN, TENANT, None, 1, &meter)
         .await
         .unwrap_err();
 
@@ -411,19 +272,24 @@ async fn reports_broken_json_by_endpoint_and_position_without_its_content() {
     assert!(!error.is_retryable());
     assert_no_token(&error);
     assert_eq!(xero.requests_to(&bank_transactions()), 1, "not retried");
+    assert_eq!(meter.calls(), 1);
 }
 
 #[tokio::test]
-async fn reports_a_wrongly_typed_field_without_echoing_its_value() {
+async fn reports_a_listing_of_the_wrong_shape_as_a_bad_response() {
+    // Records are read one by one, but an envelope whose list is not a list is not a page.
     let xero = FakeXero::start().await;
-    let body = crate::support::fixture("bills.json")
-        .replace(r#""Total": 540.00"#, r#""Total": "CONFIDENTIAL-AMOUNT""#);
-    assert!(body.contains("CONFIDENTIAL-AMOUNT"));
-    xero.on(&invoices(), [Canned::json(200, body)]);
+    xero.on(
+        &invoices(),
+        [Canned::json(
+            200,
+            r#"{"Invoices":{"InvoiceID":"CONFIDENTIAL"}}"#,
+        )],
+    );
 
     let error = xero
         .client()
-        .bills(TOKEN, TENANT, None, 1)
+        .bills(TOKEN, TENANT, None, 1, &CallMeter::default())
         .await
         .unwrap_err();
 
@@ -446,10 +312,11 @@ async fn does_not_retry_a_401_and_keeps_the_token_out_of_the_error() {
         &bank_transactions(),
         [Canned::json(401, body).header("WWW-Authenticate", &format!("Bearer {TOKEN}"))],
     );
+    let meter = CallMeter::default();
 
     let error = xero
         .client()
-        .bank_transactions(TOKEN, TENANT, None, 1)
+        .bank_transactions(TOKEN, TENANT, None, 1, &meter)
         .await
         .unwrap_err();
 
@@ -457,10 +324,39 @@ async fn does_not_retry_a_401_and_keeps_the_token_out_of_the_error() {
         panic!("{error:?}")
     };
     assert!(detail.contains("TokenExpired"), "{detail}");
+    assert!(detail.contains("[redacted]"), "{detail}");
     assert!(error.is_auth());
     assert!(!error.is_retryable());
     assert_no_token(&error);
     assert_eq!(xero.requests_to(&bank_transactions()), 1);
+    assert_eq!(meter.calls(), 1);
+}
+
+#[tokio::test]
+async fn summarises_an_error_body_from_its_known_fields_only() {
+    let xero = FakeXero::start().await;
+    // Xero's validation errors: Type and Message, then the rejected documents in Elements.
+    let body = r#"{"ErrorNumber":10,"Type":"ValidationException","Message":"A validation exception occurred\u001b[2J\r\nplease check","Elements":[{"Reference":"CONFIDENTIAL-REFERENCE"}]}"#;
+    xero.on(&invoices(), [Canned::json(400, body)]);
+
+    let error = xero
+        .client()
+        .bills(TOKEN, TENANT, None, 1, &CallMeter::default())
+        .await
+        .unwrap_err();
+
+    let ProviderError::Server { status, detail } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(*status, 400);
+    assert_eq!(
+        detail,
+        "GET Invoices: HTTP 400: ValidationException: A validation exception occurred [2J please check"
+    );
+    assert!(!detail.chars().any(char::is_control), "{detail:?}");
+    assert!(!detail.contains("CONFIDENTIAL"), "{detail}");
+    assert!(!error.is_retryable());
+    assert_eq!(xero.requests_to(&invoices()), 1);
 }
 
 #[tokio::test]
@@ -474,8 +370,12 @@ async fn does_not_retry_a_403_or_a_404() {
         )],
     );
     let client = xero.client();
+    let meter = CallMeter::default();
 
-    let forbidden = client.bills(TOKEN, TENANT, None, 1).await.unwrap_err();
+    let forbidden = client
+        .bills(TOKEN, TENANT, None, 1, &meter)
+        .await
+        .unwrap_err();
     assert!(
         matches!(forbidden, ProviderError::Forbidden { .. }),
         "{forbidden:?}"
@@ -485,14 +385,18 @@ async fn does_not_retry_a_403_or_a_404() {
     assert_eq!(xero.requests_to(&invoices()), 1);
 
     // Nothing is scripted for /Accounts, so the fake answers 404.
-    let missing = client.accounts(TOKEN, TENANT, None).await.unwrap_err();
+    let missing = client
+        .accounts(TOKEN, TENANT, None, &meter)
+        .await
+        .unwrap_err();
     assert!(
         matches!(missing, ProviderError::Server { status: 404, .. }),
         "{missing:?}"
     );
     assert!(!missing.is_retryable());
     assert!(!missing.is_auth());
-    assert_eq!(xero.requests_to(&format!("{API}/Accounts")), 1);
+    assert_eq!(xero.requests_to(&accounts()), 1);
+    assert_eq!(meter.calls(), 2, "one meter adds up the calls it is given");
 }
 
 #[tokio::test]
@@ -506,7 +410,7 @@ async fn does_not_follow_a_redirect() {
 
     let error = xero
         .client()
-        .bills(TOKEN, TENANT, None, 1)
+        .bills(TOKEN, TENANT, None, 1, &CallMeter::default())
         .await
         .unwrap_err();
 
@@ -521,42 +425,18 @@ async fn does_not_follow_a_redirect() {
 async fn treats_not_modified_as_no_changes() {
     let xero = FakeXero::start().await;
     xero.on(&bank_transactions(), [Canned::status(304)]);
+    let meter = CallMeter::default();
 
-    let fetched = xero
+    let page = xero
         .client()
-        .bank_transactions(TOKEN, TENANT, Some(since()), 1)
+        .bank_transactions(TOKEN, TENANT, Some(since()), 1, &meter)
         .await
         .unwrap();
 
-    assert!(fetched.items.is_empty());
-    assert_eq!(fetched.calls, 1);
-}
-
-#[tokio::test]
-async fn times_out_a_stalled_answer_and_asks_again() {
-    let xero = FakeXero::start().await;
-    xero.on(
-        &invoices(),
-        [
-            Canned::fixture("bills.json").after(Duration::from_secs(5)),
-            Canned::fixture("bills.json"),
-        ],
-    );
-    let client = XeroClient::with_timeouts(
-        xero.endpoints(),
-        100,
-        fast_retries(),
-        Timeouts {
-            connect: Duration::from_secs(1),
-            request: Duration::from_millis(300),
-        },
-    )
-    .unwrap();
-
-    let fetched = client.bills(TOKEN, TENANT, None, 1).await.unwrap();
-
-    assert_eq!(fetched.calls, 2);
-    assert_eq!(fetched.items.len(), 1);
+    assert!(page.items.is_empty());
+    assert!(page.unreadable.is_empty());
+    assert!(page.is_last(1, 100));
+    assert_eq!(meter.calls(), 1);
 }
 
 #[tokio::test]
@@ -568,19 +448,36 @@ async fn retries_a_refused_connection_then_reports_a_transport_error() {
     };
     let endpoints = XeroEndpoints::sandbox(&format!("http://127.0.0.1:{port}")).unwrap();
     let client = XeroClient::new(endpoints, 100, fast_retries()).unwrap();
+    let meter = CallMeter::default();
     let started = Instant::now();
 
-    let error = client.connections(TOKEN).await.unwrap_err();
+    let error = client
+        .bank_transactions(TOKEN, TENANT, None, 1, &meter)
+        .await
+        .unwrap_err();
 
+    let ProviderError::Transport { detail } = &error else {
+        panic!("{error:?}")
+    };
+    assert!(detail.contains("BankTransactions"), "{detail}");
+    assert!(!detail.contains(&port.to_string()), "no URL: {detail}");
+    assert!(error.is_retryable());
+    assert_no_token(&error);
+    assert_eq!(meter.calls(), 4, "every attempt of fast_retries()");
+    // Three backoffs of fast_retries(), each at least its step: 5 + 10 + 20 ms.
+    assert!(
+        meter.waited() >= Duration::from_millis(35),
+        "{:?}",
+        meter.waited()
+    );
+    assert!(started.elapsed() >= meter.waited());
+
+    let error = client.connections(TOKEN).await.unwrap_err();
     let ProviderError::Transport { detail } = &error else {
         panic!("{error:?}")
     };
     assert!(detail.contains("connections"), "{detail}");
     assert!(!detail.contains(&port.to_string()), "no URL: {detail}");
-    assert!(error.is_retryable());
-    assert_no_token(&error);
-    // Three backoffs of fast_retries() happened: at least 2.5 + 5 + 10 ms halves.
-    assert!(started.elapsed() >= Duration::from_millis(8));
 }
 
 #[test]
@@ -613,13 +510,15 @@ fn refuses_an_unusable_configuration() {
 #[tokio::test]
 async fn refuses_page_zero_without_a_request() {
     let xero = FakeXero::start().await;
+    let meter = CallMeter::default();
     let error = xero
         .client()
-        .bank_transactions(TOKEN, TENANT, None, 0)
+        .bank_transactions(TOKEN, TENANT, None, 0, &meter)
         .await
         .unwrap_err();
     assert!(matches!(error, ProviderError::InvalidConfig { .. }));
     assert!(xero.requests().is_empty());
+    assert_eq!(meter.calls(), 0);
 }
 
 #[test]
@@ -628,14 +527,6 @@ fn builds_production_endpoints_from_the_catalogue() {
     assert_eq!(production.api_base, "https://api.xero.com/api.xro/2.0");
     assert_eq!(production.connections, "https://api.xero.com/connections");
     assert!(XeroClient::new(production, 100, RetryPolicy::default()).is_ok());
-}
-
-#[test]
-fn defaults_the_retry_policy_to_six_attempts_a_minute_cap_and_half_a_second() {
-    let policy = RetryPolicy::default();
-    assert_eq!(policy.max_attempts, 6);
-    assert_eq!(policy.max_wait, Duration::from_secs(60));
-    assert_eq!(policy.base_backoff, Duration::from_millis(500));
 }
 
 #[test]
@@ -661,4 +552,32 @@ async fn refuses_a_tenant_id_that_cannot_be_a_header_without_retrying() {
     assert!(!error.is_retryable());
     assert_no_token(&error);
     assert!(xero.requests().is_empty());
+}
+
+#[tokio::test]
+async fn times_out_a_stalled_answer_and_asks_again() {
+    let xero = FakeXero::start().await;
+    xero.on(
+        &invoices(),
+        [
+            Canned::fixture("bills.json").after(Duration::from_secs(5)),
+            Canned::fixture("bills.json"),
+        ],
+    );
+    let client = XeroClient::with_timeouts(
+        xero.endpoints(),
+        100,
+        fast_retries(),
+        Timeouts {
+            connect: Duration::from_secs(1),
+            request: Duration::from_millis(300),
+        },
+    )
+    .unwrap();
+    let meter = CallMeter::default();
+
+    let page = client.bills(TOKEN, TENANT, None, 1, &meter).await.unwrap();
+
+    assert_eq!(meter.calls(), 2);
+    assert_eq!(page.items.len(), 1);
 }

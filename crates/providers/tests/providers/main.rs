@@ -3,5 +3,8 @@
 mod catalogue;
 mod client;
 mod dates;
+mod paging;
+mod records;
+mod retries;
 mod shapes;
 mod support;

@@ -11,7 +11,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Router;
-use carbonsync_providers::{RetryPolicy, XeroClient, XeroEndpoints};
+use carbonsync_providers::{ProviderError, RetryPolicy, XeroClient, XeroEndpoints};
+use chrono::{DateTime, Utc};
 
 pub const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.fake-access-token.c2lnbmF0dXJl";
 pub const TENANT: &str = "70784a63-d24b-46a9-a4db-0e70a274b056";
@@ -19,6 +20,35 @@ pub const TENANT: &str = "70784a63-d24b-46a9-a4db-0e70a274b056";
 /// Where the sandbox serves Xero's Accounting API (see catalogue.toml).
 pub const API: &str = "/xero/api/api.xro/2.0";
 pub const CONNECTIONS: &str = "/xero/api/connections";
+
+pub fn bank_transactions() -> String {
+    format!("{API}/BankTransactions")
+}
+
+pub fn invoices() -> String {
+    format!("{API}/Invoices")
+}
+
+pub fn credit_notes() -> String {
+    format!("{API}/CreditNotes")
+}
+
+pub fn accounts() -> String {
+    format!("{API}/Accounts")
+}
+
+/// A UTC instant from RFC 3339 text.
+pub fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// No part of an error may carry the access token, in either of its printed forms.
+pub fn assert_no_token(error: &ProviderError) {
+    assert!(!error.to_string().contains(TOKEN), "{error}");
+    assert!(!format!("{error:?}").contains(TOKEN), "{error:?}");
+}
 
 pub fn fixture(name: &str) -> String {
     let path = format!(
@@ -141,6 +171,11 @@ impl FakeXero {
 
     pub fn client_with(&self, retry: RetryPolicy) -> XeroClient {
         XeroClient::new(self.endpoints(), 100, retry).unwrap()
+    }
+
+    /// A client for this server asking for `page_size` records a page.
+    pub fn client_paging(&self, page_size: u32) -> XeroClient {
+        XeroClient::new(self.endpoints(), page_size, fast_retries()).unwrap()
     }
 
     pub fn endpoints(&self) -> XeroEndpoints {

@@ -8,9 +8,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use url::Url;
+use uuid::Uuid;
 
 use super::clients::{is_registered, redirect_allowed};
-use super::grants::AuthRequest;
+use super::grants::{all_tenants, AuthRequest};
 use super::{pages, pkce};
 use crate::app::AppState;
 use crate::clock::now_ms;
@@ -125,36 +126,86 @@ pub async fn authorize(
         scope: scope.to_owned(),
         state: state.map(str::to_owned),
         code_challenge: challenge.to_owned(),
+        tenants: all_tenants(),
     };
     if app.settings().auto_approve {
         return redirect_code(&app, request);
     }
     let request_id = app.auth().park(request.clone(), now_ms());
-    pages::consent(&request_id, &request)
+    pages::consent(&request_id, &request, &request.tenants, None)
+}
+
+/// The organisations ticked on the consent form, in the order `/connections` lists them;
+/// `None` when a value is not one of ours.
+fn chosen_tenants(form: &[(String, String)]) -> Option<Vec<Uuid>> {
+    let all = all_tenants();
+    let mut chosen = Vec::new();
+    for (_, value) in form.iter().filter(|(k, _)| k == "tenant") {
+        let tenant = Uuid::parse_str(value.trim())
+            .ok()
+            .filter(|t| all.contains(t))?;
+        chosen.push(tenant);
+    }
+    Some(all.into_iter().filter(|t| chosen.contains(t)).collect())
 }
 
 /// `POST /xero/identity/connect/authorize/decision` from the consent page's form.
+///
+/// The page posts `tenant_choice=1` with one `tenant` field per ticked organisation, and the
+/// grant reaches only those (none ticked: the page again, asking for one). A client that
+/// posts only `request_id` and `decision` gets a grant for every organisation.
 pub async fn decision(
     State(app): State<AppState>,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
     app.count_call("POST /authorize/decision");
     let Ok(Form(form)) = form else {
         return pages::error("Bad request", "The decision form could not be read.");
     };
-    let approve = match form.get("decision").map(String::as_str) {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let approve = match field("decision") {
         Some("approve") => true,
         Some("deny") => false,
         _ => return pages::error("Bad request", "The decision must be approve or deny."),
     };
-    let request_id = form.get("request_id").map(String::as_str).unwrap_or("");
-    let Some(request) = app.auth().take_pending(request_id, now_ms()) else {
+    let chosen = if field("tenant_choice").is_some() {
+        match chosen_tenants(&form) {
+            Some(chosen) => Some(chosen),
+            None => {
+                return pages::error(
+                    "Unknown organisation",
+                    "The consent form named an organisation this sandbox does not serve.",
+                )
+            }
+        }
+    } else {
+        None
+    };
+    let request_id = field("request_id").unwrap_or("");
+    let Some(mut request) = app.auth().take_pending(request_id, now_ms()) else {
         return pages::error(
             "This request has expired",
             "This consent request is unknown, too old, or was already answered.",
         );
     };
     if approve {
+        if let Some(chosen) = chosen {
+            if chosen.is_empty() {
+                // The answered request is spent; the page comes back under a new one.
+                let request_id = app.auth().park(request.clone(), now_ms());
+                return pages::consent(
+                    &request_id,
+                    &request,
+                    &[],
+                    Some("Choose at least one organisation."),
+                );
+            }
+            request.tenants = chosen;
+        }
         redirect_code(&app, request)
     } else {
         tracing::info!("authorization denied by the user");

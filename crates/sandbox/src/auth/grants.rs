@@ -1,5 +1,6 @@
 //! What the authorization server remembers: consent requests awaiting a decision, issued codes,
-//! grants (one per completed sign-in, covering both organisations) and their tokens.
+//! grants (one per completed sign-in, covering the organisations the user chose) and their
+//! tokens.
 //! Codes and tokens are stored by fingerprint only (see `secrets.rs`).
 
 use std::collections::HashMap;
@@ -9,12 +10,16 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::secrets::{fingerprint, new_secret};
+use crate::company::PROFILES;
 
 /// A consent page left open longer than this is stale; its request must start over.
 const PENDING_TTL_MS: i64 = 10 * 60 * 1000;
 /// Expired access tokens are remembered this long so a client still hears "TokenExpired"
 /// (not "unknown token") for a while, as it would from Xero, whose tokens are self-describing.
 const EXPIRED_ACCESS_MEMORY_MS: i64 = 24 * 3600 * 1000;
+/// How long a rotated refresh token still works, as at Xero: "a lost refresh response can be
+/// retried with the old token for 30 minutes". A control setting changes it for tests.
+pub const DEFAULT_REFRESH_GRACE: Duration = Duration::from_secs(30 * 60);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthRequest {
@@ -23,6 +28,17 @@ pub struct AuthRequest {
     pub scope: String,
     pub state: Option<String>,
     pub code_challenge: String,
+    /// The organisations the grant will reach: every one until the user chooses on the
+    /// consent page.
+    pub tenants: Vec<Uuid>,
+}
+
+/// Every organisation the sandbox serves, UK first.
+pub fn all_tenants() -> Vec<Uuid> {
+    PROFILES
+        .iter()
+        .map(|p| Uuid::parse_str(p.tenant_id).expect("profile tenant ids are valid"))
+        .collect()
 }
 
 struct Pending {
@@ -43,6 +59,17 @@ pub struct Grant {
     pub client_id: String,
     pub scope: String,
     pub created_ms: i64,
+    /// The organisations this grant reaches. State files written before the consent page
+    /// offered a choice have none recorded, and those grants reached every organisation.
+    #[serde(default = "all_tenants")]
+    pub tenants: Vec<Uuid>,
+}
+
+impl Grant {
+    /// Whether calls under this grant may act for `tenant`.
+    pub fn reaches(&self, tenant: &Uuid) -> bool {
+        self.tenants.contains(tenant)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +78,17 @@ pub struct StoredToken {
     pub fingerprint: String,
     pub grant_id: Uuid,
     pub expires_ms: i64,
+}
+
+/// A refresh token that has been rotated: kept until its grace is over, so a client whose
+/// refresh answer was lost can retry with it, and so a later use can be told apart from an
+/// unknown token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpentToken {
+    #[serde(flatten)]
+    pub token: StoredToken,
+    /// When it was rotated (ms since 1970).
+    pub spent_ms: i64,
 }
 
 pub struct IssuedTokens {
@@ -66,13 +104,32 @@ pub enum AccessError {
     Expired { at_ms: i64 },
 }
 
-#[derive(Default)]
 pub struct AuthStore {
     pending: HashMap<String, Pending>,
     codes: HashMap<String, IssuedCode>,
     grants: HashMap<Uuid, Grant>,
     access: HashMap<String, StoredToken>,
     refresh: HashMap<String, StoredToken>,
+    /// Rotated refresh tokens still inside their grace, by fingerprint.
+    spent: HashMap<String, SpentToken>,
+    refresh_grace: Duration,
+    /// Refresh answers still to be cut off after the rotation (a control setting).
+    lost_refresh_answers: u32,
+}
+
+impl Default for AuthStore {
+    fn default() -> Self {
+        AuthStore {
+            pending: HashMap::new(),
+            codes: HashMap::new(),
+            grants: HashMap::new(),
+            access: HashMap::new(),
+            refresh: HashMap::new(),
+            spent: HashMap::new(),
+            refresh_grace: DEFAULT_REFRESH_GRACE,
+            lost_refresh_answers: 0,
+        }
+    }
 }
 
 /// The persistent part of the store.
@@ -81,6 +138,10 @@ pub struct AuthSnapshot {
     pub grants: Vec<Grant>,
     pub access_tokens: Vec<StoredToken>,
     pub refresh_tokens: Vec<StoredToken>,
+    /// Rotated refresh tokens still inside their grace. State files written before the
+    /// grace was modelled have none.
+    #[serde(default)]
+    pub spent_refresh_tokens: Vec<SpentToken>,
 }
 
 pub fn offers_refresh(scope: &str) -> bool {
@@ -136,13 +197,20 @@ impl AuthStore {
         Ok(issued.request)
     }
 
-    pub fn create_grant(&mut self, client_id: &str, scope: &str, now_ms: i64) -> Grant {
+    pub fn create_grant(
+        &mut self,
+        client_id: &str,
+        scope: &str,
+        tenants: &[Uuid],
+        now_ms: i64,
+    ) -> Grant {
         let grant = Grant {
             id: Uuid::new_v4(),
             auth_event_id: Uuid::new_v4(),
             client_id: client_id.to_owned(),
             scope: scope.to_owned(),
             created_ms: now_ms,
+            tenants: tenants.to_vec(),
         };
         self.grants.insert(grant.id, grant.clone());
         grant
@@ -187,8 +255,35 @@ impl AuthStore {
         })
     }
 
-    /// Spends a refresh token and issues a fresh pair for the same grant. The spent token is
-    /// gone for good, so a replayed (possibly stolen) refresh token gets `invalid_grant`.
+    /// How long a rotated refresh token can still be spent (see [`DEFAULT_REFRESH_GRACE`]).
+    pub fn refresh_grace(&self) -> Duration {
+        self.refresh_grace
+    }
+
+    /// Changes the grace for tokens rotated from now on and for those already rotated (the
+    /// grace is measured from each token's rotation).
+    pub fn set_refresh_grace(&mut self, grace: Duration) {
+        self.refresh_grace = grace;
+    }
+
+    /// Cuts off the answers of the next `count` refreshes after the token was rotated, as
+    /// a dropped connection would: the client never sees the new tokens.
+    pub fn lose_refresh_answers(&mut self, count: u32) {
+        self.lost_refresh_answers = count;
+    }
+
+    /// Whether the answer of the refresh just made is to be cut off (counts it down).
+    pub fn take_lost_refresh_answer(&mut self) -> bool {
+        let lose = self.lost_refresh_answers > 0;
+        self.lost_refresh_answers = self.lost_refresh_answers.saturating_sub(1);
+        lose
+    }
+
+    /// Spends a refresh token and issues a fresh pair for the same grant. As at Xero, a
+    /// rotated token still works for the grace after its rotation, so a client that lost
+    /// the answer can retry with the token it holds; each retry rotates again and the
+    /// tokens issued earlier stay valid. After the grace the token gets `invalid_grant`,
+    /// with a description that says it was rotated and when.
     pub fn rotate(
         &mut self,
         refresh_token: &str,
@@ -196,23 +291,44 @@ impl AuthStore {
         access_ttl: Duration,
         refresh_ttl: Duration,
         now_ms: i64,
-    ) -> Result<IssuedTokens, &'static str> {
-        let stored = self
-            .refresh
-            .remove(&fingerprint(refresh_token))
-            .ok_or("the refresh token is unknown, revoked or already used")?;
+    ) -> Result<IssuedTokens, String> {
+        let key = fingerprint(refresh_token);
+        let grace_ms = self.refresh_grace.as_millis() as i64;
+        let stored = match self.refresh.remove(&key) {
+            Some(stored) => stored,
+            None => {
+                let spent = self
+                    .spent
+                    .get(&key)
+                    .ok_or("the refresh token is unknown, revoked or already used")?;
+                let since = now_ms - spent.spent_ms;
+                if since >= grace_ms {
+                    return Err(format!(
+                        "the refresh token was rotated {} s ago and a rotated token may be retried for {} s only",
+                        since / 1000,
+                        grace_ms / 1000
+                    ));
+                }
+                spent.token.clone()
+            }
+        };
         if stored.expires_ms <= now_ms {
-            return Err("the refresh token has expired");
+            return Err("the refresh token has expired".into());
         }
         let grant = self
             .grants
             .get(&stored.grant_id)
             .ok_or("the grant behind this refresh token was revoked")?;
         if grant.client_id != client_id {
-            return Err("the refresh token was issued to another client");
+            return Err("the refresh token was issued to another client".into());
         }
+        // The first rotation starts the grace; a retry inside it does not extend it.
+        self.spent.entry(key).or_insert(SpentToken {
+            token: stored.clone(),
+            spent_ms: now_ms,
+        });
         self.issue_tokens(stored.grant_id, access_ttl, refresh_ttl, now_ms)
-            .ok_or("the grant behind this refresh token was revoked")
+            .ok_or_else(|| "the grant behind this refresh token was revoked".into())
     }
 
     /// The grant an access token acts for.
@@ -237,8 +353,12 @@ impl AuthStore {
     /// Returns whether anything was revoked.
     pub fn revoke_token(&mut self, token: &str) -> bool {
         let key = fingerprint(token);
-        if let Some(stored) = self.refresh.get(&key) {
-            let grant = stored.grant_id;
+        let grant = self
+            .refresh
+            .get(&key)
+            .map(|t| t.grant_id)
+            .or_else(|| self.spent.get(&key).map(|t| t.token.grant_id));
+        if let Some(grant) = grant {
             return self.revoke_grant(&grant);
         }
         self.access.remove(&key).is_some()
@@ -248,6 +368,7 @@ impl AuthStore {
         let existed = self.grants.remove(grant_id).is_some();
         self.access.retain(|_, t| &t.grant_id != grant_id);
         self.refresh.retain(|_, t| &t.grant_id != grant_id);
+        self.spent.retain(|_, t| &t.token.grant_id != grant_id);
         existed
     }
 
@@ -255,6 +376,11 @@ impl AuthStore {
         self.access
             .retain(|_, t| t.expires_ms + EXPIRED_ACCESS_MEMORY_MS > now_ms);
         self.refresh.retain(|_, t| t.expires_ms > now_ms);
+        // A spent token is remembered a day past its grace, so its late use is answered
+        // with "rotated", not "unknown".
+        let remembered = self.refresh_grace.as_millis() as i64 + EXPIRED_ACCESS_MEMORY_MS;
+        self.spent
+            .retain(|_, t| t.spent_ms.saturating_add(remembered) > now_ms);
     }
 
     pub fn snapshot(&self) -> AuthSnapshot {
@@ -262,6 +388,7 @@ impl AuthStore {
             grants: self.grants.values().cloned().collect(),
             access_tokens: self.access.values().cloned().collect(),
             refresh_tokens: self.refresh.values().cloned().collect(),
+            spent_refresh_tokens: self.spent.values().cloned().collect(),
         };
         // A stable order keeps the state file diffable and its writes reproducible.
         snapshot.grants.sort_by_key(|g| (g.created_ms, g.id));
@@ -271,6 +398,9 @@ impl AuthStore {
         snapshot
             .refresh_tokens
             .sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+        snapshot
+            .spent_refresh_tokens
+            .sort_by(|a, b| a.token.fingerprint.cmp(&b.token.fingerprint));
         snapshot
     }
 
@@ -285,6 +415,11 @@ impl AuthStore {
             .refresh_tokens
             .into_iter()
             .map(|t| (t.fingerprint.clone(), t))
+            .collect();
+        self.spent = snapshot
+            .spent_refresh_tokens
+            .into_iter()
+            .map(|t| (t.token.fingerprint.clone(), t))
             .collect();
     }
 }
@@ -302,6 +437,7 @@ mod tests {
             scope: scope.into(),
             state: None,
             code_challenge: "x".into(),
+            tenants: all_tenants(),
         }
     }
 
@@ -321,24 +457,73 @@ mod tests {
     #[test]
     fn refresh_tokens_come_only_with_offline_access_and_rotate() {
         let mut store = AuthStore::default();
-        let g = store.create_grant("c", "openid", 0);
+        let g = store.create_grant("c", "openid", &all_tenants(), 0);
         let t = store.issue_tokens(g.id, MIN, MIN, 0).unwrap();
         assert!(t.refresh_token.is_none());
 
-        let g = store.create_grant("c", "offline_access accounting.transactions", 0);
+        let g = store.create_grant(
+            "c",
+            "offline_access accounting.transactions",
+            &all_tenants(),
+            0,
+        );
         let t = store.issue_tokens(g.id, MIN, MIN, 0).unwrap();
         let first = t.refresh_token.unwrap();
         let second = store.rotate(&first, "c", MIN, MIN, 1).unwrap();
-        assert!(store.rotate(&first, "c", MIN, MIN, 2).is_err());
+        // Past the grace the rotated token is refused, and the answer says why.
+        let late = DEFAULT_REFRESH_GRACE.as_millis() as i64 + 1;
+        let refused = store.rotate(&first, "c", MIN, MIN, late).err().unwrap();
+        assert!(refused.contains("rotated"), "{refused}");
         assert!(store
             .rotate(second.refresh_token.as_ref().unwrap(), "other", MIN, MIN, 2)
             .is_err());
     }
 
     #[test]
+    fn a_rotated_refresh_token_can_be_retried_within_the_grace_only() {
+        let mut store = AuthStore::default();
+        store.set_refresh_grace(Duration::from_secs(10));
+        let g = store.create_grant("c", "offline_access", &all_tenants(), 0);
+        let first = store.issue_tokens(g.id, MIN, MIN, 0).unwrap();
+        let first = first.refresh_token.unwrap();
+        let lost = store.rotate(&first, "c", MIN, MIN, 1_000).unwrap();
+        // The answer was lost: the old token works again 9 s after its rotation...
+        let retried = store.rotate(&first, "c", MIN, MIN, 10_999).unwrap();
+        assert_ne!(retried.refresh_token, lost.refresh_token);
+        assert!(store.check_access(&retried.access_token, 11_000).is_ok());
+        // ...the retry does not extend the grace, and the tokens issued stay valid.
+        let refused = store.rotate(&first, "c", MIN, MIN, 11_000).err().unwrap();
+        assert_eq!(
+            refused,
+            "the refresh token was rotated 10 s ago and a rotated token may be retried for 10 s only"
+        );
+        assert!(store
+            .rotate(
+                retried.refresh_token.as_ref().unwrap(),
+                "c",
+                MIN,
+                MIN,
+                11_000
+            )
+            .is_ok());
+        // The grace survives a restart of the sandbox.
+        let mut restored = AuthStore::default();
+        restored.set_refresh_grace(Duration::from_secs(10));
+        restored.restore(store.snapshot());
+        let g2 = restored.create_grant("c", "offline_access", &all_tenants(), 0);
+        let t = restored.issue_tokens(g2.id, MIN, MIN, 0).unwrap();
+        let rt = t.refresh_token.unwrap();
+        restored.rotate(&rt, "c", MIN, MIN, 20_000).unwrap();
+        let snap = restored.snapshot();
+        let mut again = AuthStore::default();
+        again.restore(snap);
+        assert!(again.rotate(&rt, "c", MIN, MIN, 25_000).is_ok());
+    }
+
+    #[test]
     fn revoking_a_refresh_token_ends_the_grant() {
         let mut store = AuthStore::default();
-        let g = store.create_grant("c", "offline_access", 0);
+        let g = store.create_grant("c", "offline_access", &all_tenants(), 0);
         let t = store.issue_tokens(g.id, MIN, MIN, 0).unwrap();
         assert!(store.check_access(&t.access_token, 1).is_ok());
         assert!(store.revoke_token(t.refresh_token.as_ref().unwrap()));
@@ -352,11 +537,21 @@ mod tests {
     #[test]
     fn an_expired_access_token_says_when_it_expired() {
         let mut store = AuthStore::default();
-        let g = store.create_grant("c", "openid", 0);
+        let g = store.create_grant("c", "openid", &all_tenants(), 0);
         let t = store.issue_tokens(g.id, MIN, MIN, 0).unwrap();
         assert_eq!(
             store.check_access(&t.access_token, 60_000),
             Err(AccessError::Expired { at_ms: 60_000 })
         );
+    }
+
+    #[test]
+    fn a_grant_saved_before_tenant_choice_reaches_every_organisation() {
+        let old = r#"{"id":"00000000-0000-4000-8000-000000000001",
+            "auth_event_id":"00000000-0000-4000-8000-000000000002",
+            "client_id":"c","scope":"openid","created_ms":0}"#;
+        let grant: Grant = serde_json::from_str(old).unwrap();
+        assert_eq!(grant.tenants, all_tenants());
+        assert_eq!(grant.tenants.len(), 2);
     }
 }

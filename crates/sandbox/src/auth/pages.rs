@@ -3,6 +3,7 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use uuid::Uuid;
 
 use super::grants::AuthRequest;
 use crate::company::PROFILES;
@@ -12,7 +13,8 @@ padding:0 1rem;color:#1c2a33}.banner{background:#fff4d6;border:1px solid #e0b84c
 padding:.6rem .8rem;border-radius:6px}h1{font-size:1.4rem}li{margin:.2rem 0}\
 button{font-size:1rem;padding:.5rem 1.4rem;margin-right:.6rem;border-radius:6px;\
 border:1px solid #345}button[value=approve]{background:#13b5ea;color:#fff;border-color:#0e8fb9}\
-code{background:#f0f3f5;padding:0 .2rem}";
+code{background:#f0f3f5;padding:0 .2rem}fieldset{border:1px solid #c9d3da;border-radius:6px;\
+margin:1rem 0}label{display:block;margin:.3rem 0}.error{color:#a61b1b;font-weight:600}";
 
 const BANNER: &str =
     "CarbonSync sandbox — a local stand-in for Xero, not the real Xero. No real data leaves this machine.";
@@ -45,6 +47,10 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             // Consent pages carry a one-time request id; keep them out of caches.
             (header::CACHE_CONTROL, "no-store"),
+            // No other page may frame these (clickjacking the Approve button): the old
+            // header for old browsers, CSP for the rest.
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
         ],
         html,
     )
@@ -67,12 +73,32 @@ fn describe_scope(scope: &str) -> &'static str {
     }
 }
 
-/// The consent page. The `request_id` input stays on one line with `name` before `value`:
-/// scripts scrape it with sed to drive the flow without a browser.
-pub fn consent(request_id: &str, request: &AuthRequest) -> Response {
+/// The consent page: one checkbox per organisation (`tenant`, ticked when in `checked`), a
+/// hidden `tenant_choice=1` saying the form carries a choice, and `error` above the form when
+/// the last answer needs correcting. The `request_id` input stays on one line with `name`
+/// before `value`: scripts scrape it with sed to drive the flow without a browser.
+pub fn consent(
+    request_id: &str,
+    request: &AuthRequest,
+    checked: &[Uuid],
+    error: Option<&str>,
+) -> Response {
     let orgs: String = PROFILES
         .iter()
-        .map(|p| format!("<li>{} ({})</li>\n", escape(p.name), p.currency))
+        .map(|p| {
+            let tenant = Uuid::parse_str(p.tenant_id).unwrap_or_default();
+            format!(
+                "<label><input type=\"checkbox\" name=\"tenant\" value=\"{tenant}\"{ticked}> \
+                 {name} ({currency})</label>\n",
+                ticked = if checked.contains(&tenant) {
+                    " checked"
+                } else {
+                    ""
+                },
+                name = escape(p.name),
+                currency = p.currency,
+            )
+        })
         .collect();
     let scopes: String = request
         .scope
@@ -85,14 +111,18 @@ pub fn consent(request_id: &str, request: &AuthRequest) -> Response {
             )
         })
         .collect();
+    let error = error
+        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(e)))
+        .unwrap_or_default();
     let body = format!(
-        "<h1>Allow CarbonSync to access your organisations?</h1>\n\
-         <p>The app <strong>CarbonSync</strong> (client <code>{client}</code>) asks to connect to:</p>\n\
-         <ul>\n{orgs}</ul>\n\
-         <p>It will be able to:</p>\n<ul>\n{scopes}</ul>\n\
-         <p>After you decide you will be sent back to <code>{redirect}</code>.</p>\n\
+        "<h1>Allow CarbonSync to access your organisations?</h1>\n{error}\
          <form method=\"post\" action=\"/xero/identity/connect/authorize/decision\">\n\
          <input type=\"hidden\" name=\"request_id\" value=\"{request_id}\">\n\
+         <input type=\"hidden\" name=\"tenant_choice\" value=\"1\">\n\
+         <p>The app <strong>CarbonSync</strong> (client <code>{client}</code>) asks to connect to:</p>\n\
+         <fieldset>\n<legend>Organisations</legend>\n{orgs}</fieldset>\n\
+         <p>It will be able to:</p>\n<ul>\n{scopes}</ul>\n\
+         <p>After you decide you will be sent back to <code>{redirect}</code>.</p>\n\
          <button type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\n\
          <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\n\
          </form>",

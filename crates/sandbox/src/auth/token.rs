@@ -1,5 +1,5 @@
 //! The token endpoint (RFC 6749 §3.2): authorization codes with PKCE, and refresh tokens that
-//! rotate on every use.
+//! rotate on every use (a rotated one still works for a grace, see `grants.rs`).
 
 use std::collections::HashMap;
 
@@ -47,6 +47,17 @@ fn token_answer(tokens: IssuedTokens) -> Response {
             (header::PRAGMA, "no-cache"),
         ],
         Json(body),
+    )
+        .into_response()
+}
+
+/// The start of a token answer whose connection dropped: the rotation happened, but the
+/// client cannot read the new tokens.
+fn cut_off_answer() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        "{\"access_token\": \"",
     )
         .into_response()
 }
@@ -119,7 +130,7 @@ fn exchange_code<'a>(
                 "code_verifier does not match the code_challenge",
             );
         }
-        let grant = auth.create_grant(client_id, &request.scope, now);
+        let grant = auth.create_grant(client_id, &request.scope, &request.tenants, now);
         auth.issue_tokens(
             grant.id,
             settings.access_token_ttl,
@@ -157,12 +168,15 @@ fn refresh<'a>(
             app.stats().tokens_refreshed += 1;
             app.persist();
             tracing::info!("refresh token rotated");
+            if app.auth().take_lost_refresh_answer() {
+                return cut_off_answer();
+            }
             token_answer(tokens)
         }
         Err(why) => {
             // A spent token was consumed even though it failed; record that on disk too.
             app.persist();
-            oauth_error("invalid_grant", why)
+            oauth_error("invalid_grant", &why)
         }
     }
 }

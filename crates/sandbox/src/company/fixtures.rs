@@ -1,6 +1,7 @@
 //! Hand-written records with known ids and values, present whatever the seed or size, so tests
 //! across the workspace can assert exact amounts (a flight, a courier bill, a transfer that
-//! must not count as spend, a tax payment that must not either).
+//! must not count as spend, a tax payment that must not either, a supplier credit note, a
+//! refund paid into the bank, a prepayment and an overpayment).
 
 use super::record::{Kind, LineAmounts, Status, TaxCode};
 use super::Country;
@@ -19,7 +20,7 @@ pub struct Fixture {
     pub date: (i32, u32, u32),
     pub contact: &'static str,
     pub reference: &'static str,
-    /// Bills only.
+    /// Bills: the supplier's invoice number. Credit notes: the credit note number.
     pub invoice_number: &'static str,
     pub amounts: LineAmounts,
     pub status: Status,
@@ -30,7 +31,41 @@ impl Fixture {
     pub fn is_invoice(&self) -> bool {
         matches!(self.kind, Kind::AccPay | Kind::AccRec)
     }
+
+    pub fn is_credit_note(&self) -> bool {
+        matches!(self.kind, Kind::AccPayCredit | Kind::AccRecCredit)
+    }
 }
+
+/// The fixtures from this index on were added after the generated data was first published.
+/// Each takes over the sequence number of one of the last generated records of its stream
+/// (one that stands alone, not half of a transfer) instead of being sorted in, so the stream
+/// keeps its size and every other record keeps its sequence number, hence its id and
+/// `UpdatedDateUTC`. Credit notes live in a stream of their own and are sorted in as usual.
+pub const APPENDED_FROM: usize = 7;
+
+/// A fixture credit note or prepayment applied to a fixture bill, for its whole total.
+pub struct FixtureAllocation {
+    /// The credit note or prepayment.
+    pub from: &'static str,
+    /// The bill it pays off.
+    pub invoice: &'static str,
+    pub date: (i32, u32, u32),
+}
+
+pub static FIXTURE_ALLOCATIONS: &[FixtureAllocation] = &[
+    FixtureAllocation {
+        from: "f1a00000-0000-4000-8000-000000000008",
+        invoice: "f1a00000-0000-4000-8000-000000000002",
+        date: (2023, 11, 20),
+    },
+    // Paid before the bill existed; allocated when the bill arrived.
+    FixtureAllocation {
+        from: "f1a00000-0000-4000-8000-000000000010",
+        invoice: "f1a00000-0000-4000-8000-000000000007",
+        date: (2024, 5, 10),
+    },
+];
 
 /// Bank transactions come out of the main account; bills are due a month after their date.
 pub const FIXTURE_BANK_ACCOUNT: &str = "090";
@@ -163,5 +198,74 @@ pub static FIXTURES: &[Fixture] = &[
                 tax: TaxCode::None,
             },
         ],
+    },
+    Fixture {
+        id: "f1a00000-0000-4000-8000-000000000008",
+        country: Country::Uk,
+        kind: Kind::AccPayCredit,
+        date: (2023, 11, 20),
+        contact: "DHL Express (UK)",
+        reference: "Refund on DHLUK-884213",
+        invoice_number: "DHLUK-CN-1102",
+        amounts: LineAmounts::Exclusive,
+        status: Status::Authorised,
+        lines: &[FixtureLine {
+            account: "425",
+            desc: "Refund: damaged parcel",
+            cents: 10_000,
+            tax: TaxCode::Input2,
+        }],
+    },
+    Fixture {
+        id: "f1a00000-0000-4000-8000-000000000009",
+        country: Country::Uk,
+        kind: Kind::Receive,
+        date: (2024, 4, 2),
+        contact: "British Airways",
+        reference: "Refund cancelled flight",
+        invoice_number: "",
+        amounts: LineAmounts::NoTax,
+        status: Status::Authorised,
+        lines: &[FixtureLine {
+            account: "494",
+            desc: "Refund: cancelled flight",
+            cents: 20_000,
+            tax: TaxCode::ZeroRatedInput,
+        }],
+    },
+    Fixture {
+        id: "f1a00000-0000-4000-8000-000000000010",
+        country: Country::Us,
+        kind: Kind::SpendPrepayment,
+        date: (2024, 5, 1),
+        contact: "Slack Technologies",
+        reference: "",
+        invoice_number: "",
+        amounts: LineAmounts::NoTax,
+        status: Status::Authorised,
+        lines: &[FixtureLine {
+            account: "485",
+            desc: "Prepayment: Slack annual plan",
+            cents: 45_000,
+            tax: TaxCode::None,
+        }],
+    },
+    // Xero books an overpayment's line to accounts payable.
+    Fixture {
+        id: "f1a00000-0000-4000-8000-000000000011",
+        country: Country::Us,
+        kind: Kind::SpendOverpayment,
+        date: (2023, 6, 20),
+        contact: "Delta Air Lines",
+        reference: "",
+        invoice_number: "",
+        amounts: LineAmounts::NoTax,
+        status: Status::Authorised,
+        lines: &[FixtureLine {
+            account: "800",
+            desc: "Overpayment",
+            cents: 7_500,
+            tax: TaxCode::None,
+        }],
     },
 ];

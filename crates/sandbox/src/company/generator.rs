@@ -7,7 +7,9 @@
 //! Shape of the data, per organisation: ~70% bank transactions (15% customer receipts, ~3%
 //! transfers between the two bank accounts, the rest spend of which scheduled payments such
 //! as rent, payroll and tax take at most 45%) and ~30% invoices (80% supplier bills, 20%
-//! sales). Fixtures count towards these totals.
+//! sales). Fixtures count towards these totals. Credit notes come on top: about one per
+//! hundred bills and one per hundred sales, derived from the finished invoices without
+//! drawing from the organisation's random stream, so adding them changed no other record.
 
 use std::collections::HashMap;
 
@@ -18,21 +20,27 @@ use uuid::Uuid;
 use super::calendar::{self, month_length, month_of, weekday, DAYS, MONTHS, MONTH_STARTS};
 use super::catalog::{Channel, LineSpec, Party, Rhythm, Season, Vat, UK_PARTIES, US_PARTIES};
 use super::chart::{self, standard_chart, Account};
-use super::fixtures::{Fixture, FIXTURES, FIXTURE_BANK_ACCOUNT, FIXTURE_TERMS_DAYS};
+use super::fixtures::{
+    Fixture, APPENDED_FROM, FIXTURES, FIXTURE_ALLOCATIONS, FIXTURE_BANK_ACCOUNT, FIXTURE_TERMS_DAYS,
+};
 use super::ids::named_id;
 use super::record::{
     Kind, Line, LineAmounts, Record, Status, TaxCode, DAY_MS, EPOCH_DAY_MS, FLAG_FIXTURE,
 };
 use super::strings::Strings;
-use super::{Contact, Country, Org, OrgProfile, Source, Stream};
+use super::{Allocation, Contact, Country, Org, OrgProfile, Source, Stream, StreamName};
 
 /// Records are stamped as updated at 10:00 UTC on their date (plus their sequence number in
-/// milliseconds, which keeps every stamp unique).
+/// milliseconds, which keeps every generated stamp unique; edits may later share one).
 const UPDATED_OFFSET_MS: i64 = 10 * 3600 * 1000;
 /// Scheduled payments may use at most this share of a channel, so small datasets still have
 /// a mix of irregular spend rather than only rent and payroll.
 const PERIODIC_SHARE_PERCENT: usize = 45;
 const MAX_LINES: usize = 3;
+/// Random stream numbers for the credit notes' id keys, clear of the organisations' own.
+const CREDIT_NOTE_RNG_STREAM: u64 = 0x100;
+/// One credit note per this many bills (and as many sales).
+const CREDIT_NOTE_EVERY: usize = 100;
 
 pub fn generate_org(
     profile: &'static OrgProfile,
@@ -61,8 +69,17 @@ pub fn generate_org(
         .enumerate()
         .filter(|(_, f)| f.country == profile.country)
         .collect();
-    let bank_fixtures = fixtures.iter().filter(|(_, f)| !f.is_invoice()).count();
-    let invoice_fixtures = fixtures.len() - bank_fixtures;
+    // Only the fixtures sorted in among generated records make room in the plan; appended
+    // ones take the places of the last generated records (see APPENDED_FROM).
+    let sorted_in = |f: &Fixture, i: usize| i < APPENDED_FROM && !f.is_credit_note();
+    let bank_fixtures = fixtures
+        .iter()
+        .filter(|(i, f)| sorted_in(f, *i) && !f.is_invoice())
+        .count();
+    let invoice_fixtures = fixtures
+        .iter()
+        .filter(|(i, f)| sorted_in(f, *i) && f.is_invoice())
+        .count();
     let bank_total = (records_per_org * 7 + 5) / 10;
     let invoice_total = records_per_org - bank_total;
 
@@ -85,25 +102,126 @@ pub fn generate_org(
         invoice_total.saturating_sub(invoice_fixtures),
         &mut invoices,
     );
+    let (mut bank_appended, mut invoices_appended, mut credit_notes) =
+        (Vec::new(), Vec::new(), Vec::new());
     for &(i, fixture) in &fixtures {
         let draft = gen.fixture_draft(i, fixture, &mut tables);
-        if fixture.is_invoice() {
-            invoices.push(draft);
-        } else {
-            bank.push(draft);
+        let appended = i >= APPENDED_FROM;
+        match (fixture.is_credit_note(), fixture.is_invoice(), appended) {
+            (true, _, _) => credit_notes.push(draft),
+            (false, true, false) => invoices.push(draft),
+            (false, true, true) => invoices_appended.push(draft),
+            (false, false, false) => bank.push(draft),
+            (false, false, true) => bank_appended.push(draft),
         }
     }
+
+    let bank = build_stream(bank, bank_appended, bank_key);
+    let invoices = build_stream(invoices, invoices_appended, invoice_key);
+    credit_notes.extend(credit_note_drafts(&invoices, &mut tables.strings));
+    let mut key_rng = ChaCha8Rng::seed_from_u64(seed);
+    key_rng.set_stream(CREDIT_NOTE_RNG_STREAM + index);
+    let credit_notes = build_stream(credit_notes, Vec::new(), key_rng.random());
+    let allocations = resolve_allocations(&bank, &invoices, &credit_notes);
 
     Org {
         profile,
         tenant_id: tenant,
-        bank: build_stream(bank, bank_key),
-        invoices: build_stream(invoices, invoice_key),
+        bank,
+        invoices,
+        credit_notes,
+        allocations,
         accounts,
         contacts: tables.contacts,
         sources: tables.sources,
         strings: tables.strings,
     }
+}
+
+/// Partial refunds of an invoice's first line (10–50% of it), dated two to five weeks after
+/// the invoice: one for every `CREDIT_NOTE_EVERY` live bills (the 50th, 150th, …) and sales
+/// (the 10th, 110th, …). They are left unallocated, so no invoice's amounts change.
+fn credit_note_drafts(invoices: &Stream, strings: &mut Strings) -> Vec<Draft> {
+    let mut out = Vec::new();
+    let (mut bills, mut sales) = (0usize, 0usize);
+    for (seq, r) in invoices.records.iter().enumerate() {
+        if r.is_fixture() || !matches!(r.status, Status::Authorised | Status::Paid) {
+            continue;
+        }
+        let kind = match r.kind {
+            Kind::AccPay => {
+                bills += 1;
+                if bills % CREDIT_NOTE_EVERY != CREDIT_NOTE_EVERY / 2 {
+                    continue;
+                }
+                Kind::AccPayCredit
+            }
+            Kind::AccRec => {
+                sales += 1;
+                if sales % CREDIT_NOTE_EVERY != CREDIT_NOTE_EVERY / 10 {
+                    continue;
+                }
+                Kind::AccRecCredit
+            }
+            _ => continue,
+        };
+        let first = invoices.lines[r.line_start as usize];
+        // A fixed scramble of the sequence number: varied, yet the same for every seed.
+        let h = (seq as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32;
+        let percent = 10 + (h % 41) as i64;
+        let cents = (first.line_cents() * percent / 100).max(1);
+        let day = (u32::from(r.day) + 14 + ((h >> 8) % 22) as u32).min(u32::from(DAYS) - 1);
+        let desc = format!("Refund: {}", strings.get(first.desc));
+        let line = Line {
+            unit_cents: i32::try_from(cents).unwrap_or(i32::MAX),
+            desc: strings.intern(&desc),
+            account: first.account,
+            tax: first.tax,
+            qty: 1,
+        };
+        out.push(Draft {
+            day: day as u16,
+            tiebreak: seq as u32,
+            kind,
+            status: Status::Authorised,
+            amounts: r.amounts,
+            source: r.source,
+            ref_num: seq as u32,
+            extra: 0,
+            flags: 0,
+            line_count: 1,
+            lines: [line, NO_LINE, NO_LINE],
+        });
+    }
+    out
+}
+
+/// Turns `FIXTURE_ALLOCATIONS` into sequence numbers, for the organisation that holds both
+/// ends. Each allocation applies the whole total of its credit note or prepayment.
+fn resolve_allocations(bank: &Stream, invoices: &Stream, credit_notes: &Stream) -> Vec<Allocation> {
+    let parse = |id: &str| Uuid::parse_str(id).expect("fixture ids are valid");
+    FIXTURE_ALLOCATIONS
+        .iter()
+        .filter_map(|a| {
+            let (from_id, invoice_id) = (parse(a.from), parse(a.invoice));
+            let invoice_seq = invoices.seq_of(&invoice_id)?;
+            let (from, stream) = match credit_notes.seq_of(&from_id) {
+                Some(_) => (StreamName::CreditNotes, credit_notes),
+                None => (StreamName::BankTransactions, bank),
+            };
+            let from_seq = stream.seq_of(&from_id)?;
+            let record = &stream.records[from_seq as usize];
+            let (y, m, d) = a.date;
+            let month = ((y - 2023) * 12 + m as i32 - 1) as usize;
+            Some(Allocation {
+                from,
+                from_seq,
+                invoice_seq,
+                cents: record.totals(&stream.lines).2,
+                day: MONTH_STARTS[month] + d as u16 - 1,
+            })
+        })
+        .collect()
 }
 
 /// A record before it has its place in the ordering.
@@ -547,6 +665,8 @@ impl Gen<'_> {
             ref_num: index as u32,
             extra: if f.is_invoice() {
                 FIXTURE_TERMS_DAYS
+            } else if f.is_credit_note() {
+                0
             } else {
                 chart::index_of(self.accounts, FIXTURE_BANK_ACCOUNT)
             },
@@ -590,17 +710,61 @@ fn season_factor(season: Season, month_of_year: usize) -> f64 {
 
 /// Sorts drafts by date, gives each its sequence number and unique `UpdatedDateUTC`, and
 /// numbers the sales invoices in date order as Xero would have issued them.
-fn build_stream(mut drafts: Vec<Draft>, id_key: u64) -> Stream {
+///
+/// `appended` fixtures (see `APPENDED_FROM`) each take over the sequence number of one of the
+/// last generated records instead of being sorted in, so every other record keeps its
+/// sequence number, id and stamp. A replaced record is one that stands alone: not a fixture,
+/// not half of a transfer, not a sales invoice (whose number counts the ones before it). A
+/// fixture is stamped at 10:00 on its own date plus its sequence number in milliseconds,
+/// which no other record of that day has, so the stamp stays unique. With too few records to
+/// replace, the rest go at the end.
+fn build_stream(mut drafts: Vec<Draft>, appended: Vec<Draft>, id_key: u64) -> Stream {
     drafts.sort_unstable_by_key(|d| (d.day, d.tiebreak));
+    let replaceable = |d: &Draft| {
+        d.flags & FLAG_FIXTURE == 0
+            && !matches!(
+                d.kind,
+                Kind::SpendTransfer | Kind::ReceiveTransfer | Kind::AccRec
+            )
+    };
+    let mut slots: Vec<usize> = (0..drafts.len())
+        .rev()
+        .filter(|&i| replaceable(&drafts[i]))
+        .take(appended.len())
+        .collect();
+    slots.reverse();
+    let mut substitutes: Vec<Option<Draft>> = vec![None; drafts.len()];
+    let mut appended = appended.into_iter();
+    for (&slot, fixture) in slots.iter().zip(appended.by_ref()) {
+        substitutes[slot] = Some(fixture);
+    }
+    let sorted = drafts.len();
+    drafts.extend(appended);
+    substitutes.resize(drafts.len(), None);
+    let own_stamp = |d: &Draft, seq: usize| {
+        EPOCH_DAY_MS + i64::from(d.day) * DAY_MS + UPDATED_OFFSET_MS + seq as i64
+    };
     let mut records = Vec::with_capacity(drafts.len());
     let mut lines = Vec::with_capacity(drafts.len() + drafts.len() / 8);
     let mut fixture_ids = Vec::new();
     let mut last = i64::MIN;
+    let mut newest = i64::MIN;
     let mut sales_number = 0u32;
-    for (seq, d) in drafts.iter().enumerate() {
-        let day_ms = EPOCH_DAY_MS + i64::from(d.day) * DAY_MS;
-        let updated = (day_ms + UPDATED_OFFSET_MS + seq as i64).max(last.saturating_add(1));
-        last = updated;
+    for (seq, generated) in drafts.iter().enumerate() {
+        let updated = if seq < sorted {
+            // Counted for the stamps after it even when a fixture takes its place, so
+            // nothing after it moves.
+            let updated = own_stamp(generated, seq).max(last.saturating_add(1));
+            last = updated;
+            updated
+        } else {
+            own_stamp(generated, seq)
+        };
+        let (d, updated) = match &substitutes[seq] {
+            Some(fixture) => (fixture, own_stamp(fixture, seq)),
+            None => (generated, updated),
+        };
+        newest = newest.max(updated);
         let fixture = d.flags & FLAG_FIXTURE != 0;
         let ref_num = if d.kind == Kind::AccRec && !fixture {
             sales_number += 1;
@@ -629,18 +793,19 @@ fn build_stream(mut drafts: Vec<Draft>, id_key: u64) -> Stream {
         lines.extend_from_slice(&d.lines[..usize::from(d.line_count)]);
     }
     drop(drafts);
-    let order: Vec<u32> = (0..records.len() as u32).collect();
+    let mut order: Vec<u32> = (0..records.len() as u32).collect();
+    order.sort_unstable_by_key(|&s| (records[s as usize].updated_ms, s));
     let bills = order
         .iter()
         .copied()
-        .filter(|&s| records[s as usize].kind == Kind::AccPay)
+        .filter(|&s| records[s as usize].kind.is_payable())
         .collect();
     Stream {
         records,
         lines,
         order,
         bills,
-        last_updated_ms: if last == i64::MIN { 0 } else { last },
+        last_updated_ms: if newest == i64::MIN { 0 } else { newest },
         id_key,
         fixture_ids,
         deleted: 0,

@@ -1,6 +1,7 @@
 //! The generated company: two Xero organisations, each with a chart of accounts, contacts,
-//! and two record streams (bank transactions, invoices) kept sorted by `UpdatedDateUTC` so an
-//! incremental page is a binary search plus a slice.
+//! and three record streams (bank transactions, invoices, credit notes) kept sorted by
+//! `UpdatedDateUTC` (ties broken by sequence number) so an incremental page is a binary search
+//! plus a slice.
 
 pub mod calendar;
 pub mod catalog;
@@ -16,10 +17,10 @@ mod tests;
 
 use uuid::Uuid;
 
-pub use changes::{ChangeEntry, ChangeError, Op, Selection};
+pub use changes::{ChangeEntry, ChangeError, Op, Selection, Stamping};
 use chart::Account;
+use record::Line;
 pub use record::Record;
-use record::{Kind, Line};
 use strings::Strings;
 
 pub const UK_TENANT_ID: &str = "3f1b2a9e-5c1d-4e5f-9a70-1b2c3d4e5f60";
@@ -72,18 +73,21 @@ pub static PROFILES: [OrgProfile; 2] = [
     },
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StreamName {
     BankTransactions,
     Invoices,
+    CreditNotes,
 }
 
 impl StreamName {
+    /// The control API's names: `bank_transactions`, `invoices`, `credit_notes`.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "bank_transactions" => Some(StreamName::BankTransactions),
             "invoices" => Some(StreamName::Invoices),
+            "credit_notes" => Some(StreamName::CreditNotes),
             _ => None,
         }
     }
@@ -108,10 +112,15 @@ pub struct Stream {
     /// In generation order; a record's index here is its sequence number and never changes.
     pub records: Vec<Record>,
     pub lines: Vec<Line>,
-    /// Sequence numbers ascending by `updated_ms` (unique within a stream).
+    /// Sequence numbers in listing order: by `updated_ms`, then by sequence number. Stamps
+    /// may repeat (Xero does not promise unique `UpdatedDateUTC`s); the sequence number
+    /// settles ties, so a page boundary inside a run of equal stamps never skips or repeats
+    /// a record.
     pub order: Vec<u32>,
-    /// The ACCPAY subset of `order`, so `where=Type=="ACCPAY"` pages as fast as the rest.
+    /// The supplier-side subset of `order` (ACCPAY bills among invoices, ACCPAYCREDIT among
+    /// credit notes), so `where=Type==…` pages as fast as the rest.
     pub bills: Vec<u32>,
+    /// The latest `updated_ms` in the stream; a fresh edit is stamped later than this.
     pub last_updated_ms: i64,
     pub id_key: u64,
     /// (sequence number, id) of the fixtures, whose ids are fixed rather than computed.
@@ -123,6 +132,8 @@ pub struct Stream {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     All,
+    /// The supplier side only: `where=Type=="ACCPAY"` on invoices,
+    /// `where=Type=="ACCPAYCREDIT"` on credit notes.
     Bills,
 }
 
@@ -152,46 +163,97 @@ impl Stream {
         }
     }
 
-    /// The records updated strictly after `after_ms` (all of them when `None`), oldest first.
-    pub fn updated_after(&self, view: View, after_ms: Option<i64>) -> &[u32] {
+    /// The records stamped at or after `from_ms` (all of them when `None`), in listing order.
+    pub fn updated_since(&self, view: View, from_ms: Option<i64>) -> &[u32] {
         let seqs = self.view(view);
-        match after_ms {
+        match from_ms {
             None => seqs,
             Some(t) => {
-                let start = seqs.partition_point(|&s| self.records[s as usize].updated_ms <= t);
+                let start = seqs.partition_point(|&s| self.records[s as usize].updated_ms < t);
                 &seqs[start..]
             }
         }
     }
 
-    /// Gives a record a new `UpdatedDateUTC` later than any other in the stream and moves it
-    /// to the end of the ordering, as Xero does when a record is edited.
-    fn touch(&mut self, seq: u32, now_ms: i64) -> i64 {
-        let updated = now_ms.max(self.last_updated_ms + 1);
-        self.move_to_end(seq, updated);
-        updated
+    /// The records updated strictly after `after_ms` (all of them when `None`), oldest first.
+    #[cfg(test)]
+    pub fn updated_after(&self, view: View, after_ms: Option<i64>) -> &[u32] {
+        self.updated_since(view, after_ms.map(|t| t.saturating_add(1)))
     }
 
-    fn move_to_end(&mut self, seq: u32, updated: i64) {
-        let old = self.records[seq as usize].updated_ms;
-        let records = &self.records;
-        let position = |seqs: &[u32]| {
-            let at = seqs.partition_point(|&s| records[s as usize].updated_ms < old);
-            debug_assert_eq!(seqs.get(at), Some(&seq));
-            at
-        };
-        let at = position(&self.order);
-        let in_bills = self.records[seq as usize].kind == Kind::AccPay;
-        let bill_at = in_bills.then(|| position(&self.bills));
-        self.order.remove(at);
-        self.order.push(seq);
-        if let Some(at) = bill_at {
-            self.bills.remove(at);
-            self.bills.push(seq);
+    /// Gives each `(sequence number, new updated_ms)` its stamp and moves it to its place in
+    /// the ordering, as Xero does when a record is edited. Sequence numbers must be distinct.
+    /// One pass over the ordering whatever the number of records, so tying ten thousand
+    /// records costs about what moving one does.
+    fn restamp(&mut self, updates: &[(u32, i64)]) {
+        if updates.is_empty() {
+            return;
         }
-        self.records[seq as usize].updated_ms = updated;
-        self.last_updated_ms = self.last_updated_ms.max(updated);
+        let mut moved = vec![false; self.records.len()];
+        for &(seq, updated) in updates {
+            moved[seq as usize] = true;
+            self.records[seq as usize].updated_ms = updated;
+            self.last_updated_ms = self.last_updated_ms.max(updated);
+        }
+        let records = &self.records;
+        let mut sorted: Vec<u32> = updates.iter().map(|&(seq, _)| seq).collect();
+        sorted.sort_unstable_by_key(|&s| listing_key(records, s));
+        self.order.retain(|&s| !moved[s as usize]);
+        merge_in(&mut self.order, &sorted, records);
+        let payables: Vec<u32> = sorted
+            .iter()
+            .copied()
+            .filter(|&s| records[s as usize].kind.is_payable())
+            .collect();
+        if !payables.is_empty() {
+            self.bills.retain(|&s| !moved[s as usize]);
+            merge_in(&mut self.bills, &payables, records);
+        }
     }
+}
+
+/// Where a record sorts in a listing.
+fn listing_key(records: &[Record], seq: u32) -> (i64, u32) {
+    (records[seq as usize].updated_ms, seq)
+}
+
+/// Merges `new` (in listing order) into `list` (in listing order). Edits are stamped later
+/// than everything else, so this is nearly always an append.
+fn merge_in(list: &mut Vec<u32>, new: &[u32], records: &[Record]) {
+    let Some(&first) = new.first() else {
+        return;
+    };
+    let key = |s: u32| listing_key(records, s);
+    let at = list.partition_point(|&s| key(s) < key(first));
+    let tail = list.split_off(at);
+    list.reserve(tail.len() + new.len());
+    let (mut i, mut j) = (0, 0);
+    while i < tail.len() && j < new.len() {
+        if key(tail[i]) < key(new[j]) {
+            list.push(tail[i]);
+            i += 1;
+        } else {
+            list.push(new[j]);
+            j += 1;
+        }
+    }
+    list.extend_from_slice(&tail[i..]);
+    list.extend_from_slice(&new[j..]);
+    debug_assert!(list.is_sorted_by_key(|&s| key(s)));
+}
+
+/// A fixture credit note or prepayment applied to a fixture bill (see `FIXTURE_ALLOCATIONS`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allocation {
+    /// The stream of the credit note or prepayment: credit notes or bank transactions.
+    pub from: StreamName,
+    pub from_seq: u32,
+    /// The bill, in the invoices stream.
+    pub invoice_seq: u32,
+    /// The amount applied, in cents: the whole total of the credit as generated.
+    pub cents: i64,
+    /// Days since 2023-01-01.
+    pub day: u16,
 }
 
 pub struct Org {
@@ -203,6 +265,8 @@ pub struct Org {
     pub strings: Strings,
     pub bank: Stream,
     pub invoices: Stream,
+    pub credit_notes: Stream,
+    pub allocations: Vec<Allocation>,
 }
 
 impl Org {
@@ -210,6 +274,7 @@ impl Org {
         match name {
             StreamName::BankTransactions => &self.bank,
             StreamName::Invoices => &self.invoices,
+            StreamName::CreditNotes => &self.credit_notes,
         }
     }
 
@@ -217,7 +282,26 @@ impl Org {
         match name {
             StreamName::BankTransactions => &mut self.bank,
             StreamName::Invoices => &mut self.invoices,
+            StreamName::CreditNotes => &mut self.credit_notes,
         }
+    }
+
+    /// Allocations made from the credit note or prepayment `seq` of stream `from`.
+    pub fn allocations_from(
+        &self,
+        from: StreamName,
+        seq: u32,
+    ) -> impl Iterator<Item = &Allocation> + '_ {
+        self.allocations
+            .iter()
+            .filter(move |a| a.from == from && a.from_seq == seq)
+    }
+
+    /// Allocations applied to the invoice `seq`.
+    pub fn allocations_to(&self, seq: u32) -> impl Iterator<Item = &Allocation> + '_ {
+        self.allocations
+            .iter()
+            .filter(move |a| a.invoice_seq == seq)
     }
 
     pub fn text(&self, i: u32) -> &str {

@@ -1,4 +1,4 @@
-//! The compact in-memory form of a bank transaction or invoice. A million records per
+//! The compact in-memory form of a bank transaction, invoice or credit note. A million records per
 //! organisation must fit comfortably, so a record is a few fixed-size fields that index into
 //! shared tables (contacts, accounts, interned descriptions); JSON is only built per page.
 
@@ -19,6 +19,14 @@ pub enum Kind {
     ReceiveTransfer,
     AccPay,
     AccRec,
+    /// Money paid to a supplier before its bill arrives; allocated to the bill later.
+    SpendPrepayment,
+    /// Money paid to a supplier beyond what its bills asked for, booked to accounts payable.
+    SpendOverpayment,
+    /// A supplier credit note (a refund or reduction on a bill).
+    AccPayCredit,
+    /// A credit note to a customer.
+    AccRecCredit,
 }
 
 impl Kind {
@@ -30,7 +38,17 @@ impl Kind {
             Kind::ReceiveTransfer => "RECEIVE-TRANSFER",
             Kind::AccPay => "ACCPAY",
             Kind::AccRec => "ACCREC",
+            Kind::SpendPrepayment => "SPEND-PREPAYMENT",
+            Kind::SpendOverpayment => "SPEND-OVERPAYMENT",
+            Kind::AccPayCredit => "ACCPAYCREDIT",
+            Kind::AccRecCredit => "ACCRECCREDIT",
         }
+    }
+
+    /// Whether a record of this kind belongs to its stream's supplier-side view: ACCPAY bills
+    /// among invoices, ACCPAYCREDIT among credit notes (what `where=Type==…` selects).
+    pub fn is_payable(self) -> bool {
+        matches!(self, Kind::AccPay | Kind::AccPayCredit)
     }
 }
 
@@ -144,7 +162,8 @@ fn div_round(n: i64, d: i64) -> i64 {
 pub struct Record {
     pub updated_ms: i64,
     pub line_start: u32,
-    /// Generated reference / invoice number, or the index of the fixture's texts.
+    /// Generated reference / invoice number, or the index of the fixture's texts. For a
+    /// generated credit note: the sequence number of the invoice it credits.
     pub ref_num: u32,
     /// Days since 2023-01-01.
     pub day: u16,
@@ -155,7 +174,8 @@ pub struct Record {
     pub amounts: LineAmounts,
     pub line_count: u8,
     pub flags: u8,
-    /// Bank transactions: index of the bank account in the chart. Invoices: payment terms in days.
+    /// Bank transactions: index of the bank account in the chart. Invoices: payment terms in
+    /// days. Credit notes: unused (0).
     pub extra: u8,
 }
 

@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::record::{Kind, LineAmounts, Status, TaxCode};
-use super::{Company, Op, Selection, StreamName, View, UK_TENANT_ID, US_TENANT_ID};
+use super::{Company, Op, Selection, Stamping, StreamName, View, UK_TENANT_ID, US_TENANT_ID};
 
 fn uk() -> Uuid {
     Uuid::parse_str(UK_TENANT_ID).unwrap()
@@ -11,7 +11,7 @@ fn uk() -> Uuid {
 
 fn assert_strictly_increasing(company: &Company) {
     for org in &company.orgs {
-        for stream in [&org.bank, &org.invoices] {
+        for stream in [&org.bank, &org.invoices, &org.credit_notes] {
             for view in [View::All, View::Bills] {
                 let stamps: Vec<i64> = stream
                     .updated_after(view, None)
@@ -99,10 +99,12 @@ fn uk_vat_is_a_sixth_of_inclusive_amounts_and_us_lines_carry_none() {
 fn tiny_datasets_still_hold_every_fixture() {
     for n in [0, 1, 3, 10, 40] {
         let company = Company::generate(1, n);
-        assert_eq!(company.orgs[0].bank.fixture_ids.len(), 3);
+        assert_eq!(company.orgs[0].bank.fixture_ids.len(), 4);
         assert_eq!(company.orgs[0].invoices.fixture_ids.len(), 1);
-        assert_eq!(company.orgs[1].bank.fixture_ids.len(), 1);
+        assert_eq!(company.orgs[0].credit_notes.fixture_ids.len(), 1);
+        assert_eq!(company.orgs[1].bank.fixture_ids.len(), 3);
         assert_eq!(company.orgs[1].invoices.fixture_ids.len(), 2);
+        assert_eq!(company.orgs[1].credit_notes.fixture_ids.len(), 0);
         assert_strictly_increasing(&company);
     }
 }
@@ -224,4 +226,302 @@ fn an_unknown_id_changes_nothing() {
         .is_err());
     assert!(company.changes.is_empty());
     assert!(!company.orgs[0].bank.records[10].is_amended());
+}
+
+/// The invariant every listing rests on, ties or not: `order` is sorted by (stamp, sequence
+/// number), holds each record once, and `bills` is exactly its supplier-side subset.
+fn assert_listing_order(company: &Company) {
+    for org in &company.orgs {
+        for stream in [&org.bank, &org.invoices, &org.credit_notes] {
+            let key = |s: &u32| (stream.records[*s as usize].updated_ms, *s);
+            assert!(stream.order.windows(2).all(|w| key(&w[0]) < key(&w[1])));
+            let mut seen = vec![false; stream.records.len()];
+            for &s in &stream.order {
+                assert!(!std::mem::replace(&mut seen[s as usize], true));
+            }
+            assert!(seen.iter().all(|&b| b));
+            let payables: Vec<u32> = stream
+                .order
+                .iter()
+                .copied()
+                .filter(|&s| stream.records[s as usize].kind.is_payable())
+                .collect();
+            assert_eq!(stream.bills, payables);
+            let newest = stream.records.iter().map(|r| r.updated_ms).max();
+            assert_eq!(Some(stream.last_updated_ms), newest.or(Some(0)));
+        }
+    }
+}
+
+fn stamp_of(company: &Company, stream: StreamName, id: &Uuid) -> i64 {
+    let s = company.orgs[0].stream(stream);
+    s.records[s.seq_of(id).unwrap() as usize].updated_ms
+}
+
+#[test]
+fn a_tied_edit_shares_one_fresh_stamp_and_lists_by_sequence_number() {
+    let mut company = Company::generate(3, 2000);
+    let before = company.orgs[0].bank.last_updated_ms;
+    let ids = company
+        .apply_stamped(
+            uk(),
+            StreamName::BankTransactions,
+            Op::Change,
+            Selection::Count(40),
+            0,
+            Stamping {
+                same_updated: true,
+                whole_second: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(ids.len(), 40);
+    let stamp = stamp_of(&company, StreamName::BankTransactions, &ids[0]);
+    assert_eq!(stamp, before + 1, "later than every existing stamp");
+    for id in &ids {
+        assert_eq!(stamp_of(&company, StreamName::BankTransactions, id), stamp);
+    }
+    let bank = &company.orgs[0].bank;
+    let tail = &bank.order[bank.order.len() - 40..];
+    let mut by_seq: Vec<u32> = ids.iter().map(|id| bank.seq_of(id).unwrap()).collect();
+    by_seq.sort_unstable();
+    assert_eq!(tail, by_seq.as_slice(), "ties list in sequence order");
+    assert_eq!(bank.updated_since(View::All, Some(stamp)).len(), 40);
+    assert_eq!(bank.updated_after(View::All, Some(stamp - 1)).len(), 40);
+    assert!(bank.updated_after(View::All, Some(stamp)).is_empty());
+
+    // A later tie with records from inside the first one moves them out of it.
+    let again = company
+        .apply_stamped(
+            uk(),
+            StreamName::BankTransactions,
+            Op::Delete,
+            Selection::Ids(vec![ids[5], ids[0]]),
+            0,
+            Stamping {
+                same_updated: true,
+                whole_second: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(again, vec![ids[5], ids[0]]);
+    let bank = &company.orgs[0].bank;
+    assert_eq!(bank.updated_since(View::All, Some(stamp)).len(), 40);
+    assert_eq!(bank.updated_since(View::All, Some(stamp + 1)).len(), 2);
+    assert_listing_order(&company);
+}
+
+#[test]
+fn whole_second_stamps_end_in_000_and_still_come_later() {
+    let mut company = Company::generate(3, 600);
+    let before = company.orgs[0].invoices.last_updated_ms;
+    let now = 1_800_000_000_123;
+    let separate = company
+        .apply_stamped(
+            uk(),
+            StreamName::Invoices,
+            Op::Change,
+            Selection::Count(3),
+            now,
+            Stamping {
+                same_updated: false,
+                whole_second: true,
+            },
+        )
+        .unwrap();
+    let stamps: Vec<i64> = separate
+        .iter()
+        .map(|id| stamp_of(&company, StreamName::Invoices, id))
+        .collect();
+    assert_eq!(
+        stamps,
+        vec![1_800_000_001_000, 1_800_000_002_000, 1_800_000_003_000]
+    );
+    assert!(stamps[0] > before);
+
+    // With a clock behind the data, the next whole second after the newest stamp.
+    let mut company = Company::generate(3, 600);
+    let newest = company.orgs[0].invoices.last_updated_ms;
+    let tied = company
+        .apply_stamped(
+            uk(),
+            StreamName::Invoices,
+            Op::Change,
+            Selection::Count(4),
+            0,
+            Stamping {
+                same_updated: true,
+                whole_second: true,
+            },
+        )
+        .unwrap();
+    let stamp = stamp_of(&company, StreamName::Invoices, &tied[0]);
+    assert_eq!(stamp % 1000, 0);
+    assert!(stamp > newest && stamp <= newest + 1000);
+    assert!(tied
+        .iter()
+        .all(|id| stamp_of(&company, StreamName::Invoices, id) == stamp));
+    assert_listing_order(&company);
+}
+
+#[test]
+fn tied_edits_replay_onto_fresh_data_exactly() {
+    let mut original = Company::generate(5, 3000);
+    let tie = Stamping {
+        same_updated: true,
+        whole_second: true,
+    };
+    let a = original
+        .apply_stamped(
+            uk(),
+            StreamName::BankTransactions,
+            Op::Change,
+            Selection::Count(1500),
+            1_800_000_000_500,
+            tie,
+        )
+        .unwrap();
+    original
+        .apply_stamped(
+            uk(),
+            StreamName::CreditNotes,
+            Op::Delete,
+            Selection::Count(1),
+            0,
+            Stamping::default(),
+        )
+        .unwrap();
+    original
+        .apply_stamped(
+            uk(),
+            StreamName::BankTransactions,
+            Op::Delete,
+            Selection::Ids(a[..10].to_vec()),
+            0,
+            tie,
+        )
+        .unwrap();
+    let mut replayed = Company::generate(5, 3000);
+    assert_eq!(replayed.replay(&original.changes), 0);
+    for (r, o) in replayed.orgs.iter().zip(&original.orgs) {
+        for name in [
+            StreamName::BankTransactions,
+            StreamName::Invoices,
+            StreamName::CreditNotes,
+        ] {
+            assert_eq!(r.stream(name).records, o.stream(name).records, "{name:?}");
+            assert_eq!(r.stream(name).order, o.stream(name).order, "{name:?}");
+            assert_eq!(r.stream(name).bills, o.stream(name).bills, "{name:?}");
+        }
+    }
+    assert_eq!(replayed.changes, original.changes);
+    assert_listing_order(&replayed);
+}
+
+#[test]
+fn generated_credit_notes_partly_refund_one_bill_in_a_hundred() {
+    let company = Company::generate(2024, 20_000);
+    for org in &company.orgs {
+        let notes = &org.credit_notes;
+        let generated: Vec<&super::Record> =
+            notes.records.iter().filter(|r| !r.is_fixture()).collect();
+        let live_bills = org
+            .invoices
+            .records
+            .iter()
+            .filter(|r| {
+                r.kind == Kind::AccPay
+                    && !r.is_fixture()
+                    && matches!(r.status, Status::Authorised | Status::Paid)
+            })
+            .count();
+        let supplier = generated
+            .iter()
+            .filter(|r| r.kind == Kind::AccPayCredit)
+            .count();
+        assert_eq!(supplier, (live_bills + 50) / 100, "about one per 100 bills");
+        assert!(generated.iter().any(|r| r.kind == Kind::AccRecCredit));
+        for r in &generated {
+            let bill = &org.invoices.records[r.ref_num as usize];
+            let bill_line = org.invoices.lines[bill.line_start as usize];
+            let line = r.lines(&notes.lines)[0];
+            assert!(line.line_cents() < bill_line.line_cents() && line.line_cents() > 0);
+            assert_eq!((line.account, line.tax), (bill_line.account, bill_line.tax));
+            assert!(r.day > bill.day);
+            assert_eq!(r.status, Status::Authorised);
+            assert_eq!(r.source, bill.source, "the same contact");
+        }
+        assert_eq!(
+            notes.bills.len(),
+            notes
+                .records
+                .iter()
+                .filter(|r| r.kind == Kind::AccPayCredit)
+                .count()
+        );
+    }
+    assert_listing_order(&company);
+}
+
+#[test]
+fn fixture_credits_are_allocated_to_their_bills_for_their_whole_total() {
+    for size in [0, 300, 5000] {
+        let company = Company::generate(11, size);
+        let (uk_org, us_org) = (&company.orgs[0], &company.orgs[1]);
+        let id = |n: u32| Uuid::parse_str(&format!("f1a00000-0000-4000-8000-{n:012}")).unwrap();
+        let f8 = uk_org.credit_notes.seq_of(&id(8)).unwrap();
+        let f2 = uk_org.invoices.seq_of(&id(2)).unwrap();
+        let note = &uk_org.credit_notes.records[f8 as usize];
+        assert_eq!(note.kind, Kind::AccPayCredit);
+        assert_eq!(
+            note.totals(&uk_org.credit_notes.lines),
+            (10_000, 2_000, 12_000)
+        );
+        assert_eq!(
+            uk_org.allocations,
+            vec![super::Allocation {
+                from: StreamName::CreditNotes,
+                from_seq: f8,
+                invoice_seq: f2,
+                cents: 12_000,
+                day: note.day,
+            }]
+        );
+        let f10 = us_org.bank.seq_of(&id(10)).unwrap();
+        let f7 = us_org.invoices.seq_of(&id(7)).unwrap();
+        assert_eq!(us_org.allocations.len(), 1);
+        assert_eq!(
+            (
+                us_org.allocations[0].from,
+                us_org.allocations[0].from_seq,
+                us_org.allocations[0].invoice_seq,
+                us_org.allocations[0].cents
+            ),
+            (StreamName::BankTransactions, f10, f7, 45_000)
+        );
+        let f11 = &us_org.bank.records[us_org.bank.seq_of(&id(11)).unwrap() as usize];
+        assert_eq!(f11.kind, Kind::SpendOverpayment);
+        let payable = us_org
+            .accounts
+            .iter()
+            .position(|a| a.code == "800")
+            .unwrap();
+        assert_eq!(f11.lines(&us_org.bank.lines)[0].account as usize, payable);
+        let f9 = &uk_org.bank.records[uk_org.bank.seq_of(&id(9)).unwrap() as usize];
+        assert_eq!(
+            (f9.kind, f9.totals(&uk_org.bank.lines)),
+            (Kind::Receive, (20_000, 0, 20_000))
+        );
+        // The appended fixtures keep every stream its planned size.
+        if size > 0 {
+            assert_eq!(
+                uk_org.bank.records.len() + uk_org.invoices.records.len(),
+                size
+            );
+            assert_eq!(
+                us_org.bank.records.len() + us_org.invoices.records.len(),
+                size
+            );
+        }
+    }
 }

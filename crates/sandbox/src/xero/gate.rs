@@ -14,11 +14,11 @@ use uuid::Uuid;
 
 use super::dates::expiry_text;
 use super::errors::{problem, unauthorized, Problem};
-use super::ACCOUNTING;
+use super::{ACCOUNTING, LISTINGS};
 use crate::app::AppState;
 use crate::auth::grants::{AccessError, Grant};
 use crate::clock::now_ms;
-use crate::faults::FaultKind;
+use crate::faults::{FaultKind, RateProblem};
 use crate::limits::{Admission, Remaining};
 
 /// Who a served call acts for; handlers read it from the request extensions.
@@ -38,7 +38,8 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-fn tenant_of(app: &AppState, headers: &HeaderMap) -> Result<Uuid, Problem> {
+/// The organisation an Accounting API call names, if the caller's grant reaches it.
+fn tenant_of(app: &AppState, headers: &HeaderMap, grant: &Grant) -> Result<Uuid, Problem> {
     let Some(value) = headers.get("xero-tenant-id") else {
         return Err(Problem::bad_request(
             "Missing xero-tenant-id header: every Accounting API call must name the \
@@ -50,8 +51,11 @@ fn tenant_of(app: &AppState, headers: &HeaderMap) -> Result<Uuid, Problem> {
         .ok()
         .and_then(|v| Uuid::parse_str(v.trim()).ok())
         .filter(|t| app.company().org(t).is_some());
-    // Every grant covers both organisations, so "not in the grant" means "not ours".
-    known.ok_or_else(Problem::forbidden)
+    // An organisation the user did not tick on the consent page is refused just like one
+    // that does not exist, as Xero does.
+    known
+        .filter(|t| grant.reaches(t))
+        .ok_or_else(Problem::forbidden)
 }
 
 fn set_header(headers: &mut HeaderMap, name: &'static str, value: impl ToString) {
@@ -66,15 +70,22 @@ fn limit_headers(headers: &mut HeaderMap, remaining: Remaining) {
     set_header(headers, "x-appminlimit-remaining", remaining.app_minute);
 }
 
-fn too_many_requests(retry_after_secs: u64) -> Response {
-    let mut response = problem(
-        StatusCode::TOO_MANY_REQUESTS,
-        "Rate limit exceeded: too many calls for this organisation in the last minute.",
-    );
+fn too_many_requests(retry_after_secs: u64, which: RateProblem) -> Response {
+    let mut response = problem(StatusCode::TOO_MANY_REQUESTS, which.detail());
     let headers = response.headers_mut();
     set_header(headers, "retry-after", retry_after_secs);
-    set_header(headers, "x-rate-limit-problem", "minute");
+    set_header(headers, "x-rate-limit-problem", which.name());
     response
+}
+
+/// The remaining-calls header of the limit that was hit reads 0, as it would at Xero.
+fn exhaust(headers: &mut HeaderMap, which: RateProblem) {
+    match which {
+        RateProblem::Minute => set_header(headers, "x-minlimit-remaining", 0),
+        RateProblem::Day => set_header(headers, "x-daylimit-remaining", 0),
+        RateProblem::AppMinute => set_header(headers, "x-appminlimit-remaining", 0),
+        RateProblem::Concurrent => {}
+    }
 }
 
 /// 200 with the body cut in half: a connection that dropped mid-answer, as a client sees it.
@@ -115,7 +126,7 @@ pub async fn gate(State(app): State<AppState>, mut request: Request, next: Next)
     };
 
     let tenant = if path.starts_with(ACCOUNTING) {
-        match tenant_of(&app, request.headers()) {
+        match tenant_of(&app, request.headers(), &grant) {
             Ok(tenant) => Some(tenant),
             Err(problem) => return problem.into_response(),
         }
@@ -133,7 +144,10 @@ pub async fn gate(State(app): State<AppState>, mut request: Request, next: Next)
         response
     };
 
-    let fault = app.faults().take(&target);
+    let listing = LISTINGS
+        .iter()
+        .any(|name| path.strip_prefix(ACCOUNTING) == Some(name));
+    let fault = app.faults().take(&target, listing);
     let mut broken_body = false;
     if let Some(fault) = fault {
         tracing::info!(endpoint = %endpoint, kind = ?fault.kind, "injecting a fault");
@@ -148,7 +162,12 @@ pub async fn gate(State(app): State<AppState>, mut request: Request, next: Next)
             }
             FaultKind::RateLimit => {
                 app.stats().rate_limited += 1;
-                return with_limits(too_many_requests(fault.retry_after_secs.max(1)));
+                let mut response = with_limits(too_many_requests(
+                    fault.retry_after_secs.max(1),
+                    fault.problem,
+                ));
+                exhaust(response.headers_mut(), fault.problem);
+                return response;
             }
             FaultKind::RevokeGrant => {
                 if app.auth().revoke_grant(&grant.id) {
@@ -159,6 +178,11 @@ pub async fn gate(State(app): State<AppState>, mut request: Request, next: Next)
             }
             FaultKind::Slow => tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await,
             FaultKind::BrokenJson => broken_body = true,
+            FaultKind::MangleRecord => {
+                if let Some(mangle) = fault.mangle {
+                    request.extensions_mut().insert(mangle);
+                }
+            }
         }
     }
 
@@ -175,7 +199,7 @@ pub async fn gate(State(app): State<AppState>, mut request: Request, next: Next)
                 remaining,
             } => {
                 app.stats().rate_limited += 1;
-                let mut response = too_many_requests(retry_after_secs);
+                let mut response = too_many_requests(retry_after_secs, RateProblem::Minute);
                 limit_headers(response.headers_mut(), remaining);
                 return response;
             }

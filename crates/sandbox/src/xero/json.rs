@@ -2,7 +2,11 @@
 //! records, and Xero prints money with exactly two decimals (`500.00`), which serde_json's
 //! float output (`500.0`) cannot do; writing the text ourselves gives both.
 
-use std::fmt::Write;
+use std::fmt::{self, Write};
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
 pub struct Obj<'a> {
     out: &'a mut String,
@@ -133,6 +137,55 @@ pub fn push_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The top-level members of a JSON object in their written order, each value as its exact
+/// text.
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MembersVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for MembersVisitor<'a> {
+            type Value = Members<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Members<'a>, M::Error> {
+                let mut members = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
+                    members.push((key, value));
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(MembersVisitor(std::marker::PhantomData))
+    }
+}
+
+/// Rewrites the top-level fields of the JSON object `object`: drops those named in `remove`,
+/// then replaces those in `set` (or adds them at the end). Every other field keeps its exact
+/// text, so amounts keep their two decimals. `None` if `object` is not a JSON object.
+pub fn reshape(object: &str, remove: &[String], set: &Map<String, Value>) -> Option<String> {
+    let Members(members) = serde_json::from_str(object).ok()?;
+    let mut out = String::with_capacity(object.len() + 64);
+    let mut o = Obj::open(&mut out);
+    for (key, value) in &members {
+        if remove.contains(key) {
+            continue;
+        }
+        match set.get(key) {
+            Some(new) => o.raw(key, &new.to_string()),
+            None => o.raw(key, value.get()),
+        };
+    }
+    for (key, new) in set {
+        if !members.iter().any(|(k, _)| k == key) || remove.contains(key) {
+            o.raw(key, &new.to_string());
+        }
+    }
+    o.close();
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +211,20 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["Name"], "Harbour & Pine \"Ltd\"\n");
         assert_eq!(v["Items"][1]["b"], false);
+    }
+
+    #[test]
+    fn reshaping_touches_only_the_named_fields() {
+        let record =
+            r#"{"Date":"/Date(1)/","Total":500.00,"Status":"PAID","Lines":[{"Status":"x"}]}"#;
+        let mut set = Map::new();
+        set.insert("Date".into(), serde_json::json!("/Date(abc)/"));
+        set.insert("Extra".into(), serde_json::json!({"a": null}));
+        let out = reshape(record, &["Status".into()], &set).unwrap();
+        assert_eq!(
+            out,
+            r#"{"Date":"/Date(abc)/","Total":500.00,"Lines":[{"Status":"x"}],"Extra":{"a":null}}"#
+        );
+        assert!(reshape("[1]", &[], &set).is_none());
     }
 }

@@ -14,6 +14,14 @@ use axum::Router;
 use crate::app::AppState;
 
 const ACCOUNTING: &str = "/xero/api/api.xro/2.0";
+/// The endpoints that answer with a list of records (what a `mangle_record` fault reshapes),
+/// as they follow `ACCOUNTING`.
+const LISTINGS: &[&str] = &[
+    "/Accounts",
+    "/BankTransactions",
+    "/Invoices",
+    "/CreditNotes",
+];
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -28,6 +36,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(handlers::bank_transactions),
         )
         .route(&format!("{ACCOUNTING}/Invoices"), get(handlers::invoices))
+        .route(
+            &format!("{ACCOUNTING}/CreditNotes"),
+            get(handlers::credit_notes),
+        )
         // route_layer: only matched routes pass the gate, so an unknown path is a plain 404
         // rather than a 401 that would suggest the path exists.
         .route_layer(from_fn_with_state(state, gate::gate))

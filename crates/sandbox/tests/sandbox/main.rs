@@ -2,8 +2,12 @@
 //! over HTTP with reqwest, as CarbonSync would.
 
 mod api;
+mod consent;
 mod control;
+mod credit_notes;
 mod data;
+mod incremental;
 mod oauth;
 mod persistence;
+mod reshaped;
 mod support;

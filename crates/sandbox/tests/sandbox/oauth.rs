@@ -255,6 +255,12 @@ async fn auto_approve_skips_the_consent_page() {
 #[tokio::test]
 async fn refreshing_rotates_both_tokens_and_the_old_refresh_token_is_refused() {
     let sb = sandbox(options()).await;
+    // Without a grace, a rotated refresh token is dead at once.
+    assert_eq!(
+        sb.control_ok("/_control/refresh_grace", json!({"secs": 0}))
+            .await["secs"],
+        0
+    );
     let first = sb.sign_in().await;
     let answer = sb.refresh(&first.refresh).await;
     assert_eq!(answer.status(), StatusCode::OK);
@@ -280,6 +286,79 @@ async fn refreshing_rotates_both_tokens_and_the_old_refresh_token_is_refused() {
     let stats = sb.control_get("/_control/stats").await;
     assert_eq!(stats["tokens"]["issued"], 1);
     assert_eq!(stats["tokens"]["refreshed"], 2);
+}
+
+#[tokio::test]
+async fn a_lost_refresh_answer_can_be_retried_with_the_old_token_until_the_grace_ends() {
+    let sb = sandbox(options()).await;
+    // Xero's grace: 30 minutes.
+    assert_eq!(
+        sb.control_get("/_control/refresh_grace").await["secs"],
+        1800
+    );
+    sb.control_ok("/_control/refresh_grace", json!({"secs": 2}))
+        .await;
+    let first = sb.sign_in().await;
+    // The answer to this refresh is "lost": the client never sees these tokens.
+    assert_eq!(sb.refresh(&first.refresh).await.status(), StatusCode::OK);
+
+    let retried = sb.refresh(&first.refresh).await;
+    assert_eq!(retried.status(), StatusCode::OK);
+    let body: Value = retried.json().await.unwrap();
+    let access = body["access_token"].as_str().unwrap();
+    let live_refresh = body["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        sb.api(access, None, "/connections", None).await.status(),
+        StatusCode::OK
+    );
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let late = sb.refresh(&first.refresh).await;
+    assert_eq!(late.status(), StatusCode::BAD_REQUEST);
+    let body: Value = late.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    let why = body["error_description"].as_str().unwrap();
+    assert!(
+        why.contains("was rotated") && why.contains("retried for 2 s only"),
+        "{why}"
+    );
+    // The token the retry issued is the live one.
+    assert_eq!(sb.refresh(&live_refresh).await.status(), StatusCode::OK);
+    let stats = sb.control_get("/_control/stats").await;
+    assert_eq!(stats["tokens"]["refreshed"], 3);
+}
+
+#[tokio::test]
+async fn a_lost_refresh_answer_rotates_the_token_and_cuts_the_answer_off() {
+    let sb = sandbox(options()).await;
+    let first = sb.sign_in().await;
+    sb.control_ok("/_control/lose_refresh_answers", json!({"count": 1}))
+        .await;
+    let cut = sb.refresh(&first.refresh).await;
+    assert_eq!(cut.status(), StatusCode::OK);
+    assert!(
+        cut.json::<Value>().await.is_err(),
+        "the answer is unreadable"
+    );
+    // The rotation happened; the retry with the held token is inside the grace.
+    let retried = sb.refresh(&first.refresh).await;
+    assert_eq!(retried.status(), StatusCode::OK);
+    assert!(retried.json::<Value>().await.unwrap()["refresh_token"].is_string());
+    let stats = sb.control_get("/_control/stats").await;
+    assert_eq!(stats["tokens"]["refreshed"], 2);
+}
+
+#[tokio::test]
+async fn the_refresh_grace_setting_refuses_what_is_not_a_number_of_seconds() {
+    let sb = sandbox(options()).await;
+    let answer = sb
+        .control_post("/_control/refresh_grace", json!({"secs": "soon"}))
+        .await;
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        sb.control_get("/_control/refresh_grace").await["secs"],
+        1800
+    );
 }
 
 #[tokio::test]

@@ -93,7 +93,16 @@ async fn tokens_settings_and_record_changes_survive_a_restart() {
     assert_eq!(refreshed["expires_in"], 900);
     second.handle.shutdown().await;
 
+    // The rotation is remembered across the restart: within the grace the old token can
+    // still be retried, and once the grace is over it is refused.
     let third = sandbox(opts()).await;
+    assert_eq!(
+        third.refresh(&tokens.refresh).await.status(),
+        StatusCode::OK
+    );
+    third
+        .control_ok("/_control/refresh_grace", json!({"secs": 0}))
+        .await;
     let reused = third.refresh(&tokens.refresh).await;
     assert_eq!(reused.status(), StatusCode::BAD_REQUEST);
     let new_refresh = refreshed["refresh_token"].as_str().unwrap();
@@ -118,5 +127,67 @@ async fn a_revoked_grant_stays_revoked_after_a_restart() {
             .await
             .status(),
         StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn ties_new_settings_and_a_narrowed_grant_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = || SandboxOptions {
+        state_path: Some(dir.path().join("state.json")),
+        ..options()
+    };
+    let first = sandbox(opts()).await;
+    let us_only = first.sign_in_choosing(&[US]).await;
+    first
+        .control_ok(
+            "/_control/settings",
+            json!({"modified_since": "whole_seconds", "max_page_size": 25}),
+        )
+        .await;
+    for (stream, op, count) in [
+        ("bank_transactions", "change", 30),
+        ("credit_notes", "delete", 1),
+        ("bank_transactions", "delete", 5),
+    ] {
+        first
+            .control_ok(
+                &format!("/_control/records/{op}"),
+                json!({"tenantId": US, "stream": stream, "count": count,
+                       "same_updated": true, "whole_second": true}),
+            )
+            .await;
+    }
+    let before = first
+        .walk(&us_only, US, "/BankTransactions", None, 25)
+        .await;
+    let notes_before = first.all_records(&us_only, US, "/CreditNotes", None).await;
+    first.handle.shutdown().await;
+
+    let second = sandbox(opts()).await;
+    let settings = second.control_get("/_control/settings").await;
+    assert_eq!(settings["modified_since"], "whole_seconds");
+    assert_eq!(settings["max_page_size"], 25);
+    let after = second
+        .walk(&us_only, US, "/BankTransactions", None, 25)
+        .await;
+    assert_eq!(after, before, "the same records, ties and order included");
+    let tail: Vec<i64> = after.0[after.0.len() - 35..]
+        .iter()
+        .map(|r| xero_ms(&r["UpdatedDateUTC"]))
+        .collect();
+    assert!(tail[..30].iter().all(|&s| s == tail[0] && s % 1000 == 0));
+    assert!(tail[30..].iter().all(|&s| s == tail[30] && s > tail[0]));
+    assert_eq!(
+        second.all_records(&us_only, US, "/CreditNotes", None).await,
+        notes_before
+    );
+    assert_eq!(
+        second
+            .api(&us_only, Some(UK), "/api.xro/2.0/Accounts", None)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN,
+        "the grant still reaches only what was ticked"
     );
 }

@@ -137,6 +137,34 @@ impl Sandbox {
             .unwrap()
     }
 
+    /// Posts the consent form with exactly these fields, as a browser would.
+    pub async fn post_decision(&self, form: &[(&str, &str)]) -> Response {
+        self.http
+            .post(self.url("/xero/identity/connect/authorize/decision"))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in ticking only `tenants` on the consent page, as a person unticking the others
+    /// would; returns the access token.
+    pub async fn sign_in_choosing(&self, tenants: &[&str]) -> String {
+        let pkce = pkce();
+        let html = self.consent_page(&pkce, REDIRECT, SCOPE).await;
+        let request_id = scrape_request_id(&html);
+        let mut form = vec![("request_id", request_id.as_str()), ("tenant_choice", "1")];
+        form.extend(tenants.iter().map(|t| ("tenant", *t)));
+        form.push(("decision", "approve"));
+        let answer = self.post_decision(&form).await;
+        let (_, params) = location_params(&answer);
+        let code = param(&params, "code").expect("a code").to_owned();
+        let answer = self.exchange(&code, &pkce.verifier, REDIRECT).await;
+        assert_eq!(answer.status(), StatusCode::OK);
+        let body: Value = answer.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
     /// Consent page, approve, and the code from the redirect.
     pub async fn code_for(&self, pkce: &Pkce, redirect_uri: &str, scope: &str) -> String {
         let html = self.consent_page(pkce, redirect_uri, scope).await;
@@ -266,6 +294,38 @@ impl Sandbox {
         all
     }
 
+    /// Every record of a listing since `since`, following pages of whatever size the
+    /// sandbox serves, and the page sizes it reported.
+    pub async fn walk(
+        &self,
+        token: &str,
+        tenant: &str,
+        listing: &str,
+        since: Option<&str>,
+        page_size: usize,
+    ) -> (Vec<Value>, Vec<u64>) {
+        let key = listing.split('?').next().unwrap().trim_start_matches('/');
+        let joiner = if listing.contains('?') { '&' } else { '?' };
+        let (mut all, mut sizes) = (Vec::new(), Vec::new());
+        for page in 1.. {
+            let body = self
+                .get_ok(
+                    token,
+                    tenant,
+                    &format!("{listing}{joiner}page={page}&pageSize={page_size}"),
+                    since,
+                )
+                .await;
+            let records = body[key].as_array().unwrap().clone();
+            if records.is_empty() {
+                break;
+            }
+            sizes.push(body["pagination"]["pageSize"].as_u64().unwrap());
+            all.extend(records);
+        }
+        (all, sizes)
+    }
+
     pub async fn control_get(&self, path: &str) -> Value {
         let answer = self.http.get(self.url(path)).send().await.unwrap();
         assert_eq!(answer.status(), StatusCode::OK, "GET {path}");
@@ -304,4 +364,17 @@ pub fn rfc3339_ms(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The record with `id` under `key` in `records`.
+pub fn find<'a>(records: &'a [Value], key: &str, id: &str) -> &'a Value {
+    records
+        .iter()
+        .find(|r| r[key] == id)
+        .unwrap_or_else(|| panic!("{id} is missing"))
+}
+
+/// Whole seconds of a millisecond stamp.
+pub fn second_of(ms: i64) -> i64 {
+    ms.div_euclid(1000)
 }

@@ -2,6 +2,8 @@
 
 use carbonsync_store::*;
 
+mod data_file;
+
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
@@ -48,6 +50,29 @@ fn counted(kg: f64) -> LedgerRow {
     }
 }
 
+/// Writes a page that leaves the stream at rest at `cursor`.
+fn write(
+    store: &mut Store,
+    connection_id: i64,
+    stream: &str,
+    records: &[RecordInput],
+    cursor: Option<i64>,
+) -> Result<PageOutcome, StoreError> {
+    store.write_page(&PageInput {
+        connection_id,
+        run_id: 0,
+        stream,
+        records,
+        set_aside: &[],
+        position: &|_| StreamPosition {
+            modified_since: cursor,
+            walk: None,
+        },
+        overlap_until_ms: None,
+        watch: None,
+    })
+}
+
 fn record(id: &str, updated_ms: i64, kg: f64, deleted: bool) -> RecordInput {
     RecordInput {
         record_id: id.into(),
@@ -84,14 +109,10 @@ fn writing_the_same_page_twice_changes_nothing_the_second_time() {
     let (_d, mut store) = open();
     let c = connection(&store);
     let page = vec![record("a", 1, 10.0, false), record("b", 2, 5.0, false)];
-    let first = store
-        .write_page(c.id, "bank_transactions", &page, Some(2))
-        .unwrap();
+    let first = write(&mut store, c.id, "bank_transactions", &page, Some(2)).unwrap();
     assert_eq!((first.created, first.updated, first.unchanged), (2, 0, 0));
     assert!((first.kg_delta - 15.0).abs() < 1e-9);
-    let second = store
-        .write_page(c.id, "bank_transactions", &page, Some(2))
-        .unwrap();
+    let second = write(&mut store, c.id, "bank_transactions", &page, Some(2)).unwrap();
     assert_eq!(
         (second.created, second.updated, second.unchanged),
         (0, 0, 2)
@@ -105,22 +126,22 @@ fn writing_the_same_page_twice_changes_nothing_the_second_time() {
 fn a_change_replaces_the_lines_and_a_deletion_stops_counting() {
     let (_d, mut store) = open();
     let c = connection(&store);
-    store
-        .write_page(
-            c.id,
-            "bills",
-            &[record("a", 1, 10.0, false), record("b", 2, 4.0, false)],
-            Some(2),
-        )
-        .unwrap();
-    let out = store
-        .write_page(
-            c.id,
-            "bills",
-            &[record("a", 3, 12.0, false), record("b", 4, 0.0, true)],
-            Some(4),
-        )
-        .unwrap();
+    write(
+        &mut store,
+        c.id,
+        "bills",
+        &[record("a", 1, 10.0, false), record("b", 2, 4.0, false)],
+        Some(2),
+    )
+    .unwrap();
+    let out = write(
+        &mut store,
+        c.id,
+        "bills",
+        &[record("a", 3, 12.0, false), record("b", 4, 0.0, true)],
+        Some(4),
+    )
+    .unwrap();
     assert_eq!((out.updated, out.deleted), (1, 1));
     assert!((out.kg_delta - (12.0 - 10.0 - 4.0)).abs() < 1e-9);
     let t = store.totals(&LedgerFilter::default()).unwrap();
@@ -183,9 +204,14 @@ fn reconnecting_the_same_organisation_keeps_the_connection_and_a_crashed_run_is_
 fn months_split_by_scope_and_filters_narrow_the_ledger() {
     let (_d, mut store) = open();
     let c = connection(&store);
-    store
-        .write_page(c.id, "bills", &[record("a", 1, 10.0, false)], Some(1))
-        .unwrap();
+    write(
+        &mut store,
+        c.id,
+        "bills",
+        &[record("a", 1, 10.0, false)],
+        Some(1),
+    )
+    .unwrap();
     let by_month = store
         .emissions_by(GroupBy::Month, &LedgerFilter::default())
         .unwrap();
@@ -214,4 +240,125 @@ fn months_split_by_scope_and_filters_narrow_the_ledger() {
         )
         .unwrap();
     assert_eq!(one[0].source, "Harbour & Pine Ltd");
+}
+
+#[test]
+fn an_older_copy_of_a_record_never_replaces_a_newer_one() {
+    let (_d, mut store) = open();
+    let c = connection(&store);
+    write(
+        &mut store,
+        c.id,
+        "bills",
+        &[record("a", 5, 12.0, false)],
+        Some(5),
+    )
+    .unwrap();
+    let out = write(
+        &mut store,
+        c.id,
+        "bills",
+        &[record("a", 3, 10.0, false)],
+        Some(5),
+    )
+    .unwrap();
+    assert_eq!((out.updated, out.unchanged), (0, 1));
+    assert!((store.totals(&LedgerFilter::default()).unwrap().kg_co2e - 12.0).abs() < 1e-9);
+}
+
+#[test]
+fn records_read_again_from_the_margin_are_counted_apart_and_revisions_say_where_to_rewind() {
+    let (_d, mut store) = open();
+    let c = connection(&store);
+    write(
+        &mut store,
+        c.id,
+        "bills",
+        &[
+            record("a", 1_000, 1.0, false),
+            record("b", 2_000, 1.0, false),
+        ],
+        Some(2_000),
+    )
+    .unwrap();
+    // A later walk from 2,000 re-reads "b" (margin) and meets "a" revised after the walk began.
+    let out = store
+        .write_page(&PageInput {
+            connection_id: c.id,
+            run_id: 0,
+            stream: "bills",
+            records: &[
+                record("b", 2_000, 1.0, false),
+                record("a", 9_000, 2.0, false),
+            ],
+            set_aside: &[],
+            position: &|out| StreamPosition {
+                modified_since: Some(2_000),
+                walk: out.rewind_to.map(|r| format!("rewind {r}")),
+            },
+            overlap_until_ms: Some(2_000),
+            watch: Some(RevisionWatch {
+                from_ms: Some(500),
+                changed_after_ms: 8_000,
+            }),
+        })
+        .unwrap();
+    assert_eq!((out.unchanged, out.overlap, out.updated), (1, 1, 1));
+    assert_eq!(out.rewind_to, Some(1_000));
+    let position = store.position(c.id, "bills").unwrap();
+    assert_eq!(position.walk.as_deref(), Some("rewind 1000"));
+    assert_eq!(position.modified_since, Some(2_000));
+}
+
+#[test]
+fn an_unreadable_record_is_kept_aside_until_it_reads_cleanly() {
+    let (_d, mut store) = open();
+    let c = connection(&store);
+    let run = store.start_run(c.id, "cli", false).unwrap();
+    let aside = [SetAsideInput {
+        record_id: Some("a".into()),
+        reason: "Date: not a Xero date".into(),
+        raw: r#"{"BankTransactionID":"a","Date":"/Date(abc)/"}"#.into(),
+    }];
+    let out = store
+        .write_page(&PageInput {
+            connection_id: c.id,
+            run_id: run,
+            stream: "bank_transactions",
+            records: &[record("b", 1, 1.0, false)],
+            set_aside: &aside,
+            position: &|_| StreamPosition::default(),
+            overlap_until_ms: None,
+            watch: None,
+        })
+        .unwrap();
+    assert_eq!(out.set_aside, 1);
+    // Met again: still one entry, not two.
+    store
+        .write_page(&PageInput {
+            connection_id: c.id,
+            run_id: run,
+            stream: "bank_transactions",
+            records: &[],
+            set_aside: &aside,
+            position: &|_| StreamPosition::default(),
+            overlap_until_ms: None,
+            watch: None,
+        })
+        .unwrap();
+    let kept = store.set_aside(Some(c.id)).unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].record_id.as_deref(), Some("a"));
+    assert_eq!(kept[0].reason, "Date: not a Xero date");
+    assert!(kept[0].raw.contains("/Date(abc)/"));
+    // Fixed at the platform and read cleanly: it leaves the list.
+    write(
+        &mut store,
+        c.id,
+        "bank_transactions",
+        &[record("a", 2, 1.0, false)],
+        None,
+    )
+    .unwrap();
+    assert!(store.set_aside(Some(c.id)).unwrap().is_empty());
 }
