@@ -24,11 +24,23 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
         );
         return serve_sandbox(port, records, seed, no_rate_limit, state).await;
     }
-    let app = App::open(&OpenOptions {
+    let opts = OpenOptions {
         config_file: cli.config.clone(),
         data_dir: cli.data_dir.clone(),
-    })?;
-    let _log = logging::init(&app.paths().logs_dir(), cli.verbose);
+    };
+    // Logging first, so what opening the data folder repairs or settles is in the log.
+    let paths =
+        carbonsync_core::Paths::resolve(opts.config_file.as_deref(), opts.data_dir.as_deref());
+    let _log = logging::init(&paths.logs_dir(), cli.verbose);
+    if let Command::Doctor {
+        restore,
+        backup,
+        json,
+    } = cli.command
+    {
+        return doctor(&opts, restore, backup, json);
+    }
+    let app = App::open(&opts)?;
 
     match cli.command {
         Command::Providers { json } => {
@@ -90,12 +102,27 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             full,
             json,
         } => return sync(&app, id, all, full, json).await,
-        Command::Logs { id, limit, json } => {
-            let runs = app.logs(id, limit)?;
-            if json {
-                print_json(&runs);
+        Command::Logs {
+            id,
+            limit,
+            set_aside,
+            json,
+        } => {
+            if set_aside {
+                let records = app.set_aside(id)?;
+                if json {
+                    print_json(&records);
+                } else {
+                    output::set_aside(&records);
+                }
             } else {
-                output::logs(&runs);
+                let runs = app.logs(id, limit)?;
+                if json {
+                    print_json(&runs);
+                } else {
+                    output::logs(&runs);
+                    output::set_aside_note(&app.set_aside(id)?);
+                }
             }
         }
         Command::Emissions {
@@ -161,22 +188,83 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             println!("Connection {id} now syncs: {}.", f.label());
         }
         Command::Daemon => {
-            let sink: carbonsync_core::ReportSink = Arc::new(|id, result| match result {
-                Ok(r) => eprintln!(
-                    "connection {id}: synced ({} fetched, {} created, {} updated, {} deleted)",
-                    r.counts.fetched, r.counts.created, r.counts.updated, r.counts.deleted
-                ),
-                Err(e) => eprintln!("connection {id}: sync failed: {}", e.message),
+            let sink_app = app.clone();
+            let sink: carbonsync_core::ReportSink = Arc::new(move |id, result| {
+                match result {
+                    Ok(r) => eprintln!(
+                        "connection {id}: synced ({} fetched, {} created, {} updated, {} deleted)",
+                        r.counts.fetched, r.counts.created, r.counts.updated, r.counts.deleted
+                    ),
+                    Err(e) => eprintln!("connection {id}: sync failed: {}", e.message),
+                }
+                // What the outcome did to the schedule: a retry, a pause or a stop.
+                if let Some(hold) = sink_app
+                    .connection(id)
+                    .ok()
+                    .and_then(|c| output::schedule_hold(&c))
+                {
+                    eprintln!("connection {id}: {hold}");
+                }
             });
             let daemon = app.start_daemon(Some(sink), None).await?;
             eprintln!("CarbonSync is syncing on schedule. Press Ctrl-C to stop.");
+            for c in app.connections()? {
+                if let Some(hold) = output::schedule_hold(&c) {
+                    eprintln!("connection {}: {hold}", c.id);
+                }
+            }
             let _ = tokio::signal::ctrl_c().await;
             eprintln!("Stopping (a sync in progress finishes its page first)…");
             daemon.stop().await;
         }
-        Command::Sandbox { .. } => unreachable!("handled above"),
+        Command::Sandbox { .. } | Command::Doctor { .. } => unreachable!("handled above"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `carbonsync doctor`: a restore or a backup when asked, then every check.
+fn doctor(
+    opts: &OpenOptions,
+    restore: Option<std::path::PathBuf>,
+    backup: bool,
+    json: bool,
+) -> Result<ExitCode, AppError> {
+    if let Some(from) = restore {
+        let aside = App::restore_backup(opts, &from)?;
+        eprintln!("Restored the database from {}.", from.display());
+        if let Some(aside) = aside {
+            eprintln!(
+                "The file it replaced is kept as {} (delete it once all is well).",
+                aside.display()
+            );
+        }
+    }
+    if backup {
+        let made = App::backup_now(opts)?;
+        eprintln!("Backed up the database to {}.", made.display());
+    }
+    let checkup = App::checkup(opts);
+    if json {
+        print_json(&checkup);
+    } else {
+        println!("Data folder: {}", checkup.data_dir.display());
+        for c in &checkup.checks {
+            println!(
+                "  {} {:<13} {}",
+                if c.ok { "ok     " } else { "PROBLEM" },
+                c.check,
+                c.message
+            );
+        }
+        for b in &checkup.backups {
+            println!("  backup  {} ({} bytes)", b.path.display(), b.bytes);
+        }
+    }
+    Ok(if checkup.healthy() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn ask_tenant(tenants: &[carbonsync_core::Tenant]) -> Option<usize> {

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 )]
 struct Cli {
     /// Configuration file (default: the platform's config folder, carbonsync/carbonsync.toml).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", env = "CARBONSYNC_CONFIG")]
     config: Option<PathBuf>,
     /// Data folder for the database and logs (default: the platform's data folder).
     #[arg(long, global = true, value_name = "DIR", env = "CARBONSYNC_DATA_DIR")]
@@ -72,11 +72,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show the sync history.
+    /// Show the sync history, and the records set aside because they could not be read.
     Logs {
         id: Option<i64>,
         #[arg(long, default_value_t = 20)]
         limit: i64,
+        /// List only the records set aside (with `--json`, each with the JSON as sent).
+        #[arg(long)]
+        set_aside: bool,
         #[arg(long)]
         json: bool,
     },
@@ -116,6 +119,19 @@ enum Command {
     Schedule { id: i64, frequency: String },
     /// Run the background schedule until interrupted (Ctrl-C).
     Daemon,
+    /// Check the data folder: the database's integrity (every page), write access,
+    /// permissions, free disk space and backups. Exits non-zero when a check finds a problem.
+    Doctor {
+        /// Put this backup (a path, or a file name in the data folder's `backups/`) in the
+        /// place of the database; the current file is moved aside, not deleted.
+        #[arg(long, value_name = "BACKUP", conflicts_with = "backup")]
+        restore: Option<PathBuf>,
+        /// Make a backup of the database now.
+        #[arg(long)]
+        backup: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the sandbox (a local stand-in for Xero) on its own.
     Sandbox {
         #[arg(long, default_value_t = 0)]

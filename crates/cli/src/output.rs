@@ -1,7 +1,7 @@
 //! Plain-text tables for people; `--json` prints the same data for programs.
 
 use carbonsync_core::{
-    Connection, EmissionsSummary, LedgerEntry, ProviderView, SyncReport, SyncRun,
+    Connection, ConnectionStatus, EmissionsSummary, LedgerEntry, ProviderView, SyncReport, SyncRun,
 };
 use serde::Serialize;
 
@@ -70,23 +70,52 @@ pub fn connections(list: &[Connection]) {
             c.frequency,
             last
         );
+        let hold = schedule_hold(c);
+        // A held schedule usually gives the last error as its reason: say it once.
         if let Some(e) = &c.last_error {
-            println!("     ↳ {e}");
+            if hold.is_none() || c.pause_reason.as_ref() != Some(e) {
+                println!("     ↳ {e}");
+            }
+        }
+        if let Some(hold) = hold {
+            println!("     ↳ {hold}");
         }
     }
+}
+
+/// The schedule's state when it is held, in the terminal's local time, with what to do
+/// when it waits for the person.
+pub fn schedule_hold(c: &Connection) -> Option<String> {
+    let words = c.schedule_hold_words_local()?;
+    if !c.schedule_stopped {
+        return Some(words);
+    }
+    let todo = if c.status == ConnectionStatus::NeedsReconnect {
+        format!(
+            "Reconnect it with `carbonsync connect {} --tenant \"{}\"`; the schedule starts again by itself.",
+            c.provider, c.tenant_name
+        )
+    } else {
+        format!(
+            "Once the cause is fixed, run `carbonsync sync {}` (or choose a frequency with `carbonsync schedule {} …`) to start the schedule again.",
+            c.id, c.id
+        )
+    };
+    Some(format!("{words} {todo}"))
 }
 
 pub fn sync_report(id: i64, r: &SyncReport) {
     let c = &r.counts;
     println!(
-        "Connection {id}: {} calls, {} pages; {} records fetched: {} new, {} updated, {} deleted, {} unchanged; {} emission entries ({:+.1} kg CO2e){}{}",
+        "Connection {id}: {} calls, {} pages; {} records fetched: {} new, {} updated, {} deleted, {} unchanged, {} set aside; {} emission entries ({:+.1} kg CO2e){}{}",
         c.calls,
         c.pages,
         c.fetched,
         c.created,
         c.updated,
         c.deleted,
-        c.skipped,
+        c.skipped - c.set_aside,
+        c.set_aside,
         c.emissions_added,
         c.kg_co2e_delta,
         if c.rate_limited > 0 { format!("; waited out {} rate limits", c.rate_limited) } else { String::new() },
@@ -132,6 +161,44 @@ pub fn logs(runs: &[SyncRun]) {
         if let Some(m) = &r.error_message {
             println!("      ↳ {m}");
         }
+    }
+}
+
+/// Records set aside, one line each: where, which, why.
+pub fn set_aside(records: &[carbonsync_core::SetAsideRecord]) {
+    if records.is_empty() {
+        println!("No records set aside: everything the platforms sent could be read.");
+        return;
+    }
+    println!(
+        "{:<5} {:<4} {:<18} {:<38} REASON",
+        "ID", "CONN", "STREAM", "RECORD"
+    );
+    for r in records {
+        println!(
+            "{:<5} {:<4} {:<18} {:<38} {}",
+            r.id,
+            r.connection_id,
+            r.stream,
+            r.record_id.as_deref().unwrap_or("(no id)"),
+            r.reason
+        );
+    }
+    println!(
+        "A record leaves this list when a later sync reads it (once it is corrected at the \
+         platform, or with `carbonsync sync <id> --full`). \
+         `carbonsync logs --set-aside --json` shows each as the platform sent it."
+    );
+}
+
+/// After the history: how many records are set aside, and where to see them.
+pub fn set_aside_note(records: &[carbonsync_core::SetAsideRecord]) {
+    if !records.is_empty() {
+        println!(
+            "\n{} record(s) could not be read and were set aside; the rest were synced. \
+             See them with `carbonsync logs --set-aside`.",
+            records.len()
+        );
     }
 }
 

@@ -1,9 +1,11 @@
+use crate::daemon::SyncFailure;
 use crate::{AppError, Config, Paths};
 use carbonsync_emissions::Calculator;
 use carbonsync_providers::{Catalogue, ProviderEntry};
-use carbonsync_store::{Connection, ConnectionStatus, Store};
+use carbonsync_store::{Connection, ConnectionStatus, Store, StoreError};
 use carbonsync_sync::{Frequency, SyncContext, SyncOptions, SyncReport};
 use carbonsync_vault::Vault;
+use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -21,6 +23,8 @@ pub struct App {
     config: std::sync::RwLock<Config>,
     vault: Vault,
     calculator: Calculator,
+    /// Why the data folder cannot be written; `None` when it can.
+    read_only: Option<String>,
     pub(crate) sandbox: tokio::sync::Mutex<Option<carbonsync_sandbox::SandboxHandle>>,
     pub(crate) waiting: std::sync::Mutex<
         std::collections::HashMap<String, crate::redirect_connect::TenantChoiceWaiting>,
@@ -28,30 +32,47 @@ pub struct App {
 }
 
 impl App {
+    /// Opens the data folder: makes it private (and says so in the log when it had to),
+    /// refuses a database that is damaged, or missing or emptied in a folder that held one,
+    /// checks the file (see [`Store::startup_check`]), brings its schema up to date (after a
+    /// backup), and settles runs a stopped process left marked running. A folder that
+    /// cannot be written is opened read-only: reading works, and any write says why not.
     pub fn open(opts: &OpenOptions) -> Result<Arc<App>, AppError> {
         let paths = Paths::resolve(opts.config_file.as_deref(), opts.data_dir.as_deref());
         let config = Config::load(&paths.config_file)?;
-        std::fs::create_dir_all(&paths.data_dir).map_err(|e| {
+        paths.create_data_dir().map_err(|e| {
             AppError::new(
                 "data_dir",
                 format!(
-                    "Cannot create the data folder {}: {e}",
+                    "Cannot create the data folder {}: {e}. Create it, or choose another with --data-dir.",
                     paths.data_dir.display()
                 ),
             )
         })?;
-        // Opening once here runs the migrations before anything else touches the file,
-        // and gives the data folder the id that namespaces its keychain entries.
-        Store::open(&paths.database())?.install_id()?;
+        for t in paths.tighten_permissions() {
+            tracing::warn!(
+                "{} could be read by other users (mode {:o}); made private (mode {:o})",
+                t.path.display(),
+                t.from,
+                t.to
+            );
+        }
+        let read_only = open_store(&paths)?;
         let calculator = load_calculator(&config)?;
         Ok(Arc::new(App {
             paths,
             config: std::sync::RwLock::new(config),
             vault: Vault::default(),
             calculator,
+            read_only,
             sandbox: tokio::sync::Mutex::new(None),
             waiting: Default::default(),
         }))
+    }
+
+    /// Why the data folder cannot be written, when it was opened read-only.
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
     }
 
     pub fn paths(&self) -> &Paths {
@@ -76,7 +97,10 @@ impl App {
     }
 
     pub(crate) fn store(&self) -> Result<Store, AppError> {
-        Ok(Store::open(&self.paths.database())?)
+        Ok(match &self.read_only {
+            None => Store::open(&self.paths.database())?,
+            Some(cause) => Store::open_read_only(&self.paths.database(), cause)?,
+        })
     }
 
     pub(crate) fn catalogue_entry(&self, id: &str) -> Result<&'static ProviderEntry, AppError> {
@@ -129,15 +153,23 @@ impl App {
     }
 
     /// Syncs one connection. Waits for a sync of the same connection that is already
-    /// running (here or in another process) to finish first.
+    /// running (here or in another process) to finish first. Always runs, whatever the
+    /// schedule's state; the outcome then sets it: a success lets the schedule run as
+    /// usual again, a failure retries, pauses or stops it (see `schedule_after_sync`).
     pub async fn sync(
         &self,
         connection_id: i64,
         opts: &SyncOptions,
     ) -> Result<SyncReport, AppError> {
         let conn = self.connection(connection_id)?;
-        let ctx = self.sync_context(&conn).await?;
-        Ok(carbonsync_sync::sync_connection(&ctx, connection_id, opts).await?)
+        let result = match self.sync_context(&conn).await {
+            Ok(ctx) => carbonsync_sync::sync_connection(&ctx, connection_id, opts)
+                .await
+                .map_err(SyncFailure::Sync),
+            Err(e) => Err(SyncFailure::Setup(e)),
+        };
+        self.schedule_after_sync(&conn, result.as_ref().map(|_| ()));
+        result.map_err(AppError::from)
     }
 
     pub fn set_frequency(
@@ -186,6 +218,349 @@ impl App {
         tracing::info!(connection = connection_id, delete_data, "disconnected");
         Ok(warning)
     }
+}
+
+/// What `carbonsync doctor` found in a data folder: one entry a check, and the backups.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checkup {
+    pub data_dir: PathBuf,
+    pub database: PathBuf,
+    pub checks: Vec<CheckResult>,
+    /// Newest first.
+    pub backups: Vec<BackupFile>,
+}
+
+impl Checkup {
+    /// No check found a problem.
+    pub fn healthy(&self) -> bool {
+        self.checks.iter().all(|c| c.ok)
+    }
+}
+
+/// One check of [`Checkup`]: `database` (SQLite's full integrity check), `write_access`,
+/// `permissions`, `disk` (free space) or `backups`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub check: &'static str,
+    pub ok: bool,
+    /// What was found and, for a problem, what to do.
+    pub message: String,
+}
+
+/// A backup of the database in the data folder's `backups/`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupFile {
+    pub path: PathBuf,
+    pub bytes: u64,
+}
+
+/// Below this much free space (or the database's size, if larger: a backup before a schema
+/// update needs as much again) the disk check reports a problem.
+const DISK_MIN_FREE_BYTES: u64 = 64 * 1024 * 1024;
+
+impl App {
+    /// Checks a data folder without opening it as [`App::open`] does, so that it works on a
+    /// damaged database too: the database's integrity (every page; seconds on a large
+    /// file), whether it can be written, permissions (made private where loose), free disk
+    /// space and the backups.
+    pub fn checkup(opts: &OpenOptions) -> Checkup {
+        let paths = Paths::resolve(opts.config_file.as_deref(), opts.data_dir.as_deref());
+        let db = paths.database();
+        let mut checks = vec![check_database(&paths)];
+        let writable = carbonsync_store::write_access(&db);
+        checks.push(CheckResult {
+            check: "write_access",
+            ok: writable.is_ok(),
+            message: match &writable {
+                Ok(()) => format!("{} can be written", paths.data_dir.display()),
+                Err(cause) => format!(
+                    "{cause}. Reading works, but syncing needs write access: make the folder and the database writable by you (`chmod u+w`)"
+                ),
+            },
+        });
+        let tightened = paths.tighten_permissions();
+        checks.push(CheckResult {
+            check: "permissions",
+            ok: true,
+            message: if tightened.is_empty() {
+                "the data folder and its files are readable by you only".into()
+            } else {
+                let list: Vec<String> = tightened
+                    .iter()
+                    .map(|t| format!("{} ({:o} → {:o})", t.path.display(), t.from, t.to))
+                    .collect();
+                format!("made private: {}", list.join(", "))
+            },
+        });
+        checks.push(check_disk(&paths));
+        let backups: Vec<BackupFile> = carbonsync_store::list_backups(&db)
+            .into_iter()
+            .map(|path| BackupFile {
+                bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+                path,
+            })
+            .collect();
+        checks.push(CheckResult {
+            check: "backups",
+            ok: true,
+            message: match backups.first() {
+                None => format!(
+                    "no backups yet in {} (one is made before every schema update; `carbonsync doctor --backup` makes one now)",
+                    paths.backups_dir().display()
+                ),
+                Some(newest) => format!(
+                    "{} backup(s) in {}, the newest {}",
+                    backups.len(),
+                    paths.backups_dir().display(),
+                    newest.path.display()
+                ),
+            },
+        });
+        Checkup {
+            data_dir: paths.data_dir.clone(),
+            database: db,
+            checks,
+            backups,
+        }
+    }
+
+    /// Copies the database, as it is now, into the backups folder; returns the copy's path.
+    pub fn backup_now(opts: &OpenOptions) -> Result<PathBuf, AppError> {
+        let paths = Paths::resolve(opts.config_file.as_deref(), opts.data_dir.as_deref());
+        Ok(Store::open(&paths.database())?.backup()?)
+    }
+
+    /// Puts a backup (a path, or a file name in the backups folder) in the place of the
+    /// database; the file it replaces is moved aside, not deleted, and its path returned.
+    /// Refused while a sync runs; close every CarbonSync window and daemon first.
+    pub fn restore_backup(
+        opts: &OpenOptions,
+        backup: &std::path::Path,
+    ) -> Result<Option<PathBuf>, AppError> {
+        let paths = Paths::resolve(opts.config_file.as_deref(), opts.data_dir.as_deref());
+        let backup = if backup.exists() {
+            backup.to_path_buf()
+        } else {
+            paths.backups_dir().join(backup)
+        };
+        if !backup.is_file() {
+            return Err(AppError::new(
+                "no_such_backup",
+                format!(
+                    "There is no backup {}. `carbonsync doctor` lists the backups in {}.",
+                    backup.display(),
+                    paths.backups_dir().display()
+                ),
+            ));
+        }
+        let mut held = Vec::new();
+        for entry in std::fs::read_dir(paths.locks_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let Ok(file) = std::fs::File::open(entry.path()) else {
+                continue;
+            };
+            match file.try_lock() {
+                Ok(()) => held.push(file),
+                Err(_) => {
+                    return Err(AppError::new(
+                        "busy",
+                        format!(
+                            "CarbonSync is using the data folder in another process ({} is held). Close every CarbonSync window and `carbonsync daemon`, then restore again.",
+                            entry.path().display()
+                        ),
+                    ))
+                }
+            }
+        }
+        let aside = carbonsync_store::restore(&paths.database(), &backup)?;
+        drop(held);
+        // Open it as any command would: an older schema is updated now (after a backup).
+        Store::open(&paths.database())?.install_id()?;
+        tracing::warn!(backup = %backup.display(), "restored the database from a backup");
+        Ok(aside)
+    }
+}
+
+fn check_database(paths: &Paths) -> CheckResult {
+    let db = paths.database();
+    let problem = |message: String| CheckResult {
+        check: "database",
+        ok: false,
+        message,
+    };
+    match carbonsync_store::check_file(&db) {
+        Err(e) => return problem(capitalised(e.to_string())),
+        Ok(carbonsync_store::FileState::Missing) => {
+            return match paths.signs_of_use() {
+                Some(evidence) => problem(capitalised(
+                    StoreError::Lost {
+                        path: db,
+                        state: "missing",
+                        evidence,
+                    }
+                    .to_string(),
+                )),
+                None => CheckResult {
+                    check: "database",
+                    ok: true,
+                    message: format!(
+                        "no database yet; the first command creates {}",
+                        db.display()
+                    ),
+                },
+            };
+        }
+        Ok(carbonsync_store::FileState::Present(_)) => {}
+    }
+    let started = std::time::Instant::now();
+    let checked = Store::open_read_only(&db, "`carbonsync doctor` only reads")
+        .and_then(|store| store.integrity_problems());
+    match checked {
+        Ok(problems) if problems.is_empty() => CheckResult {
+            check: "database",
+            ok: true,
+            message: format!(
+                "{} passed SQLite's full integrity check ({} ms)",
+                db.display(),
+                started.elapsed().as_millis()
+            ),
+        },
+        Ok(problems) => problem(capitalised(
+            StoreError::Damaged {
+                path: db,
+                cause: problems
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            }
+            .to_string(),
+        )),
+        Err(e) => problem(capitalised(e.to_string())),
+    }
+}
+
+/// Free space where the data folder is, from `df` (POSIX output, so the same on Linux
+/// and macOS).
+fn check_disk(paths: &Paths) -> CheckResult {
+    let out = std::process::Command::new("df")
+        .arg("-Pk")
+        .arg(&paths.data_dir)
+        .output();
+    let available = out.ok().and_then(|o| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .nth(1)
+            .and_then(|l| l.split_whitespace().nth(3).map(str::to_string))
+            .and_then(|kib| kib.parse::<u64>().ok())
+            .map(|kib| kib * 1024)
+    });
+    let db_size = std::fs::metadata(paths.database())
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let needed = DISK_MIN_FREE_BYTES.max(db_size);
+    let mib = |b: u64| b / (1024 * 1024);
+    match available {
+        None => CheckResult {
+            check: "disk",
+            ok: true,
+            message: "free space unknown (`df` gave no answer)".into(),
+        },
+        Some(free) => CheckResult {
+            check: "disk",
+            ok: free >= needed,
+            message: if free >= needed {
+                format!("{} MiB free", mib(free))
+            } else {
+                format!(
+                    "only {} MiB free where the data folder is; syncing and backups need at least {} MiB: free some space",
+                    mib(free),
+                    mib(needed)
+                )
+            },
+        },
+    }
+}
+
+fn capitalised(s: String) -> String {
+    let mut s = s;
+    if let Some(first) = s.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    s
+}
+
+/// The start-up work on the database (see [`App::open`]); returns why it is read-only.
+fn open_store(paths: &Paths) -> Result<Option<String>, AppError> {
+    let db = paths.database();
+    if !db.exists() {
+        if let Some(evidence) = paths.signs_of_use() {
+            return Err(StoreError::Lost {
+                path: db,
+                state: "missing",
+                evidence,
+            }
+            .into());
+        }
+    }
+    match carbonsync_store::write_access(&db) {
+        Ok(()) => {
+            // Opening runs the migrations before anything else touches the file, and
+            // gives the data folder the id that namespaces its keychain entries.
+            let store = Store::open(&db)?;
+            store.startup_check()?;
+            store.install_id()?;
+            // A full disk must not stop the commands that only read: settling waits.
+            if let Err(e) = settle_stale_runs(paths, &store) {
+                tracing::warn!(
+                    "runs left marked running could not be settled yet: {}",
+                    e.message
+                );
+            }
+            Ok(None)
+        }
+        Err(cause) => {
+            tracing::warn!("{cause}: CarbonSync can read its data but not change it");
+            let store = Store::open_read_only(&db, &cause)?;
+            store.startup_check()?;
+            Ok(Some(cause))
+        }
+    }
+}
+
+/// Closes runs left marked running by a process that stopped (killed, crashed, power cut):
+/// a run is live only while its process holds the connection's sync lock, so a run whose
+/// lock is free is settled, with the lock held so that no sync can start meanwhile.
+fn settle_stale_runs(paths: &Paths, store: &Store) -> Result<(), AppError> {
+    for id in store.connections_with_running_runs()? {
+        let lock = paths.sync_lock(id);
+        let guard = match std::fs::File::open(&lock) {
+            // No lock file: no sync of this connection ever held one here.
+            Err(_) => None,
+            Ok(file) => match file.try_lock() {
+                Ok(()) => Some(file),
+                Err(std::fs::TryLockError::WouldBlock) => continue,
+                Err(std::fs::TryLockError::Error(e)) => {
+                    tracing::warn!("cannot check the sync lock {}: {e}", lock.display());
+                    continue;
+                }
+            },
+        };
+        let settled = store.settle_stale_runs(id)?;
+        drop(guard);
+        if settled > 0 {
+            tracing::warn!(
+                connection = id,
+                runs = settled,
+                "a sync left marked running by a process that stopped was closed in the log"
+            );
+        }
+    }
+    Ok(())
 }
 
 fn load_calculator(config: &Config) -> Result<Calculator, AppError> {

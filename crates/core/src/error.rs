@@ -15,6 +15,8 @@ pub struct AppError {
 }
 
 impl AppError {
+    /// A permanent error with a stable `code` (snake_case, the UI's key for a heading) and
+    /// a message that says what happened and what to do.
     pub fn new(code: &str, message: impl Into<String>) -> Self {
         Self {
             code: code.into(),
@@ -24,11 +26,13 @@ impl AppError {
         }
     }
 
+    /// Adds the technical detail shown behind a toggle; never a token or key.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
     }
 
+    /// Marks the error as one that trying again later may fix.
     pub fn transient(mut self) -> Self {
         self.permanent = false;
         self
@@ -64,8 +68,13 @@ impl From<carbonsync_oauth::OAuthError> for AppError {
             E::MissingCode => "missing_code",
             E::Timeout { .. } => "timeout",
             E::InvalidGrant { .. } => "invalid_grant",
+            E::CodeRejected { .. } => "code_rejected",
             E::Network { .. } => "network",
-            _ => "auth_failed",
+            E::Refused { .. } => "platform_refused",
+            E::BadResponse { .. } => "bad_response",
+            E::Config { .. } => "config",
+            E::PortsUnavailable { .. } => "redirect_ports_unavailable",
+            E::Listener(_) => "auth_failed",
         };
         AppError {
             code: code.into(),
@@ -108,5 +117,51 @@ impl From<carbonsync_vault::VaultError> for AppError {
 impl From<carbonsync_providers::ProviderError> for AppError {
     fn from(e: carbonsync_providers::ProviderError) -> Self {
         AppError::from(carbonsync_sync::SyncError::from(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use carbonsync_oauth::OAuthError;
+
+    #[test]
+    fn sign_in_failures_keep_words_that_fit_and_codes_the_window_knows() {
+        let grant = || OAuthError::InvalidGrant {
+            provider: "Xero".into(),
+            detail: String::new(),
+        };
+        let at_sign_in = AppError::from(grant().at_code_exchange());
+        assert_eq!(at_sign_in.code, "code_rejected");
+        assert!(
+            at_sign_in
+                .message
+                .starts_with("Xero could not use the sign-in answer"),
+            "{}",
+            at_sign_in.message
+        );
+        assert!(at_sign_in.permanent);
+        let at_refresh = AppError::from(grant());
+        assert_eq!(at_refresh.code, "invalid_grant");
+        assert!(
+            at_refresh.message.contains("revoked"),
+            "{}",
+            at_refresh.message
+        );
+
+        let refused = AppError::from(OAuthError::Refused {
+            provider: "Xero".into(),
+            code: "invalid_client".into(),
+            description: None,
+        });
+        assert_eq!(refused.code, "platform_refused");
+        let network = AppError::from(OAuthError::Network {
+            provider: "Xero".into(),
+            detail: "connection refused".into(),
+        });
+        assert_eq!(network.code, "network");
+        assert!(!network.permanent, "a network failure may pass");
+        let timeout = AppError::from(OAuthError::Timeout { seconds: 300 });
+        assert!(timeout.message.starts_with("No answer from the browser"));
     }
 }

@@ -33,7 +33,7 @@ pub use carbonsync_providers::{AuthKind, Category, ProviderEntry, RedirectStyle}
 pub use carbonsync_sandbox as sandbox;
 pub use carbonsync_store::{
     Connection, ConnectionStatus, EmissionsGroup, GroupBy, LedgerEntry, LedgerFilter, LedgerStatus,
-    RunStatus, SyncRun, SyncRunCounts, Totals,
+    RunStatus, SetAsideRecord, SyncRun, SyncRunCounts, Totals,
 };
 pub use carbonsync_sync::{
     Frequency, Progress, SchedulerCommand, SyncOptions, SyncReport, Trigger,

@@ -32,7 +32,11 @@ impl Platform {
         let missing = |what: &str| {
             AppError::new(
                 "config",
-                format!("{} has no {what} URL configured", self.display_name()),
+                format!(
+                    "{} has no {what} URL: set {what}_url under [providers.{}] in the configuration file",
+                    self.display_name(),
+                    self.entry.id
+                ),
             )
         };
         Ok(OAuthClient::new(OAuthConfig {

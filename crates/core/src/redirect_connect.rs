@@ -1,7 +1,10 @@
 //! Sign-ins whose answer comes back later, by deep link (`carbonsync://oauth/callback`)
 //! or an https bounce page that forwards to it, possibly to a process that was not
 //! running when the sign-in began. The pending request (state and PKCE verifier) waits
-//! in the keychain, not the database; it is single-use and expires.
+//! in the keychain, not the database; it is single-use and expires, and an abandoned
+//! one is removed (see [`pending`]).
+
+mod pending;
 
 use crate::connect::TenantChoice;
 use crate::{App, AppError};
@@ -10,14 +13,11 @@ use carbonsync_providers::xero::Tenant;
 use carbonsync_providers::RedirectStyle;
 use carbonsync_store::Connection;
 use carbonsync_vault::Sensitive;
+use pending::{PendingSignIns, PENDING_LIFETIME_MINUTES};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// The redirect URI registered for the desktop app's scheme.
 pub const DEEP_LINK_REDIRECT: &str = "carbonsync://oauth/callback";
-
-/// How long a sign-in may take in the browser.
-const PENDING_LIFETIME_MINUTES: i64 = 10;
 
 /// What a completed redirect leads to.
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
@@ -57,19 +57,14 @@ struct PendingRecord {
     pending: String,
 }
 
-fn state_key(install: &str, state: &str) -> String {
-    let digest = Sha256::digest(state.as_bytes());
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("{install}/pending/{hex}")
-}
-
 impl App {
     /// Starts a sign-in that returns by deep link. Returns the URL to open in the
-    /// system browser.
+    /// system browser. Expired sign-ins still waiting in the keychain are removed first.
     pub async fn begin_connect(&self, provider_id: &str) -> Result<String, AppError> {
         self.connectable(provider_id)?;
-        self.vault().probe()?;
+        self.ensure_keychain_writable(provider_id).await?;
         let platform = self.platform(provider_id, None).await?;
+        platform.xero(self)?;
         let oauth = platform.oauth()?;
         let pending = oauth.begin(DEEP_LINK_REDIRECT)?;
         let record = PendingRecord {
@@ -77,27 +72,32 @@ impl App {
             sandbox: platform.sandbox,
             pending: pending.to_secret().into_inner(),
         };
-        let install = self.store()?.install_id()?;
-        self.vault().put(
-            &state_key(&install, pending.state()),
+        self.pending_sign_ins()?.add(
+            provider_id,
+            pending.state(),
+            pending.created_at,
             &Sensitive::new(serde_json::to_string(&record).expect("serialisable")),
         )?;
         Ok(pending.url.to_string())
     }
 
-    /// Completes a sign-in from the redirect URL that came back. An unknown, expired
-    /// or already used `state` is refused, and so is an `error=` answer; either way
-    /// nothing is stored.
+    /// Completes a sign-in from the redirect URL that came back. An unknown, expired,
+    /// cancelled or already used `state` is refused, and so is an answer that repeats
+    /// a parameter; either way nothing is stored. An `error=` answer for a sign-in
+    /// started here ends that sign-in with the platform's (cleaned) words.
     pub async fn complete_connect(&self, callback_url: &str) -> Result<ConnectOutcome, AppError> {
         let url =
             url::Url::parse(callback_url).map_err(|_| AppError::from(OAuthError::StateMismatch))?;
-        let answer = CallbackParams::from_url(&url);
+        // A repeated parameter is refused before the keychain is touched, so a forged
+        // link cannot use up the real sign-in.
+        let answer = CallbackParams::from_url(&url)
+            .map_err(|e| AppError::new("state_mismatch", capitalise(&e.to_string())))?;
         let state = answer.state.clone().ok_or(OAuthError::StateMismatch)?;
-        let install = self.store()?.install_id()?;
-        let key = state_key(&install, &state);
-        let record = self.vault().get(&key)?.ok_or(OAuthError::StateMismatch)?;
         // Single use: gone before anything else happens, so a replay finds nothing.
-        self.vault().delete(&key)?;
+        let record = self
+            .pending_sign_ins()?
+            .take(&state)?
+            .ok_or(OAuthError::StateMismatch)?;
         let record: PendingRecord =
             serde_json::from_str(record.expose()).map_err(|_| OAuthError::StateMismatch)?;
         let pending = PendingAuthorization::from_secret(&Sensitive::new(record.pending))
@@ -115,6 +115,27 @@ impl App {
             .await
     }
 
+    /// Cancels the deep-link sign-ins of `provider_id` that wait for the browser: their
+    /// keychain entries are removed, so a link that still arrives for one is refused
+    /// as unknown. Returns how many there were (0 when none waited).
+    pub fn cancel_connect(&self, provider_id: &str) -> Result<usize, AppError> {
+        Ok(self.pending_sign_ins()?.cancel(provider_id)?)
+    }
+
+    /// Removes the deep-link sign-ins whose time is up (abandoned in the browser),
+    /// with their state and PKCE verifier. Called when the app starts; every new
+    /// sign-in does it too. Returns how many were removed.
+    pub fn forget_expired_sign_ins(&self) -> Result<usize, AppError> {
+        Ok(self.pending_sign_ins()?.remove_expired()?)
+    }
+
+    fn pending_sign_ins(&self) -> Result<PendingSignIns<'_>, AppError> {
+        Ok(PendingSignIns::new(
+            self.vault(),
+            self.store()?.install_id()?,
+        ))
+    }
+
     /// The sign-in route the window uses for a platform: the deep link for the sandbox
     /// (and wherever the configuration asks for it), otherwise what the platform
     /// allows (Xero: loopback only).
@@ -129,7 +150,9 @@ impl App {
     }
 
     /// A sign-in for the window through a loopback listener, for platforms that allow
-    /// no custom scheme. `open` shows the authorization URL in the system browser.
+    /// no custom scheme: the same keychain check and listener (configured
+    /// `redirect_ports` included) as the CLI's. `open` shows the authorization URL in
+    /// the system browser.
     pub async fn connect_with_loopback(
         &self,
         provider_id: &str,
@@ -137,14 +160,12 @@ impl App {
         timeout: std::time::Duration,
     ) -> Result<ConnectOutcome, AppError> {
         self.connectable(provider_id)?;
-        self.vault().probe()?;
+        self.ensure_keychain_writable(provider_id).await?;
         let platform = self.platform(provider_id, None).await?;
-        let oauth = platform.oauth()?;
-        let listener = carbonsync_oauth::LoopbackListener::bind().await?;
-        let pending = oauth.begin(&listener.redirect_uri())?;
-        open(pending.url.as_str())?;
-        let answer = listener.wait(timeout).await?;
-        let tokens = oauth.complete(pending, &answer).await?;
+        platform.xero(self)?;
+        let (oauth, tokens) = self
+            .loopback_sign_in(provider_id, &platform, open, timeout)
+            .await?;
         self.outcome_for(provider_id, &platform, &oauth, tokens)
             .await
     }
@@ -252,6 +273,15 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// "The sign-in…" from "the sign-in…": an error's words as the start of a message.
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// An id for a waiting choice: random, and unrelated to any sign-in state.

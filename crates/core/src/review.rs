@@ -3,7 +3,9 @@
 
 use crate::{App, AppError};
 use carbonsync_providers::{AuthKind, Catalogue, Category, RedirectStyle};
-use carbonsync_store::{EmissionsGroup, GroupBy, LedgerEntry, LedgerFilter, SyncRun, Totals};
+use carbonsync_store::{
+    EmissionsGroup, GroupBy, LedgerEntry, LedgerFilter, SetAsideRecord, SyncRun, Totals,
+};
 use serde::Serialize;
 
 /// A platform as the user sees it in a list.
@@ -75,6 +77,15 @@ impl App {
         Ok(self.store()?.runs(connection_id, limit)?)
     }
 
+    /// Records the platforms sent that could not be read, kept aside with the reason (newest
+    /// first), for one connection or all, each with the JSON as sent.
+    pub fn set_aside(&self, connection_id: Option<i64>) -> Result<Vec<SetAsideRecord>, AppError> {
+        if let Some(id) = connection_id {
+            self.connection(id)?;
+        }
+        Ok(self.store()?.set_aside(connection_id)?)
+    }
+
     pub fn emissions(
         &self,
         by: Option<GroupBy>,
@@ -120,8 +131,10 @@ pub struct LedgerPage {
 #[ts(export)]
 pub struct CursorView {
     pub stream: String,
-    /// The newest change already stored (RFC 3339), or none before the first sync.
+    /// Every change before this moment is stored (RFC 3339), or none before the first sync.
     pub modified_since: Option<String>,
+    /// A sync stopped part-way through this stream; the next one resumes it.
+    pub resuming: bool,
 }
 
 impl App {
@@ -144,8 +157,9 @@ impl App {
             .store()?
             .cursors(connection_id)?
             .into_iter()
-            .map(|(stream, ms)| CursorView {
+            .map(|(stream, ms, resuming)| CursorView {
                 stream,
+                resuming,
                 modified_since: ms
                     .and_then(chrono::DateTime::from_timestamp_millis)
                     .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
@@ -232,7 +246,7 @@ impl App {
                     a.amount_usd_2022.map(|v| v.to_string()).unwrap_or_default(),
                     a.kg_co2e.map(|v| v.to_string()).unwrap_or_default(),
                 ];
-                out.write_record(fields.iter().map(|f| defuse_formula(f)))
+                out.write_record(fields.into_iter().map(defuse_formula))
                     .map_err(failed)?;
             }
             written += entries.len() as i64;
@@ -267,12 +281,66 @@ impl App {
     }
 }
 
-/// A text that a spreadsheet would run as a formula gets a leading apostrophe, so an
-/// opened export shows it instead of evaluating it.
-fn defuse_formula(s: &str) -> String {
-    if s.starts_with(['=', '+', '@']) {
-        format!("'{s}")
+/// OWASP's guard against CSV injection, the same rule as the window's `csvCell`
+/// (`ui/src/lib/csv.ts`); both are tested against `ui/src/lib/csv-formula-cases.json`. A
+/// text that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
+/// single quote, so an opened export shows it instead of running it as a formula. A plain
+/// decimal number (`-12.50`, as amounts and kg CO2e are written) is left as it is, so it
+/// stays a number in the spreadsheet.
+fn defuse_formula(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(&cell) {
+        format!("'{cell}")
     } else {
-        s.to_string()
+        cell
+    }
+}
+
+/// An optional minus, digits, and an optional dot followed by digits: what `f64`'s and
+/// `i64`'s `Display` write for the export's numbers.
+fn is_plain_number(s: &str) -> bool {
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = s.strip_prefix('-').unwrap_or(s);
+    match unsigned.split_once('.') {
+        Some((int, frac)) => digits(int) && digits(frac),
+        None => digits(unsigned),
+    }
+}
+
+#[cfg(test)]
+mod csv_formula_tests {
+    use super::defuse_formula;
+
+    /// Each case of the table shared with the window, written by a CSV writer set up as
+    /// the export's is, followed by a second field so that an empty cell is a plain field.
+    #[test]
+    fn every_shared_case_is_written_as_the_table_says() {
+        let table: serde_json::Value =
+            serde_json::from_str(include_str!("../../../ui/src/lib/csv-formula-cases.json"))
+                .expect("the shared CSV table is valid JSON");
+        let cases = table["cases"].as_array().expect("a list of cases");
+        assert!(cases.len() > 20, "the shared table has its cases");
+        for case in cases {
+            let input = case["input"].as_str().unwrap();
+            let output = case["output"].as_str().unwrap();
+            let mut out = csv::Writer::from_writer(Vec::new());
+            out.write_record([defuse_formula(input.to_string()).as_str(), "end"])
+                .unwrap();
+            let written = String::from_utf8(out.into_inner().unwrap()).unwrap();
+            assert_eq!(
+                written,
+                format!("{output},end\n"),
+                "{input:?} ({})",
+                case["why"]
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_as_the_export_writes_them_stay_numbers() {
+        for n in [-12.5_f64, -0.000_123, 1234.5, -1e-7, -0.0, -987_654_321.25] {
+            let text = n.to_string();
+            assert_eq!(defuse_formula(text.clone()), text, "{n}");
+        }
+        assert_eq!(defuse_formula((-42_i64).to_string()), "-42");
     }
 }

@@ -5,6 +5,7 @@ use crate::{App, AppError};
 use carbonsync_providers::Catalogue;
 use carbonsync_vault::Sensitive;
 use serde::Serialize;
+use std::path::Path;
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
@@ -36,6 +37,10 @@ impl App {
         ))
     }
 
+    /// Where things are and how each platform is reached. `log_dir` is the folder this
+    /// process really writes its logs to (the desktop app's is the platform's log folder
+    /// for apps, not the data folder); before logging is set up, the data folder's `logs/`,
+    /// where the CLI writes.
     pub fn settings(&self) -> Result<SettingsView, AppError> {
         let config = self.config();
         let mut providers = Vec::new();
@@ -53,7 +58,11 @@ impl App {
         Ok(SettingsView {
             data_dir: self.paths().data_dir.display().to_string(),
             config_file: self.paths().config_file.display().to_string(),
-            log_dir: self.paths().logs_dir().display().to_string(),
+            log_dir: crate::logging::active_dir()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| self.paths().logs_dir())
+                .display()
+                .to_string(),
             providers,
         })
     }
@@ -77,6 +86,10 @@ impl App {
             .entry(provider_id.to_string())
             .or_default()
             .client_id = client_id.clone();
+        let path = &self.paths().config_file;
+        // The file is checked by the rules it will be read with before anything is stored,
+        // so a refused value changes neither the file nor the keychain.
+        let text = config.to_toml(path)?;
         let key = self.client_secret_key(provider_id)?;
         match client_secret.filter(|s| !s.expose().trim().is_empty()) {
             Some(secret) => self.vault().put(&key, &secret)?,
@@ -85,9 +98,6 @@ impl App {
             }
             None => {}
         }
-        let text = toml::to_string_pretty(&config)
-            .map_err(|e| AppError::new("config", format!("Cannot write the configuration: {e}")))?;
-        let path = &self.paths().config_file;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| {
                 AppError::new("config", format!("Cannot create {}: {e}", dir.display()))

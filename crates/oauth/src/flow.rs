@@ -1,3 +1,4 @@
+use crate::callback::{clean_text, SHOWN_TEXT_MAX_CHARS};
 use crate::{CallbackParams, OAuthError, TokenSet};
 use carbonsync_vault::Sensitive;
 use chrono::{Duration, Utc};
@@ -22,6 +23,38 @@ pub struct OAuthConfig {
     pub scopes: Vec<String>,
     /// Used when the token response omits `expires_in`.
     pub default_lifetime: Duration,
+}
+
+/// Where an authorization answer is to be sent: a redirect URI, which a loopback
+/// listener's address extends with the `state` it is to wait for.
+pub trait Redirect {
+    /// The redirect URI, exactly as sent in the request and the code exchange.
+    fn uri(&self) -> &str;
+    /// Told the one-time `state` of the request that names this redirect. Only a
+    /// receiver that checks answers itself (the loopback listener) uses it.
+    fn expect_state(&self, _state: &str) {}
+}
+
+impl Redirect for str {
+    fn uri(&self) -> &str {
+        self
+    }
+}
+
+impl Redirect for String {
+    fn uri(&self) -> &str {
+        self
+    }
+}
+
+/// A platform's or a callback's text, cleaned and bounded for a message.
+fn shown(text: &str) -> String {
+    clean_text(text, SHOWN_TEXT_MAX_CHARS)
+}
+
+/// An optional description, cleaned; `None` when nothing readable is left.
+fn shown_description(text: Option<&str>) -> Option<String> {
+    text.map(shown).filter(|t| !t.is_empty())
 }
 
 type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
@@ -151,8 +184,14 @@ impl OAuthClient {
     }
 
     /// Builds the authorization URL with a fresh one-time `state` and an S256 PKCE
-    /// challenge for the given redirect URI.
-    pub fn begin(&self, redirect_uri: &str) -> Result<PendingAuthorization, OAuthError> {
+    /// challenge for the given redirect. A loopback listener's address
+    /// ([`crate::LoopbackListener::redirect_uri`]) also learns the `state`, so that the
+    /// listener waits for the answer to this request and refuses any other.
+    pub fn begin(
+        &self,
+        redirect: &(impl Redirect + ?Sized),
+    ) -> Result<PendingAuthorization, OAuthError> {
+        let redirect_uri = redirect.uri();
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let client = self.client(Some(redirect_uri))?;
         let (url, state) = client
@@ -160,6 +199,7 @@ impl OAuthClient {
             .add_scopes(self.config.scopes.iter().cloned().map(Scope::new))
             .set_pkce_challenge(challenge)
             .url();
+        redirect.expect_state(state.secret());
         Ok(PendingAuthorization {
             url,
             redirect_uri: redirect_uri.to_string(),
@@ -169,29 +209,33 @@ impl OAuthClient {
         })
     }
 
-    /// Checks the answer (error, `state`, code) and exchanges the code for tokens.
+    /// Checks the answer (`state` first, then error, then code) and exchanges the code
+    /// for tokens. An answer whose `state` is not this request's is refused as
+    /// [`OAuthError::StateMismatch`] whatever else it says, an `error=` answer included:
+    /// anyone can send an error to a redirect URI. Text from the answer reaches the
+    /// error only cleaned (control characters removed) and bounded.
     pub async fn complete(
         &self,
         pending: PendingAuthorization,
         answer: &CallbackParams,
     ) -> Result<TokenSet, OAuthError> {
+        if !answer.state_matches(pending.state.secret()) {
+            return Err(OAuthError::StateMismatch);
+        }
         if let Some(code) = &answer.error {
-            // An error answer is only trusted as far as it matches our state; either
-            // way nothing is exchanged or stored.
+            // Nothing is exchanged or stored either way.
+            let code = shown(code);
             if code == "access_denied" {
                 return Err(OAuthError::Denied {
                     provider: self.config.provider.clone(),
-                    code: code.clone(),
+                    code,
                 });
             }
             return Err(OAuthError::CallbackError {
                 provider: self.config.provider.clone(),
-                code: code.clone(),
-                description: answer.error_description.clone(),
+                code,
+                description: shown_description(answer.error_description.as_deref()),
             });
-        }
-        if !answer.state_matches(pending.state.secret()) {
-            return Err(OAuthError::StateMismatch);
         }
         let code = answer.code.clone().ok_or(OAuthError::MissingCode)?;
         let client = self.client(Some(&pending.redirect_uri))?;
@@ -200,7 +244,7 @@ impl OAuthClient {
             .set_pkce_verifier(pending.verifier)
             .request_async(&self.http)
             .await
-            .map_err(|e| self.token_error(e))?;
+            .map_err(|e| self.token_error(e).at_code_exchange())?;
         Ok(self.token_set(&response, None))
     }
 
@@ -269,9 +313,9 @@ impl OAuthClient {
             provider: self.config.provider.clone(),
             code: body
                 .as_ref()
-                .map(|b| b.error.clone())
+                .map(|b| shown(&b.error))
                 .unwrap_or_else(|| status.to_string()),
-            description: body.and_then(|b| b.error_description),
+            description: shown_description(body.and_then(|b| b.error_description).as_deref()),
         })
     }
 
@@ -307,24 +351,39 @@ impl OAuthClient {
             RequestTokenError::ServerResponse(r) => match r.error() {
                 BasicErrorResponseType::InvalidGrant => OAuthError::InvalidGrant {
                     provider,
-                    detail: r.error_description().cloned().unwrap_or_default(),
+                    detail: shown_description(r.error_description().map(String::as_str))
+                        .unwrap_or_default(),
                 },
                 other => OAuthError::Refused {
                     provider,
-                    code: other.to_string(),
-                    description: r.error_description().cloned(),
+                    code: shown(other.as_ref()),
+                    description: shown_description(r.error_description().map(String::as_str)),
                 },
             },
             RequestTokenError::Request(e) => OAuthError::Network {
                 provider,
                 detail: e.to_string(),
             },
-            // The body is not included: a malformed token response could still hold a token.
+            // Neither the body nor the parser's message (which quotes the offending
+            // value) is included: a malformed token response could still hold a token.
             RequestTokenError::Parse(e, _body) => OAuthError::BadResponse {
                 provider,
-                detail: e.to_string(),
+                detail: format!(
+                    "the token response is {} (at `{}`)",
+                    match e.inner().classify() {
+                        serde_json::error::Category::Syntax => "not valid JSON",
+                        serde_json::error::Category::Eof => "cut short",
+                        serde_json::error::Category::Data =>
+                            "missing a field or has one of the wrong type",
+                        serde_json::error::Category::Io => "unreadable",
+                    },
+                    shown(&e.path().to_string())
+                ),
             },
-            RequestTokenError::Other(detail) => OAuthError::BadResponse { provider, detail },
+            RequestTokenError::Other(detail) => OAuthError::BadResponse {
+                provider,
+                detail: shown(&detail),
+            },
         }
     }
 }

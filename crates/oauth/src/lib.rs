@@ -9,7 +9,7 @@ mod loopback;
 mod tokens;
 
 pub use callback::CallbackParams;
-pub use error::OAuthError;
+pub use error::{describe_ports, OAuthError, PortProblem};
 pub use flow::{OAuthClient, OAuthConfig, PendingAuthorization};
 pub use loopback::LoopbackListener;
 pub use tokens::TokenSet;

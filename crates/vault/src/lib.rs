@@ -5,6 +5,8 @@
 //! filed. Values travel inside [`Sensitive`], which never prints or serialises itself.
 
 mod error;
+#[cfg(target_os = "linux")]
+mod secret_service;
 mod sensitive;
 
 pub use error::VaultError;
@@ -18,6 +20,9 @@ pub const SERVICE: &str = "carbonsync";
 
 /// Access to the platform keychain (Secret Service on Linux, Keychain on macOS,
 /// Credential Manager on Windows).
+///
+/// Every call blocks on the platform (D-Bus on Linux): async callers run it on a
+/// blocking thread.
 #[derive(Debug, Clone)]
 pub struct Vault {
     service: String,
@@ -69,9 +74,36 @@ impl Vault {
         }
     }
 
-    /// Checks that the keychain answers, so a user learns about a locked or missing
-    /// keychain before authorising anything at a platform.
+    /// Checks that a secret could be stored now, so that a user learns about a locked
+    /// or missing keychain before authorising anything at a platform (a grant whose
+    /// tokens cannot be kept has to be revoked, and the user has to sign in again).
+    ///
+    /// On Linux it first asks the Secret Service whether the default keyring exists
+    /// and is unlocked (a locked one gets the system's unlock prompt, where there is a
+    /// desktop to show it). Then, on every platform, it writes a harmless entry and
+    /// deletes it again, through the same calls that store tokens.
+    ///
+    /// Errors: [`VaultError::Unavailable`] (no keychain service),
+    /// [`VaultError::NoDefaultKeyring`], [`VaultError::Locked`], or whatever the write
+    /// itself reports. Blocks for as long as an unlock prompt is open (at most two
+    /// minutes).
     pub fn probe(&self) -> Result<(), VaultError> {
-        self.get("probe").map(|_| ())
+        #[cfg(target_os = "linux")]
+        secret_service::ensure_default_keyring_unlocked()?;
+        let key = probe_key();
+        self.put(&key, &Sensitive::new("write check".to_string()))?;
+        // The write was the check; a failing clean-up leaves a harmless entry behind.
+        let _ = self.delete(&key);
+        Ok(())
     }
+}
+
+/// A key no other process uses at the same moment: two probes of one key could
+/// leave two items with the same attributes, which the keyring crate refuses to read.
+fn probe_key() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("probe/{}-{nanos}", std::process::id())
 }

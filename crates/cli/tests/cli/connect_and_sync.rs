@@ -59,15 +59,19 @@ fn connecting_both_organisations_syncing_and_computing_emissions_works_end_to_en
     );
 
     // A second sync with nothing changed fetches nothing and makes one call per stream.
-    let before =
-        ["GET /Accounts", "GET /BankTransactions", "GET /Invoices"].map(|e| env.sandbox.calls(e));
+    let endpoints = [
+        "GET /Accounts",
+        "GET /BankTransactions",
+        "GET /Invoices",
+        "GET /CreditNotes",
+    ];
+    let before = endpoints.map(|e| env.sandbox.calls(e));
     let again = env.sync(uk_id);
-    let after =
-        ["GET /Accounts", "GET /BankTransactions", "GET /Invoices"].map(|e| env.sandbox.calls(e));
+    let after = endpoints.map(|e| env.sandbox.calls(e));
     assert_eq!(again["fetched"], 0, "{again}");
     assert_eq!(again["created"], 0);
-    assert_eq!(again["calls"], 3);
-    for i in 0..3 {
+    assert_eq!(again["calls"], 4);
+    for i in 0..4 {
         assert_eq!(after[i] - before[i], 1, "one call per stream");
     }
 

@@ -33,18 +33,26 @@ fn a_denied_consent_says_so_and_stores_nothing() {
 
 #[test]
 fn a_forged_state_is_refused_and_stores_nothing() {
+    // The test browser delivers the answer with its state altered: the listener refuses it
+    // and keeps waiting for the real one, which never comes, so the sign-in ends at its
+    // timeout with nothing stored.
     let env = Env::new(&[], "");
     let out = env
         .cmd()
-        .args(["connect", "xero", "--tenant", UK, "--timeout", "30"])
+        .args(["connect", "xero", "--tenant", UK, "--timeout", "5"])
         .env("CARBONSYNC_TEST_TAMPER", "state")
         .output()
         .unwrap();
     assert!(!out.status.success());
     assert!(
-        stderr(&out).contains("forged or replayed"),
+        stderr(&out).contains("No answer from the browser"),
         "{}",
         stderr(&out)
+    );
+    assert_eq!(
+        env.sandbox.calls("POST /token"),
+        0,
+        "the forged code was never exchanged"
     );
     nothing_stored(&env);
 }

@@ -4,7 +4,23 @@
 
 mod support;
 
+mod callbacks_loopback;
+mod config_refused;
 mod connect_and_sync;
+mod crash_connect_steps;
+mod crash_resume;
+mod data_folder_files;
+mod data_folder_runs;
+mod document_types;
 mod failures;
+mod keychain_before_sign_in;
+mod messages_sign_in;
+mod paging;
+mod ports_registered;
 mod refresh;
+mod refresh_grace;
 mod schedule;
+mod scheduler_helpers;
+mod scheduler_pause;
+mod scheduler_retry;
+mod scheduler_stop;

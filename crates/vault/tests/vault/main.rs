@@ -1,5 +1,9 @@
-//! Runs against the real Secret Service: start it with `scripts/test-session` (or any
+//! Runs against the real Secret Service: start it with `scripts/with-keyring` (or any
 //! unlocked desktop keyring). Keys are unique per run so parallel runs don't collide.
+//! The keychain check's scenarios (locked, missing, no keyring) each run in a private
+//! D-Bus session of their own, so the shared keyring stays unlocked.
+
+mod probe;
 
 use carbonsync_vault::{Sensitive, Vault};
 
