@@ -3,8 +3,8 @@
 use crate::shell::Shell;
 use carbonsync_core::{
     AppError, Connection, CursorView, EmissionsSummary, GroupBy, LedgerFilter, LedgerPage,
-    ProviderView, RedirectStyle, SchedulerCommand, Sensitive, SettingsView, SyncActivity, SyncRun,
-    Trigger,
+    ProviderView, RedirectStyle, SchedulerCommand, Sensitive, SetAsideRecord, SettingsView,
+    SyncActivity, SyncRun, Trigger,
 };
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
@@ -44,6 +44,14 @@ pub async fn begin_connect(
     }
 }
 
+/// Cancels a sign-in that waits for the browser: the loopback listener stops, or the
+/// deep-link sign-in's state leaves the keychain, so a late answer is refused. Async,
+/// so the keychain call never holds up the window.
+#[tauri::command]
+pub async fn cancel_connect(app: tauri::AppHandle, provider: String) -> Result<()> {
+    crate::deep_link::cancel_connect(&app, &provider)
+}
+
 pub fn open_in_browser(app: &tauri::AppHandle, url: &str) -> Result<()> {
     app.opener()
         .open_url(url, None::<&str>)
@@ -52,6 +60,7 @@ pub fn open_in_browser(app: &tauri::AppHandle, url: &str) -> Result<()> {
 
 #[tauri::command]
 pub async fn choose_tenant(
+    app: tauri::AppHandle,
     shell: State<'_, Shell>,
     choice_id: String,
     tenant_id: String,
@@ -60,6 +69,8 @@ pub async fn choose_tenant(
     shell
         .with_daemon(|d| d.send(SchedulerCommand::Reload))
         .await;
+    // Reconnecting restarts a stopped schedule.
+    crate::tray::refresh_schedule(&app);
     Ok(conn)
 }
 
@@ -77,6 +88,7 @@ pub async fn sync_now(shell: State<'_, Shell>, connection_id: Option<i64>) -> Re
 
 #[tauri::command]
 pub async fn disconnect(
+    app: tauri::AppHandle,
     shell: State<'_, Shell>,
     connection_id: i64,
     delete_data: bool,
@@ -85,6 +97,7 @@ pub async fn disconnect(
     shell
         .with_daemon(|d| d.send(SchedulerCommand::Reload))
         .await;
+    crate::tray::refresh_schedule(&app);
     Ok(warning)
 }
 
@@ -103,7 +116,18 @@ pub fn connection_cursors(shell: State<'_, Shell>, connection_id: i64) -> Result
 }
 
 #[tauri::command]
+pub fn connection_set_aside(
+    shell: State<'_, Shell>,
+    connection_id: i64,
+) -> Result<Vec<SetAsideRecord>> {
+    shell.app.set_aside(Some(connection_id))
+}
+
+/// Changes how often a connection syncs; this also restarts a schedule that a failure
+/// had stopped.
+#[tauri::command]
 pub async fn set_frequency(
+    app: tauri::AppHandle,
     shell: State<'_, Shell>,
     connection_id: i64,
     frequency: String,
@@ -112,6 +136,7 @@ pub async fn set_frequency(
     shell
         .with_daemon(|d| d.send(SchedulerCommand::Reload))
         .await;
+    crate::tray::refresh_schedule(&app);
     Ok(f.label())
 }
 

@@ -6,6 +6,8 @@
 
 mod commands;
 mod deep_link;
+#[cfg(target_os = "linux")]
+mod link_handler;
 mod notify;
 mod shell;
 mod tray;
@@ -27,6 +29,10 @@ fn main() {
             app.manage(shell);
             tray::build(&handle)?;
             deep_link::listen(&handle)?;
+            // Replaces the handler entry the deep-link plugin registers, whose quoted
+            // `Exec` line xdg-open cannot run outside GNOME and KDE.
+            #[cfg(target_os = "linux")]
+            link_handler::register(&handle);
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -41,12 +47,14 @@ fn main() {
             commands::list_connections,
             commands::sync_activity,
             commands::begin_connect,
+            commands::cancel_connect,
             commands::choose_tenant,
             commands::cancel_tenant_choice,
             commands::sync_now,
             commands::disconnect,
             commands::sync_history,
             commands::connection_cursors,
+            commands::connection_set_aside,
             commands::set_frequency,
             commands::emissions_summary,
             commands::ledger_page,

@@ -1,8 +1,8 @@
-//! The tray icon: Sync now, the state of the last sync, Open, Quit. Its tooltip shows
-//! progress while a sync runs.
+//! The tray icon: Sync now, the state of the last sync, the state of the schedule, Open,
+//! Quit. Its tooltip shows progress while a sync runs.
 
 use crate::shell::Shell;
-use carbonsync_core::{AppError, Progress, SchedulerCommand, SyncFinished, Trigger};
+use carbonsync_core::{AppError, Connection, Progress, SchedulerCommand, SyncFinished, Trigger};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
@@ -12,9 +12,20 @@ const TRAY_ID: &str = "carbonsync";
 /// The menu item that shows the last sync; kept to update its text.
 struct LastSyncItem(MenuItem<Wry>);
 
+/// The menu item that says whether the schedule runs, or which connection it holds back
+/// and until when; kept to update its text.
+struct ScheduleItem(MenuItem<Wry>);
+
 pub fn build(app: &AppHandle) -> tauri::Result<()> {
     let sync_now = MenuItem::with_id(app, "sync_now", "Sync now", true, None::<&str>)?;
     let last = MenuItem::with_id(app, "last_sync", "Last sync: none yet", false, None::<&str>)?;
+    let schedule = MenuItem::with_id(
+        app,
+        "schedule",
+        schedule_text(&connections(app)),
+        false,
+        None::<&str>,
+    )?;
     let open = MenuItem::with_id(app, "open", "Open CarbonSync", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
     let menu = Menu::with_items(
@@ -22,6 +33,7 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
         &[
             &sync_now,
             &last,
+            &schedule,
             &PredefinedMenuItem::separator(app)?,
             &open,
             &quit,
@@ -41,7 +53,39 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
     }
     tray.build(app)?;
     app.manage(LastSyncItem(last));
+    app.manage(ScheduleItem(schedule));
     Ok(())
+}
+
+fn connections(app: &AppHandle) -> Vec<Connection> {
+    app.try_state::<Shell>()
+        .and_then(|shell| shell.app.connections().ok())
+        .unwrap_or_default()
+}
+
+/// One line for the schedule: `Schedule: on time`, the one connection it holds back
+/// (`Harbour & Pine Ltd: Paused until 09:14 tomorrow: Xero's daily limit`), or how many.
+fn schedule_text(connections: &[Connection]) -> String {
+    let held: Vec<(&Connection, String)> = connections
+        .iter()
+        .filter_map(|c| Some((c, c.schedule_hold_words_local()?)))
+        .collect();
+    match held.as_slice() {
+        [] => "Schedule: on time".into(),
+        [(c, words)] => format!("{}: {words}", c.tenant_name),
+        many => format!(
+            "Schedule: {} connections paused or stopped; open CarbonSync to see why",
+            many.len()
+        ),
+    }
+}
+
+/// Re-reads the schedule's state into the menu: after a sync, and after the person acts
+/// on a connection (reconnects, changes its frequency, disconnects it).
+pub fn refresh_schedule(app: &AppHandle) {
+    if let Some(item) = app.try_state::<ScheduleItem>() {
+        let _ = item.0.set_text(schedule_text(&connections(app)));
+    }
 }
 
 fn sync_all_from_tray(app: &AppHandle) {
@@ -113,6 +157,7 @@ pub fn sync_finished(app: &AppHandle, f: &SyncFinished) {
     if let Some(item) = app.try_state::<LastSyncItem>() {
         let _ = item.0.set_text(&text);
     }
+    refresh_schedule(app);
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some("CarbonSync"));
     }

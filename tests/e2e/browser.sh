@@ -2,7 +2,8 @@
 # The test's web browser, registered as the http(s) handler in the test's own XDG
 # config. Given the sandbox's authorization URL it does what a person does: loads the
 # consent page, presses Approve, and follows the redirect — which, for the desktop
-# app, is a carbonsync:// deep link handed to the desktop (gio open).
+# app, is a carbonsync:// deep link handed to the desktop with xdg-open, as Firefox and
+# Chromium do with a scheme they do not handle themselves.
 set -eu
 url="$1"
 page=$(curl -fsS "$url")
@@ -12,6 +13,6 @@ location=$(curl -sS -o /dev/null -w '%{redirect_url}' \
   --data-urlencode "request_id=$rid" --data-urlencode "decision=approve" \
   "$origin/xero/identity/connect/authorize/decision")
 case "$location" in
-  carbonsync:*) exec gio open "$location" ;;
+  carbonsync:*) exec xdg-open "$location" ;;
   *) exec curl -sS -o /dev/null "$location" ;;
 esac

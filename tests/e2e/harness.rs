@@ -10,11 +10,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct Desktop {
-    _dir: tempfile::TempDir,
     pub client: Client,
-    xvfb: Child,
-    driver: Child,
     env: Vec<(String, String)>,
+    // Dropped in this order: the driver (and the app), the display, then the folders.
+    _driver: Stopped,
+    _xvfb: Stopped,
+    _dir: tempfile::TempDir,
 }
 
 fn free_port() -> u16 {
@@ -96,18 +97,19 @@ impl Desktop {
                     && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
             })
             .expect("a free X display");
-        let xvfb = Command::new(tool("Xvfb"))
-            .args([
-                format!(":{display}"),
-                "-screen".into(),
-                "0".into(),
-                "1280x800x24".into(),
-                "-nolisten".into(),
-                "tcp".into(),
-            ])
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb");
+        let xvfb = Stopped::spawn(
+            Command::new(tool("Xvfb"))
+                .args([
+                    format!(":{display}"),
+                    "-screen".into(),
+                    "0".into(),
+                    "1280x800x24".into(),
+                    "-nolisten".into(),
+                    "tcp".into(),
+                ])
+                .stderr(Stdio::null()),
+        )
+        .expect("Xvfb");
         wait_for(
             || Path::new(&format!("/tmp/.X11-unix/X{display}")).exists(),
             "Xvfb",
@@ -126,8 +128,6 @@ impl Desktop {
                 "XDG_RUNTIME_DIR".into(),
                 path("runtime").display().to_string(),
             ),
-            // xdg-open hands URLs to gio, which reads the quoted Exec lines.
-            ("XDG_CURRENT_DESKTOP".into(), "GNOME".into()),
             (
                 "CARBONSYNC_DATA_DIR".into(),
                 path("app-data").display().to_string(),
@@ -139,7 +139,9 @@ impl Desktop {
         ];
         let port = free_port();
         let native = free_port();
-        let driver = Command::new(tool("tauri-driver"))
+        let mut driver = Command::new(tool("tauri-driver"));
+        without_desktop_session(&mut driver);
+        driver
             .args([
                 "--port",
                 &port.to_string(),
@@ -149,14 +151,17 @@ impl Desktop {
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env_remove("BROWSER")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tauri-driver");
-        wait_for(
-            || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
-            "tauri-driver",
-        )
-        .await;
+            .stderr(Stdio::inherit());
+        let driver = Stopped::spawn(&mut driver).expect("tauri-driver");
+        // tauri-driver starts WebKitWebDriver behind it; a session asked for before both
+        // listen fails half-way.
+        for (p, what) in [(port, "tauri-driver"), (native, "WebKitWebDriver")] {
+            wait_for(
+                || std::net::TcpStream::connect(("127.0.0.1", p)).is_ok(),
+                what,
+            )
+            .await;
+        }
 
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -171,15 +176,17 @@ impl Desktop {
         Desktop {
             _dir: dir,
             client,
-            xvfb,
-            driver,
+            _xvfb: xvfb,
+            _driver: driver,
             env,
         }
     }
 
-    /// Runs a program in this desktop's environment (gio, the CLI, secret-tool, gdbus).
+    /// Runs a program in this desktop's environment (xdg-open, gio, the CLI, secret-tool,
+    /// gdbus).
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut c = Command::new(program);
+        without_desktop_session(&mut c);
         c.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         c
     }
@@ -242,12 +249,71 @@ impl Desktop {
         std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
     }
 
-    pub async fn quit(mut self) {
+    /// Dismisses every notice on screen, as a person would before going on (problems
+    /// stay until dismissed, and may cover a dialog's buttons).
+    pub async fn dismiss_notices(&self) {
+        for _ in 0..10 {
+            match self
+                .client
+                .find(Locator::Css(
+                    "[data-testid=notice] button[aria-label=Dismiss]",
+                ))
+                .await
+            {
+                Ok(button) => button.click().await.expect("dismiss a notice"),
+                Err(_) => return,
+            }
+        }
+        panic!("the notices do not go away");
+    }
+
+    /// Ends the WebDriver session (closing the app); the driver and the display stop
+    /// when `self` is dropped.
+    pub async fn quit(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = self.xvfb.kill();
-        let _ = self.xvfb.wait();
+    }
+}
+
+/// The variables by which xdg-open recognises a GNOME, KDE or other desktop session.
+/// Without them it runs in its generic mode, as on i3, sway or Hyprland, where it reads
+/// the handler's desktop entry itself.
+const SESSION_VARIABLES: &[&str] = &[
+    "XDG_CURRENT_DESKTOP",
+    "DESKTOP_SESSION",
+    "GNOME_DESKTOP_SESSION_ID",
+    "KDE_FULL_SESSION",
+    "XDG_SESSION_DESKTOP",
+];
+
+/// The app, the test browser and every opener run as in a desktop with no recognisable
+/// session (the D-Bus session stays: the keychain and single-instance need it).
+fn without_desktop_session(c: &mut Command) {
+    for v in SESSION_VARIABLES {
+        c.env_remove(v);
+    }
+    c.env_remove("WAYLAND_DISPLAY");
+}
+
+/// A helper process, started in a process group of its own, that is stopped with
+/// everything it started (tauri-driver starts WebKitWebDriver, which starts the app) when
+/// dropped, so that a failing test leaves nothing behind.
+struct Stopped(Child);
+
+impl Stopped {
+    fn spawn(command: &mut Command) -> std::io::Result<Stopped> {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0).spawn().map(Stopped)
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.0.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 

@@ -1,13 +1,15 @@
 //! The desktop app used as a person uses it: the real window under Xvfb driven through
 //! WebDriver, the real keychain, the sandbox, a test browser that approves the consent
-//! page and comes back through the `carbonsync://` deep link, and the tray clicked over
-//! D-Bus. Screenshots of each page go to `target/screenshots/`.
+//! page and comes back through the `carbonsync://` deep link (handed over by xdg-open in a
+//! desktop that is neither GNOME nor KDE, and by gio), and the tray clicked over D-Bus.
+//! Screenshots of each page go to `target/screenshots/`.
 
 mod harness;
 mod tray;
 
 use harness::Desktop;
 use serde_json::Value;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const UK_TENANT: &str = "3f1b2a9e-5c1d-4e5f-9a70-1b2c3d4e5f60";
@@ -18,6 +20,18 @@ fn keychain_has(key: &str) -> bool {
         .output()
         .map(|o| o.status.success() && !o.stdout.is_empty())
         .unwrap_or(false)
+}
+
+/// The text of every CarbonSync log file in `dir` (one a day: `carbonsync.YYYY-MM-DD.log`).
+fn logs_in(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("carbonsync") && name.ends_with(".log") {
+            text.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+    }
+    text
 }
 
 /// The total as the Emissions page writes it: thousands separators, one decimal.
@@ -127,16 +141,15 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
     d.find("[data-testid=ledger]").await;
     d.screenshot("emissions").await;
 
-    // A forged deep link (a state this app never issued) is refused, visibly.
+    // A forged deep link (a state this app never issued) is refused, visibly. It is
+    // opened as a browser hands a link over, with xdg-open, in a desktop that is neither
+    // GNOME nor KDE (no session variables), as on i3, sway or Hyprland.
     let status = d
-        .command("gio")
-        .args([
-            "open",
-            "carbonsync://oauth/callback?code=stolen&state=forged-by-test",
-        ])
+        .command("xdg-open")
+        .arg("carbonsync://oauth/callback?code=stolen&state=forged-by-test")
         .status()
         .unwrap();
-    assert!(status.success());
+    assert!(status.success(), "xdg-open ran the registered handler");
     d.text_until("[data-testid=notice]", "the refusal", |t| {
         t.contains("forged or replayed")
     })
@@ -189,10 +202,53 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
         .unwrap_or_default()
         .contains("records"));
 
-    // Settings shows where the data lives.
+    // Settings shows where the data lives, and the log folder it shows is the one the
+    // running app writes to.
     d.click("[data-testid=nav-settings]").await;
     d.find("[data-testid=page-settings]").await;
+    let log_dir = d
+        .find("[data-testid=path-log]")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .expect("the log folder is shown");
+    let log_dir = PathBuf::from(log_dir);
+    let log = || logs_in(&log_dir);
+    assert!(
+        log().contains("CarbonSync desktop started"),
+        "the app's log is in the folder Settings shows, {}: {:?}",
+        log_dir.display(),
+        std::fs::read_dir(&log_dir).map(|r| r.count())
+    );
+    let refusals = |text: &str| text.matches("sign-in answer refused").count();
+    let before = refusals(&log());
+    assert!(before >= 1, "the forged link's refusal is logged there");
     d.screenshot("settings").await;
+
+    // GNOME's opener hands a link over too.
+    let status = d
+        .command("gio")
+        .args([
+            "open",
+            "carbonsync://oauth/callback?code=stolen&state=forged-again",
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    while refusals(&log()) < before + 1 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the link opened with gio did not reach the app"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        !log().contains("stolen"),
+        "no authorization code in the log"
+    );
+    d.dismiss_notices().await;
 
     // Disconnect removes the keychain entry.
     d.click("[data-testid=nav-integrations]").await;

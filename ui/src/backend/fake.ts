@@ -14,6 +14,7 @@ import type { LedgerFilter } from '../bindings/LedgerFilter';
 import type { LedgerPage } from '../bindings/LedgerPage';
 import type { ProviderSettings } from '../bindings/ProviderSettings';
 import type { ProviderView } from '../bindings/ProviderView';
+import type { SetAsideRecord } from '../bindings/SetAsideRecord';
 import type { SettingsView } from '../bindings/SettingsView';
 import type { SyncActivity } from '../bindings/SyncActivity';
 import type { SyncRun } from '../bindings/SyncRun';
@@ -63,6 +64,7 @@ const ZERO_COUNTS: SyncRunCounts = {
   updated: 0,
   deleted: 0,
   skipped: 0,
+  set_aside: 0,
   emissions_added: 0,
   kg_co2e_delta: 0,
 };
@@ -88,6 +90,7 @@ export class FakeBackend implements Backend {
   private connections: Connection[] = [];
   private ledger: LedgerEntry[] = [];
   private runs: SyncRun[] = [];
+  private setAside: SetAsideRecord[] = [];
   private activity = new Map<number, SyncActivity>();
   private choices = new Map<string, Choice>();
   private failures = new Map<number, AppError>();
@@ -100,6 +103,8 @@ export class FakeBackend implements Backend {
   private readonly startedAt: number;
   private realClock = false;
   private timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Platforms whose sign-in is open in the (pretend) browser. */
+  private signIns = new Set<string>();
 
   constructor(options: FakeBackendOptions = {}) {
     this.opts = {
@@ -184,7 +189,18 @@ export class FakeBackend implements Backend {
       const p = CATALOGUE.find((x) => x.id === providerId);
       if (!p) throw err('unknown_provider', `CarbonSync does not know a platform called “${providerId}”.`);
       if (!p.available) throw err('not_available', `${p.name} is not yet available in CarbonSync.`);
-      this.later(this.opts.connectDelayMs, () => this.answerSignIn(providerId));
+      this.signIns.add(providerId);
+      this.later(this.opts.connectDelayMs, () => {
+        // A cancelled sign-in's answer is refused by the application: nothing arrives.
+        if (this.signIns.delete(providerId)) this.answerSignIn(providerId);
+      });
+      return null;
+    });
+  }
+
+  cancelConnect(providerId: string): Promise<null> {
+    return this.answer(() => {
+      this.signIns.delete(providerId);
       return null;
     });
   }
@@ -256,6 +272,18 @@ export class FakeBackend implements Backend {
     });
   }
 
+  connectionSetAside(connectionId: number): Promise<SetAsideRecord[]> {
+    return this.answer(() => {
+      this.connectionOrThrow(connectionId);
+      return this.setAside.filter((r) => r.connection_id === connectionId).map((r) => ({ ...r }));
+    });
+  }
+
+  /** Test hook: the platform sent a record that could not be read. */
+  addSetAside(record: Omit<SetAsideRecord, 'id'>): void {
+    this.setAside.unshift({ ...record, id: this.setAside.length + 1 });
+  }
+
   connectionCursors(connectionId: number): Promise<CursorView[]> {
     return this.answer(() => {
       this.connectionOrThrow(connectionId);
@@ -264,6 +292,7 @@ export class FakeBackend implements Backend {
       return ['bank_transactions', 'bills'].map((stream, i) => ({
         stream,
         modified_since: last ? isoAt(Date.parse(last) - (i + 1) * 3_600_000) : null,
+        resuming: false,
       }));
     });
   }
@@ -391,7 +420,8 @@ export class FakeBackend implements Backend {
     return {
       data_dir: '/home/you/.local/share/carbonsync',
       config_file: '/home/you/.config/carbonsync/carbonsync.toml',
-      log_dir: '/home/you/.local/share/carbonsync/logs',
+      // The desktop app logs to the platform's log folder for apps, not the data folder.
+      log_dir: '/home/you/.local/share/app.carbonsync.desktop/logs',
       providers,
     };
   }
@@ -419,6 +449,10 @@ export class FakeBackend implements Backend {
       last_sync_at: null,
       last_status: null,
       last_error: null,
+      paused_until_ms: null,
+      pause_reason: null,
+      schedule_stopped: false,
+      failure_streak: 0,
     };
     this.connections.push(c);
     return c;
@@ -677,6 +711,7 @@ function countsOf(r: SyncRun): SyncRunCounts {
     updated: r.updated,
     deleted: r.deleted,
     skipped: r.skipped,
+    set_aside: r.set_aside,
     emissions_added: r.emissions_added,
     kg_co2e_delta: r.kg_co2e_delta,
   };

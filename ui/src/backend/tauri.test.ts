@@ -27,12 +27,14 @@ describe('the Tauri backend', () => {
     const b = createTauriBackend();
     await b.listProviders();
     await b.beginConnect('xero');
+    await b.cancelConnect('xero');
     await b.chooseTenant('c-1', 't-1');
     await b.cancelTenantChoice('c-1');
     await b.syncNow(null);
     await b.disconnect(3, true);
     await b.syncHistory(3, 50);
     await b.connectionCursors(3);
+    await b.connectionSetAside(3);
     await b.setFrequency(3, '6h');
     await b.emissionsSummary(EMPTY_FILTER, 'month');
     await b.ledgerPage(EMPTY_FILTER, 400, 200);
@@ -41,12 +43,14 @@ describe('the Tauri backend', () => {
     expect(invoke.mock.calls).toEqual([
       ['list_providers', undefined],
       ['begin_connect', { provider: 'xero' }],
+      ['cancel_connect', { provider: 'xero' }],
       ['choose_tenant', { choiceId: 'c-1', tenantId: 't-1' }],
       ['cancel_tenant_choice', { choiceId: 'c-1' }],
       ['sync_now', { connectionId: null }],
       ['disconnect', { connectionId: 3, deleteData: true }],
       ['sync_history', { connectionId: 3, limit: 50 }],
       ['connection_cursors', { connectionId: 3 }],
+      ['connection_set_aside', { connectionId: 3 }],
       ['set_frequency', { connectionId: 3, frequency: '6h' }],
       ['emissions_summary', { filter: EMPTY_FILTER, by: 'month' }],
       ['ledger_page', { filter: EMPTY_FILTER, offset: 400, limit: 200 }],

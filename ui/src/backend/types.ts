@@ -6,6 +6,7 @@ import type { AppError } from '../bindings/AppError';
 import type { Connection } from '../bindings/Connection';
 import type { ConnectResult } from '../bindings/ConnectResult';
 import type { CursorView } from '../bindings/CursorView';
+import type { SetAsideRecord } from '../bindings/SetAsideRecord';
 import type { EmissionsSummary } from '../bindings/EmissionsSummary';
 import type { GroupBy } from '../bindings/GroupBy';
 import type { LedgerFilter } from '../bindings/LedgerFilter';
@@ -40,6 +41,11 @@ export interface Backend {
   syncActivity(): Promise<SyncActivity[]>;
   /** Opens the platform's sign-in in the browser; the answer arrives as `connect-result`. */
   beginConnect(provider: string): Promise<null>;
+  /**
+   * Cancels the platform's sign-in that waits for the browser: its one-time state leaves
+   * the keychain (or its loopback listener stops), so an answer that still comes is refused.
+   */
+  cancelConnect(provider: string): Promise<null>;
   chooseTenant(choiceId: string, tenantId: string): Promise<Connection>;
   cancelTenantChoice(choiceId: string): Promise<null>;
   /** `null` syncs every active connection. Progress and the end arrive as events. */
@@ -48,6 +54,8 @@ export interface Backend {
   disconnect(connectionId: number, deleteData: boolean): Promise<string | null>;
   syncHistory(connectionId: number, limit: number): Promise<SyncRun[]>;
   connectionCursors(connectionId: number): Promise<CursorView[]>;
+  /** Records the platform sent that could not be read, newest first. */
+  connectionSetAside(connectionId: number): Promise<SetAsideRecord[]>;
   /** Resolves to the label stored (manual, 15m, hourly, 6h, daily or a cron expression). */
   setFrequency(connectionId: number, frequency: string): Promise<string>;
   emissionsSummary(filter: LedgerFilter, by: GroupBy | null): Promise<EmissionsSummary>;

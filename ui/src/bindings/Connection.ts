@@ -8,4 +8,25 @@ export type Connection = { id: number, provider: string, tenant_id: string, tena
 /**
  * The keychain entry holding this connection's tokens: a reference, never a secret.
  */
-vault_key: string, frequency: string, created_at: string, updated_at: string, last_sync_at: string | null, last_status: string | null, last_error: string | null, };
+vault_key: string, frequency: string, created_at: string, updated_at: string, last_sync_at: string | null, last_status: string | null, last_error: string | null, 
+/**
+ * The schedule leaves the connection alone until this moment (ms since 1970, UTC),
+ * then syncs it: a retry after a failure that may pass when `failure_streak` > 0,
+ * otherwise the end of a platform's limit (a long `Retry-After`, a daily limit).
+ */
+paused_until_ms: number | null, 
+/**
+ * Why the schedule is paused or stopped, in words (the error's message, or e.g.
+ * "Xero's daily limit"); never a token or a response body.
+ */
+pause_reason: string | null, 
+/**
+ * The schedule is stopped until the person acts: a sync that retrying cannot fix
+ * failed (access withdrawn, a refused permission, a configuration error).
+ * Reconnecting, changing the frequency, or a successful sync by hand restarts it.
+ */
+schedule_stopped: boolean, 
+/**
+ * Syncs in a row that failed for a reason that may pass; 0 after a success.
+ */
+failure_streak: number, };

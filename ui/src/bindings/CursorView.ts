@@ -5,6 +5,10 @@
  */
 export type CursorView = { stream: string, 
 /**
- * The newest change already stored (RFC 3339), or none before the first sync.
+ * Every change before this moment is stored (RFC 3339), or none before the first sync.
  */
-modified_since: string | null, };
+modified_since: string | null, 
+/**
+ * A sync stopped part-way through this stream; the next one resumes it.
+ */
+resuming: boolean, };

@@ -4,4 +4,12 @@ import type { RunStatus } from "./RunStatus";
 /**
  * One entry of a connection's sync history.
  */
-export type SyncRun = { id: number, connection_id: number, trigger: string, full: boolean, started_at: string, finished_at: string | null, status: RunStatus, error_code: string | null, error_message: string | null, error_detail: string | null, pages: number, calls: number, rate_limited: number, fetched: number, created: number, updated: number, deleted: number, skipped: number, emissions_added: number, kg_co2e_delta: number, };
+export type SyncRun = { id: number, connection_id: number, trigger: string, full: boolean, started_at: string, finished_at: string | null, status: RunStatus, error_code: string | null, error_message: string | null, error_detail: string | null, pages: number, calls: number, rate_limited: number, fetched: number, created: number, updated: number, deleted: number, 
+/**
+ * Received again unchanged, or set aside.
+ */
+skipped: number, 
+/**
+ * Records that could not be read, kept aside with the reason (also counted in `skipped`).
+ */
+set_aside: number, emissions_added: number, kg_co2e_delta: number, };

@@ -3,4 +3,12 @@
 /**
  * The counters of a run, updated as it goes so a crash still leaves a true log.
  */
-export type SyncRunCounts = { pages: number, calls: number, rate_limited: number, fetched: number, created: number, updated: number, deleted: number, skipped: number, emissions_added: number, kg_co2e_delta: number, };
+export type SyncRunCounts = { pages: number, calls: number, rate_limited: number, fetched: number, created: number, updated: number, deleted: number, 
+/**
+ * Received again unchanged, or set aside.
+ */
+skipped: number, 
+/**
+ * Records that could not be read, kept aside with the reason (also counted in `skipped`).
+ */
+set_aside: number, emissions_added: number, kg_co2e_delta: number, };

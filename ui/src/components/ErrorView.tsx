@@ -2,15 +2,15 @@ import { useId, useState } from 'react';
 import type { AppError } from '../bindings/AppError';
 import { toAppError } from '../backend/types';
 
-/** A technical detail, hidden until asked for. */
-export function TechnicalDetails({ detail }: { detail: string | null | undefined }) {
+/** A technical detail, hidden until asked for; `label` names it (default "Technical details"). */
+export function TechnicalDetails({ detail, label = 'Technical details' }: { detail: string | null | undefined; label?: string }) {
   const [open, setOpen] = useState(false);
   const id = useId();
   if (!detail) return null;
   return (
     <div className="tech">
       <button type="button" className="link-button" aria-expanded={open} aria-controls={id} onClick={() => setOpen((o) => !o)}>
-        {open ? 'Hide technical details' : 'Technical details'}
+        {open ? `Hide ${label.charAt(0).toLowerCase()}${label.slice(1)}` : label}
       </button>
       {open && (
         <pre id={id} className="tech-detail">

@@ -9,7 +9,10 @@ import {
   frequencyLabel,
   frequencyOptions,
   ledgerStatusWords,
+  momentWords,
   runStatusWords,
+  scheduleHold,
+  scheduleHoldKind,
   scopeLabel,
   sourceLabel,
   streamLabel,
@@ -32,11 +35,15 @@ function connection(patch: Partial<Connection> = {}): Connection {
     last_sync_at: '2025-01-02T00:00:00Z',
     last_status: 'succeeded',
     last_error: null,
+    paused_until_ms: null,
+    pause_reason: null,
+    schedule_stopped: false,
+    failure_streak: 0,
     ...patch,
   };
 }
 
-const counts = { pages: 3, calls: 4, rate_limited: 0, fetched: 2400, created: 2400, updated: 0, deleted: 0, skipped: 0, emissions_added: 1900, kg_co2e_delta: 1.5 };
+const counts = { pages: 3, calls: 4, rate_limited: 0, fetched: 2400, created: 2400, updated: 0, deleted: 0, skipped: 0, set_aside: 0, emissions_added: 1900, kg_co2e_delta: 1.5 };
 
 describe('connectionState', () => {
   it('says Connected for an active connection that is not syncing', () => {
@@ -83,6 +90,82 @@ describe('connectionState', () => {
   it('shows a running sync even over an earlier failure', () => {
     const s = connectionState(connection({ last_status: 'failed' }), { connection_id: 1, queued: false, progress: null });
     expect(s.label).toBe('Syncing');
+  });
+});
+
+describe('the schedule of a connection', () => {
+  // The tests run in UTC (vite.config.ts), so local times read as written here.
+  const evening = Date.parse('2025-03-05T21:30:00Z');
+  const at = (iso: string) => Date.parse(iso);
+
+  it('says nothing when the schedule runs as usual', () => {
+    expect(scheduleHold(connection(), evening)).toBeNull();
+    expect(connectionState(connection(), undefined, evening).label).toBe('Connected');
+  });
+
+  it('says until when a platform paused it, in local words', () => {
+    const c = connection({
+      last_status: 'failed',
+      last_error: 'The platform is limiting how fast CarbonSync may read.',
+      paused_until_ms: at('2025-03-06T09:14:00Z'),
+      pause_reason: "Xero's daily limit",
+    });
+    expect(scheduleHoldKind(c, evening)).toBe('paused');
+    expect(connectionState(c, undefined, evening)).toEqual({
+      label: 'Paused',
+      detail: "Paused until 09:14 tomorrow: Xero's daily limit",
+      tone: 'warn',
+    });
+    expect(connectionState(c, undefined, at('2025-03-06T08:00:00Z')).detail).toBe("Paused until 09:14 today: Xero's daily limit");
+    // Once the time has passed, the last sync's failure is what is left to say.
+    expect(connectionState(c, undefined, at('2025-03-06T09:15:00Z')).label).toBe('Error');
+  });
+
+  it('names the day of a pause beyond tomorrow', () => {
+    expect(momentWords(at('2025-03-08T07:05:00Z'), evening)).toBe('07:05 on 8 Mar 2025');
+    expect(momentWords(at('2025-03-05T23:59:00Z'), evening)).toBe('23:59 today');
+    expect(momentWords(at('2025-03-06T00:00:00Z'), evening)).toBe('00:00 tomorrow');
+  });
+
+  it('says when it retries and how many failures in a row', () => {
+    const c = connection({
+      last_status: 'failed',
+      last_error: 'The platform had a problem answering.',
+      paused_until_ms: at('2025-03-05T21:34:00Z'),
+      pause_reason: 'The platform had a problem answering',
+      failure_streak: 3,
+    });
+    expect(connectionState(c, undefined, evening)).toEqual({
+      label: 'Retrying',
+      detail: 'Retrying at 21:34 today (3 failures in a row): The platform had a problem answering.',
+      tone: 'warn',
+    });
+    expect(scheduleHold({ ...c, failure_streak: 1 }, evening)?.detail).toMatch(/\(1 failure\)/);
+    expect(scheduleHold(c, at('2025-03-05T21:40:00Z'))?.detail).toMatch(/^Retrying shortly/);
+  });
+
+  it('says why it stopped and what the person can do', () => {
+    const c = connection({
+      last_status: 'failed',
+      pause_reason: 'The platform refused the request (HTTP 400)',
+      schedule_stopped: true,
+    });
+    const s = connectionState(c, undefined, evening);
+    expect(s.label).toBe('Stopped');
+    expect(s.tone).toBe('error');
+    expect(s.detail).toMatch(/^The platform refused the request \(HTTP 400\)\. The schedule is stopped until you act/);
+    expect(s.detail).toMatch(/Sync now/);
+  });
+
+  it('keeps Needs reconnect, and Syncing, above a stopped schedule', () => {
+    const c = connection({ status: 'needs_reconnect', schedule_stopped: true, pause_reason: 'Access withdrawn' });
+    expect(connectionState(c, undefined, evening).label).toBe('Needs reconnect');
+    const running = connection({ schedule_stopped: true });
+    expect(connectionState(running, { connection_id: 1, queued: false, progress: null }, evening).label).toBe('Syncing');
+  });
+
+  it('says nothing of the schedule of a disconnected connection', () => {
+    expect(scheduleHold(connection({ status: 'disconnected', schedule_stopped: true }), evening)).toBeNull();
   });
 });
 
@@ -155,6 +238,6 @@ describe('names and scopes', () => {
 
   it('names record streams in words', () => {
     expect(streamLabel('bank_transactions')).toBe('Bank transactions');
-    expect(streamLabel('credit_notes')).toBe('Credit notes');
+    expect(streamLabel('credit_notes')).toBe('Supplier credit notes');
   });
 });

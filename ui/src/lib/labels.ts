@@ -27,8 +27,8 @@ export const CATEGORY_LABELS: Record<Category, string> = {
   communication: 'Communication',
 };
 
-/** The state of one connection in words: connected, syncing, needs reconnect, error… */
-export function connectionState(c: Connection, activity: SyncActivity | undefined): StateWords {
+/** The state of one connection in words: connected, syncing, needs reconnect, stopped, paused, retrying, error… */
+export function connectionState(c: Connection, activity: SyncActivity | undefined, now: number = Date.now()): StateWords {
   if (c.status === 'disconnected') {
     return { label: 'Disconnected', detail: 'No longer syncing. Its synced data is kept.', tone: 'muted' };
   }
@@ -50,6 +50,8 @@ export function connectionState(c: Connection, activity: SyncActivity | undefine
       tone: 'warn',
     };
   }
+  const hold = scheduleHold(c, now);
+  if (hold) return hold;
   if (c.last_status === 'failed') {
     return { label: 'Error', detail: c.last_error ?? 'The last sync failed.', tone: 'error' };
   }
@@ -58,6 +60,71 @@ export function connectionState(c: Connection, activity: SyncActivity | undefine
   }
   if (!c.last_sync_at) return { label: 'Connected', detail: 'Not synced yet.', tone: 'ok' };
   return { label: 'Connected', detail: null, tone: 'ok' };
+}
+
+/** How a connection's schedule stands, as `schedule_hold_words` says it in the command line and the tray. */
+export type ScheduleHoldKind = 'stopped' | 'paused' | 'retrying';
+
+/**
+ * Whether the schedule holds this connection back, and why: stopped until the person acts
+ * (a failure retrying cannot fix), paused until the platform's time (a daily limit), or
+ * retrying after failures that may pass. `null` when the schedule runs as usual, for a
+ * disconnected connection, and once a platform's pause is over.
+ */
+export function scheduleHoldKind(c: Connection, now: number = Date.now()): ScheduleHoldKind | null {
+  if (c.status === 'disconnected') return null;
+  if (c.schedule_stopped) return 'stopped';
+  if (c.paused_until_ms === null) return null;
+  if (c.failure_streak > 0) return 'retrying';
+  return c.paused_until_ms > now ? 'paused' : null;
+}
+
+/** The schedule's hold as the status line says it; `null` when it runs as usual. */
+export function scheduleHold(c: Connection, now: number = Date.now()): StateWords | null {
+  const kind = scheduleHoldKind(c, now);
+  const reason = c.pause_reason ?? c.last_error ?? 'The last sync failed.';
+  switch (kind) {
+    case null:
+      return null;
+    case 'stopped':
+      return {
+        label: 'Stopped',
+        detail: `${sentence(reason)} The schedule is stopped until you act: once the cause is fixed, use Sync now (a successful sync starts it again), or choose a frequency.`,
+        tone: 'error',
+      };
+    case 'paused':
+      return { label: 'Paused', detail: `Paused until ${momentWords(c.paused_until_ms!, now)}: ${reason}`, tone: 'warn' };
+    case 'retrying': {
+      const until = c.paused_until_ms!;
+      const when = until > now ? `at ${momentWords(until, now)}` : 'shortly';
+      const times = c.failure_streak === 1 ? '1 failure' : `${formatInt(c.failure_streak)} failures in a row`;
+      return { label: 'Retrying', detail: `Retrying ${when} (${times}): ${sentence(reason)}`, tone: 'warn' };
+    }
+  }
+}
+
+const clockFmt = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const dayFmt = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+
+function localDay(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+/** A moment in the viewer's time zone relative to `now`: `09:14 today`, `09:14 tomorrow`, `09:14 on 3 Mar 2026`. */
+export function momentWords(ms: number, now: number = Date.now()): string {
+  const time = clockFmt.format(new Date(ms));
+  if (localDay(ms) === localDay(now)) return `${time} today`;
+  const tomorrow = new Date(now);
+  tomorrow.setDate(tomorrow.getDate() + 1);
+  if (localDay(ms) === localDay(tomorrow.getTime())) return `${time} tomorrow`;
+  return `${time} on ${dayFmt.format(new Date(ms))}`;
+}
+
+/** Ends with a full stop unless it already ends a sentence. */
+function sentence(s: string): string {
+  const t = s.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
 /** `Page 3 · 2,400 records · 1,900 emissions` */
@@ -102,6 +169,21 @@ export function errorTitle(code: string | null): string {
       return 'The sign-in answer was not trusted';
     case 'timeout':
       return 'The sign-in took too long';
+    case 'redirect_ports_unavailable':
+      return 'The registered sign-in ports are in use';
+    case 'code_rejected':
+    case 'missing_code':
+    case 'callback_error':
+      return 'The sign-in answer could not be used';
+    case 'config':
+      return 'The configuration file needs a correction';
+    case 'cancelled':
+      return 'The sign-in was cancelled';
+    case 'no_such_connection':
+      return 'That connection does not exist';
+    case 'invalid_client':
+    case 'unauthorized_client':
+      return 'The platform did not accept the app credentials';
     case 'disk_full':
       return 'The disk is full';
     case 'database':
@@ -223,6 +305,10 @@ export function streamLabel(stream: string): string {
       return 'Bank transactions';
     case 'bills':
       return 'Bills';
+    case 'credit_notes':
+      return 'Supplier credit notes';
+    case 'accounts':
+      return 'Chart of accounts';
     case 'invoices':
       return 'Invoices';
     default:

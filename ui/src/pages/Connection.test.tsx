@@ -1,7 +1,8 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderApp } from '../test/render';
+import { DAILY_LIMIT, EVENING, HeldBackend, REFUSED, RETRYING } from './ConnectionHolds.fixture';
 
 describe('the Connection page', () => {
   it('shows the organisation, its platform and that it runs on the sandbox', async () => {
@@ -52,5 +53,89 @@ describe('the Connection page', () => {
   it('says when the connection no longer exists', async () => {
     renderApp({ hash: '#/connections/42' });
     expect(await screen.findByText('This connection no longer exists')).toBeInTheDocument();
+  });
+});
+
+describe('the schedule on the Connection page', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(EVENING);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('says the schedule is stopped, why, and that Sync now or a frequency starts it again', async () => {
+    const user = userEvent.setup();
+    renderApp({ hash: '#/connections/1', backend: new HeldBackend({ 1: REFUSED }) });
+    const note = await screen.findByTestId('schedule-hold-1');
+    expect(note).toHaveTextContent('The schedule is stopped');
+    expect(note).toHaveTextContent('The platform refused the request (HTTP 400).');
+    expect(note).toHaveTextContent('Once the cause is fixed, use Sync now: when it succeeds the schedule starts again.');
+    expect(screen.getByTestId('status-1')).toHaveTextContent('Stopped');
+    expect(screen.getByTestId('sync-1')).toBeEnabled();
+
+    // Choosing a frequency is acting on it too.
+    await user.selectOptions(screen.getByTestId('frequency-1'), '6h');
+    await waitFor(() => expect(screen.queryByTestId('schedule-hold-1')).not.toBeInTheDocument());
+    expect(screen.getByTestId('status-1')).not.toHaveTextContent('Stopped');
+  });
+
+  it("says until when Xero's daily limit pauses it, and that it resumes by itself", async () => {
+    renderApp({ hash: '#/connections/2', backend: new HeldBackend({ 2: DAILY_LIMIT }) });
+    const note = await screen.findByTestId('schedule-hold-2');
+    expect(note).toHaveTextContent("Paused until 09:14 tomorrow: Xero's daily limit");
+    expect(note).toHaveTextContent('syncs again by itself');
+    expect(screen.getByTestId('status-2')).toHaveTextContent('Paused');
+  });
+
+  it('says when a failure that may pass is retried, and a successful sync clears it', async () => {
+    const user = userEvent.setup();
+    renderApp({ hash: '#/connections/1', backend: new HeldBackend({ 1: RETRYING }) });
+    const note = await screen.findByTestId('schedule-hold-1');
+    expect(note).toHaveTextContent('Retrying at 21:34 today (2 failures in a row): CarbonSync could not reach the platform.');
+    expect(note).toHaveTextContent('waiting longer after each failure in a row');
+    await user.click(screen.getByTestId('sync-1'));
+    await waitFor(() => expect(screen.queryByTestId('schedule-hold-1')).not.toBeInTheDocument(), { timeout: 3000 });
+    expect(screen.getByTestId('status-1')).toHaveTextContent('Connected');
+  });
+
+  it('shows nothing about the schedule when it runs as usual', async () => {
+    renderApp({ hash: '#/connections/1' });
+    await screen.findByTestId('status-1');
+    expect(screen.queryByTestId('schedule-hold-1')).not.toBeInTheDocument();
+  });
+});
+
+describe('records set aside', () => {
+  it('lists a record the platform sent that could not be read, with the reason and the JSON behind a toggle', async () => {
+    const user = userEvent.setup();
+    const { FakeBackend } = await import('../backend/fake');
+    const backend = new FakeBackend({ entriesPerOrg: 300, now: Date.parse('2025-01-15T12:00:00Z') });
+    backend.addSetAside({
+      connection_id: 1,
+      run_id: 5,
+      stream: 'bank_transactions',
+      record_id: 'bt-7f3a',
+      reason: 'Date: not a Xero date (expected /Date(ms+zzzz)/ or ISO 8601)',
+      seen_at: '2024-12-02T09:30:00Z',
+      raw: '{"BankTransactionID":"bt-7f3a","Date":"/Date(abc)/"}',
+    });
+    renderApp({ hash: '#/connections/1', backend });
+    const section = await screen.findByTestId('set-aside');
+    expect(section).toHaveTextContent('1 record set aside');
+    const row = within(section).getByTestId('set-aside-1');
+    expect(row).toHaveTextContent('Bank transactions');
+    expect(row).toHaveTextContent('bt-7f3a');
+    expect(row).toHaveTextContent('Date: not a Xero date');
+    expect(within(row).queryByText(/Date\(abc\)/)).not.toBeInTheDocument();
+    await user.click(within(row).getByRole('button', { name: 'As the platform sent it' }));
+    expect(within(row).getByText(/Date\(abc\)/)).toBeInTheDocument();
+  });
+
+  it('shows nothing about set-aside records when every record could be read', async () => {
+    renderApp({ hash: '#/connections/1' });
+    await screen.findByTestId('history');
+    expect(screen.queryByTestId('set-aside')).not.toBeInTheDocument();
   });
 });

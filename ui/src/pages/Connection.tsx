@@ -24,15 +24,18 @@ import {
   errorTitle,
   frequencyLabel,
   frequencyOptions,
+  momentWords,
   providerName,
   runStatusWords,
+  scheduleHold,
+  scheduleHoldKind,
   streamLabel,
   triggerLabel,
 } from '../lib/labels';
 import { href, navigate } from '../router';
 import { useLive } from '../state/live';
 import { useNotices } from '../state/notices';
-import { keys, useActivityById, useConnections, useCursors, useHistory } from '../state/queries';
+import { keys, useActivityById, useConnections, useCursors, useHistory, useSetAside } from '../state/queries';
 import { StatusDot } from './Integrations';
 
 export function ConnectionPage({ id }: { id: number }) {
@@ -148,11 +151,13 @@ function ConnectionDetails({ connection: c }: { connection: Connection }) {
           <p className="callout warn">
             {providerName(c.provider)} no longer accepts CarbonSync's access to this organisation. Use{' '}
             <a href={href({ page: 'integrations' })}>Connect on the Integrations page</a> to sign in again; the data
-            already synced is kept.
+            already synced is kept. The schedule waits until then.
           </p>
         )}
+        {c.status === 'active' && <ScheduleHoldNote connection={c} />}
       </section>
 
+      <SetAside connectionId={c.id} />
       <Cursors connectionId={c.id} />
       <History connection={c} />
 
@@ -164,6 +169,49 @@ function ConnectionDetails({ connection: c }: { connection: Connection }) {
         />
       )}
     </>
+  );
+}
+
+/** What the schedule does about this connection when it holds it back, and what the person can do. */
+function ScheduleHoldNote({ connection: c }: { connection: Connection }) {
+  const kind = scheduleHoldKind(c);
+  const reason = c.pause_reason ?? c.last_error ?? 'The last sync failed.';
+  if (kind === null) return null;
+  if (kind === 'stopped') {
+    return (
+      <div className="callout warn" role="status" data-testid={`schedule-hold-${c.id}`}>
+        <p className="error-title">The schedule is stopped</p>
+        <p>{reason}</p>
+        <p>
+          Waiting will not fix this, so CarbonSync no longer syncs this organisation on its own. Once the cause is
+          fixed, use <strong>Sync now</strong>: when it succeeds the schedule starts again. Choosing a sync frequency,
+          or connecting the organisation again, starts it again too.
+        </p>
+      </div>
+    );
+  }
+  if (kind === 'paused') {
+    return (
+      <div className="callout warn" role="status" data-testid={`schedule-hold-${c.id}`}>
+        <p className="error-title">
+          Paused until {momentWords(c.paused_until_ms!)}: {reason}
+        </p>
+        <p>
+          {providerName(c.provider)} asked CarbonSync to wait. The schedule syncs again by itself then; Sync now tries
+          at once, but will likely be refused until that time.
+        </p>
+      </div>
+    );
+  }
+  const state = scheduleHold(c);
+  return (
+    <div className="callout warn" role="status" data-testid={`schedule-hold-${c.id}`}>
+      <p className="error-title">{state?.detail}</p>
+      <p>
+        This may pass by itself: CarbonSync tries again before the next scheduled sync, waiting longer after each
+        failure in a row.
+      </p>
+    </div>
   );
 }
 
@@ -208,6 +256,48 @@ export function FrequencySelect({ connection: c, label }: { connection: Connecti
   );
 }
 
+/** Records the platform sent that could not be read: kept aside, shown until a sync reads them. */
+function SetAside({ connectionId }: { connectionId: number }) {
+  const q = useSetAside(connectionId);
+  if (!q.data || q.data.length === 0) return null;
+  const records = q.data;
+  return (
+    <section className="panel" aria-labelledby="set-aside-title" data-testid="set-aside">
+      <h2 id="set-aside-title" className="section-title">
+        {plural(records.length, 'record', 'records')} set aside
+      </h2>
+      <p className="small">
+        The platform sent {records.length === 1 ? 'a record' : 'records'} CarbonSync could not read; the rest of each sync went on,
+        and these are not in the ledger. A record leaves this list when a later sync reads it: once it is corrected at the
+        platform, or after a full sync.
+      </p>
+      <table className="table compact">
+        <thead>
+          <tr>
+            <th scope="col">Records</th>
+            <th scope="col">Record id</th>
+            <th scope="col">What could not be read</th>
+            <th scope="col">Last met</th>
+          </tr>
+        </thead>
+        <tbody>
+          {records.map((r) => (
+            <tr key={r.id} data-testid={`set-aside-${r.id}`}>
+              <td>{streamLabel(r.stream)}</td>
+              <td>{r.record_id ? <code className="selectable">{r.record_id}</code> : <span className="muted">No id</span>}</td>
+              <td>
+                {r.reason}
+                <TechnicalDetails detail={r.raw} label="As the platform sent it" />
+              </td>
+              <td>{formatDateTime(r.seen_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 function Cursors({ connectionId }: { connectionId: number }) {
   const q = useCursors(connectionId);
   return (
@@ -233,7 +323,10 @@ function Cursors({ connectionId }: { connectionId: number }) {
             {q.data.map((cur) => (
               <tr key={cur.stream}>
                 <td>{streamLabel(cur.stream)}</td>
-                <td>{cur.modified_since ? formatDateTime(cur.modified_since) : <span className="muted">Not synced yet</span>}</td>
+                <td>
+                  {cur.modified_since ? formatDateTime(cur.modified_since) : <span className="muted">Not synced yet</span>}
+                  {cur.resuming && <span className="small muted block">A sync stopped part-way; the next one goes on from there.</span>}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -321,7 +414,10 @@ function RunRow({ run: r }: { run: SyncRun }) {
         <td className="num">{formatInt(r.created)}</td>
         <td className="num">{formatInt(r.updated)}</td>
         <td className="num">{formatInt(r.deleted)}</td>
-        <td className="num">{formatInt(r.skipped)}</td>
+        <td className="num">
+          {formatInt(r.skipped)}
+          {r.set_aside > 0 && <span className="small muted block">{formatInt(r.set_aside)} set aside</span>}
+        </td>
         <td className="num">
           <span className="block">{plural(r.emissions_added, 'entry', 'entries')}</span>
           <span className="small muted">{formatKg(r.kg_co2e_delta)}</span>

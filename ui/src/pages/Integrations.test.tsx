@@ -1,7 +1,8 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeBackend } from '../backend/fake';
+import { DAILY_LIMIT, EVENING, HeldBackend, REFUSED, RETRYING } from './ConnectionHolds.fixture';
 import { renderApp } from '../test/render';
 import { matchProviders } from './Integrations';
 import { CATALOGUE } from '../backend/fakeData';
@@ -111,6 +112,44 @@ describe('the Integrations page', () => {
     expect(screen.getByTestId('notice')).toHaveTextContent('Connected Harbour & Pine Inc (Xero, Sandbox)');
   });
 
+  it('cancels a sign-in that waits for the browser: the application forgets it and no answer follows', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ scenario: 'empty', connectDelayMs: 80, now: Date.parse('2025-01-15T12:00:00Z') });
+    const cancelConnect = vi.spyOn(backend, 'cancelConnect');
+    renderApp({ backend });
+    await user.click(await screen.findByTestId('connect-xero'));
+    const card = screen.getByTestId('card-xero');
+    expect(await within(card).findByText('Waiting for you to approve in the browser…')).toBeInTheDocument();
+
+    await user.click(within(card).getByRole('button', { name: 'Cancel the sign-in to Xero' }));
+    expect(cancelConnect).toHaveBeenCalledExactlyOnceWith('xero');
+    await waitFor(() => expect(within(card).queryByText('Waiting for you to approve in the browser…')).not.toBeInTheDocument());
+    expect(within(card).getByTestId('connect-xero')).toBeEnabled();
+    expect(within(card).getByText('Not connected')).toBeInTheDocument();
+
+    // The answer the browser would have sent never turns into a connection or a choice.
+    await new Promise((r) => setTimeout(r, 150));
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(await backend.listConnections()).toEqual([]);
+  });
+
+  it('keeps the card waiting no longer when the cancel fails, and says why', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ scenario: 'empty', connectDelayMs: 10_000, now: Date.parse('2025-01-15T12:00:00Z') });
+    vi.spyOn(backend, 'cancelConnect').mockRejectedValueOnce({
+      code: 'keychain',
+      message: 'The keychain is locked. Unlock it and try again.',
+      detail: null,
+      permanent: false,
+    });
+    renderApp({ backend });
+    await user.click(await screen.findByTestId('connect-xero'));
+    await user.click(await screen.findByTestId('cancel-connect-xero'));
+    const alert = await within(screen.getByTestId('notice')).findByRole('alert');
+    expect(alert).toHaveTextContent('The sign-in to Xero could not be cancelled');
+    expect(screen.queryByTestId('cancel-connect-xero')).not.toBeInTheDocument();
+  });
+
   it('says clearly when a sign-in answer may be forged or replayed', async () => {
     const user = userEvent.setup();
     renderApp({ connectAnswer: 'forged', connectDelayMs: 10 });
@@ -140,6 +179,54 @@ describe('the Integrations page', () => {
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
     expect(screen.getByTestId('status-1')).toHaveTextContent('Connected');
     expect(screen.getByTestId('disconnect-1')).toHaveFocus();
+  });
+});
+
+describe('the schedule on the Integrations page', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(EVENING);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const badge = (card: HTMLElement) => card.querySelector('.badges .badge')?.textContent;
+
+  it("says a connection is paused by Xero's daily limit, until when, in local time", async () => {
+    renderApp({ backend: new HeldBackend({ 1: DAILY_LIMIT }) });
+    const status = await screen.findByTestId('status-1');
+    await waitFor(() => expect(status).toHaveTextContent('Paused'));
+    expect(status).toHaveTextContent("Paused until 09:14 tomorrow: Xero's daily limit");
+    expect(badge(screen.getByTestId('card-xero'))).toBe('Paused');
+    expect(screen.getByTestId('status-2')).toHaveTextContent('Connected');
+    // Sync now still runs when asked.
+    expect(screen.getByTestId('sync-1')).toBeEnabled();
+  });
+
+  it('says when a failing connection is retried and how many times it failed', async () => {
+    renderApp({ backend: new HeldBackend({ 2: RETRYING }) });
+    const status = await screen.findByTestId('status-2');
+    await waitFor(() => expect(status).toHaveTextContent('Retrying'));
+    expect(status).toHaveTextContent('Retrying at 21:34 today (2 failures in a row): CarbonSync could not reach the platform.');
+    expect(badge(screen.getByTestId('card-xero'))).toBe('Retrying');
+  });
+
+  it('says why a schedule stopped and what to do, and a successful Sync now starts it again', async () => {
+    const user = userEvent.setup();
+    renderApp({ backend: new HeldBackend({ 1: REFUSED, 2: DAILY_LIMIT }) });
+    const status = await screen.findByTestId('status-1');
+    await waitFor(() => expect(status).toHaveTextContent('Stopped'));
+    expect(status).toHaveTextContent('The platform refused the request (HTTP 400).');
+    expect(status).toHaveTextContent('The schedule is stopped until you act');
+    expect(status).toHaveTextContent('use Sync now');
+    // The state most in need of the person leads the card.
+    expect(badge(screen.getByTestId('card-xero'))).toBe('Stopped');
+
+    await user.click(screen.getByTestId('sync-1'));
+    await waitFor(() => expect(screen.getByTestId('status-1')).toHaveTextContent('Connected'), { timeout: 3000 });
+    expect(screen.getByTestId('status-1')).not.toHaveTextContent('stopped');
+    await waitFor(() => expect(badge(screen.getByTestId('card-xero'))).toBe('Paused'));
   });
 });
 

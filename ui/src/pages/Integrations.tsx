@@ -3,6 +3,8 @@ import type { Category } from '../bindings/Category';
 import type { Connection } from '../bindings/Connection';
 import type { ProviderView } from '../bindings/ProviderView';
 import type { SyncActivity } from '../bindings/SyncActivity';
+import { useBackend } from '../backend/context';
+import { toAppError } from '../backend/types';
 import { Badge, SandboxBadge } from '../components/Badge';
 import { DisconnectDialog } from '../components/DisconnectDialog';
 import { ErrorView } from '../components/ErrorView';
@@ -11,6 +13,7 @@ import { formatRelative } from '../lib/format';
 import { CATEGORY_LABELS, CATEGORY_ORDER, connectionState, type StateWords } from '../lib/labels';
 import { href } from '../router';
 import { useLive } from '../state/live';
+import { useNotices } from '../state/notices';
 import { useActivityById, useConnections, useProviders } from '../state/queries';
 
 /** Platforms whose name, category or note matches every word of the search. */
@@ -133,8 +136,16 @@ export function providerState(
   const live = connections.filter((c) => c.status !== 'disconnected');
   const states = live.map((c) => connectionState(c, activity.get(c.id)));
   if (states.some((s) => s.label === 'Syncing')) return { label: 'Syncing', detail: null, tone: 'busy' };
-  if (states.some((s) => s.label === 'Needs reconnect')) return { label: 'Needs reconnect', detail: null, tone: 'warn' };
-  if (states.some((s) => s.label === 'Error')) return { label: 'Error', detail: null, tone: 'error' };
+  // Most in need of the person first: what only they can fix, then what fixes itself.
+  for (const [label, tone] of [
+    ['Needs reconnect', 'warn'],
+    ['Stopped', 'error'],
+    ['Error', 'error'],
+    ['Retrying', 'warn'],
+    ['Paused', 'warn'],
+  ] as const) {
+    if (states.some((s) => s.label === label)) return { label, detail: null, tone };
+  }
   if (live.length > 0) {
     return { label: 'Connected', detail: live.map((c) => c.tenant_name).join(', '), tone: 'ok' };
   }
@@ -205,13 +216,7 @@ function ProviderCard({
 
       <div className="card-actions">
         {waiting ? (
-          <div className="waiting" role="status">
-            <Spinner />
-            <span>Waiting for you to approve in the browser…</span>
-            <button type="button" className="link-button" onClick={() => live.stopWaiting(p.id)}>
-              Stop waiting
-            </button>
-          </div>
+          <WaitingForBrowser provider={p} />
         ) : (
           <button
             type="button"
@@ -226,6 +231,47 @@ function ProviderCard({
         )}
       </div>
     </article>
+  );
+}
+
+/**
+ * While a sign-in is open in the browser: says so, and offers Cancel, which tells the
+ * application to forget the sign-in (so a late answer is refused) before the card
+ * stops waiting.
+ */
+function WaitingForBrowser({ provider: p }: { provider: ProviderView }) {
+  const backend = useBackend();
+  const { stopWaiting } = useLive();
+  const { pushError } = useNotices();
+  const [cancelling, setCancelling] = useState(false);
+
+  const cancel = async () => {
+    setCancelling(true);
+    try {
+      await backend.cancelConnect(p.id);
+    } catch (e) {
+      pushError(`The sign-in to ${p.name} could not be cancelled`, toAppError(e));
+    } finally {
+      setCancelling(false);
+      stopWaiting(p.id);
+    }
+  };
+
+  return (
+    <div className="waiting" role="status">
+      <Spinner />
+      <span>Waiting for you to approve in the browser…</span>
+      <button
+        type="button"
+        className="button small"
+        onClick={() => void cancel()}
+        disabled={cancelling}
+        data-testid={`cancel-connect-${p.id}`}
+        aria-label={`Cancel the sign-in to ${p.name}`}
+      >
+        {cancelling ? 'Cancelling…' : 'Cancel'}
+      </button>
+    </div>
   );
 }
 

@@ -10,7 +10,7 @@ describe('the Settings page', () => {
     expect(data).toHaveValue('/home/you/.local/share/carbonsync');
     expect(data).toHaveAttribute('readonly');
     expect(screen.getByTestId('path-configuration')).toHaveValue('/home/you/.config/carbonsync/carbonsync.toml');
-    expect(screen.getByTestId('path-log')).toHaveValue('/home/you/.local/share/carbonsync/logs');
+    expect(screen.getByTestId('path-log')).toHaveValue('/home/you/.local/share/app.carbonsync.desktop/logs');
   });
 
   it('stores a client secret without ever showing it, and can go back to the sandbox', async () => {

@@ -13,6 +13,7 @@ export const keys = {
   history: (connectionId: number, limit: number) => ['history', connectionId, limit] as const,
   historyOf: (connectionId: number) => ['history', connectionId] as const,
   cursors: (connectionId: number) => ['cursors', connectionId] as const,
+  setAside: (connectionId: number) => ['set-aside', connectionId] as const,
   emissions: (filter: LedgerFilter, by: GroupBy | null) => ['emissions', filterKey(filter), by] as const,
   emissionsAll: ['emissions'] as const,
   settings: ['settings'] as const,
@@ -83,6 +84,11 @@ export function useCursors(connectionId: number) {
   return useQuery({ queryKey: keys.cursors(connectionId), queryFn: () => backend.connectionCursors(connectionId) });
 }
 
+export function useSetAside(connectionId: number) {
+  const backend = useBackend();
+  return useQuery({ queryKey: keys.setAside(connectionId), queryFn: () => backend.connectionSetAside(connectionId) });
+}
+
 export function useEmissions(filter: LedgerFilter, by: GroupBy | null) {
   const backend = useBackend();
   return useQuery({
@@ -122,4 +128,5 @@ export function refreshData(qc: QueryClient): void {
   void qc.invalidateQueries({ queryKey: keys.emissionsAll });
   void qc.invalidateQueries({ queryKey: ['history'] });
   void qc.invalidateQueries({ queryKey: ['cursors'] });
+  void qc.invalidateQueries({ queryKey: ['set-aside'] });
 }
