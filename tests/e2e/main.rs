@@ -34,9 +34,13 @@ fn logs_in(dir: &Path) -> String {
     text
 }
 
-/// The total as the Emissions page writes it: thousands separators, one decimal.
-fn as_shown(kg: f64) -> String {
-    let s = format!("{kg:.1}");
+/// A decimal (as `--json` prints it) as the Emissions page writes it: thousands separators,
+/// one decimal, rounded half away from zero.
+fn as_shown(kg: &str) -> String {
+    let mut kg: rust_decimal::Decimal = kg.parse().expect("a decimal");
+    kg = kg.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    kg.rescale(1);
+    let s = kg.to_string();
     let (int, frac) = s.split_once('.').unwrap();
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
@@ -122,7 +126,7 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
     let fetched = run["fetched"].as_i64().unwrap();
     assert!(fetched > 1000);
     let digits: String = row.chars().filter(|c| c.is_ascii_digit()).collect();
-    let grouped = as_shown(fetched as f64)
+    let grouped = as_shown(&fetched.to_string())
         .trim_end_matches(".0")
         .replace(',', "");
     assert!(
@@ -135,7 +139,7 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
     d.click("[data-testid=nav-emissions]").await;
     d.find("[data-testid=page-emissions]").await;
     let summary: Value = d.cli_json(&["emissions"]);
-    let want = as_shown(summary["totals"]["kg_co2e"].as_f64().unwrap());
+    let want = as_shown(summary["totals"]["kg_co2e"].as_str().unwrap());
     d.text_until("[data-testid=total-kg]", &want, |t| t.contains(&want))
         .await;
     d.find("[data-testid=ledger]").await;

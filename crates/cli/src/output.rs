@@ -3,6 +3,7 @@
 use carbonsync_core::{
     Connection, ConnectionStatus, EmissionsSummary, LedgerEntry, ProviderView, SyncReport, SyncRun,
 };
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 pub fn print_json<T: Serialize + ?Sized>(value: &T) {
@@ -12,11 +13,33 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) {
     }
 }
 
-fn kg(v: f64) -> String {
-    if v.abs() >= 1000.0 {
-        format!("{:.2} t", v / 1000.0)
+/// `v` with exactly `places` decimals, rounded half away from zero, for a table (the JSON
+/// output keeps every digit).
+fn fixed(v: Decimal, places: u32) -> String {
+    let mut r = v.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+    if r.is_zero() {
+        // "-0.0" would read as a tiny negative emission.
+        r.set_sign_positive(true);
+    }
+    r.rescale(places);
+    r.to_string()
+}
+
+fn kg(v: Decimal) -> String {
+    if v.abs() >= Decimal::ONE_THOUSAND {
+        format!("{} t", fixed(v / Decimal::ONE_THOUSAND, 2))
     } else {
-        format!("{v:.1} kg")
+        format!("{} kg", fixed(v, 1))
+    }
+}
+
+/// A change of kg CO2e with its sign: "+12.5", "-3.0", "+0.0".
+fn signed_kg(v: Decimal) -> String {
+    let text = fixed(v, 1);
+    if text.starts_with('-') {
+        text
+    } else {
+        format!("+{text}")
     }
 }
 
@@ -107,7 +130,7 @@ pub fn schedule_hold(c: &Connection) -> Option<String> {
 pub fn sync_report(id: i64, r: &SyncReport) {
     let c = &r.counts;
     println!(
-        "Connection {id}: {} calls, {} pages; {} records fetched: {} new, {} updated, {} deleted, {} unchanged, {} set aside; {} emission entries ({:+.1} kg CO2e){}{}",
+        "Connection {id}: {} calls, {} pages; {} records fetched: {} new, {} updated, {} deleted, {} unchanged, {} set aside; {} emission entries ({} kg CO2e){}{}",
         c.calls,
         c.pages,
         c.fetched,
@@ -117,7 +140,7 @@ pub fn sync_report(id: i64, r: &SyncReport) {
         c.skipped - c.set_aside,
         c.set_aside,
         c.emissions_added,
-        c.kg_co2e_delta,
+        signed_kg(c.kg_co2e_delta),
         if c.rate_limited > 0 { format!("; waited out {} rate limits", c.rate_limited) } else { String::new() },
         if r.refreshed_token { "; sign-in renewed" } else { "" },
     );
@@ -205,10 +228,10 @@ pub fn set_aside_note(records: &[carbonsync_core::SetAsideRecord]) {
 pub fn emissions(s: &EmissionsSummary) {
     let t = &s.totals;
     println!(
-        "Total: {} CO2e from {} counted lines (spend {:.2} in 2022 USD)",
+        "Total: {} CO2e from {} counted lines (spend {} in 2022 USD)",
         kg(t.kg_co2e),
         t.counted,
-        t.spend_usd_2022
+        fixed(t.spend_usd_2022, 2)
     );
     println!(
         "Not counted: {} excluded (not purchases), {} unmapped (need a category)",
@@ -247,7 +270,7 @@ pub fn ledger(entries: &[LedgerEntry]) {
         let a = &e.assessment;
         let status = a.status.as_str();
         println!(
-            "{:<10} {:<26} {:<6} {:>12.2} {:<4} {:<10} {:<9} {:>10}",
+            "{:<10} {:<26} {:<6} {:>12} {:<4} {:<10} {:<9} {:>10}",
             e.date,
             e.contact
                 .as_deref()
@@ -256,13 +279,11 @@ pub fn ledger(entries: &[LedgerEntry]) {
                 .take(26)
                 .collect::<String>(),
             e.account_code.as_deref().unwrap_or("-"),
-            e.net_amount,
+            fixed(e.net_amount, 2),
             e.currency,
             status,
             a.factor_code.as_deref().unwrap_or("-"),
-            a.kg_co2e
-                .map(|k| format!("{k:.2}"))
-                .unwrap_or_else(|| "-".into())
+            a.kg_co2e.map(|k| fixed(k, 2)).unwrap_or_else(|| "-".into())
         );
         if a.kg_co2e.is_none() {
             if let Some(r) = &a.reason {

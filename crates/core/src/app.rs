@@ -57,8 +57,8 @@ impl App {
                 t.to
             );
         }
-        let read_only = open_store(&paths)?;
         let calculator = load_calculator(&config)?;
+        let read_only = open_store(&paths, &calculator)?;
         Ok(Arc::new(App {
             paths,
             config: std::sync::RwLock::new(config),
@@ -495,7 +495,7 @@ fn capitalised(s: String) -> String {
 }
 
 /// The start-up work on the database (see [`App::open`]); returns why it is read-only.
-fn open_store(paths: &Paths) -> Result<Option<String>, AppError> {
+fn open_store(paths: &Paths, calculator: &Calculator) -> Result<Option<String>, AppError> {
     let db = paths.database();
     if !db.exists() {
         if let Some(evidence) = paths.signs_of_use() {
@@ -511,9 +511,16 @@ fn open_store(paths: &Paths) -> Result<Option<String>, AppError> {
         Ok(()) => {
             // Opening runs the migrations before anything else touches the file, and
             // gives the data folder the id that namespaces its keychain entries.
-            let store = Store::open(&db)?;
+            let mut store = Store::open(&db)?;
             store.startup_check()?;
             store.install_id()?;
+            if store.has_pending_work(carbonsync_store::REASSESS_LEDGER)? {
+                let entries = carbonsync_sync::reassess_ledger(&mut store, calculator)?;
+                tracing::info!(
+                    entries,
+                    "recomputed every ledger entry from its record after the database upgrade"
+                );
+            }
             // A full disk must not stop the commands that only read: settling waits.
             if let Err(e) = settle_stale_runs(paths, &store) {
                 tracing::warn!(

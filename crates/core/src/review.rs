@@ -295,8 +295,8 @@ fn defuse_formula(cell: String) -> String {
     }
 }
 
-/// An optional minus, digits, and an optional dot followed by digits: what `f64`'s and
-/// `i64`'s `Display` write for the export's numbers.
+/// An optional minus, digits, and an optional dot followed by digits: what a decimal's and
+/// an integer's `Display` write for the export's numbers (never an exponent).
 fn is_plain_number(s: &str) -> bool {
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     let unsigned = s.strip_prefix('-').unwrap_or(s);
@@ -337,8 +337,15 @@ mod csv_formula_tests {
 
     #[test]
     fn numbers_as_the_export_writes_them_stay_numbers() {
-        for n in [-12.5_f64, -0.000_123, 1234.5, -1e-7, -0.0, -987_654_321.25] {
-            let text = n.to_string();
+        for n in [
+            "-12.50",
+            "-0.000123",
+            "1234.5",
+            "-0.0000001",
+            "-987654321.25",
+        ] {
+            let text = n.parse::<rust_decimal::Decimal>().unwrap().to_string();
+            assert_eq!(text, n, "written digit for digit");
             assert_eq!(defuse_formula(text.clone()), text, "{n}");
         }
         assert_eq!(defuse_formula((-42_i64).to_string()), "-42");

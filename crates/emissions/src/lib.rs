@@ -14,6 +14,8 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use chrono::Datelike;
+pub use rust_decimal::Decimal;
+use rust_decimal::RoundingStrategy;
 use serde::{Deserialize, Serialize};
 
 pub use error::EmissionsError;
@@ -41,10 +43,12 @@ pub struct Factor {
     /// Always "All GHGs": the CO2e total.
     pub ghg: String,
     pub unit: String,
-    pub without_margins: f64,
-    pub margins: f64,
+    /// kg CO2e per 2022 USD at producer price, exactly as published.
+    pub without_margins: Decimal,
+    /// kg CO2e per 2022 USD added by trade and transport margins, exactly as published.
+    pub margins: Decimal,
     /// The factor used: accounting records hold purchaser prices, which include margins.
-    pub with_margins: f64,
+    pub with_margins: Decimal,
     pub useeio_code: String,
 }
 
@@ -132,8 +136,9 @@ pub struct SpendLine<'a> {
     pub date: chrono::NaiveDate,
     /// ISO 4217 code.
     pub currency: &'a str,
-    /// Line amount excluding tax, in `currency`. Negative for refunds.
-    pub net_amount: f64,
+    /// Line amount excluding tax, in `currency`, exactly as the platform sent it. Negative for
+    /// refunds.
+    pub net_amount: Decimal,
 }
 
 /// What became of one line, and which rule decided it.
@@ -166,21 +171,24 @@ pub struct Emission {
     pub scope3_category: Option<u8>,
     pub factor_code: String,
     pub factor_title: String,
-    /// kg CO2e per 2022 USD, with margins.
-    pub factor_value: f64,
+    /// kg CO2e per 2022 USD, with margins, exactly as published.
+    pub factor_value: Decimal,
     pub factor_unit: String,
     pub factor_set: String,
     pub factor_version: String,
-    /// USD per unit of the line's currency, for the line's year.
-    pub fx_rate: f64,
+    /// USD per unit of the line's currency, for the line's year, exactly as in the table.
+    pub fx_rate: Decimal,
     pub fx_source: String,
-    /// index(2022) / index(line's year).
-    pub deflator: f64,
+    /// index(2022) / index(line's year), rounded to [`DEFLATOR_DP`] decimal places for display.
+    /// The calculation divides by the index itself, so this rounding never reaches a result.
+    pub deflator: Decimal,
     pub deflator_source: String,
-    /// net_amount * fx_rate * deflator.
-    pub amount_usd_2022: f64,
-    /// net_amount * fx_rate * deflator * factor_value.
-    pub kg_co2e: f64,
+    /// net_amount × fx_rate × index(2022) / index(year), in 2022 USD, rounded half away from
+    /// zero to [`RESULT_DP`] decimal places (one millionth of a dollar).
+    pub amount_usd_2022: Decimal,
+    /// net_amount × fx_rate × index(2022) / index(year) × factor_value, in kg CO2e, rounded once,
+    /// half away from zero, to [`RESULT_DP`] decimal places (one milligram).
+    pub kg_co2e: Decimal,
 }
 
 const DELETED: &str = "deleted in the source";
@@ -191,7 +199,15 @@ const PREPAYMENT: &str =
 const OVERPAYMENT: &str =
     "overpayment of a bill: refunded or allocated to a later bill, where the purchase is counted";
 const NO_ACCOUNT: &str = "no account on this line; code it in Xero";
-const NOT_A_NUMBER: &str = "the line amount is not a number; check the line in Xero";
+const TOO_LARGE: &str = "the line amount is too large to convert exactly; check the line";
+
+/// Decimal places kept in [`Emission::amount_usd_2022`] and [`Emission::kg_co2e`]: a millionth
+/// of a dollar and a milligram of CO2e, far below any factor's own precision (three significant
+/// digits in EPA v1.3), so a total over millions of lines is exact to the published digits.
+pub const RESULT_DP: u32 = 6;
+/// Decimal places of the deflator as shown on an emission (the calculation uses the two index
+/// values themselves).
+pub const DEFLATOR_DP: u32 = 12;
 
 impl Assessment {
     /// An outcome decided by the record itself, before any mapping row is consulted.
@@ -213,6 +229,12 @@ impl Assessment {
             reason,
         }
     }
+}
+
+/// Rounds a result to [`RESULT_DP`] places, half away from zero (the convention of financial
+/// statements, and what a person checking by hand expects).
+fn round_result(value: Decimal) -> Decimal {
+    value.round_dp_with_strategy(RESULT_DP, RoundingStrategy::MidpointAwayFromZero)
 }
 
 /// Turns spend lines into emissions with one factor set, mapping, exchange-rate table and price
@@ -347,9 +369,6 @@ impl Calculator {
         let unmapped =
             |reason: String| Assessment::by_rule(Outcome::Unmapped, mapping, Some(reason));
 
-        if !line.net_amount.is_finite() {
-            return unmapped(NOT_A_NUMBER.to_owned());
-        }
         let Some(currency) = currency_key(line.currency) else {
             return unmapped(format!(
                 "currency {:?} is not a three-letter ISO 4217 code; check the line in Xero",
@@ -388,9 +407,22 @@ impl Calculator {
         let factor = &self.tables.factors[factor];
         let info = &self.tables.info;
         // Negative amounts are refunds or credits and pass through the same arithmetic, so
-        // they reverse the emission of the purchase they undo.
-        let amount_usd_2022 = line.net_amount * rate.usd_per_unit * deflator.value;
-        let kg_co2e = amount_usd_2022 * factor.with_margins;
+        // they reverse the emission of the purchase they undo. The division by the year's index
+        // comes last among the conversions, so the only rounding before the final one is the
+        // 28th significant digit of that quotient.
+        let Some(usd_2022) = line
+            .net_amount
+            .checked_mul(rate.usd_per_unit)
+            .and_then(|usd| usd.checked_mul(deflator.base))
+            .and_then(|usd| usd.checked_div(deflator.index))
+        else {
+            return unmapped(TOO_LARGE.to_owned());
+        };
+        let Some(kg) = usd_2022.checked_mul(factor.with_margins) else {
+            return unmapped(TOO_LARGE.to_owned());
+        };
+        let amount_usd_2022 = round_result(usd_2022);
+        let kg_co2e = round_result(kg);
         let emission = Emission {
             scope: mapping.scope.unwrap_or(3),
             scope3_category: mapping.scope3_category,
@@ -402,7 +434,7 @@ impl Calculator {
             factor_version: info.version.clone(),
             fx_rate: rate.usd_per_unit,
             fx_source: rate.source.clone(),
-            deflator: deflator.value,
+            deflator: deflator.shown,
             deflator_source: deflator.source.clone(),
             amount_usd_2022,
             kg_co2e,

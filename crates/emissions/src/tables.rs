@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use crate::{EmissionsError, Factor, FactorSetInfo, MappingRule, Treatment};
@@ -39,13 +40,18 @@ pub(crate) struct Rule {
 
 #[derive(Debug)]
 pub(crate) struct Rate {
-    pub usd_per_unit: f64,
+    pub usd_per_unit: Decimal,
     pub source: String,
 }
 
 #[derive(Debug)]
 pub(crate) struct Deflator {
-    pub value: f64,
+    /// The base year's index value, exactly as in the table.
+    pub base: Decimal,
+    /// The line year's index value, exactly as in the table (never zero).
+    pub index: Decimal,
+    /// base / index rounded to [`crate::DEFLATOR_DP`] places, shown on each emission.
+    pub shown: Decimal,
     pub source: String,
 }
 
@@ -231,12 +237,15 @@ impl<'a> Table<'a> {
         }
     }
 
-    fn number(&self, row: &Row, n: usize, column: &str) -> Result<f64, EmissionsError> {
+    /// A decimal number exactly as written ("0.532", "1.2781", or with an exponent, "5.3e-1").
+    fn number(&self, row: &Row, n: usize, column: &str) -> Result<Decimal, EmissionsError> {
         let text = self.required(row, n, column)?;
-        match text.parse::<f64>() {
-            Ok(value) if value.is_finite() => Ok(value),
-            _ => Err(self.invalid(row, format!("`{column}` is not a number: {text:?}"))),
-        }
+        let parsed = if text.contains(['e', 'E']) {
+            Decimal::from_scientific(text)
+        } else {
+            text.parse::<Decimal>()
+        };
+        parsed.map_err(|_| self.invalid(row, format!("`{column}` is not a number: {text:?}")))
     }
 
     fn year(&self, row: &Row, n: usize) -> Result<i32, EmissionsError> {
@@ -287,7 +296,7 @@ fn read_factors(text: &str) -> Result<FactorTable, EmissionsError> {
             ));
         }
         let with_margins = table.number(row, 6, FACTOR_COLUMNS[6])?;
-        if with_margins < 0.0 {
+        if with_margins < Decimal::ZERO {
             return Err(table.invalid(row, format!("factor {with_margins} is negative")));
         }
         let factor = Factor {
@@ -465,7 +474,7 @@ fn read_fx(text: &str) -> Result<HashMap<([u8; 3], i32), Rate>, EmissionsError> 
         };
         let year = table.year(row, 1)?;
         let usd_per_unit = table.number(row, 2, "usd_per_unit")?;
-        if usd_per_unit <= 0.0 {
+        if usd_per_unit <= Decimal::ZERO {
             return Err(table.invalid(row, format!("usd_per_unit {usd_per_unit} is not positive")));
         }
         let source = table.required(row, 3, "source")?;
@@ -492,11 +501,11 @@ fn read_index(text: &str) -> Result<HashMap<i32, Deflator>, EmissionsError> {
     )?;
     let rows = table.rows()?;
     // (index, source, note) by year, ordered so any error about duplicates is deterministic.
-    let mut years: BTreeMap<i32, (f64, String, String)> = BTreeMap::new();
+    let mut years: BTreeMap<i32, (Decimal, String, String)> = BTreeMap::new();
     for row in &rows {
         let year = table.year(row, 0)?;
         let index = table.number(row, 1, "index_2017_100")?;
-        if index <= 0.0 {
+        if index <= Decimal::ZERO {
             return Err(table.invalid(row, format!("index {index} is not positive")));
         }
         let source = table.required(row, 2, "source")?.to_owned();
@@ -535,7 +544,9 @@ fn read_index(text: &str) -> Result<HashMap<i32, Deflator>, EmissionsError> {
         deflators.insert(
             year,
             Deflator {
-                value: base / index,
+                base,
+                index,
+                shown: (base / index).round_dp(crate::DEFLATOR_DP),
                 source: text,
             },
         );

@@ -20,6 +20,10 @@ pub enum StoreError {
     Sqlite(rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migration(String),
+    /// A value that cannot be stored exactly (more than six decimal places in a result, or
+    /// beyond the range of the column). Nothing of the page was written.
+    #[error("cannot store a value exactly: {0}")]
+    Invalid(String),
     /// The file is not a whole SQLite database any more (truncated, overwritten, a damaged
     /// page). Nothing is written to it.
     #[error("the database {path} is damaged ({cause}). Nothing was changed. Run `carbonsync doctor` to see the backups, then restore one with `carbonsync doctor --restore <backup>`; or move the file aside (`mv {path} {path}.damaged`) to start a new database and connect again (synced records are fetched again from the platform)", path = path.display())]

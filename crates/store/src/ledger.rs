@@ -1,5 +1,6 @@
-use crate::{Result, Store};
+use crate::{decimal, Result, Store};
 use rusqlite::types::Value;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -46,14 +47,24 @@ pub struct LedgerRow {
     pub factor_version: Option<String>,
     pub factor_code: Option<String>,
     pub factor_title: Option<String>,
-    pub factor_value: Option<f64>,
+    /// kg CO2e per 2022 USD, exactly as in the factor set. Decimal text on the wire.
+    #[ts(type = "string | null")]
+    pub factor_value: Option<Decimal>,
     pub factor_unit: Option<String>,
-    pub fx_rate: Option<f64>,
+    /// USD per unit of the entry's currency, exactly as in the rate table.
+    #[ts(type = "string | null")]
+    pub fx_rate: Option<Decimal>,
     pub fx_source: Option<String>,
-    pub deflator: Option<f64>,
+    /// index(2022) / index(year), to 12 places.
+    #[ts(type = "string | null")]
+    pub deflator: Option<Decimal>,
     pub deflator_source: Option<String>,
-    pub amount_usd_2022: Option<f64>,
-    pub kg_co2e: Option<f64>,
+    /// 2022 USD, six decimal places.
+    #[ts(type = "string | null")]
+    pub amount_usd_2022: Option<Decimal>,
+    /// kg CO2e, six decimal places (milligrams).
+    #[ts(type = "string | null")]
+    pub kg_co2e: Option<Decimal>,
 }
 
 /// A ledger entry as the user reviews it.
@@ -70,7 +81,10 @@ pub struct LedgerEntry {
     pub description: Option<String>,
     pub account_code: Option<String>,
     pub account_name: Option<String>,
-    pub net_amount: f64,
+    /// The line before tax, in `currency`, exactly as the platform sent it; negative for
+    /// refunds and credits. Decimal text on the wire.
+    #[ts(type = "string")]
+    pub net_amount: Decimal,
     pub currency: String,
     #[serde(flatten)]
     pub assessment: LedgerRow,
@@ -145,7 +159,7 @@ impl Store {
              l.contact, l.description, l.account_code, l.account_name, l.net_amount, l.currency,
              l.status, l.reason, l.rule_id, l.category, l.scope, l.scope3_category, f.factor_set,
              l.factor_version, l.factor_code, f.factor_title, l.factor_value, f.factor_unit,
-             l.fx_rate, v.fx_source, l.deflator, v.deflator_source, l.amount_usd_2022, l.kg_co2e
+             l.fx_rate, v.fx_source, l.deflator, v.deflator_source, l.usd_2022_micros, l.co2e_mg
              FROM ledger l JOIN connections c ON c.id = l.connection_id
              JOIN records r ON r.id = l.record_ref
              LEFT JOIN factor_refs f ON f.id = l.factor_ref
@@ -167,7 +181,7 @@ impl Store {
                 description: r.get(7)?,
                 account_code: r.get(8)?,
                 account_name: r.get(9)?,
-                net_amount: r.get(10)?,
+                net_amount: decimal::read(r, 10)?,
                 currency: r.get(11)?,
                 assessment: LedgerRow {
                     status: LedgerStatus::parse(&r.get::<_, String>(12)?),
@@ -180,14 +194,14 @@ impl Store {
                     factor_version: r.get(19)?,
                     factor_code: r.get(20)?,
                     factor_title: r.get(21)?,
-                    factor_value: r.get(22)?,
+                    factor_value: decimal::read_opt(r, 22)?,
                     factor_unit: r.get(23)?,
-                    fx_rate: r.get(24)?,
+                    fx_rate: decimal::read_opt(r, 24)?,
                     fx_source: r.get(25)?,
-                    deflator: r.get(26)?,
+                    deflator: decimal::read_opt(r, 26)?,
                     deflator_source: r.get(27)?,
-                    amount_usd_2022: r.get(28)?,
-                    kg_co2e: r.get(29)?,
+                    amount_usd_2022: decimal::read_opt_millionths(r, 28)?,
+                    kg_co2e: decimal::read_opt_millionths(r, 29)?,
                 },
             })
         })?;

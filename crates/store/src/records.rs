@@ -1,5 +1,7 @@
+use crate::decimal;
 use crate::{now_text, LedgerRow, Result, SetAsideInput, Store, StreamPosition};
 use rusqlite::OptionalExtension;
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 /// A bank transaction or bill as it arrives from a platform, with the ledger entry
@@ -16,7 +18,8 @@ pub struct RecordInput {
     pub reference: Option<String>,
     pub currency: String,
     pub line_amount_types: Option<String>,
-    pub total: f64,
+    /// The document total in `currency`, exactly as the platform sent it (signed as spend).
+    pub total: Decimal,
     pub updated_ms: i64,
     pub lines: Vec<LineInput>,
 }
@@ -26,7 +29,8 @@ pub struct LineInput {
     pub description: Option<String>,
     pub account_code: Option<String>,
     pub account_name: Option<String>,
-    pub net_amount: f64,
+    /// The line's amount before tax in the record's currency, exactly; negative for refunds.
+    pub net_amount: Decimal,
     pub entry: LedgerRow,
 }
 
@@ -40,8 +44,8 @@ pub struct PageOutcome {
     pub unchanged: i64,
     /// Ledger entries written with status `counted`.
     pub entries_counted: i64,
-    /// Change of the connection's total kg CO2e caused by this page.
-    pub kg_delta: f64,
+    /// Change of the connection's total kg CO2e caused by this page, exactly.
+    pub kg_delta: Decimal,
     /// Unchanged records at or before [`PageInput::overlap_until_ms`]: the margin a walk reads
     /// again on purpose, not news.
     pub overlap: i64,
@@ -120,7 +124,7 @@ impl Store {
                  WHERE connection_id = ?1 AND stream = ?2 AND record_id = ?3",
             )?;
             let mut old_kg = tx.prepare_cached(
-                "SELECT COALESCE(SUM(kg_co2e), 0) FROM ledger WHERE record_ref = ?1 AND status = 'counted'",
+                "SELECT COALESCE(SUM(co2e_mg), 0) FROM ledger WHERE record_ref = ?1 AND status = 'counted'",
             )?;
             let mut drop_lines = tx.prepare_cached("DELETE FROM ledger WHERE record_ref = ?1")?;
             // Tried first: a new record costs one probe of the unique index, not two.
@@ -139,7 +143,7 @@ impl Store {
                 "INSERT INTO ledger (record_ref, connection_id, line_no, date, contact,
                  description, account_code, account_name, net_amount, currency, status, reason,
                  rule_id, category, scope, scope3_category, factor_ref, factor_version, factor_code,
-                 factor_value, conversion_ref, fx_rate, deflator, amount_usd_2022, kg_co2e,
+                 factor_value, conversion_ref, fx_rate, deflator, usd_2022_micros, co2e_mg,
                  computed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                  ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
@@ -160,7 +164,7 @@ impl Store {
                             rec.reference,
                             rec.currency,
                             rec.line_amount_types,
-                            rec.total,
+                            decimal::text(&rec.total),
                             rec.updated_ms,
                             now
                         ],
@@ -190,7 +194,8 @@ impl Store {
                                 out.rewind_to = Some(out.rewind_to.map_or(ms, |r| r.min(ms)));
                             }
                         }
-                        out.kg_delta -= old_kg.query_row([id], |r| r.get::<_, f64>(0))?;
+                        out.kg_delta -=
+                            decimal::from_millionths(old_kg.query_row([id], |r| r.get(0))?);
                         drop_lines.execute([id])?;
                         if rec.deleted && !was_deleted {
                             out.deleted += 1;
@@ -207,7 +212,7 @@ impl Store {
                             rec.reference,
                             rec.currency,
                             rec.line_amount_types,
-                            rec.total,
+                            decimal::text(&rec.total),
                             rec.updated_ms,
                             now
                         ])?;
@@ -220,7 +225,7 @@ impl Store {
                     let conversion_ref = refs.conversion(&tx, e)?;
                     if e.status == crate::LedgerStatus::Counted {
                         out.entries_counted += 1;
-                        out.kg_delta += e.kg_co2e.unwrap_or(0.0);
+                        out.kg_delta += e.kg_co2e.unwrap_or_default();
                     }
                     put_line.execute(rusqlite::params![
                         record_ref,
@@ -231,7 +236,7 @@ impl Store {
                         line.description,
                         line.account_code,
                         line.account_name,
-                        line.net_amount,
+                        decimal::text(&line.net_amount),
                         rec.currency,
                         e.status.as_str(),
                         e.reason,
@@ -242,12 +247,12 @@ impl Store {
                         factor_ref,
                         e.factor_version,
                         e.factor_code,
-                        e.factor_value,
+                        decimal::opt_text(&e.factor_value),
                         conversion_ref,
-                        e.fx_rate,
-                        e.deflator,
-                        e.amount_usd_2022,
-                        e.kg_co2e,
+                        decimal::opt_text(&e.fx_rate),
+                        decimal::opt_text(&e.deflator),
+                        decimal::opt_millionths(&e.amount_usd_2022)?,
+                        decimal::opt_millionths(&e.kg_co2e)?,
                         now
                     ])?;
                 }
@@ -282,7 +287,11 @@ pub(crate) struct RefCache {
 }
 
 impl RefCache {
-    fn factor(&mut self, tx: &rusqlite::Transaction<'_>, e: &LedgerRow) -> Result<Option<i64>> {
+    pub(crate) fn factor(
+        &mut self,
+        tx: &rusqlite::Transaction<'_>,
+        e: &LedgerRow,
+    ) -> Result<Option<i64>> {
         let (Some(set), Some(version), Some(code)) =
             (&e.factor_set, &e.factor_version, &e.factor_code)
         else {
@@ -308,7 +317,11 @@ impl RefCache {
         Ok(Some(id))
     }
 
-    fn conversion(&mut self, tx: &rusqlite::Transaction<'_>, e: &LedgerRow) -> Result<Option<i64>> {
+    pub(crate) fn conversion(
+        &mut self,
+        tx: &rusqlite::Transaction<'_>,
+        e: &LedgerRow,
+    ) -> Result<Option<i64>> {
         let (Some(fx), Some(deflator)) = (&e.fx_source, &e.deflator_source) else {
             return Ok(None);
         };

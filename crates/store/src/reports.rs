@@ -1,4 +1,5 @@
-use crate::{LedgerFilter, Result, Store};
+use crate::{decimal, LedgerFilter, Result, Store};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -29,8 +30,12 @@ impl GroupBy {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 pub struct Totals {
-    pub kg_co2e: f64,
-    pub spend_usd_2022: f64,
+    /// kg CO2e of the counted entries, exactly (six decimal places). Decimal text on the wire.
+    #[ts(type = "string")]
+    pub kg_co2e: Decimal,
+    /// Counted spend in 2022 USD, exactly (six decimal places). Decimal text on the wire.
+    #[ts(type = "string")]
+    pub spend_usd_2022: Decimal,
     pub counted: i64,
     pub excluded: i64,
     pub unmapped: i64,
@@ -46,16 +51,17 @@ pub struct EmissionsGroup {
     pub totals: Totals,
 }
 
-const TOTALS_SQL: &str = "COALESCE(SUM(CASE WHEN l.status = 'counted' THEN l.kg_co2e END), 0),
-    COALESCE(SUM(CASE WHEN l.status = 'counted' THEN l.amount_usd_2022 END), 0),
+// Integer millionths: SQLite sums them exactly (and fails loudly rather than wrap on overflow).
+const TOTALS_SQL: &str = "COALESCE(SUM(CASE WHEN l.status = 'counted' THEN l.co2e_mg END), 0),
+    COALESCE(SUM(CASE WHEN l.status = 'counted' THEN l.usd_2022_micros END), 0),
     COUNT(CASE WHEN l.status = 'counted' THEN 1 END),
     COUNT(CASE WHEN l.status = 'excluded' THEN 1 END),
     COUNT(CASE WHEN l.status = 'unmapped' THEN 1 END)";
 
 fn totals_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Totals> {
     Ok(Totals {
-        kg_co2e: r.get(at)?,
-        spend_usd_2022: r.get(at + 1)?,
+        kg_co2e: decimal::from_millionths(r.get(at)?),
+        spend_usd_2022: decimal::from_millionths(r.get(at + 1)?),
         counted: r.get(at + 2)?,
         excluded: r.get(at + 3)?,
         unmapped: r.get(at + 4)?,

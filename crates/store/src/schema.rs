@@ -12,10 +12,11 @@ fn migrations() -> Migrations<'static> {
             "../migrations/002_paging_set_aside_pauses.sql"
         )),
         M::up(include_str!("../migrations/003_connection_setup.sql")),
+        M::up(include_str!("../migrations/004_exact_amounts.sql")),
     ])
 }
 
-pub(crate) const KNOWN_VERSION: usize = 3;
+pub(crate) const KNOWN_VERSION: usize = 4;
 
 /// Brings the schema up to date. An existing database is copied to the backups folder
 /// first (see [`backup_into`]), so a migration that goes wrong can be undone.

@@ -1,4 +1,5 @@
-use crate::{now_text, Result, Store, StoreError};
+use crate::{decimal, now_text, Result, Store, StoreError};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// What a run that stopped without recording an error says in the log.
@@ -52,7 +53,10 @@ pub struct SyncRunCounts {
     /// Records that could not be read, kept aside with the reason (also counted in `skipped`).
     pub set_aside: i64,
     pub emissions_added: i64,
-    pub kg_co2e_delta: f64,
+    /// Change of the connection's total kg CO2e, exactly (six decimal places). Decimal text on
+    /// the wire.
+    #[ts(type = "string")]
+    pub kg_co2e_delta: Decimal,
 }
 
 /// One entry of a connection's sync history.
@@ -119,7 +123,7 @@ impl Store {
             .prepare_cached(
                 "UPDATE sync_runs SET pages = ?2, calls = ?3, rate_limited = ?4, fetched = ?5,
                  created = ?6, updated = ?7, deleted = ?8, skipped = ?9, emissions_added = ?10,
-                 kg_co2e_delta = ?11, set_aside = ?12 WHERE id = ?1",
+                 co2e_mg_delta = ?11, set_aside = ?12 WHERE id = ?1",
             )?
             .execute(rusqlite::params![
                 run_id,
@@ -132,7 +136,7 @@ impl Store {
                 c.deleted,
                 c.skipped,
                 c.emissions_added,
-                c.kg_co2e_delta,
+                decimal::millionths(&c.kg_co2e_delta)?,
                 c.set_aside
             ])?;
         Ok(())
@@ -188,7 +192,7 @@ impl Store {
             "UPDATE sync_runs SET status = ?2, finished_at = ?3, error_code = ?4,
              error_message = ?5, error_detail = ?6, pages = ?7, calls = ?8, rate_limited = ?9,
              fetched = ?10, created = ?11, updated = ?12, deleted = ?13, skipped = ?14,
-             emissions_added = ?15, kg_co2e_delta = ?16, set_aside = ?17 WHERE id = ?1",
+             emissions_added = ?15, co2e_mg_delta = ?16, set_aside = ?17 WHERE id = ?1",
             rusqlite::params![
                 run_id,
                 status.as_str(),
@@ -205,7 +209,7 @@ impl Store {
                 c.deleted,
                 c.skipped,
                 c.emissions_added,
-                c.kg_co2e_delta,
+                decimal::millionths(&c.kg_co2e_delta)?,
                 c.set_aside
             ],
         )?;
@@ -217,7 +221,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT id, connection_id, trigger, full, started_at, finished_at, status, pages, calls,
              rate_limited, fetched, created, updated, deleted, skipped, emissions_added,
-             kg_co2e_delta, error_code, error_message, error_detail, set_aside
+             co2e_mg_delta, error_code, error_message, error_detail, set_aside
              FROM sync_runs WHERE (?1 IS NULL OR connection_id = ?1) ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(rusqlite::params![connection_id, limit], |r| {
@@ -240,7 +244,7 @@ impl Store {
                     skipped: r.get(14)?,
                     set_aside: r.get(20)?,
                     emissions_added: r.get(15)?,
-                    kg_co2e_delta: r.get(16)?,
+                    kg_co2e_delta: decimal::from_millionths(r.get(16)?),
                 },
                 error_code: r.get(17)?,
                 error_message: r.get(18)?,

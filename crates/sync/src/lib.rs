@@ -14,5 +14,6 @@ pub use engine::{
 };
 pub use error::SyncError;
 pub use locks::ConnectionLock;
+pub use records::reassess_ledger;
 pub use schedule::{cron_for, Frequency, Scheduler, SchedulerCommand};
 pub use tokens::TokenKeeper;

@@ -6,7 +6,7 @@
 //! notes (`ACCPAYCREDIT`) are refunds and reduce spend, so their lines are stored negative;
 //! transfers, other money received and sales invoices are excluded.
 
-use carbonsync_emissions::{Calculator, Outcome, SpendKind, SpendLine};
+use carbonsync_emissions::{Calculator, Decimal, Outcome, SpendKind, SpendLine};
 use carbonsync_providers::xero::{BankTransaction, CreditNote, Invoice, LineItem};
 use carbonsync_store::{LedgerRow, LedgerStatus, LineInput, RecordInput};
 use std::collections::HashMap;
@@ -15,25 +15,25 @@ use std::collections::HashMap;
 pub type AccountNames = HashMap<String, String>;
 
 /// Xero's bank transaction `Type` → what it is, and the sign of its lines as spend.
-fn bank_kind(kind: &str) -> (SpendKind, f64) {
+fn bank_kind(kind: &str) -> (SpendKind, Decimal) {
     match kind.to_ascii_uppercase().as_str() {
-        "SPEND" => (SpendKind::BankSpend, 1.0),
-        "SPEND-PREPAYMENT" => (SpendKind::Prepayment, 1.0),
-        "SPEND-OVERPAYMENT" => (SpendKind::Overpayment, 1.0),
-        "SPEND-TRANSFER" | "RECEIVE-TRANSFER" => (SpendKind::BankTransfer, 1.0),
+        "SPEND" => (SpendKind::BankSpend, Decimal::ONE),
+        "SPEND-PREPAYMENT" => (SpendKind::Prepayment, Decimal::ONE),
+        "SPEND-OVERPAYMENT" => (SpendKind::Overpayment, Decimal::ONE),
+        "SPEND-TRANSFER" | "RECEIVE-TRANSFER" => (SpendKind::BankTransfer, Decimal::ONE),
         // Money back from a supplier: negative spend where it lands on a purchase account.
-        "RECEIVE" => (SpendKind::BankReceive, -1.0),
+        "RECEIVE" => (SpendKind::BankReceive, Decimal::NEGATIVE_ONE),
         // Customers' prepayments and overpayments, and anything Xero adds later, are money in:
         // income, never a purchase.
-        _ => (SpendKind::SalesInvoice, 1.0),
+        _ => (SpendKind::SalesInvoice, Decimal::ONE),
     }
 }
 
-fn invoice_kind(kind: &str) -> (SpendKind, f64) {
+fn invoice_kind(kind: &str) -> (SpendKind, Decimal) {
     match kind.to_ascii_uppercase().as_str() {
-        "ACCPAY" => (SpendKind::Bill, 1.0),
-        "ACCPAYCREDIT" => (SpendKind::SupplierCredit, -1.0),
-        _ => (SpendKind::SalesInvoice, 1.0),
+        "ACCPAY" => (SpendKind::Bill, Decimal::ONE),
+        "ACCPAYCREDIT" => (SpendKind::SupplierCredit, Decimal::NEGATIVE_ONE),
+        _ => (SpendKind::SalesInvoice, Decimal::ONE),
     }
 }
 
@@ -43,7 +43,7 @@ fn is_deleted(status: Option<&str>) -> bool {
 
 /// What every document needs beyond its lines, with Xero's defaults applied.
 struct Head<'a> {
-    kind: (SpendKind, f64),
+    kind: (SpendKind, Decimal),
     id: &'a str,
     type_name: &'a str,
     status: Option<&'a str>,
@@ -52,7 +52,7 @@ struct Head<'a> {
     reference: Option<String>,
     currency: &'a str,
     line_amount_types: &'a str,
-    total: Option<f64>,
+    total: Option<Decimal>,
     updated: chrono::DateTime<chrono::Utc>,
 }
 
@@ -146,7 +146,7 @@ fn record(
                     + if head.line_amount_types.eq_ignore_ascii_case("Exclusive") {
                         li.tax_amount
                     } else {
-                        0.0
+                        Decimal::ZERO
                     }
             })
             .sum()
@@ -244,4 +244,62 @@ pub fn credit_note(
         },
         &c.line_items,
     )
+}
+
+/// The spend kind of a stored record from its Xero `Type`, whichever document it came from:
+/// the bank-transaction and invoice types do not overlap.
+fn kind_of(type_name: &str) -> SpendKind {
+    match bank_kind(type_name).0 {
+        SpendKind::SalesInvoice => invoice_kind(type_name).0,
+        kind => kind,
+    }
+}
+
+/// Decides every ledger entry again from the records in the store, with `calc`'s tables: after
+/// an upgrade that owes it ([`carbonsync_store::REASSESS_LEDGER`]) or a change of mapping. The
+/// stored line amounts are already signed as spend. Returns how many entries were decided.
+pub fn reassess_ledger(
+    store: &mut carbonsync_store::Store,
+    calc: &Calculator,
+) -> Result<usize, carbonsync_store::StoreError> {
+    store.reassess_ledger(&mut |line| {
+        let Ok(date) = chrono::NaiveDate::parse_from_str(line.date, "%Y-%m-%d") else {
+            // Written by CarbonSync itself, so only a hand-edited file gets here.
+            return LedgerRow {
+                status: LedgerStatus::Unmapped,
+                reason: Some(format!(
+                    "the stored date {:?} is not a date; sync the connection again in full",
+                    line.date
+                )),
+                rule_id: None,
+                category: None,
+                scope: None,
+                scope3_category: None,
+                factor_set: None,
+                factor_version: None,
+                factor_code: None,
+                factor_title: None,
+                factor_value: None,
+                factor_unit: None,
+                fx_rate: None,
+                fx_source: None,
+                deflator: None,
+                deflator_source: None,
+                amount_usd_2022: None,
+                kg_co2e: None,
+            };
+        };
+        ledger_row(
+            calc,
+            &SpendLine {
+                kind: kind_of(line.kind),
+                status_deleted: line.deleted,
+                account_code: line.account_code,
+                account_name: line.account_name,
+                date,
+                currency: line.currency,
+                net_amount: line.net_amount,
+            },
+        )
+    })
 }

@@ -20,7 +20,9 @@ import type { SyncActivity } from '../bindings/SyncActivity';
 import type { SyncRun } from '../bindings/SyncRun';
 import type { SyncRunCounts } from '../bindings/SyncRunCounts';
 import type { TenantOption } from '../bindings/TenantOption';
+import type { Totals } from '../bindings/Totals';
 import { csvRow, safeFileName } from '../lib/csv';
+import { HALF_UP, compareDecimals, dec, sumDecimals } from '../lib/decimal';
 import {
   CATALOGUE,
   METHOD,
@@ -66,7 +68,7 @@ const ZERO_COUNTS: SyncRunCounts = {
   skipped: 0,
   set_aside: 0,
   emissions_added: 0,
-  kg_co2e_delta: 0,
+  kg_co2e_delta: '0',
 };
 
 
@@ -279,6 +281,11 @@ export class FakeBackend implements Backend {
     });
   }
 
+  /** Test hook: the synced ledger holds exactly these entries (of connections that exist). */
+  setLedger(entries: ReadonlyArray<LedgerEntry>): void {
+    this.ledger = entries.map((e) => ({ ...e })).sort(compareEntries);
+  }
+
   /** Test hook: the platform sent a record that could not be read. */
   addSetAside(record: Omit<SetAsideRecord, 'id'>): void {
     this.setAside.unshift({ ...record, id: this.setAside.length + 1 });
@@ -341,18 +348,8 @@ export class FakeBackend implements Backend {
 
   exportLedgerCsv(filter: LedgerFilter): Promise<string> {
     return this.answer(() => {
-      const rows = this.select(filter);
-      const header = 'date,source,stream,record_id,line,contact,description,account_code,account_name,net_amount,currency,status,reason,rule_id,category,scope,scope3_category,factor_set,factor_version,factor_code,factor_value,factor_unit,fx_rate,fx_source,deflator,deflator_source,amount_usd_2022,kg_co2e';
-      const lines = rows.map((e) =>
-        csvRow([
-          e.date, e.source, e.stream, e.record_id, e.line_no, e.contact, e.description, e.account_code,
-          e.account_name, e.net_amount, e.currency, e.status, e.reason, e.rule_id, e.category, e.scope,
-          e.scope3_category, e.factor_set, e.factor_version, e.factor_code, e.factor_value, e.factor_unit,
-          e.fx_rate, e.fx_source, e.deflator, e.deflator_source, e.amount_usd_2022, e.kg_co2e,
-        ]),
-      );
       const name = safeFileName(`carbonsync-ledger-${this.now().slice(0, 10)}.csv`);
-      offerDownload(name, [header, ...lines].join('\r\n') + '\r\n');
+      offerDownload(name, ledgerCsv(this.select(filter)));
       return `~/Downloads/${name}`;
     });
   }
@@ -546,9 +543,9 @@ export class FakeBackend implements Backend {
         fetched: records,
         created: records,
         emissions_added: entries,
-        kg_co2e_delta: 0,
+        kg_co2e_delta: '0',
       }),
-      mk(1, { fetched: 12, created: 9, updated: 3, emissions_added: 14, kg_co2e_delta: 212.6 }),
+      mk(1, { fetched: 12, created: 9, updated: 3, emissions_added: 14, kg_co2e_delta: '212.6' }),
       mk(2, {
         status: 'failed',
         pages: 1,
@@ -558,12 +555,12 @@ export class FakeBackend implements Backend {
         error_message: 'The platform is limiting how fast CarbonSync may read. Nothing was lost; the next sync continues where this one stopped.',
         error_detail: 'Provider(RateLimited { retry_after: Some(61s), problem: "minute" })',
       }, 48_000),
-      mk(3, { fetched: 31, created: 22, updated: 8, deleted: 1, skipped: 0, emissions_added: 34, kg_co2e_delta: 488.1 }),
+      mk(3, { fetched: 31, created: 22, updated: 8, deleted: 1, skipped: 0, emissions_added: 34, kg_co2e_delta: '488.1' }),
       mk(4, { fetched: 0 }),
     );
     // The first run brought in the whole ledger.
     const first = this.runs.find((r) => r.connection_id === connectionId && r.full);
-    if (first) first.kg_co2e_delta = round1(totalsOf(this.ledger.filter((e) => e.connection_id === connectionId)).kg_co2e);
+    if (first) first.kg_co2e_delta = totalsOf(this.ledger.filter((e) => e.connection_id === connectionId)).kg_co2e;
     const last = this.runs[this.runs.length - 1]!;
     c.last_sync_at = last.finished_at;
     c.last_status = 'succeeded';
@@ -607,7 +604,10 @@ export class FakeBackend implements Backend {
       run.created = run.full ? run.fetched : Math.max(0, run.fetched - 2);
       run.updated = run.full ? 0 : Math.min(2, run.fetched);
       run.emissions_added = run.full ? Math.round(newEntries.length * share) : run.created;
-      run.kg_co2e_delta = run.full ? round1(kgTotal * share) : round1(run.created * 11.7);
+      // A full sync adds its share of the ledger so far; an incremental one 11.7 kg for each record it created.
+      run.kg_co2e_delta = run.full
+        ? dec(kgTotal).times(i + 1).div(steps).toFixed(1, HALF_UP)
+        : dec('11.7').times(run.created).toFixed(1, HALF_UP);
       a.progress = { connection_id: c.id, run_id: run.id, stream: i < steps / 2 ? 'bank_transactions' : 'bills', counts: countsOf(run) };
       this.emit('sync-progress', structuredClone(a.progress));
       if (failure) return this.later(this.opts.stepMs, () => this.finish(c, run, [], failure));
@@ -691,14 +691,10 @@ export class FakeBackend implements Backend {
     if (by === 'month') {
       out.sort((a, b) => (a.key === b.key ? (a.scope ?? -1) - (b.scope ?? -1) : a.key < b.key ? -1 : 1));
     } else {
-      out.sort((a, b) => b.kg_co2e - a.kg_co2e || (a.key < b.key ? -1 : 1));
+      out.sort((a, b) => compareDecimals(b.kg_co2e, a.kg_co2e) || (a.key < b.key ? -1 : 1));
     }
     return out;
   }
-}
-
-function round1(n: number): number {
-  return Math.round(n * 10) / 10;
 }
 
 function countsOf(r: SyncRun): SyncRunCounts {
@@ -717,21 +713,43 @@ function countsOf(r: SyncRun): SyncRunCounts {
   };
 }
 
-function totalsOf(rows: LedgerEntry[]) {
-  let kg = 0;
-  let usd = 0;
+/** The totals of entries, as the application adds them up: exactly, counted entries only. */
+function totalsOf(rows: LedgerEntry[]): Totals {
+  const kg: (string | null)[] = [];
+  const usd: (string | null)[] = [];
   let counted = 0;
   let excluded = 0;
   let unmapped = 0;
   for (const e of rows) {
     if (e.status === 'counted') {
       counted++;
-      kg += e.kg_co2e ?? 0;
-      usd += e.amount_usd_2022 ?? 0;
+      kg.push(e.kg_co2e);
+      usd.push(e.amount_usd_2022);
     } else if (e.status === 'excluded') excluded++;
     else unmapped++;
   }
-  return { kg_co2e: kg, spend_usd_2022: usd, counted, excluded, unmapped };
+  return { kg_co2e: sumDecimals(kg), spend_usd_2022: sumDecimals(usd), counted, excluded, unmapped };
+}
+
+/** The columns of the ledger export, in the application's order. */
+export const LEDGER_CSV_HEADER =
+  'date,source,stream,record_id,line,contact,description,account_code,account_name,net_amount,currency,status,reason,rule_id,category,scope,scope3_category,factor_set,factor_version,factor_code,factor_value,factor_unit,fx_rate,fx_source,deflator,deflator_source,amount_usd_2022,kg_co2e';
+
+/**
+ * The ledger export's text: the header, then one line per entry, each ending in CRLF.
+ * Amounts, rates, factors and kilograms are written as the exact decimal strings they are
+ * (`-12.50` stays `-12.50`, a number to a spreadsheet), never re-formatted.
+ */
+export function ledgerCsv(entries: ReadonlyArray<LedgerEntry>): string {
+  const lines = entries.map((e) =>
+    csvRow([
+      e.date, e.source, e.stream, e.record_id, e.line_no, e.contact, e.description, e.account_code,
+      e.account_name, e.net_amount, e.currency, e.status, e.reason, e.rule_id, e.category, e.scope,
+      e.scope3_category, e.factor_set, e.factor_version, e.factor_code, e.factor_value, e.factor_unit,
+      e.fx_rate, e.fx_source, e.deflator, e.deflator_source, e.amount_usd_2022, e.kg_co2e,
+    ]),
+  );
+  return [LEDGER_CSV_HEADER, ...lines].join('\r\n') + '\r\n';
 }
 
 /** What the scheduler accepts, as the application reads it. */

@@ -1,9 +1,11 @@
 // Sample data for the FakeBackend: the platform catalogue and a deterministic two-year
 // ledger for two organisations. The accounts, factors, exchange rates and deflators are
-// those the application ships, so the numbers look like the real ones.
+// those the application ships, so the numbers look like the real ones. Amounts, rates,
+// factors and kilograms are exact decimal strings, as the application sends them.
 
 import type { LedgerEntry } from '../bindings/LedgerEntry';
 import type { ProviderView } from '../bindings/ProviderView';
+import { type DecimalString, HALF_UP, dec, multiplyDecimals, roundDecimal } from '../lib/decimal';
 
 /** A small, fast, seeded random number generator (mulberry32): the same seed, the same data. */
 export function seededRandom(seed: number): () => number {
@@ -82,7 +84,8 @@ interface Account {
   category: string | null;
   naics: string | null;
   scope3: number | null;
-  factor: number | null;
+  /** kg CO2e per 2022 US dollar, an exact decimal. */
+  factor: DecimalString | null;
   title: string | null;
   reason: string | null;
   /** Relative frequency of lines on this account. */
@@ -92,7 +95,7 @@ interface Account {
   contacts: string[];
 }
 
-function spend(code: string, name: string, category: string, naics: string, scope3: number, factor: number, title: string,
+function spend(code: string, name: string, category: string, naics: string, scope3: number, factor: DecimalString, title: string,
   weight: number, typical: number, contacts: string[], reason: string | null = null): Account {
   return { code, name, treatment: 'spend', category, naics, scope3, factor, title, reason, weight, typical, contacts };
 }
@@ -103,24 +106,24 @@ function other(code: string, name: string, treatment: 'exclude' | 'unmapped', ca
 }
 
 const ACCOUNTS: Account[] = [
-  spend('400', 'Advertising', 'Advertising & marketing', '541810', 1, 0.085, 'Advertising Agencies', 5, 1400, ['Brightside Media', 'Northwall Print & Digital']),
-  spend('404', 'Bank Fees', 'Bank fees', '522110', 1, 0.059, 'Commercial Banking', 6, 35, ['Harbour Bank']),
-  spend('408', 'Cleaning', 'Cleaning services', '561720', 1, 0.214, 'Janitorial Services', 4, 420, ['Greenleaf Cleaning Co']),
-  spend('412', 'Consulting & Accounting', 'Accounting & consulting', '541211', 1, 0.054, 'Offices of Certified Public Accountants', 3, 2600, ['Harper & Cole Accountants']),
-  spend('420', 'Entertainment', 'Meals & entertainment', '722511', 1, 0.194, 'Full-Service Restaurants', 6, 180, ['The Quayside Kitchen', 'Pepper & Thyme']),
-  spend('425', 'Freight & Courier', 'Freight & courier', '492110', 4, 0.303, 'Couriers and Express Delivery Services', 7, 260, ['Northline Couriers', 'Swift Parcel']),
-  spend('433', 'Insurance', 'Insurance', '524126', 1, 0.033, 'Direct Property and Casualty Insurance Carriers', 2, 3100, ['Lighthouse Mutual']),
-  spend('441', 'Legal expenses', 'Legal services', '541110', 1, 0.041, 'Offices of Lawyers', 2, 1900, ['Oakridge Legal LLP']),
-  spend('449', 'Motor Vehicle Expenses', 'Vehicle fuel (supply chain)', '324110', 3, 0.27, 'Petroleum Refineries', 6, 95, ['Fuel Stop', 'Roadside Energy'],
+  spend('400', 'Advertising', 'Advertising & marketing', '541810', 1, '0.085', 'Advertising Agencies', 5, 1400, ['Brightside Media', 'Northwall Print & Digital']),
+  spend('404', 'Bank Fees', 'Bank fees', '522110', 1, '0.059', 'Commercial Banking', 6, 35, ['Harbour Bank']),
+  spend('408', 'Cleaning', 'Cleaning services', '561720', 1, '0.214', 'Janitorial Services', 4, 420, ['Greenleaf Cleaning Co']),
+  spend('412', 'Consulting & Accounting', 'Accounting & consulting', '541211', 1, '0.054', 'Offices of Certified Public Accountants', 3, 2600, ['Harper & Cole Accountants']),
+  spend('420', 'Entertainment', 'Meals & entertainment', '722511', 1, '0.194', 'Full-Service Restaurants', 6, 180, ['The Quayside Kitchen', 'Pepper & Thyme']),
+  spend('425', 'Freight & Courier', 'Freight & courier', '492110', 4, '0.303', 'Couriers and Express Delivery Services', 7, 260, ['Northline Couriers', 'Swift Parcel']),
+  spend('433', 'Insurance', 'Insurance', '524126', 1, '0.033', 'Direct Property and Casualty Insurance Carriers', 2, 3100, ['Lighthouse Mutual']),
+  spend('441', 'Legal expenses', 'Legal services', '541110', 1, '0.041', 'Offices of Lawyers', 2, 1900, ['Oakridge Legal LLP']),
+  spend('449', 'Motor Vehicle Expenses', 'Vehicle fuel (supply chain)', '324110', 3, '0.27', 'Petroleum Refineries', 6, 95, ['Fuel Stop', 'Roadside Energy'],
     'counted as the supply chain of the fuel bought (Scope 3 category 3); burning fuel in vehicles the organisation owns or controls is Scope 1 and needs the litres'),
-  spend('453', 'Office Expenses', 'Office supplies', '453210', 1, 0.111, 'Office Supplies and Stationery Stores', 6, 140, ['Paperworks Supplies']),
-  spend('461', 'Printing & Stationery', 'Printing & stationery', '323111', 1, 0.236, 'Commercial Printing (except Screen and Books)', 3, 310, ['Northwall Print & Digital']),
-  spend('469', 'Rent', 'Rent of premises', '531120', 8, 0.246, 'Lessors of Nonresidential Buildings (except Miniwarehouses)', 3, 4200, ['Parkside Properties']),
-  spend('473', 'Repairs and Maintenance', 'Repairs & maintenance', '811310', 1, 0.136, 'Commercial and Industrial Machinery and Equipment Repair and Maintenance', 3, 520, ['FixRight Engineering']),
-  spend('485', 'Subscriptions', 'Software subscriptions', '511210', 1, 0.08, 'Software Publishers', 7, 240, ['CloudDesk Software', 'Ledgerly', 'Meetwise']),
-  spend('489', 'Telephone & Internet', 'Telephone & internet', '517311', 1, 0.075, 'Wired Telecommunications Carriers', 4, 190, ['Brightwave Telecom']),
-  spend('493', 'Travel - National', 'Business travel – ground', '485310', 6, 0.566, 'Taxi Service', 6, 70, ['Metro Taxis', 'City Rail']),
-  spend('494', 'Travel - International', 'Business travel – air', '481111', 6, 0.644, 'Scheduled Passenger Air Transportation', 3, 880, ['SkyBridge Airways']),
+  spend('453', 'Office Expenses', 'Office supplies', '453210', 1, '0.111', 'Office Supplies and Stationery Stores', 6, 140, ['Paperworks Supplies']),
+  spend('461', 'Printing & Stationery', 'Printing & stationery', '323111', 1, '0.236', 'Commercial Printing (except Screen and Books)', 3, 310, ['Northwall Print & Digital']),
+  spend('469', 'Rent', 'Rent of premises', '531120', 8, '0.246', 'Lessors of Nonresidential Buildings (except Miniwarehouses)', 3, 4200, ['Parkside Properties']),
+  spend('473', 'Repairs and Maintenance', 'Repairs & maintenance', '811310', 1, '0.136', 'Commercial and Industrial Machinery and Equipment Repair and Maintenance', 3, 520, ['FixRight Engineering']),
+  spend('485', 'Subscriptions', 'Software subscriptions', '511210', 1, '0.08', 'Software Publishers', 7, 240, ['CloudDesk Software', 'Ledgerly', 'Meetwise']),
+  spend('489', 'Telephone & Internet', 'Telephone & internet', '517311', 1, '0.075', 'Wired Telecommunications Carriers', 4, 190, ['Brightwave Telecom']),
+  spend('493', 'Travel - National', 'Business travel – ground', '485310', 6, '0.566', 'Taxi Service', 6, 70, ['Metro Taxis', 'City Rail']),
+  spend('494', 'Travel - International', 'Business travel – air', '481111', 6, '0.644', 'Scheduled Passenger Air Transportation', 3, 880, ['SkyBridge Airways']),
   other('800', 'Accounts Payable', 'exclude', 'Balance sheet', "transfer/balance sheet: paying a supplier's bill settles a purchase already counted on the bill's own expense lines", 6, 1200, ['Parkside Properties', 'CloudDesk Software']),
   other('820', 'VAT/Sales Tax', 'exclude', 'Tax', 'tax: VAT or sales tax is not a purchase; emissions are calculated on amounts excluding tax', 3, 900, ['HM Revenue & Customs']),
   other('090', 'Business Bank Account', 'exclude', 'Bank & transfers', 'a bank account: money moving into or out of it is a transfer or a balance, not a purchase', 2, 5000, ['Harbour Bank']),
@@ -159,11 +162,12 @@ const DESCRIPTIONS: Record<string, string[]> = {
 
 const TOTAL_WEIGHT = ACCOUNTS.reduce((s, a) => s + a.weight, 0);
 
-const USD_PER: Record<string, Record<number, number>> = {
-  GBP: { 2023: 1.244, 2024: 1.2781 },
-  USD: { 2023: 1, 2024: 1 },
+/** US dollars per unit of a currency, by year. */
+const USD_PER: Record<string, Record<number, DecimalString>> = {
+  GBP: { 2023: '1.244', 2024: '1.2781' },
+  USD: { 2023: '1', 2024: '1' },
 };
-const GDP_INDEX: Record<number, number> = { 2022: 117.996, 2023: 122.273, 2024: 125.224 };
+const GDP_INDEX: Record<number, DecimalString> = { 2022: '117.996', 2023: '122.273', 2024: '125.224' };
 const FX_SOURCE = 'Federal Reserve G.5A annual average, noon buying rates in New York';
 const DEFLATOR_SOURCE = 'BEA NIPA Table 1.1.9 line 1, GDP implicit price deflator (FRED GDPDEF)';
 export const FACTOR_SET = 'US EPA Supply Chain GHG Emission Factors (USEEIO v2.2)';
@@ -194,11 +198,6 @@ const DAY_MS = 86_400_000;
 const START = Date.UTC(2023, 0, 1);
 const DAYS = 731; // 2023-01-01 … 2024-12-31
 
-/** Rounds to the precision the database keeps, so sums look like the real ones. */
-function round(n: number, places: number): number {
-  const f = 10 ** places;
-  return Math.round(n * f) / f;
-}
 
 /**
  * One organisation's ledger lines, about `count` of them, newest first within the
@@ -218,7 +217,8 @@ export function generateLedger(connectionId: number, org: SampleOrg, count: numb
     for (let line = 1; line <= lines && out.length < count; line++) {
       const account = pickAccount(rand());
       const contact = account.contacts[Math.floor(rand() * account.contacts.length)] ?? null;
-      const net = round(account.typical * (0.35 + rand() * 1.3), 2);
+      const cents = Math.round(account.typical * (0.35 + rand() * 1.3) * 100);
+      const net = dec(String(cents)).times('0.01').toFixed(2);
       const options = DESCRIPTIONS[account.code] ?? [account.name];
       const description = options[Math.floor(rand() * options.length)] ?? null;
       out.push(assess(connectionId, org, stream, id, line, date, year, contact, description, account, net, deleted));
@@ -238,7 +238,7 @@ function assess(
   contact: string | null,
   description: string | null,
   account: Account,
-  net: number,
+  net: DecimalString,
   deleted: boolean,
 ): LedgerEntry {
   const base: LedgerEntry = {
@@ -278,9 +278,10 @@ function assess(
   }
   if (account.treatment === 'exclude') return { ...base, status: 'excluded', reason: account.reason };
   if (account.treatment === 'unmapped') return { ...base, status: 'unmapped', reason: account.reason, category: null };
-  const fx = USD_PER[org.currency]?.[year] ?? 1;
-  const deflator = round(GDP_INDEX[2022]! / (GDP_INDEX[year] ?? GDP_INDEX[2022]!), 6);
-  const usd2022 = round(net * fx * deflator, 2);
+  // Rounded to the places the application keeps, so sums look like the real ones.
+  const fx = USD_PER[org.currency]?.[year] ?? '1';
+  const deflator = dec(GDP_INDEX[2022]!).div(dec(GDP_INDEX[year] ?? GDP_INDEX[2022]!)).toFixed(6, HALF_UP);
+  const usd2022 = roundDecimal(multiplyDecimals(multiplyDecimals(net, fx), deflator), 2);
   return {
     ...base,
     status: 'counted',
@@ -298,7 +299,7 @@ function assess(
     deflator,
     deflator_source: DEFLATOR_SOURCE,
     amount_usd_2022: usd2022,
-    kg_co2e: round(usd2022 * (account.factor ?? 0), 4),
+    kg_co2e: roundDecimal(multiplyDecimals(usd2022, account.factor ?? '0'), 4),
   };
 }
 

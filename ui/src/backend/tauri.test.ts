@@ -14,11 +14,30 @@ vi.mock('@tauri-apps/api/event', () => ({
 
 const { createTauriBackend } = await import('./tauri');
 const { EMPTY_FILTER } = await import('./types');
+const { ledgerEntry } = await import('./ledger.fixture');
+
+/** An emissions summary as the application sends it: amounts as decimal strings. */
+const SUMMARY = {
+  totals: { kg_co2e: '1234.5678', spend_usd_2022: '-12.50', counted: 3, excluded: 1, unmapped: 0 },
+  by: 'month',
+  groups: [{ key: '2024-01', scope: 3, kg_co2e: '1234.5678', spend_usd_2022: '-12.50', counted: 3, excluded: 0, unmapped: 0 }],
+  method: 'Spend-based',
+};
+
+/** Answers each command as the application does, with `patch` over what it answers. */
+function answer(patch: Record<string, unknown> = {}) {
+  return (command: string) => {
+    if (command in patch) return Promise.resolve(patch[command]);
+    if (command === 'emissions_summary') return Promise.resolve(structuredClone(SUMMARY));
+    if (command === 'ledger_page') return Promise.resolve({ total: 1, offset: 0, entries: [ledgerEntry({ net_amount: '-12.50' })] });
+    return Promise.resolve(null);
+  };
+}
 
 describe('the Tauri backend', () => {
   beforeEach(() => {
     invoke.mockReset();
-    invoke.mockResolvedValue(null);
+    invoke.mockImplementation(answer());
     listeners.clear();
     unlisten.mockReset();
   });
@@ -57,6 +76,31 @@ describe('the Tauri backend', () => {
       ['export_ledger_csv', { filter: EMPTY_FILTER }],
       ['set_provider_credentials', { provider: 'xero', clientId: 'abc', clientSecret: null }],
     ]);
+  });
+
+  it('passes amounts on as the exact decimal strings they arrive as', async () => {
+    const b = createTauriBackend();
+    expect(await b.emissionsSummary(EMPTY_FILTER, 'month')).toEqual(SUMMARY);
+    const page = await b.ledgerPage(EMPTY_FILTER, 0, 200);
+    expect(page.entries[0]!.net_amount).toBe('-12.50');
+  });
+
+  it('refuses an answer whose amounts are not decimal strings, rather than show a wrong figure', async () => {
+    const b = createTauriBackend();
+    invoke.mockImplementation(answer({ emissions_summary: { ...SUMMARY, totals: { ...SUMMARY.totals, kg_co2e: 1234.5678 } } }));
+    await expect(b.emissionsSummary(EMPTY_FILTER, 'month')).rejects.toMatchObject({
+      code: 'internal',
+      detail: expect.stringContaining('totals.kg_co2e is 1234.5678 (number)'),
+    });
+    invoke.mockImplementation(
+      answer({ ledger_page: { total: 2, offset: 0, entries: [ledgerEntry(), ledgerEntry({ kg_co2e: '1.2e-7' })] } }),
+    );
+    await expect(b.ledgerPage(EMPTY_FILTER, 0, 200)).rejects.toMatchObject({
+      code: 'internal',
+      detail: expect.stringContaining('entries[1].kg_co2e is "1.2e-7"'),
+    });
+    invoke.mockImplementation(answer({ emissions_summary: null }));
+    await expect(b.emissionsSummary(EMPTY_FILTER, null)).rejects.toMatchObject({ code: 'internal' });
   });
 
   it('rejects with the AppError the command failed with', async () => {

@@ -3,6 +3,10 @@
 
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
+import type { AppError } from '../bindings/AppError';
+import type { EmissionsSummary } from '../bindings/EmissionsSummary';
+import type { LedgerPage } from '../bindings/LedgerPage';
+import { isPlainDecimal } from '../lib/decimal';
 import type { Backend, BackendEventName, BackendEvents, Unsubscribe } from './types';
 import { toAppError } from './types';
 
@@ -12,6 +16,54 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   } catch (e) {
     throw toAppError(e);
   }
+}
+
+/** An amount that is not an exact decimal string: refused whole rather than shown wrong. */
+function unreadableAmount(command: string, field: string, value: unknown): AppError {
+  return {
+    code: 'internal',
+    message:
+      'CarbonSync received an amount it cannot read exactly, and shows nothing rather than a wrong figure. Try again; if it keeps happening, report it with the technical details.',
+    detail: `${command}: ${field} is ${JSON.stringify(value) ?? String(value)} (${typeof value}), not a decimal number in a string`,
+    permanent: true,
+  };
+}
+
+/**
+ * Checks that `row`'s amount fields hold exact decimals (`"-12.50"`), as the application
+ * promises: the window adds them up and multiplies them, which a floating-point number or
+ * exponent notation would make wrong. `nullable` fields may also be null.
+ */
+function checkAmounts(
+  command: string,
+  where: string,
+  row: Record<string, unknown>,
+  required: readonly string[],
+  nullable: readonly string[] = [],
+): void {
+  for (const f of [...required, ...nullable]) {
+    const v = row[f];
+    if (v === null && nullable.includes(f)) continue;
+    if (typeof v !== 'string' || !isPlainDecimal(v)) throw unreadableAmount(command, `${where}${f}`, v);
+  }
+}
+
+async function emissionsSummary(args: Record<string, unknown>): Promise<EmissionsSummary> {
+  const s = await call<EmissionsSummary | null>('emissions_summary', args);
+  if (!s?.totals || !Array.isArray(s.groups)) throw unreadableAmount('emissions_summary', 'totals', s);
+  const money = ['kg_co2e', 'spend_usd_2022'] as const;
+  checkAmounts('emissions_summary', 'totals.', s.totals, money);
+  s.groups.forEach((g, i) => checkAmounts('emissions_summary', `groups[${i}].`, g, money));
+  return s;
+}
+
+async function ledgerPage(args: Record<string, unknown>): Promise<LedgerPage> {
+  const page = await call<LedgerPage | null>('ledger_page', args);
+  if (!Array.isArray(page?.entries)) throw unreadableAmount('ledger_page', 'entries', page);
+  page.entries.forEach((e, i) =>
+    checkAmounts('ledger_page', `entries[${i}].`, e, ['net_amount'], ['factor_value', 'fx_rate', 'deflator', 'amount_usd_2022', 'kg_co2e']),
+  );
+  return page;
 }
 
 export function createTauriBackend(): Backend {
@@ -30,8 +82,10 @@ export function createTauriBackend(): Backend {
     connectionCursors: (connectionId) => call('connection_cursors', { connectionId }),
     connectionSetAside: (connectionId) => call('connection_set_aside', { connectionId }),
     setFrequency: (connectionId, frequency) => call('set_frequency', { connectionId, frequency }),
-    emissionsSummary: (filter, by) => call('emissions_summary', { filter, by }),
-    ledgerPage: (filter, offset, limit) => call('ledger_page', { filter, offset, limit }),
+    // The two answers whose amounts the window adds up or multiplies are checked on arrival;
+    // elsewhere an amount is only shown, and an unreadable one shows as a dash.
+    emissionsSummary: (filter, by) => emissionsSummary({ filter, by }),
+    ledgerPage: (filter, offset, limit) => ledgerPage({ filter, offset, limit }),
     exportLedgerCsv: (filter) => call('export_ledger_csv', { filter }),
     getSettings: () => call('get_settings'),
     setProviderCredentials: (provider, clientId, clientSecret) =>

@@ -4,4 +4,12 @@ export type EmissionsGroup = { key: string,
 /**
  * For grouping by month: the scope a slice belongs to, so a chart can stack.
  */
-scope: number | null, kg_co2e: number, spend_usd_2022: number, counted: number, excluded: number, unmapped: number, };
+scope: number | null, 
+/**
+ * kg CO2e of the counted entries, exactly (six decimal places). Decimal text on the wire.
+ */
+kg_co2e: string, 
+/**
+ * Counted spend in 2022 USD, exactly (six decimal places). Decimal text on the wire.
+ */
+spend_usd_2022: string, counted: number, excluded: number, unmapped: number, };

@@ -4,4 +4,29 @@ import type { LedgerStatus } from "./LedgerStatus";
 /**
  * A ledger entry as the user reviews it.
  */
-export type LedgerEntry = { connection_id: number, source: string, stream: string, record_id: string, line_no: number, date: string, contact: string | null, description: string | null, account_code: string | null, account_name: string | null, net_amount: number, currency: string, status: LedgerStatus, reason: string | null, rule_id: string | null, category: string | null, scope: number | null, scope3_category: number | null, factor_set: string | null, factor_version: string | null, factor_code: string | null, factor_title: string | null, factor_value: number | null, factor_unit: string | null, fx_rate: number | null, fx_source: string | null, deflator: number | null, deflator_source: string | null, amount_usd_2022: number | null, kg_co2e: number | null, };
+export type LedgerEntry = { connection_id: number, source: string, stream: string, record_id: string, line_no: number, date: string, contact: string | null, description: string | null, account_code: string | null, account_name: string | null, 
+/**
+ * The line before tax, in `currency`, exactly as the platform sent it; negative for
+ * refunds and credits. Decimal text on the wire.
+ */
+net_amount: string, currency: string, status: LedgerStatus, reason: string | null, rule_id: string | null, category: string | null, scope: number | null, scope3_category: number | null, factor_set: string | null, factor_version: string | null, factor_code: string | null, factor_title: string | null, 
+/**
+ * kg CO2e per 2022 USD, exactly as in the factor set. Decimal text on the wire.
+ */
+factor_value: string | null, factor_unit: string | null, 
+/**
+ * USD per unit of the entry's currency, exactly as in the rate table.
+ */
+fx_rate: string | null, fx_source: string | null, 
+/**
+ * index(2022) / index(year), to 12 places.
+ */
+deflator: string | null, deflator_source: string | null, 
+/**
+ * 2022 USD, six decimal places.
+ */
+amount_usd_2022: string | null, 
+/**
+ * kg CO2e, six decimal places (milligrams).
+ */
+kg_co2e: string | null, };

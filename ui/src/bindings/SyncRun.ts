@@ -12,4 +12,9 @@ skipped: number,
 /**
  * Records that could not be read, kept aside with the reason (also counted in `skipped`).
  */
-set_aside: number, emissions_added: number, kg_co2e_delta: number, };
+set_aside: number, emissions_added: number, 
+/**
+ * Change of the connection's total kg CO2e, exactly (six decimal places). Decimal text on
+ * the wire.
+ */
+kg_co2e_delta: string, };

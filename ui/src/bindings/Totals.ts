@@ -3,4 +3,12 @@
 /**
  * Totals over a selection of the ledger.
  */
-export type Totals = { kg_co2e: number, spend_usd_2022: number, counted: number, excluded: number, unmapped: number, };
+export type Totals = { 
+/**
+ * kg CO2e of the counted entries, exactly (six decimal places). Decimal text on the wire.
+ */
+kg_co2e: string, 
+/**
+ * Counted spend in 2022 USD, exactly (six decimal places). Decimal text on the wire.
+ */
+spend_usd_2022: string, counted: number, excluded: number, unmapped: number, };

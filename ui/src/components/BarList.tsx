@@ -1,10 +1,12 @@
 import { useState } from 'react';
+import { type DecimalString, decimalToNumber, maxDecimal } from '../lib/decimal';
 import { formatKg, formatShare } from '../lib/format';
 
 export interface BarItem {
   key: string;
   label: string;
-  kg: number;
+  /** Kilograms of CO2e, an exact decimal. */
+  kg: DecimalString;
   /** Secondary text under the label (e.g. the number of entries). */
   note?: string;
 }
@@ -23,7 +25,8 @@ export function BarList({
   limit = 8,
 }: {
   items: BarItem[];
-  total: number;
+  /** The whole the shares are of, in kilograms of CO2e (an exact decimal). */
+  total: DecimalString;
   onPick?: (key: string) => void;
   selected?: string | null;
   testId?: string;
@@ -32,7 +35,8 @@ export function BarList({
   limit?: number;
 }) {
   const [all, setAll] = useState(false);
-  const max = items.reduce((m, i) => Math.max(m, i.kg), 0);
+  // Bar lengths are drawing, so numbers will do; the figures beside them are the exact decimals.
+  const max = decimalToNumber(maxDecimal(['0', ...items.map((i) => i.kg)]));
   if (items.length === 0) return <p className="muted">Nothing counted in this selection.</p>;
   const shown = all || items.length <= limit + 1 ? items : items.filter((i, n) => n < limit || i.key === selected);
   const hidden = items.length - shown.length;
@@ -47,7 +51,7 @@ export function BarList({
               {i.note && <span className="bar-note">{i.note}</span>}
             </span>
             <span className="bar-track" aria-hidden="true">
-              <span className="bar-fill" style={{ width: `${max > 0 ? Math.max(0.5, (i.kg / max) * 100) : 0}%` }} />
+              <span className="bar-fill" style={{ width: `${max > 0 ? Math.max(0.5, (decimalToNumber(i.kg) / max) * 100) : 0}%` }} />
             </span>
             <span className="bar-value">
               {formatKg(i.kg)}

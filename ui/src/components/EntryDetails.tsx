@@ -1,13 +1,17 @@
 import type { Connection } from '../bindings/Connection';
 import type { LedgerEntry } from '../bindings/LedgerEntry';
+import { type DecimalString, multiplyDecimals } from '../lib/decimal';
 import { formatAmount, formatDay, formatKg } from '../lib/format';
 import { ledgerStatusWords, providerName, scopeLabel, streamLabel } from '../lib/labels';
 import { Badge, SandboxBadge } from './Badge';
 import { Dialog } from './Dialog';
 
-const usd = (n: number) => `${formatAmount(n)} USD`;
+const usd = (amount: DecimalString) => `${formatAmount(amount)} USD`;
 
-/** One ledger entry with every step from the amount to the kilograms, for an auditor to retrace. */
+/**
+ * One ledger entry with every step from the amount to the kilograms, for an auditor to retrace.
+ * Rates, deflators and factors are shown as the application stored them, digit for digit.
+ */
 export function EntryDetails({
   entry: e,
   connection,
@@ -21,7 +25,8 @@ export function EntryDetails({
 }) {
   const status = ledgerStatusWords(e.status);
   const counted = e.status === 'counted';
-  const usdNominal = e.fx_rate !== null ? e.net_amount * e.fx_rate : null;
+  // Exact, like every step after it: the amount times the rate, as decimals.
+  const usdNominal = e.fx_rate !== null ? multiplyDecimals(e.net_amount, e.fx_rate) : null;
   return (
     <Dialog
       title={`${streamLabel(e.stream).replace(/s$/, '')} line ${e.line_no} · ${formatDay(e.date)}`}

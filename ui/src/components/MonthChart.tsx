@@ -1,5 +1,6 @@
 import { useId, useMemo, useRef, useState } from 'react';
 import type { EmissionsGroup } from '../bindings/EmissionsGroup';
+import { decimalToNumber } from '../lib/decimal';
 import { formatCompact, formatKg, formatKgNumber, formatMonth } from '../lib/format';
 import { scopeLabel } from '../lib/labels';
 import { niceTicks, stackByScope } from '../lib/stack';
@@ -11,7 +12,8 @@ const PAD = { top: 12, right: 8, bottom: 34, left: 52 };
 /**
  * Emissions per month, stacked by scope, drawn as plain SVG. Arrow keys (or the pointer)
  * move between months and the line above the chart reads the selected month out; a
- * click or Enter narrows the period to that month.
+ * click or Enter narrows the period to that month. Every figure printed is the exact decimal
+ * (the stacking adds up decimals); numbers are made of them only to place bars and ticks.
  */
 export function MonthChart({
   groups,
@@ -28,7 +30,7 @@ export function MonthChart({
 
   const n = data.columns.length;
   const ticks = niceTicks(data.max);
-  const top = ticks[ticks.length - 1] ?? 0;
+  const top = decimalToNumber(ticks[ticks.length - 1] ?? '0');
   const plotW = Math.max(50, width - PAD.left - PAD.right);
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const slot = n > 0 ? plotW / n : plotW;
@@ -72,7 +74,7 @@ export function MonthChart({
                 data.scopes.map((s, i) => (
                   <span key={s} className="muted">
                     {' '}
-                    · {scopeLabel(s)} {formatKg(current.values[i] ?? 0)}
+                    · {scopeLabel(s)} {formatKg(current.values[i] ?? '0')}
                   </span>
                 ))}
             </>
@@ -94,14 +96,17 @@ export function MonthChart({
         className="chart-svg"
         data-testid="month-chart"
       >
-        {ticks.map((t) => (
-          <g key={t}>
-            <line x1={PAD.left} x2={width - PAD.right} y1={y(t)} y2={y(t)} className="grid-line" />
-            <text x={PAD.left - 6} y={y(t)} dy="0.32em" textAnchor="end" className="axis-label">
-              {formatCompact(t)}
-            </text>
-          </g>
-        ))}
+        {ticks.map((t) => {
+          const ty = y(decimalToNumber(t));
+          return (
+            <g key={t}>
+              <line x1={PAD.left} x2={width - PAD.right} y1={ty} y2={ty} className="grid-line" />
+              <text x={PAD.left - 6} y={ty} dy="0.32em" textAnchor="end" className="axis-label">
+                {formatCompact(t)}
+              </text>
+            </g>
+          );
+        })}
         <text x={12} y={PAD.top + plotH / 2} transform={`rotate(-90 12 ${PAD.top + plotH / 2})`} textAnchor="middle" className="axis-label">
           kg CO2e
         </text>
@@ -119,9 +124,11 @@ export function MonthChart({
             >
               <rect x={PAD.left + i * slot} y={PAD.top} width={slot} height={plotH} className="bar-hit" />
               {c.values.map((v, si) => {
-                if (v <= 0) return null;
+                // Geometry only: the height of a slice, never a figure shown.
+                const kg = decimalToNumber(v);
+                if (!(kg > 0)) return null;
                 const y0 = y(acc);
-                acc += v;
+                acc += kg;
                 const y1 = y(acc);
                 return (
                   <rect

@@ -12,10 +12,16 @@ describe('csvCell', () => {
     expect(csvCell(input)).toBe(output);
   });
 
-  it('writes numbers as numbers, negative ones included', () => {
-    expect(csvCell(1234.5)).toBe('1234.5');
-    expect(csvCell(-29.2)).toBe('-29.2');
-    expect(csvCell(-12.5)).toBe('-12.5');
+  it('writes exact decimal amounts digit for digit, negative ones included, as numbers', () => {
+    expect(csvCell('-12.50')).toBe('-12.50');
+    expect(csvCell('1234.567891')).toBe('1234.567891');
+    expect(csvCell('-0.000123')).toBe('-0.000123');
+    expect(csvCell('0')).toBe('0');
+  });
+
+  it('writes counts given as numbers as they are', () => {
+    expect(csvCell(3)).toBe('3');
+    expect(csvCell(-42)).toBe('-42');
   });
 
   it('writes nothing for a missing value', () => {
@@ -26,8 +32,8 @@ describe('csvCell', () => {
   });
 
   it('joins a row with commas', () => {
-    expect(csvRow(['2024-03-05', 'Harbour & Pine Ltd', -104.5, null, 'a, b', '-1 refund'])).toBe(
-      '2024-03-05,Harbour & Pine Ltd,-104.5,,"a, b",\'-1 refund',
+    expect(csvRow(['2024-03-05', 'Harbour & Pine Ltd', '-104.50', 2, null, 'a, b', '-1 refund'])).toBe(
+      '2024-03-05,Harbour & Pine Ltd,-104.50,2,,"a, b",\'-1 refund',
     );
   });
 });

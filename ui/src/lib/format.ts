@@ -1,5 +1,13 @@
 // How numbers, amounts, dates and durations read in the window. One locale everywhere, so
 // the figures on screen match the figures in an exported report.
+//
+// Amounts of money and kg CO2e arrive as exact decimal strings (see `decimal.ts`) and are
+// rounded for display from those strings, ties away from zero (as the application rounds
+// its results, and as `carbonsync` prints them); plain JavaScript numbers here are
+// only counts, durations and chart axes.
+
+import type Big from 'big.js';
+import { HALF_UP, type DecimalString, parseDecimal } from './decimal';
 
 const LOCALE = 'en-GB';
 
@@ -7,8 +15,8 @@ const F64 = new DataView(new ArrayBuffer(8));
 
 /**
  * `n × 10^places`, rounded to the nearest integer from the exact binary value of `n`,
- * ties to even: the rounding Rust's `format!("{:.1}")` does, so the window shows the
- * same digits as the command line and the exported files.
+ * ties to even. For counts and durations, which are JavaScript numbers; amounts are
+ * decimal strings and go through `formatDecimal`.
  */
 export function scaledRound(n: number, places: number): bigint {
   F64.setFloat64(0, Math.abs(n));
@@ -37,7 +45,12 @@ export function scaledRound(n: number, places: number): bigint {
   return n < 0 ? -q : q;
 }
 
-/** `n` with `places` decimals and thousands separators; never a negative zero. */
+/** Digits with thousands separators: `1234567` → `1,234,567`. */
+function group(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** `n` with `places` decimals and thousands separators; never a negative zero. For counts and durations. */
 export function formatFixed(n: number, places: number): string {
   if (!Number.isFinite(n)) return '–';
   const q = scaledRound(n, places);
@@ -45,11 +58,27 @@ export function formatFixed(n: number, places: number): string {
   let digits = (negative ? -q : q).toString().padStart(places + 1, '0');
   const frac = places > 0 ? digits.slice(-places) : '';
   digits = places > 0 ? digits.slice(0, -places) : digits;
-  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${negative ? '-' : ''}${grouped}${places > 0 ? `.${frac}` : ''}`;
+  return `${negative ? '-' : ''}${group(digits)}${places > 0 ? `.${frac}` : ''}`;
 }
 
-/** Rounds to `places` (ties away from zero) without a negative zero: for axes and shares. */
+/**
+ * An exact decimal (`-1234.567`) with `places` decimals, rounded ties away from zero (as the
+ * application's results round), and thousands separators: `-1,234.57`. Never a negative
+ * zero; a dash for a missing value or one that is not a plain decimal number.
+ */
+export function formatDecimal(value: DecimalString | null | undefined, places: number): string {
+  const d = parseDecimal(value);
+  if (!d) return '–';
+  const fixed = d.toFixed(places, HALF_UP);
+  const unsigned = fixed.startsWith('-') ? fixed.slice(1) : fixed;
+  const negative = unsigned !== fixed && /[1-9]/.test(unsigned);
+  const dot = unsigned.indexOf('.');
+  const int = dot < 0 ? unsigned : unsigned.slice(0, dot);
+  const frac = dot < 0 ? '' : unsigned.slice(dot);
+  return `${negative ? '-' : ''}${group(int)}${frac}`;
+}
+
+/** Rounds to `places` (ties away from zero) without a negative zero: for durations. */
 function clean(n: number, places: number): number {
   const f = 10 ** places;
   const r = (Math.sign(n) * Math.round(Math.abs(n) * f)) / f;
@@ -61,51 +90,58 @@ export function formatInt(n: number): string {
   return formatFixed(n, 0);
 }
 
-/** Kilograms with thousands separators and one decimal: `318,812.4`. */
-export function formatKgNumber(kg: number): string {
-  return formatFixed(kg, 1);
+/** Kilograms (an exact decimal) with thousands separators and one decimal: `318,812.4`. */
+export function formatKgNumber(kg: DecimalString | null | undefined): string {
+  return formatDecimal(kg, 1);
 }
 
-/** Kilograms of CO2e as the totals show them: `318,812.4 kg CO2e`. */
-export function formatKg(kg: number): string {
+/** Kilograms of CO2e (an exact decimal) as the totals show them: `318,812.4 kg CO2e`. */
+export function formatKg(kg: DecimalString | null | undefined): string {
   return `${formatKgNumber(kg)} kg CO2e`;
 }
 
 /**
- * Tonnes of CO2e, with more decimals for small amounts so a value never rounds to nothing:
- * `318.8 t CO2e`, `4.27 t CO2e`, `0.212 t CO2e`.
+ * Tonnes of CO2e from kilograms (an exact decimal), with more decimals for small amounts so
+ * a value never rounds to nothing: `318.8 t CO2e`, `4.27 t CO2e`, `0.212 t CO2e`.
  */
-export function formatTonnes(kg: number): string {
-  if (!Number.isFinite(kg)) return '–';
-  const t = kg / 1000;
-  const abs = Math.abs(t);
-  return `${formatFixed(t, abs >= 100 ? 1 : abs >= 1 ? 2 : 3)} t CO2e`;
+export function formatTonnes(kg: DecimalString | null | undefined): string {
+  const d = parseDecimal(kg);
+  if (!d) return '–';
+  // Multiplying by 0.001 moves the dot: exact, unlike a division.
+  const t = d.times('0.001');
+  const abs = t.abs();
+  return `${formatDecimal(t.toFixed(), abs.gte(100) ? 1 : abs.gte(1) ? 2 : 3)} t CO2e`;
 }
 
-/** A compact number for chart axes: `0`, `850`, `12k`, `1.5M`. */
-export function formatCompact(n: number): string {
-  const abs = Math.abs(n);
-  if (abs >= 1_000_000) return `${trim(n / 1_000_000)}M`;
-  if (abs >= 1_000) return `${trim(n / 1_000)}k`;
-  return trim(n);
+/** A compact label for a chart axis, from a decimal tick value: `0`, `850`, `2.5`, `12k`, `1.5M`. */
+export function formatCompact(n: DecimalString): string {
+  const d = parseDecimal(n);
+  if (!d) return '–';
+  const abs = d.abs();
+  if (abs.gte(1_000_000)) return `${trim(d.times('0.000001'))}M`;
+  if (abs.gte(1_000)) return `${trim(d.times('0.001'))}k`;
+  return trim(d);
 }
 
-function trim(n: number): string {
-  const r = clean(n, Math.abs(n) < 10 ? 1 : 0);
-  return String(r);
+/** One decimal below 10, none above, ties away from zero, no trailing zeros or negative zero. */
+function trim(d: Big): string {
+  const r = d.round(d.abs().lt(10) ? 1 : 0, HALF_UP);
+  return r.eq(0) ? '0' : r.toFixed();
 }
 
-/** An amount in its own currency, with two decimals: `1,234.50` (the currency is shown apart). */
-export function formatAmount(amount: number): string {
-  return formatFixed(amount, 2);
+/** An amount (an exact decimal) in its own currency, with two decimals: `1,234.50` (the currency is shown apart). */
+export function formatAmount(amount: DecimalString | null | undefined): string {
+  return formatDecimal(amount, 2);
 }
 
-/** A share of a whole: `42.1 %`, `< 0.1 %` for a small but non-zero share. */
-export function formatShare(part: number, whole: number): string {
-  if (!(whole > 0) || !Number.isFinite(part)) return '–';
-  const p = (part / whole) * 100;
-  if (p > 0 && p < 0.05) return '< 0.1 %';
-  return `${formatFixed(clean(p, 1), 1)} %`;
+/** A share of a whole, both exact decimals: `42.1 %`, `< 0.1 %` for a small but non-zero share. */
+export function formatShare(part: DecimalString, whole: DecimalString): string {
+  const p = parseDecimal(part);
+  const w = parseDecimal(whole);
+  if (!p || !w || !w.gt(0)) return '–';
+  const percent = p.div(w).times(100);
+  if (percent.gt(0) && percent.lt('0.05')) return '< 0.1 %';
+  return `${formatDecimal(percent.toFixed(), 1)} %`;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -5,6 +5,7 @@ import {
   FREQUENCY_OPTIONS,
   connectionLabel,
   connectionState,
+  emissionsAddedWords,
   errorTitle,
   frequencyLabel,
   frequencyOptions,
@@ -43,7 +44,7 @@ function connection(patch: Partial<Connection> = {}): Connection {
   };
 }
 
-const counts = { pages: 3, calls: 4, rate_limited: 0, fetched: 2400, created: 2400, updated: 0, deleted: 0, skipped: 0, set_aside: 0, emissions_added: 1900, kg_co2e_delta: 1.5 };
+const counts = { pages: 3, calls: 4, rate_limited: 0, fetched: 2400, created: 2400, updated: 0, deleted: 0, skipped: 0, set_aside: 0, emissions_added: 1900, kg_co2e_delta: '1.5' };
 
 describe('connectionState', () => {
   it('says Connected for an active connection that is not syncing', () => {
@@ -239,5 +240,12 @@ describe('names and scopes', () => {
   it('names record streams in words', () => {
     expect(streamLabel('bank_transactions')).toBe('Bank transactions');
     expect(streamLabel('credit_notes')).toBe('Supplier credit notes');
+  });
+});
+
+describe('what a run added', () => {
+  it('says how many entries and how many kilograms, from the exact decimal', () => {
+    expect(emissionsAddedWords(1204, '3120.45')).toBe('1,204 entries, 3,120.5 kg CO2e');
+    expect(emissionsAddedWords(1, '-12.50')).toBe('1 entry, -12.5 kg CO2e');
   });
 });

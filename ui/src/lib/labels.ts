@@ -6,6 +6,7 @@ import type { Connection } from '../bindings/Connection';
 import type { LedgerStatus } from '../bindings/LedgerStatus';
 import type { RunStatus } from '../bindings/RunStatus';
 import type { SyncActivity } from '../bindings/SyncActivity';
+import type { DecimalString } from './decimal';
 import { formatInt, formatKg } from './format';
 
 export type Tone = 'ok' | 'busy' | 'warn' | 'error' | 'muted' | 'info';
@@ -349,7 +350,7 @@ export function sourceLabel(key: string, connections: ReadonlyArray<Connection> 
   return `${tenant} (${providerName(provider)}${c?.sandbox ? ', Sandbox' : ''})`;
 }
 
-/** What a run added to the emissions, in words: `1,204 entries, 3,120.5 kg CO2e`. */
-export function emissionsAddedWords(entries: number, kg: number): string {
+/** What a run added to the emissions (kg CO2e, an exact decimal), in words: `1,204 entries, 3,120.5 kg CO2e`. */
+export function emissionsAddedWords(entries: number, kg: DecimalString): string {
   return `${formatInt(entries)} ${entries === 1 ? 'entry' : 'entries'}, ${formatKg(kg)}`;
 }

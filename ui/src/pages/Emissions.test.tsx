@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { FakeBackend } from '../backend/fake';
+import { ledgerEntry } from '../backend/ledger.fixture';
 import { EMPTY_FILTER } from '../backend/types';
 import { formatKg } from '../lib/format';
 import { renderApp } from '../test/render';
@@ -16,6 +17,62 @@ describe('the Emissions page', () => {
     expect(total.textContent).toMatch(/^\d{1,3}(,\d{3})*\.\d kg CO2e$/);
     expect(screen.getByTestId('total-tonnes')).toHaveTextContent(/t CO2e$/);
     expect(screen.getByTestId('count-counted')).toHaveTextContent(String(expected.totals.counted));
+  });
+
+  it('shows totals of a thousand lines of cents exactly, the month chart adding its scopes exactly too', async () => {
+    const backend = new FakeBackend({ entriesPerOrg: 10 });
+    const fuel = { scope: 1, scope3_category: null, category: 'Fuel' };
+    const lines = [ledgerEntry({ ...fuel, amount_usd_2022: '0.10', kg_co2e: '0.10' })];
+    for (let i = 0; i < 1000; i++) {
+      lines.push(
+        ledgerEntry({ ...fuel, amount_usd_2022: '0.10', kg_co2e: '0.10' }),
+        ledgerEntry({ amount_usd_2022: '0.20', kg_co2e: '0.20' }),
+      );
+    }
+    lines.push(ledgerEntry({ amount_usd_2022: '0.45', kg_co2e: '0.45' }));
+    backend.setLedger(lines);
+    renderApp({ backend, hash: '#/emissions' });
+    // Scope 1 makes 100.10 and scope 3 200.45: exactly 300.55, a tie at one decimal that
+    // rounds to 300.6. Added as floating-point numbers they make 300.54999…, shown as 300.5.
+    expect(await screen.findByTestId('total-kg')).toHaveTextContent(/^300\.6 kg CO2e$/);
+    expect(screen.getByText('300.55 USD')).toBeInTheDocument();
+    expect(screen.getByTestId('count-counted')).toHaveTextContent('2,002');
+    const month = screen.getByRole('rowheader', { name: 'Jan 2024' }).closest('tr')!;
+    expect([...month.querySelectorAll('td')].map((td) => td.textContent)).toEqual(['100.1', '200.5', '300.6']);
+  });
+
+  it('shows a credit note of -12.50 as it is, with each step of its calculation', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ entriesPerOrg: 10 });
+    backend.setLedger([
+      ledgerEntry({
+        net_amount: '-12.50',
+        fx_rate: '1.2781',
+        deflator: '0.965021',
+        amount_usd_2022: '-15.42',
+        factor_value: '0.111',
+        kg_co2e: '-1.7116',
+      }),
+    ]);
+    renderApp({ backend, hash: '#/emissions' });
+    expect(await screen.findByTestId('total-kg')).toHaveTextContent(/^-1\.7 kg CO2e$/);
+    const ledger = screen.getByTestId('ledger');
+    await waitFor(() => expect(ledger.querySelector('[data-index="0"]')).not.toBeNull());
+    const row = ledger.querySelector<HTMLElement>('[data-index="0"]')!;
+    const cells = within(row).getAllByRole('gridcell').map((c) => c.textContent);
+    expect(cells).toContain('-12.50');
+    expect(cells).toContain('-1.7');
+    await user.click(row);
+    const dialog = await screen.findByRole('dialog');
+    const step = (name: string) => within(dialog).getByRole('rowheader', { name }).closest('tr')!.querySelector('td')!.textContent;
+    expect(step('Net amount (excluding tax)')).toBe('-12.50 GBP');
+    expect(step('× exchange rate')).toBe('1.2781 USD/GBP');
+    // -12.50 × 1.2781 = -15.97625 exactly.
+    expect(step('= in US dollars')).toBe('-15.98 USD');
+    expect(step('× price deflator to 2022')).toBe('0.965021');
+    expect(step('= in 2022 US dollars')).toBe('-15.42 USD');
+    expect(step('× emission factor')).toBe('0.111');
+    expect(step('= emissions')).toBe('-1.7 kg CO2e');
   });
 
   it('names the method and says spend-based is the least precise', async () => {

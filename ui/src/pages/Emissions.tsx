@@ -9,6 +9,7 @@ import { ErrorView } from '../components/ErrorView';
 import { EmptyState, Loading } from '../components/Feedback';
 import { Ledger } from '../components/Ledger';
 import { MonthChart } from '../components/MonthChart';
+import { isPositive } from '../lib/decimal';
 import { formatAmount, formatInt, formatKg, formatMonth, formatTonnes, plural } from '../lib/format';
 import { connectionLabel, sourceLabel } from '../lib/labels';
 import { href } from '../router';
@@ -138,7 +139,7 @@ export function EmissionsPage() {
                   onPick={(k) => set({ category: filter.category === k ? null : k })}
                   pickLabel={(l) => `Show only ${l}`}
                   items={(byCategory.data?.groups ?? [])
-                    .filter((g) => g.kg_co2e > 0)
+                    .filter((g) => isPositive(g.kg_co2e))
                     .map((g) => ({ key: g.key, label: g.key, kg: g.kg_co2e, note: plural(g.counted, 'entry', 'entries') }))}
                 />
               )}
@@ -164,7 +165,7 @@ export function EmissionsPage() {
                   }}
                   pickLabel={(l) => `Show only ${l}`}
                   items={(bySource.data?.groups ?? [])
-                    .filter((g) => g.kg_co2e > 0)
+                    .filter((g) => isPositive(g.kg_co2e))
                     .map((g) => ({
                       key: g.key,
                       label: sourceLabel(g.key, connections.data),

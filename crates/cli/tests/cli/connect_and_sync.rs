@@ -1,4 +1,5 @@
 use crate::support::*;
+use rust_decimal::{dec, Decimal};
 use serde_json::{json, Value};
 
 fn ledger_for(env: &Env, record: &str) -> Vec<Value> {
@@ -6,13 +7,6 @@ fn ledger_for(env: &Env, record: &str) -> Vec<Value> {
         .as_array()
         .unwrap()
         .clone()
-}
-
-fn assert_close(got: f64, want: f64, what: &str) {
-    assert!(
-        (got - want).abs() < 1e-9 * want.abs().max(1.0),
-        "{what}: got {got}, want {want}"
-    );
 }
 
 #[test]
@@ -75,7 +69,8 @@ fn connecting_both_organisations_syncing_and_computing_emissions_works_end_to_en
         assert_eq!(after[i] - before[i], 1, "one call per stream");
     }
 
-    // Emissions, checked by hand against the published factors and rates:
+    // Emissions, checked by hand against the published factors and rates, each line rounded
+    // half away from zero to six places (milligrams):
     // EPA v1.3 with margins, 481111 air 0.644, 492110 couriers 0.303, 511210 software 0.080;
     // USD per GBP 2023 1.2440, 2024 1.2781; GDP price index 2022 117.996, 2023 122.273, 2024 125.224.
     let flight_uk = ledger_for(&env, "f1a00000-0000-4000-8000-000000000001");
@@ -84,17 +79,16 @@ fn connecting_both_organisations_syncing_and_computing_emissions_works_end_to_en
     assert_eq!(flight_uk[0]["currency"], "GBP");
     assert_eq!(flight_uk[0]["factor_code"], "481111");
     assert_eq!(flight_uk[0]["rule_id"], "xero-std-494");
-    assert_close(flight_uk[0]["fx_rate"].as_f64().unwrap(), 1.2781, "fx");
-    assert_close(
-        flight_uk[0]["kg_co2e"].as_f64().unwrap(),
-        1234.56 * 1.2781 * (117.996 / 125.224) * 0.644,
-        "UK flight",
-    );
+    assert_eq!(flight_uk[0]["fx_rate"], "1.2781");
+    assert_eq!(decimal(&flight_uk[0]["net_amount"]), dec!(1234.56));
+    // 1234.56 × 1.2781 × 117.996 / 125.224 × 0.644 = 957.50845368…
+    assert_eq!(flight_uk[0]["kg_co2e"], "957.508453", "UK flight");
     let courier_uk = ledger_for(&env, "f1a00000-0000-4000-8000-000000000002");
-    assert_close(
-        courier_uk[0]["kg_co2e"].as_f64().unwrap(),
-        500.00 * 1.2440 * (117.996 / 122.273) * 0.303,
-        "UK courier bill, net of VAT",
+    // 500.00 × 1.2440 × 117.996 / 122.273 × 0.303, net of VAT.
+    assert_eq!(
+        decimal(&courier_uk[0]["kg_co2e"]),
+        dec!(181.873628),
+        "UK courier bill, net of VAT"
     );
     let transfer = ledger_for(&env, "f1a00000-0000-4000-8000-000000000003");
     assert_eq!(transfer[0]["status"], "excluded");
@@ -105,39 +99,34 @@ fn connecting_both_organisations_syncing_and_computing_emissions_works_end_to_en
 
     let flight_us = ledger_for(&env, "f1a00000-0000-4000-8000-000000000005");
     assert_eq!(flight_us[0]["currency"], "USD");
-    assert_close(
-        flight_us[0]["kg_co2e"].as_f64().unwrap(),
-        842.30 * 1.0 * (117.996 / 122.273) * 0.644,
-        "US flight",
+    // 842.30 × 1 × 117.996 / 122.273 × 0.644.
+    assert_eq!(
+        decimal(&flight_us[0]["kg_co2e"]),
+        dec!(523.467093),
+        "US flight"
     );
     let power_us = ledger_for(&env, "f1a00000-0000-4000-8000-000000000006");
     assert_eq!(power_us[0]["status"], "unmapped");
     assert!(power_us[0]["reason"].as_str().unwrap().contains("kWh"));
     let slack_us = ledger_for(&env, "f1a00000-0000-4000-8000-000000000007");
     assert_eq!(slack_us.len(), 2, "one entry per line");
-    let slack_total: f64 = slack_us
-        .iter()
-        .map(|e| e["kg_co2e"].as_f64().unwrap())
-        .sum();
-    assert_close(
-        slack_total,
-        (300.00 + 150.00) * (117.996 / 125.224) * 0.080,
-        "US software bill",
-    );
+    let slack_total: Decimal = slack_us.iter().map(|e| decimal(&e["kg_co2e"])).sum();
+    // 300.00 and 150.00 × 117.996 / 125.224 × 0.080: 22.614706 + 11.307353.
+    assert_eq!(slack_total, dec!(33.922059), "US software bill");
 
     // Totals by scope add up to the total, and by month cover both years.
     let total = env.json(&["emissions", "--json"]);
     let by_scope = env.json(&["emissions", "--by", "scope", "--json"]);
-    let sum: f64 = by_scope["groups"]
+    let sum: Decimal = by_scope["groups"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| g["kg_co2e"].as_f64().unwrap())
+        .map(|g| decimal(&g["kg_co2e"]))
         .sum();
-    assert_close(
+    assert_eq!(
         sum,
-        total["totals"]["kg_co2e"].as_f64().unwrap(),
-        "scopes add up",
+        decimal(&total["totals"]["kg_co2e"]),
+        "scopes add up exactly"
     );
     let by_month = env.json(&["emissions", "--by", "month", "--json"]);
     let months: Vec<&str> = by_month["groups"]
@@ -226,7 +215,7 @@ fn an_incremental_sync_updates_exactly_the_changed_and_deleted_records() {
 
     // The changed record carries its new amount (+10.00 on its first line).
     let after = env.json(&["emissions", "--ledger", "--record", &changed_id, "--json"]);
-    let amount = |v: &Value| v[0]["net_amount"].as_f64().unwrap();
+    let amount = |v: &Value| decimal(&v[0]["net_amount"]);
     assert!(amount(&after) > amount(&before), "{before} -> {after}");
 
     // The deleted bill's lines are no longer counted.

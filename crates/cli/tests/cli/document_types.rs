@@ -2,6 +2,7 @@
 //! hand against the published factors and rates: a purchase once, refunds reduce it.
 
 use crate::support::*;
+use rust_decimal::{dec, Decimal};
 use serde_json::Value;
 
 fn ledger_for(env: &Env, record: &str) -> Vec<Value> {
@@ -11,24 +12,18 @@ fn ledger_for(env: &Env, record: &str) -> Vec<Value> {
         .clone()
 }
 
-fn kg(entries: &[Value]) -> f64 {
+/// The exact kg CO2e of the counted entries (none counts zero).
+fn kg(entries: &[Value]) -> Decimal {
     entries
         .iter()
-        .map(|e| e["kg_co2e"].as_f64().unwrap_or(0.0))
+        .filter(|e| !e["kg_co2e"].is_null())
+        .map(|e| decimal(&e["kg_co2e"]))
         .sum()
 }
 
-fn assert_close(got: f64, want: f64, what: &str) {
-    assert!(
-        (got - want).abs() < 1e-9 * want.abs().max(1.0),
-        "{what}: got {got}, want {want}"
-    );
-}
-
+// Worked by hand, each line rounded half away from zero to six places:
 // EPA v1.3 with margins: 492110 couriers 0.303, 481111 air 0.644, 511210 software 0.080.
 // USD per GBP 2023 1.2440, 2024 1.2781; GDP price index 2022 117.996, 2023 122.273, 2024 125.224.
-const D2023: f64 = 117.996 / 122.273;
-const D2024: f64 = 117.996 / 125.224;
 
 #[test]
 fn refunds_and_credit_notes_reduce_spend_and_a_prepaid_bill_counts_once() {
@@ -43,29 +38,32 @@ fn refunds_and_credit_notes_reduce_spend_and_a_prepaid_bill_counts_once() {
     let credit = ledger_for(&env, "f1a00000-0000-4000-8000-000000000008");
     assert_eq!(credit.len(), 1);
     assert_eq!(credit[0]["status"], "counted");
-    assert_close(
-        credit[0]["net_amount"].as_f64().unwrap(),
-        -100.0,
-        "credit net",
+    assert_eq!(
+        decimal(&credit[0]["net_amount"]),
+        dec!(-100.00),
+        "credit net"
     );
-    assert_close(
+    // -100.00 × 1.2440 × 117.996 / 122.273 × 0.303
+    assert_eq!(
         kg(&credit),
-        -100.0 * 1.2440 * D2023 * 0.303,
-        "the credit note reverses part of the bill",
+        dec!(-36.374726),
+        "the credit note reverses part of the bill"
     );
-    assert_close(
+    // 500.00 of the bill, less the credit: 181.873628 - 36.374726.
+    assert_eq!(
         kg(&bill) + kg(&credit),
-        400.0 * 1.2440 * D2023 * 0.303,
-        "what DHL was paid for, net",
+        dec!(145.498902),
+        "what DHL was paid for, net"
     );
 
     // British Airways refunds GBP 200.00 of a flight into the bank: negative air travel.
     let refund = ledger_for(&env, "f1a00000-0000-4000-8000-000000000009");
     assert_eq!(refund[0]["status"], "counted");
-    assert_close(
+    // -200.00 × 1.2781 × 117.996 / 125.224 × 0.644
+    assert_eq!(
         kg(&refund),
-        -200.0 * 1.2781 * D2024 * 0.644,
-        "the refund reduces air travel",
+        dec!(-155.117362),
+        "the refund reduces air travel"
     );
 
     // Slack: a USD 450.00 prepayment later allocated to the USD 450.00 bill: counted once,
@@ -77,10 +75,11 @@ fn refunds_and_credit_notes_reduce_spend_and_a_prepaid_bill_counts_once() {
         .unwrap()
         .contains("counted from the bill"));
     let slack_bill = ledger_for(&env, "f1a00000-0000-4000-8000-000000000007");
-    assert_close(
+    // The bill's two lines, 300.00 and 150.00 × 117.996 / 125.224 × 0.080.
+    assert_eq!(
         kg(&slack_bill) + kg(&prepayment),
-        450.0 * D2024 * 0.080,
-        "the prepaid purchase, once",
+        dec!(33.922059),
+        "the prepaid purchase, once"
     );
 
     // Delta: USD 75.00 paid over a bill is not a purchase.

@@ -24,3 +24,4 @@ mod scheduler_helpers;
 mod scheduler_pause;
 mod scheduler_retry;
 mod scheduler_stop;
+mod upgrade_exact;

@@ -3,6 +3,7 @@
 //! sync walks the pages, and a sync killed part-way.
 
 use crate::support::*;
+use rust_decimal::{dec, Decimal};
 use serde_json::{json, Value};
 use std::process::{Child, Output};
 use std::time::{Duration, Instant};
@@ -86,9 +87,9 @@ fn platform_bank_transactions(env: &Env) -> i64 {
         .unwrap()
 }
 
-fn amount_of(env: &Env, record: &str) -> f64 {
+fn amount_of(env: &Env, record: &str) -> Decimal {
     let v = env.json(&["emissions", "--ledger", "--record", record, "--json"]);
-    v[0]["net_amount"].as_f64().unwrap()
+    decimal(&v[0]["net_amount"])
 }
 
 fn change(env: &Env, tenant: &str, stream: &str, body: Value) -> Vec<String> {
@@ -127,7 +128,7 @@ fn records_sharing_a_modification_time_are_each_fetched_once_whatever_the_compar
         let last = change(&env, &tenant, "bank_transactions", json!({"count": 1}));
         let changed: Vec<String> = first.iter().chain(&tied).chain(&last).cloned().collect();
         assert_eq!(changed.len(), 5);
-        let before: Vec<f64> = changed.iter().map(|r| amount_of(&env, r)).collect();
+        let before: Vec<Decimal> = changed.iter().map(|r| amount_of(&env, r)).collect();
 
         set_page_size(&env, 2);
         let counts = sync_bounded(&env, id);
@@ -136,7 +137,7 @@ fn records_sharing_a_modification_time_are_each_fetched_once_whatever_the_compar
         for (record, was) in changed.iter().zip(&before) {
             let now = amount_of(&env, record);
             assert!(
-                (now - (was + 10.0)).abs() < 1e-9,
+                now == was + dec!(10.00),
                 "{mode}: {record} holds {now}, want {was} + 10.00"
             );
         }

@@ -244,3 +244,11 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
+
+/// A decimal the CLI printed in `--json` (always a string, so no digit is lost); panics with
+/// the value when it is not one.
+pub fn decimal(v: &Value) -> rust_decimal::Decimal {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("expected a decimal string, got {v}"))
+}

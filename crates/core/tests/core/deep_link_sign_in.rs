@@ -98,9 +98,9 @@ async fn a_deep_link_completes_a_sign_in_begun_by_another_process_once_only() {
     let kg = headers.iter().position(|h| h == "kg_co2e").unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len() as i64, written);
-    assert!(rows
-        .iter()
-        .any(|r| r[kg].parse::<f64>().is_ok_and(|v| v > 0.0)));
+    assert!(rows.iter().any(|r| r[kg]
+        .parse::<rust_decimal::Decimal>()
+        .is_ok_and(|v| v.is_sign_positive() && !v.is_zero())));
     app.disconnect(conn.id, true).await.unwrap();
 }
 

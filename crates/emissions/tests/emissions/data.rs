@@ -1,6 +1,7 @@
 //! The shipped tables say what the brief and the methodology say they should.
 
 use carbonsync_emissions::{builtin, Treatment};
+use rust_decimal::dec;
 
 use crate::calculator;
 
@@ -26,8 +27,10 @@ fn a_factor_can_be_looked_up_by_naics_code_with_all_its_columns() {
     assert_eq!(f.title, "Software Publishers");
     assert_eq!(
         (f.without_margins, f.margins, f.with_margins),
-        (0.036, 0.045, 0.08)
+        (dec!(0.036), dec!(0.045), dec!(0.08))
     );
+    // Exactly as the file writes it, trailing zero included.
+    assert_eq!(f.with_margins.to_string(), "0.08");
     assert_eq!(f.useeio_code, "511200");
     assert!(calc.factor("999999").is_none());
 }
@@ -147,6 +150,6 @@ fn the_rate_tables_hold_the_documented_values() {
         assert!(index.contains(row), "{row}");
     }
     // The 2024 value is the mean of the four published quarters, rounded to three places.
-    let mean: f64 = (124.163 + 124.943 + 125.532 + 126.257) / 4.0;
-    assert!((mean - 125.224).abs() < 0.0005);
+    let mean = (dec!(124.163) + dec!(124.943) + dec!(125.532) + dec!(126.257)) / dec!(4);
+    assert_eq!(mean.round_dp(3), dec!(125.224));
 }

@@ -8,6 +8,7 @@ mod user_tables;
 
 use carbonsync_emissions::{Calculator, Emission, Outcome, SpendKind, SpendLine};
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 pub fn calculator() -> Calculator {
     Calculator::builtin().expect("built-in tables load")
@@ -22,7 +23,7 @@ pub fn bill<'a>(
     account: &'a str,
     currency: &'a str,
     on: NaiveDate,
-    net_amount: f64,
+    net_amount: Decimal,
 ) -> SpendLine<'a> {
     SpendLine {
         kind: SpendKind::Bill,

@@ -1,6 +1,7 @@
 //! A user may replace any of the four tables; what they supply is checked row by row.
 
 use carbonsync_emissions::{builtin, Calculator, EmissionsError, Outcome};
+use rust_decimal::dec;
 
 use crate::{bill, counted, date};
 
@@ -36,22 +37,23 @@ fn load(factors: &str, mapping: &str, fx: &str, index: &str) -> Result<Calculato
 #[test]
 fn with_tables_reads_the_users_own_files() {
     let calc = load(FACTORS, MAPPING, FX, INDEX).expect("user tables load");
-    let a = calc.assess(&bill("6000", "AUD", date(2024, 8, 1), 1000.0));
+    let a = calc.assess(&bill("6000", "AUD", date(2024, 8, 1), dec!(1000.0)));
     let e = counted(&a.outcome);
 
-    assert_eq!(e.kg_co2e, 1000.0 * 0.66 * (100.0 / 110.0) * 0.644);
+    // 1000 × 0.66 × 100 / 110 × 0.644 = 386.4 exactly.
+    assert_eq!(e.kg_co2e, dec!(386.4));
     assert_eq!(a.rule_id.as_deref(), Some("acme-6000"));
     assert_eq!(
         e.fx_source,
         "USD per AUD, 2024: Acme treasury policy rate (board minute 2024-01)"
     );
 
-    let donation = calc.assess(&bill("7000", "AUD", date(2024, 8, 1), 50.0));
+    let donation = calc.assess(&bill("7000", "AUD", date(2024, 8, 1), dec!(50.0)));
     assert_eq!(donation.outcome, Outcome::Excluded);
     assert_eq!(donation.reason.as_deref(), Some("a gift is not a purchase"));
 
     // The shipped mapping is replaced, not merged: 494 means nothing here.
-    let unknown = calc.assess(&bill("494", "AUD", date(2024, 8, 1), 50.0));
+    let unknown = calc.assess(&bill("494", "AUD", date(2024, 8, 1), dec!(50.0)));
     assert_eq!(unknown.outcome, Outcome::Unmapped);
 }
 
@@ -64,7 +66,7 @@ fn a_user_factor_table_is_identified_by_its_hash_on_every_emission() {
     assert_eq!(info.version, format!("sha256:{}", &info.sha256[..16]));
     assert_eq!(info.factor_count, 2);
 
-    let a = calc.assess(&bill("6100", "AUD", date(2024, 8, 1), 10.0));
+    let a = calc.assess(&bill("6100", "AUD", date(2024, 8, 1), dec!(10.0)));
     let e = counted(&a.outcome);
     assert_eq!(e.factor_set, info.name);
     assert_eq!(e.factor_version, info.version);
@@ -80,7 +82,7 @@ fn the_shipped_factor_file_supplied_as_a_user_file_keeps_its_epa_identity() {
 #[test]
 fn a_year_with_a_rate_but_no_price_index_is_unmapped_naming_the_index() {
     let calc = load(FACTORS, MAPPING, FX, INDEX).expect("user tables load");
-    let a = calc.assess(&bill("6000", "AUD", date(2025, 2, 1), 1000.0));
+    let a = calc.assess(&bill("6000", "AUD", date(2025, 2, 1), dec!(1000.0)));
     assert_eq!(a.outcome, Outcome::Unmapped);
     assert_eq!(
         a.reason.as_deref(),

@@ -2,6 +2,7 @@
 //! reports answers that are not worth asking again. Retries live in `retries`, record reading in
 //! `records`, paging in `paging`.
 
+use rust_decimal::dec;
 use std::time::{Duration, Instant};
 
 use carbonsync_providers::xero::Timeouts;
@@ -196,10 +197,13 @@ async fn asks_the_credit_notes_endpoint_for_supplier_credit_notes_only() {
     assert_eq!(note.date, NaiveDate::from_ymd_opt(2024, 3, 8).unwrap());
     assert_eq!(note.currency.as_deref(), Some("GBP"));
     assert_eq!(note.status.as_deref(), Some("AUTHORISED"));
-    assert_eq!(note.total, Some(60.0));
+    assert_eq!(note.total, Some(dec!(60.00)));
     assert_eq!(note.line_amount_types, "Exclusive");
     assert_eq!(note.line_items[0].account_code.as_deref(), Some("425"));
-    assert_eq!(note.line_items[0].net_amount(&note.line_amount_types), 50.0);
+    assert_eq!(
+        note.line_items[0].net_amount(&note.line_amount_types),
+        dec!(50.00)
+    );
     assert_eq!(note.updated, utc("2024-03-14T09:30:00Z"));
     assert_eq!(page.pagination.map(|p| p.item_count), Some(201));
     assert!(page.is_last(3, 100), "page 3 of 3");

@@ -4,6 +4,7 @@
 
 use carbonsync_providers::CallMeter;
 use chrono::NaiveDate;
+use rust_decimal::dec;
 use serde_json::{json, Value};
 
 use crate::support::{
@@ -288,10 +289,13 @@ async fn reads_a_bank_transaction_without_currency_status_or_total() {
     // The rest of the record is still read in full.
     assert_eq!(fuel.date, NaiveDate::from_ymd_opt(2024, 3, 12).unwrap());
     assert_eq!(fuel.contact_name.as_deref(), Some("Shell UK Oil Products"));
-    assert!((fuel.line_items[0].net_amount(&fuel.line_amount_types) - 82.0).abs() < 1e-9);
+    assert_eq!(
+        fuel.line_items[0].net_amount(&fuel.line_amount_types),
+        dec!(82.00)
+    );
     assert_eq!(fuel.updated, utc("2024-03-14T10:00:00.123Z"));
     // The untouched records keep theirs.
     assert_eq!(page.items[1].currency.as_deref(), Some("GBP"));
     assert_eq!(page.items[1].status.as_deref(), Some("AUTHORISED"));
-    assert_eq!(page.items[1].total, Some(1281.60));
+    assert_eq!(page.items[1].total, Some(dec!(1281.60)));
 }

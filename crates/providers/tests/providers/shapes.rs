@@ -2,6 +2,7 @@
 
 use carbonsync_providers::xero::{BankTransaction, Invoice, LineItem};
 use chrono::NaiveDate;
+use rust_decimal::{dec, Decimal};
 
 use crate::support::fixture;
 
@@ -17,7 +18,7 @@ struct Invoices {
     items: Vec<Invoice>,
 }
 
-fn line(line_amount: f64, tax_amount: f64) -> LineItem {
+fn line(line_amount: Decimal, tax_amount: Decimal) -> LineItem {
     LineItem {
         line_item_id: None,
         description: None,
@@ -29,10 +30,10 @@ fn line(line_amount: f64, tax_amount: f64) -> LineItem {
 
 #[test]
 fn takes_tax_out_of_inclusive_line_amounts_only() {
-    let item = line(120.0, 20.0);
-    assert_eq!(item.net_amount("Inclusive"), 100.0);
-    assert_eq!(item.net_amount("Exclusive"), 120.0);
-    assert_eq!(item.net_amount("NoTax"), 120.0);
+    let item = line(dec!(120.00), dec!(20.00));
+    assert_eq!(item.net_amount("Inclusive"), dec!(100.00));
+    assert_eq!(item.net_amount("Exclusive"), dec!(120.00));
+    assert_eq!(item.net_amount("NoTax"), dec!(120.00));
 }
 
 #[test]
@@ -48,7 +49,7 @@ fn reads_a_bank_transaction_page_with_contacts_dates_and_lines() {
     assert_eq!(fuel.currency.as_deref(), Some("GBP"));
     assert_eq!(fuel.status.as_deref(), Some("AUTHORISED"));
     assert_eq!(fuel.line_amount_types, "Inclusive");
-    assert_eq!(fuel.total, Some(98.40));
+    assert_eq!(fuel.total, Some(dec!(98.40)));
     assert_eq!(
         fuel.updated
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -56,12 +57,16 @@ fn reads_a_bank_transaction_page_with_contacts_dates_and_lines() {
     );
     let diesel = &fuel.line_items[0];
     assert_eq!(diesel.account_code.as_deref(), Some("449"));
-    assert!((diesel.net_amount(&fuel.line_amount_types) - 82.0).abs() < 1e-9);
+    assert_eq!(diesel.net_amount(&fuel.line_amount_types), dec!(82.00));
 
     let energy = &page.items[1];
     assert_eq!(energy.reference, None);
     assert_eq!(energy.line_items.len(), 2);
-    assert_eq!(energy.line_items[1].tax_amount, 0.0, "absent TaxAmount");
+    assert_eq!(
+        energy.line_items[1].tax_amount,
+        Decimal::ZERO,
+        "absent TaxAmount"
+    );
 
     let train = &page.items[2];
     assert_eq!(train.contact_name, None, "no Contact at all");
@@ -79,10 +84,10 @@ fn reads_a_bill_with_its_number_and_supplier() {
     assert_eq!(bill.date, NaiveDate::from_ymd_opt(2024, 3, 1).unwrap());
     assert_eq!(bill.currency.as_deref(), Some("GBP"));
     assert_eq!(bill.status.as_deref(), Some("AUTHORISED"));
-    assert_eq!(bill.total, Some(540.0));
+    assert_eq!(bill.total, Some(dec!(540.00)));
     assert_eq!(
         bill.line_items[0].net_amount(&bill.line_amount_types),
-        450.0
+        dec!(450.00)
     );
 }
 
@@ -130,4 +135,35 @@ fn a_large_page_with_fields_carbonsync_skips_parses_whole() {
             .as_deref(),
         Some("449")
     );
+}
+
+#[test]
+fn reads_amounts_as_the_exact_decimals_that_were_sent() {
+    // Numbers that have no exact binary form, a large amount with cents, a numeric string and
+    // an integer: each comes out digit for digit.
+    let body = r#"{"LineAmount": 0.1, "TaxAmount": 0.2}"#;
+    let item: LineItem = serde_json::from_str(body).unwrap();
+    assert_eq!(item.line_amount.to_string(), "0.1");
+    assert_eq!(item.tax_amount.to_string(), "0.2");
+    assert_eq!((item.line_amount + item.tax_amount).to_string(), "0.3");
+
+    let item: LineItem =
+        serde_json::from_str(r#"{"LineAmount": 98765432109.87, "TaxAmount": "12.3400"}"#).unwrap();
+    assert_eq!(item.line_amount.to_string(), "98765432109.87");
+    assert_eq!(item.tax_amount.to_string(), "12.3400");
+
+    let item: LineItem = serde_json::from_str(r#"{"LineAmount": 250, "TaxAmount": null}"#).unwrap();
+    assert_eq!(item.line_amount, dec!(250));
+    assert_eq!(item.tax_amount, Decimal::ZERO);
+}
+
+#[test]
+fn an_amount_that_is_not_a_number_is_refused_without_echoing_it() {
+    let err = serde_json::from_str::<LineItem>(r#"{"LineAmount": "about forty"}"#).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("expected an amount (a number)"),
+        "{message}"
+    );
+    assert!(!message.contains("forty"), "{message}");
 }

@@ -1,16 +1,18 @@
 //! The database on a real file.
 
 use carbonsync_store::*;
+use rust_decimal::{dec, Decimal};
 
 mod data_file;
+mod exact_amounts;
 
-fn open() -> (tempfile::TempDir, Store) {
+pub fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
     (dir, store)
 }
 
-fn connection(store: &Store) -> Connection {
+pub fn connection(store: &Store) -> Connection {
     store
         .upsert_connection(
             &NewConnection {
@@ -27,7 +29,7 @@ fn connection(store: &Store) -> Connection {
         .0
 }
 
-fn counted(kg: f64) -> LedgerRow {
+pub fn counted(kg: Decimal) -> LedgerRow {
     LedgerRow {
         status: LedgerStatus::Counted,
         reason: None,
@@ -39,19 +41,19 @@ fn counted(kg: f64) -> LedgerRow {
         factor_version: Some("v1.3.0".into()),
         factor_code: Some("481111".into()),
         factor_title: None,
-        factor_value: Some(0.644),
+        factor_value: Some(dec!(0.644)),
         factor_unit: None,
-        fx_rate: Some(1.0),
+        fx_rate: Some(dec!(1)),
         fx_source: None,
-        deflator: Some(1.0),
+        deflator: Some(dec!(1)),
         deflator_source: None,
-        amount_usd_2022: Some(kg / 0.644),
+        amount_usd_2022: Some((kg / dec!(0.644)).round_dp(6)),
         kg_co2e: Some(kg),
     }
 }
 
 /// Writes a page that leaves the stream at rest at `cursor`.
-fn write(
+pub fn write(
     store: &mut Store,
     connection_id: i64,
     stream: &str,
@@ -73,7 +75,7 @@ fn write(
     })
 }
 
-fn record(id: &str, updated_ms: i64, kg: f64, deleted: bool) -> RecordInput {
+pub fn record(id: &str, updated_ms: i64, kg: Decimal, deleted: bool) -> RecordInput {
     RecordInput {
         record_id: id.into(),
         kind: "SPEND".into(),
@@ -84,18 +86,18 @@ fn record(id: &str, updated_ms: i64, kg: f64, deleted: bool) -> RecordInput {
         reference: None,
         currency: "GBP".into(),
         line_amount_types: Some("Inclusive".into()),
-        total: 100.0,
+        total: dec!(100.00),
         updated_ms,
         lines: vec![LineInput {
             description: None,
             account_code: Some("494".into()),
             account_name: Some("Travel - International".into()),
-            net_amount: 100.0,
+            net_amount: dec!(100.00),
             entry: if deleted {
                 LedgerRow {
                     status: LedgerStatus::Excluded,
                     kg_co2e: None,
-                    ..counted(0.0)
+                    ..counted(Decimal::ZERO)
                 }
             } else {
                 counted(kg)
@@ -108,10 +110,13 @@ fn record(id: &str, updated_ms: i64, kg: f64, deleted: bool) -> RecordInput {
 fn writing_the_same_page_twice_changes_nothing_the_second_time() {
     let (_d, mut store) = open();
     let c = connection(&store);
-    let page = vec![record("a", 1, 10.0, false), record("b", 2, 5.0, false)];
+    let page = vec![
+        record("a", 1, dec!(10.0), false),
+        record("b", 2, dec!(5.0), false),
+    ];
     let first = write(&mut store, c.id, "bank_transactions", &page, Some(2)).unwrap();
     assert_eq!((first.created, first.updated, first.unchanged), (2, 0, 0));
-    assert!((first.kg_delta - 15.0).abs() < 1e-9);
+    assert_eq!(first.kg_delta, dec!(15));
     let second = write(&mut store, c.id, "bank_transactions", &page, Some(2)).unwrap();
     assert_eq!(
         (second.created, second.updated, second.unchanged),
@@ -119,7 +124,10 @@ fn writing_the_same_page_twice_changes_nothing_the_second_time() {
     );
     assert_eq!(store.record_count(c.id, "bank_transactions").unwrap(), 2);
     assert_eq!(store.cursor(c.id, "bank_transactions").unwrap(), Some(2));
-    assert!((store.totals(&LedgerFilter::default()).unwrap().kg_co2e - 15.0).abs() < 1e-9);
+    assert_eq!(
+        store.totals(&LedgerFilter::default()).unwrap().kg_co2e,
+        dec!(15)
+    );
 }
 
 #[test]
@@ -130,7 +138,10 @@ fn a_change_replaces_the_lines_and_a_deletion_stops_counting() {
         &mut store,
         c.id,
         "bills",
-        &[record("a", 1, 10.0, false), record("b", 2, 4.0, false)],
+        &[
+            record("a", 1, dec!(10.0), false),
+            record("b", 2, dec!(4.0), false),
+        ],
         Some(2),
     )
     .unwrap();
@@ -138,14 +149,17 @@ fn a_change_replaces_the_lines_and_a_deletion_stops_counting() {
         &mut store,
         c.id,
         "bills",
-        &[record("a", 3, 12.0, false), record("b", 4, 0.0, true)],
+        &[
+            record("a", 3, dec!(12.0), false),
+            record("b", 4, dec!(0.0), true),
+        ],
         Some(4),
     )
     .unwrap();
     assert_eq!((out.updated, out.deleted), (1, 1));
-    assert!((out.kg_delta - (12.0 - 10.0 - 4.0)).abs() < 1e-9);
+    assert_eq!(out.kg_delta, dec!(-2));
     let t = store.totals(&LedgerFilter::default()).unwrap();
-    assert!((t.kg_co2e - 12.0).abs() < 1e-9);
+    assert_eq!(t.kg_co2e, dec!(12));
     assert_eq!((t.counted, t.excluded), (1, 1));
 }
 
@@ -208,7 +222,7 @@ fn months_split_by_scope_and_filters_narrow_the_ledger() {
         &mut store,
         c.id,
         "bills",
-        &[record("a", 1, 10.0, false)],
+        &[record("a", 1, dec!(10.0), false)],
         Some(1),
     )
     .unwrap();
@@ -250,7 +264,7 @@ fn an_older_copy_of_a_record_never_replaces_a_newer_one() {
         &mut store,
         c.id,
         "bills",
-        &[record("a", 5, 12.0, false)],
+        &[record("a", 5, dec!(12.0), false)],
         Some(5),
     )
     .unwrap();
@@ -258,12 +272,15 @@ fn an_older_copy_of_a_record_never_replaces_a_newer_one() {
         &mut store,
         c.id,
         "bills",
-        &[record("a", 3, 10.0, false)],
+        &[record("a", 3, dec!(10.0), false)],
         Some(5),
     )
     .unwrap();
     assert_eq!((out.updated, out.unchanged), (0, 1));
-    assert!((store.totals(&LedgerFilter::default()).unwrap().kg_co2e - 12.0).abs() < 1e-9);
+    assert_eq!(
+        store.totals(&LedgerFilter::default()).unwrap().kg_co2e,
+        dec!(12)
+    );
 }
 
 #[test]
@@ -275,8 +292,8 @@ fn records_read_again_from_the_margin_are_counted_apart_and_revisions_say_where_
         c.id,
         "bills",
         &[
-            record("a", 1_000, 1.0, false),
-            record("b", 2_000, 1.0, false),
+            record("a", 1_000, dec!(1.0), false),
+            record("b", 2_000, dec!(1.0), false),
         ],
         Some(2_000),
     )
@@ -288,8 +305,8 @@ fn records_read_again_from_the_margin_are_counted_apart_and_revisions_say_where_
             run_id: 0,
             stream: "bills",
             records: &[
-                record("b", 2_000, 1.0, false),
-                record("a", 9_000, 2.0, false),
+                record("b", 2_000, dec!(1.0), false),
+                record("a", 9_000, dec!(2.0), false),
             ],
             set_aside: &[],
             position: &|out| StreamPosition {
@@ -325,7 +342,7 @@ fn an_unreadable_record_is_kept_aside_until_it_reads_cleanly() {
             connection_id: c.id,
             run_id: run,
             stream: "bank_transactions",
-            records: &[record("b", 1, 1.0, false)],
+            records: &[record("b", 1, dec!(1.0), false)],
             set_aside: &aside,
             position: &|_| StreamPosition::default(),
             overlap_until_ms: None,
@@ -356,7 +373,7 @@ fn an_unreadable_record_is_kept_aside_until_it_reads_cleanly() {
         &mut store,
         c.id,
         "bank_transactions",
-        &[record("a", 2, 1.0, false)],
+        &[record("a", 2, dec!(1.0), false)],
         None,
     )
     .unwrap();

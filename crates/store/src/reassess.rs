@@ -1,0 +1,105 @@
+//! Recomputing ledger entries from the records they came from, without asking the platform
+//! again: after an upgrade that changed how results are kept, and (through the same call) when
+//! a mapping or factor table changes.
+
+use rust_decimal::Decimal;
+
+use crate::{decimal, now_text, LedgerRow, Result, Store};
+
+/// The `meta` key present while a recomputation of every ledger entry is owed.
+pub const REASSESS_LEDGER: &str = "reassess_ledger";
+
+/// One line as its record has it: what a calculation needs to decide its entry again.
+#[derive(Debug, Clone, Copy)]
+pub struct LedgerLine<'a> {
+    /// The record's kind as the platform names it (Xero `Type`: `SPEND`, `ACCPAY`, …).
+    pub kind: &'a str,
+    /// Deleted or voided in the source.
+    pub deleted: bool,
+    /// `YYYY-MM-DD`.
+    pub date: &'a str,
+    /// ISO 4217 code.
+    pub currency: &'a str,
+    pub account_code: Option<&'a str>,
+    pub account_name: Option<&'a str>,
+    /// The line before tax, signed as spend (negative for refunds and credits).
+    pub net_amount: Decimal,
+}
+
+impl Store {
+    /// Whether work named `name` (e.g. [`REASSESS_LEDGER`]) is owed to this database.
+    pub fn has_pending_work(&self, name: &str) -> Result<bool> {
+        Ok(self.meta_get(name)?.is_some())
+    }
+
+    /// Decides every ledger entry again with `decide` and writes the results, in one
+    /// transaction that also clears [`REASSESS_LEDGER`]: an interruption leaves the old
+    /// entries and the work still owed. Returns how many entries were decided.
+    pub fn reassess_ledger(
+        &mut self,
+        decide: &mut dyn FnMut(&LedgerLine<'_>) -> LedgerRow,
+    ) -> Result<usize> {
+        let now = now_text();
+        let mut refs = std::mem::take(&mut self.refs);
+        let tx = self.conn.transaction()?;
+        let mut count = 0;
+        {
+            let mut lines = tx.prepare(
+                "SELECT l.id, r.kind, r.deleted, l.date, l.currency, l.account_code,
+                 l.account_name, l.net_amount
+                 FROM ledger l JOIN records r ON r.id = l.record_ref ORDER BY l.id",
+            )?;
+            let mut put = tx.prepare(
+                "UPDATE ledger SET status = ?2, reason = ?3, rule_id = ?4, category = ?5,
+                 scope = ?6, scope3_category = ?7, factor_ref = ?8, factor_version = ?9,
+                 factor_code = ?10, factor_value = ?11, conversion_ref = ?12, fx_rate = ?13,
+                 deflator = ?14, usd_2022_micros = ?15, co2e_mg = ?16, computed_at = ?17
+                 WHERE id = ?1",
+            )?;
+            let mut rows = lines.query([])?;
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                let kind: String = row.get(1)?;
+                let date: String = row.get(3)?;
+                let currency: String = row.get(4)?;
+                let account_code: Option<String> = row.get(5)?;
+                let account_name: Option<String> = row.get(6)?;
+                let e = decide(&LedgerLine {
+                    kind: &kind,
+                    deleted: row.get(2)?,
+                    date: &date,
+                    currency: &currency,
+                    account_code: account_code.as_deref(),
+                    account_name: account_name.as_deref(),
+                    net_amount: decimal::read(row, 7)?,
+                });
+                let factor_ref = refs.factor(&tx, &e)?;
+                let conversion_ref = refs.conversion(&tx, &e)?;
+                put.execute(rusqlite::params![
+                    id,
+                    e.status.as_str(),
+                    e.reason,
+                    e.rule_id,
+                    e.category,
+                    e.scope,
+                    e.scope3_category,
+                    factor_ref,
+                    e.factor_version,
+                    e.factor_code,
+                    decimal::opt_text(&e.factor_value),
+                    conversion_ref,
+                    decimal::opt_text(&e.fx_rate),
+                    decimal::opt_text(&e.deflator),
+                    decimal::opt_millionths(&e.amount_usd_2022)?,
+                    decimal::opt_millionths(&e.kg_co2e)?,
+                    now
+                ])?;
+                count += 1;
+            }
+        }
+        tx.execute("DELETE FROM meta WHERE key = ?1", [REASSESS_LEDGER])?;
+        tx.commit()?;
+        self.refs = refs;
+        Ok(count)
+    }
+}
