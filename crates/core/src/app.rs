@@ -574,6 +574,7 @@ fn load_calculator(config: &Config) -> Result<Calculator, AppError> {
     let e = &config.emissions;
     if e.factors_file.is_none()
         && e.mapping_file.is_none()
+        && e.mapping_files.is_empty()
         && e.fx_rates_file.is_none()
         && e.price_index_file.is_none()
     {
@@ -595,10 +596,46 @@ fn load_calculator(config: &Config) -> Result<Calculator, AppError> {
             }),
         }
     };
-    use carbonsync_emissions::builtin as b;
+    use carbonsync_emissions::{builtin as b, MappingTable};
+    // The shipped mappings, each replaced by the user's file for its platform, and the user's
+    // files for platforms that ship none.
+    let mut chosen: std::collections::BTreeMap<&str, PathBuf> = e
+        .mapping_files
+        .iter()
+        .map(|(p, f)| (p.as_str(), f.clone()))
+        .collect();
+    if let Some(file) = &e.mapping_file {
+        chosen.insert("xero", file.clone());
+    }
+    let mut texts: Vec<(String, String, String)> = Vec::new();
+    for table in b::MAPPINGS {
+        let csv = match chosen.remove(table.platform) {
+            Some(file) => read(&Some(file), "")?,
+            None => table.csv.to_owned(),
+        };
+        texts.push((
+            table.platform.to_owned(),
+            table.platform_name.to_owned(),
+            csv,
+        ));
+    }
+    for (platform, file) in chosen {
+        let name = Catalogue::builtin()
+            .get(platform)
+            .map_or(platform, |entry| entry.name.as_str());
+        texts.push((platform.to_owned(), name.to_owned(), read(&Some(file), "")?));
+    }
+    let mappings: Vec<MappingTable<'_>> = texts
+        .iter()
+        .map(|(platform, platform_name, csv)| MappingTable {
+            platform,
+            platform_name,
+            csv,
+        })
+        .collect();
     Calculator::with_tables(
         &read(&e.factors_file, b::FACTORS_CSV)?,
-        &read(&e.mapping_file, b::MAPPING_CSV)?,
+        &mappings,
         &read(&e.fx_rates_file, b::FX_CSV)?,
         &read(&e.price_index_file, b::INDEX_CSV)?,
     )

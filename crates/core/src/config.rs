@@ -114,7 +114,12 @@ impl Default for SyncConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct EmissionsConfig {
     pub factors_file: Option<PathBuf>,
+    /// Xero's account mapping (the same as `mapping_files.xero`, which it predates).
     pub mapping_file: Option<PathBuf>,
+    /// An account mapping per platform, by catalogue id (`[emissions.mapping_files]`,
+    /// `quickbooks = "my-chart.csv"`): replaces that platform's shipped table, or gives one to a
+    /// platform that has none. Each platform's accounts are looked up in its own table only.
+    pub mapping_files: BTreeMap<String, PathBuf>,
     pub fx_rates_file: Option<PathBuf>,
     pub price_index_file: Option<PathBuf>,
 }

@@ -31,6 +31,14 @@ pub enum EmissionsError {
         table: &'static str,
         message: String,
     },
+    /// One platform's mapping table is unusable; `source` says where and why.
+    #[error("{platform} {source}")]
+    Mapping {
+        /// The platform's name as people know it ("Xero").
+        platform: String,
+        #[source]
+        source: Box<EmissionsError>,
+    },
     /// The tables shipped inside the program failed to load: a defect in this build, not in
     /// anything the user did.
     #[error("the built-in emission tables failed to load (a defect in this build): {0}")]

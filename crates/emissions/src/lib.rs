@@ -1,8 +1,9 @@
 //! Spend-based greenhouse-gas emissions for accounting lines.
 //!
-//! A [`Calculator`] holds four tables: the US EPA supply-chain emission factors (kg CO2e per
-//! 2022 USD, purchaser price), a mapping from account codes to factors, annual exchange rates to
-//! USD and a US price index to deflate to 2022 dollars. [`Calculator::assess`] turns one
+//! A [`Calculator`] holds the US EPA supply-chain emission factors (kg CO2e per 2022 USD,
+//! purchaser price), one mapping from account codes to factors per platform (a QuickBooks account
+//! "400" and a Xero account "400" are different accounts), annual exchange rates to USD and a US
+//! price index to deflate to 2022 dollars. [`Calculator::assess`] turns one
 //! [`SpendLine`] into an [`Assessment`] that records every number and source used, or says in a
 //! finance person's words why the line was not counted. Nothing is guessed: a line that cannot
 //! be converted exactly as documented is reported as unmapped, never estimated.
@@ -24,10 +25,20 @@ use tables::{currency_key, Rule, Tables};
 /// The tables shipped inside the crate, byte for byte, so the app can show them or write them
 /// out as a starting point for a user's own files (see `data/` for their provenance).
 pub mod builtin {
+    use crate::MappingTable;
+
     /// US EPA Supply Chain GHG Emission Factors v1.3.0, by 2017 NAICS code.
     pub const FACTORS_CSV: &str = crate::tables::BUILTIN_FACTORS;
-    /// Default mapping of the Xero standard chart of accounts.
-    pub const MAPPING_CSV: &str = crate::tables::BUILTIN_MAPPING;
+    /// Default mapping of the Xero standard chart of accounts (`data/mappings/`).
+    pub const XERO_MAPPING_CSV: &str = crate::tables::BUILTIN_XERO_MAPPING;
+    /// Every platform's default mapping, shipped as data. A platform joins by adding its CSV
+    /// under `data/mappings/` (with its sources) and a row here; rule ids start with the
+    /// platform's catalogue id, so a rule id alone says which platform's chart it is for.
+    pub const MAPPINGS: &[MappingTable<'static>] = &[MappingTable {
+        platform: "xero",
+        platform_name: "Xero",
+        csv: XERO_MAPPING_CSV,
+    }];
     /// Annual average USD per unit of currency.
     pub const FX_CSV: &str = crate::tables::BUILTIN_FX;
     /// US GDP implicit price deflator, annual, 2017 = 100.
@@ -79,7 +90,17 @@ pub enum Treatment {
     Unmapped,
 }
 
-/// One row of the account mapping table.
+/// One platform's account mapping table, as CSV text in the shipped columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MappingTable<'a> {
+    /// The platform's catalogue id (`xero`, `quickbooks`), as on [`SpendLine::platform`].
+    pub platform: &'a str,
+    /// The platform's name as people know it (`Xero`), for messages.
+    pub platform_name: &'a str,
+    pub csv: &'a str,
+}
+
+/// One row of an account mapping table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MappingRule {
     pub rule_id: String,
@@ -125,6 +146,9 @@ pub enum SpendKind {
 /// One line of an accounting record, borrowed from wherever the caller keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpendLine<'a> {
+    /// The catalogue id of the platform the line comes from: which mapping applies.
+    #[serde(borrow)]
+    pub platform: &'a str,
     pub kind: SpendKind,
     /// Deleted or voided in the source: produces no emission.
     pub status_deleted: bool,
@@ -198,7 +222,6 @@ const PREPAYMENT: &str =
     "prepayment to a supplier: the purchase is counted from the bill it is allocated to";
 const OVERPAYMENT: &str =
     "overpayment of a bill: refunded or allocated to a later bill, where the purchase is counted";
-const NO_ACCOUNT: &str = "no account on this line; code it in Xero";
 const TOO_LARGE: &str = "the line amount is too large to convert exactly; check the line";
 
 /// Decimal places kept in [`Emission::amount_usd_2022`] and [`Emission::kg_co2e`]: a millionth
@@ -252,7 +275,7 @@ impl fmt::Debug for Calculator {
             .field("factor_set", &t.info.name)
             .field("factor_version", &t.info.version)
             .field("factors", &t.factors.len())
-            .field("mapping_rules", &t.rules.len())
+            .field("mappings", &t.mappings.keys().collect::<Vec<_>>())
             .field("fx_rates", &t.fx.len())
             .field("price_index_years", &t.deflators.len())
             .finish()
@@ -268,7 +291,7 @@ impl Calculator {
             .get_or_init(|| {
                 Calculator::with_tables(
                     builtin::FACTORS_CSV,
-                    builtin::MAPPING_CSV,
+                    builtin::MAPPINGS,
                     builtin::FX_CSV,
                     builtin::INDEX_CSV,
                 )
@@ -279,15 +302,16 @@ impl Calculator {
     }
 
     /// A calculator over tables the user supplied (CSV text, same columns as the built-in
-    /// files). Every row is checked here; the error names the table and line to fix.
+    /// files), with one mapping table per platform. Every row is checked here; the error names
+    /// the table (and platform) and line to fix.
     pub fn with_tables(
         factors_csv: &str,
-        mapping_csv: &str,
+        mappings: &[MappingTable<'_>],
         fx_csv: &str,
         index_csv: &str,
     ) -> Result<Calculator, EmissionsError> {
         Ok(Calculator {
-            tables: Arc::new(Tables::load(factors_csv, mapping_csv, fx_csv, index_csv)?),
+            tables: Arc::new(Tables::load(factors_csv, mappings, fx_csv, index_csv)?),
         })
     }
 
@@ -300,14 +324,24 @@ impl Calculator {
         &self.tables.info
     }
 
-    /// The mapping row for an account code, if there is one.
-    pub fn rule(&self, account_code: &str) -> Option<&MappingRule> {
-        self.tables.rules.get(account_code.trim()).map(|r| &r.rule)
+    /// The mapping row of `platform` (catalogue id) for an account code, if there is one.
+    pub fn rule(&self, platform: &str, account_code: &str) -> Option<&MappingRule> {
+        self.tables
+            .mappings
+            .get(platform)?
+            .rules
+            .get(account_code.trim())
+            .map(|r| &r.rule)
     }
 
-    /// Every mapping row, in no particular order.
-    pub fn rules(&self) -> impl Iterator<Item = &MappingRule> {
-        self.tables.rules.values().map(|r| &r.rule)
+    /// Every mapping row of `platform`, in no particular order (none for a platform without a
+    /// mapping table).
+    pub fn rules(&self, platform: &str) -> impl Iterator<Item = &MappingRule> {
+        self.tables
+            .mappings
+            .get(platform)
+            .into_iter()
+            .flat_map(|m| m.rules.values().map(|r| &r.rule))
     }
 
     /// Decides what one line contributes. Pure: the same line always gives the same answer.
@@ -315,6 +349,7 @@ impl Calculator {
         if line.status_deleted {
             return Assessment::by_record(Outcome::Excluded, DELETED);
         }
+        let mapping = self.tables.mappings.get(line.platform);
         match line.kind {
             SpendKind::BankTransfer => return Assessment::by_record(Outcome::Excluded, TRANSFER),
             SpendKind::SalesInvoice => return Assessment::by_record(Outcome::Excluded, INCOME),
@@ -326,7 +361,8 @@ impl Calculator {
                 let is_purchase = line
                     .account_code
                     .map(str::trim)
-                    .and_then(|code| self.tables.rules.get(code))
+                    .zip(mapping)
+                    .and_then(|(code, m)| m.rules.get(code))
                     .is_some_and(|rule| rule.factor.is_some());
                 if !is_purchase {
                     return Assessment::by_record(Outcome::Excluded, INCOME);
@@ -334,11 +370,30 @@ impl Calculator {
             }
             SpendKind::BankSpend | SpendKind::Bill | SpendKind::SupplierCredit => {}
         }
+        let Some(mapping) = mapping else {
+            // Never another platform's table: the same code means another account there.
+            return Assessment::by_record(
+                Outcome::Unmapped,
+                &format!(
+                    "there is no account mapping for {}; add a mapping table for it in the \
+                     emissions settings",
+                    line.platform
+                ),
+            );
+        };
         let code = match line.account_code.map(str::trim) {
             Some(code) if !code.is_empty() => code,
-            _ => return Assessment::by_record(Outcome::Unmapped, NO_ACCOUNT),
+            _ => {
+                return Assessment::by_record(
+                    Outcome::Unmapped,
+                    &format!(
+                        "no account on this line; code it in {}",
+                        mapping.platform_name
+                    ),
+                )
+            }
         };
-        let Some(rule) = self.tables.rules.get(code) else {
+        let Some(rule) = mapping.rules.get(code) else {
             let reason = match line.account_name.map(str::trim) {
                 Some(name) if !name.is_empty() => {
                     format!("account {code} {name} has no mapping; choose a category for it")
@@ -353,7 +408,7 @@ impl Calculator {
             };
         };
         match rule.factor {
-            Some(factor) => self.count(line, rule, factor),
+            Some(factor) => self.count(line, &mapping.platform_name, rule, factor),
             None => {
                 let outcome = match rule.rule.treatment {
                     Treatment::Exclude => Outcome::Excluded,
@@ -364,14 +419,20 @@ impl Calculator {
         }
     }
 
-    fn count(&self, line: &SpendLine<'_>, rule: &Rule, factor: usize) -> Assessment {
+    fn count(
+        &self,
+        line: &SpendLine<'_>,
+        platform_name: &str,
+        rule: &Rule,
+        factor: usize,
+    ) -> Assessment {
         let mapping = &rule.rule;
         let unmapped =
             |reason: String| Assessment::by_rule(Outcome::Unmapped, mapping, Some(reason));
 
         let Some(currency) = currency_key(line.currency) else {
             return unmapped(format!(
-                "currency {:?} is not a three-letter ISO 4217 code; check the line in Xero",
+                "currency {:?} is not a three-letter ISO 4217 code; check the line in {platform_name}",
                 line.currency
             ));
         };

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-use crate::{EmissionsError, Factor, FactorSetInfo, MappingRule, Treatment};
+use crate::{EmissionsError, Factor, FactorSetInfo, MappingRule, MappingTable, Treatment};
 
 pub(crate) const FACTORS_TABLE: &str = "emission factor table";
 pub(crate) const MAPPING_TABLE: &str = "account mapping table";
@@ -24,7 +24,8 @@ pub(crate) const FACTOR_UNIT: &str = "kg CO2e/2022 USD, purchaser price";
 pub(crate) const BUILTIN_FACTORS: &str = include_str!(
     "../data/epa-useeio-v1.3/SupplyChainGHGEmissionFactors_v1.3.0_NAICS_CO2e_USD2022.csv"
 );
-pub(crate) const BUILTIN_MAPPING: &str = include_str!("../data/mappings/xero-standard-chart.csv");
+pub(crate) const BUILTIN_XERO_MAPPING: &str =
+    include_str!("../data/mappings/xero-standard-chart.csv");
 pub(crate) const BUILTIN_FX: &str = include_str!("../data/rates/usd_per_currency_annual.csv");
 pub(crate) const BUILTIN_INDEX: &str = include_str!("../data/rates/us_gdp_price_index_annual.csv");
 
@@ -60,28 +61,62 @@ pub(crate) struct Tables {
     pub info: FactorSetInfo,
     pub factors: Vec<Factor>,
     pub factor_index: HashMap<String, usize>,
-    pub rules: HashMap<String, Rule>,
+    /// By platform (catalogue id): the platform's mapping, by account code.
+    pub mappings: HashMap<String, Mapping>,
     pub fx: HashMap<([u8; 3], i32), Rate>,
     pub deflators: HashMap<i32, Deflator>,
+}
+
+/// One platform's account mapping.
+#[derive(Debug)]
+pub(crate) struct Mapping {
+    /// The platform's name as people know it ("Xero"), for messages.
+    pub platform_name: String,
+    /// By account code.
+    pub rules: HashMap<String, Rule>,
 }
 
 impl Tables {
     pub(crate) fn load(
         factors_csv: &str,
-        mapping_csv: &str,
+        mapping_tables: &[MappingTable<'_>],
         fx_csv: &str,
         index_csv: &str,
     ) -> Result<Tables, EmissionsError> {
         let (factors, factor_index) = read_factors(factors_csv)?;
         let info = factor_set_info(factors_csv, factors.len());
-        let rules = read_mapping(mapping_csv, &factor_index)?;
+        let mut mappings = HashMap::with_capacity(mapping_tables.len());
+        for table in mapping_tables {
+            let rules = read_mapping(table.csv, &factor_index).map_err(|source| {
+                EmissionsError::Mapping {
+                    platform: table.platform_name.to_owned(),
+                    source: Box::new(source),
+                }
+            })?;
+            let mapping = Mapping {
+                platform_name: table.platform_name.to_owned(),
+                rules,
+            };
+            if mappings
+                .insert(table.platform.to_owned(), mapping)
+                .is_some()
+            {
+                return Err(EmissionsError::InvalidTable {
+                    table: MAPPING_TABLE,
+                    message: format!(
+                        "two mapping tables are given for {}; give one per platform",
+                        table.platform_name
+                    ),
+                });
+            }
+        }
         let fx = read_fx(fx_csv)?;
         let deflators = read_index(index_csv)?;
         Ok(Tables {
             info,
             factors,
             factor_index,
-            rules,
+            mappings,
             fx,
             deflators,
         })

@@ -12,6 +12,8 @@ pub const REASSESS_LEDGER: &str = "reassess_ledger";
 /// One line as its record has it: what a calculation needs to decide its entry again.
 #[derive(Debug, Clone, Copy)]
 pub struct LedgerLine<'a> {
+    /// The catalogue id of the connection's platform (`xero`): which account mapping applies.
+    pub platform: &'a str,
     /// The record's kind as the platform names it (Xero `Type`: `SPEND`, `ACCPAY`, …).
     pub kind: &'a str,
     /// Deleted or voided in the source.
@@ -46,8 +48,9 @@ impl Store {
         {
             let mut lines = tx.prepare(
                 "SELECT l.id, r.kind, r.deleted, l.date, l.currency, l.account_code,
-                 l.account_name, l.net_amount
-                 FROM ledger l JOIN records r ON r.id = l.record_ref ORDER BY l.id",
+                 l.account_name, l.net_amount, c.provider
+                 FROM ledger l JOIN records r ON r.id = l.record_ref
+                 JOIN connections c ON c.id = l.connection_id ORDER BY l.id",
             )?;
             let mut put = tx.prepare(
                 "UPDATE ledger SET status = ?2, reason = ?3, rule_id = ?4, category = ?5,
@@ -64,7 +67,9 @@ impl Store {
                 let currency: String = row.get(4)?;
                 let account_code: Option<String> = row.get(5)?;
                 let account_name: Option<String> = row.get(6)?;
+                let platform: String = row.get(8)?;
                 let e = decide(&LedgerLine {
+                    platform: &platform,
                     kind: &kind,
                     deleted: row.get(2)?,
                     date: &date,

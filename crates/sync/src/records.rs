@@ -11,6 +11,9 @@ use carbonsync_providers::xero::{BankTransaction, CreditNote, Invoice, LineItem}
 use carbonsync_store::{LedgerRow, LedgerStatus, LineInput, RecordInput};
 use std::collections::HashMap;
 
+/// The catalogue id these records come from: which account mapping applies.
+const PLATFORM: &str = "xero";
+
 /// Account code → the organisation's name for it.
 pub type AccountNames = HashMap<String, String>;
 
@@ -119,6 +122,7 @@ fn record(
             let entry = ledger_row(
                 calc,
                 &SpendLine {
+                    platform: PLATFORM,
                     kind,
                     status_deleted: deleted,
                     account_code: code,
@@ -292,6 +296,7 @@ pub fn reassess_ledger(
         ledger_row(
             calc,
             &SpendLine {
+                platform: line.platform,
                 kind: kind_of(line.kind),
                 status_deleted: line.deleted,
                 account_code: line.account_code,

@@ -6,6 +6,7 @@ use super::Config;
 use carbonsync_providers::Catalogue;
 use serde::{Deserialize, Deserializer};
 use std::ops::RangeInclusive;
+use std::path::PathBuf;
 
 /// Most records the in-process sandbox generates per organisation.
 pub(super) const MAX_SANDBOX_RECORDS: i64 = 1_000_000;
@@ -195,15 +196,45 @@ pub(super) fn whole(config: &Config) -> Result<(), Problem> {
         }
     }
     let e = &config.emissions;
-    for (key, file) in [
+    if e.mapping_file.is_some() && e.mapping_files.contains_key("xero") {
+        return Err(Problem {
+            path: vec!["emissions".into(), "mapping_files".into(), "xero".into()],
+            is_table: false,
+            message: "names Xero's mapping a second time (`mapping_file` already does): keep one of the two".into(),
+        });
+    }
+    for platform in e.mapping_files.keys() {
+        if catalogue.get(platform).is_none() {
+            let known: Vec<_> = catalogue.entries().iter().map(|e| e.id.as_str()).collect();
+            return Err(Problem {
+                path: vec!["emissions".into(), "mapping_files".into(), platform.clone()],
+                is_table: false,
+                message: format!(
+                    "is not a platform CarbonSync knows; use one of {}",
+                    known.join(", ")
+                ),
+            });
+        }
+    }
+    let mut files: Vec<(Vec<String>, &PathBuf)> = [
         ("factors_file", &e.factors_file),
         ("mapping_file", &e.mapping_file),
         ("fx_rates_file", &e.fx_rates_file),
         ("price_index_file", &e.price_index_file),
-    ] {
-        if let Some(file) = file.as_ref().filter(|f| !f.is_file()) {
+    ]
+    .into_iter()
+    .filter_map(|(key, file)| Some((vec!["emissions".into(), key.into()], file.as_ref()?)))
+    .collect();
+    for (platform, file) in &e.mapping_files {
+        files.push((
+            vec!["emissions".into(), "mapping_files".into(), platform.clone()],
+            file,
+        ));
+    }
+    for (path, file) in files {
+        if !file.is_file() {
             return Err(Problem {
-                path: vec!["emissions".into(), key.into()],
+                path,
                 is_table: false,
                 message: format!(
                     "{} is not a file: name a CSV file in the shipped format, or remove the line to use the shipped table",

@@ -89,6 +89,14 @@ fn each_wrong_value_is_refused_naming_the_file_the_key_its_line_and_what_is_allo
             "at line 2: [emissions] mapping_file /nonexistent/my-accounts.csv is not a file",
         ),
         (
+            "[emissions.mapping_files]\nquickbooks = \"/nonexistent/qbo.csv\"\n",
+            "at line 2: [emissions.mapping_files] quickbooks /nonexistent/qbo.csv is not a file",
+        ),
+        (
+            "[emissions.mapping_files]\nquikbooks = \"/etc/hostname\"\n",
+            "[emissions.mapping_files] quikbooks is not a platform CarbonSync knows; use one of",
+        ),
+        (
             "[sync]\nrefresh_margn_secs = 5\n",
             "at line 2: [sync] refresh_margn_secs: unknown key `refresh_margn_secs`, expected one of `refresh_margin_secs`",
         ),

@@ -50,7 +50,7 @@ fn the_factor_set_has_no_factor_for_electric_power_generation() {
 #[test]
 fn every_naics_code_in_the_shipped_mapping_exists_in_the_epa_file() {
     let calc = calculator();
-    let mut reader = csv::Reader::from_reader(builtin::MAPPING_CSV.as_bytes());
+    let mut reader = csv::Reader::from_reader(builtin::XERO_MAPPING_CSV.as_bytes());
     let headers = reader.headers().expect("header").clone();
     let naics_column = headers
         .iter()
@@ -101,7 +101,7 @@ fn the_standard_chart_is_mapped_as_the_methodology_says() {
     ];
     for (code, naics, category) in spend {
         let rule = calc
-            .rule(code)
+            .rule("xero", code)
             .unwrap_or_else(|| panic!("{code} is mapped"));
         assert_eq!(rule.rule_id, format!("xero-std-{code}"));
         assert_eq!(rule.treatment, Treatment::Spend, "{code}");
@@ -118,14 +118,14 @@ fn the_standard_chart_is_mapped_as_the_methodology_says() {
         "416", "437", "477", "478", "497", "505", "820", "825", "090", "091", "877",
     ] {
         let rule = calc
-            .rule(code)
+            .rule("xero", code)
             .unwrap_or_else(|| panic!("{code} is mapped"));
         assert_eq!(rule.treatment, Treatment::Exclude, "{code}");
         assert!(rule.reason.is_some(), "{code}");
     }
     for code in ["310", "429", "445"] {
         let rule = calc
-            .rule(code)
+            .rule("xero", code)
             .unwrap_or_else(|| panic!("{code} is mapped"));
         assert_eq!(rule.treatment, Treatment::Unmapped, "{code}");
         assert!(rule.reason.is_some(), "{code}");

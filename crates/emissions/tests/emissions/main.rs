@@ -26,6 +26,7 @@ pub fn bill<'a>(
     net_amount: Decimal,
 ) -> SpendLine<'a> {
     SpendLine {
+        platform: "xero",
         kind: SpendKind::Bill,
         status_deleted: false,
         account_code: Some(account),

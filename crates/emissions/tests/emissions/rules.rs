@@ -262,3 +262,34 @@ fn an_amount_too_large_to_convert_exactly_is_unmapped_rather_than_poisoning_tota
         "the reason says what is wrong"
     );
 }
+
+#[test]
+fn an_account_of_another_platform_never_takes_a_xero_rule_with_the_same_code() {
+    // "494" is Xero's Travel - International; in a QuickBooks company it is whatever the
+    // company made it. With no QuickBooks table, its line is unmapped, never an air flight.
+    let mut line = bill("494", "USD", date(2024, 3, 14), dec!(1234.56));
+    line.platform = "quickbooks";
+    let a = calculator().assess(&line);
+    assert_eq!(a.outcome, Outcome::Unmapped);
+    assert_eq!(a.rule_id, None);
+    assert!(
+        a.reason
+            .unwrap_or_default()
+            .contains("no account mapping for quickbooks"),
+        "says which mapping is missing"
+    );
+    assert!(calculator().rule("quickbooks", "494").is_none());
+    assert!(calculator().rule("xero", "494").is_some());
+}
+
+#[test]
+fn every_shipped_rule_id_names_its_platform() {
+    for table in carbonsync_emissions::builtin::MAPPINGS {
+        let prefix = format!("{}-", table.platform);
+        let rules: Vec<_> = calculator().rules(table.platform).cloned().collect();
+        assert!(rules.len() > 50, "{} has its chart", table.platform);
+        for rule in rules {
+            assert!(rule.rule_id.starts_with(&prefix), "{}", rule.rule_id);
+        }
+    }
+}

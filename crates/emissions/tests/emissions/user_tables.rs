@@ -1,6 +1,6 @@
 //! A user may replace any of the four tables; what they supply is checked row by row.
 
-use carbonsync_emissions::{builtin, Calculator, EmissionsError, Outcome};
+use carbonsync_emissions::{builtin, Calculator, EmissionsError, MappingTable, Outcome};
 use rust_decimal::dec;
 
 use crate::{bill, counted, date};
@@ -31,7 +31,12 @@ year,index_2017_100,source,note
 ";
 
 fn load(factors: &str, mapping: &str, fx: &str, index: &str) -> Result<Calculator, EmissionsError> {
-    Calculator::with_tables(factors, mapping, fx, index)
+    let mappings = [MappingTable {
+        platform: "xero",
+        platform_name: "Xero",
+        csv: mapping,
+    }];
+    Calculator::with_tables(factors, &mappings, fx, index)
 }
 
 #[test]
@@ -94,7 +99,7 @@ fn a_year_with_a_rate_but_no_price_index_is_unmapped_naming_the_index() {
 fn files_saved_by_a_spreadsheet_with_a_byte_order_mark_and_crlf_load() {
     let mapping = format!("\u{feff}{}", MAPPING.replace('\n', "\r\n"));
     let calc = load(FACTORS, &mapping, FX, INDEX).expect("tables load");
-    assert!(calc.rule("6000").is_some());
+    assert!(calc.rule("xero", "6000").is_some());
 }
 
 fn error_text(result: Result<Calculator, EmissionsError>) -> String {
@@ -110,7 +115,7 @@ fn a_mapping_that_names_a_factor_not_in_the_factor_table_is_refused_with_its_lin
     let message = error_text(load(FACTORS, &mapping, FX, INDEX));
     assert_eq!(
         message,
-        "account mapping table, line 5: NAICS code 518210 is not in the emission factor table"
+        "Xero account mapping table, line 5: NAICS code 518210 is not in the emission factor table"
     );
 }
 
@@ -169,4 +174,46 @@ fn a_rate_that_is_not_positive_or_repeated_is_refused() {
     assert!(error_text(load(FACTORS, MAPPING, zero, INDEX)).contains("not positive"));
     let twice = format!("{FX}aud,2024,0.7,x,\n");
     assert!(error_text(load(FACTORS, MAPPING, &twice, INDEX)).contains("AUD 2024 appears twice"));
+}
+
+#[test]
+fn each_platform_has_its_own_mapping_and_an_error_names_the_platform() {
+    let other = "\
+rule_id,account_code,account_name,treatment,category,naics_code,scope,scope3_category,reason
+qbo-6000,6000,Donations,exclude,Donations,,,,a gift is not a purchase
+";
+    let mappings = [
+        MappingTable {
+            platform: "xero",
+            platform_name: "Xero",
+            csv: MAPPING,
+        },
+        MappingTable {
+            platform: "quickbooks",
+            platform_name: "QuickBooks Online",
+            csv: other,
+        },
+    ];
+    let calc = Calculator::with_tables(FACTORS, &mappings, FX, INDEX).expect("tables load");
+    // The same code, two accounts: a flight in one chart, a donation in the other.
+    let flight = calc.assess(&bill("6000", "AUD", date(2024, 8, 1), dec!(10)));
+    assert_eq!(flight.rule_id.as_deref(), Some("acme-6000"));
+    let mut line = bill("6000", "AUD", date(2024, 8, 1), dec!(10));
+    line.platform = "quickbooks";
+    let donation = calc.assess(&line);
+    assert_eq!(donation.outcome, Outcome::Excluded);
+    assert_eq!(donation.rule_id.as_deref(), Some("qbo-6000"));
+
+    let broken = [
+        mappings[0],
+        MappingTable {
+            csv: "rule_id,account_code\n",
+            ..mappings[1]
+        },
+    ];
+    let message = error_text(Calculator::with_tables(FACTORS, &broken, FX, INDEX));
+    assert!(
+        message.starts_with("QuickBooks Online account mapping table: the header has no column"),
+        "{message}"
+    );
 }
