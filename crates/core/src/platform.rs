@@ -56,6 +56,9 @@ impl Platform {
             revoke_url: self.endpoints.revoke.clone(),
             scopes: self.scopes.clone(),
             default_lifetime: chrono::Duration::minutes(30),
+            client_auth: Default::default(),
+            callback_extras: Vec::new(),
+            token_extras: Vec::new(),
         })?)
     }
 

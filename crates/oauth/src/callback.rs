@@ -13,7 +13,17 @@ pub struct CallbackParams {
     pub error_description: Option<String>,
     /// RFC 9207: the issuer, when the server sends it, to defend against mix-up.
     pub iss: Option<String>,
+    /// Every other parameter, in order, as (name, value): what a platform adds to the answer
+    /// (QuickBooks' `realmId`). At most [`OTHER_PARAMS_MAX`] are kept, and none whose value is
+    /// longer than [`OTHER_VALUE_MAX_BYTES`]; which of them count is the flow's choice
+    /// ([`crate::OAuthConfig::callback_extras`]).
+    pub others: Vec<(String, String)>,
 }
+
+/// How many parameters beyond the standard ones an answer may bring that are kept.
+pub const OTHER_PARAMS_MAX: usize = 16;
+/// The longest value of such a parameter that is kept, in bytes.
+pub const OTHER_VALUE_MAX_BYTES: usize = 512;
 
 /// A sign-in answer that names one of its parameters more than once. RFC 6749 §3.1
 /// says a parameter must not be repeated; accepting one would let a forged value
@@ -42,7 +52,15 @@ impl CallbackParams {
                 "error" => ("error", &mut params.error),
                 "error_description" => ("error_description", &mut params.error_description),
                 "iss" => ("iss", &mut params.iss),
-                _ => continue,
+                _ => {
+                    if params.others.len() < OTHER_PARAMS_MAX
+                        && key.len() <= 64
+                        && value.len() <= OTHER_VALUE_MAX_BYTES
+                    {
+                        params.others.push((key.into_owned(), value.into_owned()));
+                    }
+                    continue;
+                }
             };
             if slot.is_some() {
                 return Err(RepeatedParameter(name));
@@ -120,6 +138,21 @@ mod tests {
         let err = CallbackParams::from_query("code=C&state=a&state=b").unwrap_err();
         assert_eq!(err, RepeatedParameter("state"));
         assert!(err.to_string().contains("`state` more than once"));
+    }
+
+    #[test]
+    fn other_parameters_are_kept_in_order_within_bounds() {
+        let long = "x".repeat(OTHER_VALUE_MAX_BYTES + 1);
+        let many: String = (0..40).map(|n| format!("&p{n}=v")).collect();
+        let p =
+            CallbackParams::from_query(&format!("code=C&state=S&realmId=9130&long={long}{many}"))
+                .unwrap();
+        assert_eq!(p.others[0], ("realmId".to_owned(), "9130".to_owned()));
+        assert!(
+            p.others.iter().all(|(name, _)| name != "long"),
+            "too long a value is dropped"
+        );
+        assert_eq!(p.others.len(), OTHER_PARAMS_MAX);
     }
 
     #[test]

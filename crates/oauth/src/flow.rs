@@ -2,12 +2,17 @@ use crate::callback::{clean_text, SHOWN_TEXT_MAX_CHARS};
 use crate::{CallbackParams, OAuthError, TokenSet};
 use carbonsync_vault::Sensitive;
 use chrono::{Duration, Utc};
-use oauth2::basic::{BasicClient, BasicErrorResponseType};
-use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope,
-    TokenResponse, TokenUrl,
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicTokenIntrospectionResponse, BasicTokenType,
 };
+use oauth2::{
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse,
+    TokenUrl,
+};
+use std::collections::BTreeMap;
 
 /// Where and how to authorise with one platform.
 #[derive(Debug, Clone)]
@@ -17,13 +22,44 @@ pub struct OAuthConfig {
     pub client_id: String,
     /// Confidential clients only (QuickBooks); Xero's PKCE apps have none.
     pub client_secret: Option<Sensitive<String>>,
+    /// How a confidential client presents its secret to the token and revocation endpoints.
+    pub client_auth: ClientAuth,
     pub authorize_url: String,
     pub token_url: String,
     pub revoke_url: Option<String>,
     pub scopes: Vec<String>,
     /// Used when the token response omits `expires_in`.
     pub default_lifetime: Duration,
+    /// Parameters of the callback kept with the grant ([`TokenSet::extras`]): QuickBooks'
+    /// `realmId`. Each must appear at most once; one that is missing is simply absent.
+    pub callback_extras: Vec<String>,
+    /// Fields of the token answer kept with the grant: Salesforce's `instance_url`. Strings
+    /// and numbers only, at most [`crate::callback::OTHER_VALUE_MAX_BYTES`] each.
+    pub token_extras: Vec<String>,
 }
+
+/// How a confidential client authenticates (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `Authorization: Basic base64(client_id:client_secret)`, the method every server must
+    /// support (QuickBooks, Xero web apps).
+    #[default]
+    Basic,
+    /// `client_id` and `client_secret` in the form body (Salesforce, Microsoft accept both).
+    Form,
+}
+
+/// The token answer's fields beyond the standard ones, kept to pick
+/// [`OAuthConfig::token_extras`] from.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct AnswerExtras {
+    #[serde(flatten)]
+    fields: BTreeMap<String, serde_json::Value>,
+}
+
+impl ExtraTokenFields for AnswerExtras {}
+
+type Answer = StandardTokenResponse<AnswerExtras, BasicTokenType>;
 
 /// Where an authorization answer is to be sent: a redirect URI, which a loopback
 /// listener's address extends with the `state` it is to wait for.
@@ -57,7 +93,27 @@ fn shown_description(text: Option<&str>) -> Option<String> {
     text.map(shown).filter(|t| !t.is_empty())
 }
 
-type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+/// The client before any endpoint is set.
+type BareClient = oauth2::Client<
+    BasicErrorResponse,
+    Answer,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+>;
+
+type Client = oauth2::Client<
+    BasicErrorResponse,
+    Answer,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
 
 /// An OAuth client for one platform, with an HTTP client that never follows
 /// redirects (following them from a token endpoint would be an SSRF hole).
@@ -162,7 +218,7 @@ impl OAuthClient {
         if let Some(u) = c.revoke_url.as_deref() {
             url::Url::parse(u).map_err(|e| self.config_error(format!("revocation URL: {e}")))?;
         }
-        let mut client = BasicClient::new(ClientId::new(c.client_id.clone()))
+        let mut client = BareClient::new(ClientId::new(c.client_id.clone()))
             .set_auth_uri(
                 AuthUrl::new(c.authorize_url.clone())
                     .map_err(|e| self.config_error(format!("authorize URL: {e}")))?,
@@ -172,7 +228,12 @@ impl OAuthClient {
                     .map_err(|e| self.config_error(format!("token URL: {e}")))?,
             );
         if let Some(secret) = &c.client_secret {
-            client = client.set_client_secret(ClientSecret::new(secret.expose().clone()));
+            client = client
+                .set_client_secret(ClientSecret::new(secret.expose().clone()))
+                .set_auth_type(match c.client_auth {
+                    ClientAuth::Basic => AuthType::BasicAuth,
+                    ClientAuth::Form => AuthType::RequestBody,
+                });
         }
         if let Some(uri) = redirect_uri {
             client = client.set_redirect_uri(
@@ -238,6 +299,7 @@ impl OAuthClient {
             });
         }
         let code = answer.code.clone().ok_or(OAuthError::MissingCode)?;
+        let from_callback = self.callback_extras(answer)?;
         let client = self.client(Some(&pending.redirect_uri))?;
         let response = client
             .exchange_code(AuthorizationCode::new(code))
@@ -245,6 +307,57 @@ impl OAuthClient {
             .request_async(&self.http)
             .await
             .map_err(|e| self.token_error(e).at_code_exchange())?;
+        let mut set = self.token_set(&response, None);
+        set.extras.extend(from_callback);
+        Ok(set)
+    }
+
+    /// The callback parameters named in [`OAuthConfig::callback_extras`]. A repeated one is
+    /// refused as a repeated `state` is: a forged value could stand beside the real one.
+    fn callback_extras(
+        &self,
+        answer: &CallbackParams,
+    ) -> Result<BTreeMap<String, String>, OAuthError> {
+        let mut kept = BTreeMap::new();
+        for name in &self.config.callback_extras {
+            let mut values = answer.others.iter().filter(|(n, _)| n == name);
+            if let Some((_, value)) = values.next() {
+                if values.next().is_some() {
+                    return Err(OAuthError::CallbackError {
+                        provider: self.config.provider.clone(),
+                        code: "invalid_request".into(),
+                        description: Some(format!(
+                            "the answer names `{}` more than once, which no authorization server does; it may be forged",
+                            shown(name)
+                        )),
+                    });
+                }
+                kept.insert(name.clone(), value.clone());
+            }
+        }
+        Ok(kept)
+    }
+
+    /// Asks for tokens with the client's own credentials (RFC 6749 §4.4): no person, no
+    /// browser, no refresh token. For service principals (Azure) and connections a platform
+    /// grants to one app (Xero custom connections). Needs a confidential client.
+    ///
+    /// Errors: [`OAuthError::Config`] without a client secret; the token endpoint's refusal
+    /// (`invalid_client` for a wrong secret, `unauthorized_client` for a client not allowed
+    /// this grant) as [`OAuthError::Refused`].
+    pub async fn client_credentials(&self) -> Result<TokenSet, OAuthError> {
+        if self.config.client_secret.is_none() {
+            return Err(self.config_error(
+                "the client-credentials grant needs the client secret; add it in Settings",
+            ));
+        }
+        let client = self.client(None)?;
+        let response = client
+            .exchange_client_credentials()
+            .add_scopes(self.config.scopes.iter().cloned().map(Scope::new))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| self.token_error(e))?;
         Ok(self.token_set(&response, None))
     }
 
@@ -285,11 +398,15 @@ impl OAuthClient {
             ("token_type_hint", hint),
         ];
         let mut request = self.http.post(url);
-        match &self.config.client_secret {
-            Some(secret) => {
+        match (&self.config.client_secret, self.config.client_auth) {
+            (Some(secret), ClientAuth::Basic) => {
                 request = request.basic_auth(&self.config.client_id, Some(secret.expose()))
             }
-            None => form.push(("client_id", self.config.client_id.as_str())),
+            (Some(secret), ClientAuth::Form) => {
+                form.push(("client_id", self.config.client_id.as_str()));
+                form.push(("client_secret", secret.expose().as_str()));
+            }
+            (None, _) => form.push(("client_id", self.config.client_id.as_str())),
         }
         let response = request
             .form(&form)
@@ -319,11 +436,7 @@ impl OAuthClient {
         })
     }
 
-    fn token_set(
-        &self,
-        r: &oauth2::basic::BasicTokenResponse,
-        previous_refresh: Option<&Sensitive<String>>,
-    ) -> TokenSet {
+    fn token_set(&self, r: &Answer, previous_refresh: Option<&Sensitive<String>>) -> TokenSet {
         let lifetime = r
             .expires_in()
             .and_then(|d| Duration::from_std(d).ok())
@@ -339,7 +452,25 @@ impl OAuthClient {
             scope: r
                 .scopes()
                 .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
+            extras: self.answer_extras(r),
         }
+    }
+
+    /// The token answer's fields named in [`OAuthConfig::token_extras`], as text.
+    fn answer_extras(&self, r: &Answer) -> BTreeMap<String, String> {
+        let fields = &r.extra_fields().fields;
+        self.config
+            .token_extras
+            .iter()
+            .filter_map(|name| {
+                let text = match fields.get(name)? {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Number(n) => n.to_string(),
+                    _ => return None,
+                };
+                (text.len() <= crate::callback::OTHER_VALUE_MAX_BYTES).then(|| (name.clone(), text))
+            })
+            .collect()
     }
 
     fn token_error<RE: std::error::Error + 'static>(

@@ -1,6 +1,7 @@
 use carbonsync_vault::Sensitive;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The tokens of one authorisation. Only ever stored in the keychain.
 #[derive(Debug, Clone)]
@@ -9,6 +10,11 @@ pub struct TokenSet {
     pub refresh_token: Option<Sensitive<String>>,
     pub expires_at: DateTime<Utc>,
     pub scope: Option<String>,
+    /// What the platform said about the grant beyond the tokens, by name: from the callback
+    /// (QuickBooks `realmId`, the company) or the token answer (Salesforce `instance_url`, the
+    /// API base of the org). Only the names the platform's configuration asks for; never
+    /// secret, but kept with the tokens so the grant and its facts travel together.
+    pub extras: BTreeMap<String, String>,
 }
 
 /// The keychain form of a token set. Private: the only way to it is through
@@ -19,6 +25,9 @@ struct Stored {
     refresh_token: Option<String>,
     expires_at: DateTime<Utc>,
     scope: Option<String>,
+    // Absent from sets stored before extras existed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    extras: BTreeMap<String, String>,
 }
 
 impl TokenSet {
@@ -33,6 +42,7 @@ impl TokenSet {
             refresh_token: self.refresh_token.as_ref().map(|t| t.expose().clone()),
             expires_at: self.expires_at,
             scope: self.scope.clone(),
+            extras: self.extras.clone(),
         };
         Sensitive::new(serde_json::to_string(&stored).expect("token set serialises"))
     }
@@ -44,6 +54,7 @@ impl TokenSet {
             refresh_token: stored.refresh_token.map(Sensitive::new),
             expires_at: stored.expires_at,
             scope: stored.scope,
+            extras: stored.extras,
         })
     }
 }
@@ -59,13 +70,23 @@ mod tests {
             refresh_token: Some(Sensitive::new("rt-1".into())),
             expires_at: Utc::now() + Duration::minutes(30),
             scope: Some("offline_access".into()),
+            extras: BTreeMap::from([("realmId".to_owned(), "9130".to_owned())]),
         };
         let back = TokenSet::from_secret(&t.to_secret()).unwrap();
+        assert_eq!(back.extras["realmId"], "9130");
         assert_eq!(back.access_token.expose(), "at-1");
         assert_eq!(back.refresh_token.unwrap().expose(), "rt-1");
         let printed = format!("{t:?}");
         assert!(!printed.contains("at-1") && !printed.contains("rt-1"));
         assert!(!t.expires_within(Duration::minutes(5)));
         assert!(t.expires_within(Duration::minutes(31)));
+    }
+
+    #[test]
+    fn a_token_set_stored_before_extras_existed_still_reads() {
+        let old = r#"{"access_token":"a","refresh_token":"r","expires_at":"2026-01-01T00:00:00Z","scope":null}"#;
+        let back = TokenSet::from_secret(&Sensitive::new(old.to_owned())).unwrap();
+        assert!(back.extras.is_empty());
+        assert_eq!(back.refresh_token.unwrap().expose(), "r");
     }
 }

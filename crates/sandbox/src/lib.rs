@@ -46,7 +46,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use company::{UK_TENANT_ID, US_TENANT_ID};
-pub use options::{RateLimit, SandboxOptions, AUTO_APPROVE_ENV, CLIENT_ID};
+pub use options::{
+    RateLimit, SandboxOptions, AUTO_APPROVE_ENV, CLIENT_ID, CONFIDENTIAL_CLIENT_ID,
+    CONFIDENTIAL_CLIENT_SECRET,
+};
 
 use app::{AppState, Shared};
 use company::Company;

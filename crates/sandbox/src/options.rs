@@ -4,9 +4,16 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The one OAuth client the sandbox knows: CarbonSync itself, registered as a public client
-/// (no secret), as a desktop app must be.
+/// CarbonSync itself, registered as a public client (no secret), as a desktop app must be.
 pub const CLIENT_ID: &str = "carbonsync-sandbox";
+
+/// A confidential client (a Xero "web app" or custom connection, which hold a client secret):
+/// it authenticates with its secret at the token and revocation endpoints, by HTTP Basic or in
+/// the form, and may use the client-credentials grant. The secret is the sandbox's own test
+/// value, published here on purpose; a real secret never appears in code.
+pub const CONFIDENTIAL_CLIENT_ID: &str = "carbonsync-sandbox-web";
+/// See [`CONFIDENTIAL_CLIENT_ID`].
+pub const CONFIDENTIAL_CLIENT_SECRET: &str = "sandbox-web-app-secret";
 
 /// Environment variable that, set to `1`, makes the default options skip the consent page.
 pub const AUTO_APPROVE_ENV: &str = "CARBONSYNC_SANDBOX_AUTO_APPROVE";

@@ -94,7 +94,14 @@ impl TokenKeeper<'_> {
         }
         InFlight::mark(&marker, interrupted.unwrap_or_else(Utc::now))?;
         let new = match self.refresh_retrying_a_lost_answer(&refresh_token).await {
-            Ok(new) => new,
+            // What the grant said at sign-in (the company, the org's API base) stays with it
+            // unless the renewal's answer says otherwise.
+            Ok(mut new) => {
+                for (name, value) in set.extras {
+                    new.extras.entry(name).or_insert(value);
+                }
+                new
+            }
             Err(OAuthError::InvalidGrant { detail, .. }) => {
                 InFlight::clear(&marker);
                 return Err(SyncError::NeedsReconnect {

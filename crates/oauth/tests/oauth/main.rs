@@ -4,7 +4,9 @@ use carbonsync_oauth::{CallbackParams, LoopbackListener, OAuthClient, OAuthConfi
 use carbonsync_sandbox::{SandboxOptions, CLIENT_ID};
 use std::time::Duration;
 
-async fn sandbox() -> carbonsync_sandbox::SandboxHandle {
+mod clients;
+
+pub async fn sandbox() -> carbonsync_sandbox::SandboxHandle {
     let opts = SandboxOptions {
         auto_approve: true,
         records_per_org: 50,
@@ -25,6 +27,9 @@ fn client(base: &str) -> OAuthClient {
         revoke_url: Some(format!("{base}/xero/identity/connect/revocation")),
         scopes: vec!["offline_access".into(), "accounting.settings.read".into()],
         default_lifetime: chrono::Duration::minutes(30),
+        client_auth: Default::default(),
+        callback_extras: Vec::new(),
+        token_extras: Vec::new(),
     })
     .unwrap()
 }
@@ -272,6 +277,9 @@ async fn an_error_answer_with_a_forged_state_does_not_end_the_wait() {
         revoke_url: None,
         scopes: vec![],
         default_lifetime: chrono::Duration::minutes(30),
+        client_auth: Default::default(),
+        callback_extras: Vec::new(),
+        token_extras: Vec::new(),
     })
     .unwrap();
     let pending = oauth.begin(&redirect).unwrap();
@@ -342,6 +350,9 @@ async fn a_malformed_token_response_is_reported_without_quoting_any_of_it() {
         revoke_url: None,
         scopes: vec![],
         default_lifetime: chrono::Duration::minutes(30),
+        client_auth: Default::default(),
+        callback_extras: Vec::new(),
+        token_extras: Vec::new(),
     })
     .unwrap();
     let pending = oauth.begin("http://127.0.0.1:9/callback").unwrap();

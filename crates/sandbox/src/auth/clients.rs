@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use crate::options::CLIENT_ID;
+use crate::options::{CLIENT_ID, CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET};
 
 /// Loopback redirects may use any port (RFC 8252 §7.3): a desktop app picks a free port at
 /// run time, so only scheme, host and path are registered.
@@ -14,7 +14,31 @@ const LOOPBACK_REDIRECTS: &[&str] = &[
 const EXACT_REDIRECTS: &[&str] = &["carbonsync://oauth/callback"];
 
 pub fn is_registered(client_id: &str) -> bool {
-    client_id == CLIENT_ID
+    secret_of(client_id).is_some()
+}
+
+/// `Some(None)` for a registered public client, `Some(Some(secret))` for a confidential one,
+/// `None` for a client the sandbox does not know.
+fn secret_of(client_id: &str) -> Option<Option<&'static str>> {
+    match client_id {
+        CLIENT_ID => Some(None),
+        CONFIDENTIAL_CLIENT_ID => Some(Some(CONFIDENTIAL_CLIENT_SECRET)),
+        _ => None,
+    }
+}
+
+/// Whether the client holds a secret: only such a client may use the client-credentials grant.
+pub fn is_confidential(client_id: &str) -> bool {
+    matches!(secret_of(client_id), Some(Some(_)))
+}
+
+/// Compares two secrets in constant time.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 pub fn redirect_allowed(redirect_uri: &str) -> bool {
@@ -62,12 +86,15 @@ mod tests {
     }
 }
 
-/// Who is calling the token or revocation endpoint. A public client names itself with
-/// `client_id` in the form, or with HTTP Basic and an empty secret (what many OAuth libraries
-/// send by default). Errors are (OAuth error code, description).
+/// Who is calling the token or revocation endpoint (RFC 6749 §2.3.1). A public client names
+/// itself with `client_id` in the form, or with HTTP Basic and an empty secret (what many
+/// OAuth libraries send by default). A confidential client proves itself with its secret, by
+/// HTTP Basic or as `client_secret` in the form (one of the two, never both). Errors are
+/// (OAuth error code, description).
 pub fn authenticate(
     authorization: Option<&str>,
     form_client_id: Option<&str>,
+    form_client_secret: Option<&str>,
 ) -> Result<String, (&'static str, &'static str)> {
     let basic = match authorization {
         Some(value) => Some(parse_basic(value).ok_or((
@@ -76,27 +103,38 @@ pub fn authenticate(
         ))?),
         None => None,
     };
-    let client_id = match (basic, form_client_id) {
-        (Some((_, secret)), _) if !secret.is_empty() => {
-            return Err((
-                "invalid_client",
-                "this client is public and has no secret; send client_id only",
-            ))
-        }
+    if basic.is_some() && form_client_secret.is_some() {
+        return Err((
+            "invalid_request",
+            "the client authenticated twice (HTTP Basic and client_secret); use one method",
+        ));
+    }
+    let (client_id, secret) = match (basic, form_client_id) {
         (Some((id, _)), Some(form)) if id != form => {
             return Err((
                 "invalid_request",
                 "client_id in the form differs from the Authorization header",
             ))
         }
-        (Some((id, _)), _) => id,
-        (None, Some(form)) => form.to_owned(),
+        (Some((id, secret)), _) => (id, secret),
+        (None, Some(form)) => (form.to_owned(), form_client_secret.unwrap_or("").to_owned()),
         (None, None) => return Err(("invalid_client", "client_id is required")),
     };
-    if !is_registered(&client_id) {
-        return Err(("invalid_client", "unknown client_id"));
+    match secret_of(&client_id) {
+        None => Err(("invalid_client", "unknown client_id")),
+        Some(None) if !secret.is_empty() => Err((
+            "invalid_client",
+            "this client is public and has no secret; send client_id only",
+        )),
+        Some(Some(_)) if secret.is_empty() => Err((
+            "invalid_client",
+            "this client is confidential: authenticate with its client secret",
+        )),
+        Some(Some(expected)) if !same_secret(&secret, expected) => {
+            Err(("invalid_client", "the client secret is wrong"))
+        }
+        Some(_) => Ok(client_id),
     }
-    Ok(client_id)
 }
 
 /// (client id, secret) from `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
@@ -131,35 +169,71 @@ mod auth_tests {
 
     #[test]
     fn a_public_client_names_itself_in_the_form_or_with_an_empty_basic_secret() {
-        assert_eq!(authenticate(None, Some(CLIENT_ID)).unwrap(), CLIENT_ID);
-        let header = basic(&format!("{CLIENT_ID}:"));
-        assert_eq!(authenticate(Some(&header), None).unwrap(), CLIENT_ID);
         assert_eq!(
-            authenticate(Some(&header), Some(CLIENT_ID)).unwrap(),
+            authenticate(None, Some(CLIENT_ID), None).unwrap(),
+            CLIENT_ID
+        );
+        let header = basic(&format!("{CLIENT_ID}:"));
+        assert_eq!(authenticate(Some(&header), None, None).unwrap(), CLIENT_ID);
+        assert_eq!(
+            authenticate(Some(&header), Some(CLIENT_ID), None).unwrap(),
             CLIENT_ID
         );
     }
 
     #[test]
     fn unknown_clients_secrets_and_mismatches_are_refused() {
-        assert_eq!(authenticate(None, None).unwrap_err().0, "invalid_client");
         assert_eq!(
-            authenticate(None, Some("other")).unwrap_err().0,
+            authenticate(None, None, None).unwrap_err().0,
+            "invalid_client"
+        );
+        assert_eq!(
+            authenticate(None, Some("other"), None).unwrap_err().0,
             "invalid_client"
         );
         let with_secret = basic(&format!("{CLIENT_ID}:s3cret"));
         assert_eq!(
-            authenticate(Some(&with_secret), None).unwrap_err().0,
+            authenticate(Some(&with_secret), None, None).unwrap_err().0,
             "invalid_client"
         );
         let header = basic(&format!("{CLIENT_ID}:"));
         assert_eq!(
-            authenticate(Some(&header), Some("other")).unwrap_err().0,
+            authenticate(Some(&header), Some("other"), None)
+                .unwrap_err()
+                .0,
             "invalid_request"
         );
         assert_eq!(
-            authenticate(Some("Bearer x"), None).unwrap_err().0,
+            authenticate(Some("Bearer x"), None, None).unwrap_err().0,
             "invalid_client"
+        );
+    }
+
+    #[test]
+    fn a_confidential_client_proves_itself_with_its_secret_by_basic_or_form() {
+        let id = CONFIDENTIAL_CLIENT_ID;
+        let right = basic(&format!("{id}:{CONFIDENTIAL_CLIENT_SECRET}"));
+        assert_eq!(authenticate(Some(&right), None, None).unwrap(), id);
+        assert_eq!(
+            authenticate(None, Some(id), Some(CONFIDENTIAL_CLIENT_SECRET)).unwrap(),
+            id
+        );
+        let wrong = basic(&format!("{id}:guess"));
+        assert_eq!(
+            authenticate(Some(&wrong), None, None).unwrap_err(),
+            ("invalid_client", "the client secret is wrong")
+        );
+        assert_eq!(
+            authenticate(None, Some(id), None).unwrap_err().0,
+            "invalid_client",
+            "no secret at all"
+        );
+        assert_eq!(
+            authenticate(Some(&right), None, Some(CONFIDENTIAL_CLIENT_SECRET))
+                .unwrap_err()
+                .0,
+            "invalid_request",
+            "two methods at once"
         );
     }
 }

@@ -33,7 +33,11 @@ pub async fn revocation(
         .get("client_id")
         .map(String::as_str)
         .filter(|v| !v.is_empty());
-    if let Err((error, description)) = authenticate(authorization, form_client) {
+    let form_secret = form
+        .get("client_secret")
+        .map(String::as_str)
+        .filter(|v| !v.is_empty());
+    if let Err((error, description)) = authenticate(authorization, form_client, form_secret) {
         return oauth_error(error, description);
     }
     let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {

@@ -1,5 +1,7 @@
-//! The token endpoint (RFC 6749 §3.2): authorization codes with PKCE, and refresh tokens that
-//! rotate on every use (a rotated one still works for a grace, see `grants.rs`).
+//! The token endpoint (RFC 6749 §3.2): authorization codes with PKCE, refresh tokens that
+//! rotate on every use (a rotated one still works for a grace, see `grants.rs`), and the
+//! client-credentials grant of Xero custom connections (a confidential client, one
+//! organisation, no refresh token).
 
 use std::collections::HashMap;
 
@@ -10,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use serde_json::json;
 
-use super::clients::authenticate;
+use super::clients::{authenticate, is_confidential};
 use super::grants::IssuedTokens;
 use super::pkce;
 use crate::app::AppState;
@@ -79,16 +81,17 @@ pub async fn token(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let client_id = match authenticate(authorization, field("client_id")) {
+    let client_id = match authenticate(authorization, field("client_id"), field("client_secret")) {
         Ok(id) => id,
         Err((error, description)) => return oauth_error(error, description),
     };
     match field("grant_type") {
         Some("authorization_code") => exchange_code(&app, &client_id, field),
         Some("refresh_token") => refresh(&app, &client_id, field),
+        Some("client_credentials") => client_credentials(&app, &client_id, field),
         Some(_) => oauth_error(
             "unsupported_grant_type",
-            "grant_type must be authorization_code or refresh_token",
+            "grant_type must be authorization_code, refresh_token or client_credentials",
         ),
         None => oauth_error("invalid_request", "grant_type is required"),
     }
@@ -144,6 +147,47 @@ fn exchange_code<'a>(
     app.stats().tokens_issued += 1;
     app.persist();
     tracing::info!("authorization code exchanged for tokens");
+    token_answer(tokens)
+}
+
+/// A custom connection: the app's own credentials reach the one organisation it was
+/// connected to (the sandbox's first), for the scopes asked; `offline_access` is never granted
+/// here (there is no person to come back for), so there is no refresh token.
+fn client_credentials<'a>(
+    app: &AppState,
+    client_id: &str,
+    field: impl Fn(&str) -> Option<&'a str>,
+) -> Response {
+    if !is_confidential(client_id) {
+        return oauth_error(
+            "unauthorized_client",
+            "only a client with a secret may use the client-credentials grant",
+        );
+    }
+    let scope: Vec<&str> = field("scope")
+        .unwrap_or("accounting.transactions.read accounting.settings.read")
+        .split(' ')
+        .filter(|s| !s.is_empty() && *s != "offline_access")
+        .collect();
+    let now = now_ms();
+    let settings = app.settings().clone();
+    let tenants: Vec<_> = super::grants::all_tenants().into_iter().take(1).collect();
+    let issued = {
+        let mut auth = app.auth();
+        let grant = auth.create_grant(client_id, &scope.join(" "), &tenants, now);
+        auth.issue_tokens(
+            grant.id,
+            settings.access_token_ttl,
+            settings.refresh_token_ttl,
+            now,
+        )
+    };
+    let Some(tokens) = issued else {
+        return oauth_error("invalid_grant", "the grant could not be created");
+    };
+    app.stats().tokens_issued += 1;
+    app.persist();
+    tracing::info!("client credentials exchanged for an access token");
     token_answer(tokens)
 }
 
