@@ -78,7 +78,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             if json {
                 print_json(&conn);
             } else {
-                println!(
+                say!(
                     "Connected {} ({}) as connection {}{}. Sync it with `carbonsync sync {}`.",
                     conn.tenant_name,
                     conn.provider,
@@ -135,6 +135,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             limit,
             json,
         } => {
+            // Both are YYYY-MM-DD (checked when read), so they compare as text.
+            if let (Some(from), Some(to)) = (&from, &to) {
+                if from > to {
+                    return Err(AppError::new(
+                        "usage",
+                        format!("--from {from} is after --to {to}: nothing can match; swap them"),
+                    ));
+                }
+            }
             let filter = LedgerFilter {
                 connection_id: connection,
                 from,
@@ -178,14 +187,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                     &serde_json::json!({ "connection_id": id, "data_deleted": delete_data, "warning": warning }),
                 );
             } else if delete_data {
-                println!("Disconnected connection {id} and deleted its data.");
+                say!("Disconnected connection {id} and deleted its data.");
             } else {
-                println!("Disconnected connection {id}. Its synced data is kept for review.");
+                say!("Disconnected connection {id}. Its synced data is kept for review.");
             }
         }
         Command::Schedule { id, frequency } => {
             let f = app.set_frequency(id, &frequency)?;
-            println!("Connection {id} now syncs: {}.", f.label());
+            say!("Connection {id} now syncs: {}.", f.label());
         }
         Command::Daemon => {
             let sink_app = app.clone();
@@ -247,9 +256,9 @@ fn doctor(
     if json {
         print_json(&checkup);
     } else {
-        println!("Data folder: {}", checkup.data_dir.display());
+        say!("Data folder: {}", checkup.data_dir.display());
         for c in &checkup.checks {
-            println!(
+            say!(
                 "  {} {:<13} {}",
                 if c.ok { "ok     " } else { "PROBLEM" },
                 c.check,
@@ -257,7 +266,7 @@ fn doctor(
             );
         }
         for b in &checkup.backups {
-            println!("  backup  {} ({} bytes)", b.path.display(), b.bytes);
+            say!("  backup  {} ({} bytes)", b.path.display(), b.bytes);
         }
     }
     Ok(if checkup.healthy() {
@@ -373,7 +382,7 @@ async fn serve_sandbox(
     let handle = sandbox::start(opts, ([127, 0, 0, 1], port).into())
         .await
         .map_err(|e| AppError::new("sandbox", format!("The sandbox could not start: {e}")))?;
-    println!("CarbonSync sandbox listening on {}", handle.base_url());
+    say!("CarbonSync sandbox listening on {}", handle.base_url());
     let _ = std::io::stdout().flush();
     let _ = tokio::signal::ctrl_c().await;
     handle.shutdown().await;

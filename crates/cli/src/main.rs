@@ -1,5 +1,16 @@
 //! `carbonsync`: the application API without a window.
 
+/// `println!` for the command's output, except that a reader who stops reading (`| head`)
+/// ends the program quietly instead of with a panic about a broken pipe.
+macro_rules! say {
+    () => {
+        $crate::output::emit(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::emit(format_args!($($arg)*))
+    };
+}
+
 mod commands;
 mod output;
 
@@ -39,6 +50,7 @@ enum By {
 enum Command {
     /// List the platforms CarbonSync knows, by category.
     Providers {
+        /// Print JSON for programs (decimals as strings) instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -52,11 +64,13 @@ enum Command {
         /// Seconds to wait for the browser.
         #[arg(long, default_value_t = 300)]
         timeout: u64,
+        /// Print JSON for programs (decimals as strings) instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// List connections and their state.
     Connections {
+        /// Print JSON for programs (decimals as strings) instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -64,59 +78,76 @@ enum Command {
     Sync {
         /// Connection id (see `carbonsync connections`).
         id: Option<i64>,
+        /// Sync every active connection.
         #[arg(long, conflicts_with = "id")]
         all: bool,
         /// Fetch everything again instead of only what changed.
         #[arg(long)]
         full: bool,
+        /// Print JSON for programs (decimals as strings) instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Show the sync history, and the records set aside because they could not be read.
     Logs {
+        /// Connection id; all connections when absent.
         id: Option<i64>,
+        /// At most this many runs, newest first.
         #[arg(long, default_value_t = 20)]
         limit: i64,
         /// List only the records set aside (with `--json`, each with the JSON as sent).
         #[arg(long)]
         set_aside: bool,
+        /// Print JSON for programs (decimals as strings) instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Totals and breakdowns of the emissions ledger, or the ledger itself.
     Emissions {
+        /// Break the totals down by month (split by scope), category, scope or source.
         #[arg(long, value_enum)]
         by: Option<By>,
         /// List ledger entries instead of totals.
         #[arg(long)]
         ledger: bool,
-        #[arg(long)]
+        /// Only this connection's entries (see `carbonsync connections`).
+        #[arg(long, value_name = "ID")]
         connection: Option<i64>,
-        /// First day, YYYY-MM-DD.
-        #[arg(long)]
+        /// First day, YYYY-MM-DD (inclusive).
+        #[arg(long, value_name = "DAY", value_parser = day)]
         from: Option<String>,
-        /// Last day, YYYY-MM-DD.
-        #[arg(long)]
+        /// Last day, YYYY-MM-DD (inclusive).
+        #[arg(long, value_name = "DAY", value_parser = day)]
         to: Option<String>,
         /// Only entries for this record id (ledger).
         #[arg(long)]
         record: Option<String>,
+        /// At most this many ledger entries, newest first.
         #[arg(long, default_value_t = 50)]
         limit: i64,
+        /// Print JSON for programs (decimals as strings) instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Revoke a connection at the platform and remove its keychain entry.
     Disconnect {
+        /// Connection id (see `carbonsync connections`).
         id: i64,
         /// Also delete its synced records, ledger and history.
         #[arg(long)]
         delete_data: bool,
+        /// Print JSON for programs (decimals as strings) instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Set how often a connection syncs: manual, 15m, hourly, 6h, daily or a cron expression.
-    Schedule { id: i64, frequency: String },
+    Schedule {
+        /// Connection id (see `carbonsync connections`).
+        id: i64,
+        /// manual, 15m, hourly, 6h, daily, or a cron expression with seconds
+        /// ("0 30 2 * * *").
+        frequency: String,
+    },
     /// Run the background schedule until interrupted (Ctrl-C).
     Daemon,
     /// Check the data folder: the database's integrity (every page), write access,
@@ -129,16 +160,19 @@ enum Command {
         /// Make a backup of the database now.
         #[arg(long)]
         backup: bool,
+        /// Print JSON for programs (decimals as strings) instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Serve the sandbox (a local stand-in for Xero) on its own.
     Sandbox {
+        /// Port on 127.0.0.1; 0 picks a free one (printed at start).
         #[arg(long, default_value_t = 0)]
         port: u16,
         /// Records per organisation (bank transactions + bills).
         #[arg(long)]
         records: Option<usize>,
+        /// Seed of the generated companies: the same seed, the same data.
         #[arg(long)]
         seed: Option<u64>,
         /// Turn off the 60-calls-a-minute limit.
@@ -148,6 +182,13 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         state: Option<PathBuf>,
     },
+}
+
+/// A day as `YYYY-MM-DD`, checked so that a mistyped date is an error, not an empty result.
+fn day(text: &str) -> Result<String, String> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .map_err(|_| format!("{text:?} is not a day: write it as YYYY-MM-DD, e.g. 2024-03-31"))
 }
 
 fn main() -> ExitCode {

@@ -6,9 +6,25 @@ use carbonsync_core::{
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
+/// Writes one line of the command's output. When the reader has gone (`carbonsync … | head`),
+/// the program ends quietly with success, as other command-line tools do; any other failure
+/// to write ends it with a message.
+pub fn emit(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(line).and_then(|()| out.write_all(b"\n"));
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(1);
+    }
+}
+
 pub fn print_json<T: Serialize + ?Sized>(value: &T) {
     match serde_json::to_string_pretty(value) {
-        Ok(s) => println!("{s}"),
+        Ok(s) => say!("{s}"),
         Err(e) => eprintln!("error: cannot print JSON: {e}"),
     }
 }
@@ -47,7 +63,7 @@ pub fn providers(list: &[ProviderView]) {
     let mut last = String::new();
     for p in list {
         if p.category_label != last {
-            println!("{}", p.category_label);
+            say!("{}", p.category_label);
             last = p.category_label.clone();
         }
         let state = if !p.available {
@@ -57,21 +73,29 @@ pub fn providers(list: &[ProviderView]) {
         } else {
             format!("available ({} connected)", p.connections)
         };
-        println!(
+        say!(
             "  {:<12} {:<20} {:<22} {}",
-            p.id, p.name, p.auth_label, state
+            p.id,
+            p.name,
+            p.auth_label,
+            state
         );
     }
 }
 
 pub fn connections(list: &[Connection]) {
     if list.is_empty() {
-        println!("No connections yet. Connect one with `carbonsync connect xero`.");
+        say!("No connections yet. Connect one with `carbonsync connect xero`.");
         return;
     }
-    println!(
+    say!(
         "{:<4} {:<8} {:<28} {:<5} {:<16} {:<9} LAST SYNC",
-        "ID", "PLATFORM", "ORGANISATION", "CCY", "STATUS", "SCHEDULE"
+        "ID",
+        "PLATFORM",
+        "ORGANISATION",
+        "CCY",
+        "STATUS",
+        "SCHEDULE"
     );
     for c in list {
         let status = format!(
@@ -83,7 +107,7 @@ pub fn connections(list: &[Connection]) {
             (Some(at), Some(s)) => format!("{} {}", &at[..16.min(at.len())], s),
             _ => "never".into(),
         };
-        println!(
+        say!(
             "{:<4} {:<8} {:<28} {:<5} {:<16} {:<9} {}",
             c.id,
             c.provider,
@@ -97,11 +121,11 @@ pub fn connections(list: &[Connection]) {
         // A held schedule usually gives the last error as its reason: say it once.
         if let Some(e) = &c.last_error {
             if hold.is_none() || c.pause_reason.as_ref() != Some(e) {
-                println!("     ↳ {e}");
+                say!("     ↳ {e}");
             }
         }
         if let Some(hold) = hold {
-            println!("     ↳ {hold}");
+            say!("     ↳ {hold}");
         }
     }
 }
@@ -129,7 +153,7 @@ pub fn schedule_hold(c: &Connection) -> Option<String> {
 
 pub fn sync_report(id: i64, r: &SyncReport) {
     let c = &r.counts;
-    println!(
+    say!(
         "Connection {id}: {} calls, {} pages; {} records fetched: {} new, {} updated, {} deleted, {} unchanged, {} set aside; {} emission entries ({} kg CO2e){}{}",
         c.calls,
         c.pages,
@@ -148,10 +172,10 @@ pub fn sync_report(id: i64, r: &SyncReport) {
 
 pub fn logs(runs: &[SyncRun]) {
     if runs.is_empty() {
-        println!("No syncs yet.");
+        say!("No syncs yet.");
         return;
     }
-    println!(
+    say!(
         "{:<5} {:<4} {:<9} {:<20} {:<11} {:>6} {:>8} {:>7} {:>7} {:>7} {:>8}",
         "RUN",
         "CONN",
@@ -167,7 +191,7 @@ pub fn logs(runs: &[SyncRun]) {
     );
     for r in runs {
         let c = &r.counts;
-        println!(
+        say!(
             "{:<5} {:<4} {:<9} {:<20} {:<11} {:>6} {:>8} {:>7} {:>7} {:>7} {:>8}",
             r.id,
             r.connection_id,
@@ -182,7 +206,7 @@ pub fn logs(runs: &[SyncRun]) {
             c.skipped
         );
         if let Some(m) = &r.error_message {
-            println!("      ↳ {m}");
+            say!("      ↳ {m}");
         }
     }
 }
@@ -190,15 +214,18 @@ pub fn logs(runs: &[SyncRun]) {
 /// Records set aside, one line each: where, which, why.
 pub fn set_aside(records: &[carbonsync_core::SetAsideRecord]) {
     if records.is_empty() {
-        println!("No records set aside: everything the platforms sent could be read.");
+        say!("No records set aside: everything the platforms sent could be read.");
         return;
     }
-    println!(
+    say!(
         "{:<5} {:<4} {:<18} {:<38} REASON",
-        "ID", "CONN", "STREAM", "RECORD"
+        "ID",
+        "CONN",
+        "STREAM",
+        "RECORD"
     );
     for r in records {
-        println!(
+        say!(
             "{:<5} {:<4} {:<18} {:<38} {}",
             r.id,
             r.connection_id,
@@ -207,7 +234,7 @@ pub fn set_aside(records: &[carbonsync_core::SetAsideRecord]) {
             r.reason
         );
     }
-    println!(
+    say!(
         "A record leaves this list when a later sync reads it (once it is corrected at the \
          platform, or with `carbonsync sync <id> --full`). \
          `carbonsync logs --set-aside --json` shows each as the platform sent it."
@@ -217,7 +244,7 @@ pub fn set_aside(records: &[carbonsync_core::SetAsideRecord]) {
 /// After the history: how many records are set aside, and where to see them.
 pub fn set_aside_note(records: &[carbonsync_core::SetAsideRecord]) {
     if !records.is_empty() {
-        println!(
+        say!(
             "\n{} record(s) could not be read and were set aside; the rest were synced. \
              See them with `carbonsync logs --set-aside`.",
             records.len()
@@ -227,18 +254,19 @@ pub fn set_aside_note(records: &[carbonsync_core::SetAsideRecord]) {
 
 pub fn emissions(s: &EmissionsSummary) {
     let t = &s.totals;
-    println!(
+    say!(
         "Total: {} CO2e from {} counted lines (spend {} in 2022 USD)",
         kg(t.kg_co2e),
         t.counted,
         fixed(t.spend_usd_2022, 2)
     );
-    println!(
+    say!(
         "Not counted: {} excluded (not purchases), {} unmapped (need a category)",
-        t.excluded, t.unmapped
+        t.excluded,
+        t.unmapped
     );
     if !s.groups.is_empty() {
-        println!();
+        say!();
         for g in &s.groups {
             let key = match g.scope {
                 Some(scope) => format!("{} scope {scope}", g.key),
@@ -246,9 +274,9 @@ pub fn emissions(s: &EmissionsSummary) {
             };
             if g.totals.counted == 0 {
                 let not_counted = g.totals.excluded + g.totals.unmapped;
-                println!("  {key:<44} {:>14} {not_counted:>7} lines not counted", "-");
+                say!("  {key:<44} {:>14} {not_counted:>7} lines not counted", "-");
             } else {
-                println!(
+                say!(
                     "  {:<44} {:>14} {:>7} lines",
                     key,
                     kg(g.totals.kg_co2e),
@@ -257,19 +285,26 @@ pub fn emissions(s: &EmissionsSummary) {
             }
         }
     }
-    println!();
-    println!("Method: {}", s.method);
+    say!();
+    say!("Method: {}", s.method);
 }
 
 pub fn ledger(entries: &[LedgerEntry]) {
-    println!(
+    say!(
         "{:<10} {:<26} {:<6} {:>12} {:<4} {:<10} {:<9} {:>10}",
-        "DATE", "CONTACT", "ACCT", "AMOUNT", "CCY", "STATUS", "FACTOR", "KG CO2E"
+        "DATE",
+        "CONTACT",
+        "ACCT",
+        "AMOUNT",
+        "CCY",
+        "STATUS",
+        "FACTOR",
+        "KG CO2E"
     );
     for e in entries {
         let a = &e.assessment;
         let status = a.status.as_str();
-        println!(
+        say!(
             "{:<10} {:<26} {:<6} {:>12} {:<4} {:<10} {:<9} {:>10}",
             e.date,
             e.contact
@@ -287,7 +322,7 @@ pub fn ledger(entries: &[LedgerEntry]) {
         );
         if a.kg_co2e.is_none() {
             if let Some(r) = &a.reason {
-                println!("           ↳ {r}");
+                say!("           ↳ {r}");
             }
         }
     }

@@ -1,0 +1,55 @@
+//! The command line as a person types it: dates checked, output that may be cut short by the
+//! reader (`| head`).
+
+use crate::support::*;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+#[test]
+fn a_mistyped_or_backwards_date_is_an_error_that_says_how_to_write_it() {
+    let env = Env::new(&["--no-rate-limit", "--records", "50"], "");
+    for bad in ["2024-13-01", "31/03/2024", "2024-02-30", "yesterday"] {
+        let out = env.run(&["emissions", "--from", bad]);
+        assert!(!out.status.success(), "{bad} was accepted");
+        let err = stderr(&out);
+        assert!(err.contains("YYYY-MM-DD"), "{bad}: {err}");
+    }
+    let out = env.run(&["emissions", "--from", "2024-06-01", "--to", "2024-01-31"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("is after --to"), "{}", stderr(&out));
+    // A right one still works.
+    let out = env.run(&[
+        "emissions",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn output_cut_short_by_its_reader_ends_quietly() {
+    let env = Env::new(&["--no-rate-limit", "--records", "1000"], "");
+    let uk = env.connect(UK)["id"].as_i64().unwrap();
+    env.sync(uk);
+    // Far more than a pipe holds, so the writer meets the closed pipe.
+    let mut child = env
+        .cmd()
+        .args(["emissions", "--ledger", "--limit", "100000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("DATE"), "{first}");
+    // The reader is gone (as `head -1` would be).
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+}
