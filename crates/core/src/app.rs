@@ -144,7 +144,7 @@ impl App {
             locks_dir: self.paths.locks_dir(),
             vault: self.vault.clone(),
             oauth: platform.oauth()?,
-            xero: platform.xero(self)?,
+            connector: platform.connector(self)?,
             calculator: self.calculator.clone(),
             refresh_margin: chrono::Duration::seconds(
                 self.config().sync.refresh_margin_secs as i64,

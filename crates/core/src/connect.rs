@@ -1,7 +1,7 @@
 use crate::platform::Platform;
 use crate::{open_in_browser, App, AppError};
 use carbonsync_oauth::{describe_ports, LoopbackListener, OAuthClient, OAuthError, TokenSet};
-use carbonsync_providers::xero::Tenant;
+use carbonsync_providers::Tenant;
 use carbonsync_providers::{AuthKind, RedirectStyle};
 use carbonsync_store::{Connection, NewConnection};
 use std::time::Duration;
@@ -68,7 +68,7 @@ impl App {
         let platform = self.platform(provider_id, None).await?;
         // Settings the platform's client refuses (a page size it does not serve) are
         // found now, not after the user has signed in.
-        platform.xero(self)?;
+        platform.connector(self)?;
         let name = platform.display_name();
         let redirect = self
             .config()
@@ -205,8 +205,8 @@ impl App {
     ) -> Result<Connection, AppError> {
         let name = platform.display_name();
         let result: Result<Connection, AppError> = async {
-            let xero = platform.xero(self)?;
-            let tenants = xero.connections(tokens.access_token.expose()).await?;
+            let connector = platform.connector(self)?;
+            let tenants = connector.tenants(tokens.access_token.expose()).await?;
             let tenant = choose_tenant(&tenants, choice, &name)?;
             self.store_connection(provider_id, platform, oauth, &tokens, tenant)
                 .await
@@ -240,8 +240,8 @@ impl App {
         tokens: &TokenSet,
         tenant: &Tenant,
     ) -> Result<Connection, AppError> {
-        let xero = platform.xero(self)?;
-        let org = xero
+        let connector = platform.connector(self)?;
+        let org = connector
             .organisation(tokens.access_token.expose(), &tenant.tenant_id)
             .await?;
         // One connection is stored at a time, and never while interrupted ones are

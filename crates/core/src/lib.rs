@@ -28,7 +28,7 @@ pub use review::{CursorView, EmissionsSummary, LedgerPage, ProviderView};
 pub use settings::{ProviderSettings, SettingsView};
 
 // What front ends need from the layers below, re-exported so they depend on core alone.
-pub use carbonsync_providers::xero::Tenant;
+pub use carbonsync_providers::Tenant;
 pub use carbonsync_providers::{AuthKind, Category, ProviderEntry, RedirectStyle};
 pub use carbonsync_sandbox as sandbox;
 pub use carbonsync_store::{

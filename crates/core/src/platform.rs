@@ -3,7 +3,10 @@
 
 use crate::{App, AppError};
 use carbonsync_oauth::{OAuthClient, OAuthConfig};
-use carbonsync_providers::{Endpoints, ProviderEntry, RetryPolicy, XeroClient, XeroEndpoints};
+use carbonsync_providers::{
+    registration, Connector, ConnectorSettings, Endpoints, ProviderEntry, RetryPolicy,
+};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The resolved way to reach one platform.
@@ -62,15 +65,28 @@ impl Platform {
         })?)
     }
 
-    pub fn xero(&self, app: &App) -> Result<XeroClient, AppError> {
-        let endpoints = XeroEndpoints::from_catalogue(&self.endpoints)?;
+    /// The platform's connector, with these endpoints, page size and the configured retries.
+    ///
+    /// Errors: `not_available` for a catalogued platform that has no connector yet; a setting
+    /// the connector refuses (a page size it does not serve, an unusable URL).
+    pub fn connector(&self, app: &App) -> Result<Arc<dyn Connector>, AppError> {
+        let Some(registration) = registration(&self.entry.id) else {
+            return Err(AppError::new(
+                "not_available",
+                format!("{} is not available yet in CarbonSync.", self.entry.name),
+            ));
+        };
         let sync = &app.config().sync;
         let retry = RetryPolicy {
             max_attempts: sync.max_attempts.max(1),
             max_wait: Duration::from_secs(sync.max_retry_wait_secs),
             ..RetryPolicy::default()
         };
-        Ok(XeroClient::new(endpoints, self.page_size, retry)?)
+        Ok((registration.build)(&ConnectorSettings {
+            endpoints: self.endpoints.clone(),
+            page_size: self.page_size,
+            retry,
+        })?)
     }
 }
 

@@ -9,8 +9,8 @@ mod pending;
 use crate::connect::TenantChoice;
 use crate::{App, AppError};
 use carbonsync_oauth::{CallbackParams, OAuthError, PendingAuthorization, TokenSet};
-use carbonsync_providers::xero::Tenant;
 use carbonsync_providers::RedirectStyle;
+use carbonsync_providers::Tenant;
 use carbonsync_store::Connection;
 use carbonsync_vault::Sensitive;
 use pending::{PendingSignIns, PENDING_LIFETIME_MINUTES};
@@ -64,7 +64,7 @@ impl App {
         self.connectable(provider_id)?;
         self.ensure_keychain_writable(provider_id).await?;
         let platform = self.platform(provider_id, None).await?;
-        platform.xero(self)?;
+        platform.connector(self)?;
         let oauth = platform.oauth()?;
         let pending = oauth.begin(DEEP_LINK_REDIRECT)?;
         let record = PendingRecord {
@@ -162,7 +162,7 @@ impl App {
         self.connectable(provider_id)?;
         self.ensure_keychain_writable(provider_id).await?;
         let platform = self.platform(provider_id, None).await?;
-        platform.xero(self)?;
+        platform.connector(self)?;
         let (oauth, tokens) = self
             .loopback_sign_in(provider_id, &platform, open, timeout)
             .await?;
@@ -179,8 +179,8 @@ impl App {
         oauth: &carbonsync_oauth::OAuthClient,
         tokens: TokenSet,
     ) -> Result<ConnectOutcome, AppError> {
-        let xero = platform.xero(self)?;
-        let tenants = match xero.connections(tokens.access_token.expose()).await {
+        let connector = platform.connector(self)?;
+        let tenants = match connector.tenants(tokens.access_token.expose()).await {
             Ok(t) => t,
             Err(e) => {
                 if let Some(rt) = &tokens.refresh_token {

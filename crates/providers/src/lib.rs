@@ -5,6 +5,7 @@
 //! get typed records and precise errors out.
 
 pub mod catalogue;
+pub mod connector;
 mod error;
 pub mod http;
 pub mod xero;
@@ -12,6 +13,10 @@ pub mod xero;
 pub use catalogue::{
     AuthKind, Catalogue, CatalogueError, Category, Endpoints, ProviderEntry, RateLimitInfo,
     RedirectStyle,
+};
+pub use connector::{
+    registration, Account, Connector, ConnectorSettings, DocumentKind, DocumentLine, DocumentPage,
+    Organisation, SpendDocument, StreamSpec, Tenant,
 };
 pub use error::ProviderError;
 pub use http::{CallMeter, RetryPolicy};

@@ -5,8 +5,9 @@ use crate::walk::{header_for, AfterPass, Walk};
 use crate::SyncError;
 use carbonsync_emissions::Calculator;
 use carbonsync_oauth::OAuthClient;
-use carbonsync_providers::xero::Unreadable;
-use carbonsync_providers::{CallMeter, Page, ProviderError, XeroClient};
+use carbonsync_providers::{
+    CallMeter, Connector, DocumentPage, ProviderError, SpendDocument, Unreadable,
+};
 use carbonsync_store::{
     AccountRow, Connection, ConnectionStatus, PageInput, RecordInput, RevisionWatch, RunStatus,
     SetAsideInput, Store, StreamPosition, SyncRunCounts,
@@ -26,7 +27,8 @@ pub struct SyncContext {
     pub locks_dir: PathBuf,
     pub vault: Vault,
     pub oauth: OAuthClient,
-    pub xero: XeroClient,
+    /// The platform's connector: the engine reads every platform through it alike.
+    pub connector: Arc<dyn Connector>,
     pub calculator: Calculator,
     /// Refresh the access token when it expires within this margin.
     pub refresh_margin: Duration,
@@ -101,9 +103,6 @@ pub struct SyncReport {
     pub counts: SyncRunCounts,
     pub refreshed_token: bool,
 }
-
-/// The record streams of a Xero connection, read in this order after the chart of accounts.
-const STREAMS: [&str; 3] = ["bank_transactions", "bills", "credit_notes"];
 
 /// Syncs one connection: waits for any other sync of it (in this or another process)
 /// to finish, logs the run, and records the outcome on the connection.
@@ -332,7 +331,7 @@ async fn run(
     *refreshed |= fresh.refreshed;
     let mut token = fresh.access_token;
     let tenant = conn.tenant_id.as_str();
-    let xero = &ctx.xero;
+    let connector = &*ctx.connector;
     let meter = &*tally.meter;
 
     // 1. The chart of accounts: small, one call, needed to name the lines below. Read from a
@@ -345,7 +344,7 @@ async fn run(
         };
         let header = since.map(header_for).and_then(ms_to_time);
         let page = authorized(&keeper, conn, &mut token, refreshed, |t| async move {
-            xero.accounts(&t, tenant, header, meter).await
+            connector.accounts(&t, tenant, header, meter).await
         })
         .await?;
         let rows: Vec<AccountRow> = page
@@ -439,15 +438,13 @@ struct Mapped {
     server_time: Option<DateTime<Utc>>,
 }
 
-fn map_page<T>(
-    page: Page<T>,
-    asked: u32,
-    page_size: u32,
-    map: impl Fn(&T) -> RecordInput,
+fn map_page(
+    page: DocumentPage<SpendDocument>,
+    map: impl Fn(&SpendDocument) -> RecordInput,
 ) -> Mapped {
     Mapped {
         page_len: page.len(),
-        last: page.is_last(asked, page_size),
+        last: page.last,
         server_time: page.server_time,
         records: page.items.iter().map(map).collect(),
         unreadable: page.unreadable,
@@ -467,13 +464,14 @@ async fn fetch_streams(
     tally: &Tally,
     tx: mpsc::Sender<Job>,
 ) -> Result<(), SyncError> {
-    let xero = &ctx.xero;
+    let connector = &*ctx.connector;
+    let platform = connector.platform();
     let tenant = conn.tenant_id.as_str();
-    let page_size = xero.page_size();
     let base = conn.base_currency.as_deref().unwrap_or("");
     let calc = &ctx.calculator;
     let meter = &*tally.meter;
-    for stream in STREAMS {
+    for spec in connector.streams() {
+        let stream = spec.name;
         let position = store.position(conn.id, stream)?;
         let since = if opts.full {
             None
@@ -493,37 +491,15 @@ async fn fetch_streams(
             }
             let header = walk.header_ms.and_then(ms_to_time);
             let asked = walk.page;
-            let mapped = match stream {
-                "bills" => {
-                    let page = authorized(keeper, conn, token, refreshed, |t| async move {
-                        xero.bills(&t, tenant, header, asked, meter).await
-                    })
-                    .await?;
-                    map_page(page, asked, page_size, |i| {
-                        records::bill(calc, accounts, base, i)
-                    })
-                }
-                "credit_notes" => {
-                    let page = authorized(keeper, conn, token, refreshed, |t| async move {
-                        xero.supplier_credit_notes(&t, tenant, header, asked, meter)
-                            .await
-                    })
-                    .await?;
-                    map_page(page, asked, page_size, |c| {
-                        records::credit_note(calc, accounts, base, c)
-                    })
-                }
-                _ => {
-                    let page = authorized(keeper, conn, token, refreshed, |t| async move {
-                        xero.bank_transactions(&t, tenant, header, asked, meter)
-                            .await
-                    })
-                    .await?;
-                    map_page(page, asked, page_size, |b| {
-                        records::bank_transaction(calc, accounts, base, b)
-                    })
-                }
-            };
+            let page = authorized(keeper, conn, token, refreshed, |t| async move {
+                connector
+                    .documents(&t, tenant, stream, header, asked, meter)
+                    .await
+            })
+            .await?;
+            let mapped = map_page(page, |d| {
+                records::document(calc, accounts, base, platform, d)
+            });
             if walk.began_ms.is_none() {
                 let now = mapped.server_time.unwrap_or_else(Utc::now);
                 walk.began_ms = Some(now.timestamp_millis());

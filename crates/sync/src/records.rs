@@ -1,62 +1,26 @@
-//! Turns Xero's records into rows for the store, assessing each line on the way.
-//!
-//! What each Xero document type means for emissions (see `docs/methodology.md`):
-//! `SPEND` and bills (`ACCPAY`) are purchases; `SPEND-PREPAYMENT` and `SPEND-OVERPAYMENT` are
-//! not (the bill they are allocated to is); `RECEIVE` on a purchase account and supplier credit
-//! notes (`ACCPAYCREDIT`) are refunds and reduce spend, so their lines are stored negative;
-//! transfers, other money received and sales invoices are excluded.
+//! Turns a connector's platform-neutral documents into rows for the store, assessing each line
+//! on the way with the platform's own account mapping (see `docs/methodology.md`).
 
-use carbonsync_emissions::{Calculator, Decimal, Outcome, SpendKind, SpendLine};
-use carbonsync_providers::xero::{BankTransaction, CreditNote, Invoice, LineItem};
+use carbonsync_emissions::{Calculator, Outcome, SpendKind, SpendLine};
+use carbonsync_providers::{registration, DocumentKind, SpendDocument};
 use carbonsync_store::{LedgerRow, LedgerStatus, LineInput, RecordInput};
 use std::collections::HashMap;
-
-/// The catalogue id these records come from: which account mapping applies.
-const PLATFORM: &str = "xero";
 
 /// Account code → the organisation's name for it.
 pub type AccountNames = HashMap<String, String>;
 
-/// Xero's bank transaction `Type` → what it is, and the sign of its lines as spend.
-fn bank_kind(kind: &str) -> (SpendKind, Decimal) {
-    match kind.to_ascii_uppercase().as_str() {
-        "SPEND" => (SpendKind::BankSpend, Decimal::ONE),
-        "SPEND-PREPAYMENT" => (SpendKind::Prepayment, Decimal::ONE),
-        "SPEND-OVERPAYMENT" => (SpendKind::Overpayment, Decimal::ONE),
-        "SPEND-TRANSFER" | "RECEIVE-TRANSFER" => (SpendKind::BankTransfer, Decimal::ONE),
-        // Money back from a supplier: negative spend where it lands on a purchase account.
-        "RECEIVE" => (SpendKind::BankReceive, Decimal::NEGATIVE_ONE),
-        // Customers' prepayments and overpayments, and anything Xero adds later, are money in:
-        // income, never a purchase.
-        _ => (SpendKind::SalesInvoice, Decimal::ONE),
+/// The emissions rules' name for a document's kind.
+fn spend_kind(kind: DocumentKind) -> SpendKind {
+    match kind {
+        DocumentKind::BankSpend => SpendKind::BankSpend,
+        DocumentKind::BankTransfer => SpendKind::BankTransfer,
+        DocumentKind::BankReceive => SpendKind::BankReceive,
+        DocumentKind::Prepayment => SpendKind::Prepayment,
+        DocumentKind::Overpayment => SpendKind::Overpayment,
+        DocumentKind::Bill => SpendKind::Bill,
+        DocumentKind::SupplierCredit => SpendKind::SupplierCredit,
+        DocumentKind::Income => SpendKind::SalesInvoice,
     }
-}
-
-fn invoice_kind(kind: &str) -> (SpendKind, Decimal) {
-    match kind.to_ascii_uppercase().as_str() {
-        "ACCPAY" => (SpendKind::Bill, Decimal::ONE),
-        "ACCPAYCREDIT" => (SpendKind::SupplierCredit, Decimal::NEGATIVE_ONE),
-        _ => (SpendKind::SalesInvoice, Decimal::ONE),
-    }
-}
-
-fn is_deleted(status: Option<&str>) -> bool {
-    status.is_some_and(|s| matches!(s.to_ascii_uppercase().as_str(), "DELETED" | "VOIDED"))
-}
-
-/// What every document needs beyond its lines, with Xero's defaults applied.
-struct Head<'a> {
-    kind: (SpendKind, Decimal),
-    id: &'a str,
-    type_name: &'a str,
-    status: Option<&'a str>,
-    date: chrono::NaiveDate,
-    contact: &'a Option<String>,
-    reference: Option<String>,
-    currency: &'a str,
-    line_amount_types: &'a str,
-    total: Option<Decimal>,
-    updated: chrono::DateTime<chrono::Utc>,
 }
 
 pub fn ledger_row(calc: &Calculator, line: &SpendLine<'_>) -> LedgerRow {
@@ -105,157 +69,58 @@ pub fn ledger_row(calc: &Calculator, line: &SpendLine<'_>) -> LedgerRow {
     row
 }
 
-fn record(
+/// A document of `platform` as a record with its ledger entries; `base_currency` stands in
+/// when the document names none.
+pub fn document(
     calc: &Calculator,
     accounts: &AccountNames,
-    head: Head<'_>,
-    items: &[LineItem],
+    base_currency: &str,
+    platform: &str,
+    doc: &SpendDocument,
 ) -> RecordInput {
-    let deleted = is_deleted(head.status);
-    let (kind, sign) = head.kind;
-    let lines: Vec<LineInput> = items
+    let kind = spend_kind(doc.kind);
+    let currency = doc.currency.as_deref().unwrap_or(base_currency);
+    let lines: Vec<LineInput> = doc
+        .lines
         .iter()
-        .map(|li| {
-            let code = li.account_code.as_deref().filter(|c| !c.is_empty());
+        .map(|line| {
+            let code = line.account_code.as_deref();
             let name = code.and_then(|c| accounts.get(c)).map(String::as_str);
-            let net = sign * li.net_amount(head.line_amount_types);
             let entry = ledger_row(
                 calc,
                 &SpendLine {
-                    platform: PLATFORM,
+                    platform,
                     kind,
-                    status_deleted: deleted,
+                    status_deleted: doc.deleted,
                     account_code: code,
                     account_name: name,
-                    date: head.date,
-                    currency: head.currency,
-                    net_amount: net,
+                    date: doc.date,
+                    currency,
+                    net_amount: line.net_amount,
                 },
             );
             LineInput {
-                description: li.description.clone(),
+                description: line.description.clone(),
                 account_code: code.map(str::to_owned),
                 account_name: name.map(str::to_owned),
-                net_amount: net,
+                net_amount: line.net_amount,
                 entry,
             }
         })
         .collect();
-    // Xero's documented default: without a Total, the lines are the document.
-    let total = head.total.unwrap_or_else(|| {
-        items
-            .iter()
-            .map(|li| {
-                li.line_amount
-                    + if head.line_amount_types.eq_ignore_ascii_case("Exclusive") {
-                        li.tax_amount
-                    } else {
-                        Decimal::ZERO
-                    }
-            })
-            .sum()
-    });
     RecordInput {
-        record_id: head.id.to_owned(),
-        kind: head.type_name.to_owned(),
-        status: head.status.unwrap_or("AUTHORISED").to_owned(),
-        deleted,
-        date: head.date.format("%Y-%m-%d").to_string(),
-        contact: head.contact.clone(),
-        reference: head.reference,
-        currency: head.currency.to_owned(),
-        line_amount_types: Some(head.line_amount_types.to_owned()),
-        total: sign * total,
-        updated_ms: head.updated.timestamp_millis(),
+        record_id: doc.id.clone(),
+        kind: doc.type_name.clone(),
+        status: doc.status.clone(),
+        deleted: doc.deleted,
+        date: doc.date.format("%Y-%m-%d").to_string(),
+        contact: doc.contact.clone(),
+        reference: doc.reference.clone(),
+        currency: currency.to_owned(),
+        line_amount_types: doc.tax_mode.clone(),
+        total: doc.total,
+        updated_ms: doc.updated.timestamp_millis(),
         lines,
-    }
-}
-
-/// A bank transaction; `base_currency` stands in when Xero omits `CurrencyCode`.
-pub fn bank_transaction(
-    calc: &Calculator,
-    accounts: &AccountNames,
-    base_currency: &str,
-    t: &BankTransaction,
-) -> RecordInput {
-    record(
-        calc,
-        accounts,
-        Head {
-            kind: bank_kind(&t.kind),
-            id: &t.id,
-            type_name: &t.kind,
-            status: t.status.as_deref(),
-            date: t.date,
-            contact: &t.contact_name,
-            reference: t.reference.clone(),
-            currency: t.currency.as_deref().unwrap_or(base_currency),
-            line_amount_types: &t.line_amount_types,
-            total: t.total,
-            updated: t.updated,
-        },
-        &t.line_items,
-    )
-}
-
-pub fn bill(
-    calc: &Calculator,
-    accounts: &AccountNames,
-    base_currency: &str,
-    i: &Invoice,
-) -> RecordInput {
-    record(
-        calc,
-        accounts,
-        Head {
-            kind: invoice_kind(&i.kind),
-            id: &i.id,
-            type_name: &i.kind,
-            status: i.status.as_deref(),
-            date: i.date,
-            contact: &i.contact_name,
-            reference: i.reference.clone().or_else(|| i.invoice_number.clone()),
-            currency: i.currency.as_deref().unwrap_or(base_currency),
-            line_amount_types: &i.line_amount_types,
-            total: i.total,
-            updated: i.updated,
-        },
-        &i.line_items,
-    )
-}
-
-pub fn credit_note(
-    calc: &Calculator,
-    accounts: &AccountNames,
-    base_currency: &str,
-    c: &CreditNote,
-) -> RecordInput {
-    record(
-        calc,
-        accounts,
-        Head {
-            kind: invoice_kind(&c.kind),
-            id: &c.id,
-            type_name: &c.kind,
-            status: c.status.as_deref(),
-            date: c.date,
-            contact: &c.contact_name,
-            reference: c.reference.clone().or_else(|| c.credit_note_number.clone()),
-            currency: c.currency.as_deref().unwrap_or(base_currency),
-            line_amount_types: &c.line_amount_types,
-            total: c.total,
-            updated: c.updated,
-        },
-        &c.line_items,
-    )
-}
-
-/// The spend kind of a stored record from its Xero `Type`, whichever document it came from:
-/// the bank-transaction and invoice types do not overlap.
-fn kind_of(type_name: &str) -> SpendKind {
-    match bank_kind(type_name).0 {
-        SpendKind::SalesInvoice => invoice_kind(type_name).0,
-        kind => kind,
     }
 }
 
@@ -297,7 +162,10 @@ pub fn reassess_ledger(
             calc,
             &SpendLine {
                 platform: line.platform,
-                kind: kind_of(line.kind),
+                // A platform without a connector any more: its records stay, as income.
+                kind: registration(line.platform).map_or(SpendKind::SalesInvoice, |r| {
+                    spend_kind((r.kind_of)(line.kind))
+                }),
                 status_deleted: line.deleted,
                 account_code: line.account_code,
                 account_name: line.account_name,

@@ -145,16 +145,11 @@ pub(super) fn redirect_ports<'de, D: Deserializer<'de>>(
     Ok(Some(out))
 }
 
-/// Records a page: Xero serves 1 to [`MAX_PAGE_SIZE`](carbonsync_providers::xero::MAX_PAGE_SIZE);
-/// other platforms at least one.
+/// Records a page: what the platform's connector serves (Xero 1 to 1000); at least one for a
+/// platform without a connector yet.
 fn page_size(id: &str, size: u32) -> Result<(), String> {
-    if id == "xero" {
-        return carbonsync_providers::xero::check_page_size(size).map_err(|_| {
-            format!(
-                "{size} is outside what Xero serves: use 1 to {} records a page",
-                carbonsync_providers::xero::MAX_PAGE_SIZE
-            )
-        });
+    if let Some(registration) = carbonsync_providers::registration(id) {
+        return (registration.check_page_size)(size);
     }
     if size == 0 {
         return Err("0 would never finish a sync: use 1 or more records a page".into());
