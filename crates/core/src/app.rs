@@ -514,13 +514,7 @@ fn open_store(paths: &Paths, calculator: &Calculator) -> Result<Option<String>, 
             let mut store = Store::open(&db)?;
             store.startup_check()?;
             store.install_id()?;
-            if store.has_pending_work(carbonsync_store::REASSESS_LEDGER)? {
-                let entries = carbonsync_sync::reassess_ledger(&mut store, calculator)?;
-                tracing::info!(
-                    entries,
-                    "recomputed every ledger entry from its record after the database upgrade"
-                );
-            }
+            reassess_if_owed(&mut store, calculator)?;
             // A full disk must not stop the commands that only read: settling waits.
             if let Err(e) = settle_stale_runs(paths, &store) {
                 tracing::warn!(
@@ -537,6 +531,38 @@ fn open_store(paths: &Paths, calculator: &Calculator) -> Result<Option<String>, 
             Ok(Some(cause))
         }
     }
+}
+
+/// The `meta` key holding the fingerprint of the emission tables the ledger was computed with.
+const TABLES_FINGERPRINT: &str = "emission_tables_sha256";
+
+/// Recomputes every ledger entry from its record when an upgrade owes it, or when the emission
+/// tables changed since the ledger was computed (a user's mapping, factor, rate or index file
+/// added, edited or removed): the ledger always shows what the tables in use say, without a
+/// re-sync.
+fn reassess_if_owed(store: &mut Store, calculator: &Calculator) -> Result<(), AppError> {
+    let fingerprint = calculator.fingerprint();
+    let stored = store.meta_get(TABLES_FINGERPRINT)?;
+    let upgrade = store.has_pending_work(carbonsync_store::REASSESS_LEDGER)?;
+    let changed = stored.as_deref().is_some_and(|s| s != fingerprint);
+    if upgrade || changed {
+        let started = std::time::Instant::now();
+        let entries = carbonsync_sync::reassess_ledger(store, calculator)?;
+        tracing::info!(
+            entries,
+            ms = started.elapsed().as_millis() as u64,
+            "recomputed every ledger entry from its record: {}",
+            if upgrade {
+                "the database was upgraded"
+            } else {
+                "the emission tables changed"
+            }
+        );
+    }
+    if stored.as_deref() != Some(fingerprint) {
+        store.meta_set(TABLES_FINGERPRINT, fingerprint)?;
+    }
+    Ok(())
 }
 
 /// Closes runs left marked running by a process that stopped (killed, crashed, power cut):

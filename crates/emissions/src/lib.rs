@@ -324,6 +324,14 @@ impl Calculator {
         &self.tables.info
     }
 
+    /// SHA-256 (64 hex digits) over every table this calculator was built from (factors, each
+    /// platform's mapping, rates, price index): two calculators with the same fingerprint give
+    /// the same answer for every line, so a stored ledger made with another fingerprint is
+    /// owed a recomputation.
+    pub fn fingerprint(&self) -> &str {
+        &self.tables.fingerprint
+    }
+
     /// The mapping row of `platform` (catalogue id) for an account code, if there is one.
     pub fn rule(&self, platform: &str, account_code: &str) -> Option<&MappingRule> {
         self.tables

@@ -59,6 +59,8 @@ pub(crate) struct Deflator {
 #[derive(Debug)]
 pub(crate) struct Tables {
     pub info: FactorSetInfo,
+    /// SHA-256 (hex) over every table as loaded: changes exactly when a result could.
+    pub fingerprint: String,
     pub factors: Vec<Factor>,
     pub factor_index: HashMap<String, usize>,
     /// By platform (catalogue id): the platform's mapping, by account code.
@@ -112,8 +114,31 @@ impl Tables {
         }
         let fx = read_fx(fx_csv)?;
         let deflators = read_index(index_csv)?;
+        let fingerprint = {
+            let mut hasher = Sha256::new();
+            // Each part with its length, so that no two different sets of tables hash alike.
+            let mut part = |text: &str| {
+                hasher.update((text.len() as u64).to_le_bytes());
+                hasher.update(text.as_bytes());
+            };
+            part(factors_csv);
+            let mut sorted: Vec<&MappingTable<'_>> = mapping_tables.iter().collect();
+            sorted.sort_by_key(|t| t.platform);
+            for table in sorted {
+                part(table.platform);
+                part(table.csv);
+            }
+            part(fx_csv);
+            part(index_csv);
+            hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
         Ok(Tables {
             info,
+            fingerprint,
             factors,
             factor_index,
             mappings,

@@ -15,6 +15,7 @@ mod data_folder_runs;
 mod document_types;
 mod failures;
 mod keychain_before_sign_in;
+mod mapping_change;
 mod messages_sign_in;
 mod paging;
 mod ports_registered;
