@@ -24,7 +24,7 @@ pub use error::AppError;
 pub use events::{ConnectResult, SyncFinished};
 pub use paths::Paths;
 pub use redirect_connect::{ConnectOutcome, TenantOption, DEEP_LINK_REDIRECT};
-pub use review::{CursorView, EmissionsSummary, LedgerPage, ProviderView};
+pub use review::{CursorView, EmissionsSummary, LedgerPage, ProviderView, StreamView};
 pub use settings::{ProviderSettings, SettingsView};
 
 // What front ends need from the layers below, re-exported so they depend on core alone.

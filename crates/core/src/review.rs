@@ -28,6 +28,19 @@ pub struct ProviderView {
     /// Connections that are not disconnected.
     pub connections: usize,
     pub docs_url: Option<String>,
+    /// What a sync reads, in order, with each stream's name in words (empty while the
+    /// platform is not available).
+    pub streams: Vec<StreamView>,
+}
+
+/// One stream of records a platform's connector reads.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct StreamView {
+    /// As stored with cursors, records and set-aside records (`bank_transactions`).
+    pub name: String,
+    /// In words (`Bank transactions`).
+    pub label: String,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -66,6 +79,17 @@ impl App {
                     })
                     .count(),
                 docs_url: e.docs_url.clone(),
+                streams: carbonsync_providers::registration(&e.id)
+                    .map(|r| {
+                        std::iter::once(&carbonsync_providers::ACCOUNTS_STREAM)
+                            .chain(r.streams)
+                            .map(|s| StreamView {
+                                name: s.name.to_owned(),
+                                label: s.label.to_owned(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             })
             .collect())
     }

@@ -203,6 +203,9 @@ pub struct ConnectorSettings {
 pub struct Registration {
     /// The catalogue id.
     pub platform: &'static str,
+    /// The record streams its connector reads, in order (the same as
+    /// [`Connector::streams`]), so they can be listed without building one.
+    pub streams: &'static [StreamSpec],
     /// Builds the connector; errors say which setting to change.
     pub build: fn(&ConnectorSettings) -> Result<Arc<dyn Connector>, ProviderError>,
     /// The kind of a stored record from the platform's own type name, so entries can be
@@ -218,4 +221,37 @@ pub static REGISTRY: &[Registration] = &[crate::xero::REGISTRATION];
 /// The registration of `platform`, if it has a connector.
 pub fn registration(platform: &str) -> Option<&'static Registration> {
     REGISTRY.iter().find(|r| r.platform == platform)
+}
+
+/// The stream every connector reads first: the chart of accounts, which names the lines.
+pub const ACCOUNTS_STREAM: StreamSpec = StreamSpec {
+    name: "accounts",
+    label: "Chart of accounts",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Catalogue;
+
+    #[test]
+    fn a_platform_is_available_exactly_when_it_has_a_connector() {
+        for entry in Catalogue::builtin().entries() {
+            assert_eq!(
+                entry.available,
+                registration(&entry.id).is_some(),
+                "{}: the catalogue and the registry disagree",
+                entry.id
+            );
+        }
+        for r in REGISTRY {
+            assert!(
+                Catalogue::builtin().get(r.platform).is_some(),
+                "{}",
+                r.platform
+            );
+            assert!(!r.streams.is_empty());
+            assert!(r.streams.iter().all(|s| s.name != ACCOUNTS_STREAM.name));
+        }
+    }
 }

@@ -16,7 +16,7 @@ pub use catalogue::{
 };
 pub use connector::{
     registration, Account, Connector, ConnectorSettings, DocumentKind, DocumentLine, DocumentPage,
-    Organisation, SpendDocument, StreamSpec, Tenant,
+    Organisation, SpendDocument, StreamSpec, Tenant, ACCOUNTS_STREAM,
 };
 pub use error::ProviderError;
 pub use http::{CallMeter, RetryPolicy};

@@ -114,3 +114,16 @@ describe('the sample backend', () => {
     expect(totals).toMatchObject({ kg_co2e: '300.00', spend_usd_2022: '300.00', counted: 2000 });
   });
 });
+
+describe('the sample platforms', () => {
+  it('list the streams each connector reads, in its order, as the application does: none for a platform not yet available', async () => {
+    const providers = await new FakeBackend({ scenario: 'empty' }).listProviders();
+    expect(providers.find((p) => p.id === 'xero')!.streams).toEqual([
+      { name: 'accounts', label: 'Chart of accounts' },
+      { name: 'bank_transactions', label: 'Bank transactions' },
+      { name: 'bills', label: 'Bills' },
+      { name: 'credit_notes', label: 'Supplier credit notes' },
+    ]);
+    for (const p of providers.filter((x) => !x.available)) expect(p.streams).toEqual([]);
+  });
+});

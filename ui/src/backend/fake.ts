@@ -55,6 +55,11 @@ export interface FakeBackendOptions {
    * try the window on a very large ledger without holding it in memory.
    */
   syntheticRows?: number;
+  /**
+   * The platforms the application knows, as `list_providers` lists them (default: the
+   * built-in catalogue). `sandbox` and `connections` are worked out as the application does.
+   */
+  catalogue?: ReadonlyArray<ProviderView>;
 }
 
 const ZERO_COUNTS: SyncRunCounts = {
@@ -119,6 +124,7 @@ export class FakeBackend implements Backend {
       syncAfterConnect: options.syncAfterConnect ?? true,
       now: options.now ?? Date.now(),
       syntheticRows: options.syntheticRows ?? 0,
+      catalogue: options.catalogue ?? CATALOGUE,
     };
     this.startedAt = this.opts.now;
     this.clock = this.opts.now - 5 * 86_400_000;
@@ -169,9 +175,10 @@ export class FakeBackend implements Backend {
 
   listProviders(): Promise<ProviderView[]> {
     return this.answer(() =>
-      CATALOGUE.map((p) => ({
+      this.opts.catalogue.map((p) => ({
         ...p,
         scopes: [...p.scopes],
+        streams: p.streams.map((x) => ({ ...x })),
         sandbox: p.available && this.credentials.get(p.id)?.clientId == null,
         connections: this.connections.filter((c) => c.provider === p.id && c.status !== 'disconnected').length,
       })),
@@ -188,7 +195,7 @@ export class FakeBackend implements Backend {
 
   beginConnect(providerId: string): Promise<null> {
     return this.answer(() => {
-      const p = CATALOGUE.find((x) => x.id === providerId);
+      const p = this.opts.catalogue.find((x) => x.id === providerId);
       if (!p) throw err('unknown_provider', `CarbonSync does not know a platform called “${providerId}”.`);
       if (!p.available) throw err('not_available', `${p.name} is not yet available in CarbonSync.`);
       this.signIns.add(providerId);
@@ -239,7 +246,7 @@ export class FakeBackend implements Backend {
           throw err('disconnected', `Connection ${c.id} is disconnected; connect it again to sync`);
         }
         if (c.status === 'needs_reconnect') {
-          throw err('needs_reconnect', `Xero no longer accepts CarbonSync's access to ${c.tenant_name}; reconnect it to continue syncing.`);
+          throw err('needs_reconnect', `${this.platformName(c.provider)} no longer accepts CarbonSync's access to ${c.tenant_name}; reconnect it to continue syncing.`);
         }
       }
       targets.forEach((c, i) => this.startSync(c, i > 0 || this.activity.size > 0));
@@ -293,10 +300,12 @@ export class FakeBackend implements Backend {
 
   connectionCursors(connectionId: number): Promise<CursorView[]> {
     return this.answer(() => {
-      this.connectionOrThrow(connectionId);
+      const c = this.connectionOrThrow(connectionId);
       const done = this.runs.filter((r) => r.connection_id === connectionId && r.status === 'succeeded');
       const last = done.length ? done[done.length - 1]!.started_at : null;
-      return ['bank_transactions', 'bills'].map((stream, i) => ({
+      // A cursor for each stream the platform's connector reads, by name, as the store lists them.
+      const streams = this.streamsOf(c.provider).map((x) => x.name).sort();
+      return streams.map((stream, i) => ({
         stream,
         modified_since: last ? isoAt(Date.parse(last) - (i + 1) * 3_600_000) : null,
         resuming: false,
@@ -360,7 +369,7 @@ export class FakeBackend implements Backend {
 
   setProviderCredentials(providerId: string, clientId: string | null, clientSecret: string | null): Promise<SettingsView> {
     return this.answer(() => {
-      const p = CATALOGUE.find((x) => x.id === providerId);
+      const p = this.opts.catalogue.find((x) => x.id === providerId);
       if (!p) throw err('unknown_provider', `CarbonSync does not know a platform called “${providerId}”.`);
       const id = clientId?.trim() ? clientId.trim() : null;
       const prev = this.credentials.get(providerId);
@@ -403,7 +412,7 @@ export class FakeBackend implements Backend {
   }
 
   private settings(): SettingsView {
-    const providers: ProviderSettings[] = CATALOGUE.map((p) => {
+    const providers: ProviderSettings[] = this.opts.catalogue.map((p) => {
       const c = this.credentials.get(p.id);
       return {
         id: p.id,
@@ -421,6 +430,16 @@ export class FakeBackend implements Backend {
       log_dir: '/home/you/.local/share/app.carbonsync.desktop/logs',
       providers,
     };
+  }
+
+  /** The platform's name as the catalogue gives it, or its id. */
+  private platformName(providerId: string): string {
+    return this.opts.catalogue.find((p) => p.id === providerId)?.name ?? providerId;
+  }
+
+  /** The streams the platform's connector reads, in its order (none for an unknown platform). */
+  private streamsOf(providerId: string): ReadonlyArray<{ name: string }> {
+    return this.opts.catalogue.find((p) => p.id === providerId)?.streams ?? [];
   }
 
   private connectionOrThrow(id: number): Connection {
@@ -470,6 +489,7 @@ export class FakeBackend implements Backend {
   }
 
   private answerSignIn(providerId: string): void {
+    const platform = this.platformName(providerId);
     if (this.opts.connectAnswer === 'forged') {
       this.emit('connect-result', {
         outcome: null,
@@ -484,7 +504,7 @@ export class FakeBackend implements Backend {
     if (this.opts.connectAnswer === 'denied') {
       this.emit('connect-result', {
         outcome: null,
-        error: err('access_denied', 'Access was not granted at Xero, so nothing was connected. Connect again and choose Allow access.', 'Denied { error: "access_denied" }'),
+        error: err('access_denied', `Access was not granted at ${platform}, so nothing was connected. Connect again and choose Allow access.`, 'Denied { error: "access_denied" }'),
       });
       return;
     }
@@ -608,7 +628,10 @@ export class FakeBackend implements Backend {
       run.kg_co2e_delta = run.full
         ? dec(kgTotal).times(i + 1).div(steps).toFixed(1, HALF_UP)
         : dec('11.7').times(run.created).toFixed(1, HALF_UP);
-      a.progress = { connection_id: c.id, run_id: run.id, stream: i < steps / 2 ? 'bank_transactions' : 'bills', counts: countsOf(run) };
+      // The platform's streams in its order, spread over the steps, as a sync walks them.
+      const streams = this.streamsOf(c.provider);
+      const stream = streams[Math.floor((i * streams.length) / steps)]?.name ?? 'records';
+      a.progress = { connection_id: c.id, run_id: run.id, stream, counts: countsOf(run) };
       this.emit('sync-progress', structuredClone(a.progress));
       if (failure) return this.later(this.opts.stepMs, () => this.finish(c, run, [], failure));
       if (i + 1 < steps) this.later(this.opts.stepMs, () => step(i + 1));

@@ -5,6 +5,7 @@
 
 import type { LedgerEntry } from '../bindings/LedgerEntry';
 import type { ProviderView } from '../bindings/ProviderView';
+import type { StreamView } from '../bindings/StreamView';
 import { type DecimalString, HALF_UP, dec, multiplyDecimals, roundDecimal } from '../lib/decimal';
 
 /** A small, fast, seeded random number generator (mulberry32): the same seed, the same data. */
@@ -19,10 +20,22 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/**
+ * The streams Xero's connector reads, in its order, as the application lists them: the
+ * chart of accounts every connector reads first, then Xero's own.
+ */
+export const XERO_STREAMS: StreamView[] = [
+  { name: 'accounts', label: 'Chart of accounts' },
+  { name: 'bank_transactions', label: 'Bank transactions' },
+  { name: 'bills', label: 'Bills' },
+  { name: 'credit_notes', label: 'Supplier credit notes' },
+];
+
+/** The application's built-in catalogue: Xero can be connected, the others not yet (and so read no streams). */
 export const CATALOGUE: ProviderView[] = [
   provider('xero', 'Xero', 'accounting', 'Accounting', 'oauth', 'OAuth 2.0', true, 'loopback',
     ['offline_access', 'accounting.settings.read', 'accounting.banktransactions.read', 'accounting.invoices.read'],
-    'https://developer.xero.com/documentation/api/accounting/overview'),
+    'https://developer.xero.com/documentation/api/accounting/overview', XERO_STREAMS),
   provider('quickbooks', 'QuickBooks Online', 'accounting', 'Accounting', 'oauth', 'OAuth 2.0', false, 'loopback',
     ['com.intuit.quickbooks.accounting'], null),
   provider('aws', 'Amazon Web Services', 'cloud', 'Cloud', 'api_key', 'API key', false, 'none', [], null),
@@ -48,6 +61,7 @@ function provider(
   redirect: ProviderView['redirect'],
   scopes: string[],
   docs_url: string | null,
+  streams: StreamView[] = [],
 ): ProviderView {
   return {
     id,
@@ -63,6 +77,7 @@ function provider(
     sandbox: available,
     connections: 0,
     docs_url,
+    streams,
   };
 }
 

@@ -2,6 +2,7 @@
 import type { AuthKind } from "./AuthKind";
 import type { Category } from "./Category";
 import type { RedirectStyle } from "./RedirectStyle";
+import type { StreamView } from "./StreamView";
 
 /**
  * A platform as the user sees it in a list.
@@ -18,4 +19,9 @@ sandbox: boolean,
 /**
  * Connections that are not disconnected.
  */
-connections: number, docs_url: string | null, };
+connections: number, docs_url: string | null, 
+/**
+ * What a sync reads, in order, with each stream's name in words (empty while the
+ * platform is not available).
+ */
+streams: Array<StreamView>, };

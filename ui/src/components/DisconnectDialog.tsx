@@ -2,9 +2,8 @@ import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Connection } from '../bindings/Connection';
 import { useBackend } from '../backend/context';
-import { providerName } from '../lib/labels';
 import { useNotices } from '../state/notices';
-import { useRefreshData } from '../state/queries';
+import { usePlatforms, useRefreshData } from '../state/queries';
 import { Dialog } from './Dialog';
 import { ErrorView } from './ErrorView';
 
@@ -22,7 +21,7 @@ export function DisconnectDialog({
   const refresh = useRefreshData();
   const { push } = useNotices();
   const [deleteData, setDeleteData] = useState(false);
-  const platform = providerName(connection.provider);
+  const platform = usePlatforms().name(connection.provider);
 
   const m = useMutation({
     mutationFn: () => backend.disconnect(connection.id, deleteData),

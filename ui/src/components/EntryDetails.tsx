@@ -2,7 +2,8 @@ import type { Connection } from '../bindings/Connection';
 import type { LedgerEntry } from '../bindings/LedgerEntry';
 import { type DecimalString, multiplyDecimals } from '../lib/decimal';
 import { formatAmount, formatDay, formatKg } from '../lib/format';
-import { ledgerStatusWords, providerName, scopeLabel, streamLabel } from '../lib/labels';
+import { ledgerStatusWords, scopeLabel } from '../lib/labels';
+import { usePlatforms } from '../state/queries';
 import { Badge, SandboxBadge } from './Badge';
 import { Dialog } from './Dialog';
 
@@ -23,13 +24,14 @@ export function EntryDetails({
   onClose: () => void;
   onShowRecord: (recordId: string) => void;
 }) {
+  const platforms = usePlatforms();
   const status = ledgerStatusWords(e.status);
   const counted = e.status === 'counted';
   // Exact, like every step after it: the amount times the rate, as decimals.
   const usdNominal = e.fx_rate !== null ? multiplyDecimals(e.net_amount, e.fx_rate) : null;
   return (
     <Dialog
-      title={`${streamLabel(e.stream).replace(/s$/, '')} line ${e.line_no} · ${formatDay(e.date)}`}
+      title={`${platforms.streamLabel(e.stream, connection?.provider).replace(/s$/, '')} line ${e.line_no} · ${formatDay(e.date)}`}
       onClose={onClose}
       testId="entry-details"
       initialFocus=".dialog-footer .primary"
@@ -52,7 +54,7 @@ export function EntryDetails({
         <dt>Source</dt>
         <dd>
           {e.source}
-          {connection && <> ({providerName(connection.provider)})</>} {connection?.sandbox && <SandboxBadge />}
+          {connection && <> ({platforms.name(connection.provider)})</>} {connection?.sandbox && <SandboxBadge />}
         </dd>
         <dt>Record</dt>
         <dd>

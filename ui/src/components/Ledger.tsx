@@ -4,9 +4,11 @@ import type { Connection } from '../bindings/Connection';
 import type { LedgerEntry } from '../bindings/LedgerEntry';
 import type { LedgerFilter } from '../bindings/LedgerFilter';
 import { formatAmount, formatInt, formatKgNumber } from '../lib/format';
-import { ledgerStatusWords, streamLabel, streamShort } from '../lib/labels';
+import { ledgerStatusWords, streamShort } from '../lib/labels';
 import type { PagedRows } from '../lib/pagedRows';
+import type { Platforms } from '../lib/platforms';
 import { useLedgerRows } from '../lib/useLedgerRows';
+import { usePlatforms } from '../state/queries';
 import { Badge } from './Badge';
 import { EntryDetails } from './EntryDetails';
 import { ErrorView } from './ErrorView';
@@ -102,6 +104,8 @@ function LedgerGrid({
   const ratioRef = useRef(1);
   const baseId = useId();
   const sandbox = new Set(connections.filter((c) => c.sandbox).map((c) => c.id));
+  const platforms = usePlatforms();
+  const platformOf = new Map(connections.map((c) => [c.id, c.provider]));
 
   const viewport = scrollRef.current?.clientHeight ?? 560;
   const scale = scaleFor(total, viewport);
@@ -243,6 +247,8 @@ function LedgerGrid({
                     entry={entry}
                     active={active === item.index}
                     sandbox={entry ? sandbox.has(entry.connection_id) : false}
+                    platforms={platforms}
+                    platform={entry ? platformOf.get(entry.connection_id) : undefined}
                     onClick={() => {
                       setActive(item.index);
                       if (entry) onOpen(entry);
@@ -268,6 +274,8 @@ function LedgerRow({
   entry: e,
   active,
   sandbox,
+  platforms,
+  platform,
   onClick,
 }: {
   id: string;
@@ -276,6 +284,9 @@ function LedgerRow({
   entry: LedgerEntry | undefined;
   active: boolean;
   sandbox: boolean;
+  platforms: Platforms;
+  /** The platform of the entry's connection, when the window knows the connection. */
+  platform: string | undefined;
   onClick: () => void;
 }) {
   const style = { transform: `translateY(${top}px)`, height: ROW_HEIGHT };
@@ -322,7 +333,7 @@ function LedgerRow({
         )}
       </div>
       <div role="gridcell" className="cell two">
-        <span title={streamLabel(e.stream)}>{streamShort(e.stream)}</span>
+        <span title={platforms.streamLabel(e.stream, platform)}>{streamShort(e.stream, platforms, platform)}</span>
         <span className="sub mono clip" title={`${e.record_id}, line ${e.line_no}`}>
           {e.record_id.slice(0, 8)} #{e.line_no}
         </span>

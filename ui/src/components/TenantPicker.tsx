@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { providerName } from '../lib/labels';
 import { useLive } from '../state/live';
+import { usePlatforms } from '../state/queries';
 import { Dialog } from './Dialog';
 
 /** After a sign-in that reaches several organisations: which one to connect. */
@@ -8,6 +8,7 @@ export function TenantPicker() {
   const { choice, chooseTenant, cancelChoice } = useLive();
   const [picked, setPicked] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const platforms = usePlatforms();
   if (!choice) return null;
   const selected = picked && choice.tenants.some((t) => t.tenant_id === picked) ? picked : choice.tenants[0]?.tenant_id ?? null;
 
@@ -21,7 +22,7 @@ export function TenantPicker() {
 
   return (
     <Dialog
-      title={`Which ${providerName(choice.provider)} organisation?`}
+      title={`Which ${platforms.name(choice.provider)} organisation?`}
       testId="tenant-picker"
       onClose={() => void cancelChoice()}
       initialFocus="input[type=radio]:checked"

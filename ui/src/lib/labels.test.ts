@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CATALOGUE } from '../backend/fakeData';
 import type { Connection } from '../bindings/Connection';
 import type { SyncActivity } from '../bindings/SyncActivity';
 import {
@@ -16,9 +17,13 @@ import {
   scheduleHoldKind,
   scopeLabel,
   sourceLabel,
-  streamLabel,
+  streamShort,
   triggerLabel,
 } from './labels';
+import { platformsFrom } from './platforms';
+
+/** The platforms as the application lists them. */
+const platforms = platformsFrom(CATALOGUE);
 
 function connection(patch: Partial<Connection> = {}): Connection {
   return {
@@ -48,13 +53,13 @@ const counts = { pages: 3, calls: 4, rate_limited: 0, fetched: 2400, created: 24
 
 describe('connectionState', () => {
   it('says Connected for an active connection that is not syncing', () => {
-    const s = connectionState(connection(), undefined);
+    const s = connectionState(connection(), undefined, platforms);
     expect(s.label).toBe('Connected');
     expect(s.tone).toBe('ok');
   });
 
   it('says Connected and not synced yet before the first sync', () => {
-    expect(connectionState(connection({ last_sync_at: null, last_status: null }), undefined)).toMatchObject({
+    expect(connectionState(connection({ last_sync_at: null, last_status: null }), undefined, platforms)).toMatchObject({
       label: 'Connected',
       detail: 'Not synced yet.',
     });
@@ -62,34 +67,34 @@ describe('connectionState', () => {
 
   it('says Syncing with the counts while a sync reports progress', () => {
     const a: SyncActivity = { connection_id: 1, queued: false, progress: { connection_id: 1, run_id: 9, stream: 'bills', counts } };
-    const s = connectionState(connection(), a);
+    const s = connectionState(connection(), a, platforms);
     expect(s.label).toBe('Syncing');
     expect(s.detail).toBe('Page 3 · 2,400 records · 1,900 emissions added');
   });
 
   it('says Syncing and queued while a sync waits behind another', () => {
-    const s = connectionState(connection(), { connection_id: 1, queued: true, progress: null });
+    const s = connectionState(connection(), { connection_id: 1, queued: true, progress: null }, platforms);
     expect(s.label).toBe('Syncing');
     expect(s.detail).toMatch(/Queued/);
   });
 
   it('says Needs reconnect when the platform no longer accepts access', () => {
-    const s = connectionState(connection({ status: 'needs_reconnect', last_error: 'Xero no longer accepts access' }), undefined);
+    const s = connectionState(connection({ status: 'needs_reconnect', last_error: 'Xero no longer accepts access' }), undefined, platforms);
     expect(s.label).toBe('Needs reconnect');
     expect(s.detail).toBe('Xero no longer accepts access');
   });
 
   it('says Error with the reason when the last sync failed', () => {
-    const s = connectionState(connection({ last_status: 'failed', last_error: 'CarbonSync could not reach the platform.' }), undefined);
+    const s = connectionState(connection({ last_status: 'failed', last_error: 'CarbonSync could not reach the platform.' }), undefined, platforms);
     expect(s).toMatchObject({ label: 'Error', detail: 'CarbonSync could not reach the platform.', tone: 'error' });
   });
 
   it('says Disconnected for a connection that was disconnected with its data kept', () => {
-    expect(connectionState(connection({ status: 'disconnected' }), undefined).label).toBe('Disconnected');
+    expect(connectionState(connection({ status: 'disconnected' }), undefined, platforms).label).toBe('Disconnected');
   });
 
   it('shows a running sync even over an earlier failure', () => {
-    const s = connectionState(connection({ last_status: 'failed' }), { connection_id: 1, queued: false, progress: null });
+    const s = connectionState(connection({ last_status: 'failed' }), { connection_id: 1, queued: false, progress: null }, platforms);
     expect(s.label).toBe('Syncing');
   });
 });
@@ -101,7 +106,7 @@ describe('the schedule of a connection', () => {
 
   it('says nothing when the schedule runs as usual', () => {
     expect(scheduleHold(connection(), evening)).toBeNull();
-    expect(connectionState(connection(), undefined, evening).label).toBe('Connected');
+    expect(connectionState(connection(), undefined, platforms, evening).label).toBe('Connected');
   });
 
   it('says until when a platform paused it, in local words', () => {
@@ -112,14 +117,14 @@ describe('the schedule of a connection', () => {
       pause_reason: "Xero's daily limit",
     });
     expect(scheduleHoldKind(c, evening)).toBe('paused');
-    expect(connectionState(c, undefined, evening)).toEqual({
+    expect(connectionState(c, undefined, platforms, evening)).toEqual({
       label: 'Paused',
       detail: "Paused until 09:14 tomorrow: Xero's daily limit",
       tone: 'warn',
     });
-    expect(connectionState(c, undefined, at('2025-03-06T08:00:00Z')).detail).toBe("Paused until 09:14 today: Xero's daily limit");
+    expect(connectionState(c, undefined, platforms, at('2025-03-06T08:00:00Z')).detail).toBe("Paused until 09:14 today: Xero's daily limit");
     // Once the time has passed, the last sync's failure is what is left to say.
-    expect(connectionState(c, undefined, at('2025-03-06T09:15:00Z')).label).toBe('Error');
+    expect(connectionState(c, undefined, platforms, at('2025-03-06T09:15:00Z')).label).toBe('Error');
   });
 
   it('names the day of a pause beyond tomorrow', () => {
@@ -136,7 +141,7 @@ describe('the schedule of a connection', () => {
       pause_reason: 'The platform had a problem answering',
       failure_streak: 3,
     });
-    expect(connectionState(c, undefined, evening)).toEqual({
+    expect(connectionState(c, undefined, platforms, evening)).toEqual({
       label: 'Retrying',
       detail: 'Retrying at 21:34 today (3 failures in a row): The platform had a problem answering.',
       tone: 'warn',
@@ -151,7 +156,7 @@ describe('the schedule of a connection', () => {
       pause_reason: 'The platform refused the request (HTTP 400)',
       schedule_stopped: true,
     });
-    const s = connectionState(c, undefined, evening);
+    const s = connectionState(c, undefined, platforms, evening);
     expect(s.label).toBe('Stopped');
     expect(s.tone).toBe('error');
     expect(s.detail).toMatch(/^The platform refused the request \(HTTP 400\)\. The schedule is stopped until you act/);
@@ -160,9 +165,9 @@ describe('the schedule of a connection', () => {
 
   it('keeps Needs reconnect, and Syncing, above a stopped schedule', () => {
     const c = connection({ status: 'needs_reconnect', schedule_stopped: true, pause_reason: 'Access withdrawn' });
-    expect(connectionState(c, undefined, evening).label).toBe('Needs reconnect');
+    expect(connectionState(c, undefined, platforms, evening).label).toBe('Needs reconnect');
     const running = connection({ schedule_stopped: true });
-    expect(connectionState(running, { connection_id: 1, queued: false, progress: null }, evening).label).toBe('Syncing');
+    expect(connectionState(running, { connection_id: 1, queued: false, progress: null }, platforms, evening).label).toBe('Syncing');
   });
 
   it('says nothing of the schedule of a disconnected connection', () => {
@@ -231,15 +236,33 @@ describe('names and scopes', () => {
   });
 
   it('marks sandbox connections wherever they are named', () => {
-    expect(connectionLabel(connection())).toBe('Harbour & Pine Ltd (Xero, Sandbox)');
-    expect(connectionLabel(connection({ sandbox: false }))).toBe('Harbour & Pine Ltd (Xero)');
-    expect(sourceLabel('xero: Harbour & Pine Ltd', [connection()])).toBe('Harbour & Pine Ltd (Xero, Sandbox)');
-    expect(sourceLabel('xero: Someone Else', [connection()])).toBe('Someone Else (Xero)');
+    expect(connectionLabel(connection(), platforms)).toBe('Harbour & Pine Ltd (Xero, Sandbox)');
+    expect(connectionLabel(connection({ sandbox: false }), platforms)).toBe('Harbour & Pine Ltd (Xero)');
+    expect(sourceLabel('xero: Harbour & Pine Ltd', platforms, [connection()])).toBe('Harbour & Pine Ltd (Xero, Sandbox)');
+    expect(sourceLabel('xero: Someone Else', platforms, [connection()])).toBe('Someone Else (Xero)');
   });
 
-  it('names record streams in words', () => {
-    expect(streamLabel('bank_transactions')).toBe('Bank transactions');
-    expect(streamLabel('credit_notes')).toBe('Supplier credit notes');
+  it('names a platform the application lists by the name it gives, and one it does not by its id', () => {
+    const withAcme = platformsFrom([...CATALOGUE, { ...CATALOGUE[0]!, id: 'acme', name: 'Acme Books', streams: [] }]);
+    expect(connectionLabel(connection({ provider: 'acme' }), withAcme)).toBe('Harbour & Pine Ltd (Acme Books, Sandbox)');
+    expect(sourceLabel('acme: Harbour & Pine Ltd', withAcme)).toBe('Harbour & Pine Ltd (Acme Books)');
+    expect(connectionLabel(connection({ provider: 'acme' }), platforms)).toBe('Harbour & Pine Ltd (acme, Sandbox)');
+  });
+
+  it('says which platform withdrew access when the connection has no message of its own', () => {
+    const c = connection({ status: 'needs_reconnect', last_error: null });
+    expect(connectionState(c, undefined, platforms).detail).toBe(
+      "Xero no longer accepts CarbonSync's access. Connect it again to continue syncing.",
+    );
+  });
+
+  it('names record streams as the platform labels them, and in short for the ledger column', () => {
+    expect(platforms.streamLabel('bank_transactions', 'xero')).toBe('Bank transactions');
+    expect(platforms.streamLabel('credit_notes', 'xero')).toBe('Supplier credit notes');
+    expect(platforms.streamLabel('accounts', 'xero')).toBe('Chart of accounts');
+    expect(streamShort('bank_transactions', platforms, 'xero')).toBe('Bank');
+    expect(streamShort('bills', platforms, 'xero')).toBe('Bill');
+    expect(streamShort('credit_notes', platforms, 'xero')).toBe('Supplier credit notes');
   });
 });
 

@@ -1,5 +1,6 @@
 // The words the window uses for the application's codes: states, statuses, triggers,
-// frequencies, scopes and streams. Kept in one place so every page says the same thing.
+// frequencies and scopes. Kept in one place so every page says the same thing. Platforms and
+// their streams are named as the application names them (see platforms.ts).
 
 import type { Category } from '../bindings/Category';
 import type { Connection } from '../bindings/Connection';
@@ -8,6 +9,7 @@ import type { RunStatus } from '../bindings/RunStatus';
 import type { SyncActivity } from '../bindings/SyncActivity';
 import type { DecimalString } from './decimal';
 import { formatInt, formatKg } from './format';
+import type { Platforms } from './platforms';
 
 export type Tone = 'ok' | 'busy' | 'warn' | 'error' | 'muted' | 'info';
 
@@ -28,8 +30,16 @@ export const CATEGORY_LABELS: Record<Category, string> = {
   communication: 'Communication',
 };
 
-/** The state of one connection in words: connected, syncing, needs reconnect, stopped, paused, retrying, error… */
-export function connectionState(c: Connection, activity: SyncActivity | undefined, now: number = Date.now()): StateWords {
+/**
+ * The state of one connection in words: connected, syncing, needs reconnect, stopped, paused,
+ * retrying, error… `platforms` names the platform; `now` is in ms since 1970.
+ */
+export function connectionState(
+  c: Connection,
+  activity: SyncActivity | undefined,
+  platforms: Platforms,
+  now: number = Date.now(),
+): StateWords {
   if (c.status === 'disconnected') {
     return { label: 'Disconnected', detail: 'No longer syncing. Its synced data is kept.', tone: 'muted' };
   }
@@ -47,7 +57,7 @@ export function connectionState(c: Connection, activity: SyncActivity | undefine
   if (c.status === 'needs_reconnect') {
     return {
       label: 'Needs reconnect',
-      detail: c.last_error ?? `${providerName(c.provider)} no longer accepts CarbonSync's access. Connect it again to continue syncing.`,
+      detail: c.last_error ?? `${platforms.name(c.provider)} no longer accepts CarbonSync's access. Connect it again to continue syncing.`,
       tone: 'warn',
     };
   }
@@ -286,8 +296,13 @@ export function scopeLabel(scope: number | null, scope3Category: number | null =
   return `Scope ${scope}`;
 }
 
-/** The kind of record in one short word, for narrow columns. */
-export function streamShort(stream: string): string {
+/**
+ * The kind of record in one short word, for narrow columns (`Bank`, `Bill`); otherwise
+ * the stream's name in words as `platform` labels it (see `Platforms.streamLabel`).
+ */
+export function streamShort(stream: string, platforms: Platforms, platform?: string): string {
+  // The application gives only the full label; these record kinds are common to
+  // accounting platforms and too long for the ledger's column in full.
   switch (stream) {
     case 'bank_transactions':
       return 'Bank';
@@ -296,58 +311,26 @@ export function streamShort(stream: string): string {
     case 'invoices':
       return 'Invoice';
     default:
-      return streamLabel(stream);
+      return platforms.streamLabel(stream, platform);
   }
-}
-
-export function streamLabel(stream: string): string {
-  switch (stream) {
-    case 'bank_transactions':
-      return 'Bank transactions';
-    case 'bills':
-      return 'Bills';
-    case 'credit_notes':
-      return 'Supplier credit notes';
-    case 'accounts':
-      return 'Chart of accounts';
-    case 'invoices':
-      return 'Invoices';
-    default:
-      return stream.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
-  }
-}
-
-const PROVIDER_NAMES: Record<string, string> = {
-  xero: 'Xero',
-  quickbooks: 'QuickBooks Online',
-  aws: 'Amazon Web Services',
-  azure: 'Microsoft Azure',
-  gcp: 'Google Cloud',
-  salesforce: 'Salesforce',
-  slack: 'Slack',
-  teams: 'Microsoft Teams',
-};
-
-export function providerName(id: string): string {
-  return PROVIDER_NAMES[id] ?? id;
 }
 
 /** A connection as a list names it: `Harbour & Pine Ltd (Xero, Sandbox)`. */
-export function connectionLabel(c: Pick<Connection, 'tenant_name' | 'provider' | 'sandbox'>): string {
-  return `${c.tenant_name} (${providerName(c.provider)}${c.sandbox ? ', Sandbox' : ''})`;
+export function connectionLabel(c: Pick<Connection, 'tenant_name' | 'provider' | 'sandbox'>, platforms: Platforms): string {
+  return `${c.tenant_name} (${platforms.name(c.provider)}${c.sandbox ? ', Sandbox' : ''})`;
 }
 
 /**
  * A source key of the emissions breakdown (`xero: Harbour & Pine Ltd`) in words,
  * marked Sandbox when the connection it names runs on the sandbox.
  */
-export function sourceLabel(key: string, connections: ReadonlyArray<Connection> = []): string {
+export function sourceLabel(key: string, platforms: Platforms, connections: ReadonlyArray<Connection> = []): string {
   const i = key.indexOf(': ');
   if (i < 0) return key;
   const provider = key.slice(0, i);
   const tenant = key.slice(i + 2);
   const c = connections.find((x) => x.provider === provider && x.tenant_name === tenant);
-  return `${tenant} (${providerName(provider)}${c?.sandbox ? ', Sandbox' : ''})`;
+  return `${tenant} (${platforms.name(provider)}${c?.sandbox ? ', Sandbox' : ''})`;
 }
 
 /** What a run added to the emissions (kg CO2e, an exact decimal), in words: `1,204 entries, 3,120.5 kg CO2e`. */

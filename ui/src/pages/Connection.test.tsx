@@ -1,6 +1,9 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeBackend } from '../backend/fake';
+import { CATALOGUE } from '../backend/fakeData';
+import type { ProviderView } from '../bindings/ProviderView';
 import { renderApp } from '../test/render';
 import { DAILY_LIMIT, EVENING, HeldBackend, REFUSED, RETRYING } from './ConnectionHolds.fixture';
 
@@ -33,11 +36,21 @@ describe('the Connection page', () => {
     expect(within(error).getByText(/RateLimited/)).toBeInTheDocument();
   });
 
-  it('shows where the next sync starts for each kind of record', async () => {
+  it('shows where the next sync starts for each kind of record, in the order a sync reads them', async () => {
     renderApp({ hash: '#/connections/1' });
     const cursors = await screen.findByTestId('cursors');
-    expect(cursors).toHaveTextContent('Bank transactions');
-    expect(cursors).toHaveTextContent('Bills');
+    const kinds = within(cursors)
+      .getAllByRole('row')
+      .slice(1)
+      .map((r) => r.querySelector('td')?.textContent);
+    expect(kinds).toEqual(['Chart of accounts', 'Bank transactions', 'Bills', 'Supplier credit notes']);
+  });
+
+  it('names the platform in the header and the facts', async () => {
+    renderApp({ hash: '#/connections/1' });
+    const page = await screen.findByTestId('page-connection');
+    expect(await within(page).findByText(/^Xero organisation · amounts in GBP/)).toBeInTheDocument();
+    expect(screen.getByTestId('platform')).toHaveTextContent(/^Xero \(Sandbox/);
   });
 
   it('saves a new sync frequency at once', async () => {
@@ -137,5 +150,58 @@ describe('records set aside', () => {
     renderApp({ hash: '#/connections/1' });
     await screen.findByTestId('history');
     expect(screen.queryByTestId('set-aside')).not.toBeInTheDocument();
+  });
+});
+
+describe('a platform the window has no words of its own for', () => {
+  /** Acme Books, as the application would list it once it had a connector for it. */
+  const ACME: ProviderView = {
+    ...CATALOGUE.find((p) => p.id === 'xero')!,
+    id: 'acme',
+    name: 'Acme Books',
+    docs_url: null,
+    streams: [
+      { name: 'accounts', label: 'Chart of accounts' },
+      { name: 'receipts', label: 'Expense receipts' },
+      { name: 'card_payments', label: 'Card payments' },
+    ],
+  };
+
+  it('is named, with its streams in its order, as the application lists it, from connecting to the connection page', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({
+      scenario: 'empty',
+      catalogue: [...CATALOGUE, ACME],
+      entriesPerOrg: 50,
+      stepMs: 5,
+      now: Date.parse('2025-01-15T12:00:00Z'),
+    });
+    renderApp({ backend });
+    await user.click(await screen.findByTestId('connect-acme'));
+    const dialog = await screen.findByRole('dialog', { name: 'Which Acme Books organisation?' });
+    await user.click(within(dialog).getByLabelText('Harbour & Pine Ltd'));
+    await user.click(within(dialog).getByRole('button', { name: 'Connect organisation' }));
+    await waitFor(() => expect(screen.getByTestId('notice')).toHaveTextContent('Connected Harbour & Pine Ltd (Acme Books, Sandbox)'));
+    backend.addSetAside({
+      connection_id: 1,
+      run_id: 1,
+      stream: 'receipts',
+      record_id: 'rc-19',
+      reason: 'Amount: not a number',
+      seen_at: '2025-01-15T12:01:00Z',
+      raw: '{"id":"rc-19","amount":"twelve"}',
+    });
+
+    await user.click(await screen.findByTestId('open-1'));
+    const page = await screen.findByTestId('page-connection');
+    expect(await within(page).findByText(/^Acme Books organisation/)).toBeInTheDocument();
+    expect(screen.getByTestId('platform')).toHaveTextContent(/^Acme Books/);
+    const cursors = await screen.findByTestId('cursors');
+    expect(within(cursors).getAllByRole('row').slice(1).map((r) => r.querySelector('td')?.textContent)).toEqual([
+      'Chart of accounts',
+      'Expense receipts',
+      'Card payments',
+    ]);
+    expect(within(await screen.findByTestId('set-aside')).getByTestId('set-aside-1')).toHaveTextContent('Expense receipts');
   });
 });

@@ -25,17 +25,16 @@ import {
   frequencyLabel,
   frequencyOptions,
   momentWords,
-  providerName,
   runStatusWords,
   scheduleHold,
   scheduleHoldKind,
-  streamLabel,
   triggerLabel,
 } from '../lib/labels';
+import type { Platforms } from '../lib/platforms';
 import { href, navigate } from '../router';
 import { useLive } from '../state/live';
 import { useNotices } from '../state/notices';
-import { keys, useActivityById, useConnections, useCursors, useHistory, useSetAside } from '../state/queries';
+import { keys, useActivityById, useConnections, useCursors, useHistory, usePlatforms, useSetAside } from '../state/queries';
 import { StatusDot } from './Integrations';
 
 export function ConnectionPage({ id }: { id: number }) {
@@ -69,7 +68,9 @@ function ConnectionDetails({ connection: c }: { connection: Connection }) {
   const activity = useActivityById().get(c.id);
   const { syncNow } = useLive();
   const [confirming, setConfirming] = useState(false);
-  const state = connectionState(c, activity);
+  const platforms = usePlatforms();
+  const platform = platforms.name(c.provider);
+  const state = connectionState(c, activity, platforms);
   const syncing = state.label === 'Syncing';
 
   return (
@@ -80,7 +81,7 @@ function ConnectionDetails({ connection: c }: { connection: Connection }) {
             {c.tenant_name} {c.sandbox && <SandboxBadge />}
           </h1>
           <p className="lede">
-            {providerName(c.provider)} organisation{c.base_currency ? ` · amounts in ${c.base_currency}` : ''} · connected{' '}
+            {platform} organisation{c.base_currency ? ` · amounts in ${c.base_currency}` : ''} · connected{' '}
             {formatDateTime(c.created_at)}
           </p>
         </div>
@@ -117,8 +118,8 @@ function ConnectionDetails({ connection: c }: { connection: Connection }) {
           </div>
           <div>
             <dt>Platform</dt>
-            <dd>
-              {providerName(c.provider)}
+            <dd data-testid="platform">
+              {platform}
               {c.sandbox ? ' (Sandbox: generated sample data, not your real books)' : ''}
             </dd>
           </div>
@@ -149,16 +150,16 @@ function ConnectionDetails({ connection: c }: { connection: Connection }) {
         </dl>
         {c.status === 'needs_reconnect' && (
           <p className="callout warn">
-            {providerName(c.provider)} no longer accepts CarbonSync's access to this organisation. Use{' '}
+            {platform} no longer accepts CarbonSync's access to this organisation. Use{' '}
             <a href={href({ page: 'integrations' })}>Connect on the Integrations page</a> to sign in again; the data
             already synced is kept. The schedule waits until then.
           </p>
         )}
-        {c.status === 'active' && <ScheduleHoldNote connection={c} />}
+        {c.status === 'active' && <ScheduleHoldNote connection={c} platforms={platforms} />}
       </section>
 
-      <SetAside connectionId={c.id} />
-      <Cursors connectionId={c.id} />
+      <SetAside connection={c} platforms={platforms} />
+      <Cursors connection={c} platforms={platforms} />
       <History connection={c} />
 
       {confirming && (
@@ -173,7 +174,7 @@ function ConnectionDetails({ connection: c }: { connection: Connection }) {
 }
 
 /** What the schedule does about this connection when it holds it back, and what the person can do. */
-function ScheduleHoldNote({ connection: c }: { connection: Connection }) {
+function ScheduleHoldNote({ connection: c, platforms }: { connection: Connection; platforms: Platforms }) {
   const kind = scheduleHoldKind(c);
   const reason = c.pause_reason ?? c.last_error ?? 'The last sync failed.';
   if (kind === null) return null;
@@ -197,7 +198,7 @@ function ScheduleHoldNote({ connection: c }: { connection: Connection }) {
           Paused until {momentWords(c.paused_until_ms!)}: {reason}
         </p>
         <p>
-          {providerName(c.provider)} asked CarbonSync to wait. The schedule syncs again by itself then; Sync now tries
+          {platforms.name(c.provider)} asked CarbonSync to wait. The schedule syncs again by itself then; Sync now tries
           at once, but will likely be refused until that time.
         </p>
       </div>
@@ -257,8 +258,8 @@ export function FrequencySelect({ connection: c, label }: { connection: Connecti
 }
 
 /** Records the platform sent that could not be read: kept aside, shown until a sync reads them. */
-function SetAside({ connectionId }: { connectionId: number }) {
-  const q = useSetAside(connectionId);
+function SetAside({ connection: c, platforms }: { connection: Connection; platforms: Platforms }) {
+  const q = useSetAside(c.id);
   if (!q.data || q.data.length === 0) return null;
   const records = q.data;
   return (
@@ -283,7 +284,7 @@ function SetAside({ connectionId }: { connectionId: number }) {
         <tbody>
           {records.map((r) => (
             <tr key={r.id} data-testid={`set-aside-${r.id}`}>
-              <td>{streamLabel(r.stream)}</td>
+              <td>{platforms.streamLabel(r.stream, c.provider)}</td>
               <td>{r.record_id ? <code className="selectable">{r.record_id}</code> : <span className="muted">No id</span>}</td>
               <td>
                 {r.reason}
@@ -298,8 +299,16 @@ function SetAside({ connectionId }: { connectionId: number }) {
   );
 }
 
-function Cursors({ connectionId }: { connectionId: number }) {
-  const q = useCursors(connectionId);
+function Cursors({ connection: c, platforms }: { connection: Connection; platforms: Platforms }) {
+  const q = useCursors(c.id);
+  // In the order the platform's connector reads its streams; any it no longer lists last.
+  const cursors = q.data
+    ? [...q.data].sort((a, b) => {
+        const x = platforms.streamOrder(a.stream, c.provider);
+        const y = platforms.streamOrder(b.stream, c.provider);
+        return x === y ? 0 : x < y ? -1 : 1;
+      })
+    : undefined;
   return (
     <section className="panel" aria-labelledby="cursors-title">
       <h2 id="cursors-title" className="section-title">
@@ -310,8 +319,8 @@ function Cursors({ connectionId }: { connectionId: number }) {
       </p>
       {q.isPending && <Loading />}
       {q.isError && <ErrorView error={q.error} compact onRetry={() => void q.refetch()} />}
-      {q.data && q.data.length === 0 && <p className="muted">Not synced yet: the first sync reads everything.</p>}
-      {q.data && q.data.length > 0 && (
+      {cursors && cursors.length === 0 && <p className="muted">Not synced yet: the first sync reads everything.</p>}
+      {cursors && cursors.length > 0 && (
         <table className="table compact" data-testid="cursors">
           <thead>
             <tr>
@@ -320,9 +329,9 @@ function Cursors({ connectionId }: { connectionId: number }) {
             </tr>
           </thead>
           <tbody>
-            {q.data.map((cur) => (
+            {cursors.map((cur) => (
               <tr key={cur.stream}>
-                <td>{streamLabel(cur.stream)}</td>
+                <td>{platforms.streamLabel(cur.stream, c.provider)}</td>
                 <td>
                   {cur.modified_since ? formatDateTime(cur.modified_since) : <span className="muted">Not synced yet</span>}
                   {cur.resuming && <span className="small muted block">A sync stopped part-way; the next one goes on from there.</span>}

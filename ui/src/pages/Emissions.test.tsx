@@ -2,8 +2,10 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { FakeBackend } from '../backend/fake';
+import { CATALOGUE } from '../backend/fakeData';
 import { ledgerEntry } from '../backend/ledger.fixture';
 import { EMPTY_FILTER } from '../backend/types';
+import type { ProviderView } from '../bindings/ProviderView';
 import { formatKg } from '../lib/format';
 import { renderApp } from '../test/render';
 
@@ -86,7 +88,21 @@ describe('the Emissions page', () => {
   it('says how to get started when nothing has been synced', async () => {
     renderApp({ scenario: 'empty', hash: '#/emissions' });
     expect(await screen.findByText('No emissions yet — connect Xero and sync')).toBeInTheDocument();
+    expect(screen.getByText(/Emissions appear here once Xero is connected and synced\./)).toBeInTheDocument();
     expect(screen.queryByTestId('ledger')).not.toBeInTheDocument();
+  });
+
+  it('names every platform that can be connected when there are several', async () => {
+    const acme: ProviderView = {
+      ...CATALOGUE.find((p) => p.id === 'xero')!,
+      id: 'acme',
+      name: 'Acme Books',
+      streams: [{ name: 'receipts', label: 'Expense receipts' }],
+    };
+    renderApp({ backend: new FakeBackend({ scenario: 'empty', catalogue: [...CATALOGUE, acme] }), hash: '#/emissions' });
+    expect(await screen.findByText('No emissions yet — connect a platform and sync')).toBeInTheDocument();
+    expect(await screen.findByText(/Emissions appear here once Xero or Acme Books is connected and synced\./)).toBeInTheDocument();
+    expect(screen.queryByText(/connect Xero and sync/)).not.toBeInTheDocument();
   });
 
   it('lists ledger entries in a virtualised table that knows the whole size', async () => {

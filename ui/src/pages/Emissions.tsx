@@ -12,9 +12,10 @@ import { MonthChart } from '../components/MonthChart';
 import { isPositive } from '../lib/decimal';
 import { formatAmount, formatInt, formatKg, formatMonth, formatTonnes, plural } from '../lib/format';
 import { connectionLabel, sourceLabel } from '../lib/labels';
+import { type Platforms, orList } from '../lib/platforms';
 import { href } from '../router';
 import { useNotices } from '../state/notices';
-import { useConnections, useEmissions } from '../state/queries';
+import { useConnections, useEmissions, usePlatforms } from '../state/queries';
 
 function isFiltered(f: LedgerFilter): boolean {
   return Object.values(f).some((v) => v !== null);
@@ -29,6 +30,7 @@ function lastDayOf(month: string): string {
 export function EmissionsPage() {
   const [filter, setFilter] = useState<LedgerFilter>(EMPTY_FILTER);
   const connections = useConnections();
+  const platforms = usePlatforms();
   const byMonth = useEmissions(filter, 'month');
   const byCategory = useEmissions(filter, 'category');
   const bySource = useEmissions(filter, 'source');
@@ -55,14 +57,7 @@ export function EmissionsPage() {
         <ErrorView error={byMonth.error} title="The emissions could not be read" onRetry={() => void byMonth.refetch()} />
       )}
 
-      {nothingAtAll && (
-        <EmptyState title="No emissions yet — connect Xero and sync">
-          <p>
-            Emissions appear here once an accounting platform is connected and synced.{' '}
-            <a href={href({ page: 'integrations' })}>Go to Integrations</a>
-          </p>
-        </EmptyState>
-      )}
+      {nothingAtAll && <NothingYet platforms={platforms} />}
 
       {summary && totals && !nothingAtAll && (
         <>
@@ -71,6 +66,7 @@ export function EmissionsPage() {
             set={set}
             reset={() => setFilter(EMPTY_FILTER)}
             categories={(everything.data?.groups ?? []).map((g) => g.key).filter((k) => k !== 'Uncategorised')}
+            platforms={platforms}
           />
 
           <section className="panel totals" aria-labelledby="totals-title">
@@ -168,7 +164,7 @@ export function EmissionsPage() {
                     .filter((g) => isPositive(g.kg_co2e))
                     .map((g) => ({
                       key: g.key,
-                      label: sourceLabel(g.key, connections.data),
+                      label: sourceLabel(g.key, platforms, connections.data),
                       kg: g.kg_co2e,
                       note: plural(g.counted, 'entry', 'entries'),
                     }))}
@@ -196,6 +192,22 @@ export function EmissionsPage() {
         </>
       )}
     </div>
+  );
+}
+
+/**
+ * Before anything is synced: what to connect, naming the platforms that can be connected
+ * today as the application lists them.
+ */
+function NothingYet({ platforms }: { platforms: Platforms }) {
+  const names = platforms.available.map((p) => p.name);
+  return (
+    <EmptyState title={names.length === 1 ? `No emissions yet — connect ${names[0]} and sync` : 'No emissions yet — connect a platform and sync'}>
+      <p>
+        Emissions appear here once {names.length > 0 ? orList(names) : 'a platform'} is connected and synced.{' '}
+        <a href={href({ page: 'integrations' })}>Go to Integrations</a>
+      </p>
+    </EmptyState>
   );
 }
 
@@ -240,11 +252,13 @@ function Filters({
   set,
   reset,
   categories,
+  platforms,
 }: {
   filter: LedgerFilter;
   set: (patch: Partial<LedgerFilter>) => void;
   reset: () => void;
   categories: string[];
+  platforms: Platforms;
 }) {
   const connections = useConnections().data ?? [];
   const id = useId();
@@ -317,7 +331,7 @@ function Filters({
           <option value="">All connections</option>
           {connections.map((c) => (
             <option key={c.id} value={c.id}>
-              {connectionLabel(c)}
+              {connectionLabel(c, platforms)}
               {c.status === 'disconnected' ? ' – disconnected' : ''}
             </option>
           ))}

@@ -6,6 +6,7 @@ import { DAILY_LIMIT, EVENING, HeldBackend, REFUSED, RETRYING } from './Connecti
 import { renderApp } from '../test/render';
 import { matchProviders } from './Integrations';
 import { CATALOGUE } from '../backend/fakeData';
+import type { ProviderView } from '../bindings/ProviderView';
 
 describe('the Integrations page', () => {
   it('lists the 8 platforms of the catalogue in 4 categories', async () => {
@@ -227,6 +228,27 @@ describe('the schedule on the Integrations page', () => {
     await waitFor(() => expect(screen.getByTestId('status-1')).toHaveTextContent('Connected'), { timeout: 3000 });
     expect(screen.getByTestId('status-1')).not.toHaveTextContent('stopped');
     await waitFor(() => expect(badge(screen.getByTestId('card-xero'))).toBe('Paused'));
+  });
+});
+
+describe('the tile of a platform', () => {
+  it("shows a monogram made from the platform's name, hidden from screen readers, with the name as the card's label", async () => {
+    const acme: ProviderView = {
+      ...CATALOGUE.find((p) => p.id === 'xero')!,
+      id: 'acme',
+      name: 'Acme Books',
+      docs_url: null,
+      streams: [{ name: 'receipts', label: 'Expense receipts' }],
+    };
+    renderApp({ backend: new FakeBackend({ scenario: 'empty', catalogue: [...CATALOGUE, acme] }) });
+    const card = await screen.findByRole('article', { name: 'Acme Books' });
+    const mark = within(card).getByTestId('mark-acme');
+    expect(mark).toHaveTextContent(/^AB$/);
+    expect(mark).toHaveAttribute('aria-hidden', 'true');
+    expect(mark.style.background).not.toBe('');
+    expect(within(screen.getByTestId('card-xero')).getByTestId('mark-xero')).toHaveTextContent(/^X$/);
+    expect(within(screen.getByTestId('card-quickbooks')).getByTestId('mark-quickbooks')).toHaveTextContent(/^QBO$/);
+    expect(screen.getByTestId('connect-acme')).toBeEnabled();
   });
 });
 

@@ -11,6 +11,7 @@ import { ErrorView } from '../components/ErrorView';
 import { EmptyState, Loading, ProgressBar, Spinner } from '../components/Feedback';
 import { formatRelative } from '../lib/format';
 import { CATEGORY_LABELS, CATEGORY_ORDER, connectionState, type StateWords } from '../lib/labels';
+import { type Platforms, markColour, monogram, platformsFrom } from '../lib/platforms';
 import { href } from '../router';
 import { useLive } from '../state/live';
 import { useNotices } from '../state/notices';
@@ -39,6 +40,7 @@ export function IntegrationsPage() {
   const searchId = useId();
 
   const shown = useMemo(() => matchProviders(providers.data ?? [], search, category), [providers.data, search, category]);
+  const platforms = useMemo(() => platformsFrom(providers.data), [providers.data]);
 
   return (
     <div className="page" data-testid="page-integrations">
@@ -114,6 +116,7 @@ export function IntegrationsPage() {
                   provider={p}
                   connections={(connections.data ?? []).filter((c) => c.provider === p.id)}
                   activity={activity}
+                  platforms={platforms}
                 />
               ))}
             </div>
@@ -130,11 +133,12 @@ export function providerState(
   connections: ReadonlyArray<Connection>,
   activity: ReadonlyMap<number, SyncActivity>,
   waiting: boolean,
+  platforms: Platforms,
 ): StateWords {
   if (!p.available) return { label: 'Not yet available', detail: p.status_note, tone: 'muted' };
   if (waiting) return { label: 'Waiting for approval', detail: null, tone: 'info' };
   const live = connections.filter((c) => c.status !== 'disconnected');
-  const states = live.map((c) => connectionState(c, activity.get(c.id)));
+  const states = live.map((c) => connectionState(c, activity.get(c.id), platforms));
   if (states.some((s) => s.label === 'Syncing')) return { label: 'Syncing', detail: null, tone: 'busy' };
   // Most in need of the person first: what only they can fix, then what fixes itself.
   for (const [label, tone] of [
@@ -156,14 +160,16 @@ function ProviderCard({
   provider: p,
   connections,
   activity,
+  platforms,
 }: {
   provider: ProviderView;
   connections: Connection[];
   activity: ReadonlyMap<number, SyncActivity>;
+  platforms: Platforms;
 }) {
   const live = useLive();
   const waiting = live.waiting.has(p.id);
-  const state = providerState(p, connections, activity, waiting);
+  const state = providerState(p, connections, activity, waiting, platforms);
   const active = connections.filter((c) => c.status !== 'disconnected');
   const gone = connections.filter((c) => c.status === 'disconnected');
   const titleId = `provider-${p.id}`;
@@ -197,7 +203,7 @@ function ProviderCard({
       {active.length > 0 && (
         <ul className="connection-list">
           {active.map((c) => (
-            <ConnectionRow key={c.id} connection={c} activity={activity.get(c.id)} />
+            <ConnectionRow key={c.id} connection={c} activity={activity.get(c.id)} platforms={platforms} />
           ))}
         </ul>
       )}
@@ -208,7 +214,7 @@ function ProviderCard({
           </summary>
           <ul className="connection-list">
             {gone.map((c) => (
-              <ConnectionRow key={c.id} connection={c} activity={undefined} />
+              <ConnectionRow key={c.id} connection={c} activity={undefined} platforms={platforms} />
             ))}
           </ul>
         </details>
@@ -275,10 +281,18 @@ function WaitingForBrowser({ provider: p }: { provider: ProviderView }) {
   );
 }
 
-function ConnectionRow({ connection: c, activity }: { connection: Connection; activity: SyncActivity | undefined }) {
+function ConnectionRow({
+  connection: c,
+  activity,
+  platforms,
+}: {
+  connection: Connection;
+  activity: SyncActivity | undefined;
+  platforms: Platforms;
+}) {
   const { syncNow, beginConnect, waiting } = useLive();
   const [confirming, setConfirming] = useState(false);
-  const state = connectionState(c, activity);
+  const state = connectionState(c, activity, platforms);
   const syncing = state.label === 'Syncing';
   const progress = activity?.progress;
 
@@ -350,23 +364,14 @@ export function StatusDot({ tone }: { tone: string }) {
   return <span className={`dot dot-${tone}`} aria-hidden="true" />;
 }
 
-const MARKS: Record<string, [string, string]> = {
-  xero: ['X', '#13B5EA'],
-  quickbooks: ['QB', '#2CA01C'],
-  aws: ['AWS', '#D17F00'],
-  azure: ['Az', '#0078D4'],
-  gcp: ['GC', '#4285F4'],
-  salesforce: ['SF', '#0B8BC9'],
-  slack: ['S', '#611F69'],
-  teams: ['T', '#5059C9'],
-};
-
-/** A plain monogram in the platform's colour (no logos are bundled). */
+/**
+ * A plain monogram from the platform's name, in a colour picked by its id (no logos are
+ * bundled). Decorative: the name next to it is the card's label.
+ */
 function ProviderMark({ id, name }: { id: string; name: string }) {
-  const [letters, colour] = MARKS[id] ?? [name.slice(0, 1).toUpperCase(), 'var(--accent)'];
   return (
-    <span className="mark" style={{ background: colour }} aria-hidden="true">
-      {letters}
+    <span className="mark" style={{ background: markColour(id) }} aria-hidden="true" data-testid={`mark-${id}`}>
+      {monogram(name)}
     </span>
   );
 }

@@ -6,9 +6,8 @@ import { useBackend } from '../backend/context';
 import { SandboxBadge } from '../components/Badge';
 import { ErrorView } from '../components/ErrorView';
 import { EmptyState, Loading } from '../components/Feedback';
-import { providerName } from '../lib/labels';
 import { href } from '../router';
-import { keys, useConnections, useSettings } from '../state/queries';
+import { keys, useConnections, usePlatforms, useSettings } from '../state/queries';
 import { FrequencySelect } from './Connection';
 
 export function SettingsPage() {
@@ -192,6 +191,7 @@ function CredentialsForm({ provider: p }: { provider: ProviderSettings }) {
 
 function Frequencies() {
   const connections = useConnections();
+  const platforms = usePlatforms();
   const live = (connections.data ?? []).filter((c) => c.status !== 'disconnected');
   return (
     <section className="panel" aria-labelledby="freq-title">
@@ -214,7 +214,7 @@ function Frequencies() {
             <li key={c.id} className="freq-row">
               <span>
                 <a href={href({ page: 'connection', id: c.id })}>{c.tenant_name}</a>{' '}
-                <span className="muted small">{providerName(c.provider)}</span>{' '}
+                <span className="muted small">{platforms.name(c.provider)}</span>{' '}
                 {c.sandbox && <SandboxBadge />}
               </span>
               <FrequencySelect connection={c} />

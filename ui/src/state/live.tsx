@@ -4,14 +4,16 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Connection } from '../bindings/Connection';
+import type { ProviderView } from '../bindings/ProviderView';
 import type { SyncActivity } from '../bindings/SyncActivity';
 import type { TenantOption } from '../bindings/TenantOption';
 import { useBackend } from '../backend/context';
 import { toAppError } from '../backend/types';
 import { formatInt, formatKg } from '../lib/format';
-import { connectionLabel, errorTitle, providerName } from '../lib/labels';
+import { connectionLabel, errorTitle } from '../lib/labels';
+import { type Platforms, platformsFrom } from '../lib/platforms';
 import { useNotices } from './notices';
-import { keys, refreshData } from './queries';
+import { keys, refreshData, useProviders } from './queries';
 
 export interface TenantChoice {
   choiceId: string;
@@ -45,13 +47,22 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const [choice, setChoice] = useState<TenantChoice | null>(null);
   /** Syncs asked for in this window: their successes are worth a word, scheduled ones are not. */
   const requested = useRef(new Set<number>());
+  // Loaded here, whichever page the window opens on, so notices name platforms as the
+  // application does.
+  useProviders();
+
+  /** The platforms as the providers query last answered: read when a notice is written, not when this renders. */
+  const platforms = useCallback(
+    (): Platforms => platformsFrom(qc.getQueryData<ProviderView[]>(keys.providers)),
+    [qc],
+  );
 
   const nameOf = useCallback(
     (connectionId: number): string => {
       const c = qc.getQueryData<Connection[]>(keys.connections)?.find((x) => x.id === connectionId);
-      return c ? connectionLabel(c) : `Connection ${connectionId}`;
+      return c ? connectionLabel(c, platforms()) : `Connection ${connectionId}`;
     },
-    [qc],
+    [qc, platforms],
   );
 
   /** When each connection's history was last refreshed during a sync (refreshed at most every 2 s). */
@@ -94,7 +105,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         push({ tone: 'error', title: errorTitle(r.error.code), message: r.error.message, detail: r.error.detail });
       } else if (r.outcome?.kind === 'connected') {
         const c = r.outcome.connection;
-        push({ tone: 'success', title: `Connected ${connectionLabel(c)}`, message: 'Its first sync has started.' });
+        push({ tone: 'success', title: `Connected ${connectionLabel(c, platforms())}`, message: 'Its first sync has started.' });
         requested.current.add(c.id);
       } else if (r.outcome?.kind === 'choose_tenant') {
         setChoice({ choiceId: r.outcome.choice_id, provider: r.outcome.provider, tenants: r.outcome.tenants });
@@ -108,7 +119,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       offFinished();
       offConnect();
     };
-  }, [backend, qc, push, nameOf]);
+  }, [backend, qc, push, nameOf, platforms]);
 
   const beginConnect = useCallback(
     async (provider: string) => {
@@ -121,10 +132,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
           n.delete(provider);
           return n;
         });
-        pushError(`Could not start connecting ${providerName(provider)}`, toAppError(e));
+        pushError(`Could not start connecting ${platforms().name(provider)}`, toAppError(e));
       }
     },
-    [backend, pushError],
+    [backend, pushError, platforms],
   );
 
   const stopWaiting = useCallback((provider: string) => {
@@ -142,7 +153,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         const c = await backend.chooseTenant(choice.choiceId, tenantId);
         setChoice(null);
         requested.current.add(c.id);
-        push({ tone: 'success', title: `Connected ${connectionLabel(c)}`, message: 'Its first sync has started.' });
+        push({ tone: 'success', title: `Connected ${connectionLabel(c, platforms())}`, message: 'Its first sync has started.' });
       } catch (e) {
         setChoice(null);
         pushError('The organisation could not be connected', toAppError(e));
@@ -151,7 +162,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       void qc.invalidateQueries({ queryKey: keys.providers });
       void qc.invalidateQueries({ queryKey: keys.activity });
     },
-    [backend, choice, push, pushError, qc],
+    [backend, choice, push, pushError, qc, platforms],
   );
 
   const cancelChoice = useCallback(async () => {

@@ -1,10 +1,12 @@
 // Every piece of application data the window shows lives in React Query, under these keys.
 
 import { QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMemo } from 'react';
 import type { GroupBy } from '../bindings/GroupBy';
 import type { LedgerFilter } from '../bindings/LedgerFilter';
 import type { SyncActivity } from '../bindings/SyncActivity';
 import { useBackend } from '../backend/context';
+import { type Platforms, platformsFrom } from '../lib/platforms';
 
 export const keys = {
   providers: ['providers'] as const,
@@ -45,6 +47,15 @@ export function createQueryClient(): QueryClient {
 export function useProviders() {
   const backend = useBackend();
   return useQuery({ queryKey: keys.providers, queryFn: () => backend.listProviders() });
+}
+
+/**
+ * The platforms as the application names them, from the providers query: each one's name
+ * and stream labels. Until the list arrives it names a platform by its id.
+ */
+export function usePlatforms(): Platforms {
+  const { data } = useProviders();
+  return useMemo(() => platformsFrom(data), [data]);
 }
 
 export function useConnections() {

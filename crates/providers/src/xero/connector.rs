@@ -24,6 +24,7 @@ use crate::{CallMeter, ProviderError};
 /// Xero's entry in the connector registry.
 pub const REGISTRATION: Registration = Registration {
     platform: "xero",
+    streams: STREAMS,
     build,
     kind_of,
     check_page_size: |size| {

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { CATALOGUE } from '../backend/fakeData';
+import type { ProviderView } from '../bindings/ProviderView';
+import { MARK_COLOURS, markColour, monogram, orList, platformsFrom, streamWords } from './platforms';
+
+const XERO = CATALOGUE.find((p) => p.id === 'xero')!;
+
+/** A platform the built-in catalogue does not have, as the application would list it. */
+const ACME: ProviderView = {
+  ...XERO,
+  id: 'acme',
+  name: 'Acme Books',
+  docs_url: null,
+  streams: [
+    { name: 'receipts', label: 'Expense receipts' },
+    { name: 'bills', label: 'Purchase bills' },
+  ],
+};
+
+describe('platforms as the application lists them', () => {
+  const platforms = platformsFrom([...CATALOGUE, ACME]);
+
+  it('names each platform as the list does, and an unknown one by its id', () => {
+    expect(platforms.name('xero')).toBe('Xero');
+    expect(platforms.name('quickbooks')).toBe('QuickBooks Online');
+    expect(platforms.name('acme')).toBe('Acme Books');
+    expect(platforms.name('ledgerline')).toBe('ledgerline');
+    // Before the list has arrived.
+    expect(platformsFrom(undefined).name('xero')).toBe('xero');
+  });
+
+  it("labels a stream as its own platform does, even when another labels a stream of that name differently", () => {
+    expect(platforms.streamLabel('bills', 'xero')).toBe('Bills');
+    expect(platforms.streamLabel('bills', 'acme')).toBe('Purchase bills');
+    expect(platforms.streamLabel('receipts', 'acme')).toBe('Expense receipts');
+    expect(platforms.streamLabel('credit_notes', 'xero')).toBe('Supplier credit notes');
+  });
+
+  it("falls back to another platform's label, then to the stream's name in words", () => {
+    expect(platforms.streamLabel('receipts')).toBe('Expense receipts');
+    expect(platforms.streamLabel('bank_transactions', 'quickbooks')).toBe('Bank transactions');
+    expect(platforms.streamLabel('expense_claims', 'acme')).toBe('Expense claims');
+    expect(streamWords('purchase_orders')).toBe('Purchase orders');
+  });
+
+  it("orders streams as the platform's connector reads them, unknown ones last", () => {
+    const order = ['credit_notes', 'zzz', 'accounts', 'bills', 'bank_transactions'].sort(
+      (a, b) => Math.min(platforms.streamOrder(a, 'xero'), 99) - Math.min(platforms.streamOrder(b, 'xero'), 99),
+    );
+    expect(order).toEqual(['accounts', 'bank_transactions', 'bills', 'credit_notes', 'zzz']);
+  });
+
+  it('lists the platforms that can be connected today', () => {
+    expect(platforms.available.map((p) => p.name)).toEqual(['Xero', 'Acme Books']);
+    expect(platformsFrom(CATALOGUE).available.map((p) => p.name)).toEqual(['Xero']);
+  });
+
+  it('joins names as a sentence does', () => {
+    expect(orList(['Xero'])).toBe('Xero');
+    expect(orList(['Xero', 'Acme Books'])).toBe('Xero or Acme Books');
+    expect(orList(['Xero', 'Acme Books', 'Ledgerline'])).toBe('Xero, Acme Books or Ledgerline');
+  });
+});
+
+describe('the tile of a platform', () => {
+  it('takes its letters from the name', () => {
+    expect(monogram('Xero')).toBe('X');
+    expect(monogram('Acme Books')).toBe('AB');
+    expect(monogram('QuickBooks Online')).toBe('QBO');
+    expect(monogram('Amazon Web Services')).toBe('AWS');
+    expect(monogram('Microsoft Teams')).toBe('MT');
+    expect(monogram('AWS')).toBe('AWS');
+    expect(monogram('sage business cloud accounting')).toBe('SBC');
+    expect(monogram('Dynamics 365')).toBe('D');
+    expect(monogram('—')).toBe('?');
+  });
+
+  it('has a colour that depends only on the id', () => {
+    expect(markColour('acme')).toBe(markColour('acme'));
+    for (const p of CATALOGUE) expect(MARK_COLOURS).toContain(markColour(p.id));
+    // Spread over the palette rather than one colour for all.
+    expect(new Set(CATALOGUE.map((p) => markColour(p.id))).size).toBeGreaterThanOrEqual(4);
+  });
+
+  it('keeps its white letters readable on every colour (contrast of at least 4.5:1)', () => {
+    const luminance = (hex: string) => {
+      const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((v) =>
+        v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4,
+      ) as [number, number, number];
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    for (const c of MARK_COLOURS) expect((1 + 0.05) / (luminance(c) + 0.05)).toBeGreaterThanOrEqual(4.5);
+  });
+});
