@@ -31,24 +31,9 @@ pub fn ledger_row(calc: &Calculator, line: &SpendLine<'_>) -> LedgerRow {
         Outcome::Unmapped => LedgerStatus::Unmapped,
     };
     let mut row = LedgerRow {
-        status,
-        reason: a.reason,
         rule_id: a.rule_id,
         category: a.category,
-        scope: None,
-        scope3_category: None,
-        factor_set: None,
-        factor_version: None,
-        factor_code: None,
-        factor_title: None,
-        factor_value: None,
-        factor_unit: None,
-        fx_rate: None,
-        fx_source: None,
-        deflator: None,
-        deflator_source: None,
-        amount_usd_2022: None,
-        kg_co2e: None,
+        ..bare(status, a.reason)
     };
     if let Outcome::Counted(e) = a.outcome {
         row.scope = Some(e.scope);
@@ -132,40 +117,25 @@ pub fn reassess_ledger(
     calc: &Calculator,
 ) -> Result<usize, carbonsync_store::StoreError> {
     store.reassess_ledger(&mut |line| {
+        // Written by CarbonSync itself, so only a hand-edited file has another date form.
         let Ok(date) = chrono::NaiveDate::parse_from_str(line.date, "%Y-%m-%d") else {
-            // Written by CarbonSync itself, so only a hand-edited file gets here.
-            return LedgerRow {
-                status: LedgerStatus::Unmapped,
-                reason: Some(format!(
-                    "the stored date {:?} is not a date; sync the connection again in full",
-                    line.date
-                )),
-                rule_id: None,
-                category: None,
-                scope: None,
-                scope3_category: None,
-                factor_set: None,
-                factor_version: None,
-                factor_code: None,
-                factor_title: None,
-                factor_value: None,
-                factor_unit: None,
-                fx_rate: None,
-                fx_source: None,
-                deflator: None,
-                deflator_source: None,
-                amount_usd_2022: None,
-                kg_co2e: None,
-            };
+            return unmapped(format!(
+                "the stored date {:?} is not a date; sync the connection again in full",
+                line.date
+            ));
+        };
+        let Some(connector) = registration(line.platform) else {
+            return unmapped(format!(
+                "this version of CarbonSync has no connector for {}, so its records cannot be \
+                 assessed; use a version that has one",
+                line.platform
+            ));
         };
         ledger_row(
             calc,
             &SpendLine {
                 platform: line.platform,
-                // A platform without a connector any more: its records stay, as income.
-                kind: registration(line.platform).map_or(SpendKind::SalesInvoice, |r| {
-                    spend_kind((r.kind_of)(line.kind))
-                }),
+                kind: spend_kind((connector.kind_of)(line.kind)),
                 status_deleted: line.deleted,
                 account_code: line.account_code,
                 account_name: line.account_name,
@@ -175,4 +145,128 @@ pub fn reassess_ledger(
             },
         )
     })
+}
+
+/// An entry no rule could decide, with the reason.
+fn unmapped(reason: String) -> LedgerRow {
+    bare(LedgerStatus::Unmapped, Some(reason))
+}
+
+/// An entry with only its status and reason: no rule, no factor, no emission.
+fn bare(status: LedgerStatus, reason: Option<String>) -> LedgerRow {
+    LedgerRow {
+        status,
+        reason,
+        rule_id: None,
+        category: None,
+        scope: None,
+        scope3_category: None,
+        factor_set: None,
+        factor_version: None,
+        factor_code: None,
+        factor_title: None,
+        factor_value: None,
+        factor_unit: None,
+        fx_rate: None,
+        fx_source: None,
+        deflator: None,
+        deflator_source: None,
+        amount_usd_2022: None,
+        kg_co2e: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use carbonsync_providers::DocumentLine;
+    use carbonsync_store::{LedgerFilter, NewConnection, PageInput, Store, StreamPosition};
+    use rust_decimal::Decimal;
+
+    fn bill(id: &str) -> SpendDocument {
+        SpendDocument {
+            id: id.into(),
+            kind: DocumentKind::Bill,
+            type_name: "ACCPAY".into(),
+            status: "AUTHORISED".into(),
+            deleted: false,
+            date: chrono::NaiveDate::from_ymd_opt(2024, 3, 14).unwrap(),
+            contact: Some("British Airways".into()),
+            reference: None,
+            currency: None,
+            tax_mode: Some("Exclusive".into()),
+            lines: vec![DocumentLine {
+                description: None,
+                account_code: Some("494".into()),
+                net_amount: Decimal::new(123456, 2),
+            }],
+            total: Decimal::new(148147, 2),
+            updated: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn stored_records_are_decided_again_by_their_platforms_connector_or_said_to_need_one() {
+        let calc = Calculator::builtin().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        for provider in ["xero", "acme"] {
+            let (c, _) = store
+                .upsert_connection(
+                    &NewConnection {
+                        provider,
+                        tenant_id: "t-1",
+                        tenant_name: "Harbour & Pine Ltd",
+                        base_currency: Some("GBP"),
+                        sandbox: true,
+                        frequency: "hourly",
+                    },
+                    |id| format!("install/connection/{id}"),
+                )
+                .unwrap();
+            let record = document(
+                &calc,
+                &AccountNames::new(),
+                "GBP",
+                provider,
+                &bill(provider),
+            );
+            store
+                .write_page(&PageInput {
+                    connection_id: c.id,
+                    run_id: 0,
+                    stream: "bills",
+                    records: &[record],
+                    set_aside: &[],
+                    position: &|_| StreamPosition {
+                        modified_since: None,
+                        walk: None,
+                    },
+                    overlap_until_ms: None,
+                    watch: None,
+                })
+                .unwrap();
+        }
+        assert_eq!(reassess_ledger(&mut store, &calc).unwrap(), 2);
+        let entries = store.ledger(&LedgerFilter::default(), 0, 10).unwrap();
+        let of = |provider: &str| {
+            entries
+                .iter()
+                .find(|e| e.record_id == provider)
+                .map(|e| e.assessment.clone())
+                .unwrap()
+        };
+        let xero = of("xero");
+        assert_eq!(xero.status, LedgerStatus::Counted);
+        assert_eq!(xero.rule_id.as_deref(), Some("xero-std-494"));
+        assert_eq!(xero.kg_co2e, Some(Decimal::new(957_508_453, 6)));
+        let acme = of("acme");
+        assert_eq!(acme.status, LedgerStatus::Unmapped);
+        assert!(
+            acme.reason
+                .unwrap_or_default()
+                .contains("no connector for acme"),
+            "says why"
+        );
+    }
 }
