@@ -110,11 +110,20 @@ impl App {
         Ok(self.store()?.set_aside(connection_id)?)
     }
 
+    /// A filter naming a connection that does not exist is a mistake, not an empty result.
+    fn check_filter(&self, filter: &LedgerFilter) -> Result<(), AppError> {
+        if let Some(id) = filter.connection_id {
+            self.connection(id)?;
+        }
+        Ok(())
+    }
+
     pub fn emissions(
         &self,
         by: Option<GroupBy>,
         filter: &LedgerFilter,
     ) -> Result<EmissionsSummary, AppError> {
+        self.check_filter(filter)?;
         let store = self.store()?;
         let set = self.calculator().factor_set();
         Ok(EmissionsSummary {
@@ -137,6 +146,7 @@ impl App {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<LedgerEntry>, AppError> {
+        self.check_filter(filter)?;
         Ok(self.store()?.ledger(filter, offset, limit)?)
     }
 }

@@ -67,7 +67,12 @@ pub fn load(path: &Path) -> Result<Option<StateFile>, String> {
 /// mid-write leaves the previous state intact rather than a truncated file.
 pub fn save(path: &Path, file: &StateFile) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        // Private from the start, like the data folder it usually sits in.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
     }
     let tmp = temp_path(path);
     let body = serde_json::to_vec_pretty(file).map_err(std::io::Error::other)?;

@@ -183,7 +183,7 @@ pub async fn sync_connection(
         err_parts.as_ref().map(|(_, m, _)| m.as_str()),
     )?;
     match &result {
-        Err(e @ SyncError::NeedsReconnect { .. }) => {
+        Err(e @ (SyncError::NeedsReconnect { .. } | SyncError::SignInMissing { .. })) => {
             store.set_connection_status(
                 connection_id,
                 ConnectionStatus::NeedsReconnect,

@@ -11,6 +11,15 @@ pub enum SyncError {
         tenant: String,
         detail: String,
     },
+    /// The keychain on this computer holds no (readable) sign-in for the connection: nothing
+    /// was refused by the platform, the tokens are simply not here (another keychain, a
+    /// deleted entry, a keyring that was reset).
+    #[error("the sign-in for {tenant} is not in this computer's keychain ({detail}), so CarbonSync cannot sync it; reconnect it (the platform itself refused nothing)")]
+    SignInMissing {
+        provider: String,
+        tenant: String,
+        detail: String,
+    },
     #[error(transparent)]
     Provider(#[from] ProviderError),
     #[error(transparent)]
@@ -31,7 +40,7 @@ impl SyncError {
     /// A stable code the UI can act on.
     pub fn code(&self) -> &'static str {
         match self {
-            SyncError::NeedsReconnect { .. } => "needs_reconnect",
+            SyncError::NeedsReconnect { .. } | SyncError::SignInMissing { .. } => "needs_reconnect",
             SyncError::Provider(ProviderError::RateLimited { .. }) => "rate_limited",
             SyncError::Provider(ProviderError::BadResponse { .. }) => "bad_response",
             SyncError::Provider(ProviderError::Transport { .. }) => "network",
@@ -51,7 +60,9 @@ impl SyncError {
     /// A scheduled retry cannot help: the user has to act first.
     pub fn is_permanent(&self) -> bool {
         match self {
-            SyncError::NeedsReconnect { .. } | SyncError::Disconnected(_) => true,
+            SyncError::NeedsReconnect { .. }
+            | SyncError::SignInMissing { .. }
+            | SyncError::Disconnected(_) => true,
             SyncError::Provider(e) => !e.is_retryable(),
             SyncError::OAuth(e) => e.is_permanent(),
             SyncError::Store(StoreError::DiskFull) => false,

@@ -34,15 +34,15 @@ impl TokenKeeper<'_> {
         let secret = self
             .vault
             .get(&conn.vault_key)?
-            .ok_or_else(|| SyncError::NeedsReconnect {
+            .ok_or_else(|| SyncError::SignInMissing {
                 provider: conn.provider.clone(),
                 tenant: conn.tenant_name.clone(),
-                detail: "its sign-in is missing from the system keychain".into(),
+                detail: "no entry for it".into(),
             })?;
-        TokenSet::from_secret(&secret).ok_or_else(|| SyncError::NeedsReconnect {
+        TokenSet::from_secret(&secret).ok_or_else(|| SyncError::SignInMissing {
             provider: conn.provider.clone(),
             tenant: conn.tenant_name.clone(),
-            detail: "its sign-in in the system keychain is unreadable".into(),
+            detail: "its entry is unreadable".into(),
         })
     }
 

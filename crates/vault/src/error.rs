@@ -37,8 +37,10 @@ mod help {
         on standard input and creates the login keyring); then try again";
     pub const INSTALL: &str = "CarbonSync keeps sign-ins only in a Secret Service keychain, and none answers \
         in this session. Install gnome-keyring (`sudo apt install gnome-keyring`) or another Secret Service \
-        provider (KeePassXC with Secret Service integration, KWallet) and start it in your desktop session, \
-        then try again";
+        provider (KeePassXC with Secret Service integration, KWallet) and start it in your desktop session. \
+        Without a desktop (over SSH, in a container) there is no D-Bus session for a keychain to answer on: \
+        start one with an unlocked keyring, e.g. `dbus-run-session -- sh -c 'echo -n pw | \
+        gnome-keyring-daemon --unlock && exec bash'`, and run CarbonSync in it. Then try again";
 }
 
 #[cfg(target_os = "macos")]

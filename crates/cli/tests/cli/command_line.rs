@@ -17,6 +17,13 @@ fn a_mistyped_or_backwards_date_is_an_error_that_says_how_to_write_it() {
     let out = env.run(&["emissions", "--from", "2024-06-01", "--to", "2024-01-31"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("is after --to"), "{}", stderr(&out));
+    let out = env.run(&["emissions", "--connection", "99"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("No connection with id 99"),
+        "{}",
+        stderr(&out)
+    );
     // A right one still works.
     let out = env.run(&[
         "emissions",
@@ -52,4 +59,27 @@ fn output_cut_short_by_its_reader_ends_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.status.success(), "{:?}: {err}", out.status);
+}
+
+#[test]
+fn a_sign_in_missing_from_the_keychain_is_said_as_such_not_as_a_refusal_by_the_platform() {
+    let env = Env::new(&["--no-rate-limit", "--records", "50"], "");
+    let conn = env.connect(UK);
+    let id = conn["id"].as_i64().unwrap();
+    let key = conn["vault_key"].as_str().unwrap();
+    let cleared = std::process::Command::new("secret-tool")
+        .args(["clear", "service", "carbonsync", "username", key])
+        .status()
+        .unwrap();
+    assert!(cleared.success());
+    assert!(keychain_lookup(key).is_none());
+
+    let out = env.run(&["sync", &id.to_string()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("not in this computer's keychain"), "{err}");
+    assert!(err.contains("reconnect"), "{err}");
+    assert!(!err.contains("no longer accepts"), "{err}");
+    let c = &env.json(&["connections", "--json"])[0];
+    assert_eq!(c["status"], "needs_reconnect", "{c}");
 }
