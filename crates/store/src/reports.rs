@@ -47,6 +47,9 @@ pub struct EmissionsGroup {
     pub key: String,
     /// For grouping by month: the scope a slice belongs to, so a chart can stack.
     pub scope: Option<u8>,
+    /// For grouping by source: the connection the group is (two connections never share a
+    /// group, whatever their names).
+    pub connection_id: Option<i64>,
     #[serde(flatten)]
     pub totals: Totals,
 }
@@ -85,20 +88,20 @@ impl Store {
     /// split further by scope so the window can stack its chart.
     pub fn emissions_by(&self, by: GroupBy, filter: &LedgerFilter) -> Result<Vec<EmissionsGroup>> {
         let (cond, params) = filter.to_sql();
-        let (scope_col, group) = if by == GroupBy::Month {
-            ("l.scope", "1, 2")
-        } else {
-            ("NULL", "1")
+        let (scope_col, connection_col, group) = match by {
+            GroupBy::Month => ("l.scope", "NULL", "1, 2"),
+            GroupBy::Source => ("NULL", "l.connection_id", "3"),
+            GroupBy::Category | GroupBy::Scope => ("NULL", "NULL", "1"),
         };
         let sql = format!(
-            "SELECT {key} AS k, {scope_col}, {TOTALS_SQL}
+            "SELECT {key} AS k, {scope_col}, {connection_col}, {TOTALS_SQL}
              FROM ledger l JOIN connections c ON c.id = l.connection_id
              WHERE {cond} GROUP BY {group} ORDER BY {order}",
             key = by.key_sql(),
             order = if by == GroupBy::Month {
                 "1, 2"
             } else {
-                "3 DESC, 1"
+                "4 DESC, 1"
             },
         );
         let mut stmt = self.conn.prepare(&sql)?;
@@ -106,7 +109,8 @@ impl Store {
             Ok(EmissionsGroup {
                 key: r.get(0)?,
                 scope: r.get(1)?,
-                totals: totals_at(r, 2)?,
+                connection_id: r.get(2)?,
+                totals: totals_at(r, 3)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

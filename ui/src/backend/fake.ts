@@ -682,11 +682,15 @@ export class FakeBackend implements Backend {
   }
 
   private groupBy(rows: LedgerEntry[], by: GroupBy): EmissionsGroup[] {
-    const groups = new Map<string, { key: string; scope: number | null; rows: LedgerEntry[] }>();
+    const groups = new Map<
+      string,
+      { key: string; scope: number | null; connection_id: number | null; rows: LedgerEntry[] }
+    >();
     const sources = new Map(this.connections.map((c) => [c.id, `${c.provider}: ${c.tenant_name}`]));
     for (const e of rows) {
       let key: string;
       let scope: number | null = null;
+      let connectionId: number | null = null;
       switch (by) {
         case 'month':
           key = e.date.slice(0, 7);
@@ -699,18 +703,25 @@ export class FakeBackend implements Backend {
           key = e.scope === null ? 'Not counted' : e.scope3_category === null ? `Scope ${e.scope}` : `Scope ${e.scope} cat. ${e.scope3_category}`;
           break;
         case 'source':
+          // As the core does: one group a connection, whatever its name.
           key = sources.get(e.connection_id) ?? 'unknown';
+          connectionId = e.connection_id;
           break;
       }
-      const id = `${key}\u0000${scope ?? ''}`;
+      const id = `${key}\u0000${scope ?? ''}\u0000${connectionId ?? ''}`;
       let g = groups.get(id);
       if (!g) {
-        g = { key, scope, rows: [] };
+        g = { key, scope, connection_id: connectionId, rows: [] };
         groups.set(id, g);
       }
       g.rows.push(e);
     }
-    const out = [...groups.values()].map((g) => ({ key: g.key, scope: g.scope, ...totalsOf(g.rows) }));
+    const out = [...groups.values()].map((g) => ({
+      key: g.key,
+      scope: g.scope,
+      connection_id: g.connection_id,
+      ...totalsOf(g.rows),
+    }));
     if (by === 'month') {
       out.sort((a, b) => (a.key === b.key ? (a.scope ?? -1) - (b.scope ?? -1) : a.key < b.key ? -1 : 1));
     } else {

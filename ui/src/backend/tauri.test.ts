@@ -20,7 +20,7 @@ const { ledgerEntry } = await import('./ledger.fixture');
 const SUMMARY = {
   totals: { kg_co2e: '1234.5678', spend_usd_2022: '-12.50', counted: 3, excluded: 1, unmapped: 0 },
   by: 'month',
-  groups: [{ key: '2024-01', scope: 3, kg_co2e: '1234.5678', spend_usd_2022: '-12.50', counted: 3, excluded: 0, unmapped: 0 }],
+  groups: [{ key: '2024-01', scope: 3, connection_id: null, kg_co2e: '1234.5678', spend_usd_2022: '-12.50', counted: 3, excluded: 0, unmapped: 0 }],
   method: 'Spend-based',
 };
 

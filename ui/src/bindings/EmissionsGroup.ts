@@ -6,6 +6,11 @@ export type EmissionsGroup = { key: string,
  */
 scope: number | null, 
 /**
+ * For grouping by source: the connection the group is (two connections never share a
+ * group, whatever their names).
+ */
+connection_id: number | null, 
+/**
  * kg CO2e of the counted entries, exactly (six decimal places). Decimal text on the wire.
  */
 kg_co2e: string, 

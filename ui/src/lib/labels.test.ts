@@ -242,6 +242,13 @@ describe('names and scopes', () => {
     expect(sourceLabel('xero: Someone Else', platforms, [connection()])).toBe('Someone Else (Xero)');
   });
 
+  it('names a source group by its connection, even when the name holds ": " or two connections share it', () => {
+    const odd = connection({ id: 7, tenant_name: 'Pine: Holdings', sandbox: false });
+    const twin = connection({ id: 8, tenant_name: 'Pine: Holdings', sandbox: true });
+    expect(sourceLabel('xero: Pine: Holdings', platforms, [odd, twin], 7)).toBe('Pine: Holdings (Xero)');
+    expect(sourceLabel('xero: Pine: Holdings', platforms, [odd, twin], 8)).toBe('Pine: Holdings (Xero, Sandbox)');
+  });
+
   it('names a platform the application lists by the name it gives, and one it does not by its id', () => {
     const withAcme = platformsFrom([...CATALOGUE, { ...CATALOGUE[0]!, id: 'acme', name: 'Acme Books', streams: [] }]);
     expect(connectionLabel(connection({ provider: 'acme' }), withAcme)).toBe('Harbour & Pine Ltd (Acme Books, Sandbox)');

@@ -324,7 +324,15 @@ export function connectionLabel(c: Pick<Connection, 'tenant_name' | 'provider' |
  * A source key of the emissions breakdown (`xero: Harbour & Pine Ltd`) in words,
  * marked Sandbox when the connection it names runs on the sandbox.
  */
-export function sourceLabel(key: string, platforms: Platforms, connections: ReadonlyArray<Connection> = []): string {
+export function sourceLabel(
+  key: string,
+  platforms: Platforms,
+  connections: ReadonlyArray<Connection> = [],
+  connectionId: number | null = null,
+): string {
+  // The group names its connection: no need to take the key apart (a name may hold ': ').
+  const byId = connectionId === null ? undefined : connections.find((x) => x.id === connectionId);
+  if (byId) return connectionLabel(byId, platforms);
   const i = key.indexOf(': ');
   if (i < 0) return key;
   const provider = key.slice(0, i);

@@ -5,7 +5,7 @@ import { niceTicks, stackByScope } from './stack';
 
 function g(key: string, scope: number | null, kg: string): EmissionsGroup {
   const counted = kg !== '0';
-  return { key, scope, kg_co2e: kg, spend_usd_2022: '0', counted: counted ? 1 : 0, excluded: counted ? 0 : 1, unmapped: 0 };
+  return { key, scope, connection_id: null, kg_co2e: kg, spend_usd_2022: '0', counted: counted ? 1 : 0, excluded: counted ? 0 : 1, unmapped: 0 };
 }
 
 describe('stackByScope', () => {

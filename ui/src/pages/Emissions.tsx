@@ -164,7 +164,7 @@ export function EmissionsPage() {
                     .filter((g) => isPositive(g.kg_co2e))
                     .map((g) => ({
                       key: g.key,
-                      label: sourceLabel(g.key, platforms, connections.data),
+                      label: sourceLabel(g.key, platforms, connections.data, g.connection_id),
                       kg: g.kg_co2e,
                       note: plural(g.counted, 'entry', 'entries'),
                     }))}

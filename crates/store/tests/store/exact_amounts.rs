@@ -155,3 +155,51 @@ fn a_new_database_owes_no_recomputation() {
     let (_d, store) = open();
     assert!(!store.has_pending_work(REASSESS_LEDGER).unwrap());
 }
+
+#[test]
+fn grouping_by_source_keeps_two_connections_apart_even_with_one_name() {
+    let (_d, mut store) = open();
+    let first = connection(&store);
+    let (second, _) = store
+        .upsert_connection(
+            &NewConnection {
+                provider: "xero",
+                tenant_id: "t-2",
+                tenant_name: "Harbour & Pine Ltd",
+                base_currency: Some("GBP"),
+                sandbox: false,
+                frequency: "hourly",
+            },
+            |id| format!("install/connection/{id}"),
+        )
+        .unwrap();
+    write(
+        &mut store,
+        first.id,
+        "bills",
+        &[record("a", 1, dec!(1.5), false)],
+        Some(1),
+    )
+    .unwrap();
+    write(
+        &mut store,
+        second.id,
+        "bills",
+        &[record("b", 1, dec!(2.25), false)],
+        Some(1),
+    )
+    .unwrap();
+
+    let groups = store
+        .emissions_by(GroupBy::Source, &LedgerFilter::default())
+        .unwrap();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    assert_eq!(groups[0].connection_id, Some(second.id), "larger first");
+    assert_eq!(groups[0].totals.kg_co2e, dec!(2.25));
+    assert_eq!(groups[1].connection_id, Some(first.id));
+    assert_eq!(groups[1].totals.kg_co2e, dec!(1.5));
+    let by_month = store
+        .emissions_by(GroupBy::Month, &LedgerFilter::default())
+        .unwrap();
+    assert!(by_month.iter().all(|g| g.connection_id.is_none()));
+}
