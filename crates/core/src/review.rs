@@ -41,6 +41,10 @@ pub struct StreamView {
     pub name: String,
     /// In words (`Bank transactions`).
     pub label: String,
+    /// A word for a narrow column (`Bank`).
+    pub short: String,
+    /// One of its records (`Bank transaction`).
+    pub singular: String,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -86,6 +90,8 @@ impl App {
                             .map(|s| StreamView {
                                 name: s.name.to_owned(),
                                 label: s.label.to_owned(),
+                                short: s.short.to_owned(),
+                                singular: s.singular.to_owned(),
                             })
                             .collect()
                     })

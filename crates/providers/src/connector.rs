@@ -21,6 +21,10 @@ pub struct StreamSpec {
     pub name: &'static str,
     /// What a person calls it (`Bank transactions`).
     pub label: &'static str,
+    /// A word for a narrow column (`Bank`).
+    pub short: &'static str,
+    /// One of its records (`Bank transaction`).
+    pub singular: &'static str,
 }
 
 /// What a spend document is, which decides how it counts (see `docs/methodology.md`). Each
@@ -227,6 +231,8 @@ pub fn registration(platform: &str) -> Option<&'static Registration> {
 pub const ACCOUNTS_STREAM: StreamSpec = StreamSpec {
     name: "accounts",
     label: "Chart of accounts",
+    short: "Account",
+    singular: "Account",
 };
 
 #[cfg(test)]

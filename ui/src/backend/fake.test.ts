@@ -119,10 +119,10 @@ describe('the sample platforms', () => {
   it('list the streams each connector reads, in its order, as the application does: none for a platform not yet available', async () => {
     const providers = await new FakeBackend({ scenario: 'empty' }).listProviders();
     expect(providers.find((p) => p.id === 'xero')!.streams).toEqual([
-      { name: 'accounts', label: 'Chart of accounts' },
-      { name: 'bank_transactions', label: 'Bank transactions' },
-      { name: 'bills', label: 'Bills' },
-      { name: 'credit_notes', label: 'Supplier credit notes' },
+      { name: 'accounts', label: 'Chart of accounts', short: 'Account', singular: 'Account' },
+      { name: 'bank_transactions', label: 'Bank transactions', short: 'Bank', singular: 'Bank transaction' },
+      { name: 'bills', label: 'Bills', short: 'Bill', singular: 'Bill' },
+      { name: 'credit_notes', label: 'Supplier credit notes', short: 'Credit', singular: 'Supplier credit note' },
     ]);
     for (const p of providers.filter((x) => !x.available)) expect(p.streams).toEqual([]);
   });

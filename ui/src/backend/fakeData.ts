@@ -25,10 +25,10 @@ export function seededRandom(seed: number): () => number {
  * chart of accounts every connector reads first, then Xero's own.
  */
 export const XERO_STREAMS: StreamView[] = [
-  { name: 'accounts', label: 'Chart of accounts' },
-  { name: 'bank_transactions', label: 'Bank transactions' },
-  { name: 'bills', label: 'Bills' },
-  { name: 'credit_notes', label: 'Supplier credit notes' },
+  { name: 'accounts', label: 'Chart of accounts', short: 'Account', singular: 'Account' },
+  { name: 'bank_transactions', label: 'Bank transactions', short: 'Bank', singular: 'Bank transaction' },
+  { name: 'bills', label: 'Bills', short: 'Bill', singular: 'Bill' },
+  { name: 'credit_notes', label: 'Supplier credit notes', short: 'Credit', singular: 'Supplier credit note' },
 ];
 
 /** The application's built-in catalogue: Xero can be connected, the others not yet (and so read no streams). */

@@ -11,4 +11,12 @@ name: string,
 /**
  * In words (`Bank transactions`).
  */
-label: string, };
+label: string, 
+/**
+ * A word for a narrow column (`Bank`).
+ */
+short: string, 
+/**
+ * One of its records (`Bank transaction`).
+ */
+singular: string, };

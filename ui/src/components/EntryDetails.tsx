@@ -31,7 +31,7 @@ export function EntryDetails({
   const usdNominal = e.fx_rate !== null ? multiplyDecimals(e.net_amount, e.fx_rate) : null;
   return (
     <Dialog
-      title={`${platforms.streamLabel(e.stream, connection?.provider).replace(/s$/, '')} line ${e.line_no} · ${formatDay(e.date)}`}
+      title={`${platforms.streamSingular(e.stream, connection?.provider)} line ${e.line_no} · ${formatDay(e.date)}`}
       onClose={onClose}
       testId="entry-details"
       initialFocus=".dialog-footer .primary"

@@ -4,7 +4,7 @@ import type { Connection } from '../bindings/Connection';
 import type { LedgerEntry } from '../bindings/LedgerEntry';
 import type { LedgerFilter } from '../bindings/LedgerFilter';
 import { formatAmount, formatInt, formatKgNumber } from '../lib/format';
-import { ledgerStatusWords, streamShort } from '../lib/labels';
+import { ledgerStatusWords } from '../lib/labels';
 import type { PagedRows } from '../lib/pagedRows';
 import type { Platforms } from '../lib/platforms';
 import { useLedgerRows } from '../lib/useLedgerRows';
@@ -333,7 +333,7 @@ function LedgerRow({
         )}
       </div>
       <div role="gridcell" className="cell two">
-        <span title={platforms.streamLabel(e.stream, platform)}>{streamShort(e.stream, platforms, platform)}</span>
+        <span title={platforms.streamLabel(e.stream, platform)}>{platforms.streamShort(e.stream, platform)}</span>
         <span className="sub mono clip" title={`${e.record_id}, line ${e.line_no}`}>
           {e.record_id.slice(0, 8)} #{e.line_no}
         </span>

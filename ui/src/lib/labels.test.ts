@@ -17,7 +17,6 @@ import {
   scheduleHoldKind,
   scopeLabel,
   sourceLabel,
-  streamShort,
   triggerLabel,
 } from './labels';
 import { platformsFrom } from './platforms';
@@ -267,9 +266,10 @@ describe('names and scopes', () => {
     expect(platforms.streamLabel('bank_transactions', 'xero')).toBe('Bank transactions');
     expect(platforms.streamLabel('credit_notes', 'xero')).toBe('Supplier credit notes');
     expect(platforms.streamLabel('accounts', 'xero')).toBe('Chart of accounts');
-    expect(streamShort('bank_transactions', platforms, 'xero')).toBe('Bank');
-    expect(streamShort('bills', platforms, 'xero')).toBe('Bill');
-    expect(streamShort('credit_notes', platforms, 'xero')).toBe('Supplier credit notes');
+    expect(platforms.streamShort('bank_transactions', 'xero')).toBe('Bank');
+    expect(platforms.streamShort('bills', 'xero')).toBe('Bill');
+    expect(platforms.streamShort('credit_notes', 'xero')).toBe('Credit');
+    expect(platforms.streamSingular('credit_notes', 'xero')).toBe('Supplier credit note');
   });
 });
 

@@ -296,24 +296,6 @@ export function scopeLabel(scope: number | null, scope3Category: number | null =
   return `Scope ${scope}`;
 }
 
-/**
- * The kind of record in one short word, for narrow columns (`Bank`, `Bill`); otherwise
- * the stream's name in words as `platform` labels it (see `Platforms.streamLabel`).
- */
-export function streamShort(stream: string, platforms: Platforms, platform?: string): string {
-  // The application gives only the full label; these record kinds are common to
-  // accounting platforms and too long for the ledger's column in full.
-  switch (stream) {
-    case 'bank_transactions':
-      return 'Bank';
-    case 'bills':
-      return 'Bill';
-    case 'invoices':
-      return 'Invoice';
-    default:
-      return platforms.streamLabel(stream, platform);
-  }
-}
 
 /** A connection as a list names it: `Harbour & Pine Ltd (Xero, Sandbox)`. */
 export function connectionLabel(c: Pick<Connection, 'tenant_name' | 'provider' | 'sandbox'>, platforms: Platforms): string {

@@ -12,8 +12,8 @@ const ACME: ProviderView = {
   name: 'Acme Books',
   docs_url: null,
   streams: [
-    { name: 'receipts', label: 'Expense receipts' },
-    { name: 'bills', label: 'Purchase bills' },
+    { name: 'receipts', label: 'Expense receipts', short: 'Receipt', singular: 'Expense receipt' },
+    { name: 'bills', label: 'Purchase bills', short: 'Purchase', singular: 'Purchase bill' },
   ],
 };
 
@@ -28,6 +28,14 @@ describe('platforms as the application lists them', () => {
     // Before the list has arrived.
     expect(platformsFrom(undefined).name('xero')).toBe('xero');
   });
+  it('gives a stream\'s short word and one record\'s name as the platform gives them', () => {
+    expect(platforms.streamShort('receipts', 'acme')).toBe('Receipt');
+    expect(platforms.streamSingular('receipts', 'acme')).toBe('Expense receipt');
+    expect(platforms.streamShort('bills', 'acme')).toBe('Purchase');
+    expect(platforms.streamShort('bills', 'xero')).toBe('Bill');
+    expect(platforms.streamSingular('expense_claims')).toBe('Expense claims');
+  });
+
 
   it("labels a stream as its own platform does, even when another labels a stream of that name differently", () => {
     expect(platforms.streamLabel('bills', 'xero')).toBe('Bills');

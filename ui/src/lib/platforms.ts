@@ -14,6 +14,10 @@ export interface Platforms {
    * its underscores as spaces (`expense_claims` → `Expense claims`).
    */
   streamLabel(stream: string, platform?: string): string;
+  /** A stream's word for a narrow column (`Bank`), found as [`streamLabel`] is; its label when none. */
+  streamShort(stream: string, platform?: string): string;
+  /** One record of a stream (`Bank transaction`), found as [`streamLabel`] is. */
+  streamSingular(stream: string, platform?: string): string;
   /**
    * Where `stream` comes in the order `platform`'s connector reads its streams (0 first), or
    * `Infinity` when the platform does not list it: for sorting a connection's streams.
@@ -27,17 +31,21 @@ export interface Platforms {
 export function platformsFrom(providers: ReadonlyArray<ProviderView> | undefined): Platforms {
   const list = providers ?? [];
   const byId = new Map(list.map((p) => [p.id, p]));
+  // The platform's own stream of that name, else any platform's.
+  const find = (stream: string, platform?: string) => {
+    const own = platform === undefined ? undefined : byId.get(platform)?.streams.find((s) => s.name === stream);
+    if (own) return own;
+    for (const p of list) {
+      const s = p.streams.find((x) => x.name === stream);
+      if (s) return s;
+    }
+    return undefined;
+  };
   return {
     name: (id) => byId.get(id)?.name ?? id,
-    streamLabel(stream, platform) {
-      const own = platform === undefined ? undefined : byId.get(platform)?.streams.find((s) => s.name === stream);
-      if (own) return own.label;
-      for (const p of list) {
-        const s = p.streams.find((x) => x.name === stream);
-        if (s) return s.label;
-      }
-      return streamWords(stream);
-    },
+    streamLabel: (stream, platform) => find(stream, platform)?.label ?? streamWords(stream),
+    streamShort: (stream, platform) => find(stream, platform)?.short ?? streamWords(stream),
+    streamSingular: (stream, platform) => find(stream, platform)?.singular ?? streamWords(stream),
     streamOrder(stream, platform) {
       const i = byId.get(platform)?.streams.findIndex((s) => s.name === stream) ?? -1;
       return i < 0 ? Infinity : i;

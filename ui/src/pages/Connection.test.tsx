@@ -161,9 +161,9 @@ describe('a platform the window has no words of its own for', () => {
     name: 'Acme Books',
     docs_url: null,
     streams: [
-      { name: 'accounts', label: 'Chart of accounts' },
-      { name: 'receipts', label: 'Expense receipts' },
-      { name: 'card_payments', label: 'Card payments' },
+      { name: 'accounts', label: 'Chart of accounts', short: 'Account', singular: 'Account' },
+      { name: 'receipts', label: 'Expense receipts', short: 'Receipt', singular: 'Expense receipt' },
+      { name: 'card_payments', label: 'Card payments', short: 'Card', singular: 'Card payment' },
     ],
   };
 

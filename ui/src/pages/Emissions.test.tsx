@@ -97,7 +97,7 @@ describe('the Emissions page', () => {
       ...CATALOGUE.find((p) => p.id === 'xero')!,
       id: 'acme',
       name: 'Acme Books',
-      streams: [{ name: 'receipts', label: 'Expense receipts' }],
+      streams: [{ name: 'receipts', label: 'Expense receipts', short: 'Receipt', singular: 'Expense receipt' }],
     };
     renderApp({ backend: new FakeBackend({ scenario: 'empty', catalogue: [...CATALOGUE, acme] }), hash: '#/emissions' });
     expect(await screen.findByText('No emissions yet — connect a platform and sync')).toBeInTheDocument();

@@ -238,7 +238,7 @@ describe('the tile of a platform', () => {
       id: 'acme',
       name: 'Acme Books',
       docs_url: null,
-      streams: [{ name: 'receipts', label: 'Expense receipts' }],
+      streams: [{ name: 'receipts', label: 'Expense receipts', short: 'Receipt', singular: 'Expense receipt' }],
     };
     renderApp({ backend: new FakeBackend({ scenario: 'empty', catalogue: [...CATALOGUE, acme] }) });
     const card = await screen.findByRole('article', { name: 'Acme Books' });

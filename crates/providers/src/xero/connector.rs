@@ -41,14 +41,20 @@ const STREAMS: &[StreamSpec] = &[
     StreamSpec {
         name: "bank_transactions",
         label: "Bank transactions",
+        short: "Bank",
+        singular: "Bank transaction",
     },
     StreamSpec {
         name: "bills",
         label: "Bills",
+        short: "Bill",
+        singular: "Bill",
     },
     StreamSpec {
         name: "credit_notes",
         label: "Supplier credit notes",
+        short: "Credit",
+        singular: "Supplier credit note",
     },
 ];
 
