@@ -81,8 +81,9 @@ pub struct SpendDocument {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentLine {
     pub description: Option<String>,
-    /// The account the line is coded to, as the platform's chart names it.
-    pub account_code: Option<String>,
+    /// The account the line is coded to, as the line names it: [`Account::line_ref`] of an
+    /// account of the chart (Xero: its code; QuickBooks: its id).
+    pub account_ref: Option<String>,
     /// Before tax, in the document's currency, signed as spend.
     pub net_amount: Decimal,
 }
@@ -91,6 +92,12 @@ pub struct DocumentLine {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
     pub account_id: String,
+    /// How documents' lines name this account ([`DocumentLine::account_ref`]).
+    pub line_ref: Option<String>,
+    /// What the platform's account mapping keys on for this account (Xero: the code;
+    /// QuickBooks: `AccountSubType`): the platform's mapping table is looked up with it.
+    pub mapping_key: Option<String>,
+    /// The code people know it by, when the chart has codes.
     pub code: Option<String>,
     pub name: Option<String>,
     /// The platform's type (`EXPENSE`, `Expense`), as it names it.

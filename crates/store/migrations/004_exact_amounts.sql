@@ -48,6 +48,15 @@ ALTER TABLE sync_runs ADD COLUMN co2e_mg_delta INTEGER NOT NULL DEFAULT 0;
 UPDATE sync_runs SET co2e_mg_delta = CAST(ROUND(kg_co2e_delta * 1000000) AS INTEGER);
 ALTER TABLE sync_runs DROP COLUMN kg_co2e_delta;
 
+-- How a line names its account and what the platform's mapping keys on can differ by platform
+-- (QuickBooks lines name an account by id and its mapping keys on the account's subtype); for
+-- the Xero rows kept so far, both are the code.
+ALTER TABLE accounts ADD COLUMN line_ref TEXT;
+ALTER TABLE accounts ADD COLUMN mapping_key TEXT;
+UPDATE accounts SET line_ref = code, mapping_key = code;
+ALTER TABLE ledger ADD COLUMN mapping_key TEXT;
+UPDATE ledger SET mapping_key = account_code;
+
 -- The results carried over were floating point: CarbonSync recomputes every ledger entry from its
 -- record the next time it opens the database, and removes this key in the same transaction.
 INSERT INTO meta (key, value)

@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountRow {
     pub account_id: String,
+    /// How documents' lines name the account (Xero: its code; QuickBooks: its id).
+    pub line_ref: Option<String>,
+    /// What the platform's mapping table keys on for it (Xero: the code).
+    pub mapping_key: Option<String>,
     pub code: Option<String>,
     pub name: Option<String>,
     pub account_type: Option<String>,
@@ -31,9 +35,10 @@ impl Store {
                 "SELECT updated_ms FROM accounts WHERE connection_id = ?1 AND account_id = ?2",
             )?;
             let mut put = tx.prepare_cached(
-                "INSERT INTO accounts (connection_id, account_id, code, name, type, class, status, tax_type, updated_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                "INSERT INTO accounts (connection_id, account_id, code, name, type, class, status, tax_type, updated_ms, line_ref, mapping_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (connection_id, account_id) DO UPDATE SET code = excluded.code,
+                 line_ref = excluded.line_ref, mapping_key = excluded.mapping_key,
                  name = excluded.name, type = excluded.type, class = excluded.class,
                  status = excluded.status, tax_type = excluded.tax_type, updated_ms = excluded.updated_ms",
             )?;
@@ -59,7 +64,9 @@ impl Store {
                     a.class,
                     a.status,
                     a.tax_type,
-                    a.updated_ms
+                    a.updated_ms,
+                    a.line_ref,
+                    a.mapping_key
                 ])?;
             }
         }
@@ -71,12 +78,14 @@ impl Store {
     /// The chart of accounts of a connection, by code.
     pub fn accounts(&self, connection_id: i64) -> Result<Vec<AccountRow>> {
         let mut stmt = self.conn.prepare(
-            "SELECT account_id, code, name, type, class, status, tax_type, updated_ms
-             FROM accounts WHERE connection_id = ?1 ORDER BY code",
+            "SELECT account_id, code, name, type, class, status, tax_type, updated_ms, line_ref,
+             mapping_key FROM accounts WHERE connection_id = ?1 ORDER BY code",
         )?;
         let rows = stmt.query_map([connection_id], |r| {
             Ok(AccountRow {
                 account_id: r.get(0)?,
+                line_ref: r.get(8)?,
+                mapping_key: r.get(9)?,
                 code: r.get(1)?,
                 name: r.get(2)?,
                 account_type: r.get(3)?,

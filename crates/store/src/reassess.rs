@@ -22,7 +22,8 @@ pub struct LedgerLine<'a> {
     pub date: &'a str,
     /// ISO 4217 code.
     pub currency: &'a str,
-    pub account_code: Option<&'a str>,
+    /// What the platform's mapping is looked up with (Xero: the account code).
+    pub mapping_key: Option<&'a str>,
     pub account_name: Option<&'a str>,
     /// The line before tax, signed as spend (negative for refunds and credits).
     pub net_amount: Decimal,
@@ -47,7 +48,7 @@ impl Store {
         let mut count = 0;
         {
             let mut lines = tx.prepare(
-                "SELECT l.id, r.kind, r.deleted, l.date, l.currency, l.account_code,
+                "SELECT l.id, r.kind, r.deleted, l.date, l.currency, l.mapping_key,
                  l.account_name, l.net_amount, c.provider
                  FROM ledger l JOIN records r ON r.id = l.record_ref
                  JOIN connections c ON c.id = l.connection_id ORDER BY l.id",
@@ -65,7 +66,7 @@ impl Store {
                 let kind: String = row.get(1)?;
                 let date: String = row.get(3)?;
                 let currency: String = row.get(4)?;
-                let account_code: Option<String> = row.get(5)?;
+                let mapping_key: Option<String> = row.get(5)?;
                 let account_name: Option<String> = row.get(6)?;
                 let platform: String = row.get(8)?;
                 let e = decide(&LedgerLine {
@@ -74,7 +75,7 @@ impl Store {
                     deleted: row.get(2)?,
                     date: &date,
                     currency: &currency,
-                    account_code: account_code.as_deref(),
+                    mapping_key: mapping_key.as_deref(),
                     account_name: account_name.as_deref(),
                     net_amount: decimal::read(row, 7)?,
                 });

@@ -27,7 +27,12 @@ pub struct RecordInput {
 #[derive(Debug, Clone)]
 pub struct LineInput {
     pub description: Option<String>,
+    /// The code people know the account by (or the line's reference when the chart does not
+    /// have the account).
     pub account_code: Option<String>,
+    /// What the platform's mapping was looked up with (see `AccountRow::mapping_key`), kept so
+    /// the entry can be decided again without the platform.
+    pub mapping_key: Option<String>,
     pub account_name: Option<String>,
     /// The line's amount before tax in the record's currency, exactly; negative for refunds.
     pub net_amount: Decimal,
@@ -144,9 +149,9 @@ impl Store {
                  description, account_code, account_name, net_amount, currency, status, reason,
                  rule_id, category, scope, scope3_category, factor_ref, factor_version, factor_code,
                  factor_value, conversion_ref, fx_rate, deflator, usd_2022_micros, co2e_mg,
-                 computed_at)
+                 computed_at, mapping_key)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
             )?;
 
             for rec in records {
@@ -253,7 +258,8 @@ impl Store {
                         decimal::opt_text(&e.deflator),
                         decimal::opt_millionths(&e.amount_usd_2022)?,
                         decimal::opt_millionths(&e.kg_co2e)?,
-                        now
+                        now,
+                        line.mapping_key
                     ])?;
                 }
             }

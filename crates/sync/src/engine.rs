@@ -1,5 +1,5 @@
 use crate::locks::ConnectionLock;
-use crate::records::{self, AccountNames};
+use crate::records::{self, AccountIndex, AccountInfo};
 use crate::tokens::TokenKeeper;
 use crate::walk::{header_for, AfterPass, Walk};
 use crate::SyncError;
@@ -352,6 +352,8 @@ async fn run(
             .iter()
             .map(|a| AccountRow {
                 account_id: a.account_id.clone(),
+                line_ref: a.line_ref.clone(),
+                mapping_key: a.mapping_key.clone(),
                 code: a.code.clone(),
                 name: a.name.clone(),
                 account_type: a.account_type.clone(),
@@ -396,12 +398,19 @@ async fn run(
         });
         store.update_run_counts(run_id, &snapshot)?;
     }
-    let accounts: AccountNames = store
+    let accounts: AccountIndex = store
         .accounts(conn.id)?
         .into_iter()
-        .filter_map(|a| match (a.code, a.name) {
-            (Some(code), Some(name)) => Some((code, name)),
-            _ => None,
+        .filter_map(|a| {
+            let line_ref = a.line_ref?;
+            Some((
+                line_ref,
+                AccountInfo {
+                    code: a.code,
+                    name: a.name,
+                    mapping_key: a.mapping_key,
+                },
+            ))
         })
         .collect();
 
@@ -460,7 +469,7 @@ async fn fetch_streams(
     keeper: &TokenKeeper<'_>,
     token: &mut Sensitive<String>,
     refreshed: &mut bool,
-    accounts: &AccountNames,
+    accounts: &AccountIndex,
     tally: &Tally,
     tx: mpsc::Sender<Job>,
 ) -> Result<(), SyncError> {

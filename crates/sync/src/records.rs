@@ -6,8 +6,20 @@ use carbonsync_providers::{registration, DocumentKind, SpendDocument};
 use carbonsync_store::{LedgerRow, LedgerStatus, LineInput, RecordInput};
 use std::collections::HashMap;
 
-/// Account code → the organisation's name for it.
-pub type AccountNames = HashMap<String, String>;
+/// What a line's account reference ([`carbonsync_providers::DocumentLine::account_ref`])
+/// stands for in the connection's chart of accounts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountInfo {
+    /// The code people know it by, when the chart has codes.
+    pub code: Option<String>,
+    /// The organisation's name for it.
+    pub name: Option<String>,
+    /// What the platform's mapping keys on for it (Xero: the code).
+    pub mapping_key: Option<String>,
+}
+
+/// The connection's chart of accounts, by how lines name an account.
+pub type AccountIndex = HashMap<String, AccountInfo>;
 
 /// The emissions rules' name for a document's kind.
 fn spend_kind(kind: DocumentKind) -> SpendKind {
@@ -58,7 +70,7 @@ pub fn ledger_row(calc: &Calculator, line: &SpendLine<'_>) -> LedgerRow {
 /// when the document names none.
 pub fn document(
     calc: &Calculator,
-    accounts: &AccountNames,
+    accounts: &AccountIndex,
     base_currency: &str,
     platform: &str,
     doc: &SpendDocument,
@@ -69,15 +81,25 @@ pub fn document(
         .lines
         .iter()
         .map(|line| {
-            let code = line.account_code.as_deref();
-            let name = code.and_then(|c| accounts.get(c)).map(String::as_str);
+            let reference = line.account_ref.as_deref();
+            let account = reference.and_then(|r| accounts.get(r));
+            // An account the chart does not (yet) have is known only by the line's reference,
+            // which is also what the mapping is tried with: for Xero that is the code.
+            let (code, name, key) = match account {
+                Some(a) => (
+                    a.code.as_deref(),
+                    a.name.as_deref(),
+                    a.mapping_key.as_deref(),
+                ),
+                None => (reference, None, reference),
+            };
             let entry = ledger_row(
                 calc,
                 &SpendLine {
                     platform,
                     kind,
                     status_deleted: doc.deleted,
-                    account_code: code,
+                    account_code: key,
                     account_name: name,
                     date: doc.date,
                     currency,
@@ -87,6 +109,7 @@ pub fn document(
             LineInput {
                 description: line.description.clone(),
                 account_code: code.map(str::to_owned),
+                mapping_key: key.map(str::to_owned),
                 account_name: name.map(str::to_owned),
                 net_amount: line.net_amount,
                 entry,
@@ -137,7 +160,7 @@ pub fn reassess_ledger(
                 platform: line.platform,
                 kind: spend_kind((connector.kind_of)(line.kind)),
                 status_deleted: line.deleted,
-                account_code: line.account_code,
+                account_code: line.mapping_key,
                 account_name: line.account_name,
                 date,
                 currency: line.currency,
@@ -197,7 +220,7 @@ mod tests {
             tax_mode: Some("Exclusive".into()),
             lines: vec![DocumentLine {
                 description: None,
-                account_code: Some("494".into()),
+                account_ref: Some("494".into()),
                 net_amount: Decimal::new(123456, 2),
             }],
             total: Decimal::new(148147, 2),
@@ -226,7 +249,7 @@ mod tests {
                 .unwrap();
             let record = document(
                 &calc,
-                &AccountNames::new(),
+                &AccountIndex::new(),
                 "GBP",
                 provider,
                 &bill(provider),
@@ -268,5 +291,53 @@ mod tests {
                 .contains("no connector for acme"),
             "says why"
         );
+    }
+
+    #[test]
+    fn a_line_naming_its_account_by_id_is_mapped_by_what_the_platform_keys_on() {
+        // As QuickBooks has it: lines name an account by id, the chart gives its subtype, and
+        // the platform's mapping keys on the subtype.
+        let mapping = "\
+rule_id,account_code,account_name,treatment,category,naics_code,scope,scope3_category,reason
+acme-travelmeals,TravelMeals,Travel meals,spend,Business travel – meals,722511,3,6,
+";
+        let b = carbonsync_emissions::builtin::MAPPINGS[0];
+        let calc = Calculator::with_tables(
+            carbonsync_emissions::builtin::FACTORS_CSV,
+            &[
+                b,
+                carbonsync_emissions::MappingTable {
+                    platform: "acme",
+                    platform_name: "Acme Books",
+                    csv: mapping,
+                },
+            ],
+            carbonsync_emissions::builtin::FX_CSV,
+            carbonsync_emissions::builtin::INDEX_CSV,
+        )
+        .unwrap();
+        let accounts = AccountIndex::from([(
+            "57".to_owned(),
+            AccountInfo {
+                code: None,
+                name: Some("Meals on the road".into()),
+                mapping_key: Some("TravelMeals".into()),
+            },
+        )]);
+        let mut doc = bill("p-1");
+        doc.lines[0].account_ref = Some("57".into());
+        let record = document(&calc, &accounts, "GBP", "acme", &doc);
+        let line = &record.lines[0];
+        assert_eq!(line.entry.status, LedgerStatus::Counted);
+        assert_eq!(line.entry.rule_id.as_deref(), Some("acme-travelmeals"));
+        assert_eq!(line.account_name.as_deref(), Some("Meals on the road"));
+        assert_eq!(line.account_code, None, "no code in this chart");
+        assert_eq!(line.mapping_key.as_deref(), Some("TravelMeals"));
+
+        // An account the chart does not have: tried by the line's reference, and unmapped.
+        doc.lines[0].account_ref = Some("99".into());
+        let record = document(&calc, &accounts, "GBP", "acme", &doc);
+        assert_eq!(record.lines[0].entry.status, LedgerStatus::Unmapped);
+        assert_eq!(record.lines[0].account_code.as_deref(), Some("99"));
     }
 }

@@ -51,6 +51,10 @@ fn as_schema_3(env: &Env) {
          UPDATE sync_runs SET kg_co2e_delta = co2e_mg_delta / 1000000.0;
          ALTER TABLE sync_runs DROP COLUMN co2e_mg_delta;
 
+         ALTER TABLE accounts DROP COLUMN line_ref;
+         ALTER TABLE accounts DROP COLUMN mapping_key;
+         ALTER TABLE ledger DROP COLUMN mapping_key;
+
          DELETE FROM meta WHERE key = 'reassess_ledger';
          PRAGMA user_version = 3;
          COMMIT;",

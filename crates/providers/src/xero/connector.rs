@@ -134,7 +134,8 @@ fn document(head: Head<'_>, items: &[LineItem]) -> SpendDocument {
         .iter()
         .map(|li| DocumentLine {
             description: li.description.clone(),
-            account_code: li.account_code.clone().filter(|c| !c.is_empty()),
+            // Xero's lines name the account by its code, which the mapping keys on too.
+            account_ref: li.account_code.clone().filter(|c| !c.is_empty()),
             net_amount: sign * li.net_amount(head.line_amount_types),
         })
         .collect();
@@ -306,6 +307,8 @@ impl Connector for XeroConnector {
                 .into_iter()
                 .map(|a| Account {
                     account_id: a.account_id,
+                    line_ref: a.code.clone(),
+                    mapping_key: a.code.clone(),
                     code: a.code,
                     name: a.name,
                     account_type: a.account_type,

@@ -125,7 +125,7 @@ fn an_older_database_keeps_its_amounts_digit_for_digit_and_asks_for_its_entries_
                 line.deleted,
                 line.date.to_owned(),
                 line.currency.to_owned(),
-                line.account_code.map(str::to_owned),
+                line.mapping_key.map(str::to_owned),
                 line.net_amount,
             ));
             counted(dec!(957.508453))

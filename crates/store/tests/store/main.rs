@@ -91,6 +91,7 @@ pub fn record(id: &str, updated_ms: i64, kg: Decimal, deleted: bool) -> RecordIn
         lines: vec![LineInput {
             description: None,
             account_code: Some("494".into()),
+            mapping_key: Some("494".into()),
             account_name: Some("Travel - International".into()),
             net_amount: dec!(100.00),
             entry: if deleted {
