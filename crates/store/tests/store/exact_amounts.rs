@@ -61,17 +61,22 @@ fn a_result_finer_than_a_milligram_is_refused_and_nothing_of_the_page_is_written
     assert_eq!(store.cursor(c.id, "bills").unwrap(), None);
 }
 
-/// A database as CarbonSync wrote it before amounts were exact (schema 3: REAL columns).
-fn schema_3_database(path: &std::path::Path) {
+/// A database as an earlier CarbonSync wrote it, at schema `version` (1: the first released
+/// one; 3: the last before amounts were exact; both with REAL columns).
+fn old_database(path: &std::path::Path, version: usize) {
     let conn = rusqlite::Connection::open(path).unwrap();
     for sql in [
         include_str!("../../migrations/001_initial.sql"),
         include_str!("../../migrations/002_paging_set_aside_pauses.sql"),
         include_str!("../../migrations/003_connection_setup.sql"),
-    ] {
+    ]
+    .into_iter()
+    .take(version)
+    {
         conn.execute_batch(sql).unwrap();
     }
-    conn.pragma_update(None, "user_version", 3).unwrap();
+    conn.pragma_update(None, "user_version", version as i64)
+        .unwrap();
     conn.execute_batch(
         "INSERT INTO connections (id, provider, tenant_id, tenant_name, base_currency, sandbox,
              status, vault_key, frequency, created_at, updated_at)
@@ -83,6 +88,10 @@ fn schema_3_database(path: &std::path::Path) {
              currency, status, factor_value, fx_rate, deflator, amount_usd_2022, kg_co2e, computed_at)
          VALUES (1, 1, 0, '2024-03-14', '494', 1234.56, 'GBP', 'counted', 0.644, 1.2781,
              0.942279435252063, 1486.81436907143, 957.508453681999, 'now');
+         INSERT INTO accounts (connection_id, account_id, code, name, type, class, status,
+             tax_type, updated_ms)
+         VALUES (1, 'a-494', '494', 'Travel - International', 'EXPENSE', 'EXPENSE', 'ACTIVE',
+             'INPUT', 5);
          INSERT INTO sync_runs (connection_id, trigger, started_at, status, kg_co2e_delta)
          VALUES (1, 'manual', 'now', 'succeeded', 957.508453681999);",
     )
@@ -91,9 +100,15 @@ fn schema_3_database(path: &std::path::Path) {
 
 #[test]
 fn an_older_database_keeps_its_amounts_digit_for_digit_and_asks_for_its_entries_to_be_recomputed() {
+    for version in [1, 3] {
+        an_older_database_at(version);
+    }
+}
+
+fn an_older_database_at(version: usize) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sqlite3");
-    schema_3_database(&path);
+    old_database(&path, version);
 
     let mut store = Store::open(&path).unwrap();
     let e = &store.ledger(&LedgerFilter::default(), 0, 10).unwrap()[0];
@@ -111,8 +126,12 @@ fn an_older_database_keeps_its_amounts_digit_for_digit_and_asks_for_its_entries_
     assert_eq!(
         list_backups(&path).len(),
         1,
-        "the schema-3 file was backed up first"
+        "the old file was backed up first"
     );
+    // The chart carried over knows how lines name each account and what the mapping keys on.
+    let account = &store.accounts(1).unwrap()[0];
+    assert_eq!(account.line_ref.as_deref(), Some("494"));
+    assert_eq!(account.mapping_key.as_deref(), Some("494"));
 
     // The results were floating point: they are owed a recomputation from the records, which
     // sees each line as the record has it and replaces the entry.
