@@ -31,7 +31,7 @@ struct Cli {
     /// Data folder for the database and logs (default: the platform's data folder).
     #[arg(long, global = true, value_name = "DIR", env = "CARBONSYNC_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// Print progress and informational messages on stderr.
+    /// Also print informational messages on stderr (warnings are always printed).
     #[arg(long, short, global = true)]
     verbose: bool,
     #[command(subcommand)]

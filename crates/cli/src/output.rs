@@ -88,8 +88,22 @@ pub fn connections(list: &[Connection]) {
         say!("No connections yet. Connect one with `carbonsync connect xero`.");
         return;
     }
+    let status_of = |c: &Connection| {
+        format!(
+            "{}{}",
+            c.status.as_str(),
+            if c.sandbox { " (sandbox)" } else { "" }
+        )
+    };
+    // As wide as the longest status shown, so "needs_reconnect (sandbox)" keeps the columns.
+    let width = list
+        .iter()
+        .map(|c| status_of(c).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("STATUS".len());
     say!(
-        "{:<4} {:<8} {:<28} {:<5} {:<16} {:<9} LAST SYNC",
+        "{:<4} {:<8} {:<28} {:<5} {:<width$} {:<9} LAST SYNC",
         "ID",
         "PLATFORM",
         "ORGANISATION",
@@ -98,17 +112,13 @@ pub fn connections(list: &[Connection]) {
         "SCHEDULE"
     );
     for c in list {
-        let status = format!(
-            "{}{}",
-            c.status.as_str(),
-            if c.sandbox { " (sandbox)" } else { "" }
-        );
+        let status = status_of(c);
         let last = match (&c.last_sync_at, &c.last_status) {
             (Some(at), Some(s)) => format!("{} {}", &at[..16.min(at.len())], s),
             _ => "never".into(),
         };
         say!(
-            "{:<4} {:<8} {:<28} {:<5} {:<16} {:<9} {}",
+            "{:<4} {:<8} {:<28} {:<5} {:<width$} {:<9} {}",
             c.id,
             c.provider,
             c.tenant_name,

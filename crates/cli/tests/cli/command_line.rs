@@ -82,4 +82,16 @@ fn a_sign_in_missing_from_the_keychain_is_said_as_such_not_as_a_refusal_by_the_p
     assert!(!err.contains("no longer accepts"), "{err}");
     let c = &env.json(&["connections", "--json"])[0];
     assert_eq!(c["status"], "needs_reconnect", "{c}");
+
+    // The table keeps its columns with the longest status.
+    let table = String::from_utf8(env.run(&["connections"]).stdout).unwrap();
+    let mut lines = table.lines();
+    let header = lines.next().unwrap();
+    let row = lines.next().unwrap();
+    assert!(row.contains("needs_reconnect (sandbox)"), "{table}");
+    assert_eq!(
+        header.find("SCHEDULE"),
+        row.find("hourly"),
+        "the schedule sits under its heading:\n{table}"
+    );
 }
