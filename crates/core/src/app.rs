@@ -611,16 +611,16 @@ fn load_calculator(config: &Config) -> Result<Calculator, AppError> {
             )
         });
     }
+    let read_file = |p: &PathBuf| -> Result<String, AppError> {
+        std::fs::read_to_string(p).map_err(|err| {
+            AppError::new(
+                "emissions_data",
+                format!("Cannot read {}: {err}", p.display()),
+            )
+        })
+    };
     let read = |p: &Option<PathBuf>, builtin: &'static str| -> Result<String, AppError> {
-        match p {
-            None => Ok(builtin.to_string()),
-            Some(p) => std::fs::read_to_string(p).map_err(|err| {
-                AppError::new(
-                    "emissions_data",
-                    format!("Cannot read {}: {err}", p.display()),
-                )
-            }),
-        }
+        p.as_ref().map_or(Ok(builtin.to_string()), read_file)
     };
     use carbonsync_emissions::{builtin as b, MappingTable};
     // The shipped mappings, each replaced by the user's file for its platform, and the user's
@@ -636,7 +636,7 @@ fn load_calculator(config: &Config) -> Result<Calculator, AppError> {
     let mut texts: Vec<(String, String, String)> = Vec::new();
     for table in b::MAPPINGS {
         let csv = match chosen.remove(table.platform) {
-            Some(file) => read(&Some(file), "")?,
+            Some(file) => read_file(&file)?,
             None => table.csv.to_owned(),
         };
         texts.push((
@@ -649,7 +649,7 @@ fn load_calculator(config: &Config) -> Result<Calculator, AppError> {
         let name = Catalogue::builtin()
             .get(platform)
             .map_or(platform, |entry| entry.name.as_str());
-        texts.push((platform.to_owned(), name.to_owned(), read(&Some(file), "")?));
+        texts.push((platform.to_owned(), name.to_owned(), read_file(&file)?));
     }
     let mappings: Vec<MappingTable<'_>> = texts
         .iter()

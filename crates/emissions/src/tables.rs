@@ -130,11 +130,7 @@ impl Tables {
             }
             part(fx_csv);
             part(index_csv);
-            hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
+            hex(&hasher.finalize())
         };
         Ok(Tables {
             info,
@@ -163,14 +159,18 @@ pub(crate) fn currency_key(code: &str) -> Option<[u8; 3]> {
 }
 
 fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Lower-case hex of a digest.
+fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    let digest = Sha256::digest(text.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
         // Writing to a String cannot fail.
-        let _ = write!(hex, "{byte:02x}");
+        let _ = write!(out, "{byte:02x}");
     }
-    hex
+    out
 }
 
 fn factor_set_info(factors_csv: &str, count: usize) -> FactorSetInfo {
