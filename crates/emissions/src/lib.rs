@@ -1,9 +1,11 @@
 //! Spend-based greenhouse-gas emissions for accounting lines.
 //!
 //! A [`Calculator`] holds the US EPA supply-chain emission factors (kg CO2e per 2022 USD,
-//! purchaser price), one mapping from account codes to factors per platform (a QuickBooks account
-//! "400" and a Xero account "400" are different accounts), annual exchange rates to USD and a US
-//! price index to deflate to 2022 dollars. [`Calculator::assess`] turns one
+//! purchaser price), annual exchange rates to USD, a US price index to deflate to 2022 dollars,
+//! and one account mapping per platform, keyed on what that platform says of an account (Xero:
+//! its code; QuickBooks Online: its `AccountSubType`); a line is looked up only in its own
+//! platform's mapping, so a Xero account "400" never takes a rule meant for another platform.
+//! [`Calculator::assess`] turns one
 //! [`SpendLine`] into an [`Assessment`] that records every number and source used, or says in a
 //! finance person's words why the line was not counted. Nothing is guessed: a line that cannot
 //! be converted exactly as documented is reported as unmapped, never estimated.
@@ -29,16 +31,29 @@ pub mod builtin {
 
     /// US EPA Supply Chain GHG Emission Factors v1.3.0, by 2017 NAICS code.
     pub const FACTORS_CSV: &str = crate::tables::BUILTIN_FACTORS;
-    /// Default mapping of the Xero standard chart of accounts (`data/mappings/`).
+    /// Default mapping of the Xero standard chart of accounts, keyed by account code
+    /// (`data/mappings/`).
     pub const XERO_MAPPING_CSV: &str = crate::tables::BUILTIN_XERO_MAPPING;
+    /// Default mapping of QuickBooks Online accounts, keyed by the account's `AccountSubType`
+    /// exactly as Intuit spells it (`data/mappings/`).
+    pub const QUICKBOOKS_MAPPING_CSV: &str = crate::tables::BUILTIN_QUICKBOOKS_MAPPING;
     /// Every platform's default mapping, shipped as data. A platform joins by adding its CSV
-    /// under `data/mappings/` (with its sources) and a row here; rule ids start with the
-    /// platform's catalogue id, so a rule id alone says which platform's chart it is for.
-    pub const MAPPINGS: &[MappingTable<'static>] = &[MappingTable {
-        platform: "xero",
-        platform_name: "Xero",
-        csv: XERO_MAPPING_CSV,
-    }];
+    /// under `data/mappings/` (with its sources) and a row here; every rule id starts with a
+    /// prefix that belongs to one platform (`xero-std-`, `qbo-`), so a rule id alone says which
+    /// platform's chart it is for. Xero stays first: callers that want only its table take it
+    /// from there.
+    pub const MAPPINGS: &[MappingTable<'static>] = &[
+        MappingTable {
+            platform: "xero",
+            platform_name: "Xero",
+            csv: XERO_MAPPING_CSV,
+        },
+        MappingTable {
+            platform: "quickbooks",
+            platform_name: "QuickBooks Online",
+            csv: QUICKBOOKS_MAPPING_CSV,
+        },
+    ];
     /// Annual average USD per unit of currency.
     pub const FX_CSV: &str = crate::tables::BUILTIN_FX;
     /// US GDP implicit price deflator, annual, 2017 = 100.
@@ -97,6 +112,10 @@ pub struct MappingTable<'a> {
     pub platform: &'a str,
     /// The platform's name as people know it (`Xero`), for messages.
     pub platform_name: &'a str,
+    /// The table: a header row naming `rule_id`, the key column (`mapping_key`, or
+    /// `account_code` as in the Xero table), `account_name`, `treatment`, `category`,
+    /// `naics_code`, `scope`, `scope3_category` and `reason`, in any order; other columns are
+    /// ignored.
     pub csv: &'a str,
 }
 
@@ -104,8 +123,12 @@ pub struct MappingTable<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MappingRule {
     pub rule_id: String,
+    /// The row's key, what a line's account is looked up by: for Xero the account code
+    /// (`"494"`), for QuickBooks Online the account's `AccountSubType` (`"Travel"`). Read from
+    /// the table's `mapping_key` column, or its `account_code` column in the Xero layout.
     pub account_code: String,
-    /// The standard chart's name for the account (an organisation may have renamed it).
+    /// The platform's name for the account or account kind (an organisation may have renamed
+    /// its own accounts).
     pub account_name: String,
     pub treatment: Treatment,
     pub category: Option<String>,
@@ -117,15 +140,17 @@ pub struct MappingRule {
 }
 
 /// The kind of accounting record a line comes from, which decides whether it is a purchase at
-/// all. The rule for each Xero document type is in `docs/methodology.md`.
+/// all. The rule for each platform's document types is in `docs/methodology.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SpendKind {
-    /// Money spent straight from a bank account (Xero `SPEND`): a purchase.
+    /// Money spent straight from a bank or card account (Xero `SPEND`; a QuickBooks Online
+    /// `Purchase` paid by cash, check or credit card): a purchase.
     BankSpend,
     /// Money moved between the organisation's own accounts: never a purchase.
     BankTransfer,
-    /// Money received (Xero `RECEIVE`). On an account mapped to a purchase category it is a
-    /// supplier refund and reduces that spend (the caller passes the amount negative); on any
+    /// Money received (Xero `RECEIVE`; a QuickBooks Online card `Purchase` marked
+    /// `Credit: true`, a refund to the card). On an account mapped to a purchase category it is
+    /// a supplier refund and reduces that spend (the caller passes the amount negative); on any
     /// other account it is income.
     BankReceive,
     /// A payment made before the bill (Xero `SPEND-PREPAYMENT`): the purchase is counted once,
@@ -134,10 +159,10 @@ pub enum SpendKind {
     /// Money paid over what a bill asked (Xero `SPEND-OVERPAYMENT`): refunded or allocated to a
     /// later bill, which is where a purchase is counted; not a purchase itself.
     Overpayment,
-    /// A supplier's bill (Xero `ACCPAY`): a purchase.
+    /// A supplier's bill (Xero `ACCPAY`, QuickBooks Online `Bill`): a purchase.
     Bill,
-    /// A supplier credit note (Xero `ACCPAYCREDIT`): reverses part of a purchase (the caller
-    /// passes the amount negative).
+    /// A supplier credit note (Xero `ACCPAYCREDIT`, QuickBooks Online `VendorCredit`): reverses
+    /// part of a purchase (the caller passes the amount negative).
     SupplierCredit,
     /// A sales invoice or anything issued to customers: income.
     SalesInvoice,
@@ -152,6 +177,8 @@ pub struct SpendLine<'a> {
     pub kind: SpendKind,
     /// Deleted or voided in the source: produces no emission.
     pub status_deleted: bool,
+    /// What the platform's mapping table is keyed on, for this line's account: Xero's account
+    /// code, QuickBooks Online's `AccountSubType`. `None` when the line names no account.
     #[serde(borrow)]
     pub account_code: Option<&'a str>,
     /// The organisation's own name for the account, used in messages.
@@ -332,13 +359,15 @@ impl Calculator {
         &self.tables.fingerprint
     }
 
-    /// The mapping row of `platform` (catalogue id) for an account code, if there is one.
-    pub fn rule(&self, platform: &str, account_code: &str) -> Option<&MappingRule> {
+    /// The mapping row of `platform` (catalogue id) for a mapping key (Xero: an account code;
+    /// QuickBooks Online: an `AccountSubType`), if that platform's table has one. Never another
+    /// platform's row, whatever the key.
+    pub fn rule(&self, platform: &str, key: &str) -> Option<&MappingRule> {
         self.tables
             .mappings
             .get(platform)?
             .rules
-            .get(account_code.trim())
+            .get(key.trim())
             .map(|r| &r.rule)
     }
 

@@ -26,6 +26,8 @@ pub(crate) const BUILTIN_FACTORS: &str = include_str!(
 );
 pub(crate) const BUILTIN_XERO_MAPPING: &str =
     include_str!("../data/mappings/xero-standard-chart.csv");
+pub(crate) const BUILTIN_QUICKBOOKS_MAPPING: &str =
+    include_str!("../data/mappings/quickbooks-account-subtypes.csv");
 pub(crate) const BUILTIN_FX: &str = include_str!("../data/rates/usd_per_currency_annual.csv");
 pub(crate) const BUILTIN_INDEX: &str = include_str!("../data/rates/us_gdp_price_index_annual.csv");
 
@@ -63,7 +65,7 @@ pub(crate) struct Tables {
     pub fingerprint: String,
     pub factors: Vec<Factor>,
     pub factor_index: HashMap<String, usize>,
-    /// By platform (catalogue id): the platform's mapping, by account code.
+    /// By platform (catalogue id): the platform's mapping, by mapping key.
     pub mappings: HashMap<String, Mapping>,
     pub fx: HashMap<([u8; 3], i32), Rate>,
     pub deflators: HashMap<i32, Deflator>,
@@ -74,7 +76,7 @@ pub(crate) struct Tables {
 pub(crate) struct Mapping {
     /// The platform's name as people know it ("Xero"), for messages.
     pub platform_name: String,
-    /// By account code.
+    /// By mapping key (Xero: the account code; QuickBooks Online: the account subtype).
     pub rules: HashMap<String, Rule>,
 }
 
@@ -217,18 +219,34 @@ struct Row {
     record: csv::StringRecord,
 }
 
+/// A CSV reader over `text` with every field trimmed.
+fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+    // Spreadsheet programs often save a byte-order mark, which would otherwise become part of
+    // the first column's name.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes())
+}
+
+/// The header row of `text`, as the table named `name`.
+fn header_row(name: &'static str, text: &str) -> Result<csv::StringRecord, EmissionsError> {
+    csv_reader(text)
+        .headers()
+        .cloned()
+        .map_err(|source| EmissionsError::Csv {
+            table: name,
+            source,
+        })
+}
+
 impl<'a> Table<'a> {
     fn open(
         name: &'static str,
         text: &'a str,
         wanted: &[&'static str],
     ) -> Result<Table<'a>, EmissionsError> {
-        // Spreadsheet programs often save a byte-order mark, which would otherwise become part
-        // of the first column's name.
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
+        let mut reader = csv_reader(text);
         let headers = reader
             .headers()
             .map_err(|source| EmissionsError::Csv {
@@ -383,9 +401,15 @@ fn read_factors(text: &str) -> Result<FactorTable, EmissionsError> {
     Ok((factors, index))
 }
 
-const MAPPING_COLUMNS: [&str; 9] = [
-    "rule_id",
-    "account_code",
+/// The column holding each row's key under the name that suits any platform: QuickBooks Online
+/// maps by the account's `AccountSubType`, which is no code.
+const MAPPING_KEY: &str = "mapping_key";
+/// The Xero table's name for its key column (Xero maps by account code), kept so that every
+/// file written in the Xero table's columns loads as it always has.
+const ACCOUNT_CODE: &str = "account_code";
+
+/// The mapping columns after the key, in the order [`read_mapping`] reads them.
+const MAPPING_COLUMNS: [&str; 7] = [
     "account_name",
     "treatment",
     "category",
@@ -395,6 +419,34 @@ const MAPPING_COLUMNS: [&str; 9] = [
     "reason",
 ];
 
+/// Which column of this mapping table holds the keys: `mapping_key` or `account_code`, exactly
+/// one of them. Other columns a user adds (notes, the platform's account type) are ignored.
+fn key_column(text: &str) -> Result<&'static str, EmissionsError> {
+    let headers = header_row(MAPPING_TABLE, text)?;
+    let has = |column: &str| headers.iter().any(|h| h == column);
+    match (has(MAPPING_KEY), has(ACCOUNT_CODE)) {
+        (true, false) => Ok(MAPPING_KEY),
+        (false, true) => Ok(ACCOUNT_CODE),
+        (false, false) => Err(EmissionsError::InvalidTable {
+            table: MAPPING_TABLE,
+            message: format!(
+                "the header has no key column: add `{MAPPING_KEY}` (what the platform maps an \
+                 account by, such as a QuickBooks Online account subtype), or `{ACCOUNT_CODE}` \
+                 for Xero account codes; expected columns: rule_id, {MAPPING_KEY} or \
+                 {ACCOUNT_CODE}, {}",
+                MAPPING_COLUMNS.join(", ")
+            ),
+        }),
+        (true, true) => Err(EmissionsError::InvalidTable {
+            table: MAPPING_TABLE,
+            message: format!(
+                "the header has both `{MAPPING_KEY}` and `{ACCOUNT_CODE}`; keep one, so each \
+                 row has a single key"
+            ),
+        }),
+    }
+}
+
 fn optional(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
@@ -403,13 +455,22 @@ fn read_mapping(
     text: &str,
     factor_index: &HashMap<String, usize>,
 ) -> Result<HashMap<String, Rule>, EmissionsError> {
-    let mut table = Table::open(MAPPING_TABLE, text, &MAPPING_COLUMNS)?;
+    let key_column = key_column(text)?;
+    // "account code 400" in Xero's words; "key Travel" for a table keyed by anything else.
+    let key_label = if key_column == ACCOUNT_CODE {
+        "account code"
+    } else {
+        "key"
+    };
+    let mut columns = vec!["rule_id", key_column];
+    columns.extend(MAPPING_COLUMNS);
+    let mut table = Table::open(MAPPING_TABLE, text, &columns)?;
     let rows = table.rows()?;
     let mut rules: HashMap<String, Rule> = HashMap::with_capacity(rows.len());
     let mut rule_ids: HashMap<String, u64> = HashMap::with_capacity(rows.len());
     for row in &rows {
         let rule_id = table.required(row, 0, "rule_id")?;
-        let account_code = table.required(row, 1, "account_code")?;
+        let key = table.required(row, 1, key_column)?;
         let treatment = match table.required(row, 3, "treatment")? {
             t if t.eq_ignore_ascii_case("spend") => Treatment::Spend,
             t if t.eq_ignore_ascii_case("exclude") => Treatment::Exclude,
@@ -488,7 +549,7 @@ fn read_mapping(
         }
         let rule = MappingRule {
             rule_id: rule_id.to_owned(),
-            account_code: account_code.to_owned(),
+            account_code: key.to_owned(),
             account_name: table.get(row, 2).to_owned(),
             treatment,
             category: optional(table.get(row, 4)),
@@ -498,10 +559,10 @@ fn read_mapping(
             reason: optional(reason),
         };
         if rules
-            .insert(account_code.to_owned(), Rule { rule, factor })
+            .insert(key.to_owned(), Rule { rule, factor })
             .is_some()
         {
-            return Err(table.invalid(row, format!("account code {account_code} is mapped twice")));
+            return Err(table.invalid(row, format!("{key_label} {key} is mapped twice")));
         }
     }
     Ok(rules)

@@ -3,6 +3,7 @@
 mod arithmetic;
 mod data;
 mod provenance;
+mod quickbooks;
 mod rules;
 mod user_tables;
 

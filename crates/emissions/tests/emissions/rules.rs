@@ -1,6 +1,6 @@
 //! The order in which `assess` decides, and the words it uses when it does not count a line.
 
-use carbonsync_emissions::{Outcome, SpendKind, SpendLine};
+use carbonsync_emissions::{Calculator, Outcome, SpendKind, SpendLine};
 use rust_decimal::{dec, Decimal};
 
 use crate::{bill, calculator, counted, date};
@@ -215,8 +215,20 @@ fn motor_vehicle_spend_is_counted_as_fuel_supply_chain_with_the_scope_1_caveat()
 
 #[test]
 fn a_year_with_no_exchange_rate_is_unmapped_and_never_borrows_a_neighbouring_year() {
-    // EUR has 2022 and 2023 rates but not 2024; the 2024 price index exists.
-    let a = calculator().assess(&bill("494", "EUR", date(2024, 5, 5), dec!(100.0)));
+    // A rate table with EUR for 2022 and 2023 but not 2024; the 2024 price index exists.
+    let fx: String = carbonsync_emissions::builtin::FX_CSV
+        .lines()
+        .filter(|l| !l.starts_with("EUR,2024,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let calc = Calculator::with_tables(
+        carbonsync_emissions::builtin::FACTORS_CSV,
+        carbonsync_emissions::builtin::MAPPINGS,
+        &fx,
+        carbonsync_emissions::builtin::INDEX_CSV,
+    )
+    .unwrap();
+    let a = calc.assess(&bill("494", "EUR", date(2024, 5, 5), dec!(100.0)));
     assert_eq!(a.outcome, Outcome::Unmapped);
     assert_eq!(a.rule_id.as_deref(), Some("xero-std-494"));
     assert_eq!(
@@ -265,31 +277,55 @@ fn an_amount_too_large_to_convert_exactly_is_unmapped_rather_than_poisoning_tota
 
 #[test]
 fn an_account_of_another_platform_never_takes_a_xero_rule_with_the_same_code() {
-    // "494" is Xero's Travel - International; in a QuickBooks company it is whatever the
-    // company made it. With no QuickBooks table, its line is unmapped, never an air flight.
+    // "494" is Xero's Travel - International; QuickBooks Online keys its mapping on account
+    // subtypes, none of which is "494", so its line is unmapped, never an air flight.
     let mut line = bill("494", "USD", date(2024, 3, 14), dec!(1234.56));
     line.platform = "quickbooks";
-    let a = calculator().assess(&line);
-    assert_eq!(a.outcome, Outcome::Unmapped);
-    assert_eq!(a.rule_id, None);
-    assert!(
-        a.reason
-            .unwrap_or_default()
-            .contains("no account mapping for quickbooks"),
-        "says which mapping is missing"
+    assert_eq!(
+        reason(&line),
+        (
+            Outcome::Unmapped,
+            None,
+            "account 494 has no mapping; choose a category for it".to_owned()
+        )
     );
     assert!(calculator().rule("quickbooks", "494").is_none());
     assert!(calculator().rule("xero", "494").is_some());
 }
 
 #[test]
+fn a_platform_without_a_mapping_table_is_unmapped_naming_the_platform() {
+    let mut line = bill("494", "USD", date(2024, 3, 14), dec!(1234.56));
+    line.platform = "acme";
+    let (outcome, rule_id, why) = reason(&line);
+    assert_eq!((outcome, rule_id), (Outcome::Unmapped, None));
+    assert!(
+        why.contains("no account mapping for acme"),
+        "says which mapping is missing: {why}"
+    );
+}
+
+#[test]
 fn every_shipped_rule_id_names_its_platform() {
-    for table in carbonsync_emissions::builtin::MAPPINGS {
-        let prefix = format!("{}-", table.platform);
-        let rules: Vec<_> = calculator().rules(table.platform).cloned().collect();
-        assert!(rules.len() > 50, "{} has its chart", table.platform);
+    // Each platform's own prefix; a platform added to the shipped mappings must be given one
+    // here, and no prefix may begin another.
+    let prefixes = [("xero", "xero-std-"), ("quickbooks", "qbo-")];
+    let platforms: Vec<_> = carbonsync_emissions::builtin::MAPPINGS
+        .iter()
+        .map(|t| t.platform)
+        .collect();
+    assert_eq!(platforms, prefixes.map(|(p, _)| p));
+    for (platform, prefix) in prefixes {
+        for (other, other_prefix) in prefixes {
+            assert!(
+                platform == other || !other_prefix.starts_with(prefix),
+                "{prefix} begins {other_prefix}"
+            );
+        }
+        let rules: Vec<_> = calculator().rules(platform).cloned().collect();
+        assert!(rules.len() > 50, "{platform} has its chart");
         for rule in rules {
-            assert!(rule.rule_id.starts_with(&prefix), "{}", rule.rule_id);
+            assert!(rule.rule_id.starts_with(prefix), "{}", rule.rule_id);
         }
     }
 }
