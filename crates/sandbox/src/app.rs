@@ -1,13 +1,17 @@
 //! Everything the handlers share, behind one `Arc`. Each part has its own lock and no code
 //! holds two at once, so there is no lock order to get wrong; none is held across an await.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use tokio::sync::OnceCell;
 
 use crate::auth::grants::AuthStore;
 use crate::company::Company;
 use crate::faults::Faults;
 use crate::limits::Limiter;
 use crate::options::SandboxOptions;
+use crate::quickbooks::realm::{QbChange, Realm};
 use crate::settings::Settings;
 use crate::state::{self, StateFile};
 use crate::stats::Stats;
@@ -24,6 +28,24 @@ pub struct Shared {
     faults: Mutex<Faults>,
     /// Serialises state-file writes so a slower, older snapshot never lands after a newer one.
     persist: Mutex<()>,
+    /// The QuickBooks company, built on first use.
+    quickbooks: OnceCell<RwLock<Realm>>,
+    /// QuickBooks edits restored from the state file, replayed when the company is built
+    /// (and written back unchanged until then).
+    quickbooks_saved: Mutex<Vec<QbChange>>,
+    /// QuickBooks' per-realm calls per window, apart from Xero's.
+    quickbooks_limiter: Mutex<Limiter>,
+    /// QuickBooks calls in progress (one realm), against the concurrent limit.
+    quickbooks_in_flight: AtomicU32,
+}
+
+/// A QuickBooks call in progress; frees its slot when the answer is done.
+pub struct InFlight(AppState);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.quickbooks_in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// A panic in one handler must not wedge the whole sandbox: the data behind a poisoned lock
@@ -43,7 +65,57 @@ impl Shared {
             limiter: Mutex::default(),
             faults: Mutex::default(),
             persist: Mutex::new(()),
+            quickbooks: OnceCell::new(),
+            quickbooks_saved: Mutex::default(),
+            quickbooks_limiter: Mutex::default(),
+            quickbooks_in_flight: AtomicU32::new(0),
         }
+    }
+
+    /// The QuickBooks company, generating it (off the async workers) on the first call and
+    /// replaying edits restored from the state file onto it.
+    pub async fn realm(&self) -> &RwLock<Realm> {
+        self.quickbooks
+            .get_or_init(|| async {
+                let (seed, size) = (self.opts.seed, self.opts.records_per_org);
+                let saved = lock(&self.quickbooks_saved).clone();
+                let started = std::time::Instant::now();
+                let realm = tokio::task::spawn_blocking(move || {
+                    let mut realm = Realm::generate(seed, size);
+                    let skipped = realm.replay(&saved);
+                    if skipped > 0 {
+                        tracing::warn!(skipped, "some saved QuickBooks edits matched no record");
+                    }
+                    realm
+                })
+                .await
+                .expect("generating the QuickBooks company panicked");
+                tracing::debug!(seed, records_per_org = size, elapsed = ?started.elapsed(), "QuickBooks company generated");
+                RwLock::new(realm)
+            })
+            .await
+    }
+
+    /// The QuickBooks company if it has been built.
+    pub fn realm_if_built(&self) -> Option<RwLockReadGuard<'_, Realm>> {
+        self.quickbooks
+            .get()
+            .map(|r| r.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn quickbooks_limiter(&self) -> MutexGuard<'_, Limiter> {
+        lock(&self.quickbooks_limiter)
+    }
+
+    /// Takes one of `concurrent` slots for a QuickBooks call, or `None` when all are in use.
+    pub fn quickbooks_slot(self: &Arc<Self>, concurrent: Option<u32>) -> Option<InFlight> {
+        let previous = self.quickbooks_in_flight.fetch_add(1, Ordering::AcqRel);
+        let slot = InFlight(Arc::clone(self));
+        if concurrent.is_some_and(|limit| previous >= limit) {
+            // Dropping the slot gives the count back.
+            return None;
+        }
+        Some(slot)
     }
 
     pub fn settings(&self) -> MutexGuard<'_, Settings> {
@@ -91,7 +163,9 @@ impl Shared {
             if skipped > 0 {
                 tracing::warn!(skipped, "some saved record changes matched no record");
             }
-        } else if !file.changes.is_empty() {
+            // Replayed when the QuickBooks company is first built.
+            *lock(&self.quickbooks_saved) = file.quickbooks_changes;
+        } else if !file.changes.is_empty() || !file.quickbooks_changes.is_empty() {
             tracing::warn!(
                 "saved record changes were made on data from another seed or size; dropping them"
             );
@@ -115,7 +189,16 @@ impl Shared {
                 company.changes.clone(),
             )
         };
-        let file = StateFile::new(seed, size, settings, auth, changes);
+        let quickbooks_changes = match self.quickbooks.get() {
+            Some(realm) => realm
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .changes
+                .clone(),
+            None => lock(&self.quickbooks_saved).clone(),
+        };
+        let mut file = StateFile::new(seed, size, settings, auth, changes);
+        file.quickbooks_changes = quickbooks_changes;
         if let Err(e) = state::save(path, &file) {
             tracing::error!(path = %path.display(), error = %e, "could not write the sandbox state file");
         }

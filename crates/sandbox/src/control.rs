@@ -1,6 +1,7 @@
 //! The control API tests use to observe and steer the sandbox: counters, record changes,
 //! injected faults and settings. It needs no token: it stands for "the world changing", not
-//! for anything a Xero client could do.
+//! for anything a Xero or QuickBooks client could do. (The QuickBooks record edits live in
+//! `quickbooks::control`.)
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -16,6 +17,8 @@ use crate::app::AppState;
 use crate::clock::now_ms;
 use crate::company::{ChangeError, Op, Selection, Stamping, StreamName};
 use crate::faults::{Fault, FaultSpec};
+use crate::quickbooks::realm::Entity;
+use crate::quickbooks::{COMPANY_NAME, REALM_ID};
 use crate::stats::Stats;
 
 /// Changing more than this many records in one call is surely a mistake in a test.
@@ -67,14 +70,42 @@ async fn stats(State(app): State<AppState>) -> Response {
             })
             .collect()
     };
+    let quickbooks = quickbooks_stats(&app);
     let stats = app.stats();
     Json(json!({
         "tenants": tenants,
+        "quickbooks": quickbooks,
         "calls": stats.calls_json(),
         "tokens": stats.tokens_json(),
         "rate_limited": stats.rate_limited,
     }))
     .into_response()
+}
+
+/// The QuickBooks company: `{"realmId", "name", "generated", "counts"}`. Counts (records a
+/// query can see per entity, plus `deleted`, and the list sizes) are known once the company
+/// has been built by its first use; reading stats does not build it.
+fn quickbooks_stats(app: &AppState) -> Value {
+    let counts = app.realm_if_built().map(|realm| {
+        let (live, deleted) = realm.counts();
+        let mut counts = serde_json::Map::new();
+        for (entity, n) in Entity::ALL.iter().zip(live) {
+            counts.insert(entity.name().to_owned(), json!(n));
+        }
+        counts.insert("deleted".into(), json!(deleted));
+        counts.insert(
+            "Account".into(),
+            json!(crate::quickbooks::realm::chart::CHART.len()),
+        );
+        counts.insert("Vendor".into(), json!(realm.vendors.len()));
+        Value::Object(counts)
+    });
+    json!({
+        "realmId": REALM_ID,
+        "name": COMPANY_NAME,
+        "generated": counts.is_some(),
+        "counts": counts,
+    })
 }
 
 async fn reset_stats(State(app): State<AppState>) -> Response {
@@ -214,17 +245,25 @@ async fn set_settings(
         Ok(patch) => patch,
         Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
-    let (result, limit_changed) = {
+    let (result, limit_changed, quickbooks_limit_changed) = {
         let mut settings = app.settings();
         let before = settings.rate_limit.clone();
+        let quickbooks_before = settings.quickbooks_rate_limit.clone();
         let result = settings.apply_patch(&patch).map(|()| settings.to_json());
-        (result, settings.rate_limit != before)
+        (
+            result,
+            settings.rate_limit != before,
+            settings.quickbooks_rate_limit != quickbooks_before,
+        )
     };
     match result {
         Ok(current) => {
             if limit_changed {
                 // Usage counted under the old limit would make the new one misleading.
                 app.limiter().reset();
+            }
+            if quickbooks_limit_changed {
+                app.quickbooks_limiter().reset();
             }
             app.persist();
             Json(current).into_response()

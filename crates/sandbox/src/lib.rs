@@ -1,6 +1,7 @@
-//! A local stand-in for Xero: a real HTTP server with Xero's OAuth authorization server and
-//! Accounting API shapes, serving a realistic generated company. Tests and first-time users
-//! can connect, sync and compute emissions without a network or a Xero account.
+//! A local stand-in for Xero and QuickBooks Online: a real HTTP server with each platform's
+//! OAuth authorization server and Accounting API shapes, serving realistic generated
+//! companies. Tests and first-time users can connect, sync and compute emissions without a
+//! network or an account at either.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), carbonsync_sandbox::SandboxError> {
@@ -15,9 +16,16 @@
 //! # }
 //! ```
 //!
-//! Paths: `/xero/identity/connect/{authorize,token,revocation}`, `/xero/api/connections`,
-//! `/xero/api/api.xro/2.0/{Organisation,Accounts,BankTransactions,Invoices,CreditNotes}`, and
-//! the unauthenticated test controls under `/_control` (described in the crate's README).
+//! Xero paths: `/xero/identity/connect/{authorize,token,revocation}`, `/xero/api/connections`,
+//! `/xero/api/api.xro/2.0/{Organisation,Accounts,BankTransactions,Invoices,CreditNotes}`.
+//!
+//! QuickBooks Online paths: `/quickbooks/oauth2/authorize`,
+//! `/quickbooks/oauth2/v1/tokens/{bearer,revoke}`, and under
+//! `/quickbooks/v3/company/{realmId}`: `companyinfo/{realmId}`, `preferences`,
+//! `query?query=…` and `cdc?entities=…&changedSince=…`, for the one company
+//! [`QUICKBOOKS_REALM_ID`] (built on first use, so a sandbox used only for Xero costs no more).
+//!
+//! The unauthenticated test controls live under `/_control` (described in the crate's README).
 
 mod app;
 mod auth;
@@ -27,6 +35,7 @@ mod control;
 mod faults;
 mod limits;
 mod options;
+mod quickbooks;
 mod settings;
 mod state;
 mod stats;
@@ -47,9 +56,14 @@ use tokio::task::JoinHandle;
 
 pub use company::{UK_TENANT_ID, US_TENANT_ID};
 pub use options::{
-    RateLimit, SandboxOptions, AUTO_APPROVE_ENV, CLIENT_ID, CONFIDENTIAL_CLIENT_ID,
-    CONFIDENTIAL_CLIENT_SECRET,
+    accepts_deep_link, registered_client, RateLimit, SandboxOptions, AUTO_APPROVE_ENV, CLIENT_ID,
+    CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, QUICKBOOKS_CLIENT_ID,
+    QUICKBOOKS_CLIENT_SECRET,
 };
+/// The QuickBooks company's name, "Cedar & Finch Trading Co.".
+pub use quickbooks::COMPANY_NAME as QUICKBOOKS_COMPANY_NAME;
+/// The QuickBooks company's realm id (Intuit's company id), `9341453050090071`.
+pub use quickbooks::REALM_ID as QUICKBOOKS_REALM_ID;
 
 use app::{AppState, Shared};
 use company::Company;
@@ -117,8 +131,9 @@ impl Drop for SandboxHandle {
     }
 }
 
-/// Generates the company, restores `state_path` if there is one, binds `addr` (use
-/// `127.0.0.1:0` for an ephemeral port) and serves on a spawned task.
+/// Generates the Xero organisations, restores `state_path` if there is one, binds `addr` (use
+/// `127.0.0.1:0` for an ephemeral port) and serves on a spawned task. The QuickBooks company
+/// is generated on its first use.
 pub async fn start(opts: SandboxOptions, addr: SocketAddr) -> Result<SandboxHandle, SandboxError> {
     let saved = match &opts.state_path {
         Some(path) => state::load(path).map_err(|reason| SandboxError::State {
@@ -172,7 +187,7 @@ pub async fn start(opts: SandboxOptions, addr: SocketAddr) -> Result<SandboxHand
             tracing::error!(error = %e, "sandbox server failed");
         }
     });
-    tracing::info!(%base_url, "sandbox listening (a local stand-in for Xero)");
+    tracing::info!(%base_url, "sandbox listening (a local stand-in for Xero and QuickBooks Online)");
     Ok(SandboxHandle {
         base_url,
         port: local.port(),
@@ -186,7 +201,9 @@ fn router(state: AppState) -> Router {
         .route("/", get(index))
         .merge(auth::routes())
         .merge(xero::routes(state.clone()))
+        .merge(quickbooks::routes(state.clone()))
         .merge(control::routes())
+        .merge(quickbooks::control::routes())
         .layer(from_fn(log_request))
         .with_state(state)
 }
@@ -206,14 +223,25 @@ async fn index() -> Html<&'static str> {
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
         "<title>CarbonSync sandbox</title></head><body>",
         "<h1>CarbonSync sandbox</h1>",
-        "<p>A local stand-in for Xero, not the real Xero. Point CarbonSync at this address ",
-        "to connect to two generated organisations without a Xero account.</p>",
+        "<p>A local stand-in for Xero and QuickBooks Online, not the real services. Point ",
+        "CarbonSync at this address to connect to two generated Xero organisations and one ",
+        "QuickBooks company without an account at either.</p>",
+        "<h2>Xero</h2>",
         "<ul><li><code>/xero/identity/connect/authorize</code>, <code>/token</code>, ",
         "<code>/revocation</code></li>",
         "<li><code>/xero/api/connections</code></li>",
         "<li><code>/xero/api/api.xro/2.0/Organisation</code>, <code>/Accounts</code>, ",
-        "<code>/BankTransactions</code>, <code>/Invoices</code>, <code>/CreditNotes</code></li>",
-        "<li><code>/_control/stats</code>, <code>/_control/settings</code> (for tests)</li></ul>",
+        "<code>/BankTransactions</code>, <code>/Invoices</code>, <code>/CreditNotes</code></li></ul>",
+        "<h2>QuickBooks Online</h2>",
+        "<ul><li><code>/quickbooks/oauth2/authorize</code>, ",
+        "<code>/quickbooks/oauth2/v1/tokens/bearer</code>, ",
+        "<code>/quickbooks/oauth2/v1/tokens/revoke</code></li>",
+        "<li><code>/quickbooks/v3/company/9341453050090071/companyinfo/9341453050090071</code>, ",
+        "<code>/preferences</code>, <code>/query?query=SELECT * FROM Purchase</code>, ",
+        "<code>/cdc?entities=Purchase,Bill,VendorCredit&amp;changedSince=…</code></li></ul>",
+        "<h2>For tests</h2>",
+        "<ul><li><code>/_control/stats</code>, <code>/_control/settings</code>, ",
+        "<code>/_control/quickbooks/records/change</code></li></ul>",
         "</body></html>"
     ))
 }

@@ -15,6 +15,32 @@ pub const CONFIDENTIAL_CLIENT_ID: &str = "carbonsync-sandbox-web";
 /// See [`CONFIDENTIAL_CLIENT_ID`].
 pub const CONFIDENTIAL_CLIENT_SECRET: &str = "sandbox-web-app-secret";
 
+/// The QuickBooks Online app (a confidential client of the sandbox's Intuit-shaped
+/// authorization server under `/quickbooks/oauth2`): it authenticates with HTTP Basic
+/// (`client_id:client_secret`) at the token and revocation endpoints, as Intuit requires. The
+/// secret is the sandbox's own test value, published here on purpose; a real secret never
+/// appears in code.
+pub const QUICKBOOKS_CLIENT_ID: &str = "carbonsync-sandbox-quickbooks";
+/// See [`QUICKBOOKS_CLIENT_ID`].
+pub const QUICKBOOKS_CLIENT_SECRET: &str = "sandbox-quickbooks-secret";
+
+/// The client CarbonSync signs in with to the stand-in for `platform` (its catalogue id): the
+/// id and, for a platform whose apps all hold a secret (QuickBooks), that secret. Platforms
+/// without a stand-in of their own get the public client.
+pub fn registered_client(platform: &str) -> (&'static str, Option<&'static str>) {
+    match platform {
+        "quickbooks" => (QUICKBOOKS_CLIENT_ID, Some(QUICKBOOKS_CLIENT_SECRET)),
+        _ => (CLIENT_ID, None),
+    }
+}
+
+/// Whether the stand-in for `platform` sends a sign-in back to `carbonsync://` (the deep link a
+/// desktop app prefers). The QuickBooks stand-in does not, as Intuit registers no custom scheme:
+/// its sign-ins come back to a loopback port, in the window too.
+pub fn accepts_deep_link(platform: &str) -> bool {
+    platform != "quickbooks"
+}
+
 /// Environment variable that, set to `1`, makes the default options skip the consent page.
 pub const AUTO_APPROVE_ENV: &str = "CARBONSYNC_SANDBOX_AUTO_APPROVE";
 
@@ -42,7 +68,9 @@ pub struct SandboxOptions {
     /// Bank transactions plus invoices per organisation, fixtures included (a tiny size still
     /// holds every fixture). Credit notes come on top, about one per hundred invoices.
     pub records_per_org: usize,
-    /// Per-tenant rate limit on the Accounting API; `None` switches it off.
+    /// Per-tenant rate limit on Xero's Accounting API; `None` switches it off, and with it
+    /// the QuickBooks limits (500 calls a minute and 10 at once per realm) the sandbox
+    /// otherwise starts with (the `quickbooks_rate_limit` setting).
     pub rate_limit: Option<RateLimit>,
     /// Skip the consent page and answer the authorize request with a code at once.
     pub auto_approve: bool,
@@ -51,6 +79,8 @@ pub struct SandboxOptions {
     /// above on the next start; saved record changes are replayed only onto data generated
     /// with the same seed and size.
     pub state_path: Option<PathBuf>,
+    /// Xero's token lifetimes; QuickBooks tokens have their own settings
+    /// (`quickbooks_access_token_ttl_secs`, `quickbooks_refresh_token_ttl_secs`).
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub code_ttl: Duration,

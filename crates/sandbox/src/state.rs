@@ -1,7 +1,8 @@
-//! The state file: grants, tokens, settings and record changes, so a sandbox restarted on the
-//! same path carries on where it left off (a client's saved tokens keep working, its
-//! incremental sync sees no phantom changes). Records themselves are regenerated from the
-//! seed and the change log is replayed on top, which keeps the file small.
+//! The state file: grants and tokens (Xero's and QuickBooks'), settings and record changes, so
+//! a sandbox restarted on the same path carries on where it left off (a client's saved tokens
+//! keep working, its incremental sync sees no phantom changes). Records themselves are
+//! regenerated from the seed and the change logs are replayed on top, which keeps the file
+//! small.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use serde_json::Value;
 
 use crate::auth::grants::AuthSnapshot;
 use crate::company::ChangeEntry;
+use crate::quickbooks::realm::QbChange;
 
 const FORMAT_VERSION: u32 = 1;
 
@@ -24,6 +26,9 @@ pub struct StateFile {
     #[serde(flatten)]
     pub auth: AuthSnapshot,
     pub changes: Vec<ChangeEntry>,
+    /// Edits of the QuickBooks company. Files written before it existed have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quickbooks_changes: Vec<QbChange>,
 }
 
 impl StateFile {
@@ -41,6 +46,7 @@ impl StateFile {
             settings,
             auth,
             changes,
+            quickbooks_changes: Vec::new(),
         }
     }
 }
@@ -130,5 +136,40 @@ mod tests {
         let path = dir.path().join("state.json");
         std::fs::write(&path, "{not json").unwrap();
         assert!(load(&path).is_err());
+    }
+
+    #[test]
+    fn a_state_file_from_before_quickbooks_loads_and_quickbooks_edits_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(
+            &path,
+            r#"{"version":1,"seed":7,"records_per_org":10,"settings":{},
+                "grants":[],"access_tokens":[],"refresh_tokens":[],"changes":[]}"#,
+        )
+        .unwrap();
+        let old = load(&path).unwrap().unwrap();
+        assert!(old.quickbooks_changes.is_empty());
+
+        let mut file = StateFile::new(
+            7,
+            10,
+            serde_json::json!({}),
+            AuthSnapshot::default(),
+            vec![],
+        );
+        file.quickbooks_changes = vec![QbChange {
+            entity: crate::quickbooks::realm::Entity::Bill,
+            id: "9002".into(),
+            op: crate::company::Op::Delete,
+            updated: 1_800_000_000,
+        }];
+        save(&path, &file).unwrap();
+        assert_eq!(
+            load(&path).unwrap().unwrap().quickbooks_changes,
+            file.quickbooks_changes
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"entity\": \"Bill\""), "{text}");
     }
 }

@@ -1,5 +1,8 @@
 //! Counters that tests read through `/_control/stats` to check what a client actually did:
-//! how many pages it fetched, how often it refreshed, whether it hit the rate limit.
+//! how many pages it fetched, how often it refreshed, whether it hit the rate limit. Xero's
+//! calls are keyed `"GET /BankTransactions"`; QuickBooks' `"GET /quickbooks/…"`, a query by
+//! its entity (`"GET /quickbooks/query Purchase"`; one that names none it serves, or does not
+//! parse, under `"GET /quickbooks/query"`). Token counters cover both platforms.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +21,20 @@ const ENDPOINTS: &[&str] = &[
     "GET /BankTransactions",
     "GET /Invoices",
     "GET /CreditNotes",
+    "GET /quickbooks/authorize",
+    "POST /quickbooks/authorize/decision",
+    "POST /quickbooks/tokens/bearer",
+    "POST /quickbooks/tokens/revoke",
+    "GET /quickbooks/companyinfo",
+    "GET /quickbooks/preferences",
+    "GET /quickbooks/query Purchase",
+    "GET /quickbooks/query Bill",
+    "GET /quickbooks/query VendorCredit",
+    "GET /quickbooks/query Account",
+    "GET /quickbooks/query Vendor",
+    "GET /quickbooks/query Item",
+    "GET /quickbooks/query",
+    "GET /quickbooks/cdc",
 ];
 
 #[derive(Debug)]

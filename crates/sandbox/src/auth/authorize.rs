@@ -1,4 +1,6 @@
-//! The authorization endpoint and the consent decision (RFC 6749 §4.1, RFC 7636, RFC 8252).
+//! The authorization endpoint and the consent decision (RFC 6749 §4.1, RFC 7636, RFC 8252), for
+//! both authorization servers: Xero's (PKCE required, a choice of organisations) and Intuit's
+//! (PKCE verified when sent, one company, `realmId` on the callback).
 
 use std::collections::HashMap;
 
@@ -10,11 +12,13 @@ use axum::Form;
 use url::Url;
 use uuid::Uuid;
 
-use super::clients::{is_registered, redirect_allowed};
+use super::clients::{is_registered_on, redirect_allowed_on};
 use super::grants::{all_tenants, AuthRequest};
+use super::profile::{Platform, Profile, QUICKBOOKS, XERO};
 use super::{pages, pkce};
 use crate::app::AppState;
 use crate::clock::now_ms;
+use crate::quickbooks::REALM_ID;
 
 /// A 302 back to the client with `params` appended to whatever query its URI already has.
 fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> Response {
@@ -53,21 +57,28 @@ fn redirect_error(
     error: &str,
     description: &str,
 ) -> Response {
-    let mut params = vec![("error", error), ("error_description", description)];
+    let mut params = vec![("error", error)];
+    if !description.is_empty() {
+        params.push(("error_description", description));
+    }
     if let Some(state) = state {
         params.push(("state", state));
     }
     redirect_with(request_redirect, &params)
 }
 
-fn redirect_code(app: &AppState, request: AuthRequest) -> Response {
+/// The approval answer: `code` and `state`, and at Intuit the company connected as `realmId`.
+fn redirect_code(app: &AppState, profile: &Profile, request: AuthRequest) -> Response {
     let redirect_uri = request.redirect_uri.clone();
     let state = request.state.clone();
     let code = app.auth().issue_code(request, app.opts.code_ttl, now_ms());
-    tracing::info!("authorization approved; code issued");
+    tracing::info!(platform = ?profile.platform, "authorization approved; code issued");
     let mut params = vec![("code", code.as_str())];
     if let Some(state) = state.as_deref() {
         params.push(("state", state));
+    }
+    if profile.platform == Platform::QuickBooks {
+        params.push(("realmId", REALM_ID));
     }
     redirect_with(&redirect_uri, &params)
 }
@@ -77,7 +88,23 @@ pub async fn authorize(
     State(app): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    app.count_call("GET /authorize");
+    authorize_on(&XERO, &app, &params)
+}
+
+/// `GET /quickbooks/oauth2/authorize`
+pub async fn quickbooks_authorize(
+    State(app): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    authorize_on(&QUICKBOOKS, &app, &params)
+}
+
+fn authorize_on(
+    profile: &'static Profile,
+    app: &AppState,
+    params: &HashMap<String, String>,
+) -> Response {
+    app.count_call(profile.calls.authorize);
     let param = |name: &str| {
         params
             .get(name)
@@ -87,14 +114,17 @@ pub async fn authorize(
 
     // Until client and redirect URI are trusted, never redirect: that would make the sandbox
     // an open redirector.
-    let Some(client_id) = param("client_id").filter(|c| is_registered(c)) else {
-        return pages::error(
+    let Some(client_id) = param("client_id").filter(|c| is_registered_on(profile, c)) else {
+        return pages::error_on(
+            profile,
             "Unknown app",
             "The client_id in this request is missing or not registered with the sandbox.",
         );
     };
-    let Some(redirect_uri) = param("redirect_uri").filter(|r| redirect_allowed(r)) else {
-        return pages::error(
+    let Some(redirect_uri) = param("redirect_uri").filter(|r| redirect_allowed_on(profile, r))
+    else {
+        return pages::error_on(
+            profile,
             "Invalid redirect address",
             "The redirect_uri is missing or not registered for this app. Loopback addresses \
              (127.0.0.1, localhost, [::1]) may use any port, but the path must be /callback.",
@@ -110,15 +140,32 @@ pub async fn authorize(
     let Some(scope) = param("scope") else {
         return invalid("scope is required");
     };
-    let Some(challenge) = param("code_challenge") else {
-        return invalid("code_challenge is required: this server requires PKCE");
+    if let Some(required) = profile.required_scope {
+        if !scope.split_whitespace().any(|s| s == required) {
+            return redirect_error(
+                redirect_uri,
+                state,
+                "invalid_scope",
+                &format!("the scope must include {required}"),
+            );
+        }
+    }
+    let challenge = match param("code_challenge") {
+        None if profile.pkce_required => {
+            return invalid("code_challenge is required: this server requires PKCE")
+        }
+        // Intuit ignores PKCE; without a challenge there is nothing to verify later.
+        None => "",
+        Some(challenge) => {
+            if param("code_challenge_method") != Some("S256") {
+                return invalid("code_challenge_method must be S256");
+            }
+            if !pkce::valid_challenge(challenge) {
+                return invalid("code_challenge must be 43 base64url characters (S256)");
+            }
+            challenge
+        }
     };
-    if param("code_challenge_method") != Some("S256") {
-        return invalid("code_challenge_method must be S256");
-    }
-    if !pkce::valid_challenge(challenge) {
-        return invalid("code_challenge must be 43 base64url characters (S256)");
-    }
 
     let request = AuthRequest {
         client_id: client_id.to_owned(),
@@ -126,13 +173,19 @@ pub async fn authorize(
         scope: scope.to_owned(),
         state: state.map(str::to_owned),
         code_challenge: challenge.to_owned(),
-        tenants: all_tenants(),
+        tenants: match profile.platform {
+            Platform::Xero => all_tenants(),
+            Platform::QuickBooks => Vec::new(),
+        },
     };
     if app.settings().auto_approve {
-        return redirect_code(&app, request);
+        return redirect_code(app, profile, request);
     }
     let request_id = app.auth().park(request.clone(), now_ms());
-    pages::consent(&request_id, &request, &request.tenants, None)
+    match profile.platform {
+        Platform::Xero => pages::consent(&request_id, &request, &request.tenants, None),
+        Platform::QuickBooks => pages::quickbooks_consent(&request_id, &request),
+    }
 }
 
 /// The organisations ticked on the consent form, in the order `/connections` lists them;
@@ -158,9 +211,30 @@ pub async fn decision(
     State(app): State<AppState>,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
-    app.count_call("POST /authorize/decision");
+    decision_on(&XERO, &app, form)
+}
+
+/// `POST /quickbooks/oauth2/authorize/decision`: `request_id` and `decision=approve|deny`; the
+/// grant reaches the one company.
+pub async fn quickbooks_decision(
+    State(app): State<AppState>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    decision_on(&QUICKBOOKS, &app, form)
+}
+
+fn decision_on(
+    profile: &'static Profile,
+    app: &AppState,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    app.count_call(profile.calls.decision);
     let Ok(Form(form)) = form else {
-        return pages::error("Bad request", "The decision form could not be read.");
+        return pages::error_on(
+            profile,
+            "Bad request",
+            "The decision form could not be read.",
+        );
     };
     let field = |name: &str| {
         form.iter()
@@ -170,9 +244,15 @@ pub async fn decision(
     let approve = match field("decision") {
         Some("approve") => true,
         Some("deny") => false,
-        _ => return pages::error("Bad request", "The decision must be approve or deny."),
+        _ => {
+            return pages::error_on(
+                profile,
+                "Bad request",
+                "The decision must be approve or deny.",
+            )
+        }
     };
-    let chosen = if field("tenant_choice").is_some() {
+    let chosen = if profile.platform == Platform::Xero && field("tenant_choice").is_some() {
         match chosen_tenants(&form) {
             Some(chosen) => Some(chosen),
             None => {
@@ -186,8 +266,14 @@ pub async fn decision(
         None
     };
     let request_id = field("request_id").unwrap_or("");
-    let Some(mut request) = app.auth().take_pending(request_id, now_ms()) else {
-        return pages::error(
+    // A request parked by the other server is not this server's to answer.
+    let pending = app
+        .auth()
+        .take_pending(request_id, now_ms())
+        .filter(|r| is_registered_on(profile, &r.client_id));
+    let Some(mut request) = pending else {
+        return pages::error_on(
+            profile,
             "This request has expired",
             "This consent request is unknown, too old, or was already answered.",
         );
@@ -206,14 +292,19 @@ pub async fn decision(
             }
             request.tenants = chosen;
         }
-        redirect_code(&app, request)
+        redirect_code(app, profile, request)
     } else {
-        tracing::info!("authorization denied by the user");
+        tracing::info!(platform = ?profile.platform, "authorization denied by the user");
+        // Intuit's denial carries the error and state only.
+        let description = match profile.platform {
+            Platform::Xero => "The user denied access",
+            Platform::QuickBooks => "",
+        };
         redirect_error(
             &request.redirect_uri,
             request.state.as_deref(),
             "access_denied",
-            "The user denied access",
+            description,
         )
     }
 }

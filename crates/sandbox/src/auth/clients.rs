@@ -1,8 +1,9 @@
-//! The registered client and where it may be sent back to.
+//! The registered clients and where they may be sent back to. Each authorization server
+//! (see `profile.rs`) knows its own clients; a client of one is unknown to the other.
 
 use url::Url;
 
-use crate::options::{CLIENT_ID, CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET};
+use super::profile::Profile;
 
 /// Loopback redirects may use any port (RFC 8252 §7.3): a desktop app picks a free port at
 /// run time, so only scheme, host and path are registered.
@@ -13,23 +14,13 @@ const LOOPBACK_REDIRECTS: &[&str] = &[
 ];
 const EXACT_REDIRECTS: &[&str] = &["carbonsync://oauth/callback"];
 
-pub fn is_registered(client_id: &str) -> bool {
-    secret_of(client_id).is_some()
-}
-
-/// `Some(None)` for a registered public client, `Some(Some(secret))` for a confidential one,
-/// `None` for a client the sandbox does not know.
-fn secret_of(client_id: &str) -> Option<Option<&'static str>> {
-    match client_id {
-        CLIENT_ID => Some(None),
-        CONFIDENTIAL_CLIENT_ID => Some(Some(CONFIDENTIAL_CLIENT_SECRET)),
-        _ => None,
-    }
+pub fn is_registered_on(profile: &Profile, client_id: &str) -> bool {
+    profile.secret_of(client_id).is_some()
 }
 
 /// Whether the client holds a secret: only such a client may use the client-credentials grant.
-pub fn is_confidential(client_id: &str) -> bool {
-    matches!(secret_of(client_id), Some(Some(_)))
+pub fn is_confidential(profile: &Profile, client_id: &str) -> bool {
+    matches!(profile.secret_of(client_id), Some(Some(_)))
 }
 
 /// Compares two secrets in constant time.
@@ -41,8 +32,14 @@ fn same_secret(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// Whether Xero's authorization server may redirect to `redirect_uri`.
+#[cfg(test)]
 pub fn redirect_allowed(redirect_uri: &str) -> bool {
-    if EXACT_REDIRECTS.contains(&redirect_uri) {
+    redirect_allowed_on(&super::profile::XERO, redirect_uri)
+}
+
+pub fn redirect_allowed_on(profile: &Profile, redirect_uri: &str) -> bool {
+    if profile.custom_scheme_redirect && EXACT_REDIRECTS.contains(&redirect_uri) {
         return true;
     }
     let Ok(mut url) = Url::parse(redirect_uri) else {
@@ -59,6 +56,19 @@ pub fn redirect_allowed(redirect_uri: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quickbooks_takes_loopback_redirects_but_no_custom_scheme() {
+        use crate::auth::profile::QUICKBOOKS;
+        assert!(redirect_allowed_on(
+            &QUICKBOOKS,
+            "http://127.0.0.1:53682/callback"
+        ));
+        assert!(!redirect_allowed_on(
+            &QUICKBOOKS,
+            "carbonsync://oauth/callback"
+        ));
+    }
 
     #[test]
     fn loopback_redirects_match_on_any_port() {
@@ -86,16 +96,38 @@ mod tests {
     }
 }
 
-/// Who is calling the token or revocation endpoint (RFC 6749 §2.3.1). A public client names
-/// itself with `client_id` in the form, or with HTTP Basic and an empty secret (what many
-/// OAuth libraries send by default). A confidential client proves itself with its secret, by
-/// HTTP Basic or as `client_secret` in the form (one of the two, never both). Errors are
-/// (OAuth error code, description).
+/// Who is calling Xero's token or revocation endpoint; see [`authenticate_on`].
+#[cfg(test)]
 pub fn authenticate(
     authorization: Option<&str>,
     form_client_id: Option<&str>,
     form_client_secret: Option<&str>,
 ) -> Result<String, (&'static str, &'static str)> {
+    authenticate_on(
+        &super::profile::XERO,
+        authorization,
+        form_client_id,
+        form_client_secret,
+    )
+}
+
+/// Who is calling the token or revocation endpoint (RFC 6749 §2.3.1). A public client names
+/// itself with `client_id` in the form, or with HTTP Basic and an empty secret (what many
+/// OAuth libraries send by default). A confidential client proves itself with its secret, by
+/// HTTP Basic or as `client_secret` in the form (one of the two, never both); where the
+/// profile says so (Intuit), by HTTP Basic only. Errors are (OAuth error code, description).
+pub fn authenticate_on(
+    profile: &Profile,
+    authorization: Option<&str>,
+    form_client_id: Option<&str>,
+    form_client_secret: Option<&str>,
+) -> Result<String, (&'static str, &'static str)> {
+    if profile.basic_auth_only && authorization.is_none() {
+        return Err((
+            "invalid_client",
+            "authenticate with HTTP Basic: Authorization: Basic base64(client_id:client_secret)",
+        ));
+    }
     let basic = match authorization {
         Some(value) => Some(parse_basic(value).ok_or((
             "invalid_client",
@@ -120,7 +152,7 @@ pub fn authenticate(
         (None, Some(form)) => (form.to_owned(), form_client_secret.unwrap_or("").to_owned()),
         (None, None) => return Err(("invalid_client", "client_id is required")),
     };
-    match secret_of(&client_id) {
+    match profile.secret_of(&client_id) {
         None => Err(("invalid_client", "unknown client_id")),
         Some(None) if !secret.is_empty() => Err((
             "invalid_client",
@@ -160,6 +192,11 @@ fn form_decode(s: &str) -> String {
 #[cfg(test)]
 mod auth_tests {
     use super::*;
+    use crate::auth::profile::QUICKBOOKS;
+    use crate::options::{
+        CLIENT_ID, CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, QUICKBOOKS_CLIENT_ID,
+        QUICKBOOKS_CLIENT_SECRET,
+    };
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine;
 
@@ -234,6 +271,43 @@ mod auth_tests {
                 .0,
             "invalid_request",
             "two methods at once"
+        );
+    }
+
+    #[test]
+    fn the_quickbooks_client_authenticates_by_basic_only_and_only_there() {
+        let right = basic(&format!(
+            "{QUICKBOOKS_CLIENT_ID}:{QUICKBOOKS_CLIENT_SECRET}"
+        ));
+        assert_eq!(
+            authenticate_on(&QUICKBOOKS, Some(&right), None, None).unwrap(),
+            QUICKBOOKS_CLIENT_ID
+        );
+        assert_eq!(
+            authenticate_on(
+                &QUICKBOOKS,
+                None,
+                Some(QUICKBOOKS_CLIENT_ID),
+                Some(QUICKBOOKS_CLIENT_SECRET)
+            )
+            .unwrap_err()
+            .0,
+            "invalid_client",
+            "Intuit takes the secret by HTTP Basic only"
+        );
+        let xero = basic(&format!(
+            "{CONFIDENTIAL_CLIENT_ID}:{CONFIDENTIAL_CLIENT_SECRET}"
+        ));
+        assert_eq!(
+            authenticate_on(&QUICKBOOKS, Some(&xero), None, None)
+                .unwrap_err()
+                .1,
+            "unknown client_id"
+        );
+        assert_eq!(
+            authenticate(Some(&right), None, None).unwrap_err().1,
+            "unknown client_id",
+            "Xero does not know the QuickBooks app"
         );
     }
 }

@@ -1,6 +1,7 @@
-//! What the authorization server remembers: consent requests awaiting a decision, issued codes,
-//! grants (one per completed sign-in, covering the organisations the user chose) and their
-//! tokens.
+//! What the authorization servers remember: consent requests awaiting a decision, issued codes,
+//! grants (one per completed sign-in, covering the Xero organisations the user chose or the
+//! QuickBooks company connected) and their tokens. Both servers keep their grants here, each
+//! marked with its platform, so one state file holds them all.
 //! Codes and tokens are stored by fingerprint only (see `secrets.rs`).
 
 use std::collections::HashMap;
@@ -9,6 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::profile::{profile_of, Platform, Profile};
 use super::secrets::{fingerprint, new_secret};
 use crate::company::PROFILES;
 
@@ -23,10 +25,14 @@ pub const DEFAULT_REFRESH_GRACE: Duration = Duration::from_secs(30 * 60);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthRequest {
+    /// Also says which authorization server the request came to: each knows only its own
+    /// clients.
     pub client_id: String,
     pub redirect_uri: String,
     pub scope: String,
     pub state: Option<String>,
+    /// Empty when the client sent none, which only a server that does not require PKCE
+    /// (Intuit's) accepts.
     pub code_challenge: String,
     /// The organisations the grant will reach: every one until the user chooses on the
     /// consent page.
@@ -61,14 +67,26 @@ pub struct Grant {
     pub created_ms: i64,
     /// The organisations this grant reaches. State files written before the consent page
     /// offered a choice have none recorded, and those grants reached every organisation.
+    /// A QuickBooks grant reaches none.
     #[serde(default = "all_tenants")]
     pub tenants: Vec<Uuid>,
+    /// The server that made the grant; its tokens act on that platform's API only.
+    #[serde(default, skip_serializing_if = "Platform::is_xero")]
+    pub platform: Platform,
+    /// QuickBooks company ids (realm ids) the grant reaches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub realms: Vec<String>,
 }
 
 impl Grant {
     /// Whether calls under this grant may act for `tenant`.
     pub fn reaches(&self, tenant: &Uuid) -> bool {
         self.tenants.contains(tenant)
+    }
+
+    /// Whether calls under this grant may act for the QuickBooks company `realm_id`.
+    pub fn reaches_realm(&self, realm_id: &str) -> bool {
+        self.realms.iter().any(|r| r == realm_id)
     }
 }
 
@@ -93,8 +111,11 @@ pub struct SpentToken {
 
 pub struct IssuedTokens {
     pub access_token: String,
+    /// Seconds.
     pub expires_in: u64,
     pub refresh_token: Option<String>,
+    /// Seconds the refresh token lasts (Intuit's `x_refresh_token_expires_in`).
+    pub refresh_expires_in: u64,
     pub scope: String,
 }
 
@@ -197,11 +218,24 @@ impl AuthStore {
         Ok(issued.request)
     }
 
+    /// A Xero grant reaching `tenants`.
     pub fn create_grant(
         &mut self,
         client_id: &str,
         scope: &str,
         tenants: &[Uuid],
+        now_ms: i64,
+    ) -> Grant {
+        self.create_grant_on(Platform::Xero, client_id, scope, tenants, &[], now_ms)
+    }
+
+    pub fn create_grant_on(
+        &mut self,
+        platform: Platform,
+        client_id: &str,
+        scope: &str,
+        tenants: &[Uuid],
+        realms: &[&str],
         now_ms: i64,
     ) -> Grant {
         let grant = Grant {
@@ -211,12 +245,15 @@ impl AuthStore {
             scope: scope.to_owned(),
             created_ms: now_ms,
             tenants: tenants.to_vec(),
+            platform,
+            realms: realms.iter().map(|r| (*r).to_owned()).collect(),
         };
         self.grants.insert(grant.id, grant.clone());
         grant
     }
 
-    /// A new access token, plus a refresh token when the grant asked for `offline_access`.
+    /// A new access token, plus a refresh token when the grant asked for `offline_access`
+    /// (Xero) or always (Intuit).
     pub fn issue_tokens(
         &mut self,
         grant_id: Uuid,
@@ -224,9 +261,11 @@ impl AuthStore {
         refresh_ttl: Duration,
         now_ms: i64,
     ) -> Option<IssuedTokens> {
-        let scope = self.grants.get(&grant_id)?.scope.clone();
+        let grant = self.grants.get(&grant_id)?;
+        let scope = grant.scope.clone();
+        let profile = profile_of(grant.platform);
         self.prune(now_ms);
-        let access_token = new_secret("sbx_at_");
+        let access_token = new_secret(profile.access_prefix);
         self.access.insert(
             fingerprint(&access_token),
             StoredToken {
@@ -235,8 +274,8 @@ impl AuthStore {
                 expires_ms: now_ms.saturating_add(access_ttl.as_millis() as i64),
             },
         );
-        let refresh_token = offers_refresh(&scope).then(|| {
-            let token = new_secret("sbx_rt_");
+        let refresh_token = (profile.always_refresh || offers_refresh(&scope)).then(|| {
+            let token = new_secret(profile.refresh_prefix);
             self.refresh.insert(
                 fingerprint(&token),
                 StoredToken {
@@ -251,6 +290,7 @@ impl AuthStore {
             access_token,
             expires_in: access_ttl.as_secs(),
             refresh_token,
+            refresh_expires_in: refresh_ttl.as_secs(),
             scope,
         })
     }
@@ -331,8 +371,19 @@ impl AuthStore {
             .ok_or_else(|| "the grant behind this refresh token was revoked".into())
     }
 
-    /// The grant an access token acts for.
+    /// The Xero grant an access token acts for.
     pub fn check_access(&self, token: &str, now_ms: i64) -> Result<Grant, AccessError> {
+        self.check_access_on(Platform::Xero, token, now_ms)
+    }
+
+    /// The grant an access token acts for on `platform`; a token of the other platform is as
+    /// unknown there as a made-up one.
+    pub fn check_access_on(
+        &self,
+        platform: Platform,
+        token: &str,
+        now_ms: i64,
+    ) -> Result<Grant, AccessError> {
         let stored = self
             .access
             .get(&fingerprint(token))
@@ -340,6 +391,7 @@ impl AuthStore {
         let grant = self
             .grants
             .get(&stored.grant_id)
+            .filter(|g| g.platform == platform)
             .ok_or(AccessError::Unknown)?;
         if stored.expires_ms <= now_ms {
             return Err(AccessError::Expired {
@@ -349,17 +401,42 @@ impl AuthStore {
         Ok(grant.clone())
     }
 
-    /// RFC 7009: a refresh token takes its whole grant with it; an access token goes alone.
-    /// Returns whether anything was revoked.
+    /// RFC 7009 at Xero: a refresh token takes its whole grant with it; an access token goes
+    /// alone. Returns whether anything was revoked.
+    #[cfg(test)]
     pub fn revoke_token(&mut self, token: &str) -> bool {
+        self.revoke_token_on(&super::profile::XERO, token)
+    }
+
+    /// Revokes `token` if it belongs to a grant of `profile`'s platform: a refresh token
+    /// takes its whole grant with it, and so does an access token where the profile says so
+    /// (Intuit); otherwise the access token goes alone. Returns whether anything was revoked.
+    pub fn revoke_token_on(&mut self, profile: &Profile, token: &str) -> bool {
         let key = fingerprint(token);
-        let grant = self
+        let on_platform = |grant: &Uuid| {
+            self.grants
+                .get(grant)
+                .is_some_and(|g| g.platform == profile.platform)
+        };
+        let refresh_grant = self
             .refresh
             .get(&key)
             .map(|t| t.grant_id)
-            .or_else(|| self.spent.get(&key).map(|t| t.token.grant_id));
-        if let Some(grant) = grant {
+            .or_else(|| self.spent.get(&key).map(|t| t.token.grant_id))
+            .filter(|g| on_platform(g));
+        if let Some(grant) = refresh_grant {
             return self.revoke_grant(&grant);
+        }
+        let Some(access_grant) = self
+            .access
+            .get(&key)
+            .map(|t| t.grant_id)
+            .filter(|g| on_platform(g))
+        else {
+            return false;
+        };
+        if profile.access_revokes_grant {
+            return self.revoke_grant(&access_grant);
         }
         self.access.remove(&key).is_some()
     }
@@ -553,5 +630,50 @@ mod tests {
         let grant: Grant = serde_json::from_str(old).unwrap();
         assert_eq!(grant.tenants, all_tenants());
         assert_eq!(grant.tenants.len(), 2);
+    }
+
+    #[test]
+    fn a_quickbooks_grant_always_refreshes_and_its_tokens_stay_on_quickbooks() {
+        use crate::auth::profile::{QUICKBOOKS, XERO};
+        let mut store = AuthStore::default();
+        let g = store.create_grant_on(
+            Platform::QuickBooks,
+            "qb",
+            "com.intuit.quickbooks.accounting",
+            &[],
+            &["123"],
+            0,
+        );
+        assert!(g.reaches_realm("123") && !g.reaches_realm("456"));
+        let t = store.issue_tokens(g.id, MIN, MIN * 10, 0).unwrap();
+        assert_eq!(t.refresh_expires_in, 600);
+        assert!(t.access_token.starts_with("sbx_qbat_"));
+        let refresh = t.refresh_token.unwrap();
+        assert!(refresh.starts_with("sbx_qbrt_"));
+        assert!(store
+            .check_access_on(Platform::QuickBooks, &t.access_token, 1)
+            .is_ok());
+        assert_eq!(
+            store.check_access(&t.access_token, 1),
+            Err(AccessError::Unknown),
+            "a QuickBooks token does not open Xero"
+        );
+        assert!(!store.revoke_token_on(&XERO, &t.access_token));
+        // At Intuit an access token takes its grant with it, refresh token included.
+        assert!(store.revoke_token_on(&QUICKBOOKS, &t.access_token));
+        assert!(store.rotate(&refresh, "qb", MIN, MIN, 2).is_err());
+    }
+
+    #[test]
+    fn a_xero_grant_is_saved_exactly_as_before() {
+        let mut store = AuthStore::default();
+        let g = store.create_grant("c", "openid", &all_tenants(), 0);
+        let text = serde_json::to_string(&g).unwrap();
+        assert!(
+            !text.contains("platform") && !text.contains("realms"),
+            "{text}"
+        );
+        let back: Grant = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.platform, Platform::Xero);
     }
 }

@@ -1,17 +1,21 @@
-//! The OAuth 2.0 authorization server Xero runs at login.xero.com / identity.xero.com,
-//! served under `/xero/identity/connect`.
+//! The OAuth 2.0 authorization servers: the one Xero runs at login.xero.com /
+//! identity.xero.com, served under `/xero/identity/connect`, and Intuit's (for QuickBooks
+//! Online) at appcenter.intuit.com / oauth.platform.intuit.com, served under
+//! `/quickbooks/oauth2`. One implementation with a profile per server (`profile.rs`).
 
 mod authorize;
 pub mod clients;
 pub mod grants;
 pub mod pages;
 pub mod pkce;
+pub mod profile;
 mod revoke;
 pub mod secrets;
 mod token;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -39,6 +43,29 @@ pub fn routes() -> Router<AppState> {
             get(get_refresh_grace).post(set_refresh_grace),
         )
         .route("/_control/lose_refresh_answers", post(lose_refresh_answers))
+        .merge(quickbooks_routes())
+}
+
+/// Intuit's authorization server. Every answer carries an `intuit_tid`, as Intuit's do.
+fn quickbooks_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/quickbooks/oauth2/authorize",
+            get(authorize::quickbooks_authorize),
+        )
+        .route(
+            "/quickbooks/oauth2/authorize/decision",
+            post(authorize::quickbooks_decision),
+        )
+        .route(
+            "/quickbooks/oauth2/v1/tokens/bearer",
+            post(token::quickbooks_token),
+        )
+        .route(
+            "/quickbooks/oauth2/v1/tokens/revoke",
+            post(revoke::quickbooks_revoke),
+        )
+        .layer(from_fn(crate::quickbooks::intuit_tid))
 }
 
 /// `POST /_control/lose_refresh_answers` with `{"count": N}`: the next N refreshes rotate
@@ -61,7 +88,7 @@ async fn lose_refresh_answers(State(app): State<AppState>, Json(body): Json<Valu
 }
 
 /// `GET /_control/refresh_grace`: `{"secs": N}`, how long a rotated refresh token can still
-/// be spent (Xero: 30 minutes).
+/// be spent (Xero: 30 minutes; the same grace applies to QuickBooks refresh tokens).
 async fn get_refresh_grace(State(app): State<AppState>) -> Response {
     Json(json!({ "secs": app.auth().refresh_grace().as_secs() })).into_response()
 }

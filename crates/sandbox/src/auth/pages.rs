@@ -6,7 +6,9 @@ use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 use super::grants::AuthRequest;
+use super::profile::{Platform, Profile, QUICKBOOKS};
 use crate::company::PROFILES;
+use crate::quickbooks::{COMPANY_NAME, REALM_ID};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:38rem;margin:3rem auto;\
 padding:0 1rem;color:#1c2a33}.banner{background:#fff4d6;border:1px solid #e0b84c;\
@@ -18,6 +20,8 @@ margin:1rem 0}label{display:block;margin:.3rem 0}.error{color:#a61b1b;font-weigh
 
 const BANNER: &str =
     "CarbonSync sandbox — a local stand-in for Xero, not the real Xero. No real data leaves this machine.";
+const QUICKBOOKS_BANNER: &str = "CarbonSync sandbox — a local stand-in for QuickBooks Online, not \
+the real QuickBooks. No real data leaves this machine.";
 
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -35,10 +39,14 @@ pub fn escape(text: &str) -> String {
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    page_with(BANNER, status, title, body)
+}
+
+fn page_with(banner: &str, status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <title>{title} · CarbonSync sandbox</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
-         <p class=\"banner\">{BANNER}</p>\n{body}\n</body>\n</html>\n",
+         <p class=\"banner\">{banner}</p>\n{body}\n</body>\n</html>\n",
         title = escape(title),
     );
     (
@@ -142,6 +150,65 @@ pub fn error(title: &str, message: &str) -> Response {
         escape(message)
     );
     page(StatusCode::BAD_REQUEST, title, &body)
+}
+
+/// [`error`] under the banner of the authorization server `profile` is.
+pub fn error_on(profile: &Profile, title: &str, message: &str) -> Response {
+    match profile.platform {
+        Platform::Xero => error(title, message),
+        Platform::QuickBooks => {
+            let body = format!(
+                "<h1>{}</h1>\n<p>{}</p>\n<p>Start the connection again from CarbonSync.</p>",
+                escape(title),
+                escape(message)
+            );
+            page_with(QUICKBOOKS_BANNER, StatusCode::BAD_REQUEST, title, &body)
+        }
+    }
+}
+
+/// Intuit's consent page: one company, which the grant will reach (Intuit lets a user pick a
+/// company before this page; the sandbox serves one). The `request_id` input stays on one
+/// line with `name` before `value`, as on Xero's page, for scripts that scrape it.
+pub fn quickbooks_consent(request_id: &str, request: &AuthRequest) -> Response {
+    let scopes: String = request
+        .scope
+        .split_whitespace()
+        .map(|s| {
+            let what = match s {
+                "com.intuit.quickbooks.accounting" => {
+                    "read your accounting data: expenses, bills, vendor credits, vendors and \
+                     the chart of accounts"
+                }
+                "openid" | "profile" | "email" => "know who you are",
+                _ => "access this part of your company",
+            };
+            format!("<li><code>{}</code> — {what}</li>\n", escape(s))
+        })
+        .collect();
+    let body = format!(
+        "<h1>Connect CarbonSync to QuickBooks</h1>\n\
+         <form method=\"post\" action=\"{action}\">\n\
+         <input type=\"hidden\" name=\"request_id\" value=\"{request_id}\">\n\
+         <p>The app <strong>CarbonSync</strong> (client <code>{client}</code>) asks to connect to \
+         <strong>{company}</strong> (company ID <code>{REALM_ID}</code>).</p>\n\
+         <p>It will be able to:</p>\n<ul>\n{scopes}</ul>\n\
+         <p>After you decide you will be sent back to <code>{redirect}</code>.</p>\n\
+         <button type=\"submit\" name=\"decision\" value=\"approve\">Connect</button>\n\
+         <button type=\"submit\" name=\"decision\" value=\"deny\">Cancel</button>\n\
+         </form>",
+        action = QUICKBOOKS.decision_path,
+        client = escape(&request.client_id),
+        company = escape(COMPANY_NAME),
+        redirect = escape(&request.redirect_uri),
+        request_id = escape(request_id),
+    );
+    page_with(
+        QUICKBOOKS_BANNER,
+        StatusCode::OK,
+        "Connect CarbonSync to QuickBooks",
+        &body,
+    )
 }
 
 #[cfg(test)]

@@ -48,6 +48,18 @@ pub fn generate_org(
     seed: u64,
     records_per_org: usize,
 ) -> Org {
+    generate_org_with(profile, index, seed, records_per_org, true)
+}
+
+/// `generate_org`, optionally without the Xero fixtures (the QuickBooks company has its own).
+/// With them left out, no record makes room for one, so every record is generated.
+pub fn generate_org_with(
+    profile: &'static OrgProfile,
+    index: u64,
+    seed: u64,
+    records_per_org: usize,
+    with_fixtures: bool,
+) -> Org {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(index);
     let tenant = Uuid::parse_str(profile.tenant_id).expect("profile tenant ids are valid");
@@ -67,7 +79,7 @@ pub fn generate_org(
     let fixtures: Vec<(usize, &Fixture)> = FIXTURES
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.country == profile.country)
+        .filter(|(_, f)| with_fixtures && f.country == profile.country)
         .collect();
     // Only the fixtures sorted in among generated records make room in the plan; appended
     // ones take the places of the last generated records (see APPENDED_FROM).

@@ -21,7 +21,7 @@ pub use changes::{ChangeEntry, ChangeError, Op, Selection, Stamping};
 use chart::Account;
 use record::Line;
 pub use record::Record;
-use strings::Strings;
+pub use strings::Strings;
 
 pub const UK_TENANT_ID: &str = "3f1b2a9e-5c1d-4e5f-9a70-1b2c3d4e5f60";
 pub const US_TENANT_ID: &str = "7a2c4e6f-8b1d-4c3e-a5f7-0d9e8c7b6a50";
@@ -72,6 +72,37 @@ pub static PROFILES: [OrgProfile; 2] = [
         short_code: "!nW3xR",
     },
 ];
+
+/// The raw material of the QuickBooks company: a US organisation drawn from the same
+/// catalogue, never served as a Xero organisation. Its tenant id only keys the names of its
+/// contacts and accounts.
+pub static QUICKBOOKS_SOURCE_PROFILE: OrgProfile = OrgProfile {
+    tenant_id: "c3df1a52-9b7e-4f0a-8d21-5e6f7a8b9c01",
+    name: "Cedar & Finch Trading Co.",
+    legal_name: "Cedar & Finch Trading Company, Inc.",
+    currency: "USD",
+    country_code: "US",
+    country: Country::Us,
+    version: "US",
+    timezone: "PACIFICSTANDARDTIME",
+    short_code: "",
+};
+
+/// Generates the organisation the QuickBooks company is made from: the US catalogue with its
+/// own seed (so none of its records is one of the Xero organisations') and without the Xero
+/// fixtures. Same seed and size, same records.
+pub fn generate_quickbooks_source(seed: u64, records_per_org: usize) -> Org {
+    // Its own random stream, clear of the two organisations' (0, 1) and the credit notes'.
+    const STREAM: u64 = 0x51;
+    let seed = seed ^ 0x7162_6f6f_6b73_2d71; // "qbooks-q": any fixed mask makes it distinct
+    generator::generate_org_with(
+        &QUICKBOOKS_SOURCE_PROFILE,
+        STREAM,
+        seed,
+        records_per_org,
+        false,
+    )
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,5 +1,5 @@
 //! End-to-end tests: each starts a real sandbox on an ephemeral loopback port and talks to it
-//! over HTTP with reqwest, as CarbonSync would.
+//! over HTTP with reqwest, as CarbonSync would, to Xero's side and to QuickBooks'.
 
 mod api;
 mod consent;
@@ -9,5 +9,9 @@ mod data;
 mod incremental;
 mod oauth;
 mod persistence;
+mod quickbooks_api;
+mod quickbooks_oauth;
+mod quickbooks_support;
+mod quickbooks_sync;
 mod reshaped;
 mod support;

@@ -1,0 +1,159 @@
+//! What differs between the two authorization servers the sandbox runs: Xero's under
+//! `/xero/identity/connect` and Intuit's (for QuickBooks Online) under `/quickbooks/oauth2`.
+//! Grants, codes, PKCE, secrets, rotation, grace and persistence are shared (`grants.rs`); a
+//! profile says which clients a server knows and how they authenticate, which lifetimes
+//! apply, and what its answers look like.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::options::{
+    CLIENT_ID, CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, QUICKBOOKS_CLIENT_ID,
+    QUICKBOOKS_CLIENT_SECRET,
+};
+use crate::settings::Settings;
+
+/// Which accounting platform a grant was made on. A token acts only on its own platform's API.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    /// State files written before QuickBooks was served hold Xero grants only.
+    #[default]
+    Xero,
+    QuickBooks,
+}
+
+impl Platform {
+    /// For `skip_serializing_if`: a Xero grant is written exactly as before.
+    pub fn is_xero(&self) -> bool {
+        *self == Platform::Xero
+    }
+}
+
+/// A registered client: public (no secret) or confidential (with the sandbox's own published
+/// test secret).
+pub struct Client {
+    pub id: &'static str,
+    pub secret: Option<&'static str>,
+}
+
+/// The stats keys an authorization server counts its calls under.
+pub struct CallKeys {
+    pub authorize: &'static str,
+    pub decision: &'static str,
+    pub token: &'static str,
+    pub revoke: &'static str,
+}
+
+pub struct Profile {
+    pub platform: Platform,
+    /// Where the consent page posts its form.
+    pub decision_path: &'static str,
+    pub clients: &'static [Client],
+    /// Whether `carbonsync://oauth/callback` is registered besides the loopback redirects.
+    /// Intuit accepts no custom scheme.
+    pub custom_scheme_redirect: bool,
+    /// Xero requires PKCE; Intuit ignores it, and the sandbox verifies it only when the
+    /// authorization request carried a challenge.
+    pub pkce_required: bool,
+    /// A scope every authorization request must include.
+    pub required_scope: Option<&'static str>,
+    /// Intuit: the client authenticates with HTTP Basic only, and a failure is a 401.
+    pub basic_auth_only: bool,
+    /// Xero custom connections: a confidential client may use `client_credentials`.
+    pub client_credentials: bool,
+    /// Intuit hands out a refresh token with every grant; Xero only with `offline_access`.
+    pub always_refresh: bool,
+    /// Intuit: revoking an access token ends the whole grant, as a refresh token does.
+    pub access_revokes_grant: bool,
+    pub access_prefix: &'static str,
+    pub refresh_prefix: &'static str,
+    pub calls: CallKeys,
+}
+
+impl Profile {
+    /// `Some(None)` for a registered public client, `Some(Some(secret))` for a confidential
+    /// one, `None` for a client this server does not know.
+    pub fn secret_of(&self, client_id: &str) -> Option<Option<&'static str>> {
+        self.clients
+            .iter()
+            .find(|c| c.id == client_id)
+            .map(|c| c.secret)
+    }
+
+    /// (access token, refresh token) lifetimes under the current settings.
+    pub fn lifetimes(&self, settings: &Settings) -> (Duration, Duration) {
+        match self.platform {
+            Platform::Xero => (settings.access_token_ttl, settings.refresh_token_ttl),
+            Platform::QuickBooks => (
+                settings.quickbooks_access_token_ttl,
+                settings.quickbooks_refresh_token_ttl,
+            ),
+        }
+    }
+}
+
+/// The scope a QuickBooks Online authorization must ask for.
+pub const QUICKBOOKS_SCOPE: &str = "com.intuit.quickbooks.accounting";
+
+pub static XERO: Profile = Profile {
+    platform: Platform::Xero,
+    decision_path: "/xero/identity/connect/authorize/decision",
+    clients: &[
+        Client {
+            id: CLIENT_ID,
+            secret: None,
+        },
+        Client {
+            id: CONFIDENTIAL_CLIENT_ID,
+            secret: Some(CONFIDENTIAL_CLIENT_SECRET),
+        },
+    ],
+    custom_scheme_redirect: true,
+    pkce_required: true,
+    required_scope: None,
+    basic_auth_only: false,
+    client_credentials: true,
+    always_refresh: false,
+    access_revokes_grant: false,
+    access_prefix: "sbx_at_",
+    refresh_prefix: "sbx_rt_",
+    calls: CallKeys {
+        authorize: "GET /authorize",
+        decision: "POST /authorize/decision",
+        token: "POST /token",
+        revoke: "POST /revocation",
+    },
+};
+
+pub static QUICKBOOKS: Profile = Profile {
+    platform: Platform::QuickBooks,
+    decision_path: "/quickbooks/oauth2/authorize/decision",
+    clients: &[Client {
+        id: QUICKBOOKS_CLIENT_ID,
+        secret: Some(QUICKBOOKS_CLIENT_SECRET),
+    }],
+    custom_scheme_redirect: false,
+    pkce_required: false,
+    required_scope: Some(QUICKBOOKS_SCOPE),
+    basic_auth_only: true,
+    client_credentials: false,
+    always_refresh: true,
+    access_revokes_grant: true,
+    access_prefix: "sbx_qbat_",
+    refresh_prefix: "sbx_qbrt_",
+    calls: CallKeys {
+        authorize: "GET /quickbooks/authorize",
+        decision: "POST /quickbooks/authorize/decision",
+        token: "POST /quickbooks/tokens/bearer",
+        revoke: "POST /quickbooks/tokens/revoke",
+    },
+};
+
+pub fn profile_of(platform: Platform) -> &'static Profile {
+    match platform {
+        Platform::Xero => &XERO,
+        Platform::QuickBooks => &QUICKBOOKS,
+    }
+}
