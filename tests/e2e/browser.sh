@@ -9,9 +9,12 @@ url="$1"
 page=$(curl -fsS "$url")
 rid=$(printf '%s\n' "$page" | sed -n 's/.*name="request_id" value="\([^"]*\)".*/\1/p' | head -n 1)
 origin=$(printf '%s' "$url" | sed 's#^\(https*://[^/]*\).*#\1#')
+# Each platform's consent page posts to its own authorization server.
+action=$(printf '%s\n' "$page" | sed -n 's/.*<form[^>]*action="\([^"]*\)".*/\1/p' | head -n 1)
+action="${action:-/xero/identity/connect/authorize/decision}"
 location=$(curl -sS -o /dev/null -w '%{redirect_url}' \
   --data-urlencode "request_id=$rid" --data-urlencode "decision=approve" \
-  "$origin/xero/identity/connect/authorize/decision")
+  "$origin$action")
 case "$location" in
   carbonsync:*) exec xdg-open "$location" ;;
   *) exec curl -sS -o /dev/null "$location" ;;

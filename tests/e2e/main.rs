@@ -53,7 +53,7 @@ fn as_shown(kg: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
+async fn a_person_connects_xero_and_quickbooks_syncs_reviews_emissions_and_disconnects() {
     let d = Desktop::launch().await;
     d.find("[data-testid=page-integrations]").await;
     d.find("[data-testid=card-xero]").await;
@@ -145,6 +145,65 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
     d.find("[data-testid=ledger]").await;
     d.screenshot("emissions").await;
 
+    // QuickBooks beside Xero: Intuit allows no custom scheme, so its sign-in comes back to a
+    // loopback port; the grant names one company, which is connected without a picker, and its
+    // entries join the same totals.
+    d.click("[data-testid=nav-integrations]").await;
+    d.find("[data-testid=card-quickbooks]").await;
+    d.click("[data-testid=connect-quickbooks]").await;
+    let start = Instant::now();
+    let qb = loop {
+        let found = d
+            .cli_json(&["connections"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["provider"] == "quickbooks")
+            .cloned();
+        if let Some(c) = found {
+            break c;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            d.screenshot("quickbooks-not-connected").await;
+            panic!("QuickBooks was not connected (see the screenshot quickbooks-not-connected)");
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let qb_id = qb["id"].as_i64().unwrap();
+    assert_eq!(qb["tenant_name"], "Cedar & Finch Trading Co.");
+    d.text_until(&format!("[data-testid=status-{qb_id}]"), "Connected", |t| {
+        t.contains("Connected")
+    })
+    .await;
+    d.click(&format!("[data-testid=sync-{qb_id}]")).await;
+    let start = Instant::now();
+    loop {
+        let logs = d.cli_json(&["logs", &qb_id.to_string()]);
+        if logs
+            .as_array()
+            .is_some_and(|l| l.iter().any(|r| r["status"] == "succeeded"))
+        {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the QuickBooks sync did not finish: {logs}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    d.click("[data-testid=nav-emissions]").await;
+    d.find("[data-testid=page-emissions]").await;
+    let summary: Value = d.cli_json(&["emissions"]);
+    let by_source = d.cli_json(&["emissions", "--by", "source"]);
+    assert!(
+        by_source.to_string().contains("quickbooks"),
+        "QuickBooks entries are in the totals: {by_source}"
+    );
+    let want = as_shown(summary["totals"]["kg_co2e"].as_str().unwrap());
+    d.text_until("[data-testid=total-kg]", &want, |t| t.contains(&want))
+        .await;
+    d.screenshot("emissions-xero-and-quickbooks").await;
+
     // A forged deep link (a state this app never issued) is refused, visibly. It is
     // opened as a browser hands a link over, with xdg-open, in a desktop that is neither
     // GNOME nor KDE (no session variables), as on i3, sway or Hyprland.
@@ -160,7 +219,7 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
     .await;
     assert_eq!(
         d.cli_json(&["connections"]).as_array().unwrap().len(),
-        1,
+        2,
         "nothing stored"
     );
     d.screenshot("forged-link-refused").await;
@@ -266,6 +325,13 @@ async fn a_person_connects_xero_syncs_reviews_emissions_and_disconnects() {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert_eq!(d.cli_json(&["connections"])[0]["status"], "disconnected");
+    let after = d.cli_json(&["connections"]);
+    let xero = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap();
+    assert_eq!(xero["status"], "disconnected");
     d.quit().await;
 }

@@ -314,7 +314,7 @@ async fn sync(
         }
     };
     if ids.is_empty() {
-        eprintln!("No active connections to sync. Connect one with `carbonsync connect xero`.");
+        eprintln!("No active connections to sync. Connect one with `carbonsync connect xero` or `carbonsync connect quickbooks` (`carbonsync providers` lists every platform).");
         return Ok(ExitCode::SUCCESS);
     }
     let show_progress = !json && std::io::stderr().is_terminal();

@@ -85,7 +85,7 @@ pub fn providers(list: &[ProviderView]) {
 
 pub fn connections(list: &[Connection]) {
     if list.is_empty() {
-        say!("No connections yet. Connect one with `carbonsync connect xero`.");
+        say!("No connections yet. Connect one with `carbonsync connect xero` or `carbonsync connect quickbooks` (`carbonsync providers` lists every platform).");
         return;
     }
     let status_of = |c: &Connection| {

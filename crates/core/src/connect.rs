@@ -206,7 +206,9 @@ impl App {
         let name = platform.display_name();
         let result: Result<Connection, AppError> = async {
             let connector = platform.connector(self)?;
-            let tenants = connector.tenants(tokens.access_token.expose()).await?;
+            let tenants = connector
+                .tenants(tokens.access_token.expose(), &tokens.extras)
+                .await?;
             let tenant = choose_tenant(&tenants, choice, &name)?;
             self.store_connection(provider_id, platform, oauth, &tokens, tenant)
                 .await

@@ -2,7 +2,8 @@
 //! URLs, client id, and the sandbox server itself.
 
 use crate::{App, AppError};
-use carbonsync_oauth::{OAuthClient, OAuthConfig};
+use carbonsync_oauth::{ClientAuth, OAuthClient, OAuthConfig, RevokeBody};
+use carbonsync_providers::catalogue::{ClientAuthStyle, ClientKind};
 use carbonsync_providers::{
     registration, Connector, ConnectorSettings, Endpoints, ProviderEntry, RetryPolicy,
 };
@@ -42,6 +43,17 @@ impl Platform {
                 ),
             )
         };
+        let rules = &self.entry.oauth;
+        if rules.client == ClientKind::Confidential && self.client_secret.is_none() {
+            return Err(AppError::new(
+                "client_secret_missing",
+                format!(
+                    "{} gives every app a client secret and needs it to sign in. Enter your {} app's client id and secret in the window's Settings (the secret is kept in the keychain), then connect again.",
+                    self.display_name(),
+                    self.entry.name,
+                ),
+            ));
+        }
         Ok(OAuthClient::new(OAuthConfig {
             provider: self.display_name(),
             client_id: self.client_id.clone(),
@@ -58,10 +70,19 @@ impl Platform {
                 .ok_or_else(|| missing("token"))?,
             revoke_url: self.endpoints.revoke.clone(),
             scopes: self.scopes.clone(),
-            default_lifetime: chrono::Duration::minutes(30),
-            client_auth: Default::default(),
-            callback_extras: Vec::new(),
-            token_extras: Vec::new(),
+            default_lifetime: chrono::Duration::minutes(
+                rules.default_lifetime_minutes.unwrap_or(30).into(),
+            ),
+            client_auth: match rules.client_auth {
+                ClientAuthStyle::Basic => ClientAuth::Basic,
+                ClientAuthStyle::Form => ClientAuth::Form,
+            },
+            callback_extras: rules.callback_extras.clone(),
+            token_extras: rules.token_extras.clone(),
+            revoke_body: match rules.revoke_body {
+                carbonsync_providers::catalogue::RevokeBody::Form => RevokeBody::Form,
+                carbonsync_providers::catalogue::RevokeBody::Json => RevokeBody::Json,
+            },
         })?)
     }
 
@@ -120,15 +141,19 @@ impl App {
         set(&mut endpoints.revoke, &cfg.revoke_url);
         set(&mut endpoints.api_base, &cfg.api_base);
         set(&mut endpoints.connections, &cfg.connections_url);
-        let client_id = if sandbox {
-            carbonsync_sandbox::CLIENT_ID.to_string()
+        // The sandbox registers a client for each platform it stands in for, public or
+        // confidential as the platform's own apps are.
+        let (client_id, client_secret) = if sandbox {
+            let (id, secret) = carbonsync_sandbox::registered_client(provider_id);
+            (
+                id.to_string(),
+                secret.map(|s| carbonsync_vault::Sensitive::new(s.to_string())),
+            )
         } else {
-            cfg.client_id.clone().unwrap_or_default()
-        };
-        let client_secret = if sandbox {
-            None
-        } else {
-            self.vault().get(&self.client_secret_key(provider_id)?)?
+            (
+                cfg.client_id.clone().unwrap_or_default(),
+                self.vault().get(&self.client_secret_key(provider_id)?)?,
+            )
         };
         Ok(Platform {
             client_secret,

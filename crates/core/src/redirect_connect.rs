@@ -144,7 +144,12 @@ impl App {
         let configured = self.config().provider(provider_id).redirect;
         Ok(match (platform.sandbox, configured) {
             (_, Some(style)) => style,
-            (true, None) => RedirectStyle::DeepLink,
+            // The sandbox shows the deep link wherever its stand-in for the platform takes
+            // one; otherwise the platform's own route.
+            (true, None) if carbonsync_sandbox::accepts_deep_link(provider_id) => {
+                RedirectStyle::DeepLink
+            }
+            (true, None) => platform.entry.redirect,
             (false, None) => platform.entry.redirect,
         })
     }
@@ -180,7 +185,10 @@ impl App {
         tokens: TokenSet,
     ) -> Result<ConnectOutcome, AppError> {
         let connector = platform.connector(self)?;
-        let tenants = match connector.tenants(tokens.access_token.expose()).await {
+        let tenants = match connector
+            .tenants(tokens.access_token.expose(), &tokens.extras)
+            .await
+        {
             Ok(t) => t,
             Err(e) => {
                 if let Some(rt) = &tokens.refresh_token {

@@ -36,6 +36,18 @@ pub struct OAuthConfig {
     /// Fields of the token answer kept with the grant: Salesforce's `instance_url`. Strings
     /// and numbers only, at most [`crate::callback::OTHER_VALUE_MAX_BYTES`] each.
     pub token_extras: Vec<String>,
+    /// How the revocation endpoint takes the token.
+    pub revoke_body: RevokeBody,
+}
+
+/// The body of a revocation request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RevokeBody {
+    /// RFC 7009: a form with `token` and `token_type_hint`.
+    #[default]
+    Form,
+    /// `{"token": "…"}`, as Intuit's revocation endpoint wants it.
+    Json,
 }
 
 /// How a confidential client authenticates (RFC 6749 §2.3.1).
@@ -408,14 +420,24 @@ impl OAuthClient {
             }
             (None, _) => form.push(("client_id", self.config.client_id.as_str())),
         }
-        let response = request
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| OAuthError::Network {
-                provider: self.config.provider.clone(),
-                detail: e.without_url().to_string(),
-            })?;
+        let request = match self.config.revoke_body {
+            RevokeBody::Form => request.form(&form),
+            RevokeBody::Json => {
+                // The client's credentials, when sent in the body, stay beside the token.
+                let body: BTreeMap<&str, &str> = form
+                    .iter()
+                    .filter(|(k, _)| *k != "token_type_hint")
+                    .copied()
+                    .collect();
+                request
+                    .header(reqwest::header::ACCEPT, "application/json")
+                    .json(&body)
+            }
+        };
+        let response = request.send().await.map_err(|e| OAuthError::Network {
+            provider: self.config.provider.clone(),
+            detail: e.without_url().to_string(),
+        })?;
         let status = response.status();
         if status.is_success() {
             return Ok(true);

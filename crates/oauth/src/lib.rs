@@ -12,6 +12,6 @@ mod tokens;
 
 pub use callback::CallbackParams;
 pub use error::{describe_ports, OAuthError, PortProblem};
-pub use flow::{ClientAuth, OAuthClient, OAuthConfig, PendingAuthorization};
+pub use flow::{ClientAuth, OAuthClient, OAuthConfig, PendingAuthorization, RevokeBody};
 pub use loopback::LoopbackListener;
 pub use tokens::TokenSet;

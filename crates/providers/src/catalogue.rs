@@ -199,6 +199,61 @@ pub struct RateLimitInfo {
     pub note: Option<String>,
 }
 
+/// How an OAuth client is registered with the platform.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientKind {
+    /// No secret, PKCE only (what a desktop app should be where the platform allows it).
+    #[default]
+    Public,
+    /// The platform issues every app a client secret and wants it at the token endpoint
+    /// (QuickBooks): it is kept in the keychain.
+    Confidential,
+}
+
+/// How a confidential client proves itself at the token and revocation endpoints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuthStyle {
+    /// HTTP Basic (`client_secret_basic`).
+    #[default]
+    Basic,
+    /// In the form body (`client_secret_post`).
+    Form,
+}
+
+/// How the revocation endpoint wants the token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeBody {
+    /// RFC 7009: a form with `token` and `token_type_hint`.
+    #[default]
+    Form,
+    /// `{"token": "…"}` (Intuit).
+    Json,
+}
+
+/// A platform's OAuth conventions beyond its URLs and scopes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthRules {
+    #[serde(default)]
+    pub client: ClientKind,
+    #[serde(default)]
+    pub client_auth: ClientAuthStyle,
+    /// Query parameters of the sign-in's callback kept with the grant (QuickBooks: `realmId`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callback_extras: Vec<String>,
+    /// Fields of the token answer kept with the grant (Salesforce: `instance_url`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub token_extras: Vec<String>,
+    #[serde(default)]
+    pub revoke_body: RevokeBody,
+    /// The access token's lifetime when the token answer does not say (minutes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_lifetime_minutes: Option<u32>,
+}
+
 /// One platform in the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -226,6 +281,8 @@ pub struct ProviderEntry {
     pub rate_limit: Option<RateLimitInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docs_url: Option<String>,
+    #[serde(default)]
+    pub oauth: OAuthRules,
 }
 
 impl ProviderEntry {

@@ -5,6 +5,7 @@
 //! platform by name: a platform joins by adding its connector module, a [`Registration`] in
 //! [`REGISTRY`], its sandbox stand-in, its mapping table and its catalogue entry.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -75,6 +76,36 @@ pub struct SpendDocument {
     pub total: Decimal,
     /// When the platform last changed it.
     pub updated: DateTime<Utc>,
+    /// Only the id, the deletion and its time are known (a change feed's deleted entry): what
+    /// is already stored of the document is kept and marked deleted, not overwritten.
+    pub tombstone: bool,
+}
+
+impl SpendDocument {
+    /// A deleted document of which only the id and the time of deletion are known.
+    pub fn tombstone(
+        id: String,
+        kind: DocumentKind,
+        type_name: &str,
+        updated: DateTime<Utc>,
+    ) -> Self {
+        SpendDocument {
+            id,
+            kind,
+            type_name: type_name.to_owned(),
+            status: "Deleted".to_owned(),
+            deleted: true,
+            date: updated.date_naive(),
+            contact: None,
+            reference: None,
+            currency: None,
+            tax_mode: None,
+            lines: Vec::new(),
+            total: Decimal::ZERO,
+            updated,
+            tombstone: true,
+        }
+    }
 }
 
 /// One line of a [`SpendDocument`].
@@ -139,6 +170,9 @@ pub struct DocumentPage<T> {
     pub last: bool,
     /// The platform's clock when it answered, when it says.
     pub server_time: Option<DateTime<Utc>>,
+    /// The platform cannot say everything that changed since the walk's time (its change feed
+    /// was cut short): the engine reads the stream whole instead. The reason is for the log.
+    pub resync: Option<String>,
 }
 
 impl<T> DocumentPage<T> {
@@ -151,6 +185,25 @@ impl<T> DocumentPage<T> {
         self.len() == 0
     }
 }
+
+/// How a platform tells a client about deletions, which decides how positions move and when a
+/// stream has to be read whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeFeed {
+    /// Deleted and voided documents keep coming back with their status (Xero): reading what
+    /// changed since the position is always enough, and the position is the newest
+    /// modification time seen.
+    StatusInRecords,
+    /// Deletions are reported only for `reach` back from the platform's clock (QuickBooks'
+    /// change data capture: 30 days). A stream last complete longer ago is read whole, and a
+    /// document the whole read no longer lists is deleted. Positions follow the platform's clock
+    /// (when a walk began), since the feed is asked by time of change.
+    Window { reach: chrono::Duration },
+}
+
+/// What a grant answered besides its tokens (`realmId` on QuickBooks' callback,
+/// `instance_url` in Salesforce's token answer), as the platform names them.
+pub type GrantExtras = BTreeMap<String, String>;
 
 /// A platform's API, as the sync engine and the connect flow use it. Calls take a fresh
 /// access token and the tenant's id; they never store anything.
@@ -168,8 +221,18 @@ pub trait Connector: Send + Sync + std::fmt::Debug {
     /// Records asked for a page.
     fn page_size(&self) -> u32;
 
-    /// The organisations or companies the grant behind `access_token` reaches.
-    async fn tenants(&self, access_token: &str) -> Result<Vec<Tenant>, ProviderError>;
+    /// How the platform reports deletions.
+    fn change_feed(&self) -> ChangeFeed {
+        ChangeFeed::StatusInRecords
+    }
+
+    /// The organisations or companies the grant behind `access_token` reaches; `extras` is what
+    /// the grant answered besides its tokens.
+    async fn tenants(
+        &self,
+        access_token: &str,
+        extras: &GrantExtras,
+    ) -> Result<Vec<Tenant>, ProviderError>;
 
     /// The organisation's name and base currency.
     async fn organisation(
@@ -187,7 +250,8 @@ pub trait Connector: Send + Sync + std::fmt::Debug {
         meter: &CallMeter,
     ) -> Result<DocumentPage<Account>, ProviderError>;
 
-    /// Page `page` (1-based) of `stream`'s documents modified at or after `modified_since`.
+    /// Page `page` (1-based) of `stream`'s documents modified at or after `modified_since`
+    /// (every document, deleted ones excepted where the platform leaves them out, without it).
     ///
     /// Errors: [`ProviderError::InvalidConfig`] for a stream not in [`Connector::streams`].
     async fn documents(
@@ -227,7 +291,8 @@ pub struct Registration {
 }
 
 /// Every platform that has a connector.
-pub static REGISTRY: &[Registration] = &[crate::xero::REGISTRATION];
+pub static REGISTRY: &[Registration] =
+    &[crate::xero::REGISTRATION, crate::quickbooks::REGISTRATION];
 
 /// The registration of `platform`, if it has a connector.
 pub fn registration(platform: &str) -> Option<&'static Registration> {

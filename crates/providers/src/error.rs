@@ -81,6 +81,22 @@ impl ProviderError {
         }
     }
 
+    /// Adds technical detail (a request id) to the error's detail, where it has one.
+    pub fn add_detail(&mut self, more: &str) {
+        match self {
+            ProviderError::Unauthorized { detail }
+            | ProviderError::Forbidden { detail }
+            | ProviderError::Server { detail, .. }
+            | ProviderError::BadResponse { detail }
+            | ProviderError::Transport { detail }
+            | ProviderError::InvalidConfig { detail } => {
+                detail.push_str("; ");
+                detail.push_str(more);
+            }
+            ProviderError::RateLimited { .. } => {}
+        }
+    }
+
     /// Whether the error is about the grant (the connection needs a token refresh or the user's
     /// attention), as opposed to the platform or the network.
     pub fn is_auth(&self) -> bool {

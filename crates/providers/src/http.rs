@@ -87,6 +87,12 @@ pub struct PlatformRules {
     pub limit_header: Option<&'static str>,
     /// Limits that reset hours away: a 429 naming one is handed back at once (Xero: `day`).
     pub long_limits: &'static [&'static str],
+    /// The header carrying the platform's id of the request (QuickBooks: `intuit_tid`), kept in
+    /// an error's technical detail so the platform's support can find the call.
+    pub request_id_header: Option<&'static str>,
+    /// The platform's error codes in words a finance person understands (QuickBooks' `Fault`
+    /// codes), put before the technical detail.
+    pub describe_code: Option<fn(&str) -> Option<&'static str>>,
 }
 
 /// One GET to make, possibly several times.
@@ -279,9 +285,20 @@ impl HttpClient {
             });
         }
         let retry = is_retryable_status(status.as_u16());
+        let request_id = self
+            .rules
+            .request_id_header
+            .and_then(|h| response.headers().get(h))
+            .and_then(|v| v.to_str().ok())
+            .map(|v| clean_text(v, 64));
         let body = response.bytes().await.unwrap_or_default();
+        let mut error = status_error(request.label, status, &body, request.bearer, &self.rules);
+        if let Some(id) = request_id.filter(|id| !id.is_empty()) {
+            let name = self.rules.request_id_header.unwrap_or("request id");
+            error.add_detail(&format!("{name} {id}"));
+        }
         Err(Failure {
-            error: status_error(request.label, status, &body, request.bearer),
+            error,
             retry,
             wait: None,
             rate_limited: false,
@@ -302,11 +319,23 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
 }
 
 /// Maps an unsuccessful status to an error with a short, safe description.
-fn status_error(label: &str, status: StatusCode, body: &[u8], token: &str) -> ProviderError {
+fn status_error(
+    label: &str,
+    status: StatusCode,
+    body: &[u8],
+    token: &str,
+    rules: &PlatformRules,
+) -> ProviderError {
     let mut detail = format!("GET {label}: HTTP {}", status.as_u16());
     if let Some(summary) = error_summary(body, token) {
         detail.push_str(": ");
         detail.push_str(&summary);
+    }
+    let words = rules
+        .describe_code
+        .and_then(|describe| fault_codes(body).iter().find_map(|c| describe(c)));
+    if let Some(words) = words {
+        detail = format!("{words} ({detail})");
     }
     match status {
         StatusCode::UNAUTHORIZED => ProviderError::Unauthorized { detail },
@@ -338,6 +367,54 @@ struct ErrorBody {
     error: Option<serde_json::Value>,
     #[serde(default)]
     error_description: Option<String>,
+    /// Intuit's envelope: `{"Fault": {"Error": [{"Message", "Detail", "code"}], "type"}}`, also
+    /// sent in lower case.
+    #[serde(rename = "Fault", alias = "fault", default)]
+    fault: Option<Fault>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Fault {
+    #[serde(rename = "Error", alias = "error", default)]
+    errors: Vec<FaultError>,
+    #[serde(rename = "type", alias = "Type", default)]
+    kind: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct FaultError {
+    #[serde(rename = "Message", alias = "message", default)]
+    message: Option<String>,
+    #[serde(rename = "Detail", alias = "detail", default)]
+    detail: Option<String>,
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+}
+
+impl FaultError {
+    /// The code without the zeros Intuit sometimes pads it with (`003200` → `3200`).
+    fn code(&self) -> Option<String> {
+        let code = match self.code.as_ref()? {
+            serde_json::Value::String(s) => s.trim().to_owned(),
+            serde_json::Value::Number(n) => n.to_string(),
+            _ => return None,
+        };
+        let trimmed = code.trim_start_matches('0');
+        Some(if trimmed.is_empty() {
+            code
+        } else {
+            trimmed.to_owned()
+        })
+    }
+}
+
+/// The error codes of an Intuit-style fault body, in order.
+fn fault_codes(body: &[u8]) -> Vec<String> {
+    serde_json::from_slice::<ErrorBody>(body)
+        .ok()
+        .and_then(|b| b.fault)
+        .map(|f| f.errors.iter().filter_map(FaultError::code).collect())
+        .unwrap_or_default()
 }
 
 /// The platform's own short title for an error (`TokenExpired`, a validation message), when the
@@ -349,7 +426,23 @@ fn error_summary(body: &[u8], token: &str) -> Option<String> {
         serde_json::Value::String(s) => Some(s),
         _ => None,
     });
+    let fault = parsed.fault.map(|f| {
+        let errors = f.errors.iter().map(|e| {
+            let code = e.code().map(|c| format!("code {c}"));
+            [code, e.message.clone(), e.detail.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+        f.kind
+            .into_iter()
+            .chain(errors)
+            .collect::<Vec<_>>()
+            .join(": ")
+    });
     let parts: Vec<String> = [
+        fault,
         parsed.title,
         parsed.kind,
         parsed.detail,

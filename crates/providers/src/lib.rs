@@ -4,10 +4,13 @@
 //! Nothing here stores tokens or decides when to sync; callers pass a fresh access token in and
 //! get typed records and precise errors out.
 
+mod amount;
 pub mod catalogue;
 pub mod connector;
 mod error;
 pub mod http;
+mod listing;
+pub mod quickbooks;
 pub mod xero;
 
 pub use catalogue::{
@@ -15,9 +18,10 @@ pub use catalogue::{
     RedirectStyle,
 };
 pub use connector::{
-    registration, Account, Connector, ConnectorSettings, DocumentKind, DocumentLine, DocumentPage,
-    Organisation, SpendDocument, StreamSpec, Tenant, ACCOUNTS_STREAM,
+    registration, Account, ChangeFeed, Connector, ConnectorSettings, DocumentKind, DocumentLine,
+    DocumentPage, GrantExtras, Organisation, SpendDocument, StreamSpec, Tenant, ACCOUNTS_STREAM,
 };
 pub use error::ProviderError;
 pub use http::{CallMeter, RetryPolicy};
-pub use xero::{Page, Unreadable, XeroClient, XeroEndpoints};
+pub use listing::Unreadable;
+pub use xero::{Page, XeroClient, XeroEndpoints};

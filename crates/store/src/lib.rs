@@ -23,7 +23,7 @@ pub use cursors::StreamPosition;
 pub use error::StoreError;
 pub use ledger::{LedgerEntry, LedgerFilter, LedgerRow, LedgerStatus};
 pub use reassess::{LedgerLine, REASSESS_LEDGER};
-pub use records::{LineInput, PageInput, PageOutcome, RecordInput, RevisionWatch};
+pub use records::{LineInput, PageInput, PageOutcome, RecordInput, RevisionWatch, DELETED_REASON};
 pub use reports::{EmissionsGroup, GroupBy, Totals};
 pub use set_aside::{SetAsideInput, SetAsideRecord};
 pub use sync_runs::{RunStatus, SyncRun, SyncRunCounts, INTERRUPTED_MESSAGE};

@@ -22,7 +22,14 @@ pub struct RecordInput {
     pub total: Decimal,
     pub updated_ms: i64,
     pub lines: Vec<LineInput>,
+    /// Only the deletion is known (a change feed's deleted entry): the stored record keeps its
+    /// content, is marked deleted and its entries are excluded as [`DELETED_REASON`].
+    pub tombstone: bool,
 }
+
+/// Why the entries of a record deleted at its platform count nothing: the same words the
+/// emissions rules give a line of a deleted record.
+pub const DELETED_REASON: &str = "deleted in the source";
 
 #[derive(Debug, Clone)]
 pub struct LineInput {
@@ -87,6 +94,10 @@ pub struct PageInput<'a> {
     /// Unchanged records modified at or before this (ms) are counted as `overlap`.
     pub overlap_until_ms: Option<i64>,
     pub watch: Option<RevisionWatch>,
+    /// The page belongs to a whole read of a platform that leaves deleted records out of its
+    /// listings: every record of the page is marked with this, and when the page ends the read
+    /// (the position it leaves has no walk), every record of the stream not marked is deleted.
+    pub sweep_mark: Option<i64>,
 }
 
 impl PageOutcome {
@@ -144,6 +155,12 @@ impl Store {
                  reference = ?7, currency = ?8, line_amount_types = ?9, total = ?10,
                  updated_ms = ?11, synced_at = ?12 WHERE id = ?1",
             )?;
+            let mut mark_seen =
+                tx.prepare_cached("UPDATE records SET seen_mark = ?2 WHERE id = ?1")?;
+            let mut bury = tx.prepare_cached(
+                "UPDATE records SET status = ?2, deleted = 1, updated_ms = ?3, synced_at = ?4
+                 WHERE id = ?1",
+            )?;
             let mut put_line = tx.prepare_cached(
                 "INSERT INTO ledger (record_ref, connection_id, line_no, date, contact,
                  description, account_code, account_name, net_amount, currency, status, reason,
@@ -155,6 +172,34 @@ impl Store {
             )?;
 
             for rec in records {
+                if rec.tombstone {
+                    let found: Option<(i64, i64, bool)> = find
+                        .query_row(
+                            rusqlite::params![connection_id, stream, rec.record_id],
+                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        )
+                        .optional()?;
+                    match found {
+                        Some((_, ms, _)) if ms >= rec.updated_ms => out.unchanged += 1,
+                        // Already known to be gone (a whole read found it missing): not news,
+                        // but its time is kept so the feed's next report of it is recognised.
+                        Some((id, _, true)) => {
+                            bury.execute(rusqlite::params![id, rec.status, rec.updated_ms, now])?;
+                            out.unchanged += 1;
+                            out.overlap += 1;
+                        }
+                        Some((id, _, false)) => {
+                            out.kg_delta -=
+                                decimal::from_millionths(old_kg.query_row([id], |r| r.get(0))?);
+                            exclude_lines(&tx, id, &now)?;
+                            bury.execute(rusqlite::params![id, rec.status, rec.updated_ms, now])?;
+                            out.deleted += 1;
+                        }
+                        // Deleted before it was ever read: nothing to keep.
+                        None => out.unchanged += 1,
+                    }
+                    continue;
+                }
                 let inserted: Option<i64> = insert_record
                     .query_row(
                         rusqlite::params![
@@ -187,6 +232,9 @@ impl Store {
                             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                         )?;
                         if ms >= rec.updated_ms {
+                            if let Some(mark) = page.sweep_mark {
+                                mark_seen.execute(rusqlite::params![id, mark])?;
+                            }
                             out.unchanged += 1;
                             if page.overlap_until_ms.is_some_and(|o| rec.updated_ms <= o) {
                                 out.overlap += 1;
@@ -224,6 +272,9 @@ impl Store {
                         id
                     }
                 };
+                if let Some(mark) = page.sweep_mark {
+                    mark_seen.execute(rusqlite::params![record_ref, mark])?;
+                }
                 for (line_no, line) in rec.lines.iter().enumerate() {
                     let e = &line.entry;
                     let factor_ref = refs.factor(&tx, e)?;
@@ -265,7 +316,23 @@ impl Store {
             }
         }
         out.set_aside = Store::keep_set_aside_in(&tx, page, records)?;
-        Store::set_position_in(&tx, connection_id, stream, &(page.position)(&out))?;
+        let position = (page.position)(&out);
+        if let Some(mark) = page.sweep_mark {
+            // Unreadable records are still there at the platform.
+            for s in page.set_aside {
+                if let Some(id) = &s.record_id {
+                    tx.execute(
+                        "UPDATE records SET seen_mark = ?4
+                         WHERE connection_id = ?1 AND stream = ?2 AND record_id = ?3",
+                        rusqlite::params![connection_id, stream, id, mark],
+                    )?;
+                }
+            }
+            if position.walk.is_none() {
+                sweep(&tx, connection_id, stream, mark, &now, &mut out)?;
+            }
+        }
+        Store::set_position_in(&tx, connection_id, stream, &position)?;
         tx.commit()?;
         self.refs = refs;
         Ok(out)
@@ -348,4 +415,51 @@ impl RefCache {
         self.conversions.insert(fx.clone(), (deflator.clone(), id));
         Ok(Some(id))
     }
+}
+
+/// Turns a record's entries into excluded ones ([`DELETED_REASON`]): the lines stay for the
+/// trail, their emissions go.
+fn exclude_lines(tx: &rusqlite::Transaction<'_>, record_ref: i64, now: &str) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE ledger SET status = 'excluded', reason = ?2, rule_id = NULL, category = NULL,
+         scope = NULL, scope3_category = NULL, factor_ref = NULL, factor_version = NULL,
+         factor_code = NULL, factor_value = NULL, conversion_ref = NULL, fx_rate = NULL,
+         deflator = NULL, usd_2022_micros = NULL, co2e_mg = NULL, computed_at = ?3
+         WHERE record_ref = ?1",
+    )?
+    .execute(rusqlite::params![record_ref, DELETED_REASON, now])?;
+    Ok(())
+}
+
+/// Deletes every live record of the stream that the whole read marked `mark` did not list.
+fn sweep(
+    tx: &rusqlite::Transaction<'_>,
+    connection_id: i64,
+    stream: &str,
+    mark: i64,
+    now: &str,
+    out: &mut PageOutcome,
+) -> Result<()> {
+    let gone: Vec<(i64, i64)> = tx
+        .prepare(
+            "SELECT r.id, (SELECT COALESCE(SUM(co2e_mg), 0) FROM ledger
+                           WHERE record_ref = r.id AND status = 'counted')
+             FROM records r
+             WHERE r.connection_id = ?1 AND r.stream = ?2 AND r.deleted = 0
+               AND (r.seen_mark IS NULL OR r.seen_mark <> ?3)",
+        )?
+        .query_map(rusqlite::params![connection_id, stream, mark], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    for (id, mg) in gone {
+        out.kg_delta -= decimal::from_millionths(mg);
+        exclude_lines(tx, id, now)?;
+        tx.execute(
+            "UPDATE records SET status = 'Deleted', deleted = 1, synced_at = ?2 WHERE id = ?1",
+            rusqlite::params![id, now],
+        )?;
+        out.deleted += 1;
+    }
+    Ok(())
 }

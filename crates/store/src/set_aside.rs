@@ -101,6 +101,7 @@ impl Store {
                 position: &|_| Default::default(),
                 overlap_until_ms: None,
                 watch: None,
+                sweep_mark: None,
             },
             &[],
         )?;

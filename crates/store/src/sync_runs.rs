@@ -75,9 +75,22 @@ pub struct SyncRun {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub error_detail: Option<String>,
+    /// What the run decided that its counts do not show, one sentence each (a stream read
+    /// whole, and why).
+    pub notes: Vec<String>,
 }
 
 impl Store {
+    /// Adds a sentence to a run's notes (see [`SyncRun::notes`]).
+    pub fn add_run_note(&self, run_id: i64, note: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE sync_runs SET notes = CASE WHEN notes IS NULL OR notes = '' THEN ?2
+             ELSE notes || char(10) || ?2 END WHERE id = ?1",
+            rusqlite::params![run_id, note.replace('\n', " ")],
+        )?;
+        Ok(())
+    }
+
     /// Opens a run. Runs of this connection still marked running were cut short by a
     /// stopped process (the caller holds the connection's sync lock), so they are
     /// settled first (see [`Store::settle_stale_runs`]).
@@ -221,7 +234,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT id, connection_id, trigger, full, started_at, finished_at, status, pages, calls,
              rate_limited, fetched, created, updated, deleted, skipped, emissions_added,
-             co2e_mg_delta, error_code, error_message, error_detail, set_aside
+             co2e_mg_delta, error_code, error_message, error_detail, set_aside, notes
              FROM sync_runs WHERE (?1 IS NULL OR connection_id = ?1) ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(rusqlite::params![connection_id, limit], |r| {
@@ -249,6 +262,10 @@ impl Store {
                 error_code: r.get(17)?,
                 error_message: r.get(18)?,
                 error_detail: r.get(19)?,
+                notes: r
+                    .get::<_, Option<String>>(21)?
+                    .map(|n| n.lines().map(str::to_owned).collect())
+                    .unwrap_or_default(),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -6,7 +6,8 @@ use crate::SyncError;
 use carbonsync_emissions::Calculator;
 use carbonsync_oauth::OAuthClient;
 use carbonsync_providers::{
-    CallMeter, Connector, DocumentPage, ProviderError, SpendDocument, Unreadable,
+    CallMeter, ChangeFeed, Connector, DocumentPage, ProviderError, SpendDocument, StreamSpec,
+    Unreadable,
 };
 use carbonsync_store::{
     AccountRow, Connection, ConnectionStatus, PageInput, RecordInput, RevisionWatch, RunStatus,
@@ -427,7 +428,7 @@ async fn run(
         opts.progress.clone(),
     );
     let fetch_result = fetch_streams(
-        ctx, store, conn, opts, &keeper, &mut token, refreshed, &accounts, tally, tx,
+        ctx, store, conn, run_id, opts, &keeper, &mut token, refreshed, &accounts, tally, tx,
     )
     .await;
     let write_result = writer
@@ -445,6 +446,7 @@ struct Mapped {
     page_len: usize,
     last: bool,
     server_time: Option<DateTime<Utc>>,
+    resync: Option<String>,
 }
 
 fn map_page(
@@ -455,9 +457,48 @@ fn map_page(
         page_len: page.len(),
         last: page.last,
         server_time: page.server_time,
+        resync: page.resync,
         records: page.items.iter().map(map).collect(),
         unreadable: page.unreadable,
     }
+}
+
+/// A new walk through `spec`'s stream from `since` (`None`: read it whole), shaped by how the
+/// platform reports deletions.
+fn new_walk(feed: ChangeFeed, since: Option<i64>) -> Walk {
+    let mut walk = Walk::start(since);
+    if let ChangeFeed::Window { .. } = feed {
+        walk.follows_clock = true;
+        if since.is_none() {
+            walk.sweep = Some(Utc::now().timestamp_millis());
+        }
+    }
+    walk
+}
+
+/// Why a stream of a platform whose deletions are reported for `reach` only is read whole,
+/// when its position is older than that.
+fn stale_note(
+    platform: &str,
+    spec: &StreamSpec,
+    since_ms: i64,
+    reach: Duration,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let since = ms_to_time(since_ms)?;
+    if since > now - reach {
+        return None;
+    }
+    let name = carbonsync_providers::Catalogue::builtin()
+        .get(platform)
+        .map_or(platform.to_owned(), |e| e.name.clone());
+    // The reach is kept a little short of the platform's own; say the platform's figure.
+    let days = (reach.num_hours() + 23) / 24;
+    Some(format!(
+        "{} were read whole: they were last complete {} days ago, and {name} reports deletions for {days} days only; records it no longer lists are marked deleted.",
+        spec.label,
+        (now - since).num_days()
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -465,6 +506,7 @@ async fn fetch_streams(
     ctx: &SyncContext,
     store: &mut Store,
     conn: &Connection,
+    run_id: i64,
     opts: &SyncOptions,
     keeper: &TokenKeeper<'_>,
     token: &mut Sensitive<String>,
@@ -474,6 +516,7 @@ async fn fetch_streams(
     tx: mpsc::Sender<Job>,
 ) -> Result<(), SyncError> {
     let connector = &*ctx.connector;
+    let feed = connector.change_feed();
     let platform = connector.platform();
     let tenant = conn.tenant_id.as_str();
     let base = conn.base_currency.as_deref().unwrap_or("");
@@ -482,18 +525,24 @@ async fn fetch_streams(
     for spec in connector.streams() {
         let stream = spec.name;
         let position = store.position(conn.id, stream)?;
-        let since = if opts.full {
-            None
-        } else {
-            position.modified_since
-        };
+        let mut full = opts.full;
+        if let (ChangeFeed::Window { reach }, Some(since), false) =
+            (feed, position.modified_since, full)
+        {
+            if let Some(note) = stale_note(platform, spec, since, reach, Utc::now()) {
+                tracing::info!(stream, "{note}");
+                store.add_run_note(run_id, &note)?;
+                full = true;
+            }
+        }
+        let mut since = if full { None } else { position.modified_since };
         // Resume an unfinished walk (a full sync resumes only a walk that reads everything).
         let mut walk = position
             .walk
             .as_deref()
             .and_then(Walk::from_json)
-            .filter(|w| !opts.full || (w.header_ms.is_none() && w.pass == 0))
-            .unwrap_or_else(|| Walk::start(since));
+            .filter(|w| !full || (w.header_ms.is_none() && w.pass == 0))
+            .unwrap_or_else(|| new_walk(feed, since));
         loop {
             if stopped(opts) {
                 return Err(SyncError::Stopped);
@@ -509,6 +558,16 @@ async fn fetch_streams(
             let mapped = map_page(page, |d| {
                 records::document(calc, accounts, base, platform, d)
             });
+            if let Some(reason) = mapped.resync.as_deref().filter(|_| walk.sweep.is_none()) {
+                // The platform cannot say everything that changed: read the stream whole, and
+                // what it no longer lists is gone.
+                let note = format!("{} were read whole: {reason}.", spec.label);
+                tracing::info!(stream, "{note}");
+                store.add_run_note(run_id, &note)?;
+                since = None;
+                walk = new_walk(feed, None);
+                continue;
+            }
             if walk.began_ms.is_none() {
                 let now = mapped.server_time.unwrap_or_else(Utc::now);
                 walk.began_ms = Some(now.timestamp_millis());
@@ -637,6 +696,7 @@ fn spawn_writer(
                     from_ms: walk.header_ms,
                     changed_after_ms: walk.edited_after_ms(),
                 }),
+                sweep_mark: walk.sweep,
             })?;
             pass_rewind = Some((stream, walk.pass, seen.get()));
             let snapshot = tally.update(|c| {

@@ -129,6 +129,7 @@ pub fn document(
         total: doc.total,
         updated_ms: doc.updated.timestamp_millis(),
         lines,
+        tombstone: doc.tombstone,
     }
 }
 
@@ -225,6 +226,7 @@ mod tests {
             }],
             total: Decimal::new(148147, 2),
             updated: chrono::Utc::now(),
+            tombstone: false,
         }
     }
 
@@ -267,6 +269,7 @@ mod tests {
                     },
                     overlap_until_ms: None,
                     watch: None,
+                    sweep_mark: None,
                 })
                 .unwrap();
         }

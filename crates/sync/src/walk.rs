@@ -40,6 +40,14 @@ pub struct Walk {
     pub pass: u32,
     /// The platform's clock when the walk began (ms).
     pub began_ms: Option<i64>,
+    /// A whole read of a platform that leaves deleted records out of its listings: its pages
+    /// mark what they list with this, and its end deletes what was not listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<i64>,
+    /// The position follows the platform's clock (when the walk began), not only the newest
+    /// record seen: for platforms asked "what changed since" by time of change.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub follows_clock: bool,
 }
 
 impl Walk {
@@ -52,6 +60,8 @@ impl Walk {
             rewind_ms: None,
             pass: 0,
             began_ms: None,
+            sweep: None,
+            follows_clock: false,
         }
     }
 
@@ -95,9 +105,17 @@ impl Walk {
             Some(rewind) => AfterPass::Done {
                 modified_since: Some(rewind),
             },
-            None => AfterPass::Done {
-                modified_since: max_opt(since, self.newest_ms),
-            },
+            None => {
+                // Everything changed before the walk began (less the margin for edits the
+                // platform's clock may still be stamping) was listed by it.
+                let clock = self
+                    .began_ms
+                    .filter(|_| self.follows_clock)
+                    .map(|b| b - EDIT_MARGIN_MS);
+                AfterPass::Done {
+                    modified_since: max_opt(max_opt(since, self.newest_ms), clock),
+                }
+            }
         }
     }
 }
@@ -195,6 +213,28 @@ mod tests {
                 modified_since: Some(4_700)
             }
         );
+    }
+
+    #[test]
+    fn a_walk_that_follows_the_clock_ends_where_it_began_less_the_margin() {
+        let mut w = Walk::start(Some(5_000));
+        w.follows_clock = true;
+        w.began_ms = Some(1_000_000);
+        w.saw(Some(9_000));
+        assert_eq!(
+            w.end_of_pass(Some(5_000)),
+            AfterPass::Done {
+                modified_since: Some(1_000_000 - EDIT_MARGIN_MS)
+            }
+        );
+    }
+
+    #[test]
+    fn a_walk_saved_before_sweeps_existed_still_reads() {
+        let old =
+            r#"{"header_ms":null,"page":3,"newest_ms":7,"rewind_ms":null,"pass":0,"began_ms":9}"#;
+        let w = Walk::from_json(old).unwrap();
+        assert_eq!((w.page, w.sweep, w.follows_clock), (3, None, false));
     }
 
     #[test]

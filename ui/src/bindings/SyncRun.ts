@@ -4,7 +4,12 @@ import type { RunStatus } from "./RunStatus";
 /**
  * One entry of a connection's sync history.
  */
-export type SyncRun = { id: number, connection_id: number, trigger: string, full: boolean, started_at: string, finished_at: string | null, status: RunStatus, error_code: string | null, error_message: string | null, error_detail: string | null, pages: number, calls: number, rate_limited: number, fetched: number, created: number, updated: number, deleted: number, 
+export type SyncRun = { id: number, connection_id: number, trigger: string, full: boolean, started_at: string, finished_at: string | null, status: RunStatus, error_code: string | null, error_message: string | null, error_detail: string | null, 
+/**
+ * What the run decided that its counts do not show, one sentence each (a stream read
+ * whole, and why).
+ */
+notes: Array<string>, pages: number, calls: number, rate_limited: number, fetched: number, created: number, updated: number, deleted: number, 
 /**
  * Received again unchanged, or set aside.
  */

@@ -116,7 +116,7 @@ fn broken_json_fails_the_sync_without_saving_anything_and_the_next_sync_recovers
 #[test]
 fn a_platform_that_is_not_available_yet_says_so() {
     let env = Env::new(&[], "");
-    let out = env.run(&["connect", "quickbooks"]);
+    let out = env.run(&["connect", "salesforce"]);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("not yet available"),
@@ -131,11 +131,13 @@ fn a_platform_that_is_not_available_yet_says_so() {
         .map(|p| p["category"].as_str().unwrap())
         .collect();
     assert_eq!(categories.len(), 4);
-    let xero = list.iter().find(|p| p["id"] == "xero").unwrap();
-    assert_eq!(xero["sandbox"], true);
-    assert_eq!(xero["available"], true);
+    for id in ["xero", "quickbooks"] {
+        let entry = list.iter().find(|p| p["id"] == id).unwrap();
+        assert_eq!(entry["sandbox"], true, "{id}");
+        assert_eq!(entry["available"], true, "{id}");
+    }
     assert!(list
         .iter()
-        .filter(|p| p["id"] != "xero")
+        .filter(|p| p["id"] != "xero" && p["id"] != "quickbooks")
         .all(|p| p["available"] == false));
 }

@@ -19,6 +19,7 @@ mod mapping_change;
 mod messages_sign_in;
 mod paging;
 mod ports_registered;
+mod quickbooks;
 mod refresh;
 mod refresh_grace;
 mod schedule;

@@ -55,6 +55,9 @@ fn as_schema_3(env: &Env) {
          ALTER TABLE accounts DROP COLUMN mapping_key;
          ALTER TABLE ledger DROP COLUMN mapping_key;
 
+         ALTER TABLE records DROP COLUMN seen_mark;
+         ALTER TABLE sync_runs DROP COLUMN notes;
+
          DELETE FROM meta WHERE key = 'reassess_ledger';
          PRAGMA user_version = 3;
          COMMIT;",

@@ -54,7 +54,7 @@ fn each_wrong_value_is_refused_naming_the_file_the_key_its_line_and_what_is_allo
         ),
         (
             "[providers.quickbooks]\npage_size = 0\n",
-            "[providers.quickbooks] page_size 0 would never finish a sync: use 1 or more records a page",
+            "[providers.quickbooks] page_size 0 is outside what QuickBooks serves: use 1 to 1000 records a page",
         ),
         (
             "[providers.xero]\nclient_id = \"  \"\n",

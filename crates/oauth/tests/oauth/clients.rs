@@ -21,6 +21,7 @@ fn config(base: &str, client_id: &str, secret: Option<&str>, auth: ClientAuth) -
         default_lifetime: chrono::Duration::minutes(30),
         callback_extras: vec!["realmId".into()],
         token_extras: Vec::new(),
+        revoke_body: Default::default(),
     }
 }
 
@@ -200,6 +201,7 @@ async fn fields_of_the_token_answer_the_platform_asks_for_are_kept_with_the_gran
         default_lifetime: chrono::Duration::hours(2),
         callback_extras: vec![],
         token_extras: vec!["instance_url".into(), "issued_at".into(), "nested".into()],
+        revoke_body: Default::default(),
     })
     .unwrap();
     let tokens = oauth.client_credentials().await.unwrap();

@@ -30,6 +30,7 @@ fn client(base: &str) -> OAuthClient {
         client_auth: Default::default(),
         callback_extras: Vec::new(),
         token_extras: Vec::new(),
+        revoke_body: Default::default(),
     })
     .unwrap()
 }
@@ -280,6 +281,7 @@ async fn an_error_answer_with_a_forged_state_does_not_end_the_wait() {
         client_auth: Default::default(),
         callback_extras: Vec::new(),
         token_extras: Vec::new(),
+        revoke_body: Default::default(),
     })
     .unwrap();
     let pending = oauth.begin(&redirect).unwrap();
@@ -353,6 +355,7 @@ async fn a_malformed_token_response_is_reported_without_quoting_any_of_it() {
         client_auth: Default::default(),
         callback_extras: Vec::new(),
         token_extras: Vec::new(),
+        revoke_body: Default::default(),
     })
     .unwrap();
     let pending = oauth.begin("http://127.0.0.1:9/callback").unwrap();

@@ -19,7 +19,9 @@ use super::shapes::{
 };
 use crate::catalogue::{Catalogue, Endpoints};
 use crate::error::ProviderError;
-use crate::http::{clean_text, CallMeter, HttpClient, PlatformRules, Request, RetryPolicy};
+use crate::http::{CallMeter, HttpClient, PlatformRules, Request, RetryPolicy};
+pub use crate::listing::Unreadable;
+use crate::listing::{decode, read_records};
 
 /// The largest page Xero serves: larger `pageSize` values are served as 1,000 records, so a
 /// client asking for more would take a full page for a short last one.
@@ -32,6 +34,8 @@ const XERO_RULES: PlatformRules = PlatformRules {
     name: "Xero",
     limit_header: Some("x-rate-limit-problem"),
     long_limits: &["day"],
+    request_id_header: None,
+    describe_code: None,
 };
 
 /// Where the client sends requests: production, a platform sandbox or the local sandbox.
@@ -96,20 +100,6 @@ impl Default for Timeouts {
             request: Duration::from_secs(60),
         }
     }
-}
-
-/// A record of a listing that could not be read. The rest of the page is read as usual; this one
-/// is kept with the reason so a person can see it and the next sync can try it again.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Unreadable {
-    /// The platform's id of the record, when even that much could be read.
-    pub record_id: Option<String>,
-    /// Its `UpdatedDateUTC`, when readable (it still moves the stream's position).
-    pub updated: Option<DateTime<Utc>>,
-    /// What could not be read, e.g. `Date: not a Xero date (…)`; never the record's content.
-    pub reason: String,
-    /// The record's JSON as sent.
-    pub raw: String,
 }
 
 /// One page of a listing.
@@ -403,11 +393,6 @@ pub fn format_modified_since(since: DateTime<Utc>) -> String {
     since.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// Longest reason kept for a record set aside.
-const REASON_MAX_CHARS: usize = 240;
-/// Largest record JSON kept beside the reason.
-const RAW_MAX_BYTES: usize = 64 * 1024;
-
 /// Reads a listing's envelope, then each record on its own: one record of an unexpected shape is
 /// set aside with the field that failed, and the rest of the page is kept.
 fn read_listing<T: DeserializeOwned>(
@@ -416,100 +401,19 @@ fn read_listing<T: DeserializeOwned>(
     id_field: &str,
 ) -> Result<Page<T>, ProviderError> {
     let listing: RawListing<'_> = decode(label, body)?;
-    let mut page = Page {
-        items: Vec::with_capacity(listing.items.len()),
-        unreadable: Vec::new(),
+    let (items, unreadable) = read_records(&listing.items, id_field, |v| {
+        v.get("UpdatedDateUTC")
+            .and_then(|t| t.as_str())
+            .and_then(|t| dates::parse_datetime(t).ok())
+    });
+    Ok(Page {
+        items,
+        unreadable,
         pagination: listing.pagination,
         server_time: listing
             .date_time_utc
             .as_deref()
             .and_then(|t| dates::parse_datetime(t).ok()),
-    };
-    for raw in listing.items {
-        match serde_json::from_str::<T>(raw.get()) {
-            Ok(item) => page.items.push(item),
-            Err(_) => {
-                // Read again, this time keeping track of where it fails, to name the field:
-                // only the rare bad record pays for the tracking.
-                let mut de = serde_json::Deserializer::from_str(raw.get());
-                match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                    Ok(item) => page.items.push(item),
-                    Err(e) => page.unreadable.push(unreadable(raw.get(), id_field, &e)),
-                }
-            }
-        }
-    }
-    Ok(page)
-}
-
-fn unreadable(
-    raw: &str,
-    id_field: &str,
-    error: &serde_path_to_error::Error<serde_json::Error>,
-) -> Unreadable {
-    let value: Option<serde_json::Value> = serde_json::from_str(raw).ok();
-    let text = |field: &str| {
-        value
-            .as_ref()
-            .and_then(|v| v.get(field))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    };
-    let path = error.path().to_string();
-    let inner = error.inner();
-    // serde_json's message ends with "at line 1 column N", which means nothing to a person.
-    let message = inner.to_string();
-    let message = message
-        .rsplit_once(" at line ")
-        .map_or(message.as_str(), |(m, _)| m);
-    // serde's "invalid type: string \"…\", expected f64" quotes the record's value: keep only
-    // what was expected.
-    let message = match message.split_once(", expected ") {
-        Some((_, expected)) => format!("expected {expected}"),
-        None => message.to_owned(),
-    };
-    let message = message.as_str();
-    let reason = if path == "." || path.is_empty() {
-        clean_text(message, REASON_MAX_CHARS)
-    } else {
-        clean_text(&format!("{path}: {message}"), REASON_MAX_CHARS)
-    };
-    let mut raw = raw.to_owned();
-    if raw.len() > RAW_MAX_BYTES {
-        let mut cut = RAW_MAX_BYTES;
-        while !raw.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        raw.truncate(cut);
-    }
-    Unreadable {
-        record_id: text(id_field)
-            .filter(|id| !id.is_empty() && id.len() <= 64)
-            .map(|id| clean_text(&id, 64)),
-        updated: text("UpdatedDateUTC").and_then(|t| dates::parse_datetime(&t).ok()),
-        reason,
-        raw,
-    }
-}
-
-/// Parses a body into `T` straight from the bytes. On failure the message names the endpoint and
-/// the position, never the body's content.
-fn decode<'a, T: Deserialize<'a>>(label: &str, body: &'a [u8]) -> Result<T, ProviderError> {
-    serde_json::from_slice(body).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Syntax => "malformed JSON",
-            serde_json::error::Category::Eof => "truncated JSON",
-            serde_json::error::Category::Data => "JSON of an unexpected shape",
-            serde_json::error::Category::Io => "an unreadable body",
-        };
-        ProviderError::BadResponse {
-            detail: format!(
-                "GET {label}: {what} at line {} column {} ({} bytes)",
-                e.line(),
-                e.column(),
-                body.len()
-            ),
-        }
     })
 }
 

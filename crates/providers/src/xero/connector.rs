@@ -16,8 +16,8 @@ use super::{
     XeroEndpoints,
 };
 use crate::connector::{
-    Account, Connector, ConnectorSettings, DocumentKind, DocumentLine, DocumentPage, Organisation,
-    Registration, SpendDocument, StreamSpec, Tenant,
+    Account, Connector, ConnectorSettings, DocumentKind, DocumentLine, DocumentPage, GrantExtras,
+    Organisation, Registration, SpendDocument, StreamSpec, Tenant,
 };
 use crate::{CallMeter, ProviderError};
 
@@ -168,6 +168,7 @@ fn document(head: Head<'_>, items: &[LineItem]) -> SpendDocument {
         lines,
         total: sign * total,
         updated: head.updated,
+        tombstone: false,
     }
 }
 
@@ -241,6 +242,7 @@ fn neutral<T, U>(
     DocumentPage {
         last: page.is_last(asked, page_size),
         server_time: page.server_time,
+        resync: None,
         items: page.items.iter().map(map).collect(),
         unreadable: page.unreadable,
     }
@@ -260,7 +262,11 @@ impl Connector for XeroConnector {
         self.client.page_size()
     }
 
-    async fn tenants(&self, access_token: &str) -> Result<Vec<Tenant>, ProviderError> {
+    async fn tenants(
+        &self,
+        access_token: &str,
+        _extras: &GrantExtras,
+    ) -> Result<Vec<Tenant>, ProviderError> {
         Ok(self
             .client
             .connections(access_token)
@@ -302,6 +308,7 @@ impl Connector for XeroConnector {
             // Xero does not page the chart of accounts.
             last: true,
             server_time: page.server_time,
+            resync: None,
             items: page
                 .items
                 .into_iter()

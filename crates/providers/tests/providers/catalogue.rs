@@ -43,14 +43,14 @@ fn covers_all_four_categories() {
 }
 
 #[test]
-fn offers_only_xero_as_available() {
+fn offers_xero_and_quickbooks_as_available() {
     let available: Vec<&str> = Catalogue::builtin()
         .entries()
         .iter()
         .filter(|e| e.available)
         .map(|e| e.id.as_str())
         .collect();
-    assert_eq!(available, ["xero"]);
+    assert_eq!(available, ["xero", "quickbooks"]);
 }
 
 #[test]
@@ -68,6 +68,10 @@ fn says_honestly_that_the_others_are_not_yet_available() {
         );
     }
     assert_eq!(Catalogue::builtin().get("xero").unwrap().status_note, None);
+    assert_eq!(
+        Catalogue::builtin().get("quickbooks").unwrap().status_note,
+        None
+    );
 }
 
 #[test]

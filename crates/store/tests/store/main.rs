@@ -72,6 +72,7 @@ pub fn write(
         },
         overlap_until_ms: None,
         watch: None,
+        sweep_mark: None,
     })
 }
 
@@ -104,6 +105,7 @@ pub fn record(id: &str, updated_ms: i64, kg: Decimal, deleted: bool) -> RecordIn
                 counted(kg)
             },
         }],
+        tombstone: false,
     }
 }
 
@@ -319,6 +321,7 @@ fn records_read_again_from_the_margin_are_counted_apart_and_revisions_say_where_
                 from_ms: Some(500),
                 changed_after_ms: 8_000,
             }),
+            sweep_mark: None,
         })
         .unwrap();
     assert_eq!((out.unchanged, out.overlap, out.updated), (1, 1, 1));
@@ -348,6 +351,7 @@ fn an_unreadable_record_is_kept_aside_until_it_reads_cleanly() {
             position: &|_| StreamPosition::default(),
             overlap_until_ms: None,
             watch: None,
+            sweep_mark: None,
         })
         .unwrap();
     assert_eq!(out.set_aside, 1);
@@ -362,6 +366,7 @@ fn an_unreadable_record_is_kept_aside_until_it_reads_cleanly() {
             position: &|_| StreamPosition::default(),
             overlap_until_ms: None,
             watch: None,
+            sweep_mark: None,
         })
         .unwrap();
     let kept = store.set_aside(Some(c.id)).unwrap();

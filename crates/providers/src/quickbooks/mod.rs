@@ -1,0 +1,13 @@
+//! QuickBooks Online: the Accounting API client, its JSON shapes, its fault codes in words, and
+//! its connector.
+
+mod client;
+mod connector;
+pub mod faults;
+pub mod shapes;
+
+pub use client::{
+    check_page_size, select, Changes, QueryPage, QuickBooksClient, Select, CDC_MAX_OBJECTS,
+    CDC_REACH_DAYS, MAX_PAGE_SIZE, MINOR_VERSION,
+};
+pub use connector::{document, QuickBooksConnector, REALM_EXTRA, REGISTRATION};
