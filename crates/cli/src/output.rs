@@ -215,6 +215,9 @@ pub fn logs(runs: &[SyncRun]) {
             c.deleted,
             c.skipped
         );
+        for note in &r.notes {
+            say!("      · {note}");
+        }
         if let Some(m) = &r.error_message {
             say!("      ↳ {m}");
         }

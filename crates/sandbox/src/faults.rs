@@ -216,6 +216,20 @@ impl Faults {
     }
 }
 
+/// 200 with the body cut in half: a connection that dropped mid-answer, as a client sees it
+/// (the `broken_json` fault, on any platform's API).
+pub async fn truncate(response: axum::response::Response) -> axum::response::Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    axum::response::Response::from_parts(
+        parts,
+        axum::body::Body::from(bytes.slice(..bytes.len() / 2)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

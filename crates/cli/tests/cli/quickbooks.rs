@@ -76,9 +76,22 @@ fn quickbooks_connects_syncs_in_full_then_reads_only_changes_once_per_stream() {
     );
     assert_eq!(calls(&env, "GET /quickbooks/cdc") - cdc_before, 3);
 
-    // The streams are QuickBooks' own.
-    let logs = env.json(&["logs", &id.to_string(), "--json"]);
-    assert_eq!(logs[0]["status"], "succeeded");
+    // Disconnecting revokes the grant at Intuit's revocation endpoint (a JSON body there) and
+    // removes the keychain entry; the revoked token no longer reads the company.
+    let revokes = calls(&env, "POST /quickbooks/tokens/revoke");
+    env.json(&["disconnect", &id.to_string(), "--json"]);
+    assert_eq!(calls(&env, "POST /quickbooks/tokens/revoke") - revokes, 1);
+    assert!(keychain_lookup(conn["vault_key"].as_str().unwrap()).is_none());
+    let status = reqwest::blocking::Client::new()
+        .get(format!(
+            "{}/quickbooks/v3/company/{REALM}/companyinfo/{REALM}",
+            env.sandbox.url
+        ))
+        .bearer_auth(&access)
+        .send()
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 401, "the grant is gone at the platform");
 }
 
 #[test]

@@ -4,7 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
@@ -55,16 +54,6 @@ fn call_key(path: &str) -> Option<&'static str> {
 /// The limiter's key for the company.
 fn realm_key() -> Uuid {
     Uuid::new_v5(&Uuid::NAMESPACE_OID, REALM_ID.as_bytes())
-}
-
-/// 200 with the body cut in half: a connection that dropped mid-answer, as a client sees it.
-async fn truncate(response: Response) -> Response {
-    let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap_or_default();
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(bytes.slice(..bytes.len() / 2)))
 }
 
 pub async fn gate(State(app): State<AppState>, mut request: Request, next: Next) -> Response {
@@ -169,7 +158,7 @@ pub async fn gate(State(app): State<AppState>, mut request: Request, next: Next)
     }
     let mut response = next.run(request).await;
     if broken_body {
-        response = truncate(response).await;
+        response = crate::faults::truncate(response).await;
     }
     response
 }

@@ -4,7 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -86,16 +85,6 @@ fn exhaust(headers: &mut HeaderMap, which: RateProblem) {
         RateProblem::AppMinute => set_header(headers, "x-appminlimit-remaining", 0),
         RateProblem::Concurrent => {}
     }
-}
-
-/// 200 with the body cut in half: a connection that dropped mid-answer, as a client sees it.
-async fn truncate(response: Response) -> Response {
-    let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap_or_default();
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(bytes.slice(..bytes.len() / 2)))
 }
 
 pub async fn gate(State(app): State<AppState>, mut request: Request, next: Next) -> Response {
@@ -213,7 +202,7 @@ pub async fn gate(State(app): State<AppState>, mut request: Request, next: Next)
         limit_headers(response.headers_mut(), r);
     }
     if broken_body {
-        response = truncate(response).await;
+        response = crate::faults::truncate(response).await;
     }
     response
 }
