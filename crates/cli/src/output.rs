@@ -304,10 +304,10 @@ pub fn emissions(s: &EmissionsSummary) {
 
 pub fn ledger(entries: &[LedgerEntry]) {
     say!(
-        "{:<10} {:<26} {:<6} {:>12} {:<4} {:<10} {:<9} {:>10}",
+        "{:<10} {:<26} {:<16} {:>12} {:<4} {:<10} {:<9} {:>10}",
         "DATE",
         "CONTACT",
-        "ACCT",
+        "ACCOUNT",
         "AMOUNT",
         "CCY",
         "STATUS",
@@ -318,7 +318,7 @@ pub fn ledger(entries: &[LedgerEntry]) {
         let a = &e.assessment;
         let status = a.status.as_str();
         say!(
-            "{:<10} {:<26} {:<6} {:>12} {:<4} {:<10} {:<9} {:>10}",
+            "{:<10} {:<26} {:<16} {:>12} {:<4} {:<10} {:<9} {:>10}",
             e.date,
             e.contact
                 .as_deref()
@@ -326,7 +326,15 @@ pub fn ledger(entries: &[LedgerEntry]) {
                 .chars()
                 .take(26)
                 .collect::<String>(),
-            e.account_code.as_deref().unwrap_or("-"),
+            // The code people know the account by; its name where the chart has no codes
+            // (QuickBooks Online).
+            e.account_code
+                .as_deref()
+                .or(e.account_name.as_deref())
+                .unwrap_or("-")
+                .chars()
+                .take(16)
+                .collect::<String>(),
             fixed(e.net_amount, 2),
             e.currency,
             status,
