@@ -385,3 +385,126 @@ fn an_unreadable_record_is_kept_aside_until_it_reads_cleanly() {
     .unwrap();
     assert!(store.set_aside(Some(c.id)).unwrap().is_empty());
 }
+
+/// A whole read of a platform that leaves deleted records out of its listings, one page that
+/// ends it: what the page lists is marked, what it does not is deleted.
+fn sweep_page(
+    store: &mut Store,
+    connection_id: i64,
+    records: &[RecordInput],
+    mark: i64,
+) -> PageOutcome {
+    store
+        .write_page(&PageInput {
+            connection_id,
+            run_id: 0,
+            stream: "purchases",
+            records,
+            set_aside: &[],
+            position: &|_| StreamPosition {
+                modified_since: Some(1_000),
+                walk: None,
+            },
+            overlap_until_ms: None,
+            watch: None,
+            sweep_mark: Some(mark),
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_whole_read_deletes_what_it_no_longer_lists_and_keeps_its_lines_excluded() {
+    let (_d, mut store) = open();
+    let c = connection(&store);
+    let both = [
+        record("a", 1, dec!(10.0), false),
+        record("b", 2, dec!(5.0), false),
+    ];
+    write(&mut store, c.id, "purchases", &both, Some(2)).unwrap();
+
+    // "b" is gone at the platform: the whole read lists only "a" (unchanged).
+    let out = sweep_page(&mut store, c.id, &both[..1], 77);
+    assert_eq!((out.unchanged, out.deleted), (1, 1));
+    assert_eq!(out.kg_delta, dec!(-5.0));
+    let totals = store.totals(&LedgerFilter::default()).unwrap();
+    assert_eq!(
+        (totals.kg_co2e, totals.counted, totals.excluded),
+        (dec!(10.0), 1, 1)
+    );
+    let b = store
+        .ledger(
+            &LedgerFilter {
+                record_id: Some("b".into()),
+                ..LedgerFilter::default()
+            },
+            0,
+            10,
+        )
+        .unwrap();
+    assert_eq!(b.len(), 1, "the line stays for the trail");
+    assert_eq!(b[0].assessment.status, LedgerStatus::Excluded);
+    assert_eq!(b[0].assessment.reason.as_deref(), Some(DELETED_REASON));
+    assert_eq!(b[0].net_amount, dec!(100.00));
+
+    // The next whole read, listing "a" again, deletes nothing more.
+    let out = sweep_page(&mut store, c.id, &both[..1], 78);
+    assert_eq!(out.deleted, 0);
+}
+
+#[test]
+fn a_deletion_known_only_by_its_id_keeps_what_is_stored_and_counts_nothing() {
+    let (_d, mut store) = open();
+    let c = connection(&store);
+    write(
+        &mut store,
+        c.id,
+        "purchases",
+        &[record("a", 1, dec!(10.0), false)],
+        Some(1),
+    )
+    .unwrap();
+    let tombstone = |id: &str, ms: i64| RecordInput {
+        lines: Vec::new(),
+        status: "Deleted".into(),
+        deleted: true,
+        tombstone: true,
+        contact: None,
+        total: Decimal::ZERO,
+        ..record(id, ms, Decimal::ZERO, true)
+    };
+    let out = write(
+        &mut store,
+        c.id,
+        "purchases",
+        &[tombstone("a", 5), tombstone("never-seen", 5)],
+        Some(5),
+    )
+    .unwrap();
+    assert_eq!((out.deleted, out.unchanged, out.created), (1, 1, 0));
+    assert_eq!(out.kg_delta, dec!(-10.0));
+    let a = store
+        .ledger(
+            &LedgerFilter {
+                record_id: Some("a".into()),
+                ..LedgerFilter::default()
+            },
+            0,
+            10,
+        )
+        .unwrap();
+    assert_eq!(
+        a[0].contact.as_deref(),
+        Some("British Airways"),
+        "the stored record is kept"
+    );
+    assert_eq!(a[0].assessment.status, LedgerStatus::Excluded);
+    assert_eq!(
+        store.record_count(c.id, "purchases").unwrap(),
+        1,
+        "nothing stored for an unknown id"
+    );
+
+    // The same deletion reported again changes nothing.
+    let out = write(&mut store, c.id, "purchases", &[tombstone("a", 5)], Some(5)).unwrap();
+    assert_eq!((out.deleted, out.unchanged), (0, 1));
+}
