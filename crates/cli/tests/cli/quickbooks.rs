@@ -310,6 +310,19 @@ fn quickbooks_limits_and_failures_are_waited_out_or_said_in_words() {
     let counts = env.sync(id);
     assert_eq!(counts["rate_limited"], 2, "{counts}");
 
+    // Intuit's authorization fault (3100) in words, with its request id kept for support.
+    env.sandbox.post(
+        "/_control/faults",
+        json!({"kind": "status", "status": 403, "path_contains": "/quickbooks/v3", "count": 2}),
+    );
+    let out = env.run(&["sync", &id.to_string()]);
+    assert!(!out.status.success());
+    let run = &env.json(&["logs", &id.to_string(), "--json"])[0];
+    let said = format!("{} {}", run["error_message"], run["error_detail"]);
+    assert!(said.contains("admin"), "{said}");
+    assert!(said.contains("intuit_tid"), "{said}");
+    env.json(&["connect", "quickbooks", "--timeout", "30", "--json"]);
+
     // A revoked grant: the connection needs reconnecting, said in words.
     env.sandbox.post(
         "/_control/faults",
