@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sumDecimals } from '../lib/decimal';
-import { EMPTY_FILTER } from './types';
+import { EMPTY_FILTER, type BackendEventName, type BackendEvents } from './types';
 import { FakeBackend, LEDGER_CSV_HEADER, ledgerCsv } from './fake';
 import { ledgerEntry } from './ledger.fixture';
+import { RECORDED } from './recorded';
 
 /** The fields of one CSV line as a spreadsheet reads them: quoted fields unquoted. */
 function fields(line: string): string[] {
@@ -79,13 +80,56 @@ describe('the ledger export', () => {
   });
 });
 
-describe('the sample backend', () => {
+describe('the stand-in, on what the application answered when it was recorded', () => {
+  const recorded = () => new FakeBackend({ now: RECORDED.readAt });
+
+  it('lists the platforms as the application does: Xero and QuickBooks Online on the sandbox, each with its streams in order, the others not yet', async () => {
+    const providers = await recorded().listProviders();
+    expect(providers).toEqual(RECORDED.providers);
+    const available = providers.filter((p) => p.available);
+    expect(available.map((p) => p.name)).toEqual(['Xero', 'QuickBooks Online']);
+    for (const p of available) expect(p.sandbox).toBe(true);
+    expect(available[1]!.streams.map((s) => s.label)).toEqual(['Chart of accounts', 'Purchases', 'Bills', 'Vendor credits']);
+    for (const p of providers.filter((x) => !x.available)) {
+      expect(p.status_note).toBe('Not yet available in CarbonSync.');
+      expect(p.streams).toEqual([]);
+    }
+  });
+
+  it('lists the connections, their histories, positions and records set aside as recorded', async () => {
+    const backend = recorded();
+    expect(await backend.listConnections()).toEqual(RECORDED.connections);
+    for (const c of RECORDED.connections) {
+      const id = String(c.id);
+      expect(await backend.syncHistory(c.id, 50)).toEqual(RECORDED.history[id]);
+      expect(await backend.connectionCursors(c.id)).toEqual(RECORDED.cursors[id]);
+      expect(await backend.connectionSetAside(c.id)).toEqual(RECORDED.setAside[id]);
+    }
+  });
+
+  it('adds up and groups every recorded summary exactly as the application did', async () => {
+    const backend = recorded();
+    expect(RECORDED.emissions.length).toBeGreaterThan(5);
+    for (const call of RECORDED.emissions) {
+      expect(await backend.emissionsSummary(call.filter, call.by), JSON.stringify([call.filter, call.by])).toEqual(call.summary);
+    }
+  });
+
+  it('selects and orders ledger pages as the application did, the fixed sandbox records included', async () => {
+    const backend = recorded();
+    expect(await backend.ledgerPage(EMPTY_FILTER, 0, RECORDED.ledger.total)).toEqual(RECORDED.ledger);
+    const records = RECORDED.ledgerPages.map((c) => c.filter.record_id).filter((id) => id !== null);
+    expect(records).toEqual(expect.arrayContaining(['f1a00000-0000-4000-8000-000000000001', '9001', '9005']));
+    for (const call of RECORDED.ledgerPages) {
+      expect(await backend.ledgerPage(call.filter, call.offset, call.limit), JSON.stringify(call.filter)).toEqual(call.page);
+    }
+  });
+
   it('sends amounts and kilograms as plain decimal strings', async () => {
-    const backend = new FakeBackend({ entriesPerOrg: 200 });
-    const page = await backend.ledgerPage(EMPTY_FILTER, 0, 400);
+    const page = await recorded().ledgerPage(EMPTY_FILTER, 0, 400);
     const counted = page.entries.filter((e) => e.status === 'counted');
-    expect(counted.length).toBeGreaterThan(50);
-    for (const e of page.entries) expect(e.net_amount).toMatch(/^-?\d+\.\d{2}$/);
+    expect(counted.length).toBeGreaterThan(20);
+    for (const e of page.entries) expect(e.net_amount).toMatch(/^-?\d+(\.\d+)?$/);
     for (const e of counted) {
       for (const v of [e.factor_value, e.fx_rate, e.deflator, e.amount_usd_2022, e.kg_co2e]) {
         expect(v).toMatch(/^-?\d+(\.\d+)?$/);
@@ -93,8 +137,8 @@ describe('the sample backend', () => {
     }
   });
 
-  it('adds up its totals exactly from the entries', async () => {
-    const backend = new FakeBackend({ entriesPerOrg: 200 });
+  it('adds its totals up exactly from the entries', async () => {
+    const backend = recorded();
     const page = await backend.ledgerPage(EMPTY_FILTER, 0, 400);
     const summary = await backend.emissionsSummary(EMPTY_FILTER, 'category');
     const counted = page.entries.filter((e) => e.status === 'counted');
@@ -103,7 +147,7 @@ describe('the sample backend', () => {
     expect(sumDecimals(summary.groups.map((g) => g.kg_co2e))).toBe(summary.totals.kg_co2e);
   });
 
-  it('totals a thousand lines of 0.10 and a thousand of 0.20 to exactly 300.00', async () => {
+  it('totals a thousand lines of 0.10 and a thousand of 0.20 to exactly 300, to six places as the application writes totals', async () => {
     const backend = new FakeBackend({ entriesPerOrg: 10 });
     const lines = [];
     for (let i = 0; i < 1000; i++) {
@@ -111,19 +155,118 @@ describe('the sample backend', () => {
     }
     backend.setLedger(lines);
     const { totals } = await backend.emissionsSummary(EMPTY_FILTER, null);
-    expect(totals).toMatchObject({ kg_co2e: '300.00', spend_usd_2022: '300.00', counted: 2000 });
+    expect(totals).toMatchObject({ kg_co2e: '300.000000', spend_usd_2022: '300.000000', counted: 2000 });
   });
 });
 
-describe('the sample platforms', () => {
-  it('list the streams each connector reads, in its order, as the application does: none for a platform not yet available', async () => {
-    const providers = await new FakeBackend({ scenario: 'empty' }).listProviders();
-    expect(providers.find((p) => p.id === 'xero')!.streams).toEqual([
-      { name: 'accounts', label: 'Chart of accounts', short: 'Account', singular: 'Account' },
-      { name: 'bank_transactions', label: 'Bank transactions', short: 'Bank', singular: 'Bank transaction' },
-      { name: 'bills', label: 'Bills', short: 'Bill', singular: 'Bill' },
-      { name: 'credit_notes', label: 'Supplier credit notes', short: 'Credit', singular: 'Supplier credit note' },
+describe('the stand-in, doing again what the recording did', () => {
+  it('connects Xero with the choice the application offered, and its first sync ends as the recorded one', async () => {
+    const backend = new FakeBackend({ scenario: 'empty', now: RECORDED.readAt });
+    const answer = next(backend, 'connect-result');
+    await backend.beginConnect('xero');
+    const { outcome } = await answer;
+    expect(outcome?.kind).toBe('choose_tenant');
+    const recordedChoice = RECORDED.signIn.xero.outcome;
+    if (outcome?.kind !== 'choose_tenant' || recordedChoice?.kind !== 'choose_tenant') throw new Error('a choice of organisation');
+    expect(outcome.tenants).toEqual(recordedChoice.tenants);
+    expect(outcome.tenants.map((t) => t.tenant_name)).toEqual(['Harbour & Pine Ltd', 'Northwind Outfitters Inc.']);
+
+    const finished = next(backend, 'sync-finished');
+    const chosen = await backend.chooseTenant(outcome.choice_id, RECORDED.signIn.xero_chosen.tenant_id);
+    const { created_at: _c, updated_at: _u, ...rest } = RECORDED.signIn.xero_chosen;
+    expect(chosen).toMatchObject(rest);
+    expect(await finished).toEqual(RECORDED.syncFinished[0]);
+    const [run] = await backend.syncHistory(chosen.id, 1);
+    const { started_at: _s, finished_at: _f, ...counts } = RECORDED.history[String(chosen.id)]!.at(-1)!;
+    expect(run).toMatchObject(counts);
+    expect(await backend.connectionSetAside(chosen.id)).toEqual([
+      expect.objectContaining({ reason: RECORDED.setAside['1']![0]!.reason, record_id: RECORDED.setAside['1']![0]!.record_id }),
     ]);
-    for (const p of providers.filter((x) => !x.available)) expect(p.streams).toEqual([]);
+    const perXero = RECORDED.emissions.find((c) => c.filter.connection_id === chosen.id)!;
+    expect(await backend.emissionsSummary(perXero.filter, perXero.by)).toEqual(perXero.summary);
+  });
+
+  it('connects QuickBooks Online at once, its one company, and a second sync finds nothing new, as recorded', async () => {
+    const backend = new FakeBackend({ scenario: 'empty', now: RECORDED.readAt });
+    const answer = next(backend, 'connect-result');
+    await backend.beginConnect('quickbooks');
+    const { outcome } = await answer;
+    if (outcome?.kind !== 'connected') throw new Error(`connected at once, not ${JSON.stringify(outcome)}`);
+    expect(outcome.connection.tenant_name).toBe('Cedar & Finch Trading Co.');
+    const first = await next(backend, 'sync-finished');
+    expect(first.report?.counts).toEqual(RECORDED.syncFinished[1]!.report!.counts);
+    const again = next(backend, 'sync-finished');
+    await backend.syncNow(outcome.connection.id);
+    expect((await again).report?.counts).toEqual(RECORDED.syncFinished[3]!.report!.counts);
+    expect((await again).report?.counts.fetched).toBe(0);
+  });
+
+  it("ends a sign-in with the application's words when the answer is forged or access is refused", async () => {
+    const forged = new FakeBackend({ scenario: 'empty', connectAnswer: 'forged' });
+    let answer = next(forged, 'connect-result');
+    await forged.beginConnect('xero');
+    expect(await answer).toEqual(RECORDED.signIn.forged);
+
+    const denied = new FakeBackend({ scenario: 'empty', connectAnswer: 'denied' });
+    for (const platform of ['xero', 'quickbooks']) {
+      answer = next(denied, 'connect-result');
+      await denied.beginConnect(platform);
+      expect(await answer).toEqual(RECORDED.signIn.denied[platform]);
+    }
+    expect((await answer).error?.message).toMatch(/^Access was declined at QuickBooks Online/);
+  });
+
+  it("refuses a choice of organisation that no longer waits, or names another, in the application's words", async () => {
+    const backend = new FakeBackend({ scenario: 'empty', syncAfterConnect: false });
+    await expect(backend.chooseTenant('never-offered', 'x')).rejects.toEqual(RECORDED.signIn.choice_gone);
+    const answer = next(backend, 'connect-result');
+    await backend.beginConnect('xero');
+    const { outcome } = await answer;
+    if (outcome?.kind !== 'choose_tenant') throw new Error('a choice of organisation');
+    await expect(backend.chooseTenant(outcome.choice_id, 'not-offered')).rejects.toEqual(RECORDED.signIn.tenant_not_offered);
+    expect(await backend.listConnections()).toEqual([]);
+  });
+
+  it('fails a sync with the words the application used when Xero withdrew the grant, and leaves the connection as the application did', async () => {
+    const backend = new FakeBackend({ now: RECORDED.readAt });
+    const { sync_finished, connection } = RECORDED.revoked;
+    backend.failNextSync(connection.id, sync_finished.error!);
+    const finished = next(backend, 'sync-finished');
+    await backend.syncNow(connection.id);
+    expect(await finished).toEqual(sync_finished);
+    const after = (await backend.listConnections()).find((c) => c.id === connection.id)!;
+    for (const field of ['status', 'last_status', 'last_error', 'pause_reason', 'schedule_stopped', 'failure_streak', 'paused_until_ms'] as const) {
+      expect(after[field], field).toEqual(connection[field]);
+    }
+    expect(after.status).toBe('needs_reconnect');
+    const [run] = await backend.syncHistory(connection.id, 1);
+    const { id: _id, started_at: _s, finished_at: _f, ...failed } = RECORDED.revoked.history[0]!;
+    expect(run).toMatchObject(failed);
+  });
+
+  it('starts from the state the application left once the grant was withdrawn', async () => {
+    const backend = new FakeBackend({ scenario: 'revoked', now: RECORDED.readAt });
+    const { connection, history } = RECORDED.revoked;
+    expect((await backend.listConnections()).find((c) => c.id === connection.id)).toEqual(connection);
+    expect(await backend.syncHistory(connection.id, 50)).toEqual(history);
+    expect(history[0]).toMatchObject({ status: 'failed', error_code: 'needs_reconnect' });
+  });
+
+  it("moves the recording's moments to its own clock, and keeps the records' own dates", async () => {
+    const later = RECORDED.readAt + 86_400_000;
+    const backend = new FakeBackend({ now: later });
+    const [xero] = await backend.listConnections();
+    expect(Date.parse(xero!.last_sync_at!) - Date.parse(RECORDED.connections[0]!.last_sync_at!)).toBe(86_400_000);
+    expect(await backend.connectionCursors(xero!.id)).toEqual(RECORDED.cursors[String(xero!.id)]);
   });
 });
+
+/** The payload of the next `event` the backend sends. */
+function next<E extends BackendEventName>(backend: FakeBackend, event: E): Promise<BackendEvents[E]> {
+  return new Promise((resolve) => {
+    const stop = backend.on(event, (payload) => {
+      stop();
+      resolve(payload);
+    });
+  });
+}

@@ -1,7 +1,23 @@
-// An in-memory Backend with realistic sample data, so the window runs in a plain browser
-// (`npm run dev`) and in tests without the desktop app. It behaves like the application:
-// syncs report progress and finish through events, a sign-in answers later through
-// `connect-result`, and failures reject with an AppError.
+// An in-memory Backend, so the window runs in a plain browser (`npm run dev`) and in tests
+// without the desktop app. What it says is what the application said: its data and messages
+// are recorded from the application (./recorded/): the platforms, the organisations a sign-in
+// offers and the connections it makes, each sync's counts and report, the history, the
+// streams' positions, the records set aside, the ledger, and the errors of a forged or refused
+// sign-in, of a choice of organisation that went wrong and of a withdrawn grant. It behaves
+// like the application too: syncs report progress and finish through events, a sign-in
+// answers later through `connect-result`, failures reject with an AppError, totals add up
+// exactly, and the ledger is in the application's order.
+//
+// Written here by hand, because the recording cannot hold them:
+// - the progress events between a sync's start and its end (their pace and the counts on
+//   the way; the end is the recorded run);
+// - failures a test queues with `failNextSync` (only the withdrawn grant is recorded);
+// - the folders of the settings, which are the machine's own;
+// - what happens to an organisation or platform the recording did not connect (Xero's second
+//   organisation, a platform a test adds to the catalogue): it connects with the names the
+//   sign-in gave, and its syncs read nothing;
+// - the refusals of commands the window never sends (a sync of a connection that is not
+//   active, an unknown platform or connection).
 
 import type { AppError } from '../bindings/AppError';
 import type { Connection } from '../bindings/Connection';
@@ -17,26 +33,25 @@ import type { ProviderView } from '../bindings/ProviderView';
 import type { SetAsideRecord } from '../bindings/SetAsideRecord';
 import type { SettingsView } from '../bindings/SettingsView';
 import type { SyncActivity } from '../bindings/SyncActivity';
+import type { SyncReport } from '../bindings/SyncReport';
 import type { SyncRun } from '../bindings/SyncRun';
 import type { SyncRunCounts } from '../bindings/SyncRunCounts';
 import type { TenantOption } from '../bindings/TenantOption';
 import type { Totals } from '../bindings/Totals';
 import { csvRow, safeFileName } from '../lib/csv';
 import { HALF_UP, compareDecimals, dec, sumDecimals } from '../lib/decimal';
-import {
-  CATALOGUE,
-  METHOD,
-  SAMPLE_ORGS,
-  type SampleOrg,
-  compareEntries,
-  generateLedger,
-} from './fakeData';
+import { CATALOGUE, METHOD } from './fakeData';
+import { RECORDED, type RecordedOrganisation, isRecordingMoment, recordedOrganisation } from './recorded';
 import type { Backend, BackendEventName, BackendEvents, Unsubscribe } from './types';
 
 export interface FakeBackendOptions {
-  /** `demo`: both sample organisations connected and synced; `empty`: nothing connected. */
-  scenario?: 'demo' | 'empty';
-  /** Ledger lines per organisation (default 1,600, so a few thousand in all). */
+  /**
+   * `demo`: the recording as it was read (Harbour & Pine Ltd on Xero and Cedar & Finch
+   * Trading Co. on QuickBooks Online, each synced twice); `revoked`: the same once Xero had
+   * withdrawn the grant and a sync had found out; `empty`: nothing connected.
+   */
+  scenario?: 'demo' | 'revoked' | 'empty';
+  /** At most this many of each organisation's recorded ledger lines, the newest (default: every one). */
   entriesPerOrg?: number;
   /** Delay before each command answers, in ms (default 0). */
   latencyMs?: number;
@@ -48,16 +63,19 @@ export interface FakeBackendOptions {
   connectAnswer?: 'normal' | 'forged' | 'denied';
   /** Sync a connection right after it is made (default true). */
   syncAfterConnect?: boolean;
-  /** The fake's clock at start, in ms since 1970 (default: now). */
+  /**
+   * The fake's clock at start, in ms since 1970 (default: now). The recording is read at this
+   * moment: its moments move by the time between it and `RECORDED.readAt`.
+   */
   now?: number;
   /**
-   * Pretend the unfiltered ledger has this many entries (repeating the generated ones), to
+   * Pretend the unfiltered ledger has this many entries (repeating the recorded ones), to
    * try the window on a very large ledger without holding it in memory.
    */
   syntheticRows?: number;
   /**
    * The platforms the application knows, as `list_providers` lists them (default: the
-   * built-in catalogue). `sandbox` and `connections` are worked out as the application does.
+   * recorded catalogue). `sandbox` and `connections` are worked out as the application does.
    */
   catalogue?: ReadonlyArray<ProviderView>;
 }
@@ -73,9 +91,10 @@ const ZERO_COUNTS: SyncRunCounts = {
   skipped: 0,
   set_aside: 0,
   emissions_added: 0,
-  kg_co2e_delta: '0',
+  kg_co2e_delta: '0.000000',
 };
 
+const COUNT_FIELDS = ['pages', 'calls', 'rate_limited', 'fetched', 'created', 'updated', 'deleted', 'skipped', 'set_aside', 'emissions_added'] as const;
 
 function err(code: string, message: string, detail: string | null = null, permanent = true): AppError {
   return { code, message, detail, permanent };
@@ -85,19 +104,36 @@ function isoAt(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** A ledger line with its place in the order the application stores lines. */
+interface Stored {
+  /** Later lines have a larger number; the application lists a day's lines newest first. */
+  seq: number;
+  entry: LedgerEntry;
+}
+
 interface Choice {
   provider: string;
   tenants: TenantOption[];
 }
 
+/** What a sync will do: end as this recorded run (if any), with what it stores. */
+interface SyncPlan {
+  recorded: SyncRun | null;
+  report: SyncReport | null;
+  entries: LedgerEntry[];
+  setAside: SetAsideRecord[];
+  cursors: CursorView[] | null;
+}
+
 export class FakeBackend implements Backend {
   readonly kind = 'fake' as const;
 
-  private readonly opts: Required<FakeBackendOptions>;
+  private readonly opts: Required<Omit<FakeBackendOptions, 'entriesPerOrg'>> & { entriesPerOrg: number };
   private connections: Connection[] = [];
-  private ledger: LedgerEntry[] = [];
+  private ledger: Stored[] = [];
   private runs: SyncRun[] = [];
   private setAside: SetAsideRecord[] = [];
+  private cursors = new Map<number, CursorView[]>();
   private activity = new Map<number, SyncActivity>();
   private choices = new Map<string, Choice>();
   private failures = new Map<number, AppError>();
@@ -106,8 +142,10 @@ export class FakeBackend implements Backend {
   private nextConnectionId = 1;
   private nextRunId = 1;
   private nextChoiceId = 1;
+  private nextSeq = 1;
   private clock: number;
-  private readonly startedAt: number;
+  /** How far the recording's moments move: from `RECORDED.readAt` to the fake's start. */
+  private readonly shiftMs: number;
   private realClock = false;
   private timers = new Set<ReturnType<typeof setTimeout>>();
   /** Platforms whose sign-in is open in the (pretend) browser. */
@@ -116,7 +154,7 @@ export class FakeBackend implements Backend {
   constructor(options: FakeBackendOptions = {}) {
     this.opts = {
       scenario: options.scenario ?? 'demo',
-      entriesPerOrg: options.entriesPerOrg ?? 1600,
+      entriesPerOrg: options.entriesPerOrg ?? Infinity,
       latencyMs: options.latencyMs ?? 0,
       stepMs: options.stepMs ?? 0,
       connectDelayMs: options.connectDelayMs ?? 0,
@@ -126,21 +164,14 @@ export class FakeBackend implements Backend {
       syntheticRows: options.syntheticRows ?? 0,
       catalogue: options.catalogue ?? CATALOGUE,
     };
-    this.startedAt = this.opts.now;
-    this.clock = this.opts.now - 5 * 86_400_000;
-    if (this.opts.scenario === 'demo') {
-      SAMPLE_ORGS.forEach((org, i) => {
-        const c = this.addConnection('xero', org, i === 0 ? 'hourly' : 'daily');
-        this.ledger.push(...generateLedger(c.id, org, this.opts.entriesPerOrg, 1000 + i));
-        this.recordHistory(c.id);
-      });
-      this.ledger.sort(compareEntries);
-    }
+    this.clock = this.opts.now;
+    this.shiftMs = this.opts.now - RECORDED.readAt;
+    if (this.opts.scenario !== 'empty') this.loadRecording(this.opts.scenario === 'revoked');
     // From now on, moments are real ones (unless a test fixed the clock).
     this.realClock = options.now === undefined;
   }
 
-  // ---- test helpers -------------------------------------------------------------------
+  // ---- for tests ------------------------------------------------------------------------
 
   /** The next sync of this connection fails with `error` after its first page. */
   failNextSync(connectionId: number, error: AppError): void {
@@ -156,6 +187,18 @@ export class FakeBackend implements Backend {
   dispose(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+  }
+
+  /** Test hook: the synced ledger holds exactly these entries (of connections that exist), stored in this order. */
+  setLedger(entries: ReadonlyArray<LedgerEntry>): void {
+    this.ledger = [];
+    this.store(entries.map((e) => ({ ...e })));
+  }
+
+  /** Test hook: the platform sent a record that could not be read. */
+  addSetAside(record: Omit<SetAsideRecord, 'id'>): void {
+    const id = Math.max(0, ...this.setAside.map((r) => r.id)) + 1;
+    this.setAside.unshift({ ...record, id });
   }
 
   // ---- Backend --------------------------------------------------------------------------
@@ -176,9 +219,7 @@ export class FakeBackend implements Backend {
   listProviders(): Promise<ProviderView[]> {
     return this.answer(() =>
       this.opts.catalogue.map((p) => ({
-        ...p,
-        scopes: [...p.scopes],
-        streams: p.streams.map((x) => ({ ...x })),
+        ...structuredClone(p),
         sandbox: p.available && this.credentials.get(p.id)?.clientId == null,
         connections: this.connections.filter((c) => c.provider === p.id && c.status !== 'disconnected').length,
       })),
@@ -196,7 +237,7 @@ export class FakeBackend implements Backend {
   beginConnect(providerId: string): Promise<null> {
     return this.answer(() => {
       const p = this.opts.catalogue.find((x) => x.id === providerId);
-      if (!p) throw err('unknown_provider', `CarbonSync does not know a platform called “${providerId}”.`);
+      if (!p) throw this.unknownPlatform(providerId);
       if (!p.available) throw err('not_available', `${p.name} is not yet available in CarbonSync.`);
       this.signIns.add(providerId);
       this.later(this.opts.connectDelayMs, () => {
@@ -217,14 +258,11 @@ export class FakeBackend implements Backend {
   chooseTenant(choiceId: string, tenantId: string): Promise<Connection> {
     return this.answer(() => {
       const choice = this.choices.get(choiceId);
-      if (!choice) {
-        throw err('choice_expired', 'This choice of organisation has expired. Start the connection again.');
-      }
-      const tenant = choice.tenants.find((t) => t.tenant_id === tenantId);
-      const org = SAMPLE_ORGS.find((o) => o.tenant_id === tenant?.tenant_id);
-      if (!tenant || !org) throw err('unknown_tenant', 'That organisation was not offered by this sign-in.');
+      if (!choice) throw structuredClone(RECORDED.signIn.choice_gone);
       this.choices.delete(choiceId);
-      return { ...this.connectOrg(choice.provider, org) };
+      const tenant = choice.tenants.find((t) => t.tenant_id === tenantId);
+      if (!tenant) throw structuredClone(RECORDED.signIn.tenant_not_offered);
+      return { ...this.connectOrg(choice.provider, tenant) };
     });
   }
 
@@ -246,7 +284,7 @@ export class FakeBackend implements Backend {
           throw err('disconnected', `Connection ${c.id} is disconnected; connect it again to sync`);
         }
         if (c.status === 'needs_reconnect') {
-          throw err('needs_reconnect', `${this.platformName(c.provider)} no longer accepts CarbonSync's access to ${c.tenant_name}; reconnect it to continue syncing.`);
+          throw err('needs_reconnect', c.last_error ?? `${this.platformName(c.provider)} no longer accepts CarbonSync's access to ${c.tenant_name}; reconnect it to continue syncing.`);
         }
       }
       targets.forEach((c, i) => this.startSync(c, i > 0 || this.activity.size > 0));
@@ -260,8 +298,10 @@ export class FakeBackend implements Backend {
       this.activity.delete(connectionId);
       if (deleteData) {
         this.connections = this.connections.filter((x) => x.id !== connectionId);
-        this.ledger = this.ledger.filter((e) => e.connection_id !== connectionId);
+        this.ledger = this.ledger.filter((s) => s.entry.connection_id !== connectionId);
         this.runs = this.runs.filter((r) => r.connection_id !== connectionId);
+        this.setAside = this.setAside.filter((r) => r.connection_id !== connectionId);
+        this.cursors.delete(connectionId);
       } else {
         c.status = 'disconnected';
         c.updated_at = this.now();
@@ -277,7 +317,7 @@ export class FakeBackend implements Backend {
         .filter((r) => r.connection_id === connectionId)
         .sort((a, b) => b.id - a.id)
         .slice(0, Math.max(0, limit))
-        .map((r) => ({ ...r }));
+        .map((r) => structuredClone(r));
     });
   }
 
@@ -288,28 +328,10 @@ export class FakeBackend implements Backend {
     });
   }
 
-  /** Test hook: the synced ledger holds exactly these entries (of connections that exist). */
-  setLedger(entries: ReadonlyArray<LedgerEntry>): void {
-    this.ledger = entries.map((e) => ({ ...e })).sort(compareEntries);
-  }
-
-  /** Test hook: the platform sent a record that could not be read. */
-  addSetAside(record: Omit<SetAsideRecord, 'id'>): void {
-    this.setAside.unshift({ ...record, id: this.setAside.length + 1 });
-  }
-
   connectionCursors(connectionId: number): Promise<CursorView[]> {
     return this.answer(() => {
-      const c = this.connectionOrThrow(connectionId);
-      const done = this.runs.filter((r) => r.connection_id === connectionId && r.status === 'succeeded');
-      const last = done.length ? done[done.length - 1]!.started_at : null;
-      // A cursor for each stream the platform's connector reads, by name, as the store lists them.
-      const streams = this.streamsOf(c.provider).map((x) => x.name).sort();
-      return streams.map((stream, i) => ({
-        stream,
-        modified_since: last ? isoAt(Date.parse(last) - (i + 1) * 3_600_000) : null,
-        resuming: false,
-      }));
+      this.connectionOrThrow(connectionId);
+      return (this.cursors.get(connectionId) ?? []).map((c) => ({ ...c }));
     });
   }
 
@@ -319,6 +341,11 @@ export class FakeBackend implements Backend {
       const label = parseFrequency(frequency);
       c.frequency = label;
       c.updated_at = this.now();
+      // As the application does: choosing a frequency is acting on a stopped schedule.
+      if (c.schedule_stopped) {
+        c.schedule_stopped = false;
+        c.pause_reason = null;
+      }
       return label;
     });
   }
@@ -341,8 +368,8 @@ export class FakeBackend implements Backend {
       if (n > 0 && Object.values(filter).every((v) => v === null) && this.ledger.length > 0) {
         const entries: LedgerEntry[] = [];
         for (let i = offset; i < Math.min(n, offset + limit); i++) {
-          const e = this.ledger[i % this.ledger.length]!;
-          entries.push({ ...e, record_id: `${e.record_id.slice(0, 24)}${String(i).padStart(12, '0')}` });
+          const e = this.ledger[i % this.ledger.length]!.entry;
+          entries.push({ ...e, record_id: `${e.record_id}~${i}` });
         }
         return { total: n, offset, entries };
       }
@@ -370,7 +397,7 @@ export class FakeBackend implements Backend {
   setProviderCredentials(providerId: string, clientId: string | null, clientSecret: string | null): Promise<SettingsView> {
     return this.answer(() => {
       const p = this.opts.catalogue.find((x) => x.id === providerId);
-      if (!p) throw err('unknown_provider', `CarbonSync does not know a platform called “${providerId}”.`);
+      if (!p) throw this.unknownPlatform(providerId);
       const id = clientId?.trim() ? clientId.trim() : null;
       const prev = this.credentials.get(providerId);
       const secretGiven = Boolean(clientSecret?.trim());
@@ -380,6 +407,87 @@ export class FakeBackend implements Backend {
       });
       return this.settings();
     });
+  }
+
+  // ---- the recording ------------------------------------------------------------------------
+
+  /** The state the recording was read in, or the one after the grant was withdrawn. */
+  private loadRecording(revoked: boolean): void {
+    const withdrawn = RECORDED.revoked.connection.id;
+    for (const recorded of RECORDED.connections) {
+      const c = revoked && recorded.id === withdrawn ? RECORDED.revoked.connection : recorded;
+      this.connections.push(this.moveConnection(structuredClone(c)));
+      const id = String(c.id);
+      const history = revoked && c.id === withdrawn ? RECORDED.revoked.history : (RECORDED.history[id] ?? []);
+      this.runs.push(...history.map((r) => this.moveRun(structuredClone(r))));
+      this.cursors.set(c.id, (RECORDED.cursors[id] ?? []).map((x) => ({ ...x, modified_since: this.moved(x.modified_since) })));
+      this.setAside.push(...(RECORDED.setAside[id] ?? []).map((r) => ({ ...r, seen_at: this.moved(r.seen_at)! })));
+    }
+    // Stored oldest first, so that the application's order (newest first) comes out again.
+    const kept = new Map<number, number>();
+    const entries = RECORDED.ledger.entries.filter((e) => {
+      const n = kept.get(e.connection_id) ?? 0;
+      kept.set(e.connection_id, n + 1);
+      return n < this.opts.entriesPerOrg;
+    });
+    this.store(entries.map((e) => ({ ...e })).reverse());
+    this.nextConnectionId = Math.max(0, ...this.connections.map((c) => c.id)) + 1;
+    this.nextRunId = Math.max(0, ...this.runs.map((r) => r.id)) + 1;
+  }
+
+  /** A recorded moment moved to the fake's time; a record's own date stays as it is. */
+  private moved<T extends string | null>(iso: T): T {
+    if (iso === null || !isRecordingMoment(iso)) return iso;
+    return isoAt(Date.parse(iso) + this.shiftMs) as T;
+  }
+
+  private moveConnection(c: Connection): Connection {
+    c.created_at = this.moved(c.created_at);
+    c.updated_at = this.moved(c.updated_at);
+    c.last_sync_at = this.moved(c.last_sync_at);
+    if (c.paused_until_ms !== null) c.paused_until_ms = Date.parse(this.moved(isoAt(c.paused_until_ms)));
+    return c;
+  }
+
+  private moveRun(r: SyncRun): SyncRun {
+    r.started_at = this.moved(r.started_at);
+    r.finished_at = this.moved(r.finished_at);
+    return r;
+  }
+
+  /** Adds lines to the ledger as a sync stores them, in the order given. */
+  private store(entries: LedgerEntry[]): void {
+    for (const entry of entries) this.ledger.push({ seq: this.nextSeq++, entry });
+    // The application's order: newest date first, then the line stored last first.
+    this.ledger.sort((a, b) => (a.entry.date === b.entry.date ? b.seq - a.seq : a.entry.date < b.entry.date ? 1 : -1));
+  }
+
+  /** What the next sync of `c` does: what the recorded syncs of its organisation did. */
+  private planSync(c: Connection, runId: number): SyncPlan {
+    const org = recordedOrganisation(c.provider, c.tenant_id);
+    const first = !this.cursors.has(c.id);
+    const recorded = org ? (first ? org.runs[0] : org.runs[org.runs.length - 1]) ?? null : null;
+    if (!org || !recorded) {
+      // No recording of this organisation: the sync reads nothing, and then each stream's
+      // position is where it began.
+      return { recorded: null, report: null, entries: [], setAside: [], cursors: null };
+    }
+    const report = org.reports.get(recorded.id) ?? null;
+    return {
+      recorded,
+      report: report && { ...structuredClone(report), connection_id: c.id, run_id: runId },
+      entries: first ? this.entriesOf(org, c) : [],
+      setAside: first ? org.setAside.map((r) => ({ ...r, connection_id: c.id, run_id: runId })) : [],
+      cursors: org.cursors,
+    };
+  }
+
+  /** The recorded ledger lines of `org`, as connection `c` stores them. */
+  private entriesOf(org: RecordedOrganisation, c: Connection): LedgerEntry[] {
+    return org.ledger
+      .slice(0, this.opts.entriesPerOrg)
+      .map((e) => ({ ...e, connection_id: c.id }))
+      .reverse();
   }
 
   // ---- inside -----------------------------------------------------------------------------
@@ -432,6 +540,12 @@ export class FakeBackend implements Backend {
     };
   }
 
+  /** The application's words for a platform it does not know. */
+  private unknownPlatform(providerId: string): AppError {
+    const known = this.opts.catalogue.map((p) => p.id).join(', ');
+    return err('unknown_provider', `There is no platform called \`${providerId}\`. Known platforms: ${known}.`);
+  }
+
   /** The platform's name as the catalogue gives it, or its id. */
   private platformName(providerId: string): string {
     return this.opts.catalogue.find((p) => p.id === providerId)?.name ?? providerId;
@@ -448,142 +562,82 @@ export class FakeBackend implements Backend {
     return c;
   }
 
-  private addConnection(providerId: string, org: SampleOrg, frequency: string): Connection {
-    const at = this.now();
-    const c: Connection = {
-      id: this.nextConnectionId++,
-      provider: providerId,
-      tenant_id: org.tenant_id,
-      tenant_name: org.tenant_name,
-      base_currency: org.currency,
-      sandbox: this.credentials.get(providerId)?.clientId == null,
-      status: 'active',
-      vault_key: `carbonsync/${providerId}/${org.tenant_id}`,
-      frequency,
-      created_at: at,
-      updated_at: at,
-      last_sync_at: null,
-      last_status: null,
-      last_error: null,
-      paused_until_ms: null,
-      pause_reason: null,
-      schedule_stopped: false,
-      failure_streak: 0,
-    };
-    this.connections.push(c);
-    return c;
-  }
-
-  private connectOrg(providerId: string, org: SampleOrg): Connection {
-    const existing = this.connections.find((c) => c.provider === providerId && c.tenant_id === org.tenant_id);
+  /**
+   * The connection a sign-in makes for `tenant`: the one the recording made for it (with this
+   * backend's id and moments), or one with the names the sign-in gave. Reconnecting an
+   * organisation brings its connection back, active, with its schedule running again.
+   */
+  private connectOrg(providerId: string, tenant: TenantOption): Connection {
+    const existing = this.connections.find((c) => c.provider === providerId && c.tenant_id === tenant.tenant_id);
     let c: Connection;
     if (existing) {
       existing.status = 'active';
+      existing.schedule_stopped = false;
+      existing.pause_reason = null;
       existing.updated_at = this.now();
       c = existing;
     } else {
-      c = this.addConnection(providerId, org, 'hourly');
+      const recorded = recordedOrganisation(providerId, tenant.tenant_id)?.connected;
+      const template = recorded ?? RECORDED.signIn.xero_chosen;
+      const at = this.now();
+      const id = this.nextConnectionId++;
+      c = {
+        ...structuredClone(template),
+        id,
+        provider: providerId,
+        tenant_id: tenant.tenant_id,
+        tenant_name: tenant.tenant_name,
+        // Only the application's reading of the organisation knows its currency.
+        base_currency: recorded?.base_currency ?? null,
+        sandbox: this.credentials.get(providerId)?.clientId == null,
+        vault_key: template.vault_key.replace(/\d+$/, String(id)),
+        created_at: at,
+        updated_at: at,
+      };
+      this.connections.push(c);
     }
     if (this.opts.syncAfterConnect) this.later(0, () => this.startSync(c, false));
     return c;
   }
 
   private answerSignIn(providerId: string): void {
-    const platform = this.platformName(providerId);
     if (this.opts.connectAnswer === 'forged') {
-      this.emit('connect-result', {
-        outcome: null,
-        error: err(
-          'state_mismatch',
-          'The sign-in answer does not belong to a sign-in started here (unknown, expired or already used state); it may be forged or replayed. Nothing was stored; start the connection again',
-          'StateMismatch',
-        ),
-      });
+      this.emit('connect-result', structuredClone(RECORDED.signIn.forged));
       return;
     }
     if (this.opts.connectAnswer === 'denied') {
-      this.emit('connect-result', {
-        outcome: null,
-        error: err('access_denied', `Access was not granted at ${platform}, so nothing was connected. Connect again and choose Allow access.`, 'Denied { error: "access_denied" }'),
-      });
+      const recorded = RECORDED.signIn.denied[providerId];
+      const name = this.platformName(providerId);
+      this.emit(
+        'connect-result',
+        recorded
+          ? structuredClone(recorded)
+          : {
+              outcome: null,
+              error: err(
+                'access_denied',
+                `Access was declined at ${name} (access_denied); nothing was stored. Connect again and choose Approve to continue`,
+                `Denied { provider: "${name}", code: "access_denied" }`,
+              ),
+            },
+      );
       return;
     }
-    const free = SAMPLE_ORGS.filter(
-      (o) => !this.connections.some((c) => c.provider === providerId && c.tenant_id === o.tenant_id && c.status === 'active'),
-    );
-    if (free.length === 0) {
-      this.emit('connect-result', {
-        outcome: null,
-        error: err('already_connected', 'Every organisation this sign-in can reach is already connected.'),
-      });
-    } else if (free.length === 1) {
-      const c = this.connectOrg(providerId, free[0]!);
+    // The platform's recorded answer; a platform the recording has none for (one a test adds)
+    // offers the sandbox's Xero organisations.
+    const recorded = providerId === 'quickbooks' ? RECORDED.signIn.quickbooks.outcome : RECORDED.signIn.xero.outcome;
+    if (providerId === 'quickbooks' && recorded?.kind === 'connected') {
+      const c = this.connectOrg(providerId, recorded.connection);
       this.emit('connect-result', { outcome: { kind: 'connected', connection: { ...c } }, error: null });
-    } else {
-      const choice_id = `choice-${this.nextChoiceId++}`;
-      const tenants = free.map((o) => ({ tenant_id: o.tenant_id, tenant_name: o.tenant_name }));
-      this.choices.set(choice_id, { provider: providerId, tenants });
-      this.emit('connect-result', {
-        outcome: { kind: 'choose_tenant', choice_id, provider: providerId, tenants },
-        error: null,
-      });
+      return;
     }
-  }
-
-  /** Seeds a believable history: a first full sync and a few incremental ones. */
-  private recordHistory(connectionId: number): void {
-    const c = this.connectionOrThrow(connectionId);
-    const entries = this.opts.entriesPerOrg;
-    const start = this.startedAt - 4 * 86_400_000 - 3 * 3_600_000;
-    const mk = (i: number, patch: Partial<SyncRun>, tookMs = i === 0 ? 14_200 : 1_900): SyncRun => {
-      const started = start + i * 86_400_000 + connectionId * 600_000;
-      return {
-        id: this.nextRunId++,
-        connection_id: connectionId,
-        trigger: i === 0 ? 'window' : 'schedule',
-        full: i === 0,
-        started_at: isoAt(started),
-        finished_at: isoAt(started + tookMs),
-        status: 'succeeded',
-        error_code: null,
-        error_message: null,
-        error_detail: null,
-        ...ZERO_COUNTS,
-        pages: 2,
-        calls: 3,
-        fetched: 0,
-        ...patch,
-      };
-    };
-    const records = Math.ceil(entries / 1.5);
-    this.runs.push(
-      mk(0, {
-        pages: Math.ceil(records / 100),
-        calls: Math.ceil(records / 100) + 2,
-        fetched: records,
-        created: records,
-        emissions_added: entries,
-        kg_co2e_delta: '0',
-      }),
-      mk(1, { fetched: 12, created: 9, updated: 3, emissions_added: 14, kg_co2e_delta: '212.6' }),
-      mk(2, {
-        status: 'failed',
-        pages: 1,
-        calls: 4,
-        rate_limited: 3,
-        error_code: 'rate_limited',
-        error_message: 'The platform is limiting how fast CarbonSync may read. Nothing was lost; the next sync continues where this one stopped.',
-        error_detail: 'Provider(RateLimited { retry_after: Some(61s), problem: "minute" })',
-      }, 48_000),
-      mk(3, { fetched: 31, created: 22, updated: 8, deleted: 1, skipped: 0, emissions_added: 34, kg_co2e_delta: '488.1' }),
-      mk(4, { fetched: 0 }),
-    );
-    // The first run brought in the whole ledger.
-    const first = this.runs.find((r) => r.connection_id === connectionId && r.full);
-    if (first) first.kg_co2e_delta = totalsOf(this.ledger.filter((e) => e.connection_id === connectionId)).kg_co2e;
-    const last = this.runs[this.runs.length - 1]!;
-    c.last_sync_at = last.finished_at;
-    c.last_status = 'succeeded';
+    const tenants = recorded?.kind === 'choose_tenant' ? recorded.tenants.map((t) => ({ ...t })) : [];
+    const choice_id = String(this.nextChoiceId++).padStart(32, '0');
+    this.choices.set(choice_id, { provider: providerId, tenants });
+    this.emit('connect-result', {
+      outcome: { kind: 'choose_tenant', choice_id, provider: providerId, tenants },
+      error: null,
+    });
   }
 
   private startSync(c: Connection, queued: boolean): void {
@@ -593,83 +647,119 @@ export class FakeBackend implements Backend {
       id: this.nextRunId++,
       connection_id: c.id,
       trigger: 'window',
-      full: !this.ledger.some((e) => e.connection_id === c.id),
+      full: false,
       started_at: this.now(),
       finished_at: null,
       status: 'running',
       error_code: null,
       error_message: null,
       error_detail: null,
+      notes: [],
       ...ZERO_COUNTS,
     };
     this.runs.push(run);
-    const org = SAMPLE_ORGS.find((o) => o.tenant_id === c.tenant_id);
-    const newEntries = run.full && org
-      ? generateLedger(c.id, org, this.opts.entriesPerOrg, 1000 + SAMPLE_ORGS.indexOf(org))
-      : [];
-    const records = run.full ? Math.ceil(newEntries.length / 1.5) : 7 + (c.id % 5);
-    const steps = run.full ? 5 : 2;
+    const plan = this.planSync(c, run.id);
+    const target = plan.recorded ? countsOf(plan.recorded) : ZERO_COUNTS;
+    const steps = plan.entries.length > 0 ? 5 : 2;
     const failure = this.failures.get(c.id);
     this.failures.delete(c.id);
-    const kgTotal = totalsOf(newEntries).kg_co2e;
 
     const step = (i: number) => {
       const a = this.activity.get(c.id);
       if (!a) return; // disconnected meanwhile
       a.queued = false;
-      const share = (i + 1) / steps;
-      run.pages = run.full ? Math.ceil((records / 100) * share) : i + 1;
-      run.calls = run.pages + 1;
-      run.fetched = Math.round(records * share);
-      run.created = run.full ? run.fetched : Math.max(0, run.fetched - 2);
-      run.updated = run.full ? 0 : Math.min(2, run.fetched);
-      run.emissions_added = run.full ? Math.round(newEntries.length * share) : run.created;
-      // A full sync adds its share of the ledger so far; an incremental one 11.7 kg for each record it created.
-      run.kg_co2e_delta = run.full
-        ? dec(kgTotal).times(i + 1).div(steps).toFixed(1, HALF_UP)
-        : dec('11.7').times(run.created).toFixed(1, HALF_UP);
+      Object.assign(run, partCounts(target, (i + 1) / steps));
       // The platform's streams in its order, spread over the steps, as a sync walks them.
       const streams = this.streamsOf(c.provider);
       const stream = streams[Math.floor((i * streams.length) / steps)]?.name ?? 'records';
       a.progress = { connection_id: c.id, run_id: run.id, stream, counts: countsOf(run) };
       this.emit('sync-progress', structuredClone(a.progress));
-      if (failure) return this.later(this.opts.stepMs, () => this.finish(c, run, [], failure));
+      if (failure) return this.later(this.opts.stepMs, () => this.fail(c, run, failure));
       if (i + 1 < steps) this.later(this.opts.stepMs, () => step(i + 1));
-      else this.later(this.opts.stepMs, () => this.finish(c, run, newEntries, null));
+      else this.later(this.opts.stepMs, () => this.succeed(c, run, plan));
     };
     this.later(this.opts.stepMs, () => step(0));
   }
 
-  private finish(c: Connection, run: SyncRun, entries: LedgerEntry[], failure: AppError | null): void {
+  private succeed(c: Connection, run: SyncRun, plan: SyncPlan): void {
     this.activity.delete(c.id);
     run.finished_at = this.now();
-    if (failure) {
-      run.status = 'failed';
-      run.error_code = failure.code;
-      run.error_message = failure.message;
-      run.error_detail = failure.detail;
-      if (failure.code === 'needs_reconnect') c.status = 'needs_reconnect';
-    } else {
-      run.status = 'succeeded';
-      if (entries.length) {
-        this.ledger.push(...entries);
-        this.ledger.sort(compareEntries);
-      }
+    run.status = 'succeeded';
+    if (plan.recorded) {
+      Object.assign(run, countsOf(plan.recorded));
+      run.full = plan.recorded.full;
+      run.notes = [...plan.recorded.notes];
     }
+    if (plan.entries.length) this.store(plan.entries);
+    for (const r of plan.setAside) this.addSetAside({ ...r, seen_at: run.started_at });
+    this.cursors.set(c.id, this.positionsAfter(c, run, plan));
     c.last_sync_at = run.finished_at;
-    c.last_status = run.status;
-    c.last_error = failure?.message ?? null;
+    c.last_status = 'succeeded';
+    c.last_error = null;
+    // A success lets the schedule run as usual again.
+    c.paused_until_ms = null;
+    c.pause_reason = null;
+    c.schedule_stopped = false;
+    c.failure_streak = 0;
     this.emit('sync-finished', {
       connection_id: c.id,
-      report: failure ? null : { connection_id: c.id, run_id: run.id, status: run.status, counts: countsOf(run), refreshed_token: false },
-      error: failure ? { ...failure } : null,
+      report: plan.report ?? { connection_id: c.id, run_id: run.id, status: 'succeeded', counts: countsOf(run), refreshed_token: false },
+      error: null,
     });
+  }
+
+  private fail(c: Connection, run: SyncRun, failure: AppError): void {
+    this.activity.delete(c.id);
+    run.finished_at = this.now();
+    run.status = 'failed';
+    // The failure the recording holds ends with the recorded run's counts.
+    const recorded = RECORDED.revoked.history.find((r) => r.status === 'failed' && r.error_message === failure.message);
+    if (recorded) Object.assign(run, countsOf(recorded));
+    run.error_code = failure.code;
+    run.error_message = failure.message;
+    run.error_detail = failure.detail;
+    c.last_sync_at = run.finished_at;
+    c.last_status = 'failed';
+    c.last_error = failure.message;
+    if (failure.code === 'needs_reconnect') {
+      c.status = 'needs_reconnect';
+      c.updated_at = run.finished_at;
+    }
+    // As the application does with a failure that trying again cannot fix: the schedule stops
+    // until the person acts, saying why.
+    if (failure.permanent) {
+      c.schedule_stopped = true;
+      c.pause_reason = failure.message;
+    }
+    this.emit('sync-finished', { connection_id: c.id, report: null, error: { ...failure } });
+  }
+
+  /**
+   * Each stream's position after a successful run: as recorded (a position the recording set
+   * during its run keeps its distance from that run's start), or, for an organisation the
+   * recording does not hold, the run's start for each stream of the platform.
+   */
+  private positionsAfter(c: Connection, run: SyncRun, plan: SyncPlan): CursorView[] {
+    const start = Date.parse(run.started_at);
+    if (!plan.cursors || !plan.recorded) {
+      const names = this.streamsOf(c.provider).map((s) => s.name).sort();
+      return names.map((stream) => ({ stream, modified_since: run.started_at, resuming: false }));
+    }
+    const recordedStart = Date.parse(plan.recorded.started_at);
+    return plan.cursors.map((x) => ({
+      ...x,
+      modified_since:
+        x.modified_since !== null && isRecordingMoment(x.modified_since)
+          ? isoAt(start + Date.parse(x.modified_since) - recordedStart)
+          : x.modified_since,
+    }));
   }
 
   private select(f: LedgerFilter): LedgerEntry[] {
     const live = new Set(this.connections.map((c) => c.id));
-    return this.ledger.filter(
-      (e) =>
+    const out: LedgerEntry[] = [];
+    for (const { entry: e } of this.ledger) {
+      if (
         live.has(e.connection_id) &&
         (f.connection_id === null || e.connection_id === f.connection_id) &&
         (f.from === null || e.date >= f.from) &&
@@ -677,8 +767,12 @@ export class FakeBackend implements Backend {
         (f.status === null || e.status === f.status) &&
         (f.scope === null || e.scope === f.scope) &&
         (f.category === null || e.category === f.category) &&
-        (f.record_id === null || e.record_id === f.record_id),
-    );
+        (f.record_id === null || e.record_id === f.record_id)
+      ) {
+        out.push(e);
+      }
+    }
+    return out;
   }
 
   private groupBy(rows: LedgerEntry[], by: GroupBy): EmissionsGroup[] {
@@ -703,7 +797,7 @@ export class FakeBackend implements Backend {
           key = e.scope === null ? 'Not counted' : e.scope3_category === null ? `Scope ${e.scope}` : `Scope ${e.scope} cat. ${e.scope3_category}`;
           break;
         case 'source':
-          // As the core does: one group a connection, whatever its name.
+          // As the application does: one group a connection, whatever its name.
           key = sources.get(e.connection_id) ?? 'unknown';
           connectionId = e.connection_id;
           break;
@@ -731,7 +825,7 @@ export class FakeBackend implements Backend {
   }
 }
 
-function countsOf(r: SyncRun): SyncRunCounts {
+function countsOf(r: SyncRunCounts): SyncRunCounts {
   return {
     pages: r.pages,
     calls: r.calls,
@@ -745,6 +839,19 @@ function countsOf(r: SyncRun): SyncRunCounts {
     emissions_added: r.emissions_added,
     kg_co2e_delta: r.kg_co2e_delta,
   };
+}
+
+/** The counts of a run `share` of the way to `target`, as a progress event shows them. */
+function partCounts(target: SyncRunCounts, share: number): SyncRunCounts {
+  const out = { ...target };
+  for (const k of COUNT_FIELDS) out[k] = Math.round(target[k] * share);
+  out.kg_co2e_delta = dec(target.kg_co2e_delta).times(share).toFixed(6, HALF_UP);
+  return out;
+}
+
+/** An exact sum as the application writes totals: six decimal places. */
+function total(values: Iterable<string | null>): string {
+  return dec(sumDecimals(values)).toFixed(6, HALF_UP);
 }
 
 /** The totals of entries, as the application adds them up: exactly, counted entries only. */
@@ -762,7 +869,7 @@ function totalsOf(rows: LedgerEntry[]): Totals {
     } else if (e.status === 'excluded') excluded++;
     else unmapped++;
   }
-  return { kg_co2e: sumDecimals(kg), spend_usd_2022: sumDecimals(usd), counted, excluded, unmapped };
+  return { kg_co2e: total(kg), spend_usd_2022: total(usd), counted, excluded, unmapped };
 }
 
 /** The columns of the ledger export, in the application's order. */

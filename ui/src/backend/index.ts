@@ -1,6 +1,7 @@
 // Picks the Backend: the desktop app's when the window runs inside Tauri, otherwise the
-// in-memory stand-in with sample data. Each is loaded only where it is used, so the
-// desktop build carries no sample data and the browser build no Tauri bridge.
+// in-memory stand-in that answers with what the application answered when it was recorded
+// (./recorded/). Each is loaded only where it is used, so the desktop app never loads the
+// recording and the browser build no Tauri bridge.
 
 import type { Backend } from './types';
 import type { FakeBackendOptions } from './fake';
@@ -19,21 +20,23 @@ export function inTauri(): boolean {
 
 /**
  * Options for the stand-in from the page address, so every state can be seen in a browser:
- * `?demo=empty` (nothing connected), `?connect=forged|denied` (how a sign-in ends),
- * `?entries=N` (ledger lines per organisation), `?fail=ID` (the next sync of ID fails),
- * `?rows=N` (the unfiltered ledger pretends to hold N entries), `&revoked` (with `fail`: the
- * platform withdrew access).
+ * `?demo=empty` (nothing connected), `?demo=revoked` (Xero withdrew the grant of connection 1),
+ * `?connect=forged|denied` (how a sign-in ends), `?entries=N` (at most N ledger lines per
+ * organisation), `?fail=ID` (the next sync of ID fails), `?rows=N` (the unfiltered ledger
+ * pretends to hold N entries), `&revoked` (with `fail=1`: Xero withdrew access).
  */
 export function fakeOptionsFromUrl(search: string): FakeBackendOptions {
   const q = new URLSearchParams(search);
   const connect = q.get('connect');
+  const demo = q.get('demo');
+  const entries = q.get('entries');
   return {
-    scenario: q.get('demo') === 'empty' ? 'empty' : 'demo',
+    scenario: demo === 'empty' || demo === 'revoked' ? demo : 'demo',
     latencyMs: Number(q.get('latency') ?? 60),
     stepMs: Number(q.get('step') ?? 700),
     connectDelayMs: 1800,
     connectAnswer: connect === 'forged' || connect === 'denied' ? connect : 'normal',
-    entriesPerOrg: Math.min(Number(q.get('entries') ?? 1600), 100_000),
+    ...(entries === null ? {} : { entriesPerOrg: Math.max(0, Number(entries)) }),
     syntheticRows: Math.min(Number(q.get('rows') ?? 0), 10_000_000),
   };
 }
@@ -43,22 +46,20 @@ export async function loadBackend(): Promise<Backend> {
     const { createTauriBackend } = await import('./tauri');
     return createTauriBackend();
   }
-  const { FakeBackend } = await import('./fake');
+  const [{ FakeBackend }, { RECORDED }] = await Promise.all([import('./fake'), import('./recorded')]);
   const fake = new FakeBackend(fakeOptionsFromUrl(window.location.search));
-  // `?fail=ID`: the next sync of connection ID fails, as a rate-limited sync would.
-  // `?fail=ID&revoked`: it fails because the platform withdrew access.
+  // `?fail=ID`: the next sync of connection ID fails, as a rate-limited sync would (written by
+  // hand: the recording has no rate limit). `?fail=1&revoked`: it fails as the application's
+  // sync of connection 1 failed when Xero withdrew the grant (recorded, so its words name
+  // Harbour & Pine Ltd on Xero).
   const q = new URLSearchParams(window.location.search);
   const fail = Number(q.get('fail'));
   if (fail > 0) {
+    const revoked = RECORDED.revoked.sync_finished.error;
     fake.failNextSync(
       fail,
-      q.has('revoked')
-        ? {
-            code: 'needs_reconnect',
-            message: "Xero no longer accepts CarbonSync's access to this organisation; reconnect it to continue syncing (invalid_grant)",
-            detail: 'NeedsReconnect { provider: "Xero", detail: "invalid_grant" }',
-            permanent: true,
-          }
+      q.has('revoked') && revoked
+        ? { ...revoked }
         : {
             code: 'rate_limited',
             message: 'The platform is limiting how fast CarbonSync may read. Nothing was lost; the next sync continues where this one stopped.',

@@ -59,8 +59,8 @@ describe('platforms as the application lists them', () => {
   });
 
   it('lists the platforms that can be connected today', () => {
-    expect(platforms.available.map((p) => p.name)).toEqual(['Xero', 'Acme Books']);
-    expect(platformsFrom(CATALOGUE).available.map((p) => p.name)).toEqual(['Xero']);
+    expect(platforms.available.map((p) => p.name)).toEqual(['Xero', 'QuickBooks Online', 'Acme Books']);
+    expect(platformsFrom(CATALOGUE).available.map((p) => p.name)).toEqual(['Xero', 'QuickBooks Online']);
   });
 
   it('joins names as a sentence does', () => {

@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeBackend } from '../backend/fake';
 import { CATALOGUE } from '../backend/fakeData';
+import { RECORDED } from '../backend/recorded';
 import type { ProviderView } from '../bindings/ProviderView';
 import { renderApp } from '../test/render';
 import { DAILY_LIMIT, EVENING, HeldBackend, REFUSED, RETRYING } from './ConnectionHolds.fixture';
@@ -21,19 +22,26 @@ describe('the Connection page', () => {
     const history = await screen.findByTestId('history');
     const runs = within(history)
       .getAllByRole('row')
-      .filter((r) => r.getAttribute('data-testid')?.startsWith('run-') && !r.getAttribute('data-testid')?.startsWith('run-error'));
-    expect(runs).toHaveLength(5);
-    expect(runs[runs.length - 1]).toHaveTextContent('Full');
+      .filter((r) => /^run-\d+$/.test(r.getAttribute('data-testid') ?? ''));
+    // The application's two syncs of it: the second found nothing new.
+    expect(runs.map((r) => r.getAttribute('data-testid'))).toEqual(['run-3', 'run-1']);
+    const cells = (row: HTMLElement) => [...row.querySelectorAll('td')].map((td) => td.textContent);
+    // Status, trigger, duration (every recorded run takes 2 s), pages, fetched, created,
+    // updated, deleted, and skipped: 1, set aside.
+    expect(cells(runs[1]!).slice(1, 10)).toEqual(['Succeeded', 'Window', '2.0 s', '4', '59', '58', '0', '0', '1' + '1 set aside']);
+    expect(cells(runs[1]!)[10]).toMatch(/^17 entries4,980\.1 kg CO2e$/);
+    expect(cells(runs[0]!).slice(5, 7)).toEqual(['0', '0']);
   });
 
   it('explains a failed run in words and keeps the technical detail behind a toggle', async () => {
     const user = userEvent.setup();
-    renderApp({ hash: '#/connections/1' });
-    const error = await screen.findByTestId('run-error-3');
-    expect(error).toHaveTextContent('The platform is limiting how fast CarbonSync may read');
-    expect(within(error).queryByText(/RateLimited/)).not.toBeInTheDocument();
+    renderApp({ hash: '#/connections/1', scenario: 'revoked' });
+    const error = await screen.findByTestId('run-error-5');
+    expect(error).toHaveTextContent("Xero no longer accepts CarbonSync's access to Harbour & Pine Ltd; reconnect it to continue syncing");
+    expect(within(error).queryByText(/NeedsReconnect/)).not.toBeInTheDocument();
     await user.click(within(error).getByRole('button', { name: 'Technical details' }));
-    expect(within(error).getByText(/RateLimited/)).toBeInTheDocument();
+    expect(within(error).getByText(/NeedsReconnect/)).toBeInTheDocument();
+    expect(screen.getByTestId('status-1')).toHaveTextContent('Needs reconnect');
   });
 
   it('shows where the next sync starts for each kind of record, in the order a sync reads them', async () => {
@@ -44,6 +52,16 @@ describe('the Connection page', () => {
       .slice(1)
       .map((r) => r.querySelector('td')?.textContent);
     expect(kinds).toEqual(['Chart of accounts', 'Bank transactions', 'Bills', 'Supplier credit notes']);
+  });
+
+  it("orders QuickBooks' positions as its connector reads its streams, not as they are stored", async () => {
+    renderApp({ hash: '#/connections/2' });
+    const cursors = await screen.findByTestId('cursors');
+    const kinds = within(cursors)
+      .getAllByRole('row')
+      .slice(1)
+      .map((r) => r.querySelector('td')?.textContent);
+    expect(kinds).toEqual(['Chart of accounts', 'Purchases', 'Bills', 'Vendor credits']);
   });
 
   it('names the platform in the header and the facts', async () => {
@@ -95,11 +113,11 @@ describe('the schedule on the Connection page', () => {
   });
 
   it("says until when Xero's daily limit pauses it, and that it resumes by itself", async () => {
-    renderApp({ hash: '#/connections/2', backend: new HeldBackend({ 2: DAILY_LIMIT }) });
-    const note = await screen.findByTestId('schedule-hold-2');
+    renderApp({ hash: '#/connections/1', backend: new HeldBackend({ 1: DAILY_LIMIT }) });
+    const note = await screen.findByTestId('schedule-hold-1');
     expect(note).toHaveTextContent("Paused until 09:14 tomorrow: Xero's daily limit");
     expect(note).toHaveTextContent('syncs again by itself');
-    expect(screen.getByTestId('status-2')).toHaveTextContent('Paused');
+    expect(screen.getByTestId('status-1')).toHaveTextContent('Paused');
   });
 
   it('says when a failure that may pass is retried, and a successful sync clears it', async () => {
@@ -123,31 +141,22 @@ describe('the schedule on the Connection page', () => {
 describe('records set aside', () => {
   it('lists a record the platform sent that could not be read, with the reason and the JSON behind a toggle', async () => {
     const user = userEvent.setup();
-    const { FakeBackend } = await import('../backend/fake');
-    const backend = new FakeBackend({ entriesPerOrg: 300, now: Date.parse('2025-01-15T12:00:00Z') });
-    backend.addSetAside({
-      connection_id: 1,
-      run_id: 5,
-      stream: 'bank_transactions',
-      record_id: 'bt-7f3a',
-      reason: 'Date: not a Xero date (expected /Date(ms+zzzz)/ or ISO 8601)',
-      seen_at: '2024-12-02T09:30:00Z',
-      raw: '{"BankTransactionID":"bt-7f3a","Date":"/Date(abc)/"}',
-    });
-    renderApp({ hash: '#/connections/1', backend });
+    // Xero sent one bank transaction with an unreadable date to the application's first sync.
+    const [recorded] = RECORDED.setAside['1']!;
+    renderApp({ hash: '#/connections/1' });
     const section = await screen.findByTestId('set-aside');
     expect(section).toHaveTextContent('1 record set aside');
     const row = within(section).getByTestId('set-aside-1');
     expect(row).toHaveTextContent('Bank transactions');
-    expect(row).toHaveTextContent('bt-7f3a');
-    expect(row).toHaveTextContent('Date: not a Xero date');
+    expect(row).toHaveTextContent(recorded!.record_id!);
+    expect(row).toHaveTextContent('Date: not a Xero date (expected /Date(ms+zzzz)/ or ISO 8601)');
     expect(within(row).queryByText(/Date\(abc\)/)).not.toBeInTheDocument();
     await user.click(within(row).getByRole('button', { name: 'As the platform sent it' }));
     expect(within(row).getByText(/Date\(abc\)/)).toBeInTheDocument();
   });
 
   it('shows nothing about set-aside records when every record could be read', async () => {
-    renderApp({ hash: '#/connections/1' });
+    renderApp({ hash: '#/connections/2' });
     await screen.findByTestId('history');
     expect(screen.queryByTestId('set-aside')).not.toBeInTheDocument();
   });

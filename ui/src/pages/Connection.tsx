@@ -432,6 +432,17 @@ function RunRow({ run: r }: { run: SyncRun }) {
           <span className="small muted">{formatKg(r.kg_co2e_delta)}</span>
         </td>
       </tr>
+      {r.notes.length > 0 && (
+        <tr className="run-notes" data-testid={`run-notes-${r.id}`}>
+          <td colSpan={11}>
+            {r.notes.map((note) => (
+              <p key={note} className="small">
+                {note}
+              </p>
+            ))}
+          </td>
+        </tr>
+      )}
       {failed && (r.error_message || r.error_code || status.detail) && (
         <tr className="run-error" data-testid={`run-error-${r.id}`}>
           <td colSpan={11}>

@@ -4,21 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { FakeBackend } from '../backend/fake';
 import { CATALOGUE } from '../backend/fakeData';
 import { ledgerEntry } from '../backend/ledger.fixture';
-import { EMPTY_FILTER } from '../backend/types';
+import { RECORDED } from '../backend/recorded';
 import type { ProviderView } from '../bindings/ProviderView';
 import { formatKg } from '../lib/format';
 import { renderApp } from '../test/render';
 
 describe('the Emissions page', () => {
-  it('shows the total in kg with one decimal and in tonnes, with the counts', async () => {
-    const backend = new FakeBackend({ entriesPerOrg: 300 });
-    const expected = await backend.emissionsSummary(EMPTY_FILTER, null);
-    renderApp({ backend, hash: '#/emissions' });
+  it('shows the total the application worked out, in kg with one decimal and in tonnes, with the counts', async () => {
+    const recorded = RECORDED.emissions.find((c) => c.by === null && Object.values(c.filter).every((v) => v === null))!;
+    renderApp({ hash: '#/emissions' });
     const total = await screen.findByTestId('total-kg');
-    expect(total.textContent).toBe(formatKg(expected.totals.kg_co2e));
-    expect(total.textContent).toMatch(/^\d{1,3}(,\d{3})*\.\d kg CO2e$/);
-    expect(screen.getByTestId('total-tonnes')).toHaveTextContent(/t CO2e$/);
-    expect(screen.getByTestId('count-counted')).toHaveTextContent(String(expected.totals.counted));
+    expect(total.textContent).toBe(formatKg(recorded.summary.totals.kg_co2e));
+    expect(total).toHaveTextContent(/^8,865\.3 kg CO2e$/);
+    expect(screen.getByTestId('total-tonnes')).toHaveTextContent(/^8\.87 t CO2e$/);
+    expect(screen.getByTestId('count-counted')).toHaveTextContent(String(recorded.summary.totals.counted));
   });
 
   it('shows totals of a thousand lines of cents exactly, the month chart adding its scopes exactly too', async () => {
@@ -85,11 +84,18 @@ describe('the Emissions page', () => {
     expect(method).toHaveTextContent('least precise');
   });
 
-  it('says how to get started when nothing has been synced', async () => {
+  it('says how to get started when nothing has been synced, naming each platform that can be connected', async () => {
     renderApp({ scenario: 'empty', hash: '#/emissions' });
+    expect(await screen.findByText('No emissions yet — connect a platform and sync')).toBeInTheDocument();
+    expect(await screen.findByText(/Emissions appear here once Xero or QuickBooks Online is connected and synced\./)).toBeInTheDocument();
+    expect(screen.queryByTestId('ledger')).not.toBeInTheDocument();
+  });
+
+  it('names the one platform that can be connected when there is one', async () => {
+    const xeroOnly = CATALOGUE.map((p) => (p.id === 'xero' ? p : { ...p, available: false, streams: [] }));
+    renderApp({ backend: new FakeBackend({ scenario: 'empty', catalogue: xeroOnly }), hash: '#/emissions' });
     expect(await screen.findByText('No emissions yet — connect Xero and sync')).toBeInTheDocument();
     expect(screen.getByText(/Emissions appear here once Xero is connected and synced\./)).toBeInTheDocument();
-    expect(screen.queryByTestId('ledger')).not.toBeInTheDocument();
   });
 
   it('names every platform that can be connected when there are several', async () => {
@@ -101,16 +107,26 @@ describe('the Emissions page', () => {
     };
     renderApp({ backend: new FakeBackend({ scenario: 'empty', catalogue: [...CATALOGUE, acme] }), hash: '#/emissions' });
     expect(await screen.findByText('No emissions yet — connect a platform and sync')).toBeInTheDocument();
-    expect(await screen.findByText(/Emissions appear here once Xero or Acme Books is connected and synced\./)).toBeInTheDocument();
+    expect(await screen.findByText(/Emissions appear here once Xero, QuickBooks Online or Acme Books is connected and synced\./)).toBeInTheDocument();
     expect(screen.queryByText(/connect Xero and sync/)).not.toBeInTheDocument();
   });
 
-  it('lists ledger entries in a virtualised table that knows the whole size', async () => {
+  it('lists the ledger the application stored, as many entries as it says', async () => {
     renderApp({ hash: '#/emissions' });
     const ledger = await screen.findByTestId('ledger');
-    await waitFor(() => expect(ledger).toHaveAttribute('data-total', '600'));
+    await waitFor(() => expect(ledger).toHaveAttribute('data-total', String(RECORDED.ledger.total)));
+    await waitFor(() => expect(ledger.querySelector('[data-index="0"]')).not.toBeNull());
+    // Newest first, as the application lists it.
+    const first = RECORDED.ledger.entries[0]!;
+    expect(ledger.querySelector('[data-index="0"]')).toHaveTextContent(first.contact!);
+  });
+
+  it('lists a very large ledger in a virtualised table that knows the whole size', async () => {
+    renderApp({ hash: '#/emissions', syntheticRows: 5000 });
+    const ledger = await screen.findByTestId('ledger');
+    await waitFor(() => expect(ledger).toHaveAttribute('data-total', '5000'));
     await waitFor(() => expect(within(ledger).getAllByRole('row').length).toBeGreaterThan(5));
-    // Only the rows in view are in the page, not all 600.
+    // Only the rows in view are in the page, not all 5,000.
     expect(within(ledger).getAllByRole('row').length).toBeLessThan(60);
   });
 

@@ -2,10 +2,12 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeBackend } from '../backend/fake';
-import { DAILY_LIMIT, EVENING, HeldBackend, REFUSED, RETRYING } from './ConnectionHolds.fixture';
+import { DAILY_LIMIT, EVENING, HeldBackend, type Hold, REFUSED, RETRYING } from './ConnectionHolds.fixture';
 import { renderApp } from '../test/render';
-import { matchProviders } from './Integrations';
+import { matchProviders, providerState } from './Integrations';
 import { CATALOGUE } from '../backend/fakeData';
+import { RECORDED } from '../backend/recorded';
+import { platformsFrom } from '../lib/platforms';
 import type { ProviderView } from '../bindings/ProviderView';
 
 describe('the Integrations page', () => {
@@ -21,20 +23,30 @@ describe('the Integrations page', () => {
     expect(within(page).getAllByRole('article')).toHaveLength(8);
   });
 
-  it('shows connected organisations, labelled Sandbox, with their state in words', async () => {
+  it('shows each connected organisation on its platform, labelled Sandbox, with its state in words', async () => {
     renderApp();
-    const card = await screen.findByTestId('card-xero');
-    await within(card).findByText('Harbour & Pine Ltd');
-    expect(within(card).getAllByText('Sandbox').length).toBeGreaterThanOrEqual(3);
-    expect(screen.getByTestId('status-1')).toHaveTextContent('Connected');
-    expect(screen.getByTestId('status-2')).toHaveTextContent('Connected');
+    const xero = await screen.findByTestId('card-xero');
+    await within(xero).findByText('Harbour & Pine Ltd');
+    const quickbooks = screen.getByTestId('card-quickbooks');
+    expect(within(quickbooks).getByText('Cedar & Finch Trading Co.')).toBeInTheDocument();
+    for (const card of [xero, quickbooks]) expect(within(card).getAllByText('Sandbox').length).toBeGreaterThanOrEqual(2);
+    expect(within(xero).getByTestId('status-1')).toHaveTextContent('Connected');
+    expect(within(quickbooks).getByTestId('status-2')).toHaveTextContent('Connected');
+    // Their currencies, as each platform's organisation gave them.
+    expect(within(screen.getByTestId('connection-1')).getByText('GBP')).toBeInTheDocument();
+    expect(within(screen.getByTestId('connection-2')).getByText('USD')).toBeInTheDocument();
   });
 
-  it('says the other platforms are not yet available and cannot be connected', async () => {
+  it('offers Xero and QuickBooks Online, and says the other platforms are not yet available and cannot be connected', async () => {
     renderApp();
-    const card = await screen.findByTestId('card-quickbooks');
-    expect(within(card).getAllByText('Not yet available').length).toBeGreaterThan(0);
-    expect(screen.getByTestId('connect-quickbooks')).toBeDisabled();
+    await screen.findByTestId('card-quickbooks');
+    expect(screen.getByTestId('connect-xero')).toBeEnabled();
+    expect(screen.getByTestId('connect-quickbooks')).toBeEnabled();
+    expect(within(screen.getByTestId('card-quickbooks')).queryByText('Not yet available')).not.toBeInTheDocument();
+    for (const id of ['aws', 'azure', 'gcp', 'salesforce', 'slack', 'teams']) {
+      expect(within(screen.getByTestId(`card-${id}`)).getAllByText('Not yet available').length).toBeGreaterThan(0);
+      expect(screen.getByTestId(`connect-${id}`)).toBeDisabled();
+    }
   });
 
   it('narrows the list to the platforms whose name matches the search', async () => {
@@ -100,17 +112,57 @@ describe('the Integrations page', () => {
     expect(within(notice).getByText(/connection refused/)).toBeInTheDocument();
   });
 
-  it('waits for the browser, then asks which organisation to connect', async () => {
+  it('waits for the browser, then asks which of the organisations the sign-in reaches to connect', async () => {
     const user = userEvent.setup();
     renderApp({ scenario: 'empty', connectDelayMs: 30, stepMs: 5 });
     await user.click(await screen.findByTestId('connect-xero'));
     expect(await screen.findByText('Waiting for you to approve in the browser…')).toBeInTheDocument();
     const dialog = await screen.findByRole('dialog', { name: 'Which Xero organisation?' });
-    await user.click(within(dialog).getByLabelText('Harbour & Pine Inc'));
+    expect(within(dialog).getByLabelText('Northwind Outfitters Inc.')).toBeInTheDocument();
+    await user.click(within(dialog).getByLabelText('Harbour & Pine Ltd'));
     await user.click(within(dialog).getByRole('button', { name: 'Connect organisation' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
-    expect(await screen.findByTestId('connection-1')).toHaveTextContent('Harbour & Pine Inc');
-    expect(screen.getByTestId('notice')).toHaveTextContent('Connected Harbour & Pine Inc (Xero, Sandbox)');
+    expect(await screen.findByTestId('connection-1')).toHaveTextContent('Harbour & Pine Ltd');
+    expect(screen.getByTestId('notice')).toHaveTextContent('Connected Harbour & Pine Ltd (Xero, Sandbox)');
+    // The first sync brings in what the application's first sync of it read.
+    await waitFor(() => expect(screen.getByTestId('status-1')).toHaveTextContent('Connected · synced'), { timeout: 3000 });
+  });
+
+  it('connects the one QuickBooks company without asking which', async () => {
+    const user = userEvent.setup();
+    renderApp({ scenario: 'empty', connectDelayMs: 10, stepMs: 5 });
+    await user.click(await screen.findByTestId('connect-quickbooks'));
+    const card = screen.getByTestId('card-quickbooks');
+    expect(await within(card).findByTestId('connection-1')).toHaveTextContent('Cedar & Finch Trading Co.');
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(screen.getByTestId('notice')).toHaveTextContent('Connected Cedar & Finch Trading Co. (QuickBooks Online, Sandbox)');
+  });
+
+  it("says in the application's words that access was declined, and connects nothing", async () => {
+    const user = userEvent.setup();
+    renderApp({ scenario: 'empty', connectAnswer: 'denied', connectDelayMs: 10 });
+    await user.click(await screen.findByTestId('connect-quickbooks'));
+    const alert = await within(screen.getByTestId('notice')).findByRole('alert');
+    expect(alert).toHaveTextContent('Access was declined at QuickBooks Online (sandbox)');
+    expect(alert).toHaveTextContent('Connect again and choose Approve to continue');
+    expect(screen.queryByTestId('connection-1')).not.toBeInTheDocument();
+  });
+
+  it('says which organisation no longer accepts access and offers to reconnect it, which makes it Connected again', async () => {
+    const user = userEvent.setup();
+    renderApp({ scenario: 'revoked', connectDelayMs: 10, stepMs: 5 });
+    const status = await screen.findByTestId('status-1');
+    expect(status).toHaveTextContent('Needs reconnect');
+    expect(status).toHaveTextContent("Xero no longer accepts CarbonSync's access to Harbour & Pine Ltd; reconnect it to continue syncing");
+    expect(screen.getByTestId('sync-1')).toBeDisabled();
+    expect(screen.getByTestId('status-2')).toHaveTextContent('Connected');
+
+    await user.click(screen.getByTestId('reconnect-1'));
+    const dialog = await screen.findByRole('dialog', { name: 'Which Xero organisation?' });
+    await user.click(within(dialog).getByLabelText('Harbour & Pine Ltd'));
+    await user.click(within(dialog).getByRole('button', { name: 'Connect organisation' }));
+    await waitFor(() => expect(screen.getByTestId('status-1')).toHaveTextContent('Connected · synced'), { timeout: 3000 });
+    expect(screen.queryByTestId('reconnect-1')).not.toBeInTheDocument();
   });
 
   it('cancels a sign-in that waits for the browser: the application forgets it and no answer follows', async () => {
@@ -164,11 +216,11 @@ describe('the Integrations page', () => {
     const user = userEvent.setup();
     renderApp();
     await user.click(await screen.findByTestId('disconnect-2'));
-    const dialog = screen.getByRole('dialog', { name: 'Disconnect Harbour & Pine Inc?' });
+    const dialog = screen.getByRole('dialog', { name: 'Disconnect Cedar & Finch Trading Co.?' });
     await user.click(within(dialog).getByLabelText(/Also delete synced data/));
     await user.click(screen.getByTestId('confirm-disconnect'));
     await waitFor(() => expect(screen.queryByTestId('connection-2')).not.toBeInTheDocument());
-    expect(screen.getByTestId('notice')).toHaveTextContent('Disconnected Harbour & Pine Inc');
+    expect(screen.getByTestId('notice')).toHaveTextContent('Disconnected Cedar & Finch Trading Co.');
   });
 
   it('closes the disconnect question with Escape and changes nothing', async () => {
@@ -210,12 +262,12 @@ describe('the schedule on the Integrations page', () => {
     const status = await screen.findByTestId('status-2');
     await waitFor(() => expect(status).toHaveTextContent('Retrying'));
     expect(status).toHaveTextContent('Retrying at 21:34 today (2 failures in a row): CarbonSync could not reach the platform.');
-    expect(badge(screen.getByTestId('card-xero'))).toBe('Retrying');
+    expect(badge(screen.getByTestId('card-quickbooks'))).toBe('Retrying');
   });
 
   it('says why a schedule stopped and what to do, and a successful Sync now starts it again', async () => {
     const user = userEvent.setup();
-    renderApp({ backend: new HeldBackend({ 1: REFUSED, 2: DAILY_LIMIT }) });
+    renderApp({ backend: new HeldBackend({ 1: REFUSED, 2: RETRYING }) });
     const status = await screen.findByTestId('status-1');
     await waitFor(() => expect(status).toHaveTextContent('Stopped'));
     expect(status).toHaveTextContent('The platform refused the request (HTTP 400).');
@@ -227,7 +279,23 @@ describe('the schedule on the Integrations page', () => {
     await user.click(screen.getByTestId('sync-1'));
     await waitFor(() => expect(screen.getByTestId('status-1')).toHaveTextContent('Connected'), { timeout: 3000 });
     expect(screen.getByTestId('status-1')).not.toHaveTextContent('stopped');
-    await waitFor(() => expect(badge(screen.getByTestId('card-xero'))).toBe('Paused'));
+    await waitFor(() => expect(badge(screen.getByTestId('card-xero'))).toBe('Connected'));
+    // The other platform's connection keeps its own hold.
+    expect(badge(screen.getByTestId('card-quickbooks'))).toBe('Retrying');
+  });
+
+  it("leads a platform's card with the state of its organisations that most needs the person", () => {
+    const xero = CATALOGUE.find((p) => p.id === 'xero')!;
+    const recorded = RECORDED.connections.find((c) => c.provider === 'xero')!;
+    const second = { ...recorded, id: 9, tenant_name: 'Northwind Outfitters Inc.' };
+    const state = (holds: [Hold, Hold]) =>
+      providerState(xero, [{ ...recorded, ...holds[0] }, { ...second, ...holds[1] }], new Map(), false, platformsFrom(CATALOGUE)).label;
+    expect(state([REFUSED, DAILY_LIMIT])).toBe('Stopped');
+    expect(state([DAILY_LIMIT, RETRYING])).toBe('Retrying');
+    expect(state([DAILY_LIMIT, {}])).toBe('Paused');
+    expect(state([{}, {}])).toBe('Connected');
+    const revoked = RECORDED.revoked.connection;
+    expect(providerState(xero, [revoked, { ...second, ...REFUSED }], new Map(), false, platformsFrom(CATALOGUE)).label).toBe('Needs reconnect');
   });
 });
 

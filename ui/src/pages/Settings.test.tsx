@@ -1,6 +1,8 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
+import { FakeBackend } from '../backend/fake';
+import { RECORDED } from '../backend/recorded';
 import { renderApp } from '../test/render';
 
 describe('the Settings page', () => {
@@ -32,8 +34,12 @@ describe('the Settings page', () => {
   });
 
   it('lists the sync frequency of each connection', async () => {
-    renderApp({ hash: '#/settings' });
-    expect(await screen.findByTestId('frequency-1')).toHaveValue('hourly');
+    // Both hourly as the application connected them; one changed since.
+    const backend = new FakeBackend({ now: RECORDED.readAt });
+    await backend.setFrequency(2, 'daily');
+    renderApp({ hash: '#/settings', backend });
+    expect(await screen.findByTestId('frequency-1')).toHaveValue(RECORDED.connections[0]!.frequency);
+    expect(screen.getByTestId('frequency-1')).toHaveValue('hourly');
     expect(screen.getByTestId('frequency-2')).toHaveValue('daily');
   });
 });

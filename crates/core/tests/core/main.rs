@@ -4,4 +4,5 @@
 mod callbacks_deep_link;
 mod config_rules;
 mod deep_link_sign_in;
+mod recorded_for_ui;
 mod window_sign_in_guards;
