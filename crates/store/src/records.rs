@@ -146,14 +146,16 @@ impl Store {
             // Tried first: a new record costs one probe of the unique index, not two.
             let mut insert_record = tx.prepare_cached(
                 "INSERT INTO records (connection_id, stream, record_id, kind, status, deleted, date,
-                 contact, reference, currency, line_amount_types, total, updated_ms, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 contact, reference, currency, line_amount_types, total, updated_ms, synced_at,
+                 seen_mark)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                  ON CONFLICT (connection_id, stream, record_id) DO NOTHING RETURNING id",
             )?;
             let mut update_record = tx.prepare_cached(
                 "UPDATE records SET kind = ?2, status = ?3, deleted = ?4, date = ?5, contact = ?6,
                  reference = ?7, currency = ?8, line_amount_types = ?9, total = ?10,
-                 updated_ms = ?11, synced_at = ?12 WHERE id = ?1",
+                 updated_ms = ?11, synced_at = ?12, seen_mark = COALESCE(?13, seen_mark)
+                 WHERE id = ?1",
             )?;
             let mut mark_seen =
                 tx.prepare_cached("UPDATE records SET seen_mark = ?2 WHERE id = ?1")?;
@@ -216,7 +218,8 @@ impl Store {
                             rec.line_amount_types,
                             decimal::text(&rec.total),
                             rec.updated_ms,
-                            now
+                            now,
+                            page.sweep_mark
                         ],
                         |r| r.get(0),
                     )
@@ -267,14 +270,12 @@ impl Store {
                             rec.line_amount_types,
                             decimal::text(&rec.total),
                             rec.updated_ms,
-                            now
+                            now,
+                            page.sweep_mark
                         ])?;
                         id
                     }
                 };
-                if let Some(mark) = page.sweep_mark {
-                    mark_seen.execute(rusqlite::params![record_ref, mark])?;
-                }
                 for (line_no, line) in rec.lines.iter().enumerate() {
                     let e = &line.entry;
                     let factor_ref = refs.factor(&tx, e)?;
