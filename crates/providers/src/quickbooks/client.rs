@@ -329,9 +329,24 @@ impl QuickBooksClient {
 #[derive(Debug, Clone, Copy)]
 pub struct Select<'a> {
     pub entity: &'a str,
+    /// A further condition, e.g. `Active IN (true, false)`.
+    pub also: Option<&'a str>,
     pub since: Option<DateTime<Utc>>,
     pub start_position: u32,
     pub max_results: u32,
+}
+
+impl Select<'_> {
+    /// The query text.
+    pub fn text(&self) -> String {
+        select_where(
+            self.entity,
+            self.also,
+            self.since,
+            self.start_position,
+            self.max_results,
+        )
+    }
 }
 
 /// The query for one page: oldest change first, so the pages of a walk under one time meet
@@ -342,12 +357,27 @@ pub fn select(
     start_position: u32,
     max_results: u32,
 ) -> String {
-    let filter = match since {
-        Some(t) => format!(
-            " WHERE Metadata.LastUpdatedTime >= '{}'",
+    select_where(entity, None, since, start_position, max_results)
+}
+
+fn select_where(
+    entity: &str,
+    also: Option<&str>,
+    since: Option<DateTime<Utc>>,
+    start_position: u32,
+    max_results: u32,
+) -> String {
+    let since = since.map(|t| {
+        format!(
+            "Metadata.LastUpdatedTime >= '{}'",
             t.to_rfc3339_opts(SecondsFormat::Secs, false)
-        ),
-        None => String::new(),
+        )
+    });
+    let conditions: Vec<String> = also.map(str::to_owned).into_iter().chain(since).collect();
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
     };
     format!(
         "SELECT * FROM {entity}{filter} ORDERBY Metadata.LastUpdatedTime STARTPOSITION {} MAXRESULTS {}",
@@ -390,6 +420,17 @@ mod tests {
         assert_eq!(
             select("Purchase", Some(since), 1001, 1000),
             "SELECT * FROM Purchase WHERE Metadata.LastUpdatedTime >= '2024-03-12T17:15:30+00:00' ORDERBY Metadata.LastUpdatedTime STARTPOSITION 1001 MAXRESULTS 1000"
+        );
+        let accounts = Select {
+            entity: "Account",
+            also: Some("Active IN (true, false)"),
+            since: Some(since),
+            start_position: 1,
+            max_results: 1000,
+        };
+        assert_eq!(
+            accounts.text(),
+            "SELECT * FROM Account WHERE Active IN (true, false) AND Metadata.LastUpdatedTime >= '2024-03-12T17:15:30+00:00' ORDERBY Metadata.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 1000"
         );
         assert_eq!(
             select("Bill", None, 0, 5000),

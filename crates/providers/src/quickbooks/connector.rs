@@ -289,6 +289,9 @@ impl Connector for QuickBooksConnector {
                     tenant_id,
                     &Select {
                         entity: "Account",
+                        // Intuit lists active accounts unless asked; lines made before an
+                        // account was made inactive still name it.
+                        also: Some("Active IN (true, false)"),
                         since: modified_since,
                         start_position: start,
                         max_results: size,
@@ -379,6 +382,7 @@ impl Connector for QuickBooksConnector {
                 tenant_id,
                 &Select {
                     entity,
+                    also: None,
                     since: modified_since,
                     start_position: start,
                     max_results: size,
