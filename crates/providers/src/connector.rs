@@ -209,7 +209,10 @@ pub type GrantExtras = BTreeMap<String, String>;
 /// access token and the tenant's id; they never store anything.
 ///
 /// Paging: a stream is read in walks of numbered pages (1, 2, …) of records modified at or
-/// after a fixed time, until [`DocumentPage::last`]; the engine keeps the walk's place.
+/// after a fixed time, until [`DocumentPage::last`]; the engine keeps the walk's place. How a
+/// connector answers a page is its own affair: Xero pages its listings by number; QuickBooks
+/// answers page 1 of a recent walk from its change feed (edits and deletions at once) and pages
+/// a whole read by `STARTPOSITION`. See [`Connector::change_feed`] for what a whole read means.
 #[async_trait]
 pub trait Connector: Send + Sync + std::fmt::Debug {
     /// The catalogue id (`xero`).
