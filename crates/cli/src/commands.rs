@@ -192,6 +192,33 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                 say!("Disconnected connection {id}. Its synced data is kept for review.");
             }
         }
+        Command::AppCredentials {
+            provider,
+            client_id,
+            client_secret_stdin,
+            clear,
+        } => {
+            let secret = if client_secret_stdin {
+                Some(read_secret_from_stdin()?)
+            } else {
+                None
+            };
+            let client_id = if clear { None } else { client_id };
+            let view = app.set_provider_credentials(&provider, client_id, secret)?;
+            let entry = view.providers.iter().find(|p| p.id == provider);
+            match entry {
+                Some(p) if p.client_id.is_some() => say!(
+                    "{provider} now uses your app (client id {}){}.",
+                    p.client_id.as_deref().unwrap_or_default(),
+                    if p.has_client_secret {
+                        "; its secret is in the keychain"
+                    } else {
+                        "; no client secret is stored"
+                    }
+                ),
+                _ => say!("{provider} runs on the built-in sandbox."),
+            }
+        }
         Command::Schedule { id, frequency } => {
             let f = app.set_frequency(id, &frequency)?;
             say!("Connection {id} now syncs: {}.", f.label());
@@ -387,4 +414,30 @@ async fn serve_sandbox(
     let _ = tokio::signal::ctrl_c().await;
     handle.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The first line of standard input, which must not be a terminal: a secret typed there would
+/// show on screen.
+fn read_secret_from_stdin() -> Result<carbonsync_core::Sensitive<String>, AppError> {
+    if std::io::stdin().is_terminal() {
+        return Err(AppError::new(
+            "secret_on_terminal",
+            "Pipe the client secret in rather than typing it, so it never shows on screen, e.g. `pass show intuit/secret | carbonsync app-credentials quickbooks --client-id ID --client-secret-stdin`.",
+        ));
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| {
+        AppError::new(
+            "secret_unreadable",
+            format!("The client secret could not be read from standard input: {e}"),
+        )
+    })?;
+    let secret = line.trim_end_matches(['\r', '\n']).to_owned();
+    if secret.trim().is_empty() {
+        return Err(AppError::new(
+            "secret_empty",
+            "Standard input held no client secret: pipe the secret in on its first line.",
+        ));
+    }
+    Ok(carbonsync_core::Sensitive::new(secret))
 }

@@ -56,7 +56,7 @@ enum Command {
     },
     /// Connect an organisation through the browser.
     Connect {
-        /// Platform id, e.g. `xero`.
+        /// Platform id: `xero` or `quickbooks` (`carbonsync providers` lists them).
         provider: String,
         /// Organisation to connect (id or name) when the sign-in covers several.
         #[arg(long)]
@@ -164,18 +164,35 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve the sandbox (a local stand-in for Xero) on its own.
+    /// Use your own app at a platform instead of the sandbox: the client id goes to the
+    /// configuration file, the client secret only to the keychain.
+    AppCredentials {
+        /// Platform id, e.g. `quickbooks`.
+        provider: String,
+        /// The client id of your app at the platform.
+        #[arg(long, required_unless_present = "clear")]
+        client_id: Option<String>,
+        /// Read the client secret from standard input (pipe it in, so it never shows on
+        /// screen, in the shell's history or in a process list).
+        #[arg(long, conflicts_with = "clear")]
+        client_secret_stdin: bool,
+        /// Forget the client id and secret: the platform runs on the sandbox again.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Serve the sandbox (a local stand-in for Xero and QuickBooks Online) on its own.
     Sandbox {
         /// Port on 127.0.0.1; 0 picks a free one (printed at start).
         #[arg(long, default_value_t = 0)]
         port: u16,
-        /// Records per organisation (bank transactions + bills).
+        /// Records per organisation or company (every record stream together).
         #[arg(long)]
         records: Option<usize>,
         /// Seed of the generated companies: the same seed, the same data.
         #[arg(long)]
         seed: Option<u64>,
-        /// Turn off the 60-calls-a-minute limit.
+        /// Turn off the platforms' request limits (Xero: 60 a minute per organisation;
+        /// QuickBooks: 500 a minute and 10 at once per company).
         #[arg(long)]
         no_rate_limit: bool,
         /// Keep tokens and changes in this file across restarts.

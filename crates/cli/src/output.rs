@@ -103,7 +103,7 @@ pub fn connections(list: &[Connection]) {
         .unwrap_or(0)
         .max("STATUS".len());
     say!(
-        "{:<4} {:<8} {:<28} {:<5} {:<width$} {:<9} LAST SYNC",
+        "{:<4} {:<10} {:<28} {:<5} {:<width$} {:<9} LAST SYNC",
         "ID",
         "PLATFORM",
         "ORGANISATION",
@@ -118,7 +118,7 @@ pub fn connections(list: &[Connection]) {
             _ => "never".into(),
         };
         say!(
-            "{:<4} {:<8} {:<28} {:<5} {:<width$} {:<9} {}",
+            "{:<4} {:<10} {:<28} {:<5} {:<width$} {:<9} {}",
             c.id,
             c.provider,
             c.tenant_name,
@@ -274,7 +274,7 @@ pub fn emissions(s: &EmissionsSummary) {
         fixed(t.spend_usd_2022, 2)
     );
     say!(
-        "Not counted: {} excluded (not purchases), {} unmapped (need a category)",
+        "Not counted: {} excluded (not purchases, or deleted in the source), {} unmapped (need a category)",
         t.excluded,
         t.unmapped
     );

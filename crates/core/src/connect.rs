@@ -37,11 +37,15 @@ impl App {
         if !entry.available {
             return Err(AppError::new(
                 "not_available",
-                format!(
-                    "{} is not yet available in CarbonSync. {}",
-                    entry.name,
-                    entry.status_note.clone().unwrap_or_default()
-                ),
+                // The catalogue's note often says the same thing; say it once.
+                match entry.status_note.as_deref().filter(|n| {
+                    !n.contains("not yet available") && !n.contains("Not yet available")
+                }) {
+                    Some(note) => {
+                        format!("{} is not yet available in CarbonSync. {note}", entry.name)
+                    }
+                    None => format!("{} is not yet available in CarbonSync.", entry.name),
+                },
             ));
         }
         if entry.auth != AuthKind::OAuth {

@@ -48,9 +48,10 @@ impl Platform {
             return Err(AppError::new(
                 "client_secret_missing",
                 format!(
-                    "{} gives every app a client secret and needs it to sign in. Enter your {} app's client id and secret in the window's Settings (the secret is kept in the keychain), then connect again.",
+                    "{} gives every app a client secret and needs it to sign in. Enter your {} app's client id and secret in the window's Settings, or pipe the secret to `carbonsync app-credentials {} --client-id ID --client-secret-stdin` (it is kept in the keychain), then connect again.",
                     self.display_name(),
                     self.entry.name,
+                    self.entry.id,
                 ),
             ));
         }

@@ -247,7 +247,7 @@ where
             *token = fresh.access_token;
             match call(token.expose().clone()).await {
                 Err(e) if e.is_auth() => Err(SyncError::NeedsReconnect {
-                    provider: conn.provider.clone(),
+                    provider: crate::platform_name(&conn.provider),
                     tenant: conn.tenant_name.clone(),
                     detail: e.to_string(),
                 }),

@@ -14,7 +14,7 @@ pub enum SyncError {
     /// The keychain on this computer holds no (readable) sign-in for the connection: nothing
     /// was refused by the platform, the tokens are simply not here (another keychain, a
     /// deleted entry, a keyring that was reset).
-    #[error("the sign-in for {tenant} is not in this computer's keychain ({detail}), so CarbonSync cannot sync it; reconnect it (the platform itself refused nothing)")]
+    #[error("the sign-in for {tenant} is not in this computer's keychain ({detail}), so CarbonSync cannot sync it; reconnect it (nothing was refused by the platform)")]
     SignInMissing {
         provider: String,
         tenant: String,

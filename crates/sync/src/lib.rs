@@ -17,3 +17,11 @@ pub use locks::ConnectionLock;
 pub use records::reassess_ledger;
 pub use schedule::{cron_for, Frequency, Scheduler, SchedulerCommand};
 pub use tokens::TokenKeeper;
+
+/// A platform's name for people (`QuickBooks Online`) from its catalogue id, the id itself for
+/// a platform the catalogue does not know.
+pub(crate) fn platform_name(provider: &str) -> String {
+    carbonsync_providers::Catalogue::builtin()
+        .get(provider)
+        .map_or_else(|| provider.to_owned(), |e| e.name.clone())
+}

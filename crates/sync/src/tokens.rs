@@ -35,12 +35,12 @@ impl TokenKeeper<'_> {
             .vault
             .get(&conn.vault_key)?
             .ok_or_else(|| SyncError::SignInMissing {
-                provider: conn.provider.clone(),
+                provider: crate::platform_name(&conn.provider),
                 tenant: conn.tenant_name.clone(),
                 detail: "no entry for it".into(),
             })?;
         TokenSet::from_secret(&secret).ok_or_else(|| SyncError::SignInMissing {
-            provider: conn.provider.clone(),
+            provider: crate::platform_name(&conn.provider),
             tenant: conn.tenant_name.clone(),
             detail: "its entry is unreadable".into(),
         })
@@ -76,7 +76,7 @@ impl TokenKeeper<'_> {
         }
         let Some(refresh_token) = set.refresh_token else {
             return Err(SyncError::NeedsReconnect {
-                provider: conn.provider.clone(),
+                provider: crate::platform_name(&conn.provider),
                 tenant: conn.tenant_name.clone(),
                 detail: "the sign-in has expired and cannot be renewed".into(),
             });
@@ -105,7 +105,7 @@ impl TokenKeeper<'_> {
             Err(OAuthError::InvalidGrant { detail, .. }) => {
                 InFlight::clear(&marker);
                 return Err(SyncError::NeedsReconnect {
-                    provider: conn.provider.clone(),
+                    provider: crate::platform_name(&conn.provider),
                     tenant: conn.tenant_name.clone(),
                     detail: refused_words(&detail, interrupted, Utc::now()),
                 });

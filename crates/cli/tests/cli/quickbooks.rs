@@ -353,3 +353,61 @@ fn a_denied_quickbooks_consent_stores_nothing() {
     assert!(err.contains("denied") || err.contains("declined"), "{err}");
     assert_eq!(env.json(&["connections", "--json"]), json!([]));
 }
+
+#[test]
+fn your_own_quickbooks_app_takes_its_secret_from_a_pipe_and_keeps_it_in_the_keychain_only() {
+    let env = Env::new(&["--no-rate-limit", "--records", "100"], "");
+    // A client id without a secret: connecting says what to do and opens no browser.
+    let out = env.run(&[
+        "app-credentials",
+        "quickbooks",
+        "--client-id",
+        "my-intuit-app",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["connect", "quickbooks", "--timeout", "5"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("client secret") && err.contains("--client-secret-stdin"),
+        "{err}"
+    );
+
+    // The secret arrives through standard input, lands in the keychain and nowhere else.
+    let secret = "intuit-app-secret-1234567890";
+    let mut child = env
+        .cmd()
+        .args([
+            "app-credentials",
+            "quickbooks",
+            "--client-id",
+            "my-intuit-app",
+            "--client-secret-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    writeln!(child.stdin.take().unwrap(), "{secret}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("its secret is in the keychain"));
+    let install = env.install_id();
+    let stored: Vec<String> = keychain_search_usernames()
+        .into_iter()
+        .filter(|k| k.starts_with(&install) && k.ends_with("client_secret"))
+        .collect();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(keychain_lookup(&stored[0]).as_deref(), Some(secret));
+    assert!(files_containing(env.dir.path(), secret).is_empty());
+    let config = std::fs::read_to_string(env.dir.path().join("carbonsync.toml")).unwrap();
+    assert!(config.contains("my-intuit-app"));
+
+    // Clearing puts QuickBooks back on the sandbox and the secret out of the keychain.
+    let out = env.run(&["app-credentials", "quickbooks", "--clear"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(keychain_lookup(&stored[0]).is_none());
+    assert_eq!(connect_quickbooks(&env)["sandbox"], true);
+}

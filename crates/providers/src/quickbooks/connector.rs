@@ -134,6 +134,7 @@ pub fn document(entity: &str, t: &Transaction) -> SpendDocument {
             net_amount: sign * l.amount,
         })
         .collect();
+    let voided = is_voided(t);
     let total = t.total_amt.unwrap_or_else(|| {
         t.lines
             .iter()
@@ -145,11 +146,16 @@ pub fn document(entity: &str, t: &Transaction) -> SpendDocument {
         id: t.id.clone(),
         kind,
         type_name: type_name.to_owned(),
-        status: t
-            .payment_type
-            .clone()
-            .unwrap_or_else(|| "Active".to_owned()),
-        deleted: false,
+        status: if voided {
+            "Voided".to_owned()
+        } else {
+            t.payment_type
+                .clone()
+                .unwrap_or_else(|| "Active".to_owned())
+        },
+        // A voided transaction stays in QuickBooks with zero amounts: it counts nothing, like a
+        // deleted one, and says why.
+        deleted: voided,
         date: t.txn_date,
         contact: t
             .vendor_ref
@@ -164,6 +170,14 @@ pub fn document(entity: &str, t: &Transaction) -> SpendDocument {
         updated: t.meta_data.last_updated,
         tombstone: false,
     }
+}
+
+/// QuickBooks voids a transaction by setting its amounts to zero and its memo to `Voided`.
+fn is_voided(t: &Transaction) -> bool {
+    t.total_amt.is_some_and(|a| a.is_zero())
+        && t.private_note
+            .as_deref()
+            .is_some_and(|n| n.trim_start().to_ascii_lowercase().starts_with("voided"))
 }
 
 /// How a line names its account. An item-based line names an item, whose expense account is
@@ -439,6 +453,32 @@ mod tests {
         assert_eq!(kind_of(&refund.type_name), DocumentKind::BankReceive);
         assert_eq!(refund.lines[0].net_amount, "-1250.1".parse().unwrap());
         assert_eq!(refund.total, "-1250.1".parse().unwrap());
+    }
+
+    #[test]
+    fn a_voided_transaction_counts_nothing() {
+        let json = serde_json::json!({
+            "Id": "7", "MetaData": {"LastUpdatedTime": "2024-03-12T10:15:30-07:00"},
+            "TxnDate": "2024-03-12", "VendorRef": {"value": "5", "name": "FedEx"},
+            "TotalAmt": 0, "PrivateNote": "Voided",
+            "Line": [{"Amount": 0, "DetailType": "AccountBasedExpenseLineDetail",
+                      "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "20"}}}]
+        });
+        let t: Transaction = serde_json::from_value(json).unwrap();
+        let doc = document("Bill", &t);
+        assert!(doc.deleted);
+        assert_eq!(doc.status, "Voided");
+        let live = document(
+            "Bill",
+            &Transaction {
+                private_note: Some("Paid by card".into()),
+                ..t
+            },
+        );
+        assert!(
+            !live.deleted,
+            "only the memo QuickBooks writes marks a void"
+        );
     }
 
     #[test]

@@ -60,6 +60,10 @@ pub struct Transaction {
     pub global_tax_calculation: Option<String>,
     #[serde(default)]
     pub doc_number: Option<String>,
+    /// The memo; QuickBooks writes `Voided` here when a transaction is voided (and sets its
+    /// amounts to zero).
+    #[serde(default)]
+    pub private_note: Option<String>,
     #[serde(rename = "Line", default)]
     pub lines: Vec<Line>,
 }
