@@ -170,12 +170,7 @@ impl QuickBooksClient {
         page: &Select<'_>,
         meter: &CallMeter,
     ) -> Result<QueryPage<T>, ProviderError> {
-        let query = select(
-            page.entity,
-            page.since,
-            page.start_position,
-            page.max_results,
-        );
+        let query = page.text();
         let url = self.url(realm_id, &["query"], &[("query", &query)])?;
         let body = self.get_body("query", url, access_token, meter).await?;
         let answer: QueryAnswer<'_> = decode("query", &body)?;
@@ -337,53 +332,33 @@ pub struct Select<'a> {
 }
 
 impl Select<'_> {
-    /// The query text.
+    /// The query text: oldest change first, so the pages of a walk under one time meet records
+    /// edited during the walk again at its end.
     pub fn text(&self) -> String {
-        select_where(
+        let since = self.since.map(|t| {
+            format!(
+                "Metadata.LastUpdatedTime >= '{}'",
+                t.to_rfc3339_opts(SecondsFormat::Secs, false)
+            )
+        });
+        let conditions: Vec<String> = self
+            .also
+            .map(str::to_owned)
+            .into_iter()
+            .chain(since)
+            .collect();
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        };
+        format!(
+            "SELECT * FROM {}{filter} ORDERBY Metadata.LastUpdatedTime STARTPOSITION {} MAXRESULTS {}",
             self.entity,
-            self.also,
-            self.since,
-            self.start_position,
-            self.max_results,
+            self.start_position.max(1),
+            self.max_results.clamp(1, MAX_PAGE_SIZE)
         )
     }
-}
-
-/// The query for one page: oldest change first, so the pages of a walk under one time meet
-/// records edited during the walk again at its end.
-pub fn select(
-    entity: &str,
-    since: Option<DateTime<Utc>>,
-    start_position: u32,
-    max_results: u32,
-) -> String {
-    select_where(entity, None, since, start_position, max_results)
-}
-
-fn select_where(
-    entity: &str,
-    also: Option<&str>,
-    since: Option<DateTime<Utc>>,
-    start_position: u32,
-    max_results: u32,
-) -> String {
-    let since = since.map(|t| {
-        format!(
-            "Metadata.LastUpdatedTime >= '{}'",
-            t.to_rfc3339_opts(SecondsFormat::Secs, false)
-        )
-    });
-    let conditions: Vec<String> = also.map(str::to_owned).into_iter().chain(since).collect();
-    let filter = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conditions.join(" AND "))
-    };
-    format!(
-        "SELECT * FROM {entity}{filter} ORDERBY Metadata.LastUpdatedTime STARTPOSITION {} MAXRESULTS {}",
-        start_position.max(1),
-        max_results.clamp(1, MAX_PAGE_SIZE)
-    )
 }
 
 /// Refuses a page size QuickBooks would not serve, saying what to set instead.
@@ -417,8 +392,15 @@ mod tests {
         let since = DateTime::parse_from_rfc3339("2024-03-12T17:15:30Z")
             .unwrap()
             .with_timezone(&Utc);
+        let page = |entity, since, start_position, max_results| Select {
+            entity,
+            also: None,
+            since,
+            start_position,
+            max_results,
+        };
         assert_eq!(
-            select("Purchase", Some(since), 1001, 1000),
+            page("Purchase", Some(since), 1001, 1000).text(),
             "SELECT * FROM Purchase WHERE Metadata.LastUpdatedTime >= '2024-03-12T17:15:30+00:00' ORDERBY Metadata.LastUpdatedTime STARTPOSITION 1001 MAXRESULTS 1000"
         );
         let accounts = Select {
@@ -433,7 +415,7 @@ mod tests {
             "SELECT * FROM Account WHERE Active IN (true, false) AND Metadata.LastUpdatedTime >= '2024-03-12T17:15:30+00:00' ORDERBY Metadata.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 1000"
         );
         assert_eq!(
-            select("Bill", None, 0, 5000),
+            page("Bill", None, 0, 5000).text(),
             "SELECT * FROM Bill ORDERBY Metadata.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 1000"
         );
     }

@@ -7,7 +7,7 @@ pub mod faults;
 pub mod shapes;
 
 pub use client::{
-    check_page_size, select, Changes, QueryPage, QuickBooksClient, Select, CDC_MAX_OBJECTS,
-    CDC_REACH_DAYS, MAX_PAGE_SIZE, MINOR_VERSION,
+    check_page_size, Changes, QueryPage, QuickBooksClient, Select, CDC_MAX_OBJECTS, CDC_REACH_DAYS,
+    MAX_PAGE_SIZE, MINOR_VERSION,
 };
 pub use connector::{document, QuickBooksConnector, REALM_EXTRA, REGISTRATION};

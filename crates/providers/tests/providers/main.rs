@@ -4,6 +4,7 @@ mod catalogue;
 mod client;
 mod dates;
 mod paging;
+mod quickbooks;
 mod records;
 mod retries;
 mod shapes;
