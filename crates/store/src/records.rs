@@ -139,9 +139,6 @@ impl Store {
                 "SELECT id, updated_ms, deleted FROM records
                  WHERE connection_id = ?1 AND stream = ?2 AND record_id = ?3",
             )?;
-            let mut old_kg = tx.prepare_cached(
-                "SELECT COALESCE(SUM(co2e_mg), 0) FROM ledger WHERE record_ref = ?1 AND status = 'counted'",
-            )?;
             let mut drop_lines = tx.prepare_cached("DELETE FROM ledger WHERE record_ref = ?1")?;
             // Tried first: a new record costs one probe of the unique index, not two.
             let mut insert_record = tx.prepare_cached(
@@ -159,10 +156,6 @@ impl Store {
             )?;
             let mut mark_seen =
                 tx.prepare_cached("UPDATE records SET seen_mark = ?2 WHERE id = ?1")?;
-            let mut bury = tx.prepare_cached(
-                "UPDATE records SET status = ?2, deleted = 1, updated_ms = ?3, synced_at = ?4
-                 WHERE id = ?1",
-            )?;
             let mut put_line = tx.prepare_cached(
                 "INSERT INTO ledger (record_ref, connection_id, line_no, date, contact,
                  description, account_code, account_name, net_amount, currency, status, reason,
@@ -186,15 +179,12 @@ impl Store {
                         // Already known to be gone (a whole read found it missing): not news,
                         // but its time is kept so the feed's next report of it is recognised.
                         Some((id, _, true)) => {
-                            bury.execute(rusqlite::params![id, rec.status, rec.updated_ms, now])?;
+                            mark_deleted(&tx, id, &rec.status, Some(rec.updated_ms), &now)?;
                             out.unchanged += 1;
                             out.overlap += 1;
                         }
                         Some((id, _, false)) => {
-                            out.kg_delta -=
-                                decimal::from_millionths(old_kg.query_row([id], |r| r.get(0))?);
-                            exclude_lines(&tx, id, &now)?;
-                            bury.execute(rusqlite::params![id, rec.status, rec.updated_ms, now])?;
+                            out.kg_delta -= bury(&tx, id, &rec.status, Some(rec.updated_ms), &now)?;
                             out.deleted += 1;
                         }
                         // Deleted before it was ever read: nothing to keep.
@@ -250,8 +240,7 @@ impl Store {
                                 out.rewind_to = Some(out.rewind_to.map_or(ms, |r| r.min(ms)));
                             }
                         }
-                        out.kg_delta -=
-                            decimal::from_millionths(old_kg.query_row([id], |r| r.get(0))?);
+                        out.kg_delta -= counted_kg(&tx, id)?;
                         drop_lines.execute([id])?;
                         if rec.deleted && !was_deleted {
                             out.deleted += 1;
@@ -418,9 +407,17 @@ impl RefCache {
     }
 }
 
-/// Turns a record's entries into excluded ones ([`DELETED_REASON`]): the lines stay for the
-/// trail, their emissions go.
-fn exclude_lines(tx: &rusqlite::Transaction<'_>, record_ref: i64, now: &str) -> Result<()> {
+/// Marks a record deleted at its platform: the kg CO2e its entries counted is returned, and the
+/// entries are kept for the trail, excluded as [`DELETED_REASON`]. `updated_ms` is the
+/// platform's time of the deletion, when it said (the stored time is kept otherwise).
+fn bury(
+    tx: &rusqlite::Transaction<'_>,
+    record_ref: i64,
+    status: &str,
+    updated_ms: Option<i64>,
+    now: &str,
+) -> Result<Decimal> {
+    let counted = counted_kg(tx, record_ref)?;
     tx.prepare_cached(
         "UPDATE ledger SET status = 'excluded', reason = ?2, rule_id = NULL, category = NULL,
          scope = NULL, scope3_category = NULL, factor_ref = NULL, factor_version = NULL,
@@ -429,6 +426,33 @@ fn exclude_lines(tx: &rusqlite::Transaction<'_>, record_ref: i64, now: &str) -> 
          WHERE record_ref = ?1",
     )?
     .execute(rusqlite::params![record_ref, DELETED_REASON, now])?;
+    mark_deleted(tx, record_ref, status, updated_ms, now)?;
+    Ok(counted)
+}
+
+/// The kg CO2e a record's entries count now, exactly.
+fn counted_kg(tx: &rusqlite::Transaction<'_>, record_ref: i64) -> Result<Decimal> {
+    let mg: i64 = tx
+        .prepare_cached(
+            "SELECT COALESCE(SUM(co2e_mg), 0) FROM ledger WHERE record_ref = ?1 AND status = 'counted'",
+        )?
+        .query_row([record_ref], |r| r.get(0))?;
+    Ok(decimal::from_millionths(mg))
+}
+
+/// Sets a record's deleted flag and status (and the time of the deletion, when known).
+fn mark_deleted(
+    tx: &rusqlite::Transaction<'_>,
+    record_ref: i64,
+    status: &str,
+    updated_ms: Option<i64>,
+    now: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE records SET status = ?2, deleted = 1, updated_ms = COALESCE(?3, updated_ms),
+         synced_at = ?4 WHERE id = ?1",
+    )?
+    .execute(rusqlite::params![record_ref, status, updated_ms, now])?;
     Ok(())
 }
 
@@ -441,25 +465,16 @@ fn sweep(
     now: &str,
     out: &mut PageOutcome,
 ) -> Result<()> {
-    let gone: Vec<(i64, i64)> = tx
+    let gone: Vec<i64> = tx
         .prepare(
-            "SELECT r.id, (SELECT COALESCE(SUM(co2e_mg), 0) FROM ledger
-                           WHERE record_ref = r.id AND status = 'counted')
-             FROM records r
-             WHERE r.connection_id = ?1 AND r.stream = ?2 AND r.deleted = 0
-               AND (r.seen_mark IS NULL OR r.seen_mark <> ?3)",
+            "SELECT id FROM records
+             WHERE connection_id = ?1 AND stream = ?2 AND deleted = 0
+               AND (seen_mark IS NULL OR seen_mark <> ?3)",
         )?
-        .query_map(rusqlite::params![connection_id, stream, mark], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
+        .query_map(rusqlite::params![connection_id, stream, mark], |r| r.get(0))?
         .collect::<std::result::Result<_, _>>()?;
-    for (id, mg) in gone {
-        out.kg_delta -= decimal::from_millionths(mg);
-        exclude_lines(tx, id, now)?;
-        tx.execute(
-            "UPDATE records SET status = 'Deleted', deleted = 1, synced_at = ?2 WHERE id = ?1",
-            rusqlite::params![id, now],
-        )?;
+    for id in gone {
+        out.kg_delta -= bury(tx, id, "Deleted", None, now)?;
         out.deleted += 1;
     }
     Ok(())
