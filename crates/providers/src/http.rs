@@ -326,14 +326,21 @@ fn status_error(
     token: &str,
     rules: &PlatformRules,
 ) -> ProviderError {
+    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
+    // Read before the summary takes the body apart.
+    let words = rules.describe_code.and_then(|describe| {
+        parsed
+            .as_ref()
+            .and_then(|b| b.fault.as_ref())
+            .into_iter()
+            .flat_map(|f| f.errors.iter().filter_map(FaultError::code))
+            .find_map(|c| describe(&c))
+    });
     let mut detail = format!("GET {label}: HTTP {}", status.as_u16());
-    if let Some(summary) = error_summary(body, token) {
+    if let Some(summary) = parsed.and_then(|b| error_summary(b, token)) {
         detail.push_str(": ");
         detail.push_str(&summary);
     }
-    let words = rules
-        .describe_code
-        .and_then(|describe| fault_codes(body).iter().find_map(|c| describe(c)));
     if let Some(words) = words {
         detail = format!("{words} ({detail})");
     }
@@ -408,20 +415,10 @@ impl FaultError {
     }
 }
 
-/// The error codes of an Intuit-style fault body, in order.
-fn fault_codes(body: &[u8]) -> Vec<String> {
-    serde_json::from_slice::<ErrorBody>(body)
-        .ok()
-        .and_then(|b| b.fault)
-        .map(|f| f.errors.iter().filter_map(FaultError::code).collect())
-        .unwrap_or_default()
-}
-
 /// The platform's own short title for an error (`TokenExpired`, a validation message), when the
 /// body is the usual JSON. Only named fields are used, cut to a short length, control characters
 /// dropped, and the access token removed should the platform ever echo it.
-fn error_summary(body: &[u8], token: &str) -> Option<String> {
-    let parsed: ErrorBody = serde_json::from_slice(body).ok()?;
+fn error_summary(parsed: ErrorBody, token: &str) -> Option<String> {
     let error = parsed.error.and_then(|e| match e {
         serde_json::Value::String(s) => Some(s),
         _ => None,
@@ -547,7 +544,7 @@ mod tests {
     #[test]
     fn error_summaries_drop_control_characters_and_the_token() {
         let body = br#"{"Title":"Unauthorized\u001b[31m","Detail":"token abc123 expired"}"#;
-        let s = error_summary(body, "abc123").unwrap();
+        let s = error_summary(serde_json::from_slice(body).unwrap(), "abc123").unwrap();
         assert_eq!(s, "Unauthorized [31m: token [redacted] expired");
     }
 }
