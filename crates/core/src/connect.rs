@@ -38,9 +38,11 @@ impl App {
             return Err(AppError::new(
                 "not_available",
                 // The catalogue's note often says the same thing; say it once.
-                match entry.status_note.as_deref().filter(|n| {
-                    !n.contains("not yet available") && !n.contains("Not yet available")
-                }) {
+                match entry
+                    .status_note
+                    .as_deref()
+                    .filter(|n| !n.to_lowercase().contains("not yet available"))
+                {
                     Some(note) => {
                         format!("{} is not yet available in CarbonSync. {note}", entry.name)
                     }

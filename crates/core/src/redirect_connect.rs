@@ -149,8 +149,7 @@ impl App {
             (true, None) if carbonsync_sandbox::accepts_deep_link(provider_id) => {
                 RedirectStyle::DeepLink
             }
-            (true, None) => platform.entry.redirect,
-            (false, None) => platform.entry.redirect,
+            (_, None) => platform.entry.redirect,
         })
     }
 

@@ -489,9 +489,7 @@ fn stale_note(
     if since > now - reach {
         return None;
     }
-    let name = carbonsync_providers::Catalogue::builtin()
-        .get(platform)
-        .map_or(platform.to_owned(), |e| e.name.clone());
+    let name = crate::platform_name(platform);
     // The reach is kept a little short of the platform's own; say the platform's figure.
     let days = (reach.num_hours() + 23) / 24;
     Some(format!(
