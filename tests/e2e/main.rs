@@ -52,6 +52,25 @@ fn as_shown(kg: &str) -> String {
     format!("{grouped}.{frac}")
 }
 
+/// Waits (up to two minutes) until connection `id`'s history has a sync that succeeded.
+async fn wait_for_a_succeeded_sync(d: &Desktop, id: i64) {
+    let start = Instant::now();
+    loop {
+        let logs = d.cli_json(&["logs", &id.to_string()]);
+        if logs
+            .as_array()
+            .is_some_and(|l| l.iter().any(|r| r["status"] == "succeeded"))
+        {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the sync of connection {id} did not finish: {logs}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_connects_xero_and_quickbooks_syncs_reviews_emissions_and_disconnects() {
     let d = Desktop::launch().await;
@@ -91,21 +110,7 @@ async fn a_person_connects_xero_and_quickbooks_syncs_reviews_emissions_and_disco
 
     // Sync now from the window; the history shows the run with its counts.
     d.click(&format!("[data-testid=sync-{id}]")).await;
-    let start = Instant::now();
-    loop {
-        let logs = d.cli_json(&["logs", &id.to_string()]);
-        if logs
-            .as_array()
-            .is_some_and(|l| l.iter().any(|r| r["status"] == "succeeded"))
-        {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the sync did not finish: {logs}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    wait_for_a_succeeded_sync(&d, id).await;
     d.text_until(
         &format!("[data-testid=status-{id}]"),
         "Connected after the sync",
@@ -176,21 +181,7 @@ async fn a_person_connects_xero_and_quickbooks_syncs_reviews_emissions_and_disco
     })
     .await;
     d.click(&format!("[data-testid=sync-{qb_id}]")).await;
-    let start = Instant::now();
-    loop {
-        let logs = d.cli_json(&["logs", &qb_id.to_string()]);
-        if logs
-            .as_array()
-            .is_some_and(|l| l.iter().any(|r| r["status"] == "succeeded"))
-        {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the QuickBooks sync did not finish: {logs}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    wait_for_a_succeeded_sync(&d, qb_id).await;
     d.click("[data-testid=nav-emissions]").await;
     d.find("[data-testid=page-emissions]").await;
     let summary: Value = d.cli_json(&["emissions"]);

@@ -275,16 +275,7 @@ fn two_syncs_at_once_refresh_the_rotating_token_exactly_once() {
     std::thread::sleep(std::time::Duration::from_secs(6));
 
     let id = conn["id"].as_i64().unwrap().to_string();
-    let spawn = || {
-        env.cmd()
-            .args(["sync", &id, "--json"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let (a, b) = (spawn(), spawn());
-    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let (a, b) = env.two_syncs_at_once(&id);
     assert!(a.status.success(), "{}", stderr(&a));
     assert!(b.status.success(), "{}", stderr(&b));
     let refreshed = qb_stats(&env)["tokens"]["refreshed"].as_i64().unwrap() - refreshed_before;

@@ -22,16 +22,7 @@ fn a_sync_refreshes_the_token_once_even_when_two_run_at_once_and_the_old_refresh
     std::thread::sleep(std::time::Duration::from_secs(6));
 
     let id = conn["id"].as_i64().unwrap().to_string();
-    let spawn = || {
-        env.cmd()
-            .args(["sync", &id, "--json"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let (a, b) = (spawn(), spawn());
-    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let (a, b) = env.two_syncs_at_once(&id);
     assert!(a.status.success(), "{}", stderr(&a));
     assert!(b.status.success(), "{}", stderr(&b));
 

@@ -186,6 +186,21 @@ impl Env {
         v[0]["report"]["counts"].clone()
     }
 
+    /// Runs `carbonsync sync <id> --json` twice at the same moment, in two processes, and
+    /// returns both outputs once both have ended.
+    pub fn two_syncs_at_once(&self, id: &str) -> (Output, Output) {
+        let spawn = || {
+            self.cmd()
+                .args(["sync", id, "--json"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        (a.wait_with_output().unwrap(), b.wait_with_output().unwrap())
+    }
+
     pub fn install_id(&self) -> String {
         let db = rusqlite::Connection::open(self.data_dir().join("carbonsync.sqlite3")).unwrap();
         db.query_row("SELECT value FROM meta WHERE key = 'install_id'", [], |r| {
