@@ -1,8 +1,10 @@
 use crate::output::{self, print_json};
 use crate::{By, Cli, Command};
+
+mod cloud;
 use carbonsync_core::{
-    logging, App, AppError, ConnectOptions, GroupBy, LedgerFilter, OpenOptions, TenantChoice,
-    Trigger,
+    logging, App, AppError, ConnectOptions, GroupBy, LedgerFilter, OpenOptions, ReportedFilter,
+    ReportedGroupBy, TenantChoice, Trigger,
 };
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -16,13 +18,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
         seed,
         no_rate_limit,
         state,
+        cloud_scale,
     } = cli.command
     {
         let _log = logging::init(
             &std::env::temp_dir().join("carbonsync-sandbox-logs"),
             cli.verbose,
         );
-        return serve_sandbox(port, records, seed, no_rate_limit, state).await;
+        return serve_sandbox(port, records, seed, no_rate_limit, state, cloud_scale).await;
     }
     let opts = OpenOptions {
         config_file: cli.config.clone(),
@@ -53,10 +56,38 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
         }
         Command::Connect {
             provider,
+            sandbox,
+            fields,
+            tenant,
+            timeout,
+            json,
+        } if app.cloud_fields(&provider).is_ok() => {
+            if tenant.is_some() {
+                return Err(AppError::new(
+                    "usage",
+                    "--tenant is for platforms that sign in through the browser; a cloud account is named by its keys",
+                ));
+            }
+            let _ = timeout;
+            return cloud::connect(&app, &provider, sandbox, fields, json).await;
+        }
+        Command::Connect {
+            provider,
+            sandbox,
+            fields,
             tenant,
             timeout,
             json,
         } => {
+            if sandbox || !fields.is_empty() {
+                return Err(AppError::new(
+                    "usage",
+                    format!(
+                        "`carbonsync connect {provider}` signs in through the browser and takes no {}; connect the sandbox by leaving the app's client id unset",
+                        fields.first().map_or("--sandbox", String::as_str)
+                    ),
+                ));
+            }
             let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
             let tenant = match tenant {
                 Some(t) => TenantChoice::Named(t),
@@ -171,6 +202,90 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                 } else {
                     output::emissions(&summary);
                 }
+            }
+        }
+        Command::Cloud {
+            by,
+            rows,
+            months,
+            connection,
+            from,
+            to,
+            limit,
+            json,
+        } => {
+            let by = match by {
+                crate::CloudBy::Month => ReportedGroupBy::Month,
+                crate::CloudBy::Service => ReportedGroupBy::Service,
+                crate::CloudBy::Region => ReportedGroupBy::Region,
+                crate::CloudBy::Scope => ReportedGroupBy::Scope,
+                crate::CloudBy::Account => ReportedGroupBy::Account,
+                crate::CloudBy::Source => ReportedGroupBy::Source,
+            };
+            let filter = ReportedFilter {
+                connection_id: connection,
+                from,
+                to,
+                ..Default::default()
+            };
+            if months {
+                let months = app.cloud_months(connection)?;
+                if json {
+                    print_json(&months);
+                } else {
+                    output::cloud_months(&months);
+                }
+            } else if rows {
+                let rows = app.cloud_rows(&filter, 0, limit)?;
+                if json {
+                    print_json(&rows);
+                } else {
+                    output::cloud_rows(&rows);
+                }
+            } else {
+                let summary = app.cloud_emissions(&filter, by)?;
+                if json {
+                    print_json(&summary);
+                } else {
+                    output::cloud_summary(&summary);
+                }
+            }
+        }
+        Command::Suppliers {
+            add,
+            unless,
+            disable,
+            enable,
+            json,
+        } => {
+            if let Some(add) = add {
+                let rule = app.add_supplier_rule(&add[0], &add[1], unless.as_deref())?;
+                if !json {
+                    say!(
+                        "Added rule {}: {} covers suppliers named {:?}.",
+                        rule.id,
+                        rule.platform,
+                        rule.pattern
+                    );
+                }
+            }
+            if let Some(id) = disable {
+                app.set_supplier_rule_enabled(id, false)?;
+                if !json {
+                    say!("Switched rule {id} off; spend only it matched counts again.");
+                }
+            }
+            if let Some(id) = enable {
+                app.set_supplier_rule_enabled(id, true)?;
+                if !json {
+                    say!("Switched rule {id} on.");
+                }
+            }
+            let rules = app.supplier_rules()?;
+            if json {
+                print_json(&rules);
+            } else {
+                output::supplier_rules(&rules);
             }
         }
         Command::Disconnect {
@@ -393,9 +508,13 @@ async fn serve_sandbox(
     seed: Option<u64>,
     no_rate_limit: bool,
     state: Option<std::path::PathBuf>,
+    cloud_scale: Option<carbonsync_core::sandbox::CloudScale>,
 ) -> Result<ExitCode, AppError> {
     use carbonsync_core::sandbox;
     let mut opts = sandbox::SandboxOptions::default();
+    if let Some(scale) = cloud_scale {
+        opts.cloud_scale = scale;
+    }
     if let Some(n) = records {
         opts.records_per_org = n;
     }

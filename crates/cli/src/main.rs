@@ -46,6 +46,16 @@ enum By {
     Source,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum CloudBy {
+    Month,
+    Service,
+    Region,
+    Scope,
+    Account,
+    Source,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// List the platforms CarbonSync knows, by category.
@@ -54,10 +64,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Connect an organisation through the browser.
+    /// Connect an organisation through the browser, or a cloud account with its keys.
+    ///
+    /// Cloud platforms take their form's fields as flags (`carbonsync connect aws
+    /// --access-key-id AKIA…`); secrets are read from the terminal without echo, or one a line
+    /// from standard input, never from an argument. `--sandbox` connects the sandbox's own
+    /// generated account instead.
     Connect {
-        /// Platform id: `xero` or `quickbooks` (`carbonsync providers` lists them).
+        /// Platform id: `xero`, `quickbooks`, `aws`, `azure`, `gcp` (`carbonsync providers`
+        /// lists them).
         provider: String,
+        /// Cloud platforms: connect the sandbox's generated account (its keys are filled in).
+        #[arg(long)]
+        sandbox: bool,
+        /// Cloud platforms: the form's fields, `--access-key-id ID`, `--tenant-id ID`,
+        /// `--table project.dataset.table`, `--key-file key.json`, …
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "--FIELD VALUE"
+        )]
+        fields: Vec<String>,
         /// Organisation to connect (id or name) when the sign-in covers several.
         #[arg(long)]
         tenant: Option<String>,
@@ -180,6 +207,55 @@ enum Command {
         #[arg(long)]
         clear: bool,
     },
+    /// Emissions reported by cloud providers (AWS, Azure, Google Cloud): totals under both
+    /// bases, by month, service, region, scope, account or source; the rows as published; or
+    /// the months, published or pending, with the bill and the accounting spend they cover.
+    Cloud {
+        /// Break the totals down.
+        #[arg(long, value_enum, default_value = "month")]
+        by: CloudBy,
+        /// List the rows as the provider published them instead.
+        #[arg(long, conflicts_with = "months")]
+        rows: bool,
+        /// List the months instead: published or pending, bill, covered spend.
+        #[arg(long)]
+        months: bool,
+        /// Only this connection (see `carbonsync connections`).
+        #[arg(long, value_name = "ID")]
+        connection: Option<i64>,
+        /// First day, YYYY-MM-DD (inclusive; compared by month).
+        #[arg(long, value_name = "DAY", value_parser = day)]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD (inclusive; compared by month).
+        #[arg(long, value_name = "DAY", value_parser = day)]
+        to: Option<String>,
+        /// At most this many rows.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// Print JSON for programs (decimals as strings) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The rules that say which accounting suppliers a cloud platform's reports cover (their
+    /// spend is then not counted twice): list them, add one, or switch one off or on.
+    Suppliers {
+        /// Add a pattern for a cloud platform: `--add aws "Amazon Web Services EMEA"`.
+        #[arg(long, num_args = 2, value_names = ["PLATFORM", "PATTERN"])]
+        add: Option<Vec<String>>,
+        /// With `--add`: words that keep a line out although its supplier matches (whole words
+        /// in its description), e.g. `Workspace` for Google Workspace billed by Google Cloud.
+        #[arg(long, requires = "add", value_name = "WORDS")]
+        unless: Option<String>,
+        /// Switch a rule off (see the ids listed).
+        #[arg(long, value_name = "ID")]
+        disable: Option<i64>,
+        /// Switch a rule on again.
+        #[arg(long, value_name = "ID")]
+        enable: Option<i64>,
+        /// Print JSON for programs instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the sandbox (a local stand-in for Xero and QuickBooks Online) on its own.
     Sandbox {
         /// Port on 127.0.0.1; 0 picks a free one (printed at start).
@@ -198,7 +274,40 @@ enum Command {
         /// Keep tokens and changes in this file across restarts.
         #[arg(long, value_name = "FILE")]
         state: Option<PathBuf>,
+        /// Size of each cloud provider's generated estate, `ACCOUNTSxSERVICESxREGIONS`, every
+        /// combination in use (`10x50x20` for the benchmark; default 3 accounts, 24 services,
+        /// 5 regions, about a third in use).
+        #[arg(long, value_name = "AxSxR", value_parser = cloud_scale)]
+        cloud_scale: Option<carbonsync_core::sandbox::CloudScale>,
     },
+}
+
+/// `10x50x20`: accounts × services × regions, all combinations in use.
+fn cloud_scale(text: &str) -> Result<carbonsync_core::sandbox::CloudScale, String> {
+    let parts: Vec<usize> = text
+        .split('x')
+        .map(|p| p.trim().parse::<usize>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            format!("{text:?} is not a size: write ACCOUNTSxSERVICESxREGIONS, e.g. 10x50x20")
+        })?;
+    match parts[..] {
+        [accounts, services, regions]
+            if (1..=100).contains(&accounts)
+                && (1..=200).contains(&services)
+                && (1..=50).contains(&regions) =>
+        {
+            Ok(carbonsync_core::sandbox::CloudScale {
+                accounts,
+                services,
+                regions,
+                density_percent: 100,
+            })
+        }
+        _ => Err(format!(
+            "{text:?}: write ACCOUNTSxSERVICESxREGIONS with at most 100 accounts, 200 services and 50 regions"
+        )),
+    }
 }
 
 /// A day as `YYYY-MM-DD`, checked so that a mistyped date is an error, not an empty result.

@@ -298,8 +298,34 @@ pub fn emissions(s: &EmissionsSummary) {
             }
         }
     }
+    let r = &s.reported;
+    if r.rows > 0 {
+        say!();
+        say!(
+            "Reported by cloud providers (their own numbers, not added to the total above): {} CO2e location-based, {} CO2e market-based, from {} rows",
+            kg(r.location_kg_co2e),
+            kg(r.market_kg_co2e),
+            r.rows
+        );
+        scope2_market_only_note(r);
+        for g in &s.reported_groups {
+            let key = match g.scope {
+                Some(scope) => format!("{} scope {scope}", g.key),
+                None => g.key.clone(),
+            };
+            say!(
+                "  {:<44} {:>14} location-based {:>14} market-based",
+                key,
+                kg(g.totals.location_kg_co2e),
+                kg(g.totals.market_kg_co2e)
+            );
+        }
+    }
     say!();
     say!("Method: {}", s.method);
+    if r.rows > 0 {
+        say!("Cloud: as each provider reports it (AWS, Azure, Google Cloud), never re-estimated; spend with a provider in a month it reports is excluded from the spend-based total.");
+    }
 }
 
 pub fn ledger(entries: &[LedgerEntry]) {
@@ -347,4 +373,165 @@ pub fn ledger(entries: &[LedgerEntry]) {
             }
         }
     }
+}
+
+/// "November 2024" from `2024-11`.
+fn month_words(month: &str) -> String {
+    chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map(|d| d.format("%B %Y").to_string())
+        .unwrap_or_else(|_| month.to_owned())
+}
+
+/// Says by how much a location-based total is short when a provider publishes Scope 2
+/// market-based only (Microsoft).
+fn scope2_market_only_note(t: &carbonsync_core::ReportedTotals) {
+    if !t.scope2_market_only_kg_co2e.is_zero() {
+        say!(
+            "  The location-based total leaves out {} CO2e of Scope 2 that a provider publishes market-based only (Microsoft Azure).",
+            kg(t.scope2_market_only_kg_co2e)
+        );
+    }
+}
+
+pub fn cloud_summary(s: &carbonsync_core::CloudSummary) {
+    let t = &s.totals;
+    if t.rows == 0 {
+        say!("No cloud emissions yet: connect AWS, Azure or Google Cloud (`carbonsync connect aws`) and sync it.");
+        return;
+    }
+    say!(
+        "Reported by cloud providers: {} CO2e location-based, {} CO2e market-based ({} rows)",
+        kg(t.location_kg_co2e),
+        kg(t.market_kg_co2e),
+        t.rows
+    );
+    scope2_market_only_note(t);
+    say!();
+    say!("{:<44} {:>16} {:>16}", "", "LOCATION-BASED", "MARKET-BASED");
+    for g in &s.groups {
+        let key = match g.scope {
+            Some(scope) => format!("{} scope {scope}", g.key),
+            None => g.key.clone(),
+        };
+        say!(
+            "{:<44} {:>16} {:>16}",
+            truncate(&key, 44),
+            kg(g.totals.location_kg_co2e),
+            kg(g.totals.market_kg_co2e)
+        );
+    }
+}
+
+pub fn cloud_rows(rows: &[carbonsync_core::ReportedRow]) {
+    say!(
+        "{:<8} {:<14} {:<22} {:<14} {:<5} {:<8} {:>16} {:>14} {:<8}",
+        "MONTH",
+        "ACCOUNT",
+        "SERVICE",
+        "REGION",
+        "SCOPE",
+        "BASIS",
+        "AS PUBLISHED",
+        "KG CO2E",
+        "MODEL"
+    );
+    for r in rows {
+        say!(
+            "{:<8} {:<14} {:<22} {:<14} {:<5} {:<8} {:>16} {:>14} {:<8}",
+            r.month,
+            truncate(r.account_name.as_deref().unwrap_or(&r.account), 14),
+            truncate(&r.service, 22),
+            truncate(r.region.as_deref().unwrap_or("-"), 14),
+            r.scope,
+            r.basis.as_deref().unwrap_or("both"),
+            format!("{} {}", r.reported_value, r.reported_unit),
+            r.kg_co2e.to_string(),
+            r.model_version.as_deref().unwrap_or("-")
+        );
+    }
+}
+
+pub fn cloud_months(months: &[carbonsync_core::ReportedMonth]) {
+    if months.is_empty() {
+        say!("No cloud months yet: sync a cloud connection first.");
+        return;
+    }
+    say!(
+        "{:<4} {:<15} {:<10} {:>6} {:>16} {:>16} {:>14} {:>10}",
+        "CONN",
+        "MONTH",
+        "STATE",
+        "ROWS",
+        "LOCATION-BASED",
+        "MARKET-BASED",
+        "BILL",
+        "COVERS"
+    );
+    for m in months {
+        let state = match m.state {
+            carbonsync_core::MonthState::Published => "published",
+            carbonsync_core::MonthState::Pending => "pending",
+        };
+        let (loc, market) = if m.state == carbonsync_core::MonthState::Pending {
+            ("-".to_owned(), "-".to_owned())
+        } else {
+            (kg(m.location_kg_co2e), kg(m.market_kg_co2e))
+        };
+        let bill = match (&m.spend, &m.spend_currency) {
+            (Some(a), Some(c)) => format!("{} {c}", fixed(*a, 2)),
+            _ => "-".to_owned(),
+        };
+        say!(
+            "{:<4} {:<15} {:<10} {:>6} {:>16} {:>16} {:>14} {:>10}",
+            m.connection_id,
+            month_words(&m.month),
+            state,
+            m.rows,
+            loc,
+            market,
+            bill,
+            if m.covered_entries > 0 {
+                format!("{} lines", m.covered_entries)
+            } else {
+                "-".to_owned()
+            }
+        );
+    }
+}
+
+pub fn supplier_rules(rules: &[carbonsync_core::SupplierRule]) {
+    if rules.is_empty() {
+        say!("No supplier rules yet: they come with the first cloud connection.");
+        return;
+    }
+    say!(
+        "{:<4} {:<10} {:<32} {:<20} {:<8} {:<4}",
+        "ID",
+        "PLATFORM",
+        "SUPPLIER NAME CONTAINS",
+        "UNLESS LINE SAYS",
+        "ORIGIN",
+        "ON"
+    );
+    for r in rules {
+        say!(
+            "{:<4} {:<10} {:<32} {:<20} {:<8} {:<4}",
+            r.id,
+            r.platform,
+            truncate(&r.pattern, 32),
+            truncate(r.unless.as_deref().unwrap_or("-"), 20),
+            r.origin,
+            if r.enabled { "yes" } else { "no" }
+        );
+    }
+}
+
+/// At most `max` characters, the last one an ellipsis when cut.
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }

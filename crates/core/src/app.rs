@@ -162,10 +162,16 @@ impl App {
         opts: &SyncOptions,
     ) -> Result<SyncReport, AppError> {
         let conn = self.connection(connection_id)?;
-        let result = match self.sync_context(&conn).await {
-            Ok(ctx) => carbonsync_sync::sync_connection(&ctx, connection_id, opts)
+        let result = match self.cloud_sync_context(&conn).await {
+            Ok(Some(ctx)) => carbonsync_sync::sync_cloud_connection(&ctx, connection_id, opts)
                 .await
                 .map_err(SyncFailure::Sync),
+            Ok(None) => match self.sync_context(&conn).await {
+                Ok(ctx) => carbonsync_sync::sync_connection(&ctx, connection_id, opts)
+                    .await
+                    .map_err(SyncFailure::Sync),
+                Err(e) => Err(SyncFailure::Setup(e)),
+            },
             Err(e) => Err(SyncFailure::Setup(e)),
         };
         self.schedule_after_sync(&conn, result.as_ref().map(|_| ()));
@@ -215,6 +221,9 @@ impl App {
         } else {
             store.set_connection_status(connection_id, ConnectionStatus::Disconnected, None)?;
         }
+        // Spend a removed cloud connection covered counts again.
+        let mut store = store;
+        store.refresh_cloud_cover()?;
         tracing::info!(connection = connection_id, delete_data, "disconnected");
         Ok(warning)
     }

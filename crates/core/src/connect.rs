@@ -477,7 +477,7 @@ impl App {
         Ok(())
     }
 
-    async fn setup_lock(&self) -> Result<carbonsync_sync::ConnectionLock, AppError> {
+    pub(crate) async fn setup_lock(&self) -> Result<carbonsync_sync::ConnectionLock, AppError> {
         self.connection_lock("connection-setup").await
     }
 

@@ -3,6 +3,7 @@
 
 mod app;
 mod browser;
+mod cloud;
 mod config;
 mod connect;
 mod daemon;
@@ -17,6 +18,7 @@ mod settings;
 
 pub use app::{App, OpenOptions};
 pub use browser::open_in_browser;
+pub use cloud::{CloudSummary, CLOUD_HISTORY_MONTHS, CLOUD_RESTATE_MONTHS};
 pub use config::{Config, ProviderConfig, SandboxConfig, SyncConfig};
 pub use connect::{ConnectOptions, TenantChoice};
 pub use daemon::{DaemonHandle, ReportSink, SyncActivity};
@@ -28,12 +30,13 @@ pub use review::{CursorView, EmissionsSummary, LedgerPage, ProviderView, StreamV
 pub use settings::{ProviderSettings, SettingsView};
 
 // What front ends need from the layers below, re-exported so they depend on core alone.
-pub use carbonsync_providers::Tenant;
 pub use carbonsync_providers::{AuthKind, Category, ProviderEntry, RedirectStyle};
+pub use carbonsync_providers::{CredentialField, Tenant};
 pub use carbonsync_sandbox as sandbox;
 pub use carbonsync_store::{
     Connection, ConnectionStatus, EmissionsGroup, GroupBy, LedgerEntry, LedgerFilter, LedgerStatus,
-    RunStatus, SetAsideRecord, SyncRun, SyncRunCounts, Totals,
+    MonthState, ReportedFilter, ReportedGroup, ReportedGroupBy, ReportedMonth, ReportedRow,
+    ReportedTotals, RunStatus, SetAsideRecord, SupplierRule, SyncRun, SyncRunCounts, Totals,
 };
 pub use carbonsync_sync::{
     Frequency, Progress, SchedulerCommand, SyncOptions, SyncReport, Trigger,

@@ -4,7 +4,8 @@
 use crate::{App, AppError};
 use carbonsync_providers::{AuthKind, Catalogue, Category, RedirectStyle};
 use carbonsync_store::{
-    EmissionsGroup, GroupBy, LedgerEntry, LedgerFilter, SetAsideRecord, SyncRun, Totals,
+    EmissionsGroup, GroupBy, LedgerEntry, LedgerFilter, ReportedFilter, ReportedGroup,
+    ReportedGroupBy, ReportedTotals, SetAsideRecord, SyncRun, Totals,
 };
 use serde::Serialize;
 
@@ -23,7 +24,9 @@ pub struct ProviderView {
     pub status_note: Option<String>,
     pub redirect: RedirectStyle,
     pub scopes: Vec<String>,
-    /// Runs against the built-in sandbox (no client id configured).
+    /// Signs in against the built-in sandbox (no client id configured). Always false for a
+    /// platform connected with keys (cloud): typed keys go to the provider itself, and the
+    /// sandbox's own account is a separate choice of the connect form.
     pub sandbox: bool,
     /// Connections that are not disconnected.
     pub connections: usize,
@@ -55,6 +58,12 @@ pub struct EmissionsSummary {
     pub groups: Vec<EmissionsGroup>,
     /// Which factor set and version produced the counted entries.
     pub method: String,
+    /// What cloud providers reported for the same period and connection, beside the
+    /// spend-based totals (never added into them), under both bases.
+    pub reported: ReportedTotals,
+    /// Reported groups in the same grouping as `groups` where one applies (month, scope,
+    /// source).
+    pub reported_groups: Vec<ReportedGroup>,
 }
 
 impl App {
@@ -74,7 +83,9 @@ impl App {
                 status_note: e.status_note.clone(),
                 redirect: e.redirect,
                 scopes: e.scopes.clone(),
-                sandbox: e.available && self.config().provider(&e.id).client_id.is_none(),
+                sandbox: e.available
+                    && carbonsync_providers::cloud_registration(&e.id).is_none()
+                    && self.config().provider(&e.id).client_id.is_none(),
                 connections: connections
                     .iter()
                     .filter(|c| {
@@ -132,7 +143,25 @@ impl App {
         self.check_filter(filter)?;
         let store = self.store()?;
         let set = self.calculator().factor_set();
+        let reported_filter = ReportedFilter {
+            connection_id: filter.connection_id,
+            from: filter.from.clone(),
+            to: filter.to.clone(),
+            scope: filter.scope,
+            ..Default::default()
+        };
+        let reported_by = match by {
+            Some(GroupBy::Month) => Some(ReportedGroupBy::Month),
+            Some(GroupBy::Scope) => Some(ReportedGroupBy::Scope),
+            Some(GroupBy::Source) => Some(ReportedGroupBy::Source),
+            Some(GroupBy::Category) | None => None,
+        };
         Ok(EmissionsSummary {
+            reported: store.reported_totals(&reported_filter)?,
+            reported_groups: match reported_by {
+                Some(by) => store.reported_by(by, &reported_filter)?,
+                None => Vec::new(),
+            },
             totals: store.totals(filter)?,
             by,
             groups: match by {

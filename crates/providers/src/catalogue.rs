@@ -131,6 +131,10 @@ pub struct Endpoints {
     pub api_base: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connections: Option<String>,
+    /// Where a cloud provider's bill is read (AWS Cost Explorer), beside its emissions at
+    /// `api_base`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spend: Option<String>,
 }
 
 impl Endpoints {
@@ -157,6 +161,7 @@ impl Endpoints {
             revoke: resolve(&self.revoke),
             api_base: resolve(&self.api_base),
             connections: resolve(&self.connections),
+            spend: resolve(&self.spend),
         }
     }
 
@@ -165,8 +170,9 @@ impl Endpoints {
         self.fields().iter().all(|(_, v)| v.is_none())
     }
 
-    fn fields(&self) -> [(&'static str, &Option<String>); 5] {
+    fn fields(&self) -> [(&'static str, &Option<String>); 6] {
         [
+            ("spend", &self.spend),
             ("authorize", &self.authorize),
             ("token", &self.token),
             ("revoke", &self.revoke),

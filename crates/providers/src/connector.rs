@@ -320,10 +320,19 @@ mod tests {
         for entry in Catalogue::builtin().entries() {
             assert_eq!(
                 entry.available,
-                registration(&entry.id).is_some(),
+                registration(&entry.id).is_some()
+                    || crate::cloud::cloud_registration(&entry.id).is_some(),
                 "{}: the catalogue and the registry disagree",
                 entry.id
             );
+        }
+        for r in crate::cloud::CLOUD_REGISTRY {
+            assert!(
+                Catalogue::builtin().get(r.platform).is_some(),
+                "{}",
+                r.platform
+            );
+            assert!(!r.fields.is_empty(), "{}", r.platform);
         }
         for r in REGISTRY {
             assert!(

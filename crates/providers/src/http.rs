@@ -76,6 +76,19 @@ impl CallMeter {
     pub fn waited(&self) -> Duration {
         Duration::from_millis(self.waited_ms.load(Ordering::Relaxed))
     }
+
+    /// Counts one HTTP request sent by a client that does not go through [`HttpClient`] (the
+    /// AWS SDK, whose own retry loop sends the attempts).
+    pub fn record_call(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one throttled answer received by a client that does not go through
+    /// [`HttpClient`] (the AWS SDK's `ThrottlingException`, Cost Explorer's
+    /// `LimitExceededException`).
+    pub fn record_rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// A platform's own conventions that the shared retry needs to know.
@@ -95,18 +108,55 @@ pub struct PlatformRules {
     pub describe_code: Option<fn(&str) -> Option<&'static str>>,
 }
 
-/// One GET to make, possibly several times.
+/// One request to make, possibly several times: a GET, or a POST when it has a body.
 pub struct Request<'a> {
     /// The resource's name, used in messages and logs instead of the URL.
     pub label: &'static str,
     pub url: Url,
+    /// The access token sent as `Authorization: Bearer`; empty for a request that carries
+    /// none (a token endpoint, where the credentials are in the body).
     pub bearer: &'a str,
     pub headers: Vec<(HeaderName, String)>,
+    /// `None` for a GET. Only requests that read (a report query, a token exchange) are sent
+    /// as POST here, so repeating one after a network failure is as safe as repeating a GET.
+    pub body: Option<Body>,
+}
+
+/// The body of a POST.
+#[derive(Clone)]
+pub enum Body {
+    /// `application/json`.
+    Json(String),
+    /// `application/x-www-form-urlencoded`; values may be secrets (a client secret, a signed
+    /// assertion), so the body is never logged or shown.
+    Form(Vec<(&'static str, String)>),
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Body::Json(_) => f.write_str("Json(..)"),
+            Body::Form(fields) => f
+                .debug_set()
+                .entries(fields.iter().map(|(name, _)| name))
+                .finish(),
+        }
+    }
 }
 
 /// A successful answer: the body, or `None` for 304 Not Modified.
 pub struct Answer {
     pub body: Option<bytes::Bytes>,
+    /// The platform's clock when it answered (its `Date` header), when it sent a readable one.
+    pub server_time: Option<DateTime<Utc>>,
+}
+
+/// The `Date` header of an answer (an HTTP date, RFC 9110 §5.6.7).
+fn server_time(headers: &reqwest::header::HeaderMap) -> Option<DateTime<Utc>> {
+    let value = headers.get(reqwest::header::DATE)?.to_str().ok()?;
+    DateTime::parse_from_rfc2822(value)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// An HTTP client shared by every call of one platform. Cheap to clone.
@@ -168,7 +218,18 @@ impl HttpClient {
         &self.retry
     }
 
+    /// Sends `request` (GET, or POST with its body), retrying per the policy; every request
+    /// sent is counted on `meter`.
+    pub async fn send(
+        &self,
+        request: &Request<'_>,
+        meter: &CallMeter,
+    ) -> Result<Answer, ProviderError> {
+        self.get(request, meter).await
+    }
+
     /// Sends `request`, retrying per the policy; every request sent is counted on `meter`.
+    /// Despite the name, a request with a body is sent as a POST (see [`HttpClient::send`]).
     pub async fn get(
         &self,
         request: &Request<'_>,
@@ -204,12 +265,20 @@ impl HttpClient {
 
     async fn attempt(&self, request: &Request<'_>, meter: &CallMeter) -> Result<Answer, Failure> {
         meter.calls.fetch_add(1, Ordering::Relaxed);
-        let mut builder = self
-            .http
-            .get(request.url.clone())
+        let mut builder = match &request.body {
+            None => self.http.get(request.url.clone()),
+            Some(Body::Json(json)) => self
+                .http
+                .post(request.url.clone())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(json.clone()),
+            Some(Body::Form(fields)) => self.http.post(request.url.clone()).form(fields),
+        }
+        .header(ACCEPT, "application/json");
+        if !request.bearer.is_empty() {
             // bearer_auth marks the header sensitive, so reqwest and hyper never print it.
-            .bearer_auth(request.bearer)
-            .header(ACCEPT, "application/json");
+            builder = builder.bearer_auth(request.bearer);
+        }
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
@@ -226,7 +295,8 @@ impl HttpClient {
                 }));
             }
             Err(e) => {
-                // Only GETs are sent, so repeating one after any network failure is safe.
+                // Only reads are sent (GETs, and POSTs that query), so repeating one after any
+                // network failure is safe.
                 let retry = e.is_connect() || e.is_timeout() || e.is_request();
                 return Err(Failure {
                     error: ProviderError::Transport {
@@ -241,9 +311,13 @@ impl HttpClient {
         let status = response.status();
         log_limits(self.rules.name, request.label, response.headers());
 
+        let answered_at = server_time(response.headers());
         if status.is_success() {
             return match response.bytes().await {
-                Ok(body) => Ok(Answer { body: Some(body) }),
+                Ok(body) => Ok(Answer {
+                    body: Some(body),
+                    server_time: answered_at,
+                }),
                 Err(e) => Err(Failure {
                     error: ProviderError::Transport {
                         detail: transport_detail(request.label, &e),
@@ -256,7 +330,10 @@ impl HttpClient {
         }
         if status == StatusCode::NOT_MODIFIED {
             // Allowed by HTTP for If-Modified-Since: nothing changed, so nothing to read.
-            return Ok(Answer { body: None });
+            return Ok(Answer {
+                body: None,
+                server_time: answered_at,
+            });
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             let headers = response.headers();

@@ -6,6 +6,7 @@
 
 mod amount;
 pub mod catalogue;
+pub mod cloud;
 pub mod connector;
 mod error;
 pub mod http;
@@ -16,6 +17,10 @@ pub mod xero;
 pub use catalogue::{
     AuthKind, Catalogue, CatalogueError, Category, Endpoints, ProviderEntry, RateLimitInfo,
     RedirectStyle,
+};
+pub use cloud::{
+    cloud_registration, Basis, CloudConnector, CloudCredentials, CloudEstate, CloudRegistration,
+    CloudSettings, CredentialField, ReportPage, ReportedEmission, ReportedSpend, CLOUD_REGISTRY,
 };
 pub use connector::{
     registration, Account, ChangeFeed, Connector, ConnectorSettings, DocumentKind, DocumentLine,

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuar
 use tokio::sync::OnceCell;
 
 use crate::auth::grants::AuthStore;
+use crate::cloud::CloudShared;
 use crate::company::Company;
 use crate::faults::Faults;
 use crate::limits::Limiter;
@@ -37,6 +38,8 @@ pub struct Shared {
     quickbooks_limiter: Mutex<Limiter>,
     /// QuickBooks calls in progress (one realm), against the concurrent limit.
     quickbooks_in_flight: AtomicU32,
+    /// The cloud providers' estates and controls.
+    cloud: CloudShared,
 }
 
 /// A QuickBooks call in progress; frees its slot when the answer is done.
@@ -57,6 +60,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     pub fn new(opts: SandboxOptions, company: Company) -> Self {
         Shared {
+            cloud: CloudShared::new(opts.seed, opts.cloud_scale),
             settings: Mutex::new(Settings::from_options(&opts)),
             opts,
             auth: Mutex::default(),
@@ -116,6 +120,11 @@ impl Shared {
             return None;
         }
         Some(slot)
+    }
+
+    /// The cloud providers' estates and controls.
+    pub fn cloud(&self) -> &CloudShared {
+        &self.cloud
     }
 
     pub fn settings(&self) -> MutexGuard<'_, Settings> {

@@ -30,6 +30,7 @@
 mod app;
 mod auth;
 mod clock;
+mod cloud;
 mod company;
 mod control;
 mod faults;
@@ -54,6 +55,8 @@ use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use cloud::credentials as cloud_credentials;
+pub use cloud::estate::CloudScale;
 pub use company::{UK_TENANT_ID, US_TENANT_ID};
 pub use options::{
     accepts_deep_link, registered_client, RateLimit, SandboxOptions, AUTO_APPROVE_ENV, CLIENT_ID,
@@ -204,6 +207,7 @@ fn router(state: AppState) -> Router {
         .merge(quickbooks::routes(state.clone()))
         .merge(control::routes())
         .merge(quickbooks::control::routes())
+        .merge(cloud::routes())
         .layer(from_fn(log_request))
         .with_state(state)
 }

@@ -84,6 +84,8 @@ pub struct SandboxOptions {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub code_ttl: Duration,
+    /// Size of the generated cloud estates (AWS, Azure, Google Cloud).
+    pub cloud_scale: crate::cloud::estate::CloudScale,
 }
 
 impl Default for SandboxOptions {
@@ -97,6 +99,7 @@ impl Default for SandboxOptions {
             access_token_ttl: Duration::from_secs(30 * 60),
             refresh_token_ttl: Duration::from_secs(60 * 24 * 60 * 60),
             code_ttl: Duration::from_secs(60),
+            cloud_scale: crate::cloud::estate::CloudScale::default(),
         }
     }
 }

@@ -90,6 +90,12 @@ pub struct LedgerEntry {
     pub assessment: LedgerRow,
 }
 
+/// An entry's status as reviewed: its own, or `excluded` while a cloud connection's reported
+/// month covers it (the entry keeps its own assessment underneath, and counts again when the
+/// cover goes).
+pub(crate) const EFFECTIVE_STATUS: &str =
+    "(CASE WHEN l.covered_by IS NOT NULL THEN 'excluded' ELSE l.status END)";
+
 /// Which entries to read; every field narrows the selection.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
@@ -124,7 +130,10 @@ impl LedgerFilter {
             push("l.date <= ?", Value::Text(to.clone()));
         }
         if let Some(status) = self.status {
-            push("l.status = ?", Value::Text(status.as_str().into()));
+            push(
+                &format!("{EFFECTIVE_STATUS} = ?"),
+                Value::Text(status.as_str().into()),
+            );
         }
         if let Some(scope) = self.scope {
             push("l.scope = ?", Value::Integer(scope.into()));
@@ -157,9 +166,11 @@ impl Store {
         let sql = format!(
             "SELECT l.connection_id, c.tenant_name, r.stream, r.record_id, l.line_no, l.date,
              l.contact, l.description, l.account_code, l.account_name, l.net_amount, l.currency,
-             l.status, l.reason, l.rule_id, l.category, l.scope, l.scope3_category, f.factor_set,
+             {EFFECTIVE_STATUS}, COALESCE(l.covered_reason, l.reason), l.rule_id, l.category,
+             l.scope, l.scope3_category, f.factor_set,
              l.factor_version, l.factor_code, f.factor_title, l.factor_value, f.factor_unit,
-             l.fx_rate, v.fx_source, l.deflator, v.deflator_source, l.usd_2022_micros, l.co2e_mg
+             l.fx_rate, v.fx_source, l.deflator, v.deflator_source, l.usd_2022_micros,
+             CASE WHEN l.covered_by IS NULL THEN l.co2e_mg END
              FROM ledger l JOIN connections c ON c.id = l.connection_id
              JOIN records r ON r.id = l.record_ref
              LEFT JOIN factor_refs f ON f.id = l.factor_ref

@@ -12,6 +12,7 @@ mod ledger;
 mod meta;
 mod reassess;
 mod records;
+mod reported;
 mod reports;
 mod schema;
 mod set_aside;
@@ -24,6 +25,10 @@ pub use error::StoreError;
 pub use ledger::{LedgerEntry, LedgerFilter, LedgerRow, LedgerStatus};
 pub use reassess::{LedgerLine, REASSESS_LEDGER};
 pub use records::{LineInput, PageInput, PageOutcome, RecordInput, RevisionWatch, DELETED_REASON};
+pub use reported::{
+    supplier_matches, MonthRestatement, MonthState, ReportedFilter, ReportedGroup, ReportedGroupBy,
+    ReportedInput, ReportedMonth, ReportedRow, ReportedTotals, ReportedWrite, SupplierRule,
+};
 pub use reports::{EmissionsGroup, GroupBy, Totals};
 pub use set_aside::{SetAsideInput, SetAsideRecord};
 pub use sync_runs::{RunStatus, SyncRun, SyncRunCounts, INTERRUPTED_MESSAGE};

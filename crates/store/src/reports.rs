@@ -55,11 +55,13 @@ pub struct EmissionsGroup {
 }
 
 // Integer millionths: SQLite sums them exactly (and fails loudly rather than wrap on overflow).
-const TOTALS_SQL: &str = "COALESCE(SUM(CASE WHEN l.status = 'counted' THEN l.co2e_mg END), 0),
-    COALESCE(SUM(CASE WHEN l.status = 'counted' THEN l.usd_2022_micros END), 0),
-    COUNT(CASE WHEN l.status = 'counted' THEN 1 END),
-    COUNT(CASE WHEN l.status = 'excluded' THEN 1 END),
-    COUNT(CASE WHEN l.status = 'unmapped' THEN 1 END)";
+// An entry covered by a cloud connection's reported month counts as excluded (see
+// `EFFECTIVE_STATUS`).
+const TOTALS_SQL: &str = "COALESCE(SUM(CASE WHEN l.status = 'counted' AND l.covered_by IS NULL THEN l.co2e_mg END), 0),
+    COALESCE(SUM(CASE WHEN l.status = 'counted' AND l.covered_by IS NULL THEN l.usd_2022_micros END), 0),
+    COUNT(CASE WHEN l.status = 'counted' AND l.covered_by IS NULL THEN 1 END),
+    COUNT(CASE WHEN l.status = 'excluded' OR l.covered_by IS NOT NULL THEN 1 END),
+    COUNT(CASE WHEN l.status = 'unmapped' AND l.covered_by IS NULL THEN 1 END)";
 
 fn totals_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Totals> {
     Ok(Totals {

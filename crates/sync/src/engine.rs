@@ -112,25 +112,12 @@ pub async fn sync_connection(
     connection_id: i64,
     opts: &SyncOptions,
 ) -> Result<SyncReport, SyncError> {
-    let mut store = Store::open(&ctx.db_path)?;
-    let conn = store.connection(connection_id)?;
-    if conn.status == ConnectionStatus::Disconnected {
-        return Err(SyncError::Disconnected(connection_id));
-    }
-    let _lock = ConnectionLock::acquire(&ctx.locks_dir, &format!("sync-{connection_id}"))
-        .await
-        .map_err(|e| SyncError::Lock(e.to_string()))?;
-    // Re-read: the connection may have changed while this waited for the lock.
-    let conn = store.connection(connection_id)?;
-    let run_id = store.start_run(connection_id, opts.trigger.as_str(), opts.full)?;
-    tracing::info!(
-        connection = connection_id,
-        run = run_id,
-        trigger = opts.trigger.as_str(),
-        full = opts.full,
-        "sync started"
-    );
-
+    let Begun {
+        mut store,
+        conn,
+        run_id,
+        _lock,
+    } = begin(&ctx.db_path, &ctx.locks_dir, connection_id, opts).await?;
     let counts = Arc::new(Mutex::new(SyncRunCounts::default()));
     let meter = Arc::new(CallMeter::default());
     let mut refreshed = false;
@@ -147,6 +134,66 @@ pub async fn sync_connection(
         &mut refreshed,
     )
     .await;
+    conclude(
+        &mut store, &conn, run_id, result, &counts, &meter, refreshed,
+    )
+}
+
+/// A run that has started: its connection (read again under the lock), its lock, its id.
+pub(crate) struct Begun {
+    pub store: Store,
+    pub conn: Connection,
+    pub run_id: i64,
+    pub _lock: ConnectionLock,
+}
+
+/// Waits for any other sync of the connection (in this or another process) to finish, then
+/// logs the start of a run. Shared by every kind of connection.
+pub(crate) async fn begin(
+    db_path: &std::path::Path,
+    locks_dir: &std::path::Path,
+    connection_id: i64,
+    opts: &SyncOptions,
+) -> Result<Begun, SyncError> {
+    let store = Store::open(db_path)?;
+    let conn = store.connection(connection_id)?;
+    if conn.status == ConnectionStatus::Disconnected {
+        return Err(SyncError::Disconnected(connection_id));
+    }
+    let lock = ConnectionLock::acquire(locks_dir, &format!("sync-{connection_id}"))
+        .await
+        .map_err(|e| SyncError::Lock(e.to_string()))?;
+    // Re-read: the connection may have changed while this waited for the lock.
+    let conn = store.connection(connection_id)?;
+    let run_id = store.start_run(connection_id, opts.trigger.as_str(), opts.full)?;
+    tracing::info!(
+        connection = connection_id,
+        run = run_id,
+        trigger = opts.trigger.as_str(),
+        full = opts.full,
+        "sync started"
+    );
+    Ok(Begun {
+        store,
+        conn,
+        run_id,
+        _lock: lock,
+    })
+}
+
+/// Closes run `run_id` of `conn` with `result`: its counters (and the calls made, failed runs
+/// included), its error in words, the connection's outcome and state (a refused grant means
+/// "needs reconnect"; a success after that clears it). Shared by every kind of connection.
+pub(crate) fn conclude(
+    store: &mut Store,
+    conn: &Connection,
+    run_id: i64,
+    result: Result<(), SyncError>,
+    counts: &Mutex<SyncRunCounts>,
+    meter: &CallMeter,
+    refreshed: bool,
+) -> Result<SyncReport, SyncError> {
+    let connection_id = conn.id;
     // Calls are counted as they are made, so a failed run's log shows them too.
     let final_counts = {
         let mut c = counts.lock().expect("counts lock");

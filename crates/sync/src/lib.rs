@@ -1,6 +1,7 @@
 //! The sync engine: fresh tokens, pages, cursors, checkpoints and retries; and the
 //! scheduler that wakes it.
 
+mod cloud;
 mod engine;
 mod error;
 mod locks;
@@ -9,6 +10,7 @@ mod schedule;
 mod tokens;
 mod walk;
 
+pub use cloud::{sync_cloud_connection, CloudSyncContext};
 pub use engine::{
     sync_connection, Progress, ProgressSink, SyncContext, SyncOptions, SyncReport, Trigger,
 };

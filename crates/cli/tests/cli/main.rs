@@ -5,6 +5,7 @@
 mod support;
 
 mod callbacks_loopback;
+mod cloud;
 mod command_line;
 mod config_refused;
 mod connect_and_sync;

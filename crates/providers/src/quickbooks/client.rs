@@ -276,6 +276,7 @@ impl QuickBooksClient {
             url,
             bearer: access_token,
             headers: Vec::new(),
+            body: None,
         };
         self.http
             .get(&request, meter)

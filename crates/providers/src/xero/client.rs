@@ -205,6 +205,7 @@ impl XeroClient {
             url: self.connections.clone(),
             bearer: access_token,
             headers: Vec::new(),
+            body: None,
         };
         match self.http.get(&request, &meter).await?.body {
             Some(body) => decode(request.label, &body),
@@ -326,6 +327,7 @@ impl XeroClient {
             url,
             bearer: access_token,
             headers,
+            body: None,
         }
     }
 

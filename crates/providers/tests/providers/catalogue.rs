@@ -43,14 +43,14 @@ fn covers_all_four_categories() {
 }
 
 #[test]
-fn offers_xero_and_quickbooks_as_available() {
+fn offers_the_accounting_and_cloud_platforms_as_available() {
     let available: Vec<&str> = Catalogue::builtin()
         .entries()
         .iter()
         .filter(|e| e.available)
         .map(|e| e.id.as_str())
         .collect();
-    assert_eq!(available, ["xero", "quickbooks"]);
+    assert_eq!(available, ["xero", "quickbooks", "aws", "azure", "gcp"]);
 }
 
 #[test]
@@ -67,11 +67,13 @@ fn says_honestly_that_the_others_are_not_yet_available() {
             entry.id
         );
     }
-    assert_eq!(Catalogue::builtin().get("xero").unwrap().status_note, None);
-    assert_eq!(
-        Catalogue::builtin().get("quickbooks").unwrap().status_note,
-        None
-    );
+    for id in ["xero", "quickbooks", "aws", "azure", "gcp"] {
+        assert_eq!(
+            Catalogue::builtin().get(id).unwrap().status_note,
+            None,
+            "{id}"
+        );
+    }
 }
 
 #[test]

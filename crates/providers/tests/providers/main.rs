@@ -2,6 +2,9 @@
 
 mod catalogue;
 mod client;
+mod cloud_aws;
+mod cloud_azure;
+mod cloud_gcp;
 mod dates;
 mod paging;
 mod quickbooks;

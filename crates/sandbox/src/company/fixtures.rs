@@ -268,4 +268,23 @@ pub static FIXTURES: &[Fixture] = &[
             tax: TaxCode::None,
         }],
     },
+    // A cloud bill whose emissions the provider reports itself: excluded as covered while an
+    // AWS connection reports June 2024, counted spend-based otherwise.
+    Fixture {
+        id: "f1a00000-0000-4000-8000-000000000012",
+        country: Country::Us,
+        kind: Kind::AccPay,
+        date: (2024, 6, 14),
+        contact: "Amazon Web Services",
+        reference: "",
+        invoice_number: "AWS-INV-2024-06",
+        amounts: LineAmounts::NoTax,
+        status: Status::Authorised,
+        lines: &[FixtureLine {
+            account: "485",
+            desc: "AWS usage June 2024",
+            cents: 184_250,
+            tax: TaxCode::None,
+        }],
+    },
 ];

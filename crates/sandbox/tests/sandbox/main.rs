@@ -2,6 +2,9 @@
 //! over HTTP with reqwest, as CarbonSync would, to Xero's side and to QuickBooks'.
 
 mod api;
+mod cloud_aws;
+mod cloud_azure;
+mod cloud_gcp;
 mod consent;
 mod control;
 mod credit_notes;

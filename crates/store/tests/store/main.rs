@@ -5,6 +5,7 @@ use rust_decimal::{dec, Decimal};
 
 mod data_file;
 mod exact_amounts;
+mod reported;
 
 pub fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,125 @@
+//! Cloud sync at scale: the real `carbonsync` binary connects the sandbox's account of each
+//! cloud provider (AWS, Azure, Google Cloud) whose generated estate is 10 accounts ×
+//! 50 services × 20 regions, every combination in use, over two years, and syncs it in full
+//! into a real SQLite file with the real keychain. Prints, per provider, the rows imported,
+//! seconds, rows/s, calls and peak RSS of the full sync, and the calls and seconds of an
+//! unchanged incremental sync after it.
+//!
+//!   scripts/with-keyring cargo bench -p carbonsync-cli --bench cloud_sync
+//!   CARBONSYNC_BENCH_CLOUDS=aws CARBONSYNC_BENCH_CLOUD_SCALE=3x24x5 \
+//!     scripts/with-keyring cargo bench -p carbonsync-cli --bench cloud_sync
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+fn main() {
+    let scale = std::env::var("CARBONSYNC_BENCH_CLOUD_SCALE").unwrap_or_else(|_| "10x50x20".into());
+    let clouds: Vec<String> = std::env::var("CARBONSYNC_BENCH_CLOUDS")
+        .unwrap_or_else(|_| "aws,azure,gcp".into())
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    println!("estate: {scale} (accounts x services x regions), 24 months");
+    println!(
+        "{:>6} {:>10} {:>9} {:>10} {:>7} {:>14} {:>17} {:>17}",
+        "cloud",
+        "rows",
+        "seconds",
+        "rows/s",
+        "calls",
+        "peak RSS (MB)",
+        "unchanged: calls",
+        "unchanged: secs"
+    );
+    for cloud in &clouds {
+        bench(cloud, &scale);
+    }
+}
+
+fn bench(cloud: &str, scale: &str) {
+    let bin = env!("CARGO_BIN_EXE_carbonsync");
+    let mut sandbox = Command::new(bin)
+        .args(["sandbox", "--no-rate-limit", "--cloud-scale", scale])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start sandbox");
+    let mut line = String::new();
+    BufReader::new(sandbox.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("carbonsync.toml");
+    std::fs::write(&config, format!("[sandbox]\nurl = \"{url}\"\n")).unwrap();
+    let command = |args: &[&str]| {
+        let mut c = Command::new(bin);
+        c.arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .args(args);
+        c
+    };
+    let connect = command(&["connect", cloud, "--sandbox", "--json"])
+        .output()
+        .expect("run carbonsync connect");
+    assert!(
+        connect.status.success(),
+        "{}",
+        String::from_utf8_lossy(&connect.stderr)
+    );
+
+    let start = Instant::now();
+    let mut child = command(&["sync", "1", "--json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run carbonsync sync");
+    // VmHWM is the process's own high-water mark: sampled until it exits, its peak RSS.
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0u64;
+    while child.try_wait().unwrap().is_none() {
+        if let Some(kb) = std::fs::read_to_string(&status_path)
+            .ok()
+            .and_then(|s| vm_hwm_kb(&s))
+        {
+            peak_kb = peak_kb.max(kb);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sync = child.wait_with_output().unwrap();
+    let seconds = start.elapsed().as_secs_f64();
+    assert!(sync.status.success(), "sync failed");
+    let report: serde_json::Value = serde_json::from_slice(&sync.stdout).unwrap();
+    assert_eq!(report[0]["ok"], true, "sync failed: {report}");
+    let counts = &report[0]["report"]["counts"];
+    let rows = counts["created"].as_f64().unwrap();
+
+    let again_start = Instant::now();
+    let again = command(&["sync", "1", "--json"]).output().unwrap();
+    let again_seconds = again_start.elapsed().as_secs_f64();
+    assert!(again.status.success(), "incremental sync failed");
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    println!(
+        "{:>6} {:>10} {:>9.2} {:>10.0} {:>7} {:>14.1} {:>17} {:>17.2}",
+        cloud,
+        rows,
+        seconds,
+        rows / seconds,
+        counts["calls"],
+        peak_kb as f64 / 1024.0,
+        again[0]["report"]["counts"]["calls"],
+        again_seconds
+    );
+    let _ = sandbox.kill();
+    let _ = sandbox.wait();
+}
+
+fn vm_hwm_kb(status: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}

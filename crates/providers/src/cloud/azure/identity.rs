@@ -1,0 +1,364 @@
+//! The Microsoft identity platform's client-credentials grant, as the Azure connector uses it:
+//! the connect form's three fields checked before anything is sent, one token request per
+//! hour or so, and the platform's `AADSTS` error codes turned into words that say which field
+//! to fix.
+//!
+//! Source: "Microsoft identity platform and the OAuth 2.0 client credentials flow"
+//! (<https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow>)
+//! and "Microsoft Entra authentication and authorization error codes"
+//! (<https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes>).
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::cloud::CloudCredentials;
+use crate::http::{Body, CallMeter, HttpClient, Request};
+use crate::ProviderError;
+
+/// The connect form's field names (see [`super::FIELDS`]).
+pub const TENANT_ID: &str = "tenant_id";
+pub const CLIENT_ID: &str = "client_id";
+pub const CLIENT_SECRET: &str = "client_secret";
+
+/// The resource every token is asked for: Azure Resource Manager, which serves both the
+/// subscription list and the Carbon Optimization reports.
+pub const ARM_SCOPE: &str = "https://management.azure.com/.default";
+
+/// A token is renewed this long before the identity platform says it expires, so a long
+/// report read never starts a request with a token about to lapse.
+const EXPIRY_MARGIN: Duration = Duration::from_secs(120);
+
+/// The three fields of a connection, checked for shape. `Debug` leaves the secret out.
+#[derive(Clone)]
+pub struct ServicePrincipal {
+    /// The directory (tenant) id as entered: a GUID or a verified domain
+    /// (`contoso.onmicrosoft.com`), lower-cased.
+    pub tenant: String,
+    /// The application (client) id, a GUID, lower-cased.
+    pub client: String,
+    secret: String,
+}
+
+impl fmt::Debug for ServicePrincipal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServicePrincipal")
+            .field("tenant", &self.tenant)
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServicePrincipal {
+    /// Reads and checks the connection's fields. Nothing is sent for a tenant id that is
+    /// neither a GUID nor a domain (it is put into the token URL's path) or a client id that
+    /// is not a GUID.
+    ///
+    /// Errors: [`ProviderError::InvalidConfig`] naming the field to fix.
+    pub fn from_credentials(credentials: &CloudCredentials) -> Result<Self, ProviderError> {
+        let tenant = credentials.require(TENANT_ID)?.trim().to_ascii_lowercase();
+        if !is_guid(&tenant) && !is_domain(&tenant) {
+            return Err(ProviderError::InvalidConfig {
+                detail: "the tenant id is neither a directory GUID nor a domain: copy the \
+                         Directory (tenant) ID from the app registration's Overview page in the \
+                         Azure portal"
+                    .to_owned(),
+            });
+        }
+        let client = credentials.require(CLIENT_ID)?.trim().to_ascii_lowercase();
+        if !is_guid(&client) {
+            return Err(ProviderError::InvalidConfig {
+                detail: "the client id is not a GUID: copy the Application (client) ID from the \
+                         app registration's Overview page in the Azure portal"
+                    .to_owned(),
+            });
+        }
+        let secret = credentials.require(CLIENT_SECRET)?.trim().to_owned();
+        Ok(ServicePrincipal {
+            tenant,
+            client,
+            secret,
+        })
+    }
+
+    /// What a cached token belongs to.
+    pub fn key(&self) -> (String, String) {
+        (self.tenant.clone(), self.client.clone())
+    }
+
+    /// `error` with every copy of the client secret removed from its words. The identity
+    /// platform does not echo secrets, but nothing from outside is trusted not to.
+    pub fn scrub(&self, error: ProviderError) -> ProviderError {
+        if self.secret.is_empty() {
+            return error;
+        }
+        let clean = |text: String| text.replace(&self.secret, "[redacted]");
+        match error {
+            ProviderError::Unauthorized { detail } => ProviderError::Unauthorized {
+                detail: clean(detail),
+            },
+            ProviderError::Forbidden { detail } => ProviderError::Forbidden {
+                detail: clean(detail),
+            },
+            ProviderError::Server { status, detail } => ProviderError::Server {
+                status,
+                detail: clean(detail),
+            },
+            ProviderError::BadResponse { detail } => ProviderError::BadResponse {
+                detail: clean(detail),
+            },
+            ProviderError::Transport { detail } => ProviderError::Transport {
+                detail: clean(detail),
+            },
+            ProviderError::InvalidConfig { detail } => ProviderError::InvalidConfig {
+                detail: clean(detail),
+            },
+            other @ ProviderError::RateLimited { .. } => other,
+        }
+    }
+}
+
+/// `8-4-4-4-12` hexadecimal digits.
+pub fn is_guid(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// A DNS name of at least two labels (`contoso.onmicrosoft.com`), as a tenant's verified
+/// domain is.
+fn is_domain(text: &str) -> bool {
+    let labels: Vec<&str> = text.split('.').collect();
+    text.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// An access token for Azure Resource Manager. `Debug` never shows it.
+#[derive(Clone)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken(..)")
+    }
+}
+
+/// A token kept in memory until shortly before it expires, for one tenant and client.
+#[derive(Debug, Clone)]
+pub struct CachedToken {
+    pub key: (String, String),
+    pub token: AccessToken,
+    pub renew_at: Instant,
+}
+
+/// The token endpoint's success answer. `expires_in` is a number from the v2.0 endpoint and a
+/// string from v1.0; both are read.
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<serde_json::Value>,
+}
+
+/// Asks the identity platform for an ARM token with the client-credentials grant.
+///
+/// `template` is the token URL with `{tenant_id}` in it.
+///
+/// Errors: [`ProviderError::Unauthorized`] for credentials the platform refuses, in words
+/// naming the field to fix (see [`describe_refusal`]); others as the HTTP layer reports them.
+pub async fn request_token(
+    http: &HttpClient,
+    template: &str,
+    principal: &ServicePrincipal,
+    meter: &CallMeter,
+) -> Result<CachedToken, ProviderError> {
+    let url = Url::parse(&template.replace("{tenant_id}", &principal.tenant)).map_err(|_| {
+        ProviderError::InvalidConfig {
+            detail: "the Azure token URL is not a valid URL".to_owned(),
+        }
+    })?;
+    let request = Request {
+        label: "Microsoft identity platform token",
+        url,
+        bearer: "",
+        headers: Vec::new(),
+        body: Some(Body::Form(vec![
+            ("grant_type", "client_credentials".to_owned()),
+            ("client_id", principal.client.clone()),
+            ("client_secret", principal.secret.clone()),
+            ("scope", ARM_SCOPE.to_owned()),
+        ])),
+    };
+    let answer = http
+        .send(&request, meter)
+        .await
+        .map_err(|e| principal.scrub(describe_refusal(e)))?;
+    let body = answer.body.unwrap_or_default();
+    let parsed: TokenAnswer =
+        serde_json::from_slice(&body).map_err(|_| ProviderError::BadResponse {
+            detail: "the identity platform's token answer has no access_token".to_owned(),
+        })?;
+    let lifetime = parsed
+        .expires_in
+        .and_then(|v| match v {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+        .map(Duration::from_secs)
+        // The platform's documented default lifetime is an hour; a missing value is read as
+        // the shortest it gives (five minutes) rather than kept indefinitely.
+        .unwrap_or(Duration::from_secs(300));
+    Ok(CachedToken {
+        key: principal.key(),
+        token: AccessToken(parsed.access_token),
+        renew_at: Instant::now() + lifetime.saturating_sub(EXPIRY_MARGIN),
+    })
+}
+
+/// The `AADSTS` code in an error's words (`AADSTS7000215: Invalid client secret provided…`).
+fn aadsts_code(text: &str) -> Option<u32> {
+    let start = text.find("AADSTS")? + "AADSTS".len();
+    let digits: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+fn detail_of(error: &ProviderError) -> &str {
+    match error {
+        ProviderError::Unauthorized { detail }
+        | ProviderError::Forbidden { detail }
+        | ProviderError::Server { detail, .. }
+        | ProviderError::BadResponse { detail }
+        | ProviderError::Transport { detail }
+        | ProviderError::InvalidConfig { detail } => detail,
+        ProviderError::RateLimited { .. } => "",
+    }
+}
+
+/// The identity platform's refusals in words that say which connect-form field to fix. The
+/// platform answers 401 `invalid_client` for a bad secret and 400 `unauthorized_client` /
+/// `invalid_request` for an unknown application or directory; all become
+/// [`ProviderError::Unauthorized`], since only new credentials help.
+pub fn describe_refusal(error: ProviderError) -> ProviderError {
+    let Some(code) = aadsts_code(detail_of(&error)) else {
+        return error;
+    };
+    let words = match code {
+        7000215 => {
+            "Azure refused the client secret (AADSTS7000215): enter the secret's Value, not its \
+             Secret ID, from the app registration's Certificates & secrets page, or create a new \
+             secret there"
+        }
+        7000222 => {
+            "the client secret has expired (AADSTS7000222): create a new secret on the app \
+             registration's Certificates & secrets page and enter its Value"
+        }
+        7000216 | 900144 => {
+            "the request reached Azure without a client secret: enter the client secret again"
+        }
+        700016 => {
+            "Azure found no application with this client id in the directory (AADSTS700016): \
+             check the client id (the app registration's Application (client) ID) and that the \
+             app is registered in this tenant"
+        }
+        90002 | 900023 | 90072 => {
+            "Azure found no directory with this tenant id: check the tenant id (the Directory \
+             (tenant) ID on the app registration's Overview page)"
+        }
+        7000112 | 700024 => {
+            "the application is disabled in this directory: an administrator has to enable its \
+             service principal (Enterprise applications) again"
+        }
+        _ => "Azure refused the service principal's credentials",
+    };
+    let detail = format!("{words}; {}", detail_of(&error));
+    ProviderError::Unauthorized { detail }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn creds(tenant: &str, client: &str) -> CloudCredentials {
+        CloudCredentials::new(BTreeMap::from([
+            (TENANT_ID.to_owned(), tenant.to_owned()),
+            (CLIENT_ID.to_owned(), client.to_owned()),
+            (CLIENT_SECRET.to_owned(), "s3cr3t~value".to_owned()),
+        ]))
+    }
+
+    #[test]
+    fn tenant_ids_are_guids_or_domains_and_client_ids_guids() {
+        let guid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        assert!(ServicePrincipal::from_credentials(&creds(guid, guid)).is_ok());
+        assert!(
+            ServicePrincipal::from_credentials(&creds("contoso.onmicrosoft.com", guid)).is_ok()
+        );
+        for bad in [
+            "contoso",
+            "../x",
+            "72f988bf-86f1-41af-91ab",
+            "a b.com",
+            "x/y.com",
+        ] {
+            let e = ServicePrincipal::from_credentials(&creds(bad, guid)).unwrap_err();
+            assert!(e.to_string().contains("tenant id"), "{e}");
+        }
+        let e = ServicePrincipal::from_credentials(&creds(guid, "my-app")).unwrap_err();
+        assert!(e.to_string().contains("client id"), "{e}");
+        let p = ServicePrincipal::from_credentials(&creds(guid, guid)).unwrap();
+        assert!(!format!("{p:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn refusals_name_the_field_to_fix() {
+        let e = describe_refusal(ProviderError::Unauthorized {
+            detail: "GET token: HTTP 401: invalid_client: AADSTS7000215: Invalid client secret"
+                .to_owned(),
+        });
+        assert!(
+            matches!(&e, ProviderError::Unauthorized { detail } if detail.contains("secret's Value"))
+        );
+        let e = describe_refusal(ProviderError::Server {
+            status: 400,
+            detail: "unauthorized_client: AADSTS700016: Application with identifier".to_owned(),
+        });
+        assert!(
+            matches!(&e, ProviderError::Unauthorized { detail } if detail.contains("client id"))
+        );
+        let e = describe_refusal(ProviderError::Server {
+            status: 400,
+            detail: "invalid_request: AADSTS90002: Tenant 'x' not found".to_owned(),
+        });
+        assert!(
+            matches!(&e, ProviderError::Unauthorized { detail } if detail.contains("tenant id"))
+        );
+        let e = describe_refusal(ProviderError::Server {
+            status: 503,
+            detail: "busy".to_owned(),
+        });
+        assert!(matches!(e, ProviderError::Server { status: 503, .. }));
+    }
+}
