@@ -1,10 +1,13 @@
 //! Tauri commands: one-line adapters over `carbonsync_core::App`.
 
 use crate::shell::Shell;
+use std::collections::BTreeMap;
+
 use carbonsync_core::{
-    AppError, Connection, CursorView, EmissionsSummary, GroupBy, LedgerFilter, LedgerPage,
-    ProviderView, RedirectStyle, SchedulerCommand, Sensitive, SetAsideRecord, SettingsView,
-    SyncActivity, SyncRun, Trigger,
+    AppError, CloudSummary, Connection, CredentialField, CursorView, EmissionsSummary, GroupBy,
+    LedgerFilter, LedgerPage, ProviderView, RedirectStyle, ReportedFilter, ReportedGroupBy,
+    ReportedMonth, ReportedRow, SchedulerCommand, Sensitive, SetAsideRecord, SettingsView,
+    SupplierRule, SyncActivity, SyncRun, Trigger,
 };
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
@@ -183,4 +186,90 @@ pub fn set_provider_credentials(
     shell
         .app
         .set_provider_credentials(&provider, client_id, client_secret.map(Sensitive::new))
+}
+
+/// The connect form of a cloud platform (AWS, Azure, Google Cloud), in order.
+#[tauri::command]
+pub fn cloud_fields(shell: State<'_, Shell>, provider: String) -> Result<Vec<CredentialField>> {
+    shell.app.cloud_fields(&provider).map(<[_]>::to_vec)
+}
+
+/// Connects a cloud account with the keys typed into its form; on the sandbox an empty form
+/// means the sandbox's own account. The keys go to the keychain only, after the provider
+/// accepted them.
+#[tauri::command]
+pub async fn connect_cloud(
+    app: tauri::AppHandle,
+    shell: State<'_, Shell>,
+    provider: String,
+    fields: BTreeMap<String, String>,
+    sandbox: bool,
+) -> Result<Connection> {
+    let fields = fields
+        .into_iter()
+        .map(|(k, v)| (k, Sensitive::new(v)))
+        .collect();
+    let conn = shell.app.connect_cloud(&provider, fields, sandbox).await?;
+    shell
+        .with_daemon(|d| d.send(SchedulerCommand::Reload))
+        .await;
+    crate::tray::refresh_schedule(&app);
+    Ok(conn)
+}
+
+/// The day of the month after a reported month by which the cloud platform publishes it.
+#[tauri::command]
+pub async fn cloud_publication_day(shell: State<'_, Shell>, provider: String) -> Result<u32> {
+    shell.app.cloud_publication_day(&provider).await
+}
+
+#[tauri::command]
+pub fn cloud_emissions(
+    shell: State<'_, Shell>,
+    filter: ReportedFilter,
+    by: ReportedGroupBy,
+) -> Result<CloudSummary> {
+    shell.app.cloud_emissions(&filter, by)
+}
+
+#[tauri::command]
+pub fn cloud_rows(
+    shell: State<'_, Shell>,
+    filter: ReportedFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<ReportedRow>> {
+    shell.app.cloud_rows(&filter, offset, limit)
+}
+
+#[tauri::command]
+pub fn cloud_months(
+    shell: State<'_, Shell>,
+    connection_id: Option<i64>,
+) -> Result<Vec<ReportedMonth>> {
+    shell.app.cloud_months(connection_id)
+}
+
+#[tauri::command]
+pub fn supplier_rules(shell: State<'_, Shell>) -> Result<Vec<SupplierRule>> {
+    shell.app.supplier_rules()
+}
+
+/// Adds a supplier rule for a cloud platform and applies it at once. `unless`: words in a
+/// line's description that keep it out although its supplier matches (`Workspace`).
+#[tauri::command]
+pub fn add_supplier_rule(
+    shell: State<'_, Shell>,
+    provider: String,
+    pattern: String,
+    unless: Option<String>,
+) -> Result<SupplierRule> {
+    shell
+        .app
+        .add_supplier_rule(&provider, &pattern, unless.as_deref())
+}
+
+#[tauri::command]
+pub fn set_supplier_rule_enabled(shell: State<'_, Shell>, id: i64, enabled: bool) -> Result<()> {
+    shell.app.set_supplier_rule_enabled(id, enabled)
 }

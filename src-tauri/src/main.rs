@@ -61,6 +61,15 @@ fn main() {
             commands::export_ledger_csv,
             commands::get_settings,
             commands::set_provider_credentials,
+            commands::cloud_fields,
+            commands::connect_cloud,
+            commands::cloud_publication_day,
+            commands::cloud_emissions,
+            commands::cloud_rows,
+            commands::cloud_months,
+            commands::supplier_rules,
+            commands::add_supplier_rule,
+            commands::set_supplier_rule_enabled,
         ])
         .run(tauri::generate_context!())
         .expect("CarbonSync could not start");

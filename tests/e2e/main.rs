@@ -1,9 +1,11 @@
 //! The desktop app used as a person uses it: the real window under Xvfb driven through
 //! WebDriver, the real keychain, the sandbox, a test browser that approves the consent
 //! page and comes back through the `carbonsync://` deep link (handed over by xdg-open in a
-//! desktop that is neither GNOME nor KDE, and by gio), and the tray clicked over D-Bus.
+//! desktop that is neither GNOME nor KDE, and by gio), Google Cloud connected with keys through
+//! its form, and the tray clicked over D-Bus.
 //! Screenshots of each page go to `target/screenshots/`.
 
+mod cloud;
 mod harness;
 mod tray;
 
@@ -302,6 +304,10 @@ async fn a_person_connects_xero_and_quickbooks_syncs_reviews_emissions_and_disco
         !log().contains("stolen"),
         "no authorization code in the log"
     );
+    d.dismiss_notices().await;
+
+    // A cloud platform connects with keys, through its form.
+    cloud::connect_google_cloud_with_the_sandbox_account(&d).await;
     d.dismiss_notices().await;
 
     // Disconnect removes the keychain entry.

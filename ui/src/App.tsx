@@ -15,6 +15,7 @@ import { IntegrationsPage } from './pages/Integrations';
 // Pages other than the first are loaded when first opened, so the window starts fast.
 const ConnectionPage = lazy(() => import('./pages/Connection').then((m) => ({ default: m.ConnectionPage })));
 const EmissionsPage = lazy(() => import('./pages/Emissions').then((m) => ({ default: m.EmissionsPage })));
+const CloudPage = lazy(() => import('./pages/Cloud').then((m) => ({ default: m.CloudPage })));
 const SettingsPage = lazy(() => import('./pages/Settings').then((m) => ({ default: m.SettingsPage })));
 
 export function App({ backend, queryClient }: { backend: Backend; queryClient: QueryClient }) {
@@ -31,9 +32,10 @@ export function App({ backend, queryClient }: { backend: Backend; queryClient: Q
   );
 }
 
-const NAV: { page: 'integrations' | 'emissions' | 'settings'; label: string }[] = [
+const NAV: { page: 'integrations' | 'emissions' | 'cloud' | 'settings'; label: string }[] = [
   { page: 'integrations', label: 'Integrations' },
   { page: 'emissions', label: 'Emissions' },
+  { page: 'cloud', label: 'Cloud' },
   { page: 'settings', label: 'Settings' },
 ];
 
@@ -86,6 +88,7 @@ function Shell() {
           {route.page === 'integrations' && <IntegrationsPage />}
           {route.page === 'connection' && <ConnectionPage id={route.id} />}
           {route.page === 'emissions' && <EmissionsPage />}
+          {route.page === 'cloud' && <CloudPage />}
           {route.page === 'settings' && <SettingsPage />}
         </Suspense>
       </main>
@@ -145,6 +148,12 @@ function NavIcon({ page }: { page: string }) {
       return (
         <svg {...common}>
           <path d="M4 20V10M10 20V4M16 20v-7M22 20H2" />
+        </svg>
+      );
+    case 'cloud':
+      return (
+        <svg {...common}>
+          <path d="M7 18h10.5a4 4 0 0 0 .6-7.95A6 6 0 0 0 6.4 9.6 4.2 4.2 0 0 0 7 18z" />
         </svg>
       );
     default:

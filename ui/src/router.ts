@@ -1,5 +1,5 @@
 // The window's pages, addressed by the part of the URL after `#`, so Back and Forward work
-// and a page can be linked to: #/integrations, #/connections/3, #/emissions, #/settings.
+// and a page can be linked to: #/integrations, #/connections/3, #/emissions, #/cloud, #/settings.
 
 import { useSyncExternalStore } from 'react';
 
@@ -7,6 +7,7 @@ export type Route =
   | { page: 'integrations' }
   | { page: 'connection'; id: number }
   | { page: 'emissions' }
+  | { page: 'cloud' }
   | { page: 'settings' };
 
 export function parseRoute(hash: string): Route {
@@ -15,6 +16,8 @@ export function parseRoute(hash: string): Route {
   switch (parts[0]) {
     case 'emissions':
       return { page: 'emissions' };
+    case 'cloud':
+      return { page: 'cloud' };
     case 'settings':
       return { page: 'settings' };
     case 'connections': {

@@ -9,8 +9,9 @@
 //!   CARBONSYNC_BENCH_CLOUDS=aws CARBONSYNC_BENCH_CLOUD_SCALE=3x24x5 \
 //!     scripts/with-keyring cargo bench -p carbonsync-cli --bench cloud_sync
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod support;
+
+use std::process::Command;
 use std::time::Instant;
 
 fn main() {
@@ -40,16 +41,8 @@ fn main() {
 
 fn bench(cloud: &str, scale: &str) {
     let bin = env!("CARGO_BIN_EXE_carbonsync");
-    let mut sandbox = Command::new(bin)
-        .args(["sandbox", "--no-rate-limit", "--cloud-scale", scale])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start sandbox");
-    let mut line = String::new();
-    BufReader::new(sandbox.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    let (mut sandbox, url) =
+        support::start_sandbox(bin, &["--no-rate-limit", "--cloud-scale", scale]);
 
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("carbonsync.toml");
@@ -72,25 +65,7 @@ fn bench(cloud: &str, scale: &str) {
         String::from_utf8_lossy(&connect.stderr)
     );
 
-    let start = Instant::now();
-    let mut child = command(&["sync", "1", "--json"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run carbonsync sync");
-    // VmHWM is the process's own high-water mark: sampled until it exits, its peak RSS.
-    let status_path = format!("/proc/{}/status", child.id());
-    let mut peak_kb = 0u64;
-    while child.try_wait().unwrap().is_none() {
-        if let Some(kb) = std::fs::read_to_string(&status_path)
-            .ok()
-            .and_then(|s| vm_hwm_kb(&s))
-        {
-            peak_kb = peak_kb.max(kb);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let sync = child.wait_with_output().unwrap();
-    let seconds = start.elapsed().as_secs_f64();
+    let (sync, seconds, peak_mb) = support::run_measured(&mut command(&["sync", "1", "--json"]));
     assert!(sync.status.success(), "sync failed");
     let report: serde_json::Value = serde_json::from_slice(&sync.stdout).unwrap();
     assert_eq!(report[0]["ok"], true, "sync failed: {report}");
@@ -109,17 +84,10 @@ fn bench(cloud: &str, scale: &str) {
         seconds,
         rows / seconds,
         counts["calls"],
-        peak_kb as f64 / 1024.0,
+        peak_mb,
         again[0]["report"]["counts"]["calls"],
         again_seconds
     );
     let _ = sandbox.kill();
     let _ = sandbox.wait();
-}
-
-fn vm_hwm_kb(status: &str) -> Option<u64> {
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }

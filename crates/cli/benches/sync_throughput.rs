@@ -8,9 +8,9 @@
 //!   CARBONSYNC_BENCH_SIZES=10000,100000 CARBONSYNC_BENCH_PLATFORMS=quickbooks \
 //!     scripts/with-keyring cargo bench …
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+mod support;
+
+use std::process::Command;
 
 fn main() {
     let sizes: Vec<usize> = std::env::var("CARBONSYNC_BENCH_SIZES")
@@ -46,16 +46,8 @@ fn bench(platform: &str, n: usize) {
     let bin = env!("CARGO_BIN_EXE_carbonsync");
     let browser = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/browser.sh");
     {
-        let mut sandbox = Command::new(bin)
-            .args(["sandbox", "--no-rate-limit", "--records", &n.to_string()])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start sandbox");
-        let mut line = String::new();
-        BufReader::new(sandbox.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line.trim().rsplit(' ').next().unwrap().to_string();
+        let (mut sandbox, url) =
+            support::start_sandbox(bin, &["--no-rate-limit", "--records", &n.to_string()]);
 
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("carbonsync.toml");
@@ -92,31 +84,14 @@ fn bench(platform: &str, n: usize) {
             String::from_utf8_lossy(&connect.stderr)
         );
 
-        let start = Instant::now();
-        let mut child = Command::new(bin)
-            .arg("--config")
-            .arg(&config)
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .args(["sync", "1", "--json"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("run carbonsync sync");
-        // VmHWM is the process's own high-water mark, so sampling it until the
-        // process exits gives its peak resident set.
-        let status_path = format!("/proc/{}/status", child.id());
-        let mut peak_kb = 0u64;
-        while child.try_wait().unwrap().is_none() {
-            if let Some(kb) = std::fs::read_to_string(&status_path)
-                .ok()
-                .and_then(|s| vm_hwm_kb(&s))
-            {
-                peak_kb = peak_kb.max(kb);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        let sync = child.wait_with_output().unwrap();
-        let seconds = start.elapsed().as_secs_f64();
+        let (sync, seconds, peak_mb) = support::run_measured(
+            Command::new(bin)
+                .arg("--config")
+                .arg(&config)
+                .arg("--data-dir")
+                .arg(dir.path().join("data"))
+                .args(["sync", "1", "--json"]),
+        );
         assert!(sync.status.success(), "sync failed");
         let report: serde_json::Value = serde_json::from_slice(&sync.stdout).unwrap();
         let counts = &report[0]["report"]["counts"];
@@ -132,17 +107,10 @@ fn bench(platform: &str, n: usize) {
             seconds,
             fetched / seconds,
             counts["calls"],
-            peak_kb as f64 / 1024.0,
+            peak_mb,
             again[0]["report"]["counts"]["calls"]
         );
         let _ = sandbox.kill();
         let _ = sandbox.wait();
     }
-}
-
-fn vm_hwm_kb(status: &str) -> Option<u64> {
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }

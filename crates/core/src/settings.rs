@@ -45,6 +45,11 @@ impl App {
         let config = self.config();
         let mut providers = Vec::new();
         for e in Catalogue::builtin().entries() {
+            // Cloud platforms are connected with the customer's own keys: there is no app of
+            // CarbonSync's to register with them, so no app credentials to set.
+            if carbonsync_providers::cloud_registration(&e.id).is_some() {
+                continue;
+            }
             let cfg = config.provider(&e.id);
             providers.push(ProviderSettings {
                 id: e.id.clone(),

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { sumDecimals } from '../lib/decimal';
+import { dec, sumDecimals } from '../lib/decimal';
 import { EMPTY_FILTER, type BackendEventName, type BackendEvents } from './types';
 import { FakeBackend, LEDGER_CSV_HEADER, ledgerCsv } from './fake';
+import { CLOUD_SAMPLE, locationScope2Of, reportedTotalsOf } from './fakeCloud';
 import { ledgerEntry } from './ledger.fixture';
 import { RECORDED } from './recorded';
 
@@ -83,16 +84,31 @@ describe('the ledger export', () => {
 describe('the stand-in, on what the application answered when it was recorded', () => {
   const recorded = () => new FakeBackend({ now: RECORDED.readAt });
 
-  it('lists the platforms as the application does: Xero and QuickBooks Online on the sandbox, each with its streams in order, the others not yet', async () => {
+  it('lists the platforms as the application does: Xero and QuickBooks Online on the sandbox with their streams in order, AWS, Azure and Google Cloud connected with keys, the others not yet', async () => {
     const providers = await recorded().listProviders();
     expect(providers).toEqual(RECORDED.providers);
     const available = providers.filter((p) => p.available);
-    expect(available.map((p) => p.name)).toEqual(['Xero', 'QuickBooks Online']);
-    for (const p of available) expect(p.sandbox).toBe(true);
-    expect(available[1]!.streams.map((s) => s.label)).toEqual(['Chart of accounts', 'Purchases', 'Bills', 'Vendor credits']);
-    for (const p of providers.filter((x) => !x.available)) {
+    expect(available.map((p) => p.name)).toEqual(['Xero', 'QuickBooks Online', 'Amazon Web Services', 'Microsoft Azure', 'Google Cloud']);
+    const [xero, quickbooks, ...cloud] = available;
+    for (const p of [xero!, quickbooks!]) {
+      expect(p.sandbox).toBe(true);
+      expect(p.auth).toBe('oauth');
+    }
+    expect(quickbooks!.streams.map((s) => s.label)).toEqual(['Chart of accounts', 'Purchases', 'Bills', 'Vendor credits']);
+    for (const p of cloud) {
+      // Connected with keys, each connection on the sandbox or not as its form chose.
+      expect(p.category).toBe('cloud');
+      expect(p.auth).not.toBe('oauth');
+      expect(p.sandbox).toBe(false);
+      expect(p.streams).toEqual([]);
+      expect(p.status_note).toBeNull();
+    }
+    const notYet = providers.filter((x) => !x.available);
+    expect(notYet.map((p) => p.name)).toEqual(['Salesforce', 'Slack', 'Microsoft Teams']);
+    for (const p of notYet) {
       expect(p.status_note).toBe('Not yet available in CarbonSync.');
       expect(p.streams).toEqual([]);
+      expect(p.sandbox).toBe(false);
     }
   });
 
@@ -156,6 +172,23 @@ describe('the stand-in, on what the application answered when it was recorded', 
     backend.setLedger(lines);
     const { totals } = await backend.emissionsSummary(EMPTY_FILTER, null);
     expect(totals).toMatchObject({ kg_co2e: '300.000000', spend_usd_2022: '300.000000', counted: 2000 });
+  });
+});
+
+describe('the stand-in, on what the cloud platforms reported', () => {
+  it('counts Scope 2 of a connection that publishes it market-based only, and only that, as missing from the location-based total', () => {
+    const aws = CLOUD_SAMPLE.accounts.aws!.rows;
+    // An account that publishes one Scope 2 number, market-based, as Microsoft does.
+    const marketOnly = aws.filter((r) => !(r.scope === 2 && r.basis === 'location')).map((r) => ({ ...r, connection_id: 9 }));
+    const scope2Market = sumDecimals(marketOnly.filter((r) => r.scope === 2 && r.basis === 'market').map((r) => r.kg_co2e));
+    expect(dec(scope2Market).gt(0)).toBe(true);
+    expect(dec(reportedTotalsOf(aws).scope2_market_only_kg_co2e).eq(0)).toBe(true);
+    const both = reportedTotalsOf([...aws, ...marketOnly]);
+    expect(dec(both.scope2_market_only_kg_co2e).eq(scope2Market)).toBe(true);
+    // Judged on all of a connection's rows, not on the selection: its Scope 2 market-based
+    // rows alone are not market-only when it publishes location-based too.
+    const awsMarket = aws.filter((r) => r.scope === 2 && r.basis === 'market');
+    expect(dec(reportedTotalsOf(awsMarket, locationScope2Of(aws)).scope2_market_only_kg_co2e).eq(0)).toBe(true);
   });
 });
 

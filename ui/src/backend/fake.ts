@@ -40,7 +40,15 @@ import type { TenantOption } from '../bindings/TenantOption';
 import type { Totals } from '../bindings/Totals';
 import { csvRow, safeFileName } from '../lib/csv';
 import { HALF_UP, compareDecimals, dec, sumDecimals } from '../lib/decimal';
+import type { CloudSummary } from '../bindings/CloudSummary';
+import type { CredentialField } from '../bindings/CredentialField';
+import type { ReportedFilter } from '../bindings/ReportedFilter';
+import type { ReportedGroupBy } from '../bindings/ReportedGroupBy';
+import type { ReportedMonth } from '../bindings/ReportedMonth';
+import type { ReportedRow } from '../bindings/ReportedRow';
+import type { SupplierRule } from '../bindings/SupplierRule';
 import { CATALOGUE, METHOD } from './fakeData';
+import { FakeCloud } from './fakeCloud';
 import { RECORDED, type RecordedOrganisation, isRecordingMoment, recordedOrganisation } from './recorded';
 import type { Backend, BackendEventName, BackendEvents, Unsubscribe } from './types';
 
@@ -150,6 +158,8 @@ export class FakeBackend implements Backend {
   private timers = new Set<ReturnType<typeof setTimeout>>();
   /** Platforms whose sign-in is open in the (pretend) browser. */
   private signIns = new Set<string>();
+  /** The cloud platforms' forms, rows, months and supplier rules. */
+  private readonly cloud = new FakeCloud((id) => this.platformName(id));
 
   constructor(options: FakeBackendOptions = {}) {
     this.opts = {
@@ -220,7 +230,9 @@ export class FakeBackend implements Backend {
     return this.answer(() =>
       this.opts.catalogue.map((p) => ({
         ...structuredClone(p),
-        sandbox: p.available && this.credentials.get(p.id)?.clientId == null,
+        // A cloud platform is never on the sandbox as a whole: each of its connections is, or
+        // is not, as its connect form chose.
+        sandbox: p.available && !this.cloud.isCloud(p.id) && this.credentials.get(p.id)?.clientId == null,
         connections: this.connections.filter((c) => c.provider === p.id && c.status !== 'disconnected').length,
       })),
     );
@@ -302,6 +314,7 @@ export class FakeBackend implements Backend {
         this.runs = this.runs.filter((r) => r.connection_id !== connectionId);
         this.setAside = this.setAside.filter((r) => r.connection_id !== connectionId);
         this.cursors.delete(connectionId);
+        this.cloud.forget(connectionId);
       } else {
         c.status = 'disconnected';
         c.updated_at = this.now();
@@ -353,11 +366,20 @@ export class FakeBackend implements Backend {
   emissionsSummary(filter: LedgerFilter, by: GroupBy | null): Promise<EmissionsSummary> {
     return this.answer(() => {
       const rows = this.select(filter);
+      const reportedBy: ReportedGroupBy | null = by === 'month' || by === 'scope' || by === 'source' ? by : null;
+      const reported = this.cloud.summary(
+        { connection_id: filter.connection_id, from: filter.from, to: filter.to, scope: filter.scope, service: null, region: null },
+        reportedBy ?? 'month',
+        this.liveIds(),
+        (id) => this.sourceKey(id),
+      );
       return {
         totals: totalsOf(rows),
         by,
         groups: by ? this.groupBy(rows, by) : [],
         method: METHOD,
+        reported: reported.totals,
+        reported_groups: reportedBy ? reported.groups : [],
       };
     });
   }
@@ -490,7 +512,82 @@ export class FakeBackend implements Backend {
       .reverse();
   }
 
+  cloudFields(provider: string): Promise<CredentialField[]> {
+    return this.answer(() => this.cloud.fields(provider));
+  }
+
+  connectCloud(provider: string, fields: Record<string, string>, sandbox: boolean): Promise<Connection> {
+    return this.answer(() => {
+      const account = this.cloud.check(provider, fields, sandbox);
+      const template = account.connection;
+      const existing = this.connections.find((c) => c.provider === provider && c.tenant_id === template.tenant_id);
+      if (existing) {
+        existing.status = 'active';
+        existing.schedule_stopped = false;
+        existing.pause_reason = null;
+        existing.updated_at = this.now();
+        return { ...existing };
+      }
+      const at = this.now();
+      const id = this.nextConnectionId++;
+      const c: Connection = {
+        ...structuredClone(template),
+        id,
+        sandbox,
+        vault_key: template.vault_key.replace(/\d+$/, String(id)),
+        created_at: at,
+        updated_at: at,
+        last_sync_at: null,
+        last_status: null,
+        last_error: null,
+      };
+      this.connections.push(c);
+      return { ...c };
+    });
+  }
+
+  cloudPublicationDay(provider: string): Promise<number> {
+    return this.answer(() => this.cloud.publicationDay(provider));
+  }
+
+  cloudEmissions(filter: ReportedFilter, by: ReportedGroupBy): Promise<CloudSummary> {
+    return this.answer(() => this.cloud.summary(filter, by, this.liveIds(), (id) => this.sourceKey(id)));
+  }
+
+  cloudRows(filter: ReportedFilter, offset: number, limit: number): Promise<ReportedRow[]> {
+    return this.answer(() => this.cloud.select(filter, this.liveIds()).slice(offset, offset + limit));
+  }
+
+  cloudMonths(connectionId: number | null): Promise<ReportedMonth[]> {
+    return this.answer(() => this.cloud.monthsOf(connectionId, this.liveIds()));
+  }
+
+  supplierRules(): Promise<SupplierRule[]> {
+    return this.answer(() => this.cloud.supplierRules());
+  }
+
+  addSupplierRule(provider: string, pattern: string, unless: string | null): Promise<SupplierRule> {
+    return this.answer(() => this.cloud.addRule(provider, pattern, unless, this.now()));
+  }
+
+  setSupplierRuleEnabled(id: number, enabled: boolean): Promise<null> {
+    return this.answer(() => {
+      this.cloud.setRuleEnabled(id, enabled, this.now());
+      return null;
+    });
+  }
+
   // ---- inside -----------------------------------------------------------------------------
+
+  private liveIds(): Set<number> {
+    return new Set(this.connections.map((c) => c.id));
+  }
+
+  /** A connection as the emissions' source groups name it (`gcp: Example project`). */
+  private sourceKey(id: number): string {
+    const c = this.connections.find((x) => x.id === id);
+    return c ? `${c.provider}: ${c.tenant_name}` : String(id);
+  }
 
   private answer<T>(f: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -520,7 +617,10 @@ export class FakeBackend implements Backend {
   }
 
   private settings(): SettingsView {
-    const providers: ProviderSettings[] = this.opts.catalogue.map((p) => {
+    // As the application: platforms connected with keys have no app credentials to set.
+    const providers: ProviderSettings[] = this.opts.catalogue
+      .filter((p) => !this.cloud.isCloud(p.id))
+      .map((p) => {
       const c = this.credentials.get(p.id);
       return {
         id: p.id,
@@ -691,6 +791,11 @@ export class FakeBackend implements Backend {
       run.notes = [...plan.recorded.notes];
     }
     if (plan.entries.length) this.store(plan.entries);
+    if (this.cloud.isCloud(c.provider)) {
+      const rows = this.cloud.sync(c);
+      run.fetched = rows;
+      run.created = rows;
+    }
     for (const r of plan.setAside) this.addSetAside({ ...r, seen_at: run.started_at });
     this.cursors.set(c.id, this.positionsAfter(c, run, plan));
     c.last_sync_at = run.finished_at;

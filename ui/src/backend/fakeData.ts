@@ -8,8 +8,9 @@ import { RECORDED } from './recorded';
 /**
  * The application's built-in catalogue as `list_providers` answers on the sandbox: Xero and
  * QuickBooks Online can be connected (each with its streams, in the order its connector reads
- * them), the other platforms not yet (they read no streams). `connections` is as recorded,
- * one each; the FakeBackend counts its own.
+ * them), and so can AWS, Azure and Google Cloud (with keys; they list no streams); Salesforce,
+ * Slack and Microsoft Teams not yet (they read no streams). `connections` is as recorded, one
+ * each for Xero and QuickBooks Online; the FakeBackend counts its own.
  */
 export const CATALOGUE: ReadonlyArray<ProviderView> = RECORDED.providers;
 

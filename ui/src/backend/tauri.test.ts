@@ -13,7 +13,7 @@ vi.mock('@tauri-apps/api/event', () => ({
 }));
 
 const { createTauriBackend } = await import('./tauri');
-const { EMPTY_FILTER } = await import('./types');
+const { EMPTY_FILTER, EMPTY_REPORTED_FILTER } = await import('./types');
 const { ledgerEntry } = await import('./ledger.fixture');
 
 /** An emissions summary as the application sends it: amounts as decimal strings. */
@@ -22,6 +22,17 @@ const SUMMARY = {
   by: 'month',
   groups: [{ key: '2024-01', scope: 3, connection_id: null, kg_co2e: '1234.5678', spend_usd_2022: '-12.50', counted: 3, excluded: 0, unmapped: 0 }],
   method: 'Spend-based',
+  reported: { location_kg_co2e: '469.774000', market_kg_co2e: '12.5', scope2_market_only_kg_co2e: '0.000000', rows: 2 },
+  reported_groups: [
+    { key: '2024-01', scope: 2, location_kg_co2e: '469.774000', market_kg_co2e: '12.5', scope2_market_only_kg_co2e: '0', rows: 2 },
+  ],
+};
+
+/** Reported emissions as the application sends them: amounts as decimal strings. */
+const CLOUD_SUMMARY = {
+  totals: { location_kg_co2e: '469.774', market_kg_co2e: '0.000001', scope2_market_only_kg_co2e: '-0.50', rows: 3 },
+  by: 'service',
+  groups: [{ key: 'AWSLambda', scope: null, location_kg_co2e: '469.774', market_kg_co2e: '0.000001', scope2_market_only_kg_co2e: '-0.50', rows: 3 }],
 };
 
 /** Answers each command as the application does, with `patch` over what it answers. */
@@ -29,6 +40,7 @@ function answer(patch: Record<string, unknown> = {}) {
   return (command: string) => {
     if (command in patch) return Promise.resolve(patch[command]);
     if (command === 'emissions_summary') return Promise.resolve(structuredClone(SUMMARY));
+    if (command === 'cloud_emissions') return Promise.resolve(structuredClone(CLOUD_SUMMARY));
     if (command === 'ledger_page') return Promise.resolve({ total: 1, offset: 0, entries: [ledgerEntry({ net_amount: '-12.50' })] });
     return Promise.resolve(null);
   };
@@ -59,6 +71,18 @@ describe('the Tauri backend', () => {
     await b.ledgerPage(EMPTY_FILTER, 400, 200);
     await b.exportLedgerCsv(EMPTY_FILTER);
     await b.setProviderCredentials('xero', 'abc', null);
+    await b.cloudFields('aws');
+    await b.connectCloud('azure', { tenant_id: 'contoso', client_secret: 'hunter2' }, false);
+    await b.connectCloud('gcp', {}, true);
+    await b.cloudPublicationDay('gcp');
+    await b.cloudEmissions(EMPTY_REPORTED_FILTER, 'service');
+    await b.cloudRows({ ...EMPTY_REPORTED_FILTER, connection_id: 4 }, 100, 50);
+    await b.cloudMonths(4);
+    await b.cloudMonths(null);
+    await b.supplierRules();
+    await b.addSupplierRule('gcp', 'Google Cloud EMEA', 'Workspace');
+    await b.addSupplierRule('aws', 'AWS EMEA SARL', null);
+    await b.setSupplierRuleEnabled(5, false);
     expect(invoke.mock.calls).toEqual([
       ['list_providers', undefined],
       ['begin_connect', { provider: 'xero' }],
@@ -75,6 +99,18 @@ describe('the Tauri backend', () => {
       ['ledger_page', { filter: EMPTY_FILTER, offset: 400, limit: 200 }],
       ['export_ledger_csv', { filter: EMPTY_FILTER }],
       ['set_provider_credentials', { provider: 'xero', clientId: 'abc', clientSecret: null }],
+      ['cloud_fields', { provider: 'aws' }],
+      ['connect_cloud', { provider: 'azure', fields: { tenant_id: 'contoso', client_secret: 'hunter2' }, sandbox: false }],
+      ['connect_cloud', { provider: 'gcp', fields: {}, sandbox: true }],
+      ['cloud_publication_day', { provider: 'gcp' }],
+      ['cloud_emissions', { filter: EMPTY_REPORTED_FILTER, by: 'service' }],
+      ['cloud_rows', { filter: { ...EMPTY_REPORTED_FILTER, connection_id: 4 }, offset: 100, limit: 50 }],
+      ['cloud_months', { connectionId: 4 }],
+      ['cloud_months', { connectionId: null }],
+      ['supplier_rules', undefined],
+      ['add_supplier_rule', { provider: 'gcp', pattern: 'Google Cloud EMEA', unless: 'Workspace' }],
+      ['add_supplier_rule', { provider: 'aws', pattern: 'AWS EMEA SARL', unless: null }],
+      ['set_supplier_rule_enabled', { id: 5, enabled: false }],
     ]);
   });
 
@@ -83,6 +119,7 @@ describe('the Tauri backend', () => {
     expect(await b.emissionsSummary(EMPTY_FILTER, 'month')).toEqual(SUMMARY);
     const page = await b.ledgerPage(EMPTY_FILTER, 0, 200);
     expect(page.entries[0]!.net_amount).toBe('-12.50');
+    expect(await b.cloudEmissions(EMPTY_REPORTED_FILTER, 'service')).toEqual(CLOUD_SUMMARY);
   });
 
   it('refuses an answer whose amounts are not decimal strings, rather than show a wrong figure', async () => {
@@ -101,6 +138,29 @@ describe('the Tauri backend', () => {
     });
     invoke.mockImplementation(answer({ emissions_summary: null }));
     await expect(b.emissionsSummary(EMPTY_FILTER, null)).rejects.toMatchObject({ code: 'internal' });
+    // What the cloud platforms reported, beside the spend-based totals and on its own.
+    invoke.mockImplementation(
+      answer({ emissions_summary: { ...SUMMARY, reported: { ...SUMMARY.reported, scope2_market_only_kg_co2e: 0.5 } } }),
+    );
+    await expect(b.emissionsSummary(EMPTY_FILTER, 'month')).rejects.toMatchObject({
+      code: 'internal',
+      detail: expect.stringContaining('reported.scope2_market_only_kg_co2e is 0.5 (number)'),
+    });
+    invoke.mockImplementation(
+      answer({ emissions_summary: { ...SUMMARY, reported_groups: [{ ...SUMMARY.reported_groups[0], market_kg_co2e: '1e3' }] } }),
+    );
+    await expect(b.emissionsSummary(EMPTY_FILTER, 'month')).rejects.toMatchObject({
+      detail: expect.stringContaining('reported_groups[0].market_kg_co2e is "1e3"'),
+    });
+    invoke.mockImplementation(answer({ emissions_summary: { ...SUMMARY, reported: undefined } }));
+    await expect(b.emissionsSummary(EMPTY_FILTER, 'month')).rejects.toMatchObject({ code: 'internal' });
+    invoke.mockImplementation(
+      answer({ cloud_emissions: { ...CLOUD_SUMMARY, groups: [{ ...CLOUD_SUMMARY.groups[0], location_kg_co2e: 469.774 }] } }),
+    );
+    await expect(b.cloudEmissions(EMPTY_REPORTED_FILTER, 'service')).rejects.toMatchObject({
+      code: 'internal',
+      detail: expect.stringContaining('groups[0].location_kg_co2e is 469.774 (number)'),
+    });
   });
 
   it('rejects with the AppError the command failed with', async () => {

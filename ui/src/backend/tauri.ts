@@ -4,6 +4,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { AppError } from '../bindings/AppError';
+import type { CloudSummary } from '../bindings/CloudSummary';
 import type { EmissionsSummary } from '../bindings/EmissionsSummary';
 import type { LedgerPage } from '../bindings/LedgerPage';
 import { isPlainDecimal } from '../lib/decimal';
@@ -54,6 +55,19 @@ async function emissionsSummary(args: Record<string, unknown>): Promise<Emission
   const money = ['kg_co2e', 'spend_usd_2022'] as const;
   checkAmounts('emissions_summary', 'totals.', s.totals, money);
   s.groups.forEach((g, i) => checkAmounts('emissions_summary', `groups[${i}].`, g, money));
+  const bases = ['location_kg_co2e', 'market_kg_co2e', 'scope2_market_only_kg_co2e'] as const;
+  if (!s.reported) throw unreadableAmount('emissions_summary', 'reported', s.reported);
+  checkAmounts('emissions_summary', 'reported.', s.reported, bases);
+  (s.reported_groups ?? []).forEach((g, i) => checkAmounts('emissions_summary', `reported_groups[${i}].`, g, bases));
+  return s;
+}
+
+async function cloudEmissions(args: Record<string, unknown>): Promise<CloudSummary> {
+  const s = await call<CloudSummary | null>('cloud_emissions', args);
+  if (!s?.totals || !Array.isArray(s.groups)) throw unreadableAmount('cloud_emissions', 'totals', s);
+  const bases = ['location_kg_co2e', 'market_kg_co2e', 'scope2_market_only_kg_co2e'] as const;
+  checkAmounts('cloud_emissions', 'totals.', s.totals, bases);
+  s.groups.forEach((g, i) => checkAmounts('cloud_emissions', `groups[${i}].`, g, bases));
   return s;
 }
 
@@ -90,6 +104,15 @@ export function createTauriBackend(): Backend {
     getSettings: () => call('get_settings'),
     setProviderCredentials: (provider, clientId, clientSecret) =>
       call('set_provider_credentials', { provider, clientId, clientSecret }),
+    cloudFields: (provider) => call('cloud_fields', { provider }),
+    connectCloud: (provider, fields, sandbox) => call('connect_cloud', { provider, fields, sandbox }),
+    cloudPublicationDay: (provider) => call('cloud_publication_day', { provider }),
+    cloudEmissions: (filter, by) => cloudEmissions({ filter, by }),
+    cloudRows: (filter, offset, limit) => call('cloud_rows', { filter, offset, limit }),
+    cloudMonths: (connectionId) => call('cloud_months', { connectionId }),
+    supplierRules: () => call('supplier_rules'),
+    addSupplierRule: (provider, pattern, unless) => call('add_supplier_rule', { provider, pattern, unless }),
+    setSupplierRuleEnabled: (id, enabled) => call('set_supplier_rule_enabled', { id, enabled }),
 
     on<E extends BackendEventName>(event: E, handler: (payload: BackendEvents[E]) => void): Unsubscribe {
       // `listen` registers asynchronously; an unsubscribe that comes first still unlistens

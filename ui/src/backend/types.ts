@@ -17,6 +17,13 @@ import type { SettingsView } from '../bindings/SettingsView';
 import type { SyncActivity } from '../bindings/SyncActivity';
 import type { SyncFinished } from '../bindings/SyncFinished';
 import type { SyncRun } from '../bindings/SyncRun';
+import type { CloudSummary } from '../bindings/CloudSummary';
+import type { CredentialField } from '../bindings/CredentialField';
+import type { ReportedFilter } from '../bindings/ReportedFilter';
+import type { ReportedGroupBy } from '../bindings/ReportedGroupBy';
+import type { ReportedMonth } from '../bindings/ReportedMonth';
+import type { ReportedRow } from '../bindings/ReportedRow';
+import type { SupplierRule } from '../bindings/SupplierRule';
 
 export type { AppError };
 
@@ -69,6 +76,28 @@ export interface Backend {
     clientSecret: string | null,
   ): Promise<SettingsView>;
 
+  /** The connect form of a cloud platform (keys, not a sign-in), in the order it is asked. */
+  cloudFields(provider: string): Promise<CredentialField[]>;
+  /**
+   * Connects a cloud account with the keys typed into its form, by field name: the provider
+   * checks them first and nothing is kept when it refuses. With `sandbox`, an empty form means
+   * the sandbox's own account.
+   */
+  connectCloud(provider: string, fields: Record<string, string>, sandbox: boolean): Promise<Connection>;
+  /** The day of the following month by which the cloud platform publishes a month. */
+  cloudPublicationDay(provider: string): Promise<number>;
+  /** Reported emissions of a selection under both bases, grouped. */
+  cloudEmissions(filter: ReportedFilter, by: ReportedGroupBy): Promise<CloudSummary>;
+  /** Reported rows as the providers published them, newest month first. */
+  cloudRows(filter: ReportedFilter, offset: number, limit: number): Promise<ReportedRow[]>;
+  /** The months of cloud connections (`null`: every one): published or pending, bill, cover. */
+  cloudMonths(connectionId: number | null): Promise<ReportedMonth[]>;
+  /** The rules that match accounting suppliers to cloud platforms, so a bill is not counted twice. */
+  supplierRules(): Promise<SupplierRule[]>;
+  /** `unless`: words in a line's description that keep it out although its supplier matches. */
+  addSupplierRule(provider: string, pattern: string, unless: string | null): Promise<SupplierRule>;
+  setSupplierRuleEnabled(id: number, enabled: boolean): Promise<null>;
+
   /** Calls `handler` for every event of that name until the returned function is called. */
   on<E extends BackendEventName>(event: E, handler: (payload: BackendEvents[E]) => void): Unsubscribe;
 }
@@ -82,6 +111,16 @@ export const EMPTY_FILTER: LedgerFilter = {
   scope: null,
   category: null,
   record_id: null,
+};
+
+/** Every reported-emissions filter field empty: everything the cloud platforms reported. */
+export const EMPTY_REPORTED_FILTER: ReportedFilter = {
+  connection_id: null,
+  from: null,
+  to: null,
+  scope: null,
+  service: null,
+  region: null,
 };
 
 export function isAppError(value: unknown): value is AppError {

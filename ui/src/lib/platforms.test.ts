@@ -59,8 +59,10 @@ describe('platforms as the application lists them', () => {
   });
 
   it('lists the platforms that can be connected today', () => {
-    expect(platforms.available.map((p) => p.name)).toEqual(['Xero', 'QuickBooks Online', 'Acme Books']);
-    expect(platformsFrom(CATALOGUE).available.map((p) => p.name)).toEqual(['Xero', 'QuickBooks Online']);
+    const today = ['Xero', 'QuickBooks Online', 'Amazon Web Services', 'Microsoft Azure', 'Google Cloud'];
+    expect(platforms.available.map((p) => p.name)).toEqual([...today, 'Acme Books']);
+    expect(platformsFrom(CATALOGUE).available.map((p) => p.name)).toEqual(today);
+    expect(platformsFrom(CATALOGUE.map((p) => ({ ...p, available: p.id === 'gcp' }))).available.map((p) => p.name)).toEqual(['Google Cloud']);
   });
 
   it('joins names as a sentence does', () => {

@@ -87,7 +87,13 @@ describe('the Emissions page', () => {
   it('says how to get started when nothing has been synced, naming each platform that can be connected', async () => {
     renderApp({ scenario: 'empty', hash: '#/emissions' });
     expect(await screen.findByText('No emissions yet — connect a platform and sync')).toBeInTheDocument();
-    expect(await screen.findByText(/Emissions appear here once Xero or QuickBooks Online is connected and synced\./)).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        /Emissions appear here once Xero, QuickBooks Online, Amazon Web Services, Microsoft Azure or Google Cloud is connected and synced\./,
+      ),
+    ).toBeInTheDocument();
+    // Not the platforms that cannot be connected yet.
+    expect(screen.queryByText(/Salesforce|Slack|Microsoft Teams/)).not.toBeInTheDocument();
     expect(screen.queryByTestId('ledger')).not.toBeInTheDocument();
   });
 
@@ -107,7 +113,11 @@ describe('the Emissions page', () => {
     };
     renderApp({ backend: new FakeBackend({ scenario: 'empty', catalogue: [...CATALOGUE, acme] }), hash: '#/emissions' });
     expect(await screen.findByText('No emissions yet — connect a platform and sync')).toBeInTheDocument();
-    expect(await screen.findByText(/Emissions appear here once Xero, QuickBooks Online or Acme Books is connected and synced\./)).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        /Emissions appear here once Xero, QuickBooks Online, Amazon Web Services, Microsoft Azure, Google Cloud or Acme Books is connected and synced\./,
+      ),
+    ).toBeInTheDocument();
     expect(screen.queryByText(/connect Xero and sync/)).not.toBeInTheDocument();
   });
 

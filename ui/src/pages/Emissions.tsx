@@ -8,6 +8,7 @@ import { BarList } from '../components/BarList';
 import { ErrorView } from '../components/ErrorView';
 import { EmptyState, Loading } from '../components/Feedback';
 import { Ledger } from '../components/Ledger';
+import { ReportedBeside } from '../components/cloud/ReportedBeside';
 import { MonthChart } from '../components/MonthChart';
 import { isPositive } from '../lib/decimal';
 import { formatAmount, formatInt, formatKg, formatMonth, formatTonnes, plural } from '../lib/format';
@@ -40,7 +41,9 @@ export function EmissionsPage() {
   const summary = byMonth.data;
   const totals = summary?.totals;
   const nothingAtAll =
-    everything.data && everything.data.totals.counted + everything.data.totals.excluded + everything.data.totals.unmapped === 0;
+    everything.data &&
+    everything.data.totals.counted + everything.data.totals.excluded + everything.data.totals.unmapped === 0 &&
+    everything.data.reported.rows === 0;
 
   return (
     <div className="page" data-testid="page-emissions">
@@ -74,7 +77,7 @@ export function EmissionsPage() {
               Totals
             </h2>
             <div className="total-main">
-              <p className="total-label">Total{isFiltered(filter) ? ' for this selection' : ''}</p>
+              <p className="total-label">Spend-based total{isFiltered(filter) ? ' for this selection' : ''}</p>
               <p className="total-kg" data-testid="total-kg">
                 {formatKg(totals.kg_co2e)}
               </p>
@@ -107,6 +110,10 @@ export function EmissionsPage() {
               </div>
             </dl>
           </section>
+
+          {summary.reported.rows > 0 && (
+            <ReportedBeside spendKg={totals.kg_co2e} reported={summary.reported} filtered={isFiltered(filter)} />
+          )}
 
           <MethodNote method={summary.method} unmapped={totals.unmapped} onShowUnmapped={() => set({ status: 'unmapped' })} />
 

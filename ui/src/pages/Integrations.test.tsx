@@ -37,16 +37,33 @@ describe('the Integrations page', () => {
     expect(within(screen.getByTestId('connection-2')).getByText('USD')).toBeInTheDocument();
   });
 
-  it('offers Xero and QuickBooks Online, and says the other platforms are not yet available and cannot be connected', async () => {
+  it('offers Xero, QuickBooks Online, AWS, Azure and Google Cloud, and says the other platforms are not yet available and cannot be connected', async () => {
     renderApp();
     await screen.findByTestId('card-quickbooks');
-    expect(screen.getByTestId('connect-xero')).toBeEnabled();
-    expect(screen.getByTestId('connect-quickbooks')).toBeEnabled();
-    expect(within(screen.getByTestId('card-quickbooks')).queryByText('Not yet available')).not.toBeInTheDocument();
-    for (const id of ['aws', 'azure', 'gcp', 'salesforce', 'slack', 'teams']) {
+    for (const id of ['xero', 'quickbooks', 'aws', 'azure', 'gcp']) {
+      expect(screen.getByTestId(`connect-${id}`)).toBeEnabled();
+      expect(within(screen.getByTestId(`card-${id}`)).queryByText('Not yet available')).not.toBeInTheDocument();
+    }
+    // Nothing connected on the cloud platforms yet, and none of them on the sandbox as a whole.
+    for (const id of ['aws', 'azure', 'gcp']) {
+      expect(screen.getByTestId(`summary-${id}`)).toHaveTextContent('Not connected.');
+      expect(within(screen.getByTestId(`card-${id}`)).queryByText('Sandbox')).not.toBeInTheDocument();
+    }
+    for (const id of ['salesforce', 'slack', 'teams']) {
       expect(within(screen.getByTestId(`card-${id}`)).getAllByText('Not yet available').length).toBeGreaterThan(0);
       expect(screen.getByTestId(`connect-${id}`)).toBeDisabled();
     }
+  });
+
+  it('connects a cloud platform with its keys form, not a sign-in in the browser', async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp();
+    const beginConnect = vi.spyOn(backend, 'beginConnect');
+    await user.click(await screen.findByTestId('connect-azure'));
+    const dialog = await screen.findByRole('dialog', { name: 'Connect Microsoft Azure' });
+    expect(await within(dialog).findByTestId('cloud-field-client_secret')).toHaveAttribute('type', 'password');
+    expect(screen.queryByText('Waiting for you to approve in the browser…')).not.toBeInTheDocument();
+    expect(beginConnect).not.toHaveBeenCalled();
   });
 
   it('narrows the list to the platforms whose name matches the search', async () => {

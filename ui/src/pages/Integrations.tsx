@@ -6,9 +6,11 @@ import type { SyncActivity } from '../bindings/SyncActivity';
 import { useBackend } from '../backend/context';
 import { toAppError } from '../backend/types';
 import { Badge, SandboxBadge } from '../components/Badge';
+import { CloudConnectDialog } from '../components/CloudConnectDialog';
 import { DisconnectDialog } from '../components/DisconnectDialog';
 import { ErrorView } from '../components/ErrorView';
 import { EmptyState, Loading, ProgressBar, Spinner } from '../components/Feedback';
+import { isKeyed } from '../lib/cloud';
 import { formatRelative } from '../lib/format';
 import { CATEGORY_LABELS, CATEGORY_ORDER, connectionState, type StateWords } from '../lib/labels';
 import { type Platforms, markColour, monogram, platformsFrom } from '../lib/platforms';
@@ -173,10 +175,13 @@ function ProviderCard({
   const active = connections.filter((c) => c.status !== 'disconnected');
   const gone = connections.filter((c) => c.status === 'disconnected');
   const titleId = `provider-${p.id}`;
+  const keyed = isKeyed(p);
+  const [keysOpen, setKeysOpen] = useState(false);
 
   let summary: string;
   if (!p.available) summary = p.status_note ?? 'Not yet available in CarbonSync.';
   else if (active.length === 0) summary = 'Not connected.';
+  else if (keyed) summary = `${active.length === 1 ? '1 account' : `${active.length} accounts`} connected.`;
   else summary = `${active.length === 1 ? '1 organisation' : `${active.length} organisations`} connected.`;
 
   return (
@@ -203,7 +208,13 @@ function ProviderCard({
       {active.length > 0 && (
         <ul className="connection-list">
           {active.map((c) => (
-            <ConnectionRow key={c.id} connection={c} activity={activity.get(c.id)} platforms={platforms} />
+            <ConnectionRow
+              key={c.id}
+              connection={c}
+              activity={activity.get(c.id)}
+              platforms={platforms}
+              onReconnect={keyed ? () => setKeysOpen(true) : undefined}
+            />
           ))}
         </ul>
       )}
@@ -228,14 +239,15 @@ function ProviderCard({
             type="button"
             className={active.length === 0 && p.available ? 'button primary' : 'button'}
             disabled={!p.available}
-            onClick={() => void live.beginConnect(p.id)}
+            onClick={() => (keyed ? setKeysOpen(true) : void live.beginConnect(p.id))}
             data-testid={`connect-${p.id}`}
             aria-describedby={titleId}
           >
-            {active.length === 0 ? 'Connect' : 'Connect another organisation'}
+            {active.length === 0 ? 'Connect' : keyed ? 'Connect another account' : 'Connect another organisation'}
           </button>
         )}
       </div>
+      {keysOpen && <CloudConnectDialog provider={p} reconnect={active.length > 0} onClose={() => setKeysOpen(false)} />}
     </article>
   );
 }
@@ -285,10 +297,13 @@ function ConnectionRow({
   connection: c,
   activity,
   platforms,
+  onReconnect,
 }: {
   connection: Connection;
   activity: SyncActivity | undefined;
   platforms: Platforms;
+  /** Reconnects with keys (a cloud platform) instead of a sign-in in the browser. */
+  onReconnect?: () => void;
 }) {
   const { syncNow, beginConnect, waiting } = useLive();
   const [confirming, setConfirming] = useState(false);
@@ -324,7 +339,7 @@ function ConnectionRow({
             <button
               type="button"
               className="button small primary"
-              onClick={() => void beginConnect(c.provider)}
+              onClick={() => (onReconnect ? onReconnect() : void beginConnect(c.provider))}
               disabled={waiting.has(c.provider)}
               data-testid={`reconnect-${c.id}`}
             >

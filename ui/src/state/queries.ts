@@ -1,9 +1,11 @@
 // Every piece of application data the window shows lives in React Query, under these keys.
 
-import { QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
+import { QueryClient, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import type { GroupBy } from '../bindings/GroupBy';
 import type { LedgerFilter } from '../bindings/LedgerFilter';
+import type { ReportedFilter } from '../bindings/ReportedFilter';
+import type { ReportedGroupBy } from '../bindings/ReportedGroupBy';
 import type { SyncActivity } from '../bindings/SyncActivity';
 import { useBackend } from '../backend/context';
 import { type Platforms, platformsFrom } from '../lib/platforms';
@@ -19,6 +21,13 @@ export const keys = {
   emissions: (filter: LedgerFilter, by: GroupBy | null) => ['emissions', filterKey(filter), by] as const,
   emissionsAll: ['emissions'] as const,
   settings: ['settings'] as const,
+  cloudFields: (provider: string) => ['cloud-fields', provider] as const,
+  publicationDay: (provider: string) => ['publication-day', provider] as const,
+  cloudEmissions: (filter: ReportedFilter, by: ReportedGroupBy) => ['cloud', 'emissions', reportedKey(filter), by] as const,
+  cloudRows: (filter: ReportedFilter, limit: number) => ['cloud', 'rows', reportedKey(filter), limit] as const,
+  cloudMonths: (connectionId: number | null) => ['cloud', 'months', connectionId] as const,
+  supplierRules: ['cloud', 'supplier-rules'] as const,
+  cloudAll: ['cloud'] as const,
   /** Bumped whenever stored ledger data may have changed (a sync ended, a disconnect). */
   dataEpoch: ['data-epoch'] as const,
 };
@@ -26,6 +35,11 @@ export const keys = {
 /** A stable text for a filter, for cache keys. */
 export function filterKey(f: LedgerFilter): string {
   return JSON.stringify([f.connection_id, f.from, f.to, f.status, f.scope, f.category, f.record_id]);
+}
+
+/** A stable text for a reported-emissions filter, for cache keys. */
+export function reportedKey(f: ReportedFilter): string {
+  return JSON.stringify([f.connection_id, f.from, f.to, f.scope, f.service, f.region]);
 }
 
 export function createQueryClient(): QueryClient {
@@ -109,6 +123,58 @@ export function useEmissions(filter: LedgerFilter, by: GroupBy | null) {
   });
 }
 
+export function useCloudFields(provider: string) {
+  const backend = useBackend();
+  return useQuery({ queryKey: keys.cloudFields(provider), queryFn: () => backend.cloudFields(provider), staleTime: Infinity });
+}
+
+/** By which day of the following month each cloud platform publishes a month, by platform id. */
+export function usePublicationDays(providers: ReadonlyArray<string>) {
+  const backend = useBackend();
+  return useQueries({
+    queries: providers.map((p) => ({
+      queryKey: keys.publicationDay(p),
+      queryFn: () => backend.cloudPublicationDay(p),
+      staleTime: Infinity,
+    })),
+    combine: (results) => {
+      const days = new Map<string, number>();
+      results.forEach((r, i) => {
+        if (r.data !== undefined) days.set(providers[i]!, r.data);
+      });
+      return days;
+    },
+  });
+}
+
+export function useCloudEmissions(filter: ReportedFilter, by: ReportedGroupBy) {
+  const backend = useBackend();
+  return useQuery({
+    queryKey: keys.cloudEmissions(filter, by),
+    queryFn: () => backend.cloudEmissions(filter, by),
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useCloudRows(filter: ReportedFilter, limit: number) {
+  const backend = useBackend();
+  return useQuery({
+    queryKey: keys.cloudRows(filter, limit),
+    queryFn: () => backend.cloudRows(filter, 0, limit),
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useCloudMonths(connectionId: number | null) {
+  const backend = useBackend();
+  return useQuery({ queryKey: keys.cloudMonths(connectionId), queryFn: () => backend.cloudMonths(connectionId) });
+}
+
+export function useSupplierRules() {
+  const backend = useBackend();
+  return useQuery({ queryKey: keys.supplierRules, queryFn: () => backend.supplierRules() });
+}
+
 export function useSettings() {
   const backend = useBackend();
   return useQuery({ queryKey: keys.settings, queryFn: () => backend.getSettings() });
@@ -137,6 +203,7 @@ export function refreshData(qc: QueryClient): void {
   void qc.invalidateQueries({ queryKey: keys.providers });
   void qc.invalidateQueries({ queryKey: keys.activity });
   void qc.invalidateQueries({ queryKey: keys.emissionsAll });
+  void qc.invalidateQueries({ queryKey: keys.cloudAll });
   void qc.invalidateQueries({ queryKey: ['history'] });
   void qc.invalidateQueries({ queryKey: ['cursors'] });
   void qc.invalidateQueries({ queryKey: ['set-aside'] });

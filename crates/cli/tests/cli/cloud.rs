@@ -206,11 +206,33 @@ fn full_incremental_pending_restated(platform: &str, secret_field: &str) {
         assert_eq!(short, Decimal::ZERO);
     }
 
+    // AWS: the month's bill from Cost Explorer beside each published month, read once.
+    if platform == "aws" {
+        let expected = env.sandbox.get("/_control/cloud/aws/totals");
+        for m in months(&env, id)
+            .iter()
+            .filter(|m| m["state"] == "published")
+        {
+            let key = m["month"].as_str().unwrap();
+            assert_eq!(m["spend_currency"], "USD", "{m}");
+            assert_eq!(
+                decimal(&m["spend"]),
+                decimal(&expected[key]["cost_usd"]),
+                "{key}"
+            );
+        }
+    }
+
     // The secret never reached the data folder, the logs or the output.
     assert!(files_containing(&env.data_dir(), &secret).is_empty());
     let out = env.run(&["cloud", "--rows", "--limit", "20"]);
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stdout).contains(&secret));
+}
+
+#[test]
+fn aws_syncs_in_full_then_incrementally_with_a_pending_and_a_restated_month() {
+    full_incremental_pending_restated("aws", "secret_access_key");
 }
 
 #[test]
@@ -358,4 +380,102 @@ fn a_cloud_bill_in_xero_is_not_counted_twice_while_the_provider_reports_its_mont
         decimal(&env.json(&["emissions", "--json"])["totals"]["kg_co2e"]),
         total_before
     );
+}
+
+#[test]
+fn aws_connects_with_a_named_profile_and_keeps_only_its_name() {
+    let env = Env::new(&["--no-rate-limit"], "");
+    let keys = env.sandbox.get("/_control/cloud/aws/credentials");
+    let aws_dir = env.dir.path().join("aws");
+    std::fs::create_dir_all(&aws_dir).unwrap();
+    std::fs::write(
+        aws_dir.join("credentials"),
+        format!(
+            "[finance-reader]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            keys["access_key_id"].as_str().unwrap(),
+            keys["secret_access_key"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        aws_dir.join("config"),
+        "[profile finance-reader]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    let out = env
+        .cmd()
+        .args([
+            "connect",
+            "aws",
+            "--sandbox",
+            "--profile",
+            "finance-reader",
+            "--json",
+        ])
+        .env("AWS_SHARED_CREDENTIALS_FILE", aws_dir.join("credentials"))
+        .env("AWS_CONFIG_FILE", aws_dir.join("config"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let conn: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The keychain holds the profile's name, not its keys: they stay in the AWS configuration.
+    let kept = keychain_lookup(conn["vault_key"].as_str().unwrap()).unwrap();
+    assert!(kept.contains("finance-reader"), "{kept}");
+    assert!(!kept.contains(keys["secret_access_key"].as_str().unwrap()));
+
+    // A profile that does not exist is refused in words.
+    let out = env
+        .cmd()
+        .args([
+            "connect",
+            "aws",
+            "--sandbox",
+            "--profile",
+            "no-such-profile",
+        ])
+        .env("AWS_SHARED_CREDENTIALS_FILE", aws_dir.join("credentials"))
+        .env("AWS_CONFIG_FILE", aws_dir.join("config"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no-such-profile"), "{}", stderr(&out));
+}
+
+#[test]
+fn azure_connects_with_a_certificate_read_once_from_its_file() {
+    let env = Env::new(&["--no-rate-limit"], "");
+    let ids = env.sandbox.get("/_control/cloud/azure/credentials");
+    let pem = reqwest::blocking::get(format!("{}/_control/azure/certificate", env.sandbox.url))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(pem.contains("BEGIN CERTIFICATE"));
+    let file = env.dir.path().join("carbonsync-reader.pem");
+    std::fs::write(&file, &pem).unwrap();
+    let conn = env.json(&[
+        "connect",
+        "azure",
+        "--sandbox",
+        "--tenant-id",
+        ids["tenant_id"].as_str().unwrap(),
+        "--client-id",
+        ids["client_id"].as_str().unwrap(),
+        "--certificate-file",
+        file.to_str().unwrap(),
+        "--json",
+    ]);
+    // The file may go now: the certificate and its key are in the keychain only.
+    std::fs::remove_file(&file).unwrap();
+    let kept: Value =
+        serde_json::from_str(&keychain_lookup(conn["vault_key"].as_str().unwrap()).unwrap())
+            .unwrap();
+    assert_eq!(kept["certificate"].as_str().unwrap(), pem);
+    assert!(kept.get("client_secret").is_none());
+    let counts = env.sync(conn["id"].as_i64().unwrap());
+    assert!(counts["created"].as_i64().unwrap() > 100, "{counts}");
+    let key_line = pem
+        .lines()
+        .find(|l| !l.starts_with("-----") && l.len() > 40)
+        .unwrap();
+    assert!(files_containing(&env.data_dir(), key_line).is_empty());
 }

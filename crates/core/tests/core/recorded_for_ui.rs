@@ -276,6 +276,11 @@ async fn record() -> Vec<(&'static str, String)> {
 
     // Everything the window reads, as it reads it.
     let providers = app.providers().unwrap();
+    // The connect form of each platform connected with keys.
+    let cloud_fields: BTreeMap<String, _> = providers
+        .iter()
+        .filter_map(|p| Some((p.id.clone(), app.cloud_fields(&p.id).ok()?)))
+        .collect();
     for id in ["xero", "quickbooks"] {
         let p = providers.iter().find(|p| p.id == id).unwrap();
         assert!(
@@ -405,6 +410,7 @@ async fn record() -> Vec<(&'static str, String)> {
     let files = vec![
         ("recording.json", text(&note)),
         ("providers.json", text(&providers)),
+        ("cloud-fields.json", text(&cloud_fields)),
         ("sign-in.json", text(&sign_ins)),
         ("connections.json", text(&connections)),
         ("history.json", text(&history)),

@@ -4,184 +4,45 @@
 //! published by a later clock, a restated month, and Cost Explorer's bill.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use std::time::Duration;
 
-use carbonsync_providers::cloud::{CloudConnector, CloudCredentials, CloudSettings};
-use carbonsync_providers::{
-    cloud_registration, Basis, CallMeter, Catalogue, ProviderError, ReportedEmission, RetryPolicy,
-};
-use carbonsync_sandbox::{SandboxHandle, SandboxOptions};
-use chrono::NaiveDate;
+use carbonsync_providers::cloud::CloudCredentials;
+use carbonsync_providers::{Basis, CallMeter, ProviderError, ReportedEmission, RetryPolicy};
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
+use serde_json::json;
 
-const SEED: u64 = 2024;
+use crate::cloud_support::{
+    assert_restated, assert_sums_match, credentials, credentials_with, decimal, fields, month,
+    read_all, CloudSandbox, ScopeNames,
+};
 
-struct Aws {
-    sandbox: SandboxHandle,
-    http: reqwest::Client,
-}
+/// Up to four attempts, none waiting longer than 200 ms.
+const RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 4,
+    max_wait: Duration::from_millis(200),
+    base_backoff: Duration::from_millis(5),
+};
 
-impl Aws {
-    async fn start() -> Aws {
-        let sandbox = carbonsync_sandbox::start(
-            SandboxOptions {
-                seed: SEED,
-                records_per_org: 50,
-                rate_limit: None,
-                ..SandboxOptions::default()
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .expect("sandbox starts");
-        Aws {
-            sandbox,
-            http: reqwest::Client::new(),
-        }
-    }
-
-    fn connector(&self, page_size: u32) -> Arc<dyn CloudConnector> {
-        let entry = Catalogue::builtin().get("aws").unwrap();
-        (cloud_registration("aws").unwrap().build)(&CloudSettings {
-            endpoints: entry.sandbox_endpoints(self.sandbox.base_url()),
-            sandbox: true,
-            page_size,
-            retry: RetryPolicy {
-                max_attempts: 4,
-                max_wait: Duration::from_millis(200),
-                base_backoff: Duration::from_millis(5),
-            },
-        })
-        .unwrap()
-    }
-
-    async fn control(&self, path: &str, body: Value) {
-        let response = self
-            .http
-            .post(format!("{}/_control/cloud{path}", self.sandbox.base_url()))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-    }
-
-    /// `GET /_control/cloud/aws/totals`: per published month, kg CO2e and USD.
-    async fn totals(&self) -> BTreeMap<String, Value> {
-        self.http
-            .get(format!(
-                "{}/_control/cloud/aws/totals",
-                self.sandbox.base_url()
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-}
-
-/// The sandbox's own working credentials, as the connect form stores them.
-fn credentials() -> CloudCredentials {
-    CloudCredentials::new(carbonsync_sandbox::cloud_credentials("aws", SEED).unwrap())
-}
-
-fn with(field: &str, value: &str) -> CloudCredentials {
-    let mut fields = carbonsync_sandbox::cloud_credentials("aws", SEED).unwrap();
-    fields.insert(field.to_owned(), value.to_owned());
-    CloudCredentials::new(fields)
-}
-
-fn month(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").unwrap()
-}
-
-fn decimal(value: &Value) -> Decimal {
-    match value {
-        Value::String(s) => s.parse().unwrap(),
-        other => other.to_string().parse().unwrap(),
-    }
-}
-
-/// Every row of `from..=to`, page by page; also how many pages it took.
-async fn read_all(
-    connector: &dyn CloudConnector,
-    from: NaiveDate,
-    to: NaiveDate,
-    meter: &CallMeter,
-) -> (Vec<ReportedEmission>, usize) {
-    let creds = credentials();
-    let mut rows = Vec::new();
-    let mut next: Option<String> = None;
-    let mut pages = 0;
-    loop {
-        let page = connector
-            .emissions(&creds, from, to, next.as_deref(), meter)
-            .await
-            .unwrap();
-        pages += 1;
-        assert!(page.server_time.is_some(), "every page has AWS's Date");
-        rows.extend(page.rows);
-        next = page.next;
-        if next.is_none() {
-            return (rows, pages);
-        }
-        assert!(pages < 1000, "paging does not end");
-    }
-}
-
-/// Sums per month of each scope and basis, named as the totals name them.
-fn sums(rows: &[ReportedEmission]) -> BTreeMap<String, BTreeMap<&'static str, Decimal>> {
-    let mut out: BTreeMap<String, BTreeMap<&'static str, Decimal>> = BTreeMap::new();
-    for r in rows {
-        let name = match (r.scope, r.basis) {
-            (1, None) => "scope1",
-            (2, Some(Basis::Location)) => "scope2_location",
-            (2, Some(Basis::Market)) => "scope2_market",
-            (3, Some(Basis::Location)) => "scope3_location",
-            (3, Some(Basis::Market)) => "scope3_market",
-            other => panic!("unexpected scope and basis {other:?}"),
-        };
-        *out.entry(r.month.format("%Y-%m").to_string())
-            .or_default()
-            .entry(name)
-            .or_default() += r.kg_co2e;
-    }
-    out
-}
-
-fn assert_sums_match(rows: &[ReportedEmission], totals: &BTreeMap<String, Value>) {
-    let sums = sums(rows);
-    assert_eq!(
-        sums.keys().collect::<Vec<_>>(),
-        totals.keys().collect::<Vec<_>>(),
-        "the months read are the months published"
-    );
-    for (m, by_scope) in &sums {
-        for (scope, kg) in by_scope {
-            assert_eq!(*kg, decimal(&totals[m][*scope]), "{m} {scope}");
-        }
-    }
-}
+/// AWS's five numbers per result, named as the totals name them.
+const SCOPES: &ScopeNames = &[
+    ((1, None), "scope1"),
+    ((2, Some(Basis::Location)), "scope2_location"),
+    ((2, Some(Basis::Market)), "scope2_market"),
+    ((3, Some(Basis::Location)), "scope3_location"),
+    ((3, Some(Basis::Market)), "scope3_market"),
+];
 
 #[tokio::test]
 async fn every_published_month_is_read_across_pages_and_sums_to_the_totals() {
-    let aws = Aws::start().await;
-    let connector = aws.connector(150);
+    let aws = CloudSandbox::start().await;
+    let connector = aws.connector("aws", 150, RETRY);
     let meter = CallMeter::default();
 
-    let estate = connector.identify(&credentials(), &meter).await.unwrap();
-    assert_eq!(
-        estate.tenant_id,
-        carbonsync_sandbox::cloud_credentials("aws", SEED).unwrap()["access_key_id"]
-    );
+    let estate = connector
+        .identify(&credentials("aws"), &meter)
+        .await
+        .unwrap();
+    assert_eq!(estate.tenant_id, fields("aws")["access_key_id"]);
     assert_eq!(estate.accounts.len(), 3, "{:?}", estate.accounts);
     assert_eq!(estate.name, "AWS (3 accounts)");
     assert!(estate
@@ -195,7 +56,15 @@ async fn every_published_month_is_read_across_pages_and_sums_to_the_totals() {
     );
     assert_eq!(meter.calls(), 1);
 
-    let (rows, pages) = read_all(&*connector, month("2023-01"), month("2025-01"), &meter).await;
+    let (rows, pages) = read_all(
+        &*connector,
+        &credentials("aws"),
+        month("2023-01"),
+        month("2025-01"),
+        &meter,
+    )
+    .await
+    .unwrap();
     assert!(pages > 10, "{pages} pages");
     assert_eq!(meter.calls() as usize, 1 + pages, "one HTTP request a page");
     assert_eq!(meter.rate_limited(), 0);
@@ -205,9 +74,9 @@ async fn every_published_month_is_read_across_pages_and_sums_to_the_totals() {
     assert_eq!(keys.len(), rows.len(), "row keys are unique");
     assert_eq!(rows.len() % 5, 0);
 
-    let totals = aws.totals().await;
+    let totals = aws.totals("aws").await;
     assert!(totals.contains_key("2024-11") && !totals.contains_key("2024-12"));
-    assert_sums_match(&rows, &totals);
+    assert_sums_match(&rows, &totals, SCOPES);
     for m in totals.keys() {
         let count = rows
             .iter()
@@ -248,13 +117,13 @@ async fn every_published_month_is_read_across_pages_and_sums_to_the_totals() {
 
 #[tokio::test]
 async fn throttling_is_waited_out_and_counted() {
-    let aws = Aws::start().await;
-    let connector = aws.connector(1000);
+    let aws = CloudSandbox::start().await;
+    let connector = aws.connector("aws", 1000, RETRY);
     aws.control("/aws/throttle", json!({ "count": 2 })).await;
     let meter = CallMeter::default();
     let page = connector
         .emissions(
-            &credentials(),
+            &credentials("aws"),
             month("2024-01"),
             month("2024-03"),
             None,
@@ -275,7 +144,7 @@ async fn throttling_is_waited_out_and_counted() {
     let meter = CallMeter::default();
     let error = connector
         .emissions(
-            &credentials(),
+            &credentials("aws"),
             month("2024-01"),
             month("2024-03"),
             None,
@@ -294,7 +163,7 @@ async fn throttling_is_waited_out_and_counted() {
     aws.control("/aws/throttle", json!({ "count": 1 })).await;
     let meter = CallMeter::default();
     let spend = connector
-        .spend(&credentials(), month("2024-02"), &meter)
+        .spend(&credentials("aws"), month("2024-02"), &meter)
         .await
         .unwrap();
     assert!(!spend.is_empty());
@@ -303,14 +172,20 @@ async fn throttling_is_waited_out_and_counted() {
 
 #[tokio::test]
 async fn refused_keys_are_explained_without_the_secret() {
-    let aws = Aws::start().await;
-    let connector = aws.connector(1000);
-    let real_secret = credentials().get("secret_access_key").unwrap().to_owned();
+    let aws = CloudSandbox::start().await;
+    let connector = aws.connector("aws", 1000, RETRY);
+    let real_secret = credentials("aws")
+        .get("secret_access_key")
+        .unwrap()
+        .to_owned();
 
     let wrong_secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
     let meter = CallMeter::default();
     let error = connector
-        .identify(&with("secret_access_key", wrong_secret), &meter)
+        .identify(
+            &credentials_with("aws", "secret_access_key", wrong_secret),
+            &meter,
+        )
         .await
         .unwrap_err();
     let text = format!("{error} {error:?}");
@@ -331,7 +206,7 @@ async fn refused_keys_are_explained_without_the_secret() {
 
     let error = connector
         .identify(
-            &with("access_key_id", "AKIAIOSFODNN7EXAMPLE"),
+            &credentials_with("aws", "access_key_id", "AKIAIOSFODNN7EXAMPLE"),
             &CallMeter::default(),
         )
         .await
@@ -351,7 +226,7 @@ async fn refused_keys_are_explained_without_the_secret() {
     // Cost Explorer (another protocol) says it the same way.
     let error = connector
         .spend(
-            &with("secret_access_key", wrong_secret),
+            &credentials_with("aws", "secret_access_key", wrong_secret),
             month("2024-01"),
             &CallMeter::default(),
         )
@@ -379,12 +254,21 @@ async fn refused_keys_are_explained_without_the_secret() {
 
 #[tokio::test]
 async fn a_pending_month_appears_once_published_and_a_restated_month_is_read_anew() {
-    let aws = Aws::start().await;
-    let connector = aws.connector(1000);
+    let aws = CloudSandbox::start().await;
+    let connector = aws.connector("aws", 1000, RETRY);
+    let creds = credentials("aws");
     let meter = CallMeter::default();
     let december = month("2024-12");
 
-    let (rows, _) = read_all(&*connector, month("2024-10"), month("2025-01"), &meter).await;
+    let (rows, _) = read_all(
+        &*connector,
+        &creds,
+        month("2024-10"),
+        month("2025-01"),
+        &meter,
+    )
+    .await
+    .unwrap();
     assert!(rows.iter().any(|r| r.month == month("2024-11")));
     assert!(
         !rows.iter().any(|r| r.month == december),
@@ -393,12 +277,20 @@ async fn a_pending_month_appears_once_published_and_a_restated_month_is_read_ane
 
     aws.control("/clock", json!({ "now": "2025-01-25T00:00:00Z" }))
         .await;
-    let (rows, _) = read_all(&*connector, month("2024-10"), month("2025-01"), &meter).await;
+    let (rows, _) = read_all(
+        &*connector,
+        &creds,
+        month("2024-10"),
+        month("2025-01"),
+        &meter,
+    )
+    .await
+    .unwrap();
     assert!(
         rows.iter().any(|r| r.month == december),
         "published by the 21st"
     );
-    let totals = aws.totals().await;
+    let totals = aws.totals("aws").await;
     assert_sums_match(
         &rows,
         &totals
@@ -406,34 +298,31 @@ async fn a_pending_month_appears_once_published_and_a_restated_month_is_read_ane
             .into_iter()
             .filter(|(m, _)| m.as_str() >= "2024-10")
             .collect(),
+        SCOPES,
     );
 
     let june = month("2024-06");
-    let (before, _) = read_all(&*connector, june, june, &meter).await;
+    let (before, _) = read_all(&*connector, &creds, june, june, &meter)
+        .await
+        .unwrap();
     aws.control(
         "/aws/restate",
         json!({ "month": "2024-06", "factor": "1.05" }),
     )
     .await;
-    let (after, _) = read_all(&*connector, june, june, &meter).await;
+    let (after, _) = read_all(&*connector, &creds, june, june, &meter)
+        .await
+        .unwrap();
     assert_eq!(before.len(), after.len());
     assert!(after
         .iter()
         .all(|r| r.model_version.as_deref() == Some("v3.0.1")));
-    let before: BTreeMap<String, Decimal> = before.iter().map(|r| (r.key(), r.kg_co2e)).collect();
-    for r in &after {
-        let old = before[&r.key()];
-        assert_eq!(
-            r.kg_co2e,
-            (old * Decimal::new(105, 2)).round_dp(3),
-            "{}",
-            r.key()
-        );
-    }
-    let totals = aws.totals().await;
+    assert_restated(&before, &after, Decimal::new(105, 2));
+    let totals = aws.totals("aws").await;
     assert_sums_match(
         &after,
         &totals.into_iter().filter(|(m, _)| m == "2024-06").collect(),
+        SCOPES,
     );
 }
 
@@ -444,14 +333,14 @@ const COST_EXPLORER_PAGE: usize = 20;
 
 #[tokio::test]
 async fn spend_by_service_sums_to_the_estates_cost() {
-    let aws = Aws::start().await;
-    let connector = aws.connector(1000);
-    let totals = aws.totals().await;
+    let aws = CloudSandbox::start().await;
+    let connector = aws.connector("aws", 1000, RETRY);
+    let totals = aws.totals("aws").await;
     let mut paged = 0;
     for m in ["2023-01", "2024-06", "2024-11"] {
         let meter = CallMeter::default();
         let lines = connector
-            .spend(&credentials(), month(m), &meter)
+            .spend(&credentials("aws"), month(m), &meter)
             .await
             .unwrap();
         assert_eq!(

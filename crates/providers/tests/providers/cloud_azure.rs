@@ -5,177 +5,43 @@
 //! without the secret, a pending month published by a later clock, and a restated month.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use std::time::Duration;
 
-use carbonsync_providers::cloud::{CloudConnector, CloudCredentials, CloudSettings};
 use carbonsync_providers::{
-    cloud_registration, Basis, CallMeter, Catalogue, ProviderError, ReportedEmission, RetryPolicy,
+    cloud_registration, Basis, CallMeter, ProviderError, ReportedEmission, RetryPolicy,
 };
-use carbonsync_sandbox::{SandboxHandle, SandboxOptions};
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-const SEED: u64 = 2024;
+use crate::cloud_support::{
+    self, assert_restated, credentials, credentials_with, decimal, fields, month, read_all, sums,
+    CloudSandbox, ScopeNames,
+};
 
 /// The sandbox's principal without the Carbon Optimization Reader role (published with the
 /// stand-in as `AZURE_NO_ROLE_CLIENT_ID`); it shares the working principal's secret.
 const NO_ROLE_CLIENT_ID: &str = "e3f1b7c2-58a9-4d06-8c4e-0a9b2d6f1e84";
 
-struct Azure {
-    sandbox: SandboxHandle,
-    http: reqwest::Client,
-}
+/// Up to four attempts, with room for Azure's one-second Retry-After.
+const RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 4,
+    max_wait: Duration::from_secs(2),
+    base_backoff: Duration::from_millis(5),
+};
 
-impl Azure {
-    async fn start() -> Azure {
-        let sandbox = carbonsync_sandbox::start(
-            SandboxOptions {
-                seed: SEED,
-                records_per_org: 50,
-                rate_limit: None,
-                ..SandboxOptions::default()
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .expect("sandbox starts");
-        Azure {
-            sandbox,
-            http: reqwest::Client::new(),
-        }
-    }
+/// The three numbers Azure publishes, named as the totals name them.
+const SCOPES: &ScopeNames = &[
+    ((1, None), "scope1"),
+    ((2, Some(Basis::Market)), "scope2_market"),
+    ((3, None), "scope3_market"),
+];
 
-    fn connector(&self, page_size: u32) -> Arc<dyn CloudConnector> {
-        let entry = Catalogue::builtin().get("azure").unwrap();
-        (cloud_registration("azure").unwrap().build)(&CloudSettings {
-            endpoints: entry.sandbox_endpoints(self.sandbox.base_url()),
-            sandbox: true,
-            page_size,
-            // Room for Azure's one-second Retry-After.
-            retry: RetryPolicy {
-                max_attempts: 4,
-                max_wait: Duration::from_secs(2),
-                base_backoff: Duration::from_millis(5),
-            },
-        })
-        .unwrap()
-    }
-
-    async fn control(&self, path: &str, body: Value) {
-        let response = self
-            .http
-            .post(format!("{}/_control/cloud{path}", self.sandbox.base_url()))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-    }
-
-    /// `GET /_control/cloud/azure/totals`: per published month, kg CO2e.
-    async fn totals(&self) -> BTreeMap<String, Value> {
-        self.http
-            .get(format!(
-                "{}/_control/cloud/azure/totals",
-                self.sandbox.base_url()
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-}
-
-fn fields() -> BTreeMap<String, String> {
-    carbonsync_sandbox::cloud_credentials("azure", SEED).unwrap()
-}
-
-/// The sandbox's own working credentials, as the connect form stores them.
-fn credentials() -> CloudCredentials {
-    CloudCredentials::new(fields())
-}
-
-fn with(field: &str, value: &str) -> CloudCredentials {
-    let mut fields = fields();
-    fields.insert(field.to_owned(), value.to_owned());
-    CloudCredentials::new(fields)
-}
-
-fn month(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").unwrap()
-}
-
-fn decimal(value: &Value) -> Decimal {
-    match value {
-        Value::String(s) => s.parse().unwrap(),
-        other => other.to_string().parse().unwrap(),
-    }
-}
-
-/// Every row of `from..=to`, call by call; also how many calls it took.
-async fn read_all(
-    connector: &dyn CloudConnector,
-    credentials: &CloudCredentials,
-    from: NaiveDate,
-    to: NaiveDate,
-    meter: &CallMeter,
-) -> Result<(Vec<ReportedEmission>, usize), ProviderError> {
-    let mut rows = Vec::new();
-    let mut next: Option<String> = None;
-    let mut pages = 0;
-    loop {
-        let page = connector
-            .emissions(credentials, from, to, next.as_deref(), meter)
-            .await?;
-        pages += 1;
-        assert!(page.server_time.is_some(), "every page has Azure's Date");
-        rows.extend(page.rows);
-        next = page.next;
-        if next.is_none() {
-            return Ok((rows, pages));
-        }
-        assert!(pages < 1000, "paging does not end");
-    }
-}
-
-/// Sums per month of each scope, named as the totals name the numbers Azure publishes.
-fn sums(rows: &[ReportedEmission]) -> BTreeMap<String, BTreeMap<&'static str, Decimal>> {
-    let mut out: BTreeMap<String, BTreeMap<&'static str, Decimal>> = BTreeMap::new();
-    for r in rows {
-        let name = match (r.scope, r.basis) {
-            (1, None) => "scope1",
-            (2, Some(Basis::Market)) => "scope2_market",
-            (3, None) => "scope3_market",
-            other => panic!("unexpected scope and basis {other:?}"),
-        };
-        *out.entry(r.month.format("%Y-%m").to_string())
-            .or_default()
-            .entry(name)
-            .or_default() += r.kg_co2e;
-    }
-    out
-}
-
+/// The months read are the months published, every month has all three scopes, and every
+/// sum is the published number.
 fn assert_sums_match(rows: &[ReportedEmission], totals: &BTreeMap<String, Value>) {
-    let sums = sums(rows);
-    assert_eq!(
-        sums.keys().collect::<Vec<_>>(),
-        totals.keys().collect::<Vec<_>>(),
-        "the months read are the months published"
-    );
-    for (m, by_scope) in &sums {
+    cloud_support::assert_sums_match(rows, totals, SCOPES);
+    for (m, by_scope) in &sums(rows, SCOPES) {
         assert_eq!(by_scope.len(), 3, "{m}: every scope");
-        for (scope, kg) in by_scope {
-            assert_eq!(*kg, decimal(&totals[m][*scope]), "{m} {scope}");
-        }
     }
 }
 
@@ -188,11 +54,14 @@ fn assert_no_secret(error: &ProviderError, secrets: &[&str]) {
 
 #[tokio::test]
 async fn identify_names_the_directory_and_its_subscriptions() {
-    let azure = Azure::start().await;
-    let connector = azure.connector(5000);
+    let azure = CloudSandbox::start().await;
+    let connector = azure.connector("azure", 5000, RETRY);
     let meter = CallMeter::default();
-    let estate = connector.identify(&credentials(), &meter).await.unwrap();
-    let tenant = fields()["tenant_id"].clone();
+    let estate = connector
+        .identify(&credentials("azure"), &meter)
+        .await
+        .unwrap();
+    let tenant = fields("azure")["tenant_id"].clone();
     assert_eq!(estate.tenant_id, tenant);
     assert_eq!(
         estate.name,
@@ -220,7 +89,11 @@ async fn identify_names_the_directory_and_its_subscriptions() {
     );
     let registration = cloud_registration("azure").unwrap();
     let names: Vec<&str> = registration.fields.iter().map(|f| f.name).collect();
-    assert_eq!(names, ["tenant_id", "client_id", "client_secret"]);
+    assert_eq!(
+        names,
+        ["tenant_id", "client_id", "client_secret", "certificate"]
+    );
+    assert!(registration.fields[3].secret);
     assert!(registration.fields[2].secret);
     assert!(registration
         .fields
@@ -231,15 +104,18 @@ async fn identify_names_the_directory_and_its_subscriptions() {
 
 #[tokio::test]
 async fn every_published_month_is_read_across_pages_and_sums_to_the_totals() {
-    let azure = Azure::start().await;
-    let connector = azure.connector(20);
+    let azure = CloudSandbox::start().await;
+    let connector = azure.connector("azure", 20, RETRY);
     let meter = CallMeter::default();
-    let estate = connector.identify(&credentials(), &meter).await.unwrap();
+    let estate = connector
+        .identify(&credentials("azure"), &meter)
+        .await
+        .unwrap();
     let identify_calls = meter.calls();
 
     let (rows, pages) = read_all(
         &*connector,
-        &credentials(),
+        &credentials("azure"),
         month("2023-01"),
         month("2025-01"),
         &meter,
@@ -261,7 +137,7 @@ async fn every_published_month_is_read_across_pages_and_sums_to_the_totals() {
     let keys: BTreeSet<String> = rows.iter().map(ReportedEmission::key).collect();
     assert_eq!(keys.len(), rows.len(), "row keys are unique");
 
-    let totals = azure.totals().await;
+    let totals = azure.totals("azure").await;
     assert!(totals.contains_key("2024-11") && !totals.contains_key("2024-12"));
     assert_sums_match(&rows, &totals);
     for m in totals.keys() {
@@ -307,9 +183,9 @@ async fn every_published_month_is_read_across_pages_and_sums_to_the_totals() {
 
 #[tokio::test]
 async fn throttling_is_waited_out_and_counted() {
-    let azure = Azure::start().await;
-    let connector = azure.connector(5000);
-    let creds = credentials();
+    let azure = CloudSandbox::start().await;
+    let connector = azure.connector("azure", 5000, RETRY);
+    let creds = credentials("azure");
     // Sign in and list the subscriptions first, so the throttled requests are reports.
     connector
         .identify(&creds, &CallMeter::default())
@@ -334,21 +210,24 @@ async fn throttling_is_waited_out_and_counted() {
         4,
         "the subscriptions, two throttled attempts and the one served"
     );
-    let totals = azure.totals().await;
+    let totals = azure.totals("azure").await;
     let scope1: Decimal = page.rows.iter().map(|r| r.kg_co2e).sum();
     assert_eq!(scope1, decimal(&totals["2024-03"]["scope1"]));
 }
 
 #[tokio::test]
 async fn refused_credentials_are_explained_without_the_secret() {
-    let azure = Azure::start().await;
-    let connector = azure.connector(5000);
-    let real_secret = fields()["client_secret"].clone();
+    let azure = CloudSandbox::start().await;
+    let connector = azure.connector("azure", 5000, RETRY);
+    let real_secret = fields("azure")["client_secret"].clone();
 
     let wrong_secret = "Xq8Q~not.the-right_secret.value.0000";
     let meter = CallMeter::default();
     let error = connector
-        .identify(&with("client_secret", wrong_secret), &meter)
+        .identify(
+            &credentials_with("azure", "client_secret", wrong_secret),
+            &meter,
+        )
         .await
         .unwrap_err();
     let text = format!("{error}");
@@ -363,7 +242,7 @@ async fn refused_credentials_are_explained_without_the_secret() {
 
     let error = connector
         .identify(
-            &with("client_id", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"),
+            &credentials_with("azure", "client_id", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"),
             &CallMeter::default(),
         )
         .await
@@ -378,7 +257,7 @@ async fn refused_credentials_are_explained_without_the_secret() {
 
     let error = connector
         .identify(
-            &with("tenant_id", "11111111-2222-4333-8444-555555555555"),
+            &credentials_with("azure", "tenant_id", "11111111-2222-4333-8444-555555555555"),
             &CallMeter::default(),
         )
         .await
@@ -391,7 +270,10 @@ async fn refused_credentials_are_explained_without_the_secret() {
     assert!(error.to_string().contains("AADSTS90002"), "{error}");
 
     // A tenant id that is neither a GUID nor a domain, or no secret: nothing is sent.
-    for creds in [with("tenant_id", "contoso/../x"), with("client_secret", "")] {
+    for creds in [
+        credentials_with("azure", "tenant_id", "contoso/../x"),
+        credentials_with("azure", "client_secret", ""),
+    ] {
         let meter = CallMeter::default();
         let error = connector.identify(&creds, &meter).await.unwrap_err();
         assert!(
@@ -404,7 +286,7 @@ async fn refused_credentials_are_explained_without_the_secret() {
     // The same words when reading emissions.
     let error = connector
         .emissions(
-            &with("client_secret", wrong_secret),
+            &credentials_with("azure", "client_secret", wrong_secret),
             month("2024-01"),
             month("2024-02"),
             None,
@@ -418,10 +300,10 @@ async fn refused_credentials_are_explained_without_the_secret() {
 
 #[tokio::test]
 async fn a_principal_without_the_role_is_told_which_role_to_assign() {
-    let azure = Azure::start().await;
-    let connector = azure.connector(5000);
-    let creds = with("client_id", NO_ROLE_CLIENT_ID);
-    let real_secret = fields()["client_secret"].clone();
+    let azure = CloudSandbox::start().await;
+    let connector = azure.connector("azure", 5000, RETRY);
+    let creds = credentials_with("azure", "client_id", NO_ROLE_CLIENT_ID);
+    let real_secret = fields("azure")["client_secret"].clone();
 
     let error = connector
         .identify(&creds, &CallMeter::default())
@@ -460,9 +342,9 @@ async fn a_principal_without_the_role_is_told_which_role_to_assign() {
 
 #[tokio::test]
 async fn a_pending_month_appears_once_published_and_a_restated_month_is_read_anew() {
-    let azure = Azure::start().await;
-    let connector = azure.connector(50);
-    let creds = credentials();
+    let azure = CloudSandbox::start().await;
+    let connector = azure.connector("azure", 50, RETRY);
+    let creds = credentials("azure");
     let meter = CallMeter::default();
     let december = month("2024-12");
 
@@ -497,7 +379,7 @@ async fn a_pending_month_appears_once_published_and_a_restated_month_is_read_ane
         rows.iter().any(|r| r.month == december),
         "published by the 19th"
     );
-    let totals = azure.totals().await;
+    let totals = azure.totals("azure").await;
     assert_sums_match(
         &rows,
         &totals
@@ -521,17 +403,8 @@ async fn a_pending_month_appears_once_published_and_a_restated_month_is_read_ane
         .await
         .unwrap();
     assert_eq!(before.len(), after.len());
-    let before: BTreeMap<String, Decimal> = before.iter().map(|r| (r.key(), r.kg_co2e)).collect();
-    for r in &after {
-        let old = before[&r.key()];
-        assert_eq!(
-            r.kg_co2e,
-            (old * Decimal::new(105, 2)).round_dp(3),
-            "{}",
-            r.key()
-        );
-    }
-    let totals = azure.totals().await;
+    assert_restated(&before, &after, Decimal::new(105, 2));
+    let totals = azure.totals("azure").await;
     assert_sums_match(
         &after,
         &totals.into_iter().filter(|(m, _)| m == "2024-06").collect(),
@@ -540,9 +413,9 @@ async fn a_pending_month_appears_once_published_and_a_restated_month_is_read_ane
 
 #[tokio::test]
 async fn page_tokens_are_the_connectors_own() {
-    let azure = Azure::start().await;
-    let connector = azure.connector(5000);
-    let creds = credentials();
+    let azure = CloudSandbox::start().await;
+    let connector = azure.connector("azure", 5000, RETRY);
+    let creds = credentials("azure");
     let meter = CallMeter::default();
     let first = connector
         .emissions(&creds, month("2024-05"), month("2024-06"), None, &meter)

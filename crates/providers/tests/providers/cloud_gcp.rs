@@ -4,114 +4,77 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use carbonsync_providers::cloud::gcp::GcpConnector;
 use carbonsync_providers::{
-    Basis, CallMeter, Catalogue, CloudConnector, CloudCredentials, CloudSettings, ProviderError,
-    ReportedEmission, RetryPolicy,
+    Basis, CallMeter, CloudConnector, CloudCredentials, ProviderError, ReportedEmission,
+    RetryPolicy,
 };
-use carbonsync_sandbox::{start, SandboxHandle, SandboxOptions};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
+use crate::cloud_support::{decimal, read_all, sums, CloudSandbox, ScopeNames, SEED};
+
 /// The export table the stand-in holds.
 const TABLE: &str = "cedar-finch-carbon.carbon_footprint_export.carbon_footprint";
 
+/// Up to five attempts, none waiting longer than two seconds.
+const RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 5,
+    max_wait: Duration::from_secs(2),
+    base_backoff: Duration::from_millis(20),
+};
+
+/// The four numbers of each export row, named as the totals name them.
+const SCOPES: &ScopeNames = &[
+    ((1, None), "scope1"),
+    ((2, Some(Basis::Location)), "scope2_location"),
+    ((2, Some(Basis::Market)), "scope2_market"),
+    ((3, None), "scope3_location"),
+];
+
+/// A sandbox and the service account key file it hands out.
 struct Env {
-    sandbox: SandboxHandle,
-    http: reqwest::Client,
+    cloud: CloudSandbox,
     key_json: String,
 }
 
 async fn env_with_seed(seed: u64) -> Env {
-    let sandbox = start(
-        SandboxOptions {
-            seed,
-            records_per_org: 60,
-            rate_limit: None,
-            ..SandboxOptions::default()
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .expect("the sandbox starts");
-    let http = reqwest::Client::new();
-    let key_json = http
-        .get(format!(
-            "{}/_control/gcp/service-account-key",
-            sandbox.base_url()
-        ))
-        .send()
+    let cloud = CloudSandbox::start_seeded(seed).await;
+    let key_json = cloud
+        .get("/_control/gcp/service-account-key")
         .await
-        .unwrap()
         .error_for_status()
         .unwrap()
         .text()
         .await
         .unwrap();
-    Env {
-        sandbox,
-        http,
-        key_json,
-    }
+    Env { cloud, key_json }
 }
 
 async fn env() -> Env {
-    env_with_seed(SandboxOptions::default().seed).await
+    env_with_seed(SEED).await
 }
 
 impl Env {
-    fn base(&self) -> &str {
-        self.sandbox.base_url()
-    }
-
-    fn connector(&self, page_size: u32) -> GcpConnector {
-        let entry = Catalogue::builtin()
-            .get("gcp")
-            .expect("gcp is in the catalogue");
-        GcpConnector::new(&CloudSettings {
-            endpoints: entry.sandbox_endpoints(self.base()),
-            sandbox: true,
-            page_size,
-            retry: RetryPolicy {
-                max_attempts: 5,
-                max_wait: Duration::from_secs(2),
-                base_backoff: Duration::from_millis(20),
-            },
-        })
-        .expect("the connector builds")
+    fn connector(&self, page_size: u32) -> Arc<dyn CloudConnector> {
+        self.cloud.connector("gcp", page_size, RETRY)
     }
 
     fn credentials(&self) -> CloudCredentials {
         credentials(&self.key_json, TABLE)
     }
 
-    async fn control(&self, path: &str, body: Value) {
-        self.http
-            .post(format!("{}{path}", self.base()))
-            .json(&body)
-            .send()
+    async fn calls(&self, name: &str) -> u64 {
+        let stats: Value = self
+            .cloud
+            .get("/_control/stats")
             .await
-            .unwrap()
-            .error_for_status()
-            .unwrap();
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.base()))
-            .send()
-            .await
-            .unwrap()
             .json()
             .await
-            .unwrap()
-    }
-
-    async fn calls(&self, name: &str) -> u64 {
-        let stats = self.get("/_control/stats").await;
+            .unwrap();
         find_count(&stats, name).unwrap_or(0)
     }
 }
@@ -138,79 +101,24 @@ fn month(y: i32, m: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, 1).unwrap()
 }
 
-/// Every page of `from..=to`; the number of pages.
-async fn read_all(
-    connector: &GcpConnector,
-    creds: &CloudCredentials,
-    from: NaiveDate,
-    to: NaiveDate,
-    meter: &CallMeter,
-) -> (Vec<ReportedEmission>, usize) {
-    let mut rows = Vec::new();
-    let mut next: Option<String> = None;
-    let mut pages = 0;
-    loop {
-        let page = connector
-            .emissions(creds, from, to, next.as_deref(), meter)
-            .await
-            .unwrap_or_else(|e| panic!("page {pages}: {e}"));
-        pages += 1;
-        // The providers' clock, from BigQuery's `Date` header.
-        assert!(page.server_time.is_some());
-        rows.extend(page.rows);
-        match page.next {
-            Some(token) => next = Some(token),
-            None => break,
-        }
-        assert!(pages < 1000, "the read does not end");
-    }
-    (rows, pages)
-}
-
-fn decimal(v: &Value) -> Decimal {
-    match v {
-        Value::String(s) => Decimal::from_str(s).unwrap(),
-        Value::Number(n) => Decimal::from_str(&n.to_string()).unwrap(),
-        other => panic!("not a number: {other}"),
-    }
-}
-
-/// Sums per month (`2024-06`) of scope 1, 2 location, 2 market and 3, as the totals name them.
-fn sums(rows: &[ReportedEmission]) -> BTreeMap<String, BTreeMap<&'static str, Decimal>> {
-    let mut out: BTreeMap<String, BTreeMap<&'static str, Decimal>> = BTreeMap::new();
-    for r in rows {
-        let name = match (r.scope, r.basis) {
-            (1, None) => "scope1",
-            (2, Some(Basis::Location)) => "scope2_location",
-            (2, Some(Basis::Market)) => "scope2_market",
-            (3, None) => "scope3_location",
-            other => panic!("unexpected scope and basis {other:?}"),
-        };
-        *out.entry(r.month.format("%Y-%m").to_string())
-            .or_default()
-            .entry(name)
-            .or_default() += r.kg_co2e;
-    }
-    out
-}
-
-fn assert_matches_totals(rows: &[ReportedEmission], totals: &Value, months: &[String]) {
-    let sums = sums(rows);
+/// For each of `months`, the sum of each of the four scopes is the published number (a
+/// scope without rows sums to zero).
+fn assert_matches_totals(
+    rows: &[ReportedEmission],
+    totals: &BTreeMap<String, Value>,
+    months: &[String],
+) {
+    let sums = sums(rows, SCOPES);
     for m in months {
-        let t = &totals[m.as_str()];
+        let t = totals.get(m).unwrap_or(&Value::Null);
         assert!(t.is_object(), "no totals for {m}");
-        for scope in [
-            "scope1",
-            "scope2_location",
-            "scope2_market",
-            "scope3_location",
-        ] {
+        for (_, scope) in SCOPES {
             assert_eq!(
                 sums.get(m)
                     .and_then(|s| s.get(scope))
                     .copied()
                     .unwrap_or_default(),
-                decimal(&t[scope]),
+                decimal(&t[*scope]),
                 "{m} {scope}"
             );
         }
@@ -223,11 +131,13 @@ async fn a_full_read_across_many_pages_adds_up_to_the_published_totals() {
     let connector = env.connector(250);
     let creds = env.credentials();
     let meter = CallMeter::default();
-    let (rows, pages) = read_all(&connector, &creds, month(2023, 1), month(2024, 12), &meter).await;
+    let (rows, pages) = read_all(&*connector, &creds, month(2023, 1), month(2024, 12), &meter)
+        .await
+        .unwrap();
     assert!(pages >= 10, "only {pages} pages");
 
-    let totals = env.get("/_control/cloud/gcp/totals").await;
-    let published: Vec<String> = totals.as_object().unwrap().keys().cloned().collect();
+    let totals = env.cloud.totals("gcp").await;
+    let published: Vec<String> = totals.keys().cloned().collect();
     assert_eq!(published.len(), 23, "January 2023 to November 2024");
     assert_matches_totals(&rows, &totals, &published);
     // December 2024 is not published at the default clock (10 January 2025).
@@ -321,7 +231,7 @@ async fn a_forged_key_for_the_same_account_is_refused_with_invalid_grant() {
     let env = env().await;
     // Another RSA key (another sandbox's), passed off as this account's key: same email, same
     // key id, another private key.
-    let other = env_with_seed(SandboxOptions::default().seed + 1).await;
+    let other = env_with_seed(SEED + 1).await;
     let mut forged: Value = serde_json::from_str(&env.key_json).unwrap();
     let other_key: Value = serde_json::from_str(&other.key_json).unwrap();
     assert_eq!(forged["client_email"], other_key["client_email"]);
@@ -472,13 +382,16 @@ async fn throttled_queries_are_waited_out() {
     let env = env().await;
     let connector = env.connector(100);
     let creds = env.credentials();
-    env.control("/_control/cloud/gcp/throttle", json!({"count": 3}))
+    env.cloud
+        .control("/gcp/throttle", json!({"count": 3}))
         .await;
     let meter = CallMeter::default();
-    let (rows, pages) = read_all(&connector, &creds, month(2024, 1), month(2024, 3), &meter).await;
+    let (rows, pages) = read_all(&*connector, &creds, month(2024, 1), month(2024, 3), &meter)
+        .await
+        .unwrap();
     assert!(pages >= 2);
     assert_eq!(meter.rate_limited(), 3);
-    let totals = env.get("/_control/cloud/gcp/totals").await;
+    let totals = env.cloud.totals("gcp").await;
     assert_matches_totals(
         &rows,
         &totals,
@@ -497,27 +410,46 @@ async fn the_pending_month_appears_once_published_and_a_restated_month_is_read_a
     let creds = env.credentials();
     let meter = CallMeter::default();
 
-    let (rows, _) = read_all(&connector, &creds, month(2024, 12), month(2024, 12), &meter).await;
+    let (rows, _) = read_all(
+        &*connector,
+        &creds,
+        month(2024, 12),
+        month(2024, 12),
+        &meter,
+    )
+    .await
+    .unwrap();
     assert!(rows.is_empty(), "December 2024 is pending on 10 January");
 
-    env.control(
-        "/_control/cloud/clock",
-        json!({"now": "2025-01-25T00:00:00Z"}),
+    env.cloud
+        .control("/clock", json!({"now": "2025-01-25T00:00:00Z"}))
+        .await;
+    let (rows, _) = read_all(
+        &*connector,
+        &creds,
+        month(2024, 12),
+        month(2024, 12),
+        &meter,
     )
-    .await;
-    let (rows, _) = read_all(&connector, &creds, month(2024, 12), month(2024, 12), &meter).await;
+    .await
+    .unwrap();
     assert!(!rows.is_empty());
-    let totals = env.get("/_control/cloud/gcp/totals").await;
+    let totals = env.cloud.totals("gcp").await;
     assert_matches_totals(&rows, &totals, &["2024-12".to_owned()]);
 
-    let (before, _) = read_all(&connector, &creds, month(2024, 6), month(2024, 6), &meter).await;
-    env.control(
-        "/_control/cloud/gcp/restate",
-        json!({"month": "2024-06", "factor": "1.05"}),
-    )
-    .await;
-    let (after, _) = read_all(&connector, &creds, month(2024, 6), month(2024, 6), &meter).await;
-    let totals = env.get("/_control/cloud/gcp/totals").await;
+    let (before, _) = read_all(&*connector, &creds, month(2024, 6), month(2024, 6), &meter)
+        .await
+        .unwrap();
+    env.cloud
+        .control(
+            "/gcp/restate",
+            json!({"month": "2024-06", "factor": "1.05"}),
+        )
+        .await;
+    let (after, _) = read_all(&*connector, &creds, month(2024, 6), month(2024, 6), &meter)
+        .await
+        .unwrap();
+    let totals = env.cloud.totals("gcp").await;
     assert_matches_totals(&after, &totals, &["2024-06".to_owned()]);
     assert_eq!(before.len(), after.len());
     assert!(before

@@ -469,21 +469,19 @@ async fn only_published_months_are_served_and_restated_ones_change_model_version
     let (_, answer) = query(&s, &token, "cedar-finch-carbon", standard(&sql)).await;
     assert_eq!(months(&answer), ["2024-10-01", "2024-11-01"]);
 
-    s.http
-        .post(format!("{}/_control/cloud/clock", base(&s)))
-        .json(&json!({"now": "2025-01-15T00:00:00Z"}))
-        .send()
-        .await
-        .unwrap();
+    s.control_post(
+        "/_control/cloud/clock",
+        json!({"now": "2025-01-15T00:00:00Z"}),
+    )
+    .await;
     let (_, answer) = query(&s, &token, "cedar-finch-carbon", standard(&sql)).await;
     assert_eq!(months(&answer), ["2024-10-01", "2024-11-01", "2024-12-01"]);
 
-    s.http
-        .post(format!("{}/_control/cloud/gcp/restate", base(&s)))
-        .json(&json!({"month": "2024-11", "factor": "1.1"}))
-        .send()
-        .await
-        .unwrap();
+    s.control_post(
+        "/_control/cloud/gcp/restate",
+        json!({"month": "2024-11", "factor": "1.1"}),
+    )
+    .await;
     let sql = format!(
         "SELECT DISTINCT usage_month, carbon_model_version AS version FROM `{TABLE}` WHERE usage_month >= DATE '2024-10-01'"
     );
@@ -605,12 +603,8 @@ async fn bad_queries_get_bigquerys_errors() {
 async fn throttled_calls_get_rate_limit_exceeded_and_calls_are_counted() {
     let s = sandbox(options()).await;
     let token = token_for(&s, SCOPE).await;
-    s.http
-        .post(format!("{}/_control/cloud/gcp/throttle", base(&s)))
-        .json(&json!({"count": 1}))
-        .send()
-        .await
-        .unwrap();
+    s.control_post("/_control/cloud/gcp/throttle", json!({"count": 1}))
+        .await;
     let body = standard(&format!("SELECT usage_month FROM `{TABLE}` LIMIT 1"));
     let (status, answer) = query(&s, &token, "cedar-finch-carbon", body.clone()).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
@@ -621,15 +615,7 @@ async fn throttled_calls_get_rate_limit_exceeded_and_calls_are_counted() {
     let (status, _) = query(&s, &token, "cedar-finch-carbon", body).await;
     assert_eq!(status, StatusCode::OK);
 
-    let stats: Value = s
-        .http
-        .get(format!("{}/_control/stats", base(&s)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = s.control_get("/_control/stats").await;
     let text = stats.to_string();
     assert!(text.contains("\"gcp.jobs.query\":2"), "{text}");
     assert!(text.contains("\"gcp.token\":1"), "{text}");

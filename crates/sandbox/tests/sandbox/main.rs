@@ -4,6 +4,7 @@
 mod api;
 mod cloud_aws;
 mod cloud_azure;
+mod cloud_azure_certificate;
 mod cloud_gcp;
 mod consent;
 mod control;

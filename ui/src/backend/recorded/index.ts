@@ -23,6 +23,7 @@
 import type { AppError } from '../../bindings/AppError';
 import type { ConnectResult } from '../../bindings/ConnectResult';
 import type { Connection } from '../../bindings/Connection';
+import type { CredentialField } from '../../bindings/CredentialField';
 import type { CursorView } from '../../bindings/CursorView';
 import type { EmissionsSummary } from '../../bindings/EmissionsSummary';
 import type { GroupBy } from '../../bindings/GroupBy';
@@ -34,6 +35,7 @@ import type { SetAsideRecord } from '../../bindings/SetAsideRecord';
 import type { SyncFinished } from '../../bindings/SyncFinished';
 import type { SyncReport } from '../../bindings/SyncReport';
 import type { SyncRun } from '../../bindings/SyncRun';
+import cloudFieldsFile from './cloud-fields.json';
 import connectionsFile from './connections.json';
 import cursorsFile from './cursors.json';
 import emissionsFile from './emissions.json';
@@ -96,6 +98,8 @@ export const RECORDED = {
   readAt: Date.parse(recordingFile.read_at),
   /** `list_providers` with both connections made. */
   providers: providersFile as ProviderView[],
+  /** `cloud_fields` of each platform connected with keys, by platform id. */
+  cloudFields: cloudFieldsFile as Record<string, CredentialField[]>,
   signIn: signInFile as RecordedSignIns,
   /** `list_connections` after both syncs of each, before the grant was withdrawn. */
   connections: connectionsFile as Connection[],

@@ -23,9 +23,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::Credentials;
 use aws_sdk_costexplorer::types::{DateInterval, GroupDefinition, GroupDefinitionType};
 use aws_sdk_sustainability::config::SharedHttpClient;
@@ -257,7 +259,27 @@ impl AwsConnector {
                     "CarbonSync connection",
                 ));
             }
-            (None, Some(profile)) => loader = loader.profile_name(profile.trim()),
+            (None, Some(profile)) => {
+                // The profile's own credentials only: the SDK's default chain would go on to
+                // the environment and the EC2 instance metadata service, and connect as
+                // whoever those name.
+                let profile = profile.trim();
+                let provider = ProfileFileCredentialsProvider::builder()
+                    .profile_name(profile)
+                    .build();
+                if let Err(e) = provider.provide_credentials().await {
+                    return Err(ProviderError::Unauthorized {
+                        detail: format!(
+                            "the AWS profile \"{profile}\" gives no credentials ({}): check it \
+                             in ~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE and \
+                             AWS_SHARED_CREDENTIALS_FILE), or connect with an access key",
+                            std::error::Error::source(&e)
+                                .map_or_else(|| e.to_string(), |s| format!("{e}: {s}"))
+                        ),
+                    });
+                }
+                loader = loader.profile_name(profile).credentials_provider(provider);
+            }
             (None, None) => {
                 return Err(ProviderError::InvalidConfig {
                     detail:

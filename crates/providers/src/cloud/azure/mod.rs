@@ -2,9 +2,10 @@
 //! the Carbon Optimization report API of Azure Resource Manager with a service principal.
 //!
 //! - **Sign-in**: the Microsoft identity platform's client-credentials grant (tenant id,
-//!   client id, client secret) for `https://management.azure.com/.default`
-//!   ([`identity`]). The token is kept in memory until shortly before it expires, for one
-//!   tenant and client at a time; it is never logged or stored.
+//!   client id, and a client secret or a certificate with its private key, exactly one) for
+//!   `https://management.azure.com/.default` ([`identity`], [`certificate`]). The token is
+//!   kept in memory until shortly before it expires, for one tenant and client at a time; it
+//!   is never logged or stored.
 //! - **Subscriptions**: `GET {arm}/subscriptions?api-version=2022-12-01`, following
 //!   `nextLink`. They are the estate's accounts and the `subscriptionList` of every report
 //!   (at most 100 per request, so larger estates are asked for in blocks).
@@ -43,6 +44,7 @@
 //! [`ProviderError::Forbidden`] naming the role and the subscriptions; throttling (HTTP 429 with
 //! `Retry-After`) is waited out by the shared HTTP layer.
 
+pub mod certificate;
 pub mod identity;
 pub mod report;
 
@@ -98,7 +100,10 @@ const RULES: PlatformRules = PlatformRules {
     describe_code: None,
 };
 
-/// The connect form: a service principal (an app registration with a client secret).
+/// The connect form: a service principal (an app registration) with a client secret or a
+/// certificate. Both credential fields are optional for the form, which checks each
+/// non-optional field by itself; [`ServicePrincipal::from_credentials`] requires exactly one
+/// of the two.
 pub const FIELDS: &[CredentialField] = &[
     CredentialField {
         name: identity::TENANT_ID,
@@ -125,10 +130,21 @@ pub const FIELDS: &[CredentialField] = &[
         name: identity::CLIENT_SECRET,
         label: "Client secret",
         secret: true,
-        optional: false,
+        optional: true,
         flag: "",
         help: "The secret's Value (not its Secret ID), shown once when the secret is created \
-               under Certificates & secrets. Kept only in this computer's keychain.",
+               under Certificates & secrets. Kept only in this computer's keychain. Give either \
+               the client secret or the certificate, not both.",
+    },
+    CredentialField {
+        name: identity::CERTIFICATE,
+        label: "Certificate (PEM with private key)",
+        secret: true,
+        optional: true,
+        flag: "--certificate-file",
+        help: "A PEM file holding the certificate uploaded to the app registration (Certificates \
+               & secrets > Certificates) and its unencrypted RSA private key. Kept only in this \
+               computer's keychain. Give either the client secret or the certificate, not both.",
     },
 ];
 

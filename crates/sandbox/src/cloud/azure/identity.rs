@@ -1,6 +1,7 @@
-//! The Microsoft identity platform's v2.0 token endpoint, client-credentials grant only, and
-//! the access tokens it issues: JWTs for `https://management.azure.com/`, an hour long,
-//! checked by the ARM stand-in.
+//! The Microsoft identity platform's v2.0 token endpoint, client-credentials grant only (with
+//! a client secret or a certificate's client assertion, [`super::certificate`]), and the access
+//! tokens it issues: JWTs for `https://management.azure.com/`, an hour long, checked by the
+//! ARM stand-in.
 //!
 //! Error answers follow the platform's shape and codes
 //! (<https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes>):
@@ -8,11 +9,23 @@
 //! 400 `unauthorized_client` for an unknown application (`AADSTS700016`), 400
 //! `invalid_request` for an unknown or malformed directory (`AADSTS90002`, `AADSTS900023`) or a
 //! missing parameter (`AADSTS900144`), 400 `unsupported_grant_type` (`AADSTS70003`), 400
-//! `invalid_scope` (`AADSTS1002012`) and 400 `invalid_resource` (`AADSTS500011`).
+//! `invalid_scope` (`AADSTS1002012`) and 400 `invalid_resource` (`AADSTS500011`). A client
+//! assertion that is not a JWT is 400 `invalid_request` `AADSTS50027`; one the platform
+//! refuses is 401 `invalid_client` with the codes Microsoft lists for certificate credentials
+//! (<https://learn.microsoft.com/en-us/azure/developer/java/sdk/troubleshooting-authentication-service-principal>):
+//! `AADSTS700027` for a signature that does not verify or a certificate not registered on the
+//! application, `AADSTS700021` for `iss`/`sub` other than the client id, `AADSTS700023` for an
+//! `aud` other than the token endpoint, and `AADSTS700024` outside `nbf`..`exp`.
+//!
+//! The assertion's times are compared with this computer's clock, not the providers' clock
+//! (`state.cloud().now()`): the connector signs with the real clock, as Microsoft's libraries
+//! do and as the platform checks, while the providers' clock is set back or moved by tests to
+//! decide which months are published, and would make every real assertion look as if it
+//! came from the future.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -20,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::certificate::PrincipalCertificate;
 use super::{finish, names, principal, AZURE_CLIENT_SECRET, AZURE_TENANT_DOMAIN, AZURE_TENANT_ID};
 use crate::app::AppState;
 
@@ -136,11 +150,176 @@ fn is_domain(text: &str) -> bool {
             .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
 
+/// `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2).
+pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// How far an assertion's `nbf` may be ahead of this computer's clock (clock skew).
+const CLOCK_SKEW_SECS: i64 = 300;
+
+/// The claims of a client assertion that are checked.
+#[derive(Deserialize)]
+struct AssertionClaims {
+    #[serde(default)]
+    aud: Option<serde_json::Value>,
+    #[serde(default)]
+    iss: Option<String>,
+    #[serde(default)]
+    sub: Option<String>,
+    #[serde(default)]
+    nbf: Option<i64>,
+    #[serde(default)]
+    exp: Option<i64>,
+}
+
+/// Whether `aud` is this tenant's token endpoint: Microsoft's
+/// (`https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token`, or the older
+/// `…/{tenant}/v2.0`) or the stand-in's own address as the request reached it, with the
+/// tenant as its id or its domain.
+fn audience_ok(aud: &str, headers: &HeaderMap) -> bool {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let aud = aud.to_ascii_lowercase();
+    [AZURE_TENANT_ID, AZURE_TENANT_DOMAIN].iter().any(|tenant| {
+        let ms = format!("https://login.microsoftonline.com/{tenant}");
+        aud == format!("{ms}/oauth2/v2.0/token")
+            || aud == format!("{ms}/v2.0")
+            || (!host.is_empty()
+                && ["http", "https"].iter().any(|scheme| {
+                    aud == format!(
+                        "{scheme}://{}/azure/{tenant}/oauth2/v2.0/token",
+                        host.to_ascii_lowercase()
+                    )
+                }))
+    })
+}
+
+/// Checks a client assertion for `client`: `None` when it is accepted, else the refusal to
+/// answer.
+fn check_assertion(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &str,
+    assertion: &str,
+    certificate: &PrincipalCertificate,
+) -> Option<Response> {
+    let unauthorized = StatusCode::UNAUTHORIZED;
+    let malformed = || {
+        refusal(
+            state,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            50027,
+            "JWT token is invalid or malformed.",
+        )
+    };
+    let Ok(header) = jsonwebtoken::decode_header(assertion) else {
+        return Some(malformed());
+    };
+    let invalid_signature = |reason: &str, thumbprint: &str| {
+        refusal(
+            state,
+            unauthorized,
+            "invalid_client",
+            700027,
+            &format!(
+                "Client assertion contains an invalid signature. [Reason - {reason}, Thumbprint                  of key used by client: '{thumbprint}', Please visit the Azure Portal, Graph                  Explorer or directly use MS Graph to see configured keys for app Id '{client}'.]"
+            ),
+        )
+    };
+    if !matches!(header.alg, Algorithm::RS256 | Algorithm::PS256) {
+        return Some(invalid_signature(
+            "The key algorithm is not supported.",
+            header.x5t.as_deref().unwrap_or(""),
+        ));
+    }
+    let named = header
+        .x5t_s256
+        .as_deref()
+        .or(header.x5t.as_deref())
+        .unwrap_or("")
+        .to_owned();
+    if !certificate.named_by(header.x5t.as_deref(), header.x5t_s256.as_deref()) {
+        return Some(invalid_signature("The key was not found.", &named));
+    }
+    let key = DecodingKey::from_rsa_raw_components(&certificate.modulus, &certificate.exponent);
+    let mut validation = Validation::new(header.alg);
+    // The signature here; the claims below, with the platform's own answers.
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    let claims = match jsonwebtoken::decode::<AssertionClaims>(assertion, &key, &validation) {
+        Ok(data) => data.claims,
+        Err(_) => {
+            return Some(invalid_signature(
+                "The provided signature value did not match the expected signature value.",
+                &certificate.thumbprint_hex,
+            ))
+        }
+    };
+    let is_client =
+        |v: &Option<String>| v.as_deref().is_some_and(|v| v.eq_ignore_ascii_case(client));
+    if !is_client(&claims.iss) || !is_client(&claims.sub) {
+        return Some(refusal(
+            state,
+            unauthorized,
+            "invalid_client",
+            700021,
+            "Client assertion application identifier doesn't match 'client_id' parameter.              Review the documentation at              https://learn.microsoft.com/entra/identity-platform/certificate-credentials .",
+        ));
+    }
+    let aud_ok = match &claims.aud {
+        Some(serde_json::Value::String(a)) => audience_ok(a, headers),
+        Some(serde_json::Value::Array(list)) => list
+            .iter()
+            .any(|a| a.as_str().is_some_and(|a| audience_ok(a, headers))),
+        _ => false,
+    };
+    if !aud_ok {
+        return Some(refusal(
+            state,
+            unauthorized,
+            "invalid_client",
+            700023,
+            "Client assertion audience claim does not match Realm issuer. Review the              documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .",
+        ));
+    }
+    let now = Utc::now().timestamp();
+    let in_time = match claims.exp {
+        Some(exp) => exp > now && claims.nbf.is_none_or(|nbf| nbf <= now + CLOCK_SKEW_SECS),
+        None => false,
+    };
+    if !in_time {
+        let at = |secs: Option<i64>| {
+            secs.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+                .map(|t| t.format("%m/%d/%Y %H:%M:%S").to_string())
+                .unwrap_or_else(|| "(none)".to_owned())
+        };
+        return Some(refusal(
+            state,
+            unauthorized,
+            "invalid_client",
+            700024,
+            &format!(
+                "Client assertion is not within its valid time range. Current time: {},                  assertion valid from {}, expiry time of assertion {}. Review the documentation                  at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .",
+                at(Some(now)),
+                at(claims.nbf),
+                at(claims.exp)
+            ),
+        ));
+    }
+    None
+}
+
 /// `POST /azure/{tenant_id}/oauth2/v2.0/token`, form-encoded `grant_type=client_credentials`,
-/// `client_id`, `client_secret`, `scope`.
+/// `client_id`, `scope`, and either `client_secret` or `client_assertion_type` and
+/// `client_assertion`.
 pub async fn token(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     state.count_call("azure.token");
@@ -251,6 +430,40 @@ pub async fn token(
             ),
         );
     }
+    if let Some(assertion) = field("client_assertion") {
+        match field("client_assertion_type") {
+            Some(kind) if kind == CLIENT_ASSERTION_TYPE => {}
+            Some(kind) => {
+                return refusal(
+                    &state,
+                    bad,
+                    "invalid_request",
+                    900144,
+                    &format!(
+                        "The 'client_assertion_type' '{kind}' is not supported: it must be                          '{CLIENT_ASSERTION_TYPE}'."
+                    ),
+                )
+            }
+            None => return missing("client_assertion_type"),
+        }
+        let seed = state.opts.seed;
+        let Ok(certificate) =
+            tokio::task::spawn_blocking(move || PrincipalCertificate::registered(seed)).await
+        else {
+            return refusal(
+                &state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "temporarily_unavailable",
+                90033,
+                "A transient error has occurred. Please try again.",
+            );
+        };
+        if let Some(refused) = check_assertion(&state, &headers, &client, &assertion, &certificate)
+        {
+            return refused;
+        }
+        return issued(&state, &client);
+    }
     let Some(secret) = field("client_secret") else {
         return refusal(
             &state,
@@ -274,9 +487,14 @@ pub async fn token(
             ),
         );
     }
+    issued(&state, &client)
+}
+
+/// The token answer for `client`.
+fn issued(state: &AppState, client: &str) -> Response {
     let access_token = issue(&client.to_ascii_lowercase(), Utc::now());
     finish(
-        &state,
+        state,
         (
             StatusCode::OK,
             [

@@ -7,6 +7,9 @@
 //!   `AADSTS` codes in its JSON shape (`error`, `error_description`, `error_codes`,
 //!   `timestamp`, `trace_id`, `correlation_id`, `error_uri`).
 //! - `GET /azure/management/subscriptions?api-version=2022-12-01` ([`arm`]).
+//! - `GET /_control/azure/certificate`: the PEM (certificate and private key) of the
+//!   certificate registered on both app registrations ([`certificate`]), for tests and the
+//!   demo; `?registered=false` gives one of another key, registered nowhere.
 //! - `POST /azure/management/providers/Microsoft.Carbon/carbonEmissionReports?api-version=2025-04-01`
 //!   ([`carbon`]): `OverallSummaryReport`, `MonthlySummaryReport` and `ItemDetailsReport` (every
 //!   `categoryType`), `skipToken` paging, `subscriptionAccessDecisionList`.
@@ -15,8 +18,9 @@
 //! [`AZURE_TENANT_DOMAIN`]): [`AZURE_CLIENT_ID`], which holds the Carbon Optimization Reader
 //! role on every subscription, and [`AZURE_NO_ROLE_CLIENT_ID`], which holds a role on the
 //! subscriptions' resource groups (so it lists them) but not that one, and is refused every
-//! report with ARM's 403 `AuthorizationFailed`. Both use [`AZURE_CLIENT_SECRET`]. These are
-//! published on purpose: they open nothing but this sandbox.
+//! report with ARM's 403 `AuthorizationFailed`. Both use [`AZURE_CLIENT_SECRET`], and both
+//! have the generated certificate registered ([`certificate::PrincipalCertificate::registered`]).
+//! These are published on purpose: they open nothing but this sandbox.
 //!
 //! Numbers: Microsoft publishes one number per scope, its market-based view; the stand-in
 //! serves the estate's Scope 1, market-based Scope 2 and market-based Scope 3, in kgCO2e, each
@@ -25,11 +29,13 @@
 
 pub mod arm;
 pub mod carbon;
+pub mod certificate;
 pub mod identity;
 pub mod names;
 
 use std::collections::BTreeMap;
 
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -75,6 +81,46 @@ pub fn routes() -> Router<AppState> {
             "/azure/management/providers/Microsoft.Carbon/carbonEmissionReports",
             post(carbon::reports),
         )
+        .route("/_control/azure/certificate", get(certificate_pem))
+}
+
+/// The query of `GET /_control/azure/certificate`.
+#[derive(serde::Deserialize)]
+struct CertificateQuery {
+    #[serde(default)]
+    registered: Option<bool>,
+}
+
+/// `GET /_control/azure/certificate`: the registered certificate and its private key as PEM
+/// (`?registered=false`: a certificate of another key, registered nowhere). Test-only, like
+/// `/_control/gcp/service-account-key`.
+async fn certificate_pem(
+    State(state): State<AppState>,
+    Query(query): Query<CertificateQuery>,
+) -> Response {
+    let seed = state.opts.seed;
+    let registered = query.registered.unwrap_or(true);
+    let generated = tokio::task::spawn_blocking(move || {
+        if registered {
+            certificate::PrincipalCertificate::registered(seed)
+        } else {
+            certificate::PrincipalCertificate::unregistered(seed)
+        }
+    })
+    .await;
+    match generated {
+        Ok(certificate) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/x-pem-file")],
+            certificate.pem.clone(),
+        )
+            .into_response(),
+        Err(_) => arm_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "the certificate could not be generated",
+        ),
+    }
 }
 
 /// The sandbox's own credentials for Azure, by connect-form field name: the principal with

@@ -1,0 +1,34 @@
+import type { ReportedTotals as Totals } from '../../bindings/ReportedTotals';
+import type { DecimalString } from '../../lib/decimal';
+import { formatKg, formatTonnes } from '../../lib/format';
+import { href } from '../../router';
+import { ReportedTotals } from './ReportedTotals';
+
+/**
+ * The spend-based estimate and what cloud platforms reported for the same selection, side
+ * by side: two methods, each with its basis named, never added together.
+ */
+export function ReportedBeside({ spendKg, reported, filtered }: { spendKg: DecimalString; reported: Totals; filtered: boolean }) {
+  return (
+    <section className="panel" aria-labelledby="beside-title" data-testid="reported-beside">
+      <h2 id="beside-title" className="section-title">
+        Spend-based and reported, side by side{filtered ? ' for this selection' : ''}
+      </h2>
+      <dl className="reported-totals">
+        <div>
+          <dt>Estimated, spend-based</dt>
+          <dd className="reported-kg" data-testid="beside-spend">
+            {formatKg(spendKg)}
+          </dd>
+          <dd className="small muted">{formatTonnes(spendKg)} · from accounting spend</dd>
+        </div>
+      </dl>
+      <ReportedTotals totals={reported} testId="beside-reported" />
+      <p className="small muted">
+        Reported figures are what AWS, Azure or Google Cloud published for your accounts; they are not in the
+        spend-based total, and accounting bills they cover are excluded from it so nothing counts twice.{' '}
+        <a href={href({ page: 'cloud' })}>See the cloud figures</a>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,248 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { FakeBackend } from '../backend/fake';
+import { CLOUD_SAMPLE, reportedTotalsOf } from '../backend/fakeCloud';
+import { RECORDED } from '../backend/recorded';
+import { EMPTY_REPORTED_FILTER } from '../backend/types';
+import { formatKg } from '../lib/format';
+import { renderApp } from '../test/render';
+
+const NOW = Date.parse('2025-01-15T12:00:00Z');
+
+/** A window whose Google Cloud sandbox account is connected with the form and synced. */
+async function connectedGcp(options: Parameters<typeof renderApp>[0] = {}) {
+  const user = userEvent.setup();
+  const view = renderApp({ hash: '#/integrations', ...options });
+  await user.click(await screen.findByTestId('connect-gcp'));
+  const dialog = await screen.findByTestId('cloud-connect-gcp');
+  await user.click(within(dialog).getByTestId('cloud-use-sandbox'));
+  await waitFor(() => expect(screen.queryByTestId('cloud-connect-gcp')).not.toBeInTheDocument());
+  const account = CLOUD_SAMPLE.accounts.gcp!;
+  await screen.findByText(account.connection.tenant_name);
+  return { user, ...view, account };
+}
+
+describe('connecting a cloud platform with keys', () => {
+  it('builds the form from the platform fields: labels, help, secrets as password fields, optional marked', async () => {
+    const user = userEvent.setup();
+    renderApp({ hash: '#/integrations' });
+    await user.click(await screen.findByTestId('connect-aws'));
+    const dialog = await screen.findByTestId('cloud-connect-aws');
+    const secret = await within(dialog).findByTestId('cloud-field-secret_access_key');
+    expect(secret).toHaveAttribute('type', 'password');
+    expect(within(dialog).getByTestId('cloud-field-access_key_id')).toHaveAttribute('type', 'text');
+    expect(within(dialog).getByLabelText(/Access key ID/)).toHaveTextContent('');
+    expect(within(dialog).getAllByText('(optional)').length).toBe(RECORDED.cloudFields.aws!.filter((f) => f.optional).length);
+    // What Cost Explorer costs, as the help says.
+    expect(dialog).toHaveTextContent('Each Cost Explorer request costs USD 0.01');
+    expect(within(dialog).getByTestId('cloud-use-sandbox')).toBeInTheDocument();
+  });
+
+  it('says which field is missing, and shows a refusal in the words returned without echoing the secret', async () => {
+    const user = userEvent.setup();
+    renderApp({ hash: '#/integrations' });
+    await user.click(await screen.findByTestId('connect-azure'));
+    const dialog = await screen.findByTestId('cloud-connect-azure');
+    await user.type(await within(dialog).findByTestId('cloud-field-tenant_id'), 'contoso');
+    await user.click(within(dialog).getByTestId('cloud-connect-submit'));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Application (client) ID is needed to connect.');
+    await user.type(within(dialog).getByTestId('cloud-field-client_id'), 'app');
+    await user.type(within(dialog).getByTestId('cloud-field-client_secret'), 'hunter2-secret');
+    await user.click(within(dialog).getByTestId('cloud-connect-submit'));
+    // Typed keys go to Azure itself, which names itself without "(sandbox)".
+    const refusal = CLOUD_SAMPLE.refused.azure!.message.replace('Microsoft Azure (sandbox)', 'Microsoft Azure');
+    expect(refusal).toMatch(/^Microsoft Azure refused these credentials: /);
+    await waitFor(() => expect(within(dialog).getByRole('alert')).toHaveTextContent(refusal));
+    expect(document.body.textContent).not.toContain('hunter2-secret');
+    expect(screen.queryByText('Contoso')).not.toBeInTheDocument();
+  });
+
+  it('sends typed keys to the provider itself, never to the sandbox', async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp({ hash: '#/integrations' });
+    const connectCloud = vi.spyOn(backend, 'connectCloud');
+    await user.click(await screen.findByTestId('connect-azure'));
+    const dialog = await screen.findByTestId('cloud-connect-azure');
+    await user.type(await within(dialog).findByTestId('cloud-field-tenant_id'), 'contoso');
+    await user.type(within(dialog).getByTestId('cloud-field-client_id'), 'app');
+    await user.type(within(dialog).getByTestId('cloud-field-client_secret'), 'hunter2-secret');
+    await user.click(within(dialog).getByTestId('cloud-connect-submit'));
+    await waitFor(() => expect(connectCloud).toHaveBeenCalledTimes(1));
+    expect(connectCloud).toHaveBeenCalledWith('azure', { tenant_id: 'contoso', client_id: 'app', client_secret: 'hunter2-secret' }, false);
+    // Refused, the form stays open with what was typed.
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Microsoft Azure refused these credentials');
+    expect(within(dialog).getByTestId('cloud-field-tenant_id')).toHaveValue('contoso');
+  });
+
+  it("connects the sandbox's account with an empty form, whatever was typed, from a button always shown", async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp({ hash: '#/integrations' });
+    const connectCloud = vi.spyOn(backend, 'connectCloud');
+    await user.click(await screen.findByTestId('connect-gcp'));
+    const dialog = await screen.findByTestId('cloud-connect-gcp');
+    await user.type(await within(dialog).findByTestId('cloud-field-table'), 'my-project.carbon.export');
+    await user.click(within(dialog).getByTestId('cloud-use-sandbox'));
+    await waitFor(() => expect(screen.queryByTestId('cloud-connect-gcp')).not.toBeInTheDocument());
+    expect(connectCloud.mock.calls).toEqual([['gcp', {}, true]]);
+    const card = screen.getByTestId('card-gcp');
+    expect(await within(card).findByText(CLOUD_SAMPLE.accounts.gcp!.connection.tenant_name)).toBeInTheDocument();
+    expect(within(card).getByText('Sandbox')).toBeInTheDocument();
+  });
+
+  it("connects the sandbox's own account with an empty form, then syncs it", async () => {
+    const { backend, account } = await connectedGcp();
+    await waitFor(async () => {
+      const months = await (backend as FakeBackend).cloudMonths(null);
+      expect(months.length).toBe(account.months.length);
+    });
+  });
+});
+
+describe('the Cloud page', () => {
+  it('says what to do when no cloud platform is connected', async () => {
+    renderApp({ hash: '#/cloud' });
+    expect(await screen.findByText('No cloud platform connected')).toBeInTheDocument();
+  });
+
+  it('shows the reported total under both bases, each naming its basis, equal to the sum of the rows', async () => {
+    const { user, account } = await connectedGcp();
+    await user.click(screen.getByTestId('nav-cloud'));
+    const expected = reportedTotalsOf(account.rows);
+    await waitFor(() => expect(screen.getByTestId('cloud-total-location')).toHaveTextContent(formatKg(expected.location_kg_co2e)));
+    expect(screen.getByTestId('cloud-total-market')).toHaveTextContent(formatKg(expected.market_kg_co2e));
+    const totals = screen.getByTestId('cloud-total');
+    expect(totals).toHaveTextContent('Reported, location-based');
+    expect(totals).toHaveTextContent('Reported, market-based');
+    // By service and by region, with both bases as columns.
+    const byService = screen.getByTestId('cloud-by-service');
+    expect(byService).toHaveTextContent('kg CO2e, location-based');
+    expect(byService).toHaveTextContent('kg CO2e, market-based');
+    expect(screen.getByTestId('cloud-by-region')).toHaveTextContent(account.rows[0]!.region!);
+  });
+
+  it('lists pending months as pending with the day they are expected, never as zero', async () => {
+    const { user, account } = await connectedGcp();
+    await user.click(screen.getByTestId('nav-cloud'));
+    const pending = account.months.find((m) => m.state === 'pending')!;
+    const months = await screen.findByTestId('cloud-months');
+    const row = within(months)
+      .getAllByRole('row')
+      .find((r) => r.getAttribute('data-testid')?.endsWith(`-${pending.month}`))!;
+    // Google Cloud publishes a month by the 15th of the next.
+    await waitFor(() => expect(row).toHaveTextContent(/Pending, expected by 15 \w+ \d{4}/));
+    expect(row).toHaveTextContent('not yet published');
+    expect(row).not.toHaveTextContent('0.0 kg CO2e');
+  });
+
+  it('traces figures to the rows as published: unit, model version, basis', async () => {
+    const { user, account } = await connectedGcp();
+    await user.click(screen.getByTestId('nav-cloud'));
+    const rows = await screen.findByTestId('cloud-rows');
+    const first = account.rows[0]!;
+    expect(rows).toHaveTextContent(`${first.reported_value} ${first.reported_unit}`);
+    expect(rows).toHaveTextContent('Model version');
+    expect(rows).toHaveTextContent('Google Cloud');
+    // Picking a service narrows the rows to it.
+    const service = account.rows.find((r) => r.service !== first.service)?.service ?? first.service;
+    await user.click(within(screen.getByTestId('cloud-by-service')).getByRole('button', { name: service }));
+    await waitFor(() => {
+      const services = within(screen.getByTestId('cloud-rows'))
+        .getAllByRole('row')
+        .slice(1)
+        .map((r) => r.querySelectorAll('td')[3]?.textContent);
+      expect(new Set(services)).toEqual(new Set([service]));
+    });
+  });
+
+  it('switches a supplier rule off and adds one', async () => {
+    const { user } = await connectedGcp();
+    await user.click(screen.getByTestId('nav-cloud'));
+    const list = await screen.findByTestId('supplier-rules');
+    const first = CLOUD_SAMPLE.rules[0]!;
+    const toggle = within(list).getByTestId(`rule-${first.id}`);
+    expect(toggle).toBeChecked();
+    await user.click(toggle);
+    await waitFor(() => expect(within(screen.getByTestId('supplier-rules')).getByTestId(`rule-${first.id}`)).not.toBeChecked());
+    await user.type(screen.getByTestId('rule-pattern'), 'Alphabet Cloud Ltd');
+    await user.selectOptions(screen.getByTestId('rule-platform'), 'gcp');
+    await user.click(screen.getByTestId('rule-add'));
+    expect(await screen.findByText('Alphabet Cloud Ltd')).toBeInTheDocument();
+  });
+
+  it("shows the words that keep a supplier's other products out, and adds a rule with them", async () => {
+    const { user, backend } = await connectedGcp();
+    const addSupplierRule = vi.spyOn(backend, 'addSupplierRule');
+    await user.click(screen.getByTestId('nav-cloud'));
+    const list = await screen.findByTestId('supplier-rules');
+    // Google Cloud's shipped rules leave Workspace out; AWS's have no such words.
+    const gcp = CLOUD_SAMPLE.rules.find((r) => r.platform === 'gcp' && r.unless)!;
+    const aws = CLOUD_SAMPLE.rules.find((r) => r.platform === 'aws')!;
+    expect(gcp.unless).toBe('Workspace');
+    const line = (id: number) => within(list).getByTestId(`rule-${id}`).closest('li')!;
+    expect(line(gcp.id)).toHaveTextContent(`Supplier name contains ${gcp.pattern} → Google Cloud (unless the line says Workspace)`);
+    expect(line(aws.id)).not.toHaveTextContent('unless');
+
+    expect(screen.getByLabelText('Unless the line says (optional)')).toBe(screen.getByTestId('rule-unless'));
+    await user.type(screen.getByTestId('rule-pattern'), 'Alphabet Cloud Ltd');
+    await user.type(screen.getByTestId('rule-unless'), ' Workspace Maps ');
+    await user.selectOptions(screen.getByTestId('rule-platform'), 'gcp');
+    await user.click(screen.getByTestId('rule-add'));
+    await waitFor(() => expect(within(screen.getByTestId('supplier-rules')).getByText('Alphabet Cloud Ltd')).toBeInTheDocument());
+    expect(addSupplierRule).toHaveBeenCalledWith('gcp', 'Alphabet Cloud Ltd', 'Workspace Maps');
+    const added = within(screen.getByTestId('supplier-rules')).getByText('Alphabet Cloud Ltd').closest('li')!;
+    expect(added).toHaveTextContent('(unless the line says Workspace Maps)');
+    expect(added).toHaveTextContent('Added by you');
+    expect(screen.getByTestId('rule-unless')).toHaveValue('');
+
+    // Left empty, no words are sent.
+    await user.type(screen.getByTestId('rule-pattern'), 'Amazon Web Services EMEA');
+    await user.selectOptions(screen.getByTestId('rule-platform'), 'aws');
+    await user.click(screen.getByTestId('rule-add'));
+    await waitFor(() => expect(addSupplierRule).toHaveBeenLastCalledWith('aws', 'Amazon Web Services EMEA', null));
+  });
+
+  it('says by how much the location-based total is short when Scope 2 is published market-based only, and not otherwise', async () => {
+    const backend = new FakeBackend({ entriesPerOrg: 300, now: NOW });
+    const { user } = await connectedGcp({ backend });
+    await user.click(screen.getByTestId('nav-cloud'));
+    await screen.findByTestId('cloud-total-location');
+    // Google Cloud publishes both bases.
+    expect(screen.queryByTestId('cloud-total-market-only')).not.toBeInTheDocument();
+    expect(screen.getByTestId('cloud-total')).not.toHaveTextContent('market-based only');
+
+    // As the application answers once an account that publishes one market-based Scope 2
+    // number (Microsoft Azure) is connected too.
+    const answer = backend.cloudEmissions.bind(backend);
+    vi.spyOn(backend, 'cloudEmissions').mockImplementation(async (filter, by) => {
+      const s = await answer(filter, by);
+      return { ...s, totals: { ...s.totals, scope2_market_only_kg_co2e: '1234.56' } };
+    });
+    await user.selectOptions(screen.getByTestId('cloud-filter-scope'), '2');
+    const note = await screen.findByTestId('cloud-total-market-only');
+    expect(note).toHaveTextContent('Scope 2 market-based only');
+    expect(note).toHaveTextContent(formatKg('1234.56'));
+    expect(note).toHaveTextContent('the location-based total is short by this much');
+  });
+});
+
+describe('the Emissions page beside the reported figures', () => {
+  it('shows spend-based and reported totals side by side, each with its basis', async () => {
+    const { user, account } = await connectedGcp();
+    await user.click(screen.getByTestId('nav-emissions'));
+    // The Emissions page is loaded when first opened, and adds up the whole ledger.
+    const beside = await screen.findByTestId('reported-beside', {}, { timeout: 5000 });
+    const expected = reportedTotalsOf(account.rows);
+    await waitFor(() => expect(within(beside).getByTestId('beside-reported-location')).toHaveTextContent(formatKg(expected.location_kg_co2e)));
+    expect(beside).toHaveTextContent('Estimated, spend-based');
+    expect(beside).toHaveTextContent('Reported, market-based');
+    expect(within(beside).getByTestId('beside-spend').textContent).toBe(screen.getByTestId('total-kg').textContent);
+  });
+
+  it('the fake sums the same rows the rows table lists', async () => {
+    const backend = new FakeBackend({ now: NOW });
+    await backend.connectCloud('gcp', {}, true);
+    const summary = await backend.cloudEmissions(EMPTY_REPORTED_FILTER, 'service');
+    expect(summary.totals.rows).toBe(0);
+  });
+});

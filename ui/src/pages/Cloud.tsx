@@ -1,0 +1,238 @@
+import { useId, useMemo, useState } from 'react';
+import type { ReportedFilter } from '../bindings/ReportedFilter';
+import { EMPTY_REPORTED_FILTER } from '../backend/types';
+import { CloudMonths } from '../components/cloud/CloudMonths';
+import { ReportedGroupTable } from '../components/cloud/ReportedGroupTable';
+import { ReportedRows } from '../components/cloud/ReportedRows';
+import { ReportedTotals } from '../components/cloud/ReportedTotals';
+import { SupplierRules } from '../components/cloud/SupplierRules';
+import { ErrorView } from '../components/ErrorView';
+import { EmptyState, Loading } from '../components/Feedback';
+import { isKeyed } from '../lib/cloud';
+import { connectionLabel } from '../lib/labels';
+import type { Platforms } from '../lib/platforms';
+import { href } from '../router';
+import {
+  useCloudEmissions,
+  useCloudMonths,
+  useCloudRows,
+  useConnections,
+  usePlatforms,
+  useProviders,
+  usePublicationDays,
+  useSupplierRules,
+} from '../state/queries';
+
+const ROWS_PAGE = 100;
+
+/**
+ * Emissions the cloud platforms report for the accounts connected: imported as published,
+ * under both bases, beside the spend-based estimate and never added into it.
+ */
+export function CloudPage() {
+  const [filter, setFilter] = useState<ReportedFilter>(EMPTY_REPORTED_FILTER);
+  const [limit, setLimit] = useState(ROWS_PAGE);
+  const providers = useProviders();
+  const platforms = usePlatforms();
+  const connections = useConnections();
+  const cloudIds = useMemo(
+    () => (providers.data ?? []).filter((p) => p.available && isKeyed(p)).map((p) => p.id),
+    [providers.data],
+  );
+  const cloudConnections = (connections.data ?? []).filter((c) => cloudIds.includes(c.provider));
+  const byService = useCloudEmissions(filter, 'service');
+  const byRegion = useCloudEmissions(filter, 'region');
+  const months = useCloudMonths(filter.connection_id);
+  const rows = useCloudRows(filter, limit);
+  const rules = useSupplierRules();
+  const days = usePublicationDays(cloudIds);
+
+  const set = (patch: Partial<ReportedFilter>) => {
+    setLimit(ROWS_PAGE);
+    setFilter((f) => ({ ...f, ...patch }));
+  };
+  const totals = byService.data?.totals;
+
+  return (
+    <div className="page" data-testid="page-cloud">
+      <header className="page-header">
+        <h1>Cloud</h1>
+        <p className="lede">
+          Emissions your cloud platforms report for your accounts, imported as they publish them and never re-estimated.
+          They sit beside the spend-based estimate, never inside it; every total names its basis.
+        </p>
+      </header>
+
+      {connections.data && cloudConnections.length === 0 && (
+        <EmptyState title="No cloud platform connected">
+          <p>
+            Connect AWS, Azure or Google Cloud with keys to see the emissions they report.{' '}
+            <a href={href({ page: 'integrations' })}>Go to Integrations</a>
+          </p>
+        </EmptyState>
+      )}
+
+      {cloudConnections.length > 0 && (
+        <>
+          <CloudFilters filter={filter} set={set} connections={cloudConnections} platforms={platforms} />
+
+          <section className="panel totals" aria-labelledby="cloud-totals-title">
+            <h2 id="cloud-totals-title" className="section-title">
+              Reported{Object.values(filter).some((v) => v !== null) ? ' for this selection' : ''}
+            </h2>
+            {byService.isPending && <Loading>Adding up what was reported…</Loading>}
+            {byService.isError && <ErrorView error={byService.error} onRetry={() => void byService.refetch()} />}
+            {totals && <ReportedTotals totals={totals} testId="cloud-total" />}
+          </section>
+
+          <div className="two-col">
+            <section className="panel" aria-labelledby="cloud-service-title">
+              <h2 id="cloud-service-title" className="section-title">
+                By service
+              </h2>
+              {byService.data && (
+                <ReportedGroupTable
+                  groups={byService.data.groups}
+                  heading="Service"
+                  selected={filter.service}
+                  onPick={(k) => set({ service: filter.service === k ? null : k })}
+                  testId="cloud-by-service"
+                />
+              )}
+            </section>
+            <section className="panel" aria-labelledby="cloud-region-title">
+              <h2 id="cloud-region-title" className="section-title">
+                By region
+              </h2>
+              {byRegion.isError && <ErrorView error={byRegion.error} compact onRetry={() => void byRegion.refetch()} />}
+              {byRegion.data && (
+                <ReportedGroupTable
+                  groups={byRegion.data.groups}
+                  heading="Region"
+                  selected={filter.region}
+                  onPick={(k) => set({ region: filter.region === k ? null : k })}
+                  // Rows without a region are grouped under a label that no row's region equals.
+                  pickable={(k) => k !== 'No region'}
+                  testId="cloud-by-region"
+                />
+              )}
+            </section>
+          </div>
+
+          <section className="panel" aria-labelledby="cloud-months-title">
+            <h2 id="cloud-months-title" className="section-title">
+              By month
+            </h2>
+            {months.isError && <ErrorView error={months.error} compact onRetry={() => void months.refetch()} />}
+            {months.data && (
+              <CloudMonths
+                months={months.data}
+                connections={cloudConnections}
+                platforms={platforms}
+                publicationDays={days}
+              />
+            )}
+          </section>
+
+          <section className="panel" aria-labelledby="cloud-rows-title">
+            <h2 id="cloud-rows-title" className="section-title">
+              Rows as published
+            </h2>
+            <p className="small muted">
+              Every figure above is a sum of these rows. Hover a row for the platform's method and the row's key.
+            </p>
+            {rows.isError && <ErrorView error={rows.error} compact onRetry={() => void rows.refetch()} />}
+            {rows.data && (
+              <ReportedRows
+                rows={rows.data}
+                platforms={platforms}
+                more={rows.data.length >= limit}
+                onMore={() => setLimit((l) => l + ROWS_PAGE)}
+              />
+            )}
+          </section>
+        </>
+      )}
+
+      <section className="panel" aria-labelledby="rules-title">
+        <h2 id="rules-title" className="section-title">
+          Supplier matching
+        </h2>
+        <p className="small muted">
+          A bill in your accounting data from a supplier matched here is covered by that platform's published month, so
+          its spend-based estimate is excluded rather than counted twice. The ledger shows each such entry's reason.
+        </p>
+        {rules.isError && <ErrorView error={rules.error} compact onRetry={() => void rules.refetch()} />}
+        {rules.data && <SupplierRules rules={rules.data} platforms={platforms} cloudPlatforms={cloudIds} />}
+      </section>
+    </div>
+  );
+}
+
+function CloudFilters({
+  filter,
+  set,
+  connections,
+  platforms,
+}: {
+  filter: ReportedFilter;
+  set: (patch: Partial<ReportedFilter>) => void;
+  connections: ReadonlyArray<{ id: number; provider: string; tenant_name: string; sandbox: boolean }>;
+  platforms: Platforms;
+}) {
+  const id = useId();
+  return (
+    <section className="filters panel" aria-label="Filters" data-testid="cloud-filters">
+      <div className="field">
+        <label htmlFor={`${id}-conn`}>Connection</label>
+        <select
+          id={`${id}-conn`}
+          value={filter.connection_id ?? ''}
+          onChange={(e) => set({ connection_id: e.target.value ? Number(e.target.value) : null })}
+          data-testid="cloud-filter-connection"
+        >
+          <option value="">All cloud connections</option>
+          {connections.map((c) => (
+            <option key={c.id} value={c.id}>
+              {connectionLabel(c, platforms)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-scope`}>Scope</label>
+        <select
+          id={`${id}-scope`}
+          value={filter.scope ?? ''}
+          onChange={(e) => set({ scope: e.target.value ? Number(e.target.value) : null })}
+          data-testid="cloud-filter-scope"
+        >
+          <option value="">All scopes</option>
+          <option value="1">Scope 1</option>
+          <option value="2">Scope 2</option>
+          <option value="3">Scope 3</option>
+        </select>
+      </div>
+      {(filter.service || filter.region) && (
+        <div className="chips">
+          {filter.service && (
+            <span className="chip">
+              {filter.service}
+              <button type="button" className="icon-button" aria-label="Show every service" onClick={() => set({ service: null })}>
+                ×
+              </button>
+            </span>
+          )}
+          {filter.region && (
+            <span className="chip">
+              {filter.region}
+              <button type="button" className="icon-button" aria-label="Show every region" onClick={() => set({ region: null })}>
+                ×
+              </button>
+            </span>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
