@@ -242,8 +242,9 @@ enum Command {
         /// Add a pattern for a cloud platform: `--add aws "Amazon Web Services EMEA"`.
         #[arg(long, num_args = 2, value_names = ["PLATFORM", "PATTERN"])]
         add: Option<Vec<String>>,
-        /// With `--add`: words that keep a line out although its supplier matches (whole words
-        /// in its description), e.g. `Workspace` for Google Workspace billed by Google Cloud.
+        /// With `--add`: phrases, comma-separated, that keep a line out although its supplier
+        /// matches (whole words in its description), e.g. `Workspace, Gmail` for Google
+        /// Workspace billed by Google Cloud.
         #[arg(long, requires = "add", value_name = "WORDS")]
         unless: Option<String>,
         /// Switch a rule off (see the ids listed).

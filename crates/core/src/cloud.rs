@@ -269,6 +269,12 @@ impl App {
         unless: Option<&str>,
     ) -> Result<SupplierRule, AppError> {
         self.cloud_registration(provider_id)?;
+        if pattern.trim().is_empty() {
+            return Err(AppError::new(
+                "invalid_rule",
+                "A supplier rule needs words of the supplier's name, e.g. \"Amazon Web Services\".",
+            ));
+        }
         let mut store = self.store()?;
         let rule = store.add_supplier_rule(provider_id, pattern, unless)?;
         store.refresh_cloud_cover()?;
@@ -278,6 +284,12 @@ impl App {
     /// Switches a supplier rule on or off and applies the change at once.
     pub fn set_supplier_rule_enabled(&self, id: i64, enabled: bool) -> Result<(), AppError> {
         let mut store = self.store()?;
+        if !store.supplier_rules()?.iter().any(|r| r.id == id) {
+            return Err(AppError::new(
+                "no_such_rule",
+                format!("There is no supplier rule {id}: `carbonsync suppliers` lists them."),
+            ));
+        }
         store.set_supplier_rule_enabled(id, enabled)?;
         store.refresh_cloud_cover()?;
         Ok(())

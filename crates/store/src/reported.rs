@@ -179,6 +179,14 @@ impl ReportedFilter {
         if let Some(region) = &self.region {
             push("e.region = ?", Value::Text(region.clone()));
         }
+        if self.connection_id.is_none() {
+            // A disconnected cloud connection's rows stay as history, but no longer count:
+            // the accounting spend they covered counts again (see `refresh_cloud_cover`).
+            clauses.push(
+                "e.connection_id IN (SELECT id FROM connections WHERE status != 'disconnected')"
+                    .to_string(),
+            );
+        }
         (clauses.join(" AND "), values)
     }
 }
@@ -272,8 +280,9 @@ pub struct SupplierRule {
     pub id: i64,
     pub platform: String,
     pub pattern: String,
-    /// Words that keep a line out although its supplier matches (matched as whole words in
-    /// the line's description): the supplier's products the cloud report does not cover.
+    /// Phrases, comma-separated, that keep a line out although its supplier matches (each
+    /// matched as whole words in the line's description): the supplier's products the cloud
+    /// report does not cover (`Workspace, Gmail`).
     pub unless: Option<String>,
     /// `default` (shipped) or `user`.
     pub origin: String,
@@ -901,10 +910,12 @@ impl Store {
                 let description = description.as_deref().unwrap_or("");
                 let by = rules.iter().find_map(|rule| {
                     let months = published.get(&rule.platform)?;
-                    let kept_out = rule
-                        .unless
-                        .as_deref()
-                        .is_some_and(|words| supplier_matches(description, words));
+                    // Comma-separated phrases; any one of them keeps the line out.
+                    let kept_out = rule.unless.as_deref().is_some_and(|phrases| {
+                        phrases
+                            .split(',')
+                            .any(|phrase| supplier_matches(description, phrase))
+                    });
                     if kept_out || !supplier_matches(contact, &rule.pattern) {
                         return None;
                     }

@@ -13,7 +13,9 @@ export type ProviderView = { id: string, name: string, category: Category, categ
  */
 available: boolean, status_note: string | null, redirect: RedirectStyle, scopes: Array<string>, 
 /**
- * Runs against the built-in sandbox (no client id configured).
+ * Signs in against the built-in sandbox (no client id configured). Always false for a
+ * platform connected with keys (cloud): typed keys go to the provider itself, and the
+ * sandbox's own account is a separate choice of the connect form.
  */
 sandbox: boolean, 
 /**

@@ -6,8 +6,9 @@
  */
 export type SupplierRule = { id: number, platform: string, pattern: string, 
 /**
- * Words that keep a line out although its supplier matches (matched as whole words in
- * the line's description): the supplier's products the cloud report does not cover.
+ * Phrases, comma-separated, that keep a line out although its supplier matches (each
+ * matched as whole words in the line's description): the supplier's products the cloud
+ * report does not cover (`Workspace, Gmail`).
  */
 unless: string | null, 
 /**

@@ -132,10 +132,13 @@ pub(super) async fn connect(
     // named profile needs no keys. A secret whose file was named is read from it either way.
     let sandbox_account = sandbox && given.is_empty();
     let ask = !sandbox_account && !given.contains_key("profile");
+    let by_profile = given.contains_key("profile");
     let mut stdin_lines = None;
     for field in fields.iter().filter(|f| f.secret) {
         let file = given.remove(field.name);
-        if file.is_none() && !ask {
+        // A secret that is a file (a key, a certificate) is read from the file its flag names,
+        // never typed: a terminal line cannot hold it.
+        if file.is_none() && (!ask || !field.flag.is_empty()) {
             continue;
         }
         if let Some(secret) = read_secret(field, file.as_deref(), &mut stdin_lines)? {
@@ -149,8 +152,13 @@ pub(super) async fn connect(
     if json {
         print_json(&conn);
     } else {
+        let kept = if by_profile {
+            "It reads its keys from the named profile on this computer; the keychain keeps the profile's name."
+        } else {
+            "Its keys are in the keychain."
+        };
         say!(
-            "Connected {} ({}) as connection {}{}. Its keys are in the keychain. Sync it with `carbonsync sync {}`.",
+            "Connected {} ({}) as connection {}{}. {kept} Sync it with `carbonsync sync {}`.",
             conn.tenant_name,
             conn.provider,
             conn.id,

@@ -58,6 +58,15 @@ fn as_schema_3(env: &Env) {
          ALTER TABLE records DROP COLUMN seen_mark;
          ALTER TABLE sync_runs DROP COLUMN notes;
 
+         DROP TABLE reported_restatements;
+         DROP TABLE reported_spend;
+         DROP TABLE reported_months;
+         DROP TABLE reported_emissions;
+         DROP TABLE cloud_supplier_rules;
+         DROP INDEX ledger_covered;
+         ALTER TABLE ledger DROP COLUMN covered_by;
+         ALTER TABLE ledger DROP COLUMN covered_reason;
+
          DELETE FROM meta WHERE key = 'reassess_ledger';
          PRAGMA user_version = 3;
          COMMIT;",

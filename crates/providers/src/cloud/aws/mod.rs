@@ -268,7 +268,8 @@ impl AwsConnector {
                     .profile_name(profile)
                     .build();
                 if let Err(e) = provider.provide_credentials().await {
-                    return Err(ProviderError::Unauthorized {
+                    // Not a refusal by AWS: the profile is missing or broken on this computer.
+                    return Err(ProviderError::InvalidConfig {
                         detail: format!(
                             "the AWS profile \"{profile}\" gives no credentials ({}): check it \
                              in ~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE and \
@@ -282,9 +283,10 @@ impl AwsConnector {
             }
             (None, None) => {
                 return Err(ProviderError::InvalidConfig {
-                    detail:
-                        "the connection has neither an access key id nor a profile: reconnect it"
-                            .to_owned(),
+                    detail: "give an access key id (--access-key-id) and its secret, or a named \
+                             profile (--profile); on the sandbox, give no field at all to use its \
+                             own account"
+                        .to_owned(),
                 })
             }
         }
