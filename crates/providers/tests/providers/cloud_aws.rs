@@ -206,7 +206,7 @@ async fn refused_keys_are_explained_without_the_secret() {
 
     let error = connector
         .identify(
-            &credentials_with("aws", "access_key_id", "AKIAIOSFODNN7EXAMPLE"),
+            &credentials_with("aws", "access_key_id", "carbonsync-unknown-access-key"),
             &CallMeter::default(),
         )
         .await

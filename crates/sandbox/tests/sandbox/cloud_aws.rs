@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use crate::support::{options, sandbox, Sandbox};
 
 /// The sandbox's own keys (published with the stand-in).
-const KEY_ID: &str = "AKIACARBONSYNCSANDBX";
+const KEY_ID: &str = "carbonsync-sandbox-access-key";
 const SECRET: &str = "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";
 const REGION: &str = "us-east-1";
 const EMISSIONS: &str = "/aws/sustainability/v1/estimated-carbon-emissions";
@@ -350,7 +350,7 @@ async fn signatures_are_verified_and_refused_as_awss_front_door_does() {
 
     // An access key id AWS does not know.
     let unknown = Keys {
-        id: "AKIAIOSFODNN7EXAMPLE",
+        id: "carbonsync-unknown-access-key",
         ..SUSTAINABILITY
     };
     let answer = sb

@@ -11,7 +11,7 @@ fn cloud(store: &Store, provider: &str) -> Connection {
         .upsert_connection(
             &NewConnection {
                 provider,
-                tenant_id: "AKIASANDBOX",
+                tenant_id: "sandbox-access-key",
                 tenant_name: "AWS (3 accounts)",
                 base_currency: None,
                 sandbox: true,

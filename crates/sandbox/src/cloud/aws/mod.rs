@@ -34,7 +34,7 @@ use crate::app::AppState;
 
 /// The sandbox's access key id: the only one its AWS stand-in knows. Published on purpose: it
 /// opens nothing but the sandbox.
-pub const AWS_ACCESS_KEY_ID: &str = "AKIACARBONSYNCSANDBX";
+pub const AWS_ACCESS_KEY_ID: &str = "carbonsync-sandbox-access-key";
 /// The secret of [`AWS_ACCESS_KEY_ID`] (40 characters, as AWS's are). Published on purpose: it
 /// opens nothing but the sandbox.
 pub const AWS_SECRET_ACCESS_KEY: &str = "sandbox+CarbonSync/OpensOnlyTheSandbox01";

@@ -246,10 +246,10 @@ mod tests {
     #[test]
     fn authorization_parts_are_read() {
         let auth = parse_authorization(
-            "AWS4-HMAC-SHA256 Credential=AKIAX/20250110/us-east-1/ce/aws4_request, SignedHeaders=host;x-amz-date, Signature=00ff",
+            "AWS4-HMAC-SHA256 Credential=sandbox-key/20250110/us-east-1/ce/aws4_request, SignedHeaders=host;x-amz-date, Signature=00ff",
         )
         .unwrap_or_else(|r| panic!("{r:?}"));
-        assert_eq!(auth.key_id, "AKIAX");
+        assert_eq!(auth.key_id, "sandbox-key");
         assert_eq!(auth.date, "20250110");
         assert_eq!(auth.service, "ce");
         assert_eq!(auth.signed_headers, ["host", "x-amz-date"]);
