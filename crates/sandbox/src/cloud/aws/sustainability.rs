@@ -335,28 +335,55 @@ pub async fn emissions(
     body: Bytes,
 ) -> Response {
     let operation = "GetEstimatedCarbonEmissions";
-    if let Err(refused) = gate(
+    let (raw, request) =
+        match admit::<EmissionsRequest>(&state, operation, &method, &uri, &headers, &body) {
+            Ok(admitted) => admitted,
+            Err(refused) => return *refused,
+        };
+    answer(
         &state,
+        serve_emissions(&state, operation, &raw, request).await,
+    )
+}
+
+/// What stands before an operation is served: the signature and throttle (`gate`), then the
+/// body as JSON and as the operation's request. Returns both: the raw JSON is checked for
+/// members the request type does not name.
+fn admit<R: serde::de::DeserializeOwned>(
+    state: &AppState,
+    operation: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Value, R), Box<Response>> {
+    gate(
+        state,
         operation,
         Protocol::RestJson1,
         "sustainability",
-        &method,
-        &uri,
-        &headers,
-        &body,
-    ) {
-        return *refused;
+        method,
+        uri,
+        headers,
+        body,
+    )?;
+    let Ok(raw) = serde_json::from_slice::<Value>(body) else {
+        return Err(Box::new(not_json(state)));
+    };
+    match serde_json::from_value(raw.clone()) {
+        Ok(request) => Ok((raw, request)),
+        Err(e) => {
+            let reason = Invalid(format!("The request is not valid: {e}"));
+            Err(Box::new(invalid(state, reason)))
+        }
     }
-    let Ok(raw) = serde_json::from_slice::<Value>(&body) else {
-        return not_json(&state);
-    };
-    let request: EmissionsRequest = match serde_json::from_value(raw.clone()) {
-        Ok(r) => r,
-        Err(e) => return invalid(&state, Invalid(format!("The request is not valid: {e}"))),
-    };
-    match serve_emissions(&state, operation, &raw, request).await {
-        Ok(answer) => ok(&state, Protocol::RestJson1, &answer),
-        Err(reason) => invalid(&state, reason),
+}
+
+/// The operation's answer, or its `ValidationException`.
+fn answer(state: &AppState, served: Result<impl serde::Serialize, Invalid>) -> Response {
+    match served {
+        Ok(answer) => ok(state, Protocol::RestJson1, &answer),
+        Err(reason) => invalid(state, reason),
     }
 }
 
@@ -539,29 +566,15 @@ pub async fn dimension_values(
     body: Bytes,
 ) -> Response {
     let operation = "GetEstimatedCarbonEmissionsDimensionValues";
-    if let Err(refused) = gate(
+    let (raw, request) =
+        match admit::<DimensionValuesRequest>(&state, operation, &method, &uri, &headers, &body) {
+            Ok(admitted) => admitted,
+            Err(refused) => return *refused,
+        };
+    answer(
         &state,
-        operation,
-        Protocol::RestJson1,
-        "sustainability",
-        &method,
-        &uri,
-        &headers,
-        &body,
-    ) {
-        return *refused;
-    }
-    let Ok(raw) = serde_json::from_slice::<Value>(&body) else {
-        return not_json(&state);
-    };
-    let request: DimensionValuesRequest = match serde_json::from_value(raw.clone()) {
-        Ok(r) => r,
-        Err(e) => return invalid(&state, Invalid(format!("The request is not valid: {e}"))),
-    };
-    match serve_dimension_values(&state, operation, &raw, request).await {
-        Ok(answer) => ok(&state, Protocol::RestJson1, &answer),
-        Err(reason) => invalid(&state, reason),
-    }
+        serve_dimension_values(&state, operation, &raw, request).await,
+    )
 }
 
 async fn serve_dimension_values(
