@@ -17,6 +17,7 @@ import { type Platforms, orList } from '../lib/platforms';
 import { href } from '../router';
 import { useNotices } from '../state/notices';
 import { useConnections, useEmissions, usePlatforms } from '../state/queries';
+import { ScopeSelect } from '../components/ScopeSelect';
 
 function isFiltered(f: LedgerFilter): boolean {
   return Object.values(f).some((v) => v !== null);
@@ -296,20 +297,7 @@ function Filters({
           aria-invalid={badRange || undefined}
         />
       </div>
-      <div className="field">
-        <label htmlFor={`${id}-scope`}>Scope</label>
-        <select
-          id={`${id}-scope`}
-          value={filter.scope ?? ''}
-          onChange={(e) => set({ scope: e.target.value ? Number(e.target.value) : null })}
-          data-testid="filter-scope"
-        >
-          <option value="">All scopes</option>
-          <option value="1">Scope 1</option>
-          <option value="2">Scope 2</option>
-          <option value="3">Scope 3</option>
-        </select>
-      </div>
+      <ScopeSelect id={`${id}-scope`} value={filter.scope} onChange={(scope) => set({ scope })} testId="filter-scope" />
       <div className="field">
         <label htmlFor={`${id}-cat`}>Category</label>
         <select
