@@ -1,6 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import type { ReportedFilter } from '../bindings/ReportedFilter';
 import { EMPTY_REPORTED_FILTER } from '../backend/types';
+import { ScopeSelect } from '../components/ScopeSelect';
 import { CloudMonths } from '../components/cloud/CloudMonths';
 import { ReportedGroupTable } from '../components/cloud/ReportedGroupTable';
 import { ReportedRows } from '../components/cloud/ReportedRows';
@@ -199,20 +200,7 @@ function CloudFilters({
           ))}
         </select>
       </div>
-      <div className="field">
-        <label htmlFor={`${id}-scope`}>Scope</label>
-        <select
-          id={`${id}-scope`}
-          value={filter.scope ?? ''}
-          onChange={(e) => set({ scope: e.target.value ? Number(e.target.value) : null })}
-          data-testid="cloud-filter-scope"
-        >
-          <option value="">All scopes</option>
-          <option value="1">Scope 1</option>
-          <option value="2">Scope 2</option>
-          <option value="3">Scope 3</option>
-        </select>
-      </div>
+      <ScopeSelect id={`${id}-scope`} value={filter.scope} onChange={(scope) => set({ scope })} testId="cloud-filter-scope" />
       {(filter.service || filter.region) && (
         <div className="chips">
           {filter.service && (
