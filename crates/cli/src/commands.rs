@@ -339,24 +339,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             say!("Connection {id} now syncs: {}.", f.label());
         }
         Command::Daemon => {
-            let sink_app = app.clone();
-            let sink: carbonsync_core::ReportSink = Arc::new(move |id, result| {
-                match result {
-                    Ok(r) => eprintln!(
-                        "connection {id}: synced ({} fetched, {} created, {} updated, {} deleted)",
-                        r.counts.fetched, r.counts.created, r.counts.updated, r.counts.deleted
-                    ),
-                    Err(e) => eprintln!("connection {id}: sync failed: {}", e.message),
-                }
-                // What the outcome did to the schedule: a retry, a pause or a stop.
-                if let Some(hold) = sink_app
-                    .connection(id)
-                    .ok()
-                    .and_then(|c| output::schedule_hold(&c))
-                {
-                    eprintln!("connection {id}: {hold}");
-                }
-            });
+            let sink = report_sink(&app);
             let daemon = app.start_daemon(Some(sink), None).await?;
             eprintln!("CarbonSync is syncing on schedule. Press Ctrl-C to stop.");
             for c in app.connections()? {
@@ -364,10 +347,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                     eprintln!("connection {}: {hold}", c.id);
                 }
             }
-            let _ = tokio::signal::ctrl_c().await;
+            stop_requested().await;
             eprintln!("Stopping (a sync in progress finishes its page first)…");
             daemon.stop().await;
         }
+        Command::Serve { listen } => serve(&app, listen).await?,
+        Command::WebhookKey {
+            platform,
+            sandbox,
+            clear,
+        } => webhook_key(&app, &platform, sandbox, clear).await?,
         Command::Sandbox { .. } | Command::Doctor { .. } => unreachable!("handled above"),
     }
     Ok(ExitCode::SUCCESS)
@@ -533,6 +522,128 @@ async fn serve_sandbox(
     let _ = tokio::signal::ctrl_c().await;
     handle.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the schedule's outcomes look like on the terminal of `daemon` and `serve`: one
+/// line per finished sync, and what it did to the schedule.
+fn report_sink(app: &Arc<App>) -> carbonsync_core::ReportSink {
+    let sink_app = app.clone();
+    Arc::new(move |id, result| {
+        match result {
+            Ok(r) => eprintln!(
+                "connection {id}: synced ({} fetched, {} created, {} updated, {} deleted)",
+                r.counts.fetched, r.counts.created, r.counts.updated, r.counts.deleted
+            ),
+            Err(e) => eprintln!("connection {id}: sync failed: {}", e.message),
+        }
+        // What the outcome did to the schedule: a retry, a pause or a stop.
+        if let Some(hold) = sink_app
+            .connection(id)
+            .ok()
+            .and_then(|c| output::schedule_hold(&c))
+        {
+            eprintln!("connection {id}: {hold}");
+        }
+    })
+}
+
+/// Waits for Ctrl-C or, where there are signals, SIGTERM (what a service manager sends).
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `carbonsync serve`.
+async fn serve(app: &Arc<App>, listen: std::net::SocketAddr) -> Result<(), AppError> {
+    let server = app.start_server(listen, Some(report_sink(app))).await?;
+    let addr = server.addr();
+    eprintln!("CarbonSync is serving: syncs run on schedule, and webhooks are taken at");
+    for (platform, _, _) in app.webhook_key_status()? {
+        eprintln!("  http://{addr}/webhooks/{platform}");
+    }
+    for platform in &server.keyless {
+        eprintln!(
+            "No webhook key is kept for {platform}: its webhooks are refused until `carbonsync webhook-key {platform}` stores one (then restart)."
+        );
+    }
+    if app.connections()?.iter().any(|c| c.sandbox) {
+        eprintln!(
+            "The sandbox plays the platforms at {} (POST /_control/webhooks/send makes it send a signed webhook).",
+            app.sandbox_url().await?
+        );
+    }
+    for c in app.connections()? {
+        if let Some(hold) = output::schedule_hold(&c) {
+            eprintln!("connection {}: {hold}", c.id);
+        }
+    }
+    eprintln!("Press Ctrl-C (or send SIGTERM) to stop.");
+    stop_requested().await;
+    eprintln!("Stopping (a sync in progress finishes its page first)…");
+    server.stop().await;
+    eprintln!("Stopped.");
+    Ok(())
+}
+
+/// `carbonsync webhook-key`.
+async fn webhook_key(
+    app: &Arc<App>,
+    platform: &str,
+    sandbox: bool,
+    clear: bool,
+) -> Result<(), AppError> {
+    let key_name = app.webhook_key_name(platform)?;
+    if clear {
+        if app.clear_webhook_key(platform)? {
+            say!("The {platform} webhook key is gone from the keychain: its webhooks are refused.");
+        } else {
+            say!("No {platform} webhook key was kept.");
+        }
+        return Ok(());
+    }
+    if sandbox {
+        app.use_sandbox_webhook_key(platform).await?;
+        say!("The sandbox's {platform} webhook key is in the keychain.");
+        return Ok(());
+    }
+    let key = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("The {platform} {key_name}: ")).map_err(|e| {
+            AppError::new(
+                "secret_unreadable",
+                format!("The {key_name} could not be read from the terminal: {e}"),
+            )
+        })?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| {
+            AppError::new(
+                "secret_unreadable",
+                format!("The {key_name} could not be read from standard input: {e}"),
+            )
+        })?;
+        line
+    };
+    let key = carbonsync_core::Sensitive::new(key.trim_end_matches(['\r', '\n']).to_owned());
+    app.set_webhook_key(platform, &key).await?;
+    say!("The {platform} {key_name} is in the keychain. Restart `carbonsync serve` to use it.");
+    Ok(())
 }
 
 /// The first line of standard input, which must not be a terminal: a secret typed there would

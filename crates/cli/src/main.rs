@@ -177,6 +177,29 @@ enum Command {
     },
     /// Run the background schedule until interrupted (Ctrl-C).
     Daemon,
+    /// Run headless as a server: the schedule of every connection in the data folder, and
+    /// the platforms' webhooks (Xero, QuickBooks Online) at
+    /// `http://ADDRESS/webhooks/xero` and `/webhooks/quickbooks`, behind a reverse proxy or
+    /// tunnel that terminates TLS. Stops cleanly on Ctrl-C or SIGTERM: a sync in progress
+    /// finishes its page first.
+    Serve {
+        /// Address to listen on; port 0 picks a free one (printed at start).
+        #[arg(long, default_value = "127.0.0.1:8787", value_name = "ADDRESS:PORT")]
+        listen: std::net::SocketAddr,
+    },
+    /// Keep the key a platform signs its webhooks with (Xero's webhook key, Intuit's
+    /// verifier token) in the keychain, for `carbonsync serve`. The key is read from the
+    /// terminal without echo, or from standard input; never from an argument.
+    WebhookKey {
+        /// xero or quickbooks
+        platform: String,
+        /// Use the sandbox's key instead, so its signed test deliveries are accepted.
+        #[arg(long, conflicts_with = "clear")]
+        sandbox: bool,
+        /// Forget the key: that platform's webhooks are refused.
+        #[arg(long)]
+        clear: bool,
+    },
     /// Check the data folder: the database's integrity (every page), write access,
     /// permissions, free disk space and backups. Exits non-zero when a check finds a problem.
     Doctor {

@@ -60,6 +60,14 @@ impl DaemonHandle {
         let _ = self.commands.send(cmd);
     }
 
+    /// What another task needs to ask this schedule for syncs and see what it is doing.
+    pub(crate) fn remote(&self) -> DaemonRemote {
+        DaemonRemote {
+            commands: self.commands.clone(),
+            activity: self.activity.clone(),
+        }
+    }
+
     /// The connections queued or syncing, with their progress.
     pub fn activity(&self) -> Vec<SyncActivity> {
         self.activity
@@ -75,6 +83,28 @@ impl DaemonHandle {
         let _ = self.stop.send(true);
         let _ = self.commands.send(SchedulerCommand::Stop);
         let _ = self.task.await;
+    }
+}
+
+/// A running schedule seen from another task (the webhook server): ask for a sync, see
+/// whether a connection is queued or syncing.
+#[derive(Clone)]
+pub(crate) struct DaemonRemote {
+    commands: mpsc::UnboundedSender<SchedulerCommand>,
+    activity: Activity,
+}
+
+impl DaemonRemote {
+    pub(crate) fn send(&self, cmd: SchedulerCommand) {
+        let _ = self.commands.send(cmd);
+    }
+
+    /// Whether `connection_id` is queued or syncing.
+    pub(crate) fn busy(&self, connection_id: i64) -> bool {
+        self.activity
+            .lock()
+            .expect("activity lock")
+            .contains_key(&connection_id)
     }
 }
 
@@ -392,7 +422,10 @@ impl App {
                         connection_id,
                         trigger,
                     } => {
-                        if trigger == Trigger::Schedule
+                        // A webhook is a change at the platform, not a person asking: it
+                        // waits out a pause or a stop as a tick does (the pause's end
+                        // syncs anyway).
+                        if matches!(trigger, Trigger::Schedule | Trigger::Webhook)
                             && !app.schedule_may_sync(connection_id, false)
                         {
                             continue;

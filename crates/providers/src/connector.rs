@@ -291,6 +291,8 @@ pub struct Registration {
     pub kind_of: fn(&str) -> DocumentKind,
     /// Checks a configured page size before anything is built; the message says the range.
     pub check_page_size: fn(u32) -> Result<(), String>,
+    /// How the platform's webhooks are signed and shaped, when it sends any.
+    pub webhook: Option<&'static crate::webhook::WebhookSpec>,
 }
 
 /// Every platform that has a connector.

@@ -12,6 +12,7 @@ mod error;
 pub mod http;
 mod listing;
 pub mod quickbooks;
+pub mod webhook;
 pub mod xero;
 
 pub use catalogue::{
@@ -29,4 +30,5 @@ pub use connector::{
 pub use error::ProviderError;
 pub use http::{CallMeter, RetryPolicy};
 pub use listing::Unreadable;
+pub use webhook::{WebhookEvent, WebhookSpec};
 pub use xero::{Page, XeroClient, XeroEndpoints};

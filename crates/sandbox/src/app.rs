@@ -40,6 +40,8 @@ pub struct Shared {
     quickbooks_in_flight: AtomicU32,
     /// The cloud providers' estates and controls.
     cloud: CloudShared,
+    /// What the webhook sender sent last.
+    pub webhooks: crate::webhooks::Sent,
 }
 
 /// A QuickBooks call in progress; frees its slot when the answer is done.
@@ -73,6 +75,7 @@ impl Shared {
             quickbooks_saved: Mutex::default(),
             quickbooks_limiter: Mutex::default(),
             quickbooks_in_flight: AtomicU32::new(0),
+            webhooks: Default::default(),
         }
     }
 

@@ -40,6 +40,7 @@ mod quickbooks;
 mod settings;
 mod state;
 mod stats;
+mod webhooks;
 mod xero;
 
 use std::net::SocketAddr;
@@ -67,6 +68,7 @@ pub use options::{
 pub use quickbooks::COMPANY_NAME as QUICKBOOKS_COMPANY_NAME;
 /// The QuickBooks company's realm id (Intuit's company id), `9341453050090071`.
 pub use quickbooks::REALM_ID as QUICKBOOKS_REALM_ID;
+pub use webhooks::webhook_key;
 
 use app::{AppState, Shared};
 use company::Company;
@@ -208,6 +210,7 @@ fn router(state: AppState) -> Router {
         .merge(control::routes())
         .merge(quickbooks::control::routes())
         .merge(cloud::routes())
+        .merge(webhooks::routes())
         .layer(from_fn(log_request))
         .with_state(state)
 }

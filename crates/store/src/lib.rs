@@ -17,6 +17,7 @@ mod reports;
 mod schema;
 mod set_aside;
 mod sync_runs;
+mod webhook_events;
 
 pub use accounts::AccountRow;
 pub use connections::{Connection, ConnectionStatus, NewConnection};
@@ -32,6 +33,7 @@ pub use reported::{
 pub use reports::{EmissionsGroup, GroupBy, Totals};
 pub use set_aside::{SetAsideInput, SetAsideRecord};
 pub use sync_runs::{RunStatus, SyncRun, SyncRunCounts, INTERRUPTED_MESSAGE};
+pub use webhook_events::WEBHOOK_EVENTS_KEPT_DAYS;
 
 pub use schema::{
     backups_dir, check_file, list_backups, reserve_path, restore, write_access, FileState,

@@ -85,7 +85,7 @@ fn stored_records(env: &Env, id: i64, stream: &str) -> BTreeMap<String, (i64, St
 
 /// The database equals the platform for every stream, record by record. Stored totals of
 /// refunds and credit notes are kept negative (they reduce spend), so totals compare by size.
-fn assert_equal_to_platform(env: &Env, id: i64, vault_key: &str, tenant: &str) {
+pub(crate) fn assert_equal_to_platform(env: &Env, id: i64, vault_key: &str, tenant: &str) {
     for (resource, stream) in [
         ("BankTransactions", "bank_transactions"),
         ("Invoices", "bills"),

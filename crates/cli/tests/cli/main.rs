@@ -28,4 +28,5 @@ mod scheduler_helpers;
 mod scheduler_pause;
 mod scheduler_retry;
 mod scheduler_stop;
+mod serve;
 mod upgrade_exact;

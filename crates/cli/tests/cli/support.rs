@@ -220,21 +220,26 @@ pub fn keychain_lookup(key: &str) -> Option<String> {
     (out.status.success() && !s.is_empty()).then_some(s)
 }
 
-/// Every keychain entry of the service, as `secret-tool search` lists them.
+/// Every keychain entry of the service, as `secret-tool search` lists them. The other
+/// tests of this binary add and remove entries of the same service meanwhile, and a search
+/// that meets an entry removed under it stops listing with an error: such a search is
+/// made again.
 pub fn keychain_search_usernames() -> Vec<String> {
-    let out = Command::new("secret-tool")
-        .args(["search", "--all", "service", "carbonsync"])
-        .output()
-        .expect("secret-tool");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text.lines()
-        .filter_map(|l| l.strip_prefix("attribute.username = "))
-        .map(str::to_string)
-        .collect()
+    for _ in 0..20 {
+        let out = Command::new("secret-tool")
+            .args(["search", "--all", "service", "carbonsync"])
+            .output()
+            .expect("secret-tool");
+        if out.status.success() || out.stderr.is_empty() {
+            return String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| l.strip_prefix("attribute.username = "))
+                .map(str::to_string)
+                .collect();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("secret-tool search kept failing")
 }
 
 /// All bytes of every file under `dir` (the database with its WAL, the logs).

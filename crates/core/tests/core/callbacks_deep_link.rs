@@ -37,6 +37,14 @@ impl Setup {
         }
     }
 
+    /// This installation's id, which prefixes its keychain entries.
+    fn install(&self) -> String {
+        carbonsync_store::Store::open(&self.dir.path().join("data").join("carbonsync.sqlite3"))
+            .unwrap()
+            .install_id()
+            .unwrap()
+    }
+
     fn open(&self) -> std::sync::Arc<App> {
         App::open(&OpenOptions {
             config_file: Some(self.dir.path().join("carbonsync.toml")),
@@ -68,30 +76,25 @@ fn query_value(url: &str, name: &str) -> String {
         .into_owned()
 }
 
-/// Every keychain entry of the service, as `secret-tool search` lists them.
-fn keychain_usernames() -> Vec<String> {
+/// Whether the keychain holds an entry under `key`, as `secret-tool lookup` sees it.
+/// A lookup of one entry, not a search of them all: the other tests of this binary
+/// add and remove entries of the same service meanwhile, and a search that meets an
+/// entry removed under it stops listing.
+fn in_keychain(key: &str) -> bool {
     let out = Command::new("secret-tool")
-        .args(["search", "--all", "service", "carbonsync"])
+        .args(["lookup", "service", "carbonsync", "username", key])
         .output()
         .expect("secret-tool (libsecret-tools) is installed");
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-    .lines()
-    .filter_map(|l| l.strip_prefix("attribute.username = "))
-    .map(str::to_string)
-    .collect()
+    out.status.success() && !out.stdout.is_empty()
 }
 
-/// The keychain entry of the sign-in whose authorization URL is `url`, if present.
-fn pending_entry(url: &str) -> Option<String> {
+/// The keychain key of the sign-in whose authorization URL is `url`, if the entry is
+/// there.
+fn pending_entry(install: &str, url: &str) -> Option<String> {
     let digest = Sha256::digest(query_value(url, "state").as_bytes());
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    keychain_usernames()
-        .into_iter()
-        .find(|u| u.ends_with(&format!("/pending/{hex}")))
+    let key = format!("{install}/pending/{hex}");
+    in_keychain(&key).then_some(key)
 }
 
 /// Moves a waiting sign-in's expiry into the past, as if it had been left in the
@@ -150,14 +153,18 @@ async fn an_expired_sign_in_leaves_the_keychain_at_the_next_start_and_at_app_sta
     let app = s.open();
     let first = app.begin_connect("xero").await.unwrap();
     let first_link = approve(&first).await;
-    let first_entry = pending_entry(&first).expect("the sign-in waits in the keychain");
-    let install = first_entry.split("/pending/").next().unwrap().to_string();
+    let install = s.install();
+    let first_entry = pending_entry(&install, &first).expect("the sign-in waits in the keychain");
     age(&app, &install, &first_entry);
 
     // The next sign-in removes it.
     let second = app.begin_connect("xero").await.unwrap();
-    assert_eq!(pending_entry(&first), None, "the expired entry is gone");
-    let second_entry = pending_entry(&second).expect("the new sign-in waits");
+    assert_eq!(
+        pending_entry(&install, &first),
+        None,
+        "the expired entry is gone"
+    );
+    let second_entry = pending_entry(&install, &second).expect("the new sign-in waits");
     let err = app.complete_connect(&first_link).await.unwrap_err();
     assert_eq!(err.code, "state_mismatch");
     assert!(err.message.contains("unknown"), "{}", err.message);
@@ -166,15 +173,10 @@ async fn an_expired_sign_in_leaves_the_keychain_at_the_next_start_and_at_app_sta
     age(&app, &install, &second_entry);
     let restarted = s.open();
     assert_eq!(restarted.forget_expired_sign_ins().unwrap(), 1);
-    assert_eq!(pending_entry(&second), None);
+    assert_eq!(pending_entry(&install, &second), None);
     // Nothing waits any more, so not even the index is left.
-    assert!(
-        !keychain_usernames()
-            .iter()
-            .any(|u| u.starts_with(&format!("{install}/"))),
-        "{:?}",
-        keychain_usernames()
-    );
+    assert!(!in_keychain(&format!("{install}/pending-index")));
+    assert!(!in_keychain(&first_entry) && !in_keychain(&second_entry));
     assert_eq!(restarted.forget_expired_sign_ins().unwrap(), 0);
 }
 
@@ -183,11 +185,11 @@ async fn a_cancelled_sign_in_leaves_the_keychain_and_its_late_link_is_refused_as
     let s = Setup::new().await;
     let app = s.open();
     let url = app.begin_connect("xero").await.unwrap();
-    assert!(pending_entry(&url).is_some());
+    assert!(pending_entry(&s.install(), &url).is_some());
     let link = approve(&url).await;
 
     assert_eq!(app.cancel_connect("xero").unwrap(), 1);
-    assert_eq!(pending_entry(&url), None);
+    assert_eq!(pending_entry(&s.install(), &url), None);
     let err = app.complete_connect(&link).await.unwrap_err();
     assert_eq!(err.code, "state_mismatch");
     assert!(err.message.contains("unknown"), "{}", err.message);
@@ -209,7 +211,7 @@ async fn an_error_link_with_a_forged_state_is_refused_and_the_sign_in_still_wait
         .unwrap_err();
     assert_eq!(err.code, "state_mismatch");
     assert!(
-        pending_entry(&url).is_some(),
+        pending_entry(&s.install(), &url).is_some(),
         "the real sign-in still waits"
     );
     app.cancel_connect("xero").unwrap();

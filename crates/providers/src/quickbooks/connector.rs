@@ -37,6 +37,7 @@ pub const REGISTRATION: Registration = Registration {
             )
         })
     },
+    webhook: Some(&super::webhook::WEBHOOK),
 };
 
 /// The grant extra naming the company: QuickBooks adds `realmId` to the sign-in's callback.

@@ -5,6 +5,7 @@ mod client;
 mod connector;
 pub mod faults;
 pub mod shapes;
+pub mod webhook;
 
 pub use client::{
     check_page_size, Changes, QueryPage, QuickBooksClient, Select, CDC_MAX_OBJECTS, CDC_REACH_DAYS,

@@ -35,6 +35,7 @@ pub const REGISTRATION: Registration = Registration {
             )
         })
     },
+    webhook: Some(&super::webhook::WEBHOOK),
 };
 
 const STREAMS: &[StreamSpec] = &[

@@ -4,6 +4,7 @@ mod client;
 mod connector;
 pub mod dates;
 mod shapes;
+pub mod webhook;
 
 pub use client::{
     check_page_size, format_modified_since, Page, Timeouts, Unreadable, XeroClient, XeroEndpoints,

@@ -1,0 +1,152 @@
+//! The keys that sign each platform's webhooks (Xero's "webhook key", Intuit's "verifier
+//! token"), one per platform and data folder, kept in the keychain like every other
+//! secret: `{install}/webhook-key/{platform}`.
+
+use crate::{App, AppError};
+use carbonsync_providers::connector::REGISTRY;
+use carbonsync_providers::WebhookSpec;
+use carbonsync_vault::Sensitive;
+use std::collections::BTreeMap;
+
+/// The keys read when the server starts, by catalogue id.
+pub(crate) struct WebhookKeys {
+    keys: BTreeMap<&'static str, Sensitive<String>>,
+}
+
+impl WebhookKeys {
+    pub(crate) fn get(&self, platform: &str) -> Option<&Sensitive<String>> {
+        self.keys.get(platform)
+    }
+
+    /// Platforms that send webhooks but have no key stored.
+    pub(crate) fn missing(&self) -> Vec<String> {
+        webhook_platforms()
+            .filter(|(id, _)| !self.keys.contains_key(id))
+            .map(|(id, _)| id.to_string())
+            .collect()
+    }
+}
+
+/// Every platform that sends webhooks, with how it signs them.
+pub(crate) fn webhook_platforms() -> impl Iterator<Item = (&'static str, &'static WebhookSpec)> {
+    REGISTRY
+        .iter()
+        .filter_map(|r| r.webhook.map(|spec| (r.platform, spec)))
+}
+
+/// The webhook description of `platform`, or an error naming the ones that have one.
+pub(crate) fn webhook_spec(platform: &str) -> Result<&'static WebhookSpec, AppError> {
+    webhook_platforms()
+        .find(|(id, _)| *id == platform)
+        .map(|(_, spec)| spec)
+        .ok_or_else(|| {
+            let known: Vec<&str> = webhook_platforms().map(|(id, _)| id).collect();
+            AppError::new(
+                "no_webhooks",
+                format!(
+                    "CarbonSync takes no webhooks from {platform:?}: it takes them from {}.",
+                    known.join(" and ")
+                ),
+            )
+        })
+}
+
+impl App {
+    fn webhook_key_entry(&self, platform: &str) -> Result<String, AppError> {
+        Ok(format!(
+            "{}/webhook-key/{platform}",
+            self.store()?.install_id()?
+        ))
+    }
+
+    /// Keeps `key`, the secret `platform` signs its webhooks with (as its developer
+    /// portal shows it), in the keychain, replacing any kept before. A running
+    /// `carbonsync serve` reads keys when it starts.
+    ///
+    /// Errors: a platform that sends no webhooks, an empty key, a locked keychain.
+    pub async fn set_webhook_key(
+        &self,
+        platform: &str,
+        key: &Sensitive<String>,
+    ) -> Result<(), AppError> {
+        let spec = webhook_spec(platform)?;
+        if key.expose().trim().is_empty() {
+            return Err(AppError::new(
+                "secret_empty",
+                format!(
+                    "The {} is empty: paste it as the platform shows it.",
+                    spec.key_name
+                ),
+            ));
+        }
+        self.ensure_keychain_writable(platform).await?;
+        let entry = self.webhook_key_entry(platform)?;
+        self.vault()
+            .put(&entry, &Sensitive::new(key.expose().trim().to_string()))?;
+        tracing::info!(platform, "webhook key stored in the keychain");
+        Ok(())
+    }
+
+    /// Keeps the sandbox's webhook key for `platform`, asked from its control API, so
+    /// that deliveries its webhook sender signs are accepted.
+    pub async fn use_sandbox_webhook_key(&self, platform: &str) -> Result<(), AppError> {
+        webhook_spec(platform)?;
+        let base = self.sandbox_url().await?;
+        let url = format!("{base}/_control/webhooks/{platform}/key");
+        let failed = |e: reqwest::Error| {
+            AppError::new(
+                "sandbox",
+                format!("The sandbox did not give its {platform} webhook key: {e}"),
+            )
+        };
+        let answer: serde_json::Value = reqwest::get(&url)
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(failed)?
+            .json()
+            .await
+            .map_err(failed)?;
+        let key = answer["key"].as_str().unwrap_or_default().to_string();
+        self.set_webhook_key(platform, &Sensitive::new(key)).await
+    }
+
+    /// What `platform` calls the key that signs its webhooks ("webhook key", "verifier
+    /// token"); an error for a platform that sends none.
+    pub fn webhook_key_name(&self, platform: &str) -> Result<&'static str, AppError> {
+        Ok(webhook_spec(platform)?.key_name)
+    }
+
+    /// Removes the webhook key of `platform`; returns whether one was kept.
+    pub fn clear_webhook_key(&self, platform: &str) -> Result<bool, AppError> {
+        webhook_spec(platform)?;
+        let entry = self.webhook_key_entry(platform)?;
+        let had = self.vault().get(&entry)?.is_some();
+        if had {
+            self.vault().delete(&entry)?;
+        }
+        Ok(had)
+    }
+
+    /// Which platforms send webhooks and whether a key is kept for each: (catalogue id,
+    /// what the platform calls the key, kept).
+    pub fn webhook_key_status(&self) -> Result<Vec<(String, String, bool)>, AppError> {
+        let mut out = Vec::new();
+        for (id, spec) in webhook_platforms() {
+            let kept = self.vault().get(&self.webhook_key_entry(id)?)?.is_some();
+            out.push((id.to_string(), spec.key_name.to_string(), kept));
+        }
+        Ok(out)
+    }
+
+    /// Every stored webhook key, read once (the keychain talks D-Bus; a request must not
+    /// wait on it).
+    pub(crate) async fn webhook_keys(&self) -> Result<WebhookKeys, AppError> {
+        let mut keys = BTreeMap::new();
+        for (id, _) in webhook_platforms() {
+            if let Some(key) = self.vault().get(&self.webhook_key_entry(id)?)? {
+                keys.insert(id, key);
+            }
+        }
+        Ok(WebhookKeys { keys })
+    }
+}
