@@ -198,6 +198,7 @@ describe('status words', () => {
   it('names who started a sync', () => {
     expect(triggerLabel('schedule')).toBe('Schedule');
     expect(triggerLabel('window')).toBe('Window');
+    expect(triggerLabel('webhook')).toBe('Webhook');
     expect(triggerLabel('cli')).toBe('Command line');
     expect(triggerLabel('future')).toBe('future');
   });

@@ -224,7 +224,7 @@ export function triggerLabel(trigger: string): string {
     case 'schedule':
       return 'Schedule';
     case 'webhook':
-      return 'Platform notification';
+      return 'Webhook';
     default:
       return trigger;
   }
