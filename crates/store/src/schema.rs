@@ -374,6 +374,12 @@ pub(crate) fn open_read_write(path: &Path) -> Result<rusqlite::Connection, Store
     .map_err(|e| opening_error(path, e))?;
     remember(path, None);
     set_pragmas(&conn).map_err(|e| opening_error(path, e))?;
+    // Every transaction of a writer takes the write lock when it begins. A deferred one
+    // starts as a reader and must upgrade at its first write; when another process (a
+    // second sync, `carbonsync serve` beside the window) wrote in between, SQLite refuses
+    // the upgrade at once with "database is locked", whatever the busy timeout. Taken at
+    // the start, the lock is waited for like any other.
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     read_schema(&conn).map_err(|e| opening_error(path, e))?;
     migrate(&mut conn, path)?;
     ensure_reserve(path);

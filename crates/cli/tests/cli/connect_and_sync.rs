@@ -269,3 +269,44 @@ fn the_rate_limit_is_waited_out_with_no_error_and_no_duplicate() {
     let full = env.json(&["sync", &id.to_string(), "--full", "--json"]);
     assert_eq!(full[0]["report"]["counts"]["created"], 0, "{full}");
 }
+
+#[test]
+fn full_syncs_of_several_connections_in_several_processes_at_once_all_succeed() {
+    let env = Env::new(&["--no-rate-limit", "--records", "1500"], "");
+    let mut ids: Vec<String> = [UK, US]
+        .iter()
+        .map(|t| env.connect(t)["id"].as_i64().unwrap().to_string())
+        .collect();
+    for cloud in ["aws", "azure", "gcp"] {
+        let c = env.json(&["connect", cloud, "--sandbox", "--json"]);
+        ids.push(c["id"].as_i64().unwrap().to_string());
+    }
+    std::fs::write(
+        env.dir.path().join("carbonsync.toml"),
+        format!(
+            "[sandbox]\nurl = \"{}\"\n[providers.xero]\npage_size = 25\n",
+            env.sandbox.url
+        ),
+    )
+    .unwrap();
+    // Many pages each: the writers take turns on the database hundreds of times.
+    for _ in 0..2 {
+        let children: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                env.cmd()
+                    .args(["sync", id, "--full", "--json"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+            let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(report[0]["ok"], true, "{report}");
+        }
+    }
+}
