@@ -230,14 +230,18 @@ pub fn keychain_search_usernames() -> Vec<String> {
             .args(["search", "--all", "service", "carbonsync"])
             .output()
             .expect("secret-tool");
-        if out.status.success() || out.stderr.is_empty() {
-            return String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter_map(|l| l.strip_prefix("attribute.username = "))
-                .map(str::to_string)
-                .collect();
+        // secret-tool prints the attributes on standard error, and its own errors there
+        // too, prefixed with its name.
+        let err = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() && err.contains("secret-tool:") {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            continue;
         }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        return format!("{}{err}", String::from_utf8_lossy(&out.stdout))
+            .lines()
+            .filter_map(|l| l.strip_prefix("attribute.username = "))
+            .map(str::to_string)
+            .collect();
     }
     panic!("secret-tool search kept failing")
 }

@@ -67,6 +67,8 @@ fn as_schema_3(env: &Env) {
          ALTER TABLE ledger DROP COLUMN covered_by;
          ALTER TABLE ledger DROP COLUMN covered_reason;
 
+         DROP TABLE webhook_events;
+
          DELETE FROM meta WHERE key = 'reassess_ledger';
          PRAGMA user_version = 3;
          COMMIT;",
