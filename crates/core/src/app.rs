@@ -137,6 +137,33 @@ impl App {
             .collect())
     }
 
+    /// What a sync of an inventory connection (Salesforce) needs.
+    async fn inventory_sync_context(
+        &self,
+        conn: &Connection,
+    ) -> Result<carbonsync_sync::InventorySyncContext, AppError> {
+        let platform = self.platform(&conn.provider, Some(conn.sandbox)).await?;
+        let connector = platform.inventory_connector(self)?.ok_or_else(|| {
+            AppError::new(
+                "not_available",
+                format!(
+                    "{} keeps no inventory CarbonSync reads.",
+                    platform.entry.name
+                ),
+            )
+        })?;
+        Ok(carbonsync_sync::InventorySyncContext {
+            db_path: self.paths.database(),
+            locks_dir: self.paths.locks_dir(),
+            vault: self.vault.clone(),
+            oauth: platform.oauth()?,
+            connector,
+            refresh_margin: chrono::Duration::seconds(
+                self.config().sync.refresh_margin_secs as i64,
+            ),
+        })
+    }
+
     async fn sync_context(&self, conn: &Connection) -> Result<SyncContext, AppError> {
         let platform = self.platform(&conn.provider, Some(conn.sandbox)).await?;
         Ok(SyncContext {
@@ -166,6 +193,16 @@ impl App {
             Ok(Some(ctx)) => carbonsync_sync::sync_cloud_connection(&ctx, connection_id, opts)
                 .await
                 .map_err(SyncFailure::Sync),
+            Ok(None) if carbonsync_providers::inventory_registration(&conn.provider).is_some() => {
+                match self.inventory_sync_context(&conn).await {
+                    Ok(ctx) => {
+                        carbonsync_sync::sync_inventory_connection(&ctx, connection_id, opts)
+                            .await
+                            .map_err(SyncFailure::Sync)
+                    }
+                    Err(e) => Err(SyncFailure::Setup(e)),
+                }
+            }
             Ok(None) => match self.sync_context(&conn).await {
                 Ok(ctx) => carbonsync_sync::sync_connection(&ctx, connection_id, opts)
                     .await

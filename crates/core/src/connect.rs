@@ -74,7 +74,7 @@ impl App {
         let platform = self.platform(provider_id, None).await?;
         // Settings the platform's client refuses (a page size it does not serve) are
         // found now, not after the user has signed in.
-        platform.connector(self)?;
+        platform.signed_in_api(self)?;
         let name = platform.display_name();
         let redirect = self
             .config()
@@ -211,8 +211,8 @@ impl App {
     ) -> Result<Connection, AppError> {
         let name = platform.display_name();
         let result: Result<Connection, AppError> = async {
-            let connector = platform.connector(self)?;
-            let tenants = connector
+            let tenants = platform
+                .signed_in_api(self)?
                 .tenants(tokens.access_token.expose(), &tokens.extras)
                 .await?;
             let tenant = choose_tenant(&tenants, choice, &name)?;
@@ -248,9 +248,9 @@ impl App {
         tokens: &TokenSet,
         tenant: &Tenant,
     ) -> Result<Connection, AppError> {
-        let connector = platform.connector(self)?;
-        let org = connector
-            .organisation(tokens.access_token.expose(), &tenant.tenant_id)
+        let (_, base_currency) = platform
+            .signed_in_api(self)?
+            .organisation(tokens.access_token.expose(), tenant)
             .await?;
         // One connection is stored at a time, and never while interrupted ones are
         // being finished or undone.
@@ -265,7 +265,7 @@ impl App {
                     provider: provider_id,
                     tenant_id: &tenant.tenant_id,
                     tenant_name: &tenant.tenant_name,
-                    base_currency: Some(&org.base_currency),
+                    base_currency: base_currency.as_deref(),
                     sandbox: platform.sandbox,
                     frequency: &self.config().sync.default_frequency,
                 },
@@ -279,7 +279,7 @@ impl App {
                 &conn,
                 tokens,
                 &tenant.tenant_name,
-                &org.base_currency,
+                base_currency.as_deref(),
             )?
         } else {
             self.replace_sign_in(
@@ -287,7 +287,7 @@ impl App {
                 &conn,
                 tokens,
                 &tenant.tenant_name,
-                &org.base_currency,
+                base_currency.as_deref(),
             )
             .await?
         };
@@ -302,16 +302,15 @@ impl App {
         conn: &Connection,
         tokens: &TokenSet,
         tenant_name: &str,
-        base_currency: &str,
+        base_currency: Option<&str>,
     ) -> Result<Connection, AppError> {
         let stored = self
             .vault()
             .put(&conn.vault_key, &tokens.to_secret())
             .map_err(AppError::from);
         crash_point("after_keychain_write");
-        let activated = stored.and_then(|()| {
-            Ok(store.activate_connection(conn.id, tenant_name, Some(base_currency))?)
-        });
+        let activated = stored
+            .and_then(|()| Ok(store.activate_connection(conn.id, tenant_name, base_currency)?));
         if activated.is_err() {
             // The caller revokes the tokens; nothing of this connection may stay behind.
             let _ = self.vault().delete(&conn.vault_key);
@@ -328,7 +327,7 @@ impl App {
         conn: &Connection,
         tokens: &TokenSet,
         tenant_name: &str,
-        base_currency: &str,
+        base_currency: Option<&str>,
     ) -> Result<Connection, AppError> {
         // A sync renewing the old tokens meanwhile would overwrite the new ones.
         let _refresh = self
@@ -358,7 +357,7 @@ impl App {
             return Err(e);
         }
         crash_point("after_new_tokens_in_place");
-        let activated = match store.activate_connection(conn.id, tenant_name, Some(base_currency)) {
+        let activated = match store.activate_connection(conn.id, tenant_name, base_currency) {
             Ok(activated) => activated,
             Err(e) => {
                 // The caller revokes the new grant on an error, so the old sign-in goes

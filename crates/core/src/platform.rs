@@ -5,7 +5,9 @@ use crate::{App, AppError};
 use carbonsync_oauth::{ClientAuth, OAuthClient, OAuthConfig, RevokeBody};
 use carbonsync_providers::catalogue::{ClientAuthStyle, ClientKind};
 use carbonsync_providers::{
-    registration, Connector, ConnectorSettings, Endpoints, ProviderEntry, RetryPolicy,
+    inventory_registration, registration, CallMeter, Connector, ConnectorSettings, Endpoints,
+    GrantExtras, InventoryConnector, InventorySettings, Organisation, ProviderEntry, RetryPolicy,
+    Tenant,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -87,28 +89,104 @@ impl Platform {
         })?)
     }
 
+    fn retry(app: &App) -> RetryPolicy {
+        let sync = &app.config().sync;
+        RetryPolicy {
+            max_attempts: sync.max_attempts.max(1),
+            max_wait: Duration::from_secs(sync.max_retry_wait_secs),
+            ..RetryPolicy::default()
+        }
+    }
+
     /// The platform's connector, with these endpoints, page size and the configured retries.
     ///
     /// Errors: `not_available` for a catalogued platform that has no connector yet; a setting
     /// the connector refuses (a page size it does not serve, an unusable URL).
     pub fn connector(&self, app: &App) -> Result<Arc<dyn Connector>, AppError> {
         let Some(registration) = registration(&self.entry.id) else {
-            return Err(AppError::new(
-                "not_available",
-                format!("{} is not available yet in CarbonSync.", self.entry.name),
-            ));
-        };
-        let sync = &app.config().sync;
-        let retry = RetryPolicy {
-            max_attempts: sync.max_attempts.max(1),
-            max_wait: Duration::from_secs(sync.max_retry_wait_secs),
-            ..RetryPolicy::default()
+            return Err(self.not_available());
         };
         Ok((registration.build)(&ConnectorSettings {
             endpoints: self.endpoints.clone(),
             page_size: self.page_size,
-            retry,
+            retry: Self::retry(app),
         })?)
+    }
+
+    fn not_available(&self) -> AppError {
+        AppError::new(
+            "not_available",
+            format!("{} is not available yet in CarbonSync.", self.entry.name),
+        )
+    }
+
+    /// The platform's inventory connector (Salesforce), if it is an inventory platform.
+    pub fn inventory_connector(
+        &self,
+        app: &App,
+    ) -> Result<Option<Arc<dyn InventoryConnector>>, AppError> {
+        let Some(registration) = inventory_registration(&self.entry.id) else {
+            return Ok(None);
+        };
+        Ok(Some((registration.build)(&InventorySettings {
+            endpoints: self.endpoints.clone(),
+            page_size: self.page_size,
+            retry: Self::retry(app),
+        })?))
+    }
+
+    /// What connecting needs of an OAuth platform, whichever kind it is. Building it also
+    /// checks the settings its client refuses (a page size it does not serve), before
+    /// anyone signs in.
+    pub fn signed_in_api(&self, app: &App) -> Result<SignedInApi, AppError> {
+        if let Some(inventory) = self.inventory_connector(app)? {
+            return Ok(SignedInApi::Inventory(inventory));
+        }
+        Ok(SignedInApi::Accounting(self.connector(app)?))
+    }
+}
+
+/// An OAuth platform's API as the connect flow uses it.
+pub(crate) enum SignedInApi {
+    /// Xero, QuickBooks Online: spend documents.
+    Accounting(Arc<dyn Connector>),
+    /// Salesforce Net Zero Cloud: reported footprints.
+    Inventory(Arc<dyn InventoryConnector>),
+}
+
+impl SignedInApi {
+    /// The organisations a grant reaches.
+    pub async fn tenants(
+        &self,
+        access_token: &str,
+        extras: &GrantExtras,
+    ) -> Result<Vec<Tenant>, AppError> {
+        Ok(match self {
+            SignedInApi::Accounting(c) => c.tenants(access_token, extras).await?,
+            SignedInApi::Inventory(c) => vec![
+                c.organisation(access_token, extras, &CallMeter::default())
+                    .await?,
+            ],
+        })
+    }
+
+    /// The organisation's name and, for accounting data, the currency its books are kept
+    /// in (`None` for an inventory, whose numbers are tonnes).
+    pub async fn organisation(
+        &self,
+        access_token: &str,
+        tenant: &Tenant,
+    ) -> Result<(String, Option<String>), AppError> {
+        Ok(match self {
+            SignedInApi::Accounting(c) => {
+                let Organisation {
+                    name,
+                    base_currency,
+                } = c.organisation(access_token, &tenant.tenant_id).await?;
+                (name, Some(base_currency))
+            }
+            SignedInApi::Inventory(_) => (tenant.tenant_name.clone(), None),
+        })
     }
 }
 

@@ -64,7 +64,7 @@ impl App {
         self.connectable(provider_id)?;
         self.ensure_keychain_writable(provider_id).await?;
         let platform = self.platform(provider_id, None).await?;
-        platform.connector(self)?;
+        platform.signed_in_api(self)?;
         let oauth = platform.oauth()?;
         let pending = oauth.begin(DEEP_LINK_REDIRECT)?;
         let record = PendingRecord {
@@ -166,7 +166,7 @@ impl App {
         self.connectable(provider_id)?;
         self.ensure_keychain_writable(provider_id).await?;
         let platform = self.platform(provider_id, None).await?;
-        platform.connector(self)?;
+        platform.signed_in_api(self)?;
         let (oauth, tokens) = self
             .loopback_sign_in(provider_id, &platform, open, timeout)
             .await?;
@@ -183,8 +183,8 @@ impl App {
         oauth: &carbonsync_oauth::OAuthClient,
         tokens: TokenSet,
     ) -> Result<ConnectOutcome, AppError> {
-        let connector = platform.connector(self)?;
-        let tenants = match connector
+        let tenants = match platform
+            .signed_in_api(self)?
             .tenants(tokens.access_token.expose(), &tokens.extras)
             .await
         {
@@ -193,7 +193,7 @@ impl App {
                 if let Some(rt) = &tokens.refresh_token {
                     let _ = oauth.revoke(rt, true).await;
                 }
-                return Err(e.into());
+                return Err(e);
             }
         };
         if tenants.len() == 1 {

@@ -104,8 +104,11 @@ pub struct PlatformRules {
     /// an error's technical detail so the platform's support can find the call.
     pub request_id_header: Option<&'static str>,
     /// The platform's error codes in words a finance person understands (QuickBooks' `Fault`
-    /// codes), put before the technical detail.
+    /// codes, Salesforce's `errorCode`s), put before the technical detail.
     pub describe_code: Option<fn(&str) -> Option<&'static str>>,
+    /// A header reporting how much of a quota the calls have used, kept on every answer
+    /// (Salesforce: `Sforce-Limit-Info: api-usage=18/15000`).
+    pub usage_header: Option<&'static str>,
 }
 
 /// One request to make, possibly several times: a GET, or a POST when it has a body.
@@ -130,12 +133,16 @@ pub enum Body {
     /// `application/x-www-form-urlencoded`; values may be secrets (a client secret, a signed
     /// assertion), so the body is never logged or shown.
     Form(Vec<(&'static str, String)>),
+    /// `application/json` sent as PATCH: only for an upsert by external id (Salesforce), which
+    /// leaves the same record behind however often it is repeated.
+    Patch(String),
 }
 
 impl std::fmt::Debug for Body {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Body::Json(_) => f.write_str("Json(..)"),
+            Body::Patch(_) => f.write_str("Patch(..)"),
             Body::Form(fields) => f
                 .debug_set()
                 .entries(fields.iter().map(|(name, _)| name))
@@ -149,6 +156,8 @@ pub struct Answer {
     pub body: Option<bytes::Bytes>,
     /// The platform's clock when it answered (its `Date` header), when it sent a readable one.
     pub server_time: Option<DateTime<Utc>>,
+    /// The value of the platform's usage header ([`PlatformRules::usage_header`]), cleaned.
+    pub usage: Option<String>,
 }
 
 /// The `Date` header of an answer (an HTTP date, RFC 9110 §5.6.7).
@@ -273,6 +282,11 @@ impl HttpClient {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(json.clone()),
             Some(Body::Form(fields)) => self.http.post(request.url.clone()).form(fields),
+            Some(Body::Patch(json)) => self
+                .http
+                .patch(request.url.clone())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(json.clone()),
         }
         .header(ACCEPT, "application/json");
         if !request.bearer.is_empty() {
@@ -312,11 +326,18 @@ impl HttpClient {
         log_limits(self.rules.name, request.label, response.headers());
 
         let answered_at = server_time(response.headers());
+        let usage = self
+            .rules
+            .usage_header
+            .and_then(|h| response.headers().get(h))
+            .and_then(|v| v.to_str().ok())
+            .map(|v| clean_text(v, 64));
         if status.is_success() {
             return match response.bytes().await {
                 Ok(body) => Ok(Answer {
                     body: Some(body),
                     server_time: answered_at,
+                    usage,
                 }),
                 Err(e) => Err(Failure {
                     error: ProviderError::Transport {
@@ -333,6 +354,7 @@ impl HttpClient {
             return Ok(Answer {
                 body: None,
                 server_time: answered_at,
+                usage,
             });
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
@@ -403,7 +425,9 @@ fn status_error(
     token: &str,
     rules: &PlatformRules,
 ) -> ProviderError {
-    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
+    let parsed: Option<ErrorBody> = serde_json::from_slice(body)
+        .ok()
+        .or_else(|| error_list(body));
     // Read before the summary takes the body apart.
     let words = rules.describe_code.and_then(|describe| {
         parsed
@@ -455,6 +479,34 @@ struct ErrorBody {
     /// sent in lower case.
     #[serde(rename = "Fault", alias = "fault", default)]
     fault: Option<Fault>,
+}
+
+/// Salesforce answers an error as a list: `[{"message": "…", "errorCode": "…", "fields":
+/// […]}]`. Read as a fault of those errors, so codes and messages are used alike.
+fn error_list(body: &[u8]) -> Option<ErrorBody> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Listed {
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        error_code: Option<String>,
+    }
+    let listed: Vec<Listed> = serde_json::from_slice(body).ok()?;
+    Some(ErrorBody {
+        fault: Some(Fault {
+            errors: listed
+                .into_iter()
+                .map(|l| FaultError {
+                    message: l.message,
+                    detail: None,
+                    code: l.error_code.map(serde_json::Value::String),
+                })
+                .collect(),
+            kind: None,
+        }),
+        ..ErrorBody::default()
+    })
 }
 
 #[derive(serde::Deserialize, Default)]

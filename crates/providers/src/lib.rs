@@ -10,8 +10,10 @@ pub mod cloud;
 pub mod connector;
 mod error;
 pub mod http;
+pub mod inventory;
 mod listing;
 pub mod quickbooks;
+pub mod salesforce;
 pub mod webhook;
 pub mod xero;
 
@@ -29,6 +31,10 @@ pub use connector::{
 };
 pub use error::ProviderError;
 pub use http::{CallMeter, RetryPolicy};
+pub use inventory::{
+    inventory_registration, Deletions, FootprintPage, FootprintRecord, InventoryConnector,
+    InventoryRegistration, InventorySettings, Position, INVENTORY_REGISTRY,
+};
 pub use listing::Unreadable;
 pub use webhook::{WebhookEvent, WebhookSpec};
 pub use xero::{Page, XeroClient, XeroEndpoints};

@@ -100,6 +100,19 @@ fn set_aside(
     }
 }
 
+/// A record kept as it was sent, cut to the set-aside limit on a character boundary.
+pub(crate) fn raw_text(record: &serde_json::Value) -> String {
+    let mut raw = record.to_string();
+    if raw.len() > RAW_MAX_BYTES {
+        let mut cut = RAW_MAX_BYTES;
+        while !raw.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        raw.truncate(cut);
+    }
+    raw
+}
+
 /// Parses a body into `T` straight from the bytes. On failure the message names the endpoint and
 /// the position, never the body's content.
 pub(crate) fn decode<'a, T: Deserialize<'a>>(

@@ -37,6 +37,7 @@ mod faults;
 mod limits;
 mod options;
 mod quickbooks;
+mod salesforce;
 mod settings;
 mod state;
 mod stats;
@@ -207,6 +208,7 @@ fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(xero::routes(state.clone()))
         .merge(quickbooks::routes(state.clone()))
+        .merge(salesforce::routes(state.clone()))
         .merge(control::routes())
         .merge(quickbooks::control::routes())
         .merge(cloud::routes())

@@ -30,6 +30,10 @@ pub const QUICKBOOKS_CLIENT_SECRET: &str = "sandbox-quickbooks-secret";
 pub fn registered_client(platform: &str) -> (&'static str, Option<&'static str>) {
     match platform {
         "quickbooks" => (QUICKBOOKS_CLIENT_ID, Some(QUICKBOOKS_CLIENT_SECRET)),
+        "salesforce" => (
+            crate::salesforce::CLIENT_ID,
+            Some(crate::salesforce::CLIENT_SECRET),
+        ),
         _ => (CLIENT_ID, None),
     }
 }

@@ -46,6 +46,9 @@ pub struct ReportedWrite {
     /// kg CO2e the write added to what was stored (new rows plus restatements' differences),
     /// counting location-based and basis-free rows, in milligrams.
     pub co2e_mg_delta: i64,
+    /// Rows no longer reported (an inventory record that dropped a value): each is in the
+    /// trail.
+    pub withdrawn: i64,
 }
 
 /// A month a restatement changed, summed over its rows (location-based and basis-free rows).
@@ -316,6 +319,116 @@ pub fn supplier_matches(contact: &str, pattern: &str) -> bool {
     false
 }
 
+/// Writes reported rows inside `tx` (see [`Store::write_reported`]).
+pub(crate) fn write_rows(
+    tx: &rusqlite::Transaction<'_>,
+    connection_id: i64,
+    run_id: i64,
+    rows: &[ReportedInput],
+    now: &str,
+) -> Result<ReportedWrite> {
+    let mut out = ReportedWrite::default();
+    {
+        let mut find = tx.prepare_cached(
+            "SELECT id, kg_co2e, model_version, co2e_mg FROM reported_emissions
+             WHERE connection_id = ?1 AND row_key = ?2",
+        )?;
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO reported_emissions (connection_id, row_key, month, account,
+             account_name, service, region, grouping, scope, scope3_category, basis, kg_co2e,
+             co2e_mg, reported_value, reported_unit, method, model_version, first_synced_at,
+             updated_at, seen_run)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+             ?18, ?18, ?19)",
+        )?;
+        let mut restate = tx.prepare_cached(
+            "UPDATE reported_emissions SET kg_co2e = ?2, co2e_mg = ?3, reported_value = ?4,
+             model_version = ?5, account_name = ?6, updated_at = ?7, seen_run = ?8 WHERE id = ?1",
+        )?;
+        let mut seen =
+            tx.prepare_cached("UPDATE reported_emissions SET seen_run = ?2 WHERE id = ?1")?;
+        let mut trail = tx.prepare_cached(
+            "INSERT INTO reported_restatements (connection_id, run_id, row_key, month,
+             previous_kg_co2e, new_kg_co2e, previous_model_version, new_model_version, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for row in rows {
+            let counts_location = row.basis.as_deref() != Some("market");
+            let new_mg = mg(&row.kg_co2e)?;
+            let existing: Option<(i64, String, Option<String>, i64)> = find
+                .query_row(params![connection_id, row.row_key], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()?;
+            match existing {
+                None => {
+                    insert.execute(params![
+                        connection_id,
+                        row.row_key,
+                        row.month,
+                        row.account,
+                        row.account_name,
+                        row.service,
+                        row.region,
+                        row.grouping,
+                        row.scope,
+                        row.scope3_category,
+                        row.basis,
+                        decimal::text(&row.kg_co2e),
+                        new_mg,
+                        decimal::text(&row.reported_value),
+                        row.reported_unit,
+                        row.method,
+                        row.model_version,
+                        now,
+                        run_id
+                    ])?;
+                    out.created += 1;
+                    if counts_location {
+                        out.co2e_mg_delta += new_mg;
+                    }
+                }
+                Some((id, old_kg, old_version, old_mg)) => {
+                    let old: Decimal = old_kg.parse().map_err(|_| {
+                        StoreError::Invalid(format!("stored reported value {old_kg:?}"))
+                    })?;
+                    if old != row.kg_co2e || old_version != row.model_version {
+                        restate.execute(params![
+                            id,
+                            decimal::text(&row.kg_co2e),
+                            new_mg,
+                            decimal::text(&row.reported_value),
+                            row.model_version,
+                            row.account_name,
+                            now,
+                            run_id
+                        ])?;
+                        trail.execute(params![
+                            connection_id,
+                            run_id,
+                            row.row_key,
+                            row.month,
+                            old_kg,
+                            decimal::text(&row.kg_co2e),
+                            old_version,
+                            row.model_version,
+                            now
+                        ])?;
+                        out.restated += 1;
+                        if counts_location {
+                            out.co2e_mg_delta += new_mg - old_mg;
+                        }
+                    } else {
+                        seen.execute(params![id, run_id])?;
+                        out.unchanged += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// "November 2024" from `2024-11`.
 fn month_words(month: &str) -> String {
     chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
@@ -337,105 +450,7 @@ impl Store {
     ) -> Result<ReportedWrite> {
         let now = now_text();
         let tx = self.conn.transaction()?;
-        let mut out = ReportedWrite::default();
-        {
-            let mut find = tx.prepare_cached(
-                "SELECT id, kg_co2e, model_version, co2e_mg FROM reported_emissions
-                 WHERE connection_id = ?1 AND row_key = ?2",
-            )?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO reported_emissions (connection_id, row_key, month, account,
-                 account_name, service, region, grouping, scope, scope3_category, basis, kg_co2e,
-                 co2e_mg, reported_value, reported_unit, method, model_version, first_synced_at,
-                 updated_at, seen_run)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?18, ?19)",
-            )?;
-            let mut restate = tx.prepare_cached(
-                "UPDATE reported_emissions SET kg_co2e = ?2, co2e_mg = ?3, reported_value = ?4,
-                 model_version = ?5, account_name = ?6, updated_at = ?7, seen_run = ?8 WHERE id = ?1",
-            )?;
-            let mut seen =
-                tx.prepare_cached("UPDATE reported_emissions SET seen_run = ?2 WHERE id = ?1")?;
-            let mut trail = tx.prepare_cached(
-                "INSERT INTO reported_restatements (connection_id, run_id, row_key, month,
-                 previous_kg_co2e, new_kg_co2e, previous_model_version, new_model_version, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?;
-            for row in rows {
-                let counts_location = row.basis.as_deref() != Some("market");
-                let new_mg = mg(&row.kg_co2e)?;
-                let existing: Option<(i64, String, Option<String>, i64)> = find
-                    .query_row(params![connection_id, row.row_key], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                    })
-                    .optional()?;
-                match existing {
-                    None => {
-                        insert.execute(params![
-                            connection_id,
-                            row.row_key,
-                            row.month,
-                            row.account,
-                            row.account_name,
-                            row.service,
-                            row.region,
-                            row.grouping,
-                            row.scope,
-                            row.scope3_category,
-                            row.basis,
-                            decimal::text(&row.kg_co2e),
-                            new_mg,
-                            decimal::text(&row.reported_value),
-                            row.reported_unit,
-                            row.method,
-                            row.model_version,
-                            now,
-                            run_id
-                        ])?;
-                        out.created += 1;
-                        if counts_location {
-                            out.co2e_mg_delta += new_mg;
-                        }
-                    }
-                    Some((id, old_kg, old_version, old_mg)) => {
-                        let old: Decimal = old_kg.parse().map_err(|_| {
-                            StoreError::Invalid(format!("stored reported value {old_kg:?}"))
-                        })?;
-                        if old != row.kg_co2e || old_version != row.model_version {
-                            restate.execute(params![
-                                id,
-                                decimal::text(&row.kg_co2e),
-                                new_mg,
-                                decimal::text(&row.reported_value),
-                                row.model_version,
-                                row.account_name,
-                                now,
-                                run_id
-                            ])?;
-                            trail.execute(params![
-                                connection_id,
-                                run_id,
-                                row.row_key,
-                                row.month,
-                                old_kg,
-                                decimal::text(&row.kg_co2e),
-                                old_version,
-                                row.model_version,
-                                now
-                            ])?;
-                            out.restated += 1;
-                            if counts_location {
-                                out.co2e_mg_delta += new_mg - old_mg;
-                            }
-                        } else {
-                            seen.execute(params![id, run_id])?;
-                            out.unchanged += 1;
-                        }
-                    }
-                }
-            }
-        }
+        let out = write_rows(&tx, connection_id, run_id, rows, &now)?;
         tx.commit()?;
         Ok(out)
     }

@@ -112,7 +112,7 @@ fn snapshot(counts: &Mutex<SyncRunCounts>, meter: &CallMeter) -> SyncRunCounts {
     *c
 }
 
-fn to_input(row: &ReportedEmission, method: &str) -> ReportedInput {
+pub(crate) fn to_input(row: &ReportedEmission, method: &str) -> ReportedInput {
     ReportedInput {
         row_key: row.key(),
         month: month_key(row.month),

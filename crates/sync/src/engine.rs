@@ -276,7 +276,7 @@ pub(crate) fn conclude(
 
 /// Calls the platform with the current token; when the platform rejects the token,
 /// gets a new one once and tries again. A second rejection means the grant is gone.
-async fn authorized<T, F, Fut>(
+pub(crate) async fn authorized<T, F, Fut>(
     keeper: &TokenKeeper<'_>,
     conn: &Connection,
     token: &mut Sensitive<String>,
@@ -309,7 +309,7 @@ fn ms_to_time(ms: i64) -> Option<DateTime<Utc>> {
     Utc.timestamp_millis_opt(ms).single()
 }
 
-fn stopped(opts: &SyncOptions) -> bool {
+pub(crate) fn stopped(opts: &SyncOptions) -> bool {
     opts.stop.as_ref().is_some_and(|s| *s.borrow())
 }
 
@@ -344,7 +344,7 @@ struct Job {
     end_of_pass: Option<tokio::sync::oneshot::Sender<AfterPass>>,
 }
 
-fn set_aside_rows(unreadable: Vec<Unreadable>) -> Vec<SetAsideInput> {
+pub(crate) fn set_aside_rows(unreadable: Vec<Unreadable>) -> Vec<SetAsideInput> {
     unreadable
         .into_iter()
         .map(|u| {

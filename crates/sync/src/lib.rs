@@ -4,6 +4,7 @@
 mod cloud;
 mod engine;
 mod error;
+mod inventory;
 mod locks;
 mod records;
 mod schedule;
@@ -15,6 +16,7 @@ pub use engine::{
     sync_connection, Progress, ProgressSink, SyncContext, SyncOptions, SyncReport, Trigger,
 };
 pub use error::SyncError;
+pub use inventory::{sync_inventory_connection, InventorySyncContext};
 pub use locks::ConnectionLock;
 pub use records::reassess_ledger;
 pub use schedule::{cron_for, Frequency, Scheduler, SchedulerCommand};

@@ -46,6 +46,14 @@ impl TokenKeeper<'_> {
         })
     }
 
+    /// What the grant said besides its tokens (Salesforce: the org's `instance_url`).
+    pub fn extras(
+        &self,
+        conn: &Connection,
+    ) -> Result<std::collections::BTreeMap<String, String>, SyncError> {
+        Ok(self.load(conn)?.extras)
+    }
+
     /// A token valid for at least the margin. With `rejected`, the platform has just
     /// refused that token, so a different one is needed even if it looks unexpired.
     pub async fn access_token(

@@ -45,6 +45,7 @@ const QUICKBOOKS_RULES: PlatformRules = PlatformRules {
     long_limits: &[],
     request_id_header: Some("intuit_tid"),
     describe_code: Some(faults::describe),
+    usage_header: None,
 };
 
 /// A page of a query, read record by record.

@@ -36,6 +36,7 @@ const XERO_RULES: PlatformRules = PlatformRules {
     long_limits: &["day"],
     request_id_header: None,
     describe_code: None,
+    usage_header: None,
 };
 
 /// Where the client sends requests: production, a platform sandbox or the local sandbox.

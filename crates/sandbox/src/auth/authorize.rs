@@ -1,6 +1,7 @@
 //! The authorization endpoint and the consent decision (RFC 6749 §4.1, RFC 7636, RFC 8252), for
-//! both authorization servers: Xero's (PKCE required, a choice of organisations) and Intuit's
-//! (PKCE verified when sent, one company, `realmId` on the callback).
+//! every authorization server: Xero's (PKCE required, a choice of organisations), Intuit's
+//! (PKCE verified when sent, one company, `realmId` on the callback) and Salesforce's (PKCE
+//! required, one org).
 
 use std::collections::HashMap;
 
@@ -14,7 +15,7 @@ use uuid::Uuid;
 
 use super::clients::{is_registered_on, redirect_allowed_on};
 use super::grants::{all_tenants, AuthRequest};
-use super::profile::{Platform, Profile, QUICKBOOKS, XERO};
+use super::profile::{Platform, Profile, QUICKBOOKS, SALESFORCE, XERO};
 use super::{pages, pkce};
 use crate::app::AppState;
 use crate::clock::now_ms;
@@ -99,6 +100,14 @@ pub async fn quickbooks_authorize(
     authorize_on(&QUICKBOOKS, &app, &params)
 }
 
+/// `GET /salesforce/services/oauth2/authorize`
+pub async fn salesforce_authorize(
+    State(app): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    authorize_on(&SALESFORCE, &app, &params)
+}
+
 fn authorize_on(
     profile: &'static Profile,
     app: &AppState,
@@ -175,7 +184,7 @@ fn authorize_on(
         code_challenge: challenge.to_owned(),
         tenants: match profile.platform {
             Platform::Xero => all_tenants(),
-            Platform::QuickBooks => Vec::new(),
+            Platform::QuickBooks | Platform::Salesforce => Vec::new(),
         },
     };
     if app.settings().auto_approve {
@@ -185,6 +194,7 @@ fn authorize_on(
     match profile.platform {
         Platform::Xero => pages::consent(&request_id, &request, &request.tenants, None),
         Platform::QuickBooks => pages::quickbooks_consent(&request_id, &request),
+        Platform::Salesforce => pages::salesforce_consent(&request_id, &request),
     }
 }
 
@@ -221,6 +231,15 @@ pub async fn quickbooks_decision(
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
     decision_on(&QUICKBOOKS, &app, form)
+}
+
+/// `POST /salesforce/services/oauth2/authorize/decision`: `request_id` and
+/// `decision=approve|deny`; the grant reaches the one org.
+pub async fn salesforce_decision(
+    State(app): State<AppState>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    decision_on(&SALESFORCE, &app, form)
 }
 
 fn decision_on(
@@ -299,6 +318,7 @@ fn decision_on(
         let description = match profile.platform {
             Platform::Xero => "The user denied access",
             Platform::QuickBooks => "",
+            Platform::Salesforce => "end-user denied authorization",
         };
         redirect_error(
             &request.redirect_uri,

@@ -165,10 +165,6 @@ pub struct AuthSnapshot {
     pub spent_refresh_tokens: Vec<SpentToken>,
 }
 
-pub fn offers_refresh(scope: &str) -> bool {
-    scope.split_whitespace().any(|s| s == "offline_access")
-}
-
 impl AuthStore {
     /// Parks a validated authorize request until the user decides; returns its id.
     pub fn park(&mut self, request: AuthRequest, now_ms: i64) -> String {
@@ -252,8 +248,28 @@ impl AuthStore {
         grant
     }
 
-    /// A new access token, plus a refresh token when the grant asked for `offline_access`
-    /// (Xero) or always (Intuit).
+    /// A new access token for the grant (whose profile gives the prefix).
+    fn issue_access(
+        &mut self,
+        grant_id: Uuid,
+        profile: &Profile,
+        access_ttl: Duration,
+        now_ms: i64,
+    ) -> String {
+        let access_token = new_secret(profile.access_prefix);
+        self.access.insert(
+            fingerprint(&access_token),
+            StoredToken {
+                fingerprint: fingerprint(&access_token),
+                grant_id,
+                expires_ms: now_ms.saturating_add(access_ttl.as_millis() as i64),
+            },
+        );
+        access_token
+    }
+
+    /// A new access token, plus a refresh token when the grant asked for one
+    /// (`offline_access` at Xero, `refresh_token` at Salesforce) or always (Intuit).
     pub fn issue_tokens(
         &mut self,
         grant_id: Uuid,
@@ -265,16 +281,8 @@ impl AuthStore {
         let scope = grant.scope.clone();
         let profile = profile_of(grant.platform);
         self.prune(now_ms);
-        let access_token = new_secret(profile.access_prefix);
-        self.access.insert(
-            fingerprint(&access_token),
-            StoredToken {
-                fingerprint: fingerprint(&access_token),
-                grant_id,
-                expires_ms: now_ms.saturating_add(access_ttl.as_millis() as i64),
-            },
-        );
-        let refresh_token = (profile.always_refresh || offers_refresh(&scope)).then(|| {
+        let access_token = self.issue_access(grant_id, profile, access_ttl, now_ms);
+        let refresh_token = profile.grants_refresh(&scope).then(|| {
             let token = new_secret(profile.refresh_prefix);
             self.refresh.insert(
                 fingerprint(&token),
@@ -369,6 +377,73 @@ impl AuthStore {
         });
         self.issue_tokens(stored.grant_id, access_ttl, refresh_ttl, now_ms)
             .ok_or_else(|| "the grant behind this refresh token was revoked".into())
+    }
+
+    /// A refresh the Salesforce way: a new access token for the grant behind
+    /// `refresh_token`, which stays valid, so the answer carries no refresh token. With
+    /// `rotate` (a connected app's "rotate refresh tokens" policy) the refresh token is
+    /// replaced by a new one in the answer and the old one stops working at once: there is
+    /// no grace as at Xero. Errors say why the refresh token is refused.
+    pub fn refresh_session(
+        &mut self,
+        refresh_token: &str,
+        client_id: &str,
+        rotate: bool,
+        access_ttl: Duration,
+        refresh_ttl: Duration,
+        now_ms: i64,
+    ) -> Result<IssuedTokens, &'static str> {
+        let key = fingerprint(refresh_token);
+        let stored = self
+            .refresh
+            .get(&key)
+            .cloned()
+            .ok_or("the refresh token is unknown, revoked or was replaced")?;
+        if stored.expires_ms <= now_ms {
+            return Err("the refresh token has expired");
+        }
+        let grant = self
+            .grants
+            .get(&stored.grant_id)
+            .ok_or("the grant behind this refresh token was revoked")?;
+        if grant.client_id != client_id {
+            return Err("the refresh token was issued to another client");
+        }
+        if rotate {
+            self.refresh.remove(&key);
+            return self
+                .issue_tokens(stored.grant_id, access_ttl, refresh_ttl, now_ms)
+                .ok_or("the grant behind this refresh token was revoked");
+        }
+        let scope = grant.scope.clone();
+        let profile = profile_of(grant.platform);
+        self.prune(now_ms);
+        let access_token = self.issue_access(stored.grant_id, profile, access_ttl, now_ms);
+        Ok(IssuedTokens {
+            access_token,
+            expires_in: access_ttl.as_secs(),
+            refresh_token: None,
+            refresh_expires_in: 0,
+            scope,
+        })
+    }
+
+    /// Ends every live access token of `platform`'s grants now, as a session timeout or an
+    /// administrator ending all sessions would; refresh tokens keep working. Returns how many
+    /// tokens were ended.
+    pub fn expire_access_on(&mut self, platform: Platform, now_ms: i64) -> usize {
+        let mut ended = 0;
+        for token in self.access.values_mut() {
+            let on_platform = self
+                .grants
+                .get(&token.grant_id)
+                .is_some_and(|g| g.platform == platform);
+            if on_platform && token.expires_ms > now_ms {
+                token.expires_ms = now_ms;
+                ended += 1;
+            }
+        }
+        ended
     }
 
     /// The Xero grant an access token acts for.

@@ -1,7 +1,9 @@
 //! The OAuth 2.0 authorization servers: the one Xero runs at login.xero.com /
-//! identity.xero.com, served under `/xero/identity/connect`, and Intuit's (for QuickBooks
+//! identity.xero.com, served under `/xero/identity/connect`, Intuit's (for QuickBooks
 //! Online) at appcenter.intuit.com / oauth.platform.intuit.com, served under
-//! `/quickbooks/oauth2`. One implementation with a profile per server (`profile.rs`).
+//! `/quickbooks/oauth2`, and the consent half of Salesforce's (login.salesforce.com), whose
+//! Salesforce-shaped token answers live in `salesforce::oauth`. One implementation with a
+//! profile per server (`profile.rs`).
 
 mod authorize;
 pub mod clients;
@@ -12,6 +14,8 @@ pub mod profile;
 mod revoke;
 pub mod secrets;
 mod token;
+
+pub use authorize::{salesforce_authorize, salesforce_decision};
 
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 use super::grants::AuthRequest;
-use super::profile::{Platform, Profile, QUICKBOOKS};
+use super::profile::{Platform, Profile, QUICKBOOKS, SALESFORCE};
 use crate::company::PROFILES;
 use crate::quickbooks::{COMPANY_NAME, REALM_ID};
 
@@ -22,6 +22,8 @@ const BANNER: &str =
     "CarbonSync sandbox — a local stand-in for Xero, not the real Xero. No real data leaves this machine.";
 const QUICKBOOKS_BANNER: &str = "CarbonSync sandbox — a local stand-in for QuickBooks Online, not \
 the real QuickBooks. No real data leaves this machine.";
+const SALESFORCE_BANNER: &str = "CarbonSync sandbox — a local stand-in for Salesforce (Net Zero \
+Cloud), not the real Salesforce. No real data leaves this machine.";
 
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -156,15 +158,57 @@ pub fn error(title: &str, message: &str) -> Response {
 pub fn error_on(profile: &Profile, title: &str, message: &str) -> Response {
     match profile.platform {
         Platform::Xero => error(title, message),
-        Platform::QuickBooks => {
+        Platform::QuickBooks | Platform::Salesforce => {
             let body = format!(
                 "<h1>{}</h1>\n<p>{}</p>\n<p>Start the connection again from CarbonSync.</p>",
                 escape(title),
                 escape(message)
             );
-            page_with(QUICKBOOKS_BANNER, StatusCode::BAD_REQUEST, title, &body)
+            let banner = if profile.platform == Platform::Salesforce {
+                SALESFORCE_BANNER
+            } else {
+                QUICKBOOKS_BANNER
+            };
+            page_with(banner, StatusCode::BAD_REQUEST, title, &body)
         }
     }
+}
+
+/// Salesforce's "Allow Access?" page: the connected app asks for the scopes listed, and the
+/// grant reaches the one org. The `request_id` input stays on one line with `name` before
+/// `value`, as on the other pages, for scripts that scrape it.
+pub fn salesforce_consent(request_id: &str, request: &AuthRequest) -> Response {
+    let scopes: String = request
+        .scope
+        .split_whitespace()
+        .map(|s| {
+            let what = match s {
+                "api" => "access and manage your data, such as carbon footprints",
+                "refresh_token" | "offline_access" => "perform requests at any time",
+                "id" | "openid" | "profile" | "email" => "access your basic information",
+                _ => "access this part of your org",
+            };
+            format!("<li><code>{}</code> — {what}</li>\n", escape(s))
+        })
+        .collect();
+    let body = format!(
+        "<h1>Allow Access?</h1>\n\
+         <form method=\"post\" action=\"{action}\">\n\
+         <input type=\"hidden\" name=\"request_id\" value=\"{request_id}\">\n\
+         <p>The app <strong>CarbonSync</strong> (connected app <code>{client}</code>) asks to \
+         connect to the Salesforce org <strong>{org}</strong>.</p>\n\
+         <p>It will be able to:</p>\n<ul>\n{scopes}</ul>\n\
+         <p>After you decide you will be sent back to <code>{redirect}</code>.</p>\n\
+         <button type=\"submit\" name=\"decision\" value=\"approve\">Allow</button>\n\
+         <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\n\
+         </form>",
+        action = SALESFORCE.decision_path,
+        client = escape(&request.client_id),
+        org = escape(crate::salesforce::ORG_NAME),
+        redirect = escape(&request.redirect_uri),
+        request_id = escape(request_id),
+    );
+    page_with(SALESFORCE_BANNER, StatusCode::OK, "Allow Access?", &body)
 }
 
 /// Intuit's consent page: one company, which the grant will reach (Intuit lets a user pick a

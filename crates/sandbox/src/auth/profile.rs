@@ -1,5 +1,6 @@
-//! What differs between the two authorization servers the sandbox runs: Xero's under
-//! `/xero/identity/connect` and Intuit's (for QuickBooks Online) under `/quickbooks/oauth2`.
+//! What differs between the authorization servers the sandbox runs: Xero's under
+//! `/xero/identity/connect`, Intuit's (for QuickBooks Online) under `/quickbooks/oauth2` and
+//! Salesforce's under `/salesforce/services/oauth2`.
 //! Grants, codes, PKCE, secrets, rotation, grace and persistence are shared (`grants.rs`); a
 //! profile says which clients a server knows and how they authenticate, which lifetimes
 //! apply, and what its answers look like.
@@ -12,9 +13,13 @@ use crate::options::{
     CLIENT_ID, CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, QUICKBOOKS_CLIENT_ID,
     QUICKBOOKS_CLIENT_SECRET,
 };
+use crate::salesforce::session::{REFRESH_TOKEN_LIFETIME, SESSION_TIMEOUT};
+use crate::salesforce::{
+    CLIENT_ID as SALESFORCE_CLIENT_ID, CLIENT_SECRET as SALESFORCE_CLIENT_SECRET,
+};
 use crate::settings::Settings;
 
-/// Which accounting platform a grant was made on. A token acts only on its own platform's API.
+/// Which platform a grant was made on. A token acts only on its own platform's API.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
@@ -22,6 +27,7 @@ pub enum Platform {
     #[default]
     Xero,
     QuickBooks,
+    Salesforce,
 }
 
 impl Platform {
@@ -63,8 +69,12 @@ pub struct Profile {
     pub basic_auth_only: bool,
     /// Xero custom connections: a confidential client may use `client_credentials`.
     pub client_credentials: bool,
-    /// Intuit hands out a refresh token with every grant; Xero only with `offline_access`.
+    /// Intuit hands out a refresh token with every grant; the others only for a scope that
+    /// asks for one (`refresh_scopes`).
     pub always_refresh: bool,
+    /// Scopes that earn a refresh token: Xero's `offline_access`; Salesforce's
+    /// `refresh_token` (or its synonym `offline_access`).
+    pub refresh_scopes: &'static [&'static str],
     /// Intuit: revoking an access token ends the whole grant, as a refresh token does.
     pub access_revokes_grant: bool,
     pub access_prefix: &'static str,
@@ -82,6 +92,14 @@ impl Profile {
             .map(|c| c.secret)
     }
 
+    /// Whether a grant for `scope` comes with a refresh token.
+    pub fn grants_refresh(&self, scope: &str) -> bool {
+        self.always_refresh
+            || scope
+                .split_whitespace()
+                .any(|s| self.refresh_scopes.contains(&s))
+    }
+
     /// (access token, refresh token) lifetimes under the current settings.
     pub fn lifetimes(&self, settings: &Settings) -> (Duration, Duration) {
         match self.platform {
@@ -90,6 +108,7 @@ impl Profile {
                 settings.quickbooks_access_token_ttl,
                 settings.quickbooks_refresh_token_ttl,
             ),
+            Platform::Salesforce => (SESSION_TIMEOUT, REFRESH_TOKEN_LIFETIME),
         }
     }
 }
@@ -116,6 +135,7 @@ pub static XERO: Profile = Profile {
     basic_auth_only: false,
     client_credentials: true,
     always_refresh: false,
+    refresh_scopes: &["offline_access"],
     access_revokes_grant: false,
     access_prefix: "sbx_at_",
     refresh_prefix: "sbx_rt_",
@@ -140,6 +160,7 @@ pub static QUICKBOOKS: Profile = Profile {
     basic_auth_only: true,
     client_credentials: false,
     always_refresh: true,
+    refresh_scopes: &[],
     access_revokes_grant: true,
     access_prefix: "sbx_qbat_",
     refresh_prefix: "sbx_qbrt_",
@@ -151,9 +172,42 @@ pub static QUICKBOOKS: Profile = Profile {
     },
 };
 
+/// Salesforce's (login.salesforce.com) for the Net Zero Cloud org: the web-server flow with
+/// PKCE, a connected app holding a secret (in the form or by HTTP Basic), loopback and
+/// deep-link callbacks. Its token and revocation answers are Salesforce-shaped and live with
+/// the stand-in (`salesforce::oauth`).
+pub static SALESFORCE: Profile = Profile {
+    platform: Platform::Salesforce,
+    decision_path: "/salesforce/services/oauth2/authorize/decision",
+    clients: &[Client {
+        id: SALESFORCE_CLIENT_ID,
+        secret: Some(SALESFORCE_CLIENT_SECRET),
+    }],
+    custom_scheme_redirect: true,
+    pkce_required: true,
+    required_scope: None,
+    basic_auth_only: false,
+    client_credentials: false,
+    always_refresh: false,
+    refresh_scopes: &["refresh_token", "offline_access"],
+    // Salesforce: revoking an access token ends that token only; a refresh token takes its
+    // access tokens with it.
+    access_revokes_grant: false,
+    // Salesforce access tokens start with the org id and `!`; refresh tokens with `5Aep`.
+    access_prefix: "00D8d0000004SbX!",
+    refresh_prefix: "5Aep861",
+    calls: CallKeys {
+        authorize: "GET /salesforce/authorize",
+        decision: "POST /salesforce/authorize/decision",
+        token: "POST /salesforce/token",
+        revoke: "POST /salesforce/revoke",
+    },
+};
+
 pub fn profile_of(platform: Platform) -> &'static Profile {
     match platform {
         Platform::Xero => &XERO,
         Platform::QuickBooks => &QUICKBOOKS,
+        Platform::Salesforce => &SALESFORCE,
     }
 }

@@ -40,7 +40,8 @@ pub fn oauth_error(error: &str, description: &str) -> Response {
 /// or Intuit's (`{"error": …}` only, and 401 for a client that failed to authenticate).
 pub fn error_on(profile: &Profile, error: &str, description: &str) -> Response {
     match profile.platform {
-        Platform::Xero => oauth_error(error, description),
+        // Salesforce answers every token error as a 400 with a description, as Xero does.
+        Platform::Xero | Platform::Salesforce => oauth_error(error, description),
         Platform::QuickBooks => {
             let status = if error == "invalid_client" {
                 StatusCode::UNAUTHORIZED
@@ -228,7 +229,7 @@ fn exchange_code<'a>(
             );
         }
         let realms: &[&str] = match profile.platform {
-            Platform::Xero => &[],
+            Platform::Xero | Platform::Salesforce => &[],
             Platform::QuickBooks => &[REALM_ID],
         };
         let grant = auth.create_grant_on(

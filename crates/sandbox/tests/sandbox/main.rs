@@ -18,4 +18,5 @@ mod quickbooks_oauth;
 mod quickbooks_support;
 mod quickbooks_sync;
 mod reshaped;
+mod salesforce;
 mod support;

@@ -98,6 +98,7 @@ const RULES: PlatformRules = PlatformRules {
     long_limits: &[],
     request_id_header: Some("x-ms-request-id"),
     describe_code: None,
+    usage_header: None,
 };
 
 /// The connect form: a service principal (an app registration) with a client secret or a

@@ -88,6 +88,7 @@ const RULES: PlatformRules = PlatformRules {
     long_limits: &[],
     request_id_header: None,
     describe_code: None,
+    usage_header: None,
 };
 
 /// The connect form.

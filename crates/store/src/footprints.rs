@@ -1,0 +1,118 @@
+//! Footprint records of an inventory platform (Salesforce Net Zero Cloud), kept as reported
+//! rows: every row of a record carries the record's id in `grouping`, so a changed record
+//! restates exactly its rows and a deleted one withdraws them, with the trail kept.
+
+use crate::cursors::StreamPosition;
+use crate::reported::{write_rows, ReportedInput, ReportedWrite};
+use crate::{now_text, Result, Store};
+use rusqlite::params;
+use std::collections::BTreeSet;
+
+/// One footprint record and the rows it reports now.
+#[derive(Debug, Clone)]
+pub struct FootprintInput {
+    /// The platform's record id.
+    pub record_id: String,
+    pub rows: Vec<ReportedInput>,
+}
+
+/// Withdraws the rows of record `record_id` whose keys are not in `keep`, appending each to
+/// the trail as withdrawn. Returns how many.
+fn withdraw_rows(
+    tx: &rusqlite::Transaction<'_>,
+    connection_id: i64,
+    run_id: i64,
+    record_id: &str,
+    keep: &BTreeSet<&str>,
+    now: &str,
+) -> Result<i64> {
+    let stale: Vec<(i64, String, String, String, Option<String>)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, row_key, month, kg_co2e, model_version FROM reported_emissions
+             WHERE connection_id = ?1 AND grouping = ?2",
+        )?;
+        let rows = stmt.query_map(params![connection_id, record_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
+        rows.collect::<rusqlite::Result<Vec<(i64, String, String, String, Option<String>)>>>()?
+            .into_iter()
+            .filter(|(_, key, ..)| !keep.contains(key.as_str()))
+            .collect()
+    };
+    let mut trail = tx.prepare_cached(
+        "INSERT INTO reported_restatements (connection_id, run_id, row_key, month,
+         previous_kg_co2e, new_kg_co2e, previous_model_version, new_model_version, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, NULL, ?7)",
+    )?;
+    let mut delete = tx.prepare_cached("DELETE FROM reported_emissions WHERE id = ?1")?;
+    for (id, key, month, kg, version) in &stale {
+        trail.execute(params![connection_id, run_id, key, month, kg, version, now])?;
+        delete.execute([id])?;
+    }
+    Ok(stale.len() as i64)
+}
+
+impl Store {
+    /// Writes changed footprint records and moves `stream`'s position past them, in one
+    /// transaction, so a stop between pages loses nothing and repeats nothing: each
+    /// record's rows are written as reported rows (a changed number is a restatement in
+    /// the trail), and its earlier rows that it no longer reports are withdrawn.
+    pub fn write_footprints(
+        &mut self,
+        connection_id: i64,
+        run_id: i64,
+        records: &[FootprintInput],
+        stream: &str,
+        position: &StreamPosition,
+    ) -> Result<ReportedWrite> {
+        let now = now_text();
+        let tx = self.conn.transaction()?;
+        let mut out = ReportedWrite::default();
+        for record in records {
+            let written = write_rows(&tx, connection_id, run_id, &record.rows, &now)?;
+            out.created += written.created;
+            out.restated += written.restated;
+            out.unchanged += written.unchanged;
+            out.co2e_mg_delta += written.co2e_mg_delta;
+            let keep: BTreeSet<&str> = record.rows.iter().map(|r| r.row_key.as_str()).collect();
+            out.withdrawn +=
+                withdraw_rows(&tx, connection_id, run_id, &record.record_id, &keep, &now)?;
+        }
+        Store::set_position_in(&tx, connection_id, stream, position)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Withdraws every row of the records `record_ids` (deleted at the platform) and, when
+    /// given, moves a stream's position, in one transaction. Returns how many rows were
+    /// withdrawn.
+    pub fn withdraw_footprints(
+        &mut self,
+        connection_id: i64,
+        run_id: i64,
+        record_ids: &[String],
+        position: Option<(&str, &StreamPosition)>,
+    ) -> Result<i64> {
+        let now = now_text();
+        let tx = self.conn.transaction()?;
+        let mut withdrawn = 0;
+        for id in record_ids {
+            withdrawn += withdraw_rows(&tx, connection_id, run_id, id, &BTreeSet::new(), &now)?;
+        }
+        if let Some((stream, position)) = position {
+            Store::set_position_in(&tx, connection_id, stream, position)?;
+        }
+        tx.commit()?;
+        Ok(withdrawn)
+    }
+
+    /// The ids of every footprint record with rows kept for a connection.
+    pub fn footprint_record_ids(&self, connection_id: i64) -> Result<BTreeSet<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT grouping FROM reported_emissions
+             WHERE connection_id = ?1 AND grouping IS NOT NULL",
+        )?;
+        let ids = stmt.query_map([connection_id], |r| r.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<BTreeSet<String>>>()?)
+    }
+}
