@@ -302,7 +302,7 @@ pub fn emissions(s: &EmissionsSummary) {
     if r.rows > 0 {
         say!();
         say!(
-            "Reported by cloud providers (their own numbers, not added to the total above): {} CO2e location-based, {} CO2e market-based, from {} rows",
+            "Reported by cloud providers and inventories (their own numbers, not added to the total above): {} CO2e location-based, {} CO2e market-based, from {} rows",
             kg(r.location_kg_co2e),
             kg(r.market_kg_co2e),
             r.rows
@@ -400,7 +400,7 @@ pub fn cloud_summary(s: &carbonsync_core::CloudSummary) {
         return;
     }
     say!(
-        "Reported by cloud providers: {} CO2e location-based, {} CO2e market-based ({} rows)",
+        "Reported by cloud providers and inventories: {} CO2e location-based, {} CO2e market-based ({} rows)",
         kg(t.location_kg_co2e),
         kg(t.market_kg_co2e),
         t.rows

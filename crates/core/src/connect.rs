@@ -76,11 +76,14 @@ impl App {
         // found now, not after the user has signed in.
         platform.signed_in_api(self)?;
         let name = platform.display_name();
-        let redirect = self
-            .config()
-            .provider(provider_id)
-            .redirect
-            .unwrap_or(platform.entry.redirect);
+        // The command line listens on a loopback port. A platform whose desktop route is
+        // the deep link (Salesforce) takes loopback redirects too; an https bounce
+        // (Slack) and a route configured on purpose are kept.
+        let redirect = match self.config().provider(provider_id).redirect {
+            Some(style) => style,
+            None if platform.entry.redirect == RedirectStyle::DeepLink => RedirectStyle::Loopback,
+            None => platform.entry.redirect,
+        };
         if redirect != RedirectStyle::Loopback {
             return Err(AppError::new(
                 "redirect_unsupported",

@@ -22,6 +22,8 @@ pub(crate) struct Platform {
     pub scopes: Vec<String>,
     /// Confidential clients only; from the keychain.
     pub client_secret: Option<carbonsync_vault::Sensitive<String>>,
+    /// The sandbox's base URL, when this is the sandbox.
+    pub sandbox_base: Option<String>,
 }
 
 impl Platform {
@@ -132,6 +134,7 @@ impl Platform {
             endpoints: self.endpoints.clone(),
             page_size: self.page_size,
             retry: Self::retry(app),
+            sandbox_base: self.sandbox_base.clone(),
         })?))
     }
 
@@ -202,11 +205,14 @@ impl App {
         let entry = self.catalogue_entry(provider_id)?.clone();
         let cfg = self.config().provider(provider_id);
         let sandbox = force_sandbox.unwrap_or(cfg.client_id.is_none());
-        let mut endpoints = if sandbox {
-            let base = self.sandbox_url().await?;
-            entry.sandbox_endpoints(&base)
+        let sandbox_base = if sandbox {
+            Some(self.sandbox_url().await?)
         } else {
-            entry.production.clone()
+            None
+        };
+        let mut endpoints = match &sandbox_base {
+            Some(base) => entry.sandbox_endpoints(base),
+            None => entry.production.clone(),
         };
         // Configured URLs win in either mode, so a platform's own test environment
         // or a proxy can be used.
@@ -235,6 +241,7 @@ impl App {
             )
         };
         Ok(Platform {
+            sandbox_base,
             client_secret,
             page_size: cfg.page_size.or(entry.page_size).unwrap_or(100),
             scopes: cfg.scopes.clone().unwrap_or_else(|| entry.scopes.clone()),

@@ -406,7 +406,8 @@ impl Catalogue {
             }
             for (field, value) in entry.sandbox.fields() {
                 if let Some(v) = value {
-                    if !v.starts_with('/') {
+                    // `{instance_url}/…`: the org's own host, named by its sign-in.
+                    if !v.starts_with('/') && !v.starts_with("{instance_url}/") {
                         return Err(invalid(&format!(
                             "sandbox.{field} must be a path starting with '/'"
                         )));

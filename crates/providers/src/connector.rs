@@ -323,7 +323,8 @@ mod tests {
             assert_eq!(
                 entry.available,
                 registration(&entry.id).is_some()
-                    || crate::cloud::cloud_registration(&entry.id).is_some(),
+                    || crate::cloud::cloud_registration(&entry.id).is_some()
+                    || crate::inventory::inventory_registration(&entry.id).is_some(),
                 "{}: the catalogue and the registry disagree",
                 entry.id
             );

@@ -127,6 +127,10 @@ pub struct InventorySettings {
     pub endpoints: Endpoints,
     pub page_size: u32,
     pub retry: RetryPolicy,
+    /// The local sandbox's base URL, for a sandbox connection: an org host named at sign-in
+    /// (`instance_url`) is moved onto it, since a sandbox started in a later process listens
+    /// on another port.
+    pub sandbox_base: Option<String>,
 }
 
 /// An inventory platform's entry in [`INVENTORY_REGISTRY`].

@@ -17,7 +17,8 @@ pub struct FootprintInput {
 }
 
 /// Withdraws the rows of record `record_id` whose keys are not in `keep`, appending each to
-/// the trail as withdrawn. Returns how many.
+/// the trail as withdrawn. Returns how many, and the milligrams of CO2e they held (location-
+/// based and basis-free rows, as the run's totals count them).
 fn withdraw_rows(
     tx: &rusqlite::Transaction<'_>,
     connection_id: i64,
@@ -25,16 +26,25 @@ fn withdraw_rows(
     record_id: &str,
     keep: &BTreeSet<&str>,
     now: &str,
-) -> Result<i64> {
-    let stale: Vec<(i64, String, String, String, Option<String>)> = {
+) -> Result<(i64, i64)> {
+    type Stale = (i64, String, String, String, Option<String>, i64);
+    let stale: Vec<Stale> = {
         let mut stmt = tx.prepare_cached(
-            "SELECT id, row_key, month, kg_co2e, model_version FROM reported_emissions
-             WHERE connection_id = ?1 AND grouping = ?2",
+            "SELECT id, row_key, month, kg_co2e, model_version,
+                    CASE WHEN basis = 'market' THEN 0 ELSE co2e_mg END
+             FROM reported_emissions WHERE connection_id = ?1 AND grouping = ?2",
         )?;
         let rows = stmt.query_map(params![connection_id, record_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?;
-        rows.collect::<rusqlite::Result<Vec<(i64, String, String, String, Option<String>)>>>()?
+        rows.collect::<rusqlite::Result<Vec<Stale>>>()?
             .into_iter()
             .filter(|(_, key, ..)| !keep.contains(key.as_str()))
             .collect()
@@ -45,11 +55,13 @@ fn withdraw_rows(
          VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, NULL, ?7)",
     )?;
     let mut delete = tx.prepare_cached("DELETE FROM reported_emissions WHERE id = ?1")?;
-    for (id, key, month, kg, version) in &stale {
+    let mut mg = 0;
+    for (id, key, month, kg, version, counted_mg) in &stale {
         trail.execute(params![connection_id, run_id, key, month, kg, version, now])?;
         delete.execute([id])?;
+        mg += counted_mg;
     }
-    Ok(stale.len() as i64)
+    Ok((stale.len() as i64, mg))
 }
 
 impl Store {
@@ -75,8 +87,10 @@ impl Store {
             out.unchanged += written.unchanged;
             out.co2e_mg_delta += written.co2e_mg_delta;
             let keep: BTreeSet<&str> = record.rows.iter().map(|r| r.row_key.as_str()).collect();
-            out.withdrawn +=
+            let (withdrawn, mg) =
                 withdraw_rows(&tx, connection_id, run_id, &record.record_id, &keep, &now)?;
+            out.withdrawn += withdrawn;
+            out.co2e_mg_delta -= mg;
         }
         Store::set_position_in(&tx, connection_id, stream, position)?;
         tx.commit()?;
@@ -85,25 +99,27 @@ impl Store {
 
     /// Withdraws every row of the records `record_ids` (deleted at the platform) and, when
     /// given, moves a stream's position, in one transaction. Returns how many rows were
-    /// withdrawn.
+    /// withdrawn and the milligrams of CO2e they held (location-based and basis-free).
     pub fn withdraw_footprints(
         &mut self,
         connection_id: i64,
         run_id: i64,
         record_ids: &[String],
         position: Option<(&str, &StreamPosition)>,
-    ) -> Result<i64> {
+    ) -> Result<(i64, i64)> {
         let now = now_text();
         let tx = self.conn.transaction()?;
-        let mut withdrawn = 0;
+        let (mut withdrawn, mut mg) = (0, 0);
         for id in record_ids {
-            withdrawn += withdraw_rows(&tx, connection_id, run_id, id, &BTreeSet::new(), &now)?;
+            let (n, m) = withdraw_rows(&tx, connection_id, run_id, id, &BTreeSet::new(), &now)?;
+            withdrawn += n;
+            mg += m;
         }
         if let Some((stream, position)) = position {
             Store::set_position_in(&tx, connection_id, stream, position)?;
         }
         tx.commit()?;
-        Ok(withdrawn)
+        Ok((withdrawn, mg))
     }
 
     /// The ids of every footprint record with rows kept for a connection.

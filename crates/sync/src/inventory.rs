@@ -227,6 +227,7 @@ async fn run(
                 c.deleted += written.withdrawn;
                 c.skipped += written.unchanged;
                 c.set_aside += set_aside.len() as i64;
+                c.kg_co2e_delta += rust_decimal::Decimal::new(written.co2e_mg_delta, 6);
             }
             report(store, conn, run_id, opts, counts, meter, object)?;
             match page.next {
@@ -243,11 +244,13 @@ async fn run(
 
         // Deletions since the last look, within what the log keeps.
         let stream = deletions_stream(object);
-        if !whole {
-            let from = store
-                .cursor(conn.id, &stream)?
-                .and_then(DateTime::<Utc>::from_timestamp_millis)
-                .unwrap_or(started);
+        let from = store
+            .cursor(conn.id, &stream)?
+            .and_then(DateTime::<Utc>::from_timestamp_millis)
+            .unwrap_or(started);
+        // The deletion log is read in ranges of at least a minute (Salesforce refuses a
+        // shorter one); a range that short waits for the next run.
+        if !whole && started - from >= Duration::minutes(1) {
             let deletions = authorized(&keeper, conn, &mut token, refreshed, |t| {
                 let extras = &extras;
                 async move {
@@ -258,7 +261,7 @@ async fn run(
             })
             .await?;
             let covered = deletions.covered_until.unwrap_or(started).min(started);
-            let withdrawn = store.withdraw_footprints(
+            let (withdrawn, mg) = store.withdraw_footprints(
                 conn.id,
                 run_id,
                 &deletions.ids,
@@ -270,7 +273,11 @@ async fn run(
                     },
                 )),
             )?;
-            counts.lock().expect("counts lock").deleted += withdrawn;
+            {
+                let mut c = counts.lock().expect("counts lock");
+                c.deleted += withdrawn;
+                c.kg_co2e_delta -= rust_decimal::Decimal::new(mg, 6);
+            }
             report(store, conn, run_id, opts, counts, meter, object)?;
         }
     }
@@ -282,8 +289,12 @@ async fn run(
             .into_iter()
             .filter(|id| !seen.contains(id))
             .collect();
-        let withdrawn = store.withdraw_footprints(conn.id, run_id, &gone, None)?;
-        counts.lock().expect("counts lock").deleted += withdrawn;
+        let (withdrawn, mg) = store.withdraw_footprints(conn.id, run_id, &gone, None)?;
+        {
+            let mut c = counts.lock().expect("counts lock");
+            c.deleted += withdrawn;
+            c.kg_co2e_delta -= rust_decimal::Decimal::new(mg, 6);
+        }
         if withdrawn > 0 {
             store.add_run_note(
                 run_id,

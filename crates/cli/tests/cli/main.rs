@@ -23,6 +23,7 @@ mod ports_registered;
 mod quickbooks;
 mod refresh;
 mod refresh_grace;
+mod salesforce;
 mod schedule;
 mod scheduler_helpers;
 mod scheduler_pause;

@@ -56,6 +56,7 @@ fn build(settings: &InventorySettings) -> Result<Arc<dyn InventoryConnector>, Pr
         client: SalesforceClient::new(settings.retry.clone())?,
         api_base,
         page_size: settings.page_size,
+        sandbox_base: settings.sandbox_base.clone(),
     }))
 }
 
@@ -67,9 +68,11 @@ pub struct SalesforceConnector {
     api_base: String,
     /// Records a batch asked for (`Sforce-Query-Options: batchSize`).
     page_size: u32,
+    /// See [`InventorySettings::sandbox_base`].
+    sandbox_base: Option<String>,
 }
 
-fn instance_url(extras: &GrantExtras) -> Result<&str, ProviderError> {
+fn named_instance_url(extras: &GrantExtras) -> Result<&str, ProviderError> {
     extras
         .get(INSTANCE_URL_EXTRA)
         .map(|s| s.trim_end_matches('/'))
@@ -95,10 +98,23 @@ fn org_id(extras: &GrantExtras) -> Result<String, ProviderError> {
 }
 
 impl SalesforceConnector {
+    /// The org's API host: the one its sign-in named, moved onto the sandbox's current
+    /// address for a sandbox connection.
+    fn instance_url(&self, extras: &GrantExtras) -> Result<String, ProviderError> {
+        let named = named_instance_url(extras)?;
+        let Some(base) = &self.sandbox_base else {
+            return Ok(named.to_string());
+        };
+        let path = url::Url::parse(named)
+            .map(|u| u.path().trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        Ok(format!("{}{path}", base.trim_end_matches('/')))
+    }
+
     fn api_base(&self, extras: &GrantExtras) -> Result<String, ProviderError> {
         Ok(self
             .api_base
-            .replace("{instance_url}", instance_url(extras)?))
+            .replace("{instance_url}", &self.instance_url(extras)?))
     }
 }
 
@@ -189,11 +205,11 @@ impl InventoryConnector for SalesforceConnector {
         let spec = footprints::object(object).ok_or_else(|| ProviderError::InvalidConfig {
             detail: format!("{object} is not a footprint object CarbonSync reads"),
         })?;
-        let instance = instance_url(extras)?;
+        let instance = self.instance_url(extras)?;
         let page = match next {
             Some(next) => {
                 self.client
-                    .query_more(instance, access_token, next, meter)
+                    .query_more(&instance, access_token, next, meter)
                     .await?
             }
             None => {
@@ -220,7 +236,7 @@ impl InventoryConnector for SalesforceConnector {
             ..FootprintPage::default()
         };
         for record in &page.records {
-            match spec.read(record, &org, instance) {
+            match spec.read(record, &org, &instance) {
                 Ok(r) => out.records.push(r),
                 Err(reason) => out.unreadable.push(Unreadable {
                     record_id: record

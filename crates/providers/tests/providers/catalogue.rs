@@ -43,14 +43,17 @@ fn covers_all_four_categories() {
 }
 
 #[test]
-fn offers_the_accounting_and_cloud_platforms_as_available() {
+fn offers_the_accounting_cloud_and_crm_platforms_as_available() {
     let available: Vec<&str> = Catalogue::builtin()
         .entries()
         .iter()
         .filter(|e| e.available)
         .map(|e| e.id.as_str())
         .collect();
-    assert_eq!(available, ["xero", "quickbooks", "aws", "azure", "gcp"]);
+    assert_eq!(
+        available,
+        ["xero", "quickbooks", "aws", "azure", "gcp", "salesforce"]
+    );
 }
 
 #[test]

@@ -22,7 +22,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
 use super::org::{ChangeError, Org, Selection};
-use super::schema::ObjectKind;
+use super::schema::{FieldType, ObjectKind};
 use super::soql::Hidden;
 use super::state::{SalesforceState, DEFAULT_BATCH_SIZE};
 use super::time::{format_datetime, parse_datetime};
@@ -161,7 +161,9 @@ async fn set_settings(
     Json(knobs.to_json(now_ms())).into_response()
 }
 
-/// `{"object": "…", "count": n | "ids": ["…"], "at": "<ISO 8601>"?}`
+/// `{"object": "…", "count": n | "ids": ["…"], "at": "<ISO 8601>"?, "set": {"Field": 12.5}?}`
+/// (`set`, on a change only: new values of number fields, as someone editing the footprint
+/// in the org would write them).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RecordsRequest {
@@ -169,6 +171,8 @@ struct RecordsRequest {
     count: Option<usize>,
     ids: Option<Vec<String>>,
     at: Option<String>,
+    #[serde(default)]
+    set: BTreeMap<String, rust_decimal::Decimal>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -225,10 +229,29 @@ fn edit(
     };
     // Salesforce stamps whole seconds.
     let at = at - at.rem_euclid(1000);
+    let mut values = Vec::new();
+    for (field, value) in &request.set {
+        let def = kind.def();
+        match def.fields.iter().position(|f| f.name == field.as_str()) {
+            Some(i) if matches!(def.fields[i].kind, FieldType::Double { .. }) => {
+                values.push((i, *value))
+            }
+            _ => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("set: {field} is not a number field of {}", kind.name()),
+                )
+            }
+        }
+    }
     let edited = {
         let mut org = sf.org();
         match how {
-            Edit::Change => org.change(kind, &selection, at),
+            Edit::Change => org.change(kind, &selection, at).inspect(|ids| {
+                for id in ids {
+                    org.set_numbers(kind, id, &values);
+                }
+            }),
             Edit::Delete => org.delete(kind, &selection, at),
         }
     };

@@ -250,6 +250,13 @@ fn season(values: &[f64; 12], month: usize) -> f64 {
 /// The Net Zero Cloud org for `company`.
 pub fn build(company: &Company) -> Org {
     let mut org = Org::new();
+    // First, so that its id is the org id the identity URL names.
+    let org_record = org.insert(
+        ObjectKind::Organization,
+        vec![text(super::ORG_NAME.to_string())],
+        SOURCES_CREATED_MS,
+    );
+    debug_assert_eq!(org_record, super::ids::org_id());
     let mut rng = ChaCha8Rng::seed_from_u64(company.seed ^ SEED_MASK);
     let mut units: Vec<Unit<'_>> = Vec::new();
     for books in &company.orgs {

@@ -180,6 +180,22 @@ impl Org {
             .collect())
     }
 
+    /// Sets number fields (by index among the object's own fields) of the record `id`.
+    pub fn set_numbers(
+        &mut self,
+        kind: ObjectKind,
+        id: &str,
+        values: &[(usize, rust_decimal::Decimal)],
+    ) {
+        let Some(i) = self.position(kind, id) else {
+            return;
+        };
+        let row = &mut self.table_mut(kind).rows[i];
+        for (field, value) in values {
+            row.values[*field] = Value::Number(*value);
+        }
+    }
+
     /// Deletes records at `at_ms`; returns their ids.
     pub fn delete(
         &mut self,

@@ -154,16 +154,19 @@ pub enum ObjectKind {
     VehicleAssetCrbnFtprnt,
     Scope3CrbnFtprnt,
     Scope3PcmtSummary,
+    /// The org itself: one record, whose id is the org id of the identity URL.
+    Organization,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 6] = [
+    pub const ALL: [ObjectKind; 7] = [
         ObjectKind::StnryAssetEnvrSrc,
         ObjectKind::StnryAssetCrbnFtprnt,
         ObjectKind::VehicleAssetEmssnSrc,
         ObjectKind::VehicleAssetCrbnFtprnt,
         ObjectKind::Scope3CrbnFtprnt,
         ObjectKind::Scope3PcmtSummary,
+        ObjectKind::Organization,
     ];
 
     pub fn index(self) -> usize {
@@ -229,7 +232,7 @@ impl ObjectDef {
 }
 
 /// In [`ObjectKind`] order.
-static OBJECTS: [ObjectDef; 6] = [
+static OBJECTS: [ObjectDef; 7] = [
     ObjectDef {
         name: "StnryAssetEnvrSrc",
         key_prefix: "0t1",
@@ -317,6 +320,12 @@ static OBJECTS: [ObjectDef; 6] = [
             field("Scp3UncatgEmissions", DOUBLE_5),
             field("TotalScp3Emissions", DOUBLE_5),
         ],
+    },
+    // `Organization` (Object Reference): `00D` is Salesforce's own key prefix for org ids.
+    ObjectDef {
+        name: "Organization",
+        key_prefix: "00D",
+        fields: &[required("Name", FieldType::String)],
     },
 ];
 

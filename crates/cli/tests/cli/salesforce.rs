@@ -1,0 +1,207 @@
+//! Salesforce Net Zero Cloud through `carbonsync`: sign-in, the footprints imported as
+//! reported rows, incremental reads with ties on `SystemModstamp`, a restated and a deleted
+//! footprint, an ended session renewed once, the daily request limit, and a field hidden
+//! by field-level security.
+
+use crate::scheduler_helpers::{connection, now_ms};
+use crate::support::*;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const STATIONARY: &str = "StnryAssetCrbnFtprnt";
+
+fn connect(env: &Env) -> Value {
+    env.json(&["connect", "salesforce", "--timeout", "30", "--json"])
+}
+
+/// `carbonsync sync <id> --json`, whole: the report or the error.
+fn sync(env: &Env, id: i64) -> Value {
+    let out = env.run(&["sync", &id.to_string(), "--json"]);
+    serde_json::from_slice::<Value>(&out.stdout)
+        .unwrap_or_else(|_| panic!("JSON from sync: {}", stderr(&out)))[0]
+        .clone()
+}
+
+/// The org's records of `object`, read with the connection's own token: id → the record.
+fn org_records(env: &Env, vault_key: &str, object: &str) -> BTreeMap<String, Value> {
+    let secret: Value = serde_json::from_str(&keychain_lookup(vault_key).unwrap()).unwrap();
+    let token = secret["access_token"].as_str().unwrap();
+    let instance = secret["extras"]["instance_url"].as_str().unwrap();
+    let body: Value = reqwest::blocking::Client::new()
+        .get(format!("{instance}/services/data/v62.0/query"))
+        .query(&[(
+            "q",
+            format!("SELECT Id, TotScope1EmissionsInTco2e FROM {object} LIMIT 2000"),
+        )])
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    body["records"]
+        .as_array()
+        .unwrap_or_else(|| panic!("records: {body}"))
+        .iter()
+        .map(|r| (r["Id"].as_str().unwrap().to_string(), r.clone()))
+        .collect()
+}
+
+/// The reported rows kept for a Salesforce record, by `grouping`.
+fn rows_of(env: &Env, record: &str) -> Vec<Value> {
+    env.json(&["cloud", "--rows", "--limit", "100000", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["grouping"] == record)
+        .cloned()
+        .collect()
+}
+
+fn kg(v: &Value) -> Decimal {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+#[test]
+fn footprints_are_imported_as_reported_and_follow_restatements_ties_and_deletions() {
+    let env = Env::new(&["--no-rate-limit"], "");
+    let conn = connect(&env);
+    assert_eq!(conn["provider"], "salesforce");
+    assert_eq!(conn["tenant_name"], "CarbonSync Demo Group");
+    let id = conn["id"].as_i64().unwrap();
+    let vault_key = conn["vault_key"].as_str().unwrap().to_string();
+    let secret: Value = serde_json::from_str(&keychain_lookup(&vault_key).unwrap()).unwrap();
+    let access = secret["access_token"].as_str().unwrap().to_string();
+
+    let first = sync(&env, id);
+    assert_eq!(first["ok"], true, "{first}");
+    let stationary = org_records(&env, &vault_key, STATIONARY);
+    assert!(stationary.len() > 5);
+    // Each footprint's Scope 1 is kept exactly, in kg, under the record's own id.
+    for (record, fields) in stationary.iter().take(5) {
+        let rows = rows_of(&env, record);
+        let scope1: Vec<&Value> = rows.iter().filter(|r| r["scope"] == 1).collect();
+        let tonnes: Decimal = fields["TotScope1EmissionsInTco2e"]
+            .to_string()
+            .parse()
+            .unwrap();
+        match scope1.as_slice() {
+            [] => assert!(tonnes.is_zero() || fields["TotScope1EmissionsInTco2e"].is_null()),
+            [row] => assert_eq!(kg(&row["kg_co2e"]), tonnes * Decimal::ONE_THOUSAND, "{row}"),
+            more => panic!("one Scope 1 row per footprint: {more:?}"),
+        }
+    }
+    // The access token reached neither the database nor the logs.
+    assert!(files_containing(env.dir.path(), &access).is_empty());
+
+    // Three footprints changed in one calculation share a stamp; one of them restated.
+    let picked: Vec<String> = stationary.keys().take(3).cloned().collect();
+    env.sandbox.post(
+        "/_control/salesforce/records/change",
+        json!({"object": STATIONARY, "ids": picked, "set": {"TotScope1EmissionsInTco2e": 321.25}}),
+    );
+    env.sandbox
+        .post("/_control/salesforce/settings", json!({"batch_size": 2}));
+    let second = sync(&env, id);
+    assert_eq!(second["ok"], true, "{second}");
+    let counts = &second["report"]["counts"];
+    assert_eq!(
+        counts["fetched"], 3,
+        "exactly the changed records: {counts}"
+    );
+    for record in &picked {
+        let scope1: Vec<Value> = rows_of(&env, record)
+            .into_iter()
+            .filter(|r| r["scope"] == 1)
+            .collect();
+        assert_eq!(scope1.len(), 1);
+        assert_eq!(kg(&scope1[0]["kg_co2e"]), Decimal::new(321_250, 0));
+    }
+    // Nothing changed since: nothing read again.
+    let third = sync(&env, id);
+    assert_eq!(third["report"]["counts"]["fetched"], 0, "{third}");
+
+    // A footprint deleted in the org is withdrawn at the next sync. Salesforce's deletion
+    // log is read in ranges of at least a minute: as if the last look was 3 minutes ago.
+    let gone = stationary.keys().nth(4).unwrap().clone();
+    assert!(!rows_of(&env, &gone).is_empty());
+    let db = rusqlite::Connection::open(env.data_dir().join("carbonsync.sqlite3")).unwrap();
+    let rewound = db
+        .execute(
+            "UPDATE cursors SET modified_since = modified_since - 180000
+             WHERE connection_id = ?1 AND stream LIKE '%:deleted'",
+            [id],
+        )
+        .unwrap();
+    assert_eq!(rewound, 3, "one deletion log per footprint object");
+    let two_minutes_ago = chrono::DateTime::from_timestamp_millis(now_ms() - 120_000)
+        .unwrap()
+        .to_rfc3339();
+    env.sandbox.post(
+        "/_control/salesforce/records/delete",
+        json!({"object": STATIONARY, "ids": [gone], "at": two_minutes_ago}),
+    );
+    let fourth = sync(&env, id);
+    assert_eq!(fourth["ok"], true, "{fourth}");
+    assert!(fourth["report"]["counts"]["deleted"].as_i64().unwrap() >= 1);
+    assert!(rows_of(&env, &gone).is_empty(), "its rows are withdrawn");
+
+    // The history says what the org's allowance stands at.
+    let log = env.run(&["logs", &id.to_string()]);
+    assert!(
+        String::from_utf8_lossy(&log.stdout)
+            .contains("Salesforce API requests in the last 24 hours"),
+        "{}",
+        String::from_utf8_lossy(&log.stdout)
+    );
+}
+
+#[test]
+fn an_ended_session_is_renewed_once_and_the_daily_limit_pauses_the_schedule() {
+    let env = Env::new(&["--no-rate-limit"], "");
+    let id = connect(&env)["id"].as_i64().unwrap();
+    assert_eq!(sync(&env, id)["ok"], true);
+
+    // Salesforce ends the session before its time (INVALID_SESSION_ID): renewed, retried.
+    env.sandbox
+        .post("/_control/salesforce/sessions/expire", json!({}));
+    let renewed = sync(&env, id);
+    assert_eq!(renewed["ok"], true, "{renewed}");
+    assert_eq!(renewed["report"]["refreshed_token"], true, "{renewed}");
+
+    // The org's daily allowance runs out: the sync stops and the schedule waits.
+    env.sandbox.post(
+        "/_control/salesforce/settings",
+        json!({"daily_api_limit": 1, "api_requests_used": 1}),
+    );
+    let limited = sync(&env, id);
+    assert_eq!(limited["ok"], false, "{limited}");
+    let c = connection(&env, id);
+    assert!(c["paused_until_ms"].as_i64().unwrap() > now_ms(), "{c}");
+    assert!(
+        c["pause_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("daily limit")),
+        "{c}"
+    );
+    assert_eq!(c["status"], "active", "nothing for the person to fix: {c}");
+}
+
+#[test]
+fn a_field_hidden_by_field_level_security_is_named_and_stops_the_schedule() {
+    let env = Env::new(&["--no-rate-limit"], "");
+    let id = connect(&env)["id"].as_i64().unwrap();
+    env.sandbox.post(
+        "/_control/salesforce/settings",
+        json!({"hidden_fields": {STATIONARY: ["TotScope2MktBasedEmissions"]}}),
+    );
+    let refused = sync(&env, id);
+    assert_eq!(refused["ok"], false, "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("field-level security") && message.contains("TotScope2MktBasedEmissions"),
+        "{refused}"
+    );
+    let c = connection(&env, id);
+    assert_eq!(c["schedule_stopped"], true, "{c}");
+}
