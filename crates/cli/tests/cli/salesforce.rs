@@ -24,7 +24,7 @@ fn sync(env: &Env, id: i64) -> Value {
 }
 
 /// The org's records of `object`, read with the connection's own token: id → the record.
-fn org_records(env: &Env, vault_key: &str, object: &str) -> BTreeMap<String, Value> {
+fn org_records(vault_key: &str, object: &str) -> BTreeMap<String, Value> {
     let secret: Value = serde_json::from_str(&keychain_lookup(vault_key).unwrap()).unwrap();
     let token = secret["access_token"].as_str().unwrap();
     let instance = secret["extras"]["instance_url"].as_str().unwrap();
@@ -75,7 +75,7 @@ fn footprints_are_imported_as_reported_and_follow_restatements_ties_and_deletion
 
     let first = sync(&env, id);
     assert_eq!(first["ok"], true, "{first}");
-    let stationary = org_records(&env, &vault_key, STATIONARY);
+    let stationary = org_records(&vault_key, STATIONARY);
     assert!(stationary.len() > 5);
     // Each footprint's Scope 1 is kept exactly, in kg, under the record's own id.
     for (record, fields) in stationary.iter().take(5) {
