@@ -169,6 +169,33 @@ fn an_ended_session_is_renewed_once_and_the_daily_limit_pauses_the_schedule() {
     assert_eq!(renewed["ok"], true, "{renewed}");
     assert_eq!(renewed["report"]["refreshed_token"], true, "{renewed}");
 
+    // The org turns on refresh-token rotation: the renewal's new refresh token replaces the
+    // old one in the keychain, and the next renewal works with it.
+    let vault_key = connection(&env, id)["vault_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let refresh_token = |k: &str| -> String {
+        let secret: Value = serde_json::from_str(&keychain_lookup(k).unwrap()).unwrap();
+        secret["refresh_token"].as_str().unwrap().to_string()
+    };
+    let before = refresh_token(&vault_key);
+    env.sandbox.post(
+        "/_control/salesforce/settings",
+        json!({"refresh_token_rotation": true}),
+    );
+    for _ in 0..2 {
+        env.sandbox
+            .post("/_control/salesforce/sessions/expire", json!({}));
+        let renewed = sync(&env, id);
+        assert_eq!(renewed["report"]["refreshed_token"], true, "{renewed}");
+    }
+    assert_ne!(
+        refresh_token(&vault_key),
+        before,
+        "the rotated token is kept"
+    );
+
     // The org's daily allowance runs out: the sync stops and the schedule waits.
     env.sandbox.post(
         "/_control/salesforce/settings",
@@ -185,6 +212,26 @@ fn an_ended_session_is_renewed_once_and_the_daily_limit_pauses_the_schedule() {
         "{c}"
     );
     assert_eq!(c["status"], "active", "nothing for the person to fix: {c}");
+
+    // Disconnecting revokes the grant at Salesforce: its refresh token no longer works.
+    let kept = refresh_token(&vault_key);
+    let out = env.run(&["disconnect", &id.to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let answer = reqwest::blocking::Client::new()
+        .post(format!(
+            "{}/salesforce/services/oauth2/token",
+            env.sandbox.url
+        ))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", kept.as_str()),
+            ("client_id", "carbonsync-sandbox-salesforce"),
+            ("client_secret", "sandbox-salesforce-secret"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 400, "refused after disconnect");
+    assert!(keychain_lookup(&vault_key).is_none());
 }
 
 #[test]
