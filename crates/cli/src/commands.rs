@@ -351,6 +351,28 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             eprintln!("Stopping (a sync in progress finishes its page first)…");
             daemon.stop().await;
         }
+        Command::Export {
+            id,
+            from,
+            to,
+            category,
+            json,
+        } => {
+            let to = to.unwrap_or_else(|| from.clone());
+            let report = app
+                .export_to_inventory(id, &from, &to, category.as_deref())
+                .await?;
+            if json {
+                print_json(&report);
+            } else {
+                say!(
+                    "Sent {} months to connection {id}: {} created, {} updated. What was sent: `carbonsync logs {id}`.",
+                    report.counts.created + report.counts.updated,
+                    report.counts.created,
+                    report.counts.updated
+                );
+            }
+        }
         Command::Serve { listen } => serve(&app, listen).await?,
         Command::WebhookKey {
             platform,

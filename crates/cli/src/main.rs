@@ -115,6 +115,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send CarbonSync's spend-based Scope 3, by month and category, to a Salesforce Net Zero
+    /// Cloud connection (one `Scope3PcmtSummary` record per month, updated when sent again).
+    /// What was sent is in the connection's history (`carbonsync logs ID`).
+    Export {
+        /// The Salesforce connection (see `carbonsync connections`).
+        id: i64,
+        /// First month, YYYY-MM.
+        #[arg(long, value_name = "YYYY-MM")]
+        from: String,
+        /// Last month, YYYY-MM (default: the first).
+        #[arg(long, value_name = "YYYY-MM")]
+        to: Option<String>,
+        /// Only these Scope 3 categories, comma-separated (e.g. `1,6`); all by default.
+        #[arg(long, value_delimiter = ',', value_name = "N,N")]
+        category: Option<Vec<u8>>,
+        /// Print JSON for programs instead of words.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the sync history, and the records set aside because they could not be read.
     Logs {
         /// Connection id; all connections when absent.

@@ -138,7 +138,7 @@ impl App {
     }
 
     /// What a sync of an inventory connection (Salesforce) needs.
-    async fn inventory_sync_context(
+    pub(crate) async fn inventory_sync_context(
         &self,
         conn: &Connection,
     ) -> Result<carbonsync_sync::InventorySyncContext, AppError> {

@@ -9,6 +9,7 @@ mod connect;
 mod daemon;
 mod error;
 mod events;
+mod inventory;
 pub mod logging;
 mod paths;
 mod platform;

@@ -13,7 +13,9 @@
 //! read twice), and deletions since the last sync from the platform's deletion log.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::cloud::ReportedEmission;
@@ -68,6 +70,20 @@ pub struct Deletions {
     pub covered_until: Option<DateTime<Utc>>,
 }
 
+/// One month of CarbonSync's spend-based Scope 3, as sent to an inventory.
+#[derive(Debug, Clone)]
+pub struct ScopeThreeExport {
+    /// The external id the platform keeps it under: the same month is always the same
+    /// record there, so sending it again updates it.
+    pub key: String,
+    /// First day of the month.
+    pub month: NaiveDate,
+    /// kg CO2e by GHG Protocol Scope 3 category (1–15), exactly.
+    pub by_category: BTreeMap<u8, Decimal>,
+    /// What the record is, for the people who read it in the platform.
+    pub description: String,
+}
+
 /// An inventory platform's API as the sync engine and the connect flow use it. Calls take
 /// a fresh access token and the grant's extras (Salesforce: `instance_url`, the base of
 /// every API call of that org); they never store anything.
@@ -119,6 +135,16 @@ pub trait InventoryConnector: Send + Sync + std::fmt::Debug {
         to: DateTime<Utc>,
         meter: &CallMeter,
     ) -> Result<Deletions, ProviderError>;
+
+    /// Writes `export` to the platform's Scope 3 procurement records, creating or updating
+    /// the one under its key; returns whether it was created.
+    async fn export(
+        &self,
+        access_token: &str,
+        extras: &GrantExtras,
+        export: &ScopeThreeExport,
+        meter: &CallMeter,
+    ) -> Result<bool, ProviderError>;
 }
 
 /// How to build one inventory platform's connector.

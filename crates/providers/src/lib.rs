@@ -33,7 +33,7 @@ pub use error::ProviderError;
 pub use http::{CallMeter, RetryPolicy};
 pub use inventory::{
     inventory_registration, Deletions, FootprintPage, FootprintRecord, InventoryConnector,
-    InventoryRegistration, InventorySettings, Position, INVENTORY_REGISTRY,
+    InventoryRegistration, InventorySettings, Position, ScopeThreeExport, INVENTORY_REGISTRY,
 };
 pub use listing::Unreadable;
 pub use webhook::{WebhookEvent, WebhookSpec};

@@ -32,7 +32,7 @@ pub use reported::{
     supplier_matches, MonthRestatement, MonthState, ReportedFilter, ReportedGroup, ReportedGroupBy,
     ReportedInput, ReportedMonth, ReportedRow, ReportedTotals, ReportedWrite, SupplierRule,
 };
-pub use reports::{EmissionsGroup, GroupBy, Totals};
+pub use reports::{EmissionsGroup, GroupBy, ScopeThreeMonth, Totals};
 pub use set_aside::{SetAsideInput, SetAsideRecord};
 pub use sync_runs::{RunStatus, SyncRun, SyncRunCounts, INTERRUPTED_MESSAGE};
 pub use webhook_events::WEBHOOK_EVENTS_KEPT_DAYS;

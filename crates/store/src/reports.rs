@@ -118,3 +118,38 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+/// One month and Scope 3 category of the spend-based ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeThreeMonth {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// GHG Protocol Scope 3 category (1–15).
+    pub category: u8,
+    /// kg CO2e of the counted entries, exactly.
+    pub kg_co2e: Decimal,
+}
+
+impl Store {
+    /// The spend-based ledger's counted Scope 3, by month and category, for the months
+    /// `from..=to` (`YYYY-MM`), across every accounting connection. Entries covered by a
+    /// provider's own report are left out, as in every total.
+    pub fn scope3_by_month(&self, from: &str, to: &str) -> Result<Vec<ScopeThreeMonth>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT substr(l.date, 1, 7) AS month, l.scope3_category, SUM(l.co2e_mg)
+             FROM ledger l
+             WHERE l.status = 'counted' AND l.covered_by IS NULL AND l.scope = 3
+               AND l.scope3_category IS NOT NULL
+               AND substr(l.date, 1, 7) BETWEEN ?1 AND ?2
+             GROUP BY 1, 2 ORDER BY 1, 2",
+        )?;
+        let rows = stmt.query_map([from, to], |r| {
+            Ok(ScopeThreeMonth {
+                month: r.get(0)?,
+                category: r.get(1)?,
+                kg_co2e: decimal::from_millionths(r.get(2)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -45,6 +45,8 @@ pub enum Trigger {
     Tray,
     Schedule,
     Webhook,
+    /// Not a sync: CarbonSync's numbers sent to the platform (Salesforce), logged alike.
+    Export,
 }
 
 impl Trigger {
@@ -55,6 +57,7 @@ impl Trigger {
             Trigger::Tray => "tray",
             Trigger::Schedule => "schedule",
             Trigger::Webhook => "webhook",
+            Trigger::Export => "export",
         }
     }
 }

@@ -332,3 +332,85 @@ async fn run(
     }
     Ok(())
 }
+
+/// Sends months of CarbonSync's spend-based Scope 3 to inventory connection
+/// `connection_id` (Salesforce: `Scope3PcmtSummary`, one record per month under its key),
+/// logged in the connection's history like a sync (trigger "export"), with a note for each
+/// month saying what was sent and whether the platform's record was created or updated.
+pub async fn export_to_inventory(
+    ctx: &InventorySyncContext,
+    connection_id: i64,
+    exports: &[carbonsync_providers::ScopeThreeExport],
+    opts: &SyncOptions,
+) -> Result<SyncReport, SyncError> {
+    let Begun {
+        mut store,
+        conn,
+        run_id,
+        _lock,
+    } = begin(&ctx.db_path, &ctx.locks_dir, connection_id, opts).await?;
+    let counts = Mutex::new(SyncRunCounts::default());
+    let meter = CallMeter::default();
+    let mut refreshed = false;
+    let result = async {
+        let keeper = TokenKeeper {
+            vault: &ctx.vault,
+            oauth: &ctx.oauth,
+            locks_dir: ctx.locks_dir.clone(),
+            margin: ctx.refresh_margin,
+        };
+        let fresh = keeper.access_token(&conn, None).await?;
+        refreshed |= fresh.refreshed;
+        let mut token = fresh.access_token;
+        let extras = keeper.extras(&conn)?;
+        let connector = &*ctx.connector;
+        let name = crate::platform_name(&conn.provider);
+        for export in exports {
+            if stopped(opts) {
+                return Err(SyncError::Stopped);
+            }
+            let created = authorized(&keeper, &conn, &mut token, &mut refreshed, |t| {
+                let extras = &extras;
+                let meter = &meter;
+                async move { connector.export(&t, extras, export, meter).await }
+            })
+            .await?;
+            let sent: Vec<String> = export
+                .by_category
+                .iter()
+                .map(|(c, kg)| format!("category {c} {}", tonnes(*kg)))
+                .collect();
+            let total: rust_decimal::Decimal = export.by_category.values().sum();
+            store.add_run_note(
+                run_id,
+                &format!(
+                    "Sent {} to {name} ({}): {}; total {}.",
+                    export.month.format("%B %Y"),
+                    if created { "created" } else { "updated" },
+                    sent.join(", "),
+                    tonnes(total)
+                ),
+            )?;
+            let mut c = counts.lock().expect("counts lock");
+            c.pages += 1;
+            if created {
+                c.created += 1;
+            } else {
+                c.updated += 1;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    conclude(
+        &mut store, &conn, run_id, result, &counts, &meter, refreshed,
+    )
+}
+
+/// kg CO2e as tonnes with the five decimals the platform keeps.
+fn tonnes(kg: rust_decimal::Decimal) -> String {
+    format!(
+        "{} t",
+        (kg / rust_decimal::Decimal::ONE_THOUSAND).round_dp(5)
+    )
+}

@@ -16,7 +16,7 @@ pub use engine::{
     sync_connection, Progress, ProgressSink, SyncContext, SyncOptions, SyncReport, Trigger,
 };
 pub use error::SyncError;
-pub use inventory::{sync_inventory_connection, InventorySyncContext};
+pub use inventory::{export_to_inventory, sync_inventory_connection, InventorySyncContext};
 pub use locks::ConnectionLock;
 pub use records::reassess_ledger;
 pub use schedule::{cron_for, Frequency, Scheduler, SchedulerCommand};

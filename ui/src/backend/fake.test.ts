@@ -84,18 +84,26 @@ describe('the ledger export', () => {
 describe('the stand-in, on what the application answered when it was recorded', () => {
   const recorded = () => new FakeBackend({ now: RECORDED.readAt });
 
-  it('lists the platforms as the application does: Xero and QuickBooks Online on the sandbox with their streams in order, AWS, Azure and Google Cloud connected with keys, the others not yet', async () => {
+  it('lists the platforms as the application does: Xero, QuickBooks Online and Salesforce on the sandbox, AWS, Azure and Google Cloud connected with keys, Slack and Microsoft Teams not yet', async () => {
     const providers = await recorded().listProviders();
     expect(providers).toEqual(RECORDED.providers);
     const available = providers.filter((p) => p.available);
-    expect(available.map((p) => p.name)).toEqual(['Xero', 'QuickBooks Online', 'Amazon Web Services', 'Microsoft Azure', 'Google Cloud']);
-    const [xero, quickbooks, ...cloud] = available;
-    for (const p of [xero!, quickbooks!]) {
+    expect(available.map((p) => p.name)).toEqual([
+      'Xero',
+      'QuickBooks Online',
+      'Amazon Web Services',
+      'Microsoft Azure',
+      'Google Cloud',
+      'Salesforce',
+    ]);
+    const [xero, quickbooks, aws, azure, gcp, salesforce] = available;
+    for (const p of [xero!, quickbooks!, salesforce!]) {
       expect(p.sandbox).toBe(true);
       expect(p.auth).toBe('oauth');
+      expect(p.status_note).toBeNull();
     }
     expect(quickbooks!.streams.map((s) => s.label)).toEqual(['Chart of accounts', 'Purchases', 'Bills', 'Vendor credits']);
-    for (const p of cloud) {
+    for (const p of [aws!, azure!, gcp!]) {
       // Connected with keys, each connection on the sandbox or not as its form chose.
       expect(p.category).toBe('cloud');
       expect(p.auth).not.toBe('oauth');
@@ -103,8 +111,13 @@ describe('the stand-in, on what the application answered when it was recorded', 
       expect(p.streams).toEqual([]);
       expect(p.status_note).toBeNull();
     }
+    // Signed in through the browser, answering by deep link; its footprints are reported
+    // rows, not record streams.
+    expect(salesforce!.category).toBe('crm');
+    expect(salesforce!.redirect).toBe('deep_link');
+    expect(salesforce!.streams).toEqual([]);
     const notYet = providers.filter((x) => !x.available);
-    expect(notYet.map((p) => p.name)).toEqual(['Salesforce', 'Slack', 'Microsoft Teams']);
+    expect(notYet.map((p) => p.name)).toEqual(['Slack', 'Microsoft Teams']);
     for (const p of notYet) {
       expect(p.status_note).toBe('Not yet available in CarbonSync.');
       expect(p.streams).toEqual([]);

@@ -16,6 +16,9 @@
 // - what happens to an organisation or platform the recording did not connect (Xero's second
 //   organisation, a platform a test adds to the catalogue): it connects with the names the
 //   sign-in gave, and its syncs read nothing;
+// - Salesforce's sign-in, which the recording does not hold: the sandbox's one org, connected
+//   at once as the application connects the org its sign-in names (`SALESFORCE_ORG`); its
+//   syncs read nothing;
 // - the refusals of commands the window never sends (a sync of a connection that is not
 //   active, an unknown platform or connection).
 
@@ -101,6 +104,9 @@ const ZERO_COUNTS: SyncRunCounts = {
   emissions_added: 0,
   kg_co2e_delta: '0.000000',
 };
+
+/** The org the sandbox's Salesforce sign-in reaches: its name and 18-character org id. */
+const SALESFORCE_ORG: TenantOption = { tenant_id: '00D8d0000000001EAA', tenant_name: 'CarbonSync Demo Group' };
 
 const COUNT_FIELDS = ['pages', 'calls', 'rate_limited', 'fetched', 'created', 'updated', 'deleted', 'skipped', 'set_aside', 'emissions_added'] as const;
 
@@ -721,6 +727,12 @@ export class FakeBackend implements Backend {
               ),
             },
       );
+      return;
+    }
+    // A Salesforce sign-in names one org: nothing to choose.
+    if (providerId === 'salesforce') {
+      const c = this.connectOrg(providerId, SALESFORCE_ORG);
+      this.emit('connect-result', { outcome: { kind: 'connected', connection: { ...c } }, error: null });
       return;
     }
     // The platform's recorded answer; a platform the recording has none for (one a test adds)

@@ -1,4 +1,5 @@
-// Words and dates for emissions the cloud platforms report themselves.
+// Words and dates for emissions the platforms report themselves: the cloud platforms'
+// footprints and a CRM's carbon inventory (Salesforce Net Zero Cloud).
 
 import type { ProviderView } from '../bindings/ProviderView';
 import type { DecimalString } from './decimal';
@@ -7,6 +8,15 @@ import { formatDay, formatKg } from './format';
 /** A platform connected with keys (AWS, Azure, Google Cloud) rather than a sign-in. */
 export function isKeyed(p: Pick<ProviderView, 'auth'>): boolean {
   return p.auth !== 'oauth';
+}
+
+/**
+ * A platform whose connections import emissions the platform reports itself, kept beside the
+ * spend-based estimate: a cloud platform, or a CRM's carbon inventory. Accounting platforms
+ * bring spending to estimate instead, and communication platforms bring no emissions.
+ */
+export function reportsEmissions(p: Pick<ProviderView, 'category'>): boolean {
+  return p.category === 'cloud' || p.category === 'crm';
 }
 
 /** The two ways GHG Protocol Scope 2 counts electricity, as every total names its own. */

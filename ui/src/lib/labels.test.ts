@@ -199,6 +199,7 @@ describe('status words', () => {
     expect(triggerLabel('schedule')).toBe('Schedule');
     expect(triggerLabel('window')).toBe('Window');
     expect(triggerLabel('webhook')).toBe('Webhook');
+    expect(triggerLabel('export')).toBe('Sent to the platform');
     expect(triggerLabel('cli')).toBe('Command line');
     expect(triggerLabel('future')).toBe('future');
   });

@@ -225,6 +225,8 @@ export function triggerLabel(trigger: string): string {
       return 'Schedule';
     case 'webhook':
       return 'Webhook';
+    case 'export':
+      return 'Sent to the platform';
     default:
       return trigger;
   }

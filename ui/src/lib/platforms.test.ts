@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../backend/fakeData';
 import type { ProviderView } from '../bindings/ProviderView';
+import { isKeyed, reportsEmissions } from './cloud';
 import { MARK_COLOURS, markColour, monogram, orList, platformsFrom, streamWords } from './platforms';
 
 const XERO = CATALOGUE.find((p) => p.id === 'xero')!;
@@ -59,10 +60,23 @@ describe('platforms as the application lists them', () => {
   });
 
   it('lists the platforms that can be connected today', () => {
-    const today = ['Xero', 'QuickBooks Online', 'Amazon Web Services', 'Microsoft Azure', 'Google Cloud'];
+    const today = ['Xero', 'QuickBooks Online', 'Amazon Web Services', 'Microsoft Azure', 'Google Cloud', 'Salesforce'];
     expect(platforms.available.map((p) => p.name)).toEqual([...today, 'Acme Books']);
     expect(platformsFrom(CATALOGUE).available.map((p) => p.name)).toEqual(today);
     expect(platformsFrom(CATALOGUE.map((p) => ({ ...p, available: p.id === 'gcp' }))).available.map((p) => p.name)).toEqual(['Google Cloud']);
+  });
+
+  it('tells the platforms that report their own emissions (cloud and CRM) from those that bring spending or none', () => {
+    const today = platformsFrom(CATALOGUE).available;
+    expect(today.filter(reportsEmissions).map((p) => p.name)).toEqual([
+      'Amazon Web Services',
+      'Microsoft Azure',
+      'Google Cloud',
+      'Salesforce',
+    ]);
+    // Of those, the ones connected with keys rather than a sign-in in the browser.
+    expect(today.filter((p) => reportsEmissions(p) && isKeyed(p)).map((p) => p.id)).toEqual(['aws', 'azure', 'gcp']);
+    expect(CATALOGUE.filter((p) => !reportsEmissions(p)).map((p) => p.id)).toEqual(['xero', 'quickbooks', 'slack', 'teams']);
   });
 
   it('joins names as a sentence does', () => {

@@ -2,9 +2,10 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeBackend } from '../backend/fake';
-import { CLOUD_SAMPLE, reportedTotalsOf } from '../backend/fakeCloud';
+import { CLOUD_SAMPLE, reportedGroupsOf, reportedTotalsOf } from '../backend/fakeCloud';
 import { RECORDED } from '../backend/recorded';
 import { EMPTY_REPORTED_FILTER } from '../backend/types';
+import type { ReportedRow } from '../bindings/ReportedRow';
 import { formatKg } from '../lib/format';
 import { renderApp } from '../test/render';
 
@@ -100,9 +101,90 @@ describe('connecting a cloud platform with keys', () => {
 });
 
 describe('the Cloud page', () => {
-  it('says what to do when no cloud platform is connected', async () => {
+  it('says what to do when no platform that reports emissions is connected, naming each', async () => {
     renderApp({ hash: '#/cloud' });
-    expect(await screen.findByText('No cloud platform connected')).toBeInTheDocument();
+    expect(await screen.findByText('No platform that reports emissions is connected')).toBeInTheDocument();
+    expect(
+      screen.getByText(/^Connect Amazon Web Services, Microsoft Azure, Google Cloud or Salesforce to see the emissions it reports\./),
+    ).toBeInTheDocument();
+  });
+
+  it("shows what a Salesforce org reported beside the cloud accounts, named as Salesforce, with no months of its own", async () => {
+    const { user, backend } = await connectedGcp();
+    await user.click(screen.getByTestId('connect-salesforce'));
+    const org = await within(screen.getByTestId('card-salesforce')).findByText('CarbonSync Demo Group');
+    const salesforce = (await backend.listConnections()).find((c) => c.provider === 'salesforce')!;
+    expect(org).toBeInTheDocument();
+    // A stationary-asset footprint as the application imports it: tonnes as published, the
+    // org as the account, the record as the grouping, no region.
+    const row: ReportedRow = {
+      connection_id: salesforce.id,
+      source: 'Salesforce Net Zero Cloud',
+      platform: 'salesforce',
+      row_key: 'StnryAssetCrbnFtprnt|0vR8d0000000001EAA|1',
+      month: '2024-11',
+      account: salesforce.tenant_id,
+      account_name: null,
+      service: 'Stationary assets',
+      region: null,
+      grouping: '0vR8d0000000001EAA',
+      scope: 1,
+      scope3_category: null,
+      basis: null,
+      kg_co2e: '12345.600000',
+      reported_value: '12.3456',
+      reported_unit: 'tCO2e',
+      method: 'Salesforce Net Zero Cloud footprint',
+      model_version: null,
+      first_synced_at: '2025-01-15T12:00:00.000Z',
+      updated_at: '2025-01-15T12:00:00.000Z',
+      restatements: 0,
+    };
+    // As the application answers once the org is synced (the stand-in's sync of it reads nothing).
+    const rows = backend.cloudRows.bind(backend);
+    vi.spyOn(backend, 'cloudRows').mockImplementation(async (filter, offset, limit) => {
+      if (filter.connection_id === salesforce.id) return [row];
+      const theirs = await rows(filter, offset, limit);
+      return filter.connection_id === null ? [row, ...theirs] : theirs;
+    });
+    const emissions = backend.cloudEmissions.bind(backend);
+    vi.spyOn(backend, 'cloudEmissions').mockImplementation(async (filter, by) =>
+      filter.connection_id === salesforce.id
+        ? { totals: reportedTotalsOf([row]), by, groups: reportedGroupsOf([row], by, () => 'salesforce: CarbonSync Demo Group') }
+        : emissions(filter, by),
+    );
+
+    await user.click(screen.getByTestId('nav-cloud'));
+    const filter = await screen.findByTestId('cloud-filter-connection');
+    expect([...filter.querySelectorAll('option')].map((o) => o.textContent)).toEqual([
+      'All connections',
+      'Google Cloud carbon export cedar-finch-carbon.carbon_footprint_export.carbon_footprint (Google Cloud, Sandbox)',
+      'CarbonSync Demo Group (Salesforce, Sandbox)',
+    ]);
+    // Every connection together: the cloud months are there.
+    expect(await screen.findByTestId('cloud-months')).toBeInTheDocument();
+    const first = within(await screen.findByTestId('cloud-rows')).getAllByRole('row')[1]!;
+    expect([...first.querySelectorAll('td')].map((td) => td.textContent)).toEqual([
+      'Nov 2024',
+      'Salesforce',
+      salesforce.tenant_id,
+      'Stationary assets',
+      '–',
+      'Scope 1',
+      'same under both',
+      '12.3456 tCO2e',
+      formatKg('12345.6'),
+      '–',
+      '–',
+    ]);
+
+    // The org alone: its service, no region, and no months, which only the cloud platforms publish.
+    await user.selectOptions(filter, String(salesforce.id));
+    await waitFor(() => expect(screen.getByTestId('cloud-by-service')).toHaveTextContent('Stationary assets'));
+    expect(screen.getByTestId('cloud-by-region')).toHaveTextContent('No region');
+    expect(screen.getByTestId('cloud-total-location')).toHaveTextContent(formatKg('12345.6'));
+    expect(screen.queryByRole('heading', { name: 'By month' })).not.toBeInTheDocument();
+    expect(screen.getByTestId('page-cloud').textContent).not.toMatch(/null|undefined|cloud connection/);
   });
 
   it('shows the reported total under both bases, each naming its basis, equal to the sum of the rows', async () => {
@@ -237,6 +319,11 @@ describe('the Emissions page beside the reported figures', () => {
     expect(beside).toHaveTextContent('Estimated, spend-based');
     expect(beside).toHaveTextContent('Reported, market-based');
     expect(within(beside).getByTestId('beside-spend').textContent).toBe(screen.getByTestId('total-kg').textContent);
+    // Each platform that reports its own emissions, named as the application names it.
+    expect(beside).toHaveTextContent(
+      'Reported figures are what Amazon Web Services, Microsoft Azure, Google Cloud or Salesforce published for your accounts and organisations',
+    );
+    expect(within(beside).getByRole('link', { name: 'See the reported figures' })).toHaveAttribute('href', '#/cloud');
   });
 
   it('the fake sums the same rows the rows table lists', async () => {

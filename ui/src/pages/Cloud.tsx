@@ -9,9 +9,9 @@ import { ReportedTotals } from '../components/cloud/ReportedTotals';
 import { SupplierRules } from '../components/cloud/SupplierRules';
 import { ErrorView } from '../components/ErrorView';
 import { EmptyState, Loading } from '../components/Feedback';
-import { isKeyed } from '../lib/cloud';
+import { isKeyed, reportsEmissions } from '../lib/cloud';
 import { connectionLabel } from '../lib/labels';
-import type { Platforms } from '../lib/platforms';
+import { type Platforms, orList } from '../lib/platforms';
 import { href } from '../router';
 import {
   useCloudEmissions,
@@ -27,8 +27,10 @@ import {
 const ROWS_PAGE = 100;
 
 /**
- * Emissions the cloud platforms report for the accounts connected: imported as published,
- * under both bases, beside the spend-based estimate and never added into it.
+ * Emissions the platforms report themselves for the accounts and organisations connected
+ * (cloud footprints, a CRM's carbon inventory): imported as published, under both bases,
+ * beside the spend-based estimate and never added into it. Months, their bills and supplier
+ * matching are the cloud platforms' own.
  */
 export function CloudPage() {
   const [filter, setFilter] = useState<ReportedFilter>(EMPTY_REPORTED_FILTER);
@@ -36,11 +38,20 @@ export function CloudPage() {
   const providers = useProviders();
   const platforms = usePlatforms();
   const connections = useConnections();
-  const cloudIds = useMemo(
-    () => (providers.data ?? []).filter((p) => p.available && isKeyed(p)).map((p) => p.id),
+  const reportingIds = useMemo(
+    () => (providers.data ?? []).filter((p) => p.available && reportsEmissions(p)).map((p) => p.id),
     [providers.data],
   );
-  const cloudConnections = (connections.data ?? []).filter((c) => cloudIds.includes(c.provider));
+  // Connected with keys: the platforms that publish by month, send a bill and have supplier rules.
+  const cloudIds = useMemo(
+    () => (providers.data ?? []).filter((p) => p.available && reportsEmissions(p) && isKeyed(p)).map((p) => p.id),
+    [providers.data],
+  );
+  const reportingConnections = (connections.data ?? []).filter((c) => reportingIds.includes(c.provider));
+  const cloudConnections = reportingConnections.filter((c) => cloudIds.includes(c.provider));
+  // A connection of another kind (Salesforce) has no months: nothing to show when it is the one chosen.
+  const showMonths =
+    cloudConnections.length > 0 && (filter.connection_id === null || cloudConnections.some((c) => c.id === filter.connection_id));
   const byService = useCloudEmissions(filter, 'service');
   const byRegion = useCloudEmissions(filter, 'region');
   const months = useCloudMonths(filter.connection_id);
@@ -59,23 +70,23 @@ export function CloudPage() {
       <header className="page-header">
         <h1>Cloud</h1>
         <p className="lede">
-          Emissions your cloud platforms report for your accounts, imported as they publish them and never re-estimated.
-          They sit beside the spend-based estimate, never inside it; every total names its basis.
+          Emissions your platforms report themselves for your accounts and organisations, imported as they publish them
+          and never re-estimated. They sit beside the spend-based estimate, never inside it; every total names its basis.
         </p>
       </header>
 
-      {connections.data && cloudConnections.length === 0 && (
-        <EmptyState title="No cloud platform connected">
+      {connections.data && reportingConnections.length === 0 && (
+        <EmptyState title="No platform that reports emissions is connected">
           <p>
-            Connect AWS, Azure or Google Cloud with keys to see the emissions they report.{' '}
-            <a href={href({ page: 'integrations' })}>Go to Integrations</a>
+            Connect {orList(platforms.available.filter(reportsEmissions).map((p) => p.name)) || 'a platform'} to see the
+            emissions it reports. <a href={href({ page: 'integrations' })}>Go to Integrations</a>
           </p>
         </EmptyState>
       )}
 
-      {cloudConnections.length > 0 && (
+      {reportingConnections.length > 0 && (
         <>
-          <CloudFilters filter={filter} set={set} connections={cloudConnections} platforms={platforms} />
+          <CloudFilters filter={filter} set={set} connections={reportingConnections} platforms={platforms} />
 
           <section className="panel totals" aria-labelledby="cloud-totals-title">
             <h2 id="cloud-totals-title" className="section-title">
@@ -120,20 +131,22 @@ export function CloudPage() {
             </section>
           </div>
 
-          <section className="panel" aria-labelledby="cloud-months-title">
-            <h2 id="cloud-months-title" className="section-title">
-              By month
-            </h2>
-            {months.isError && <ErrorView error={months.error} compact onRetry={() => void months.refetch()} />}
-            {months.data && (
-              <CloudMonths
-                months={months.data}
-                connections={cloudConnections}
-                platforms={platforms}
-                publicationDays={days}
-              />
-            )}
-          </section>
+          {showMonths && (
+            <section className="panel" aria-labelledby="cloud-months-title">
+              <h2 id="cloud-months-title" className="section-title">
+                By month
+              </h2>
+              {months.isError && <ErrorView error={months.error} compact onRetry={() => void months.refetch()} />}
+              {months.data && (
+                <CloudMonths
+                  months={months.data}
+                  connections={cloudConnections}
+                  platforms={platforms}
+                  publicationDays={days}
+                />
+              )}
+            </section>
+          )}
 
           <section className="panel" aria-labelledby="cloud-rows-title">
             <h2 id="cloud-rows-title" className="section-title">
@@ -192,7 +205,7 @@ function CloudFilters({
           onChange={(e) => set({ connection_id: e.target.value ? Number(e.target.value) : null })}
           data-testid="cloud-filter-connection"
         >
-          <option value="">All cloud connections</option>
+          <option value="">All connections</option>
           {connections.map((c) => (
             <option key={c.id} value={c.id}>
               {connectionLabel(c, platforms)}

@@ -17,6 +17,20 @@ describe('the Connection page', () => {
     expect(screen.getByTestId('status-1')).toHaveTextContent('Connected');
   });
 
+  it('names a Salesforce org\'s platform and shows no currency for it, since the org has none', async () => {
+    const backend = new FakeBackend({ scenario: 'empty', now: Date.parse('2025-01-15T12:00:00Z') });
+    await backend.beginConnect('salesforce');
+    await waitFor(async () => expect(await backend.listConnections()).toHaveLength(1));
+    renderApp({ backend, hash: '#/connections/1' });
+    const page = await screen.findByTestId('page-connection');
+    expect(await within(page).findByRole('heading', { level: 1 })).toHaveTextContent('CarbonSync Demo Group');
+    expect(screen.getByTestId('platform')).toHaveTextContent(/^Salesforce \(Sandbox: /);
+    const lede = page.querySelector('.lede')!;
+    expect(lede).toHaveTextContent(/^Salesforce organisation · connected /);
+    expect(lede).not.toHaveTextContent('amounts in');
+    expect(page.textContent).not.toMatch(/null|undefined/);
+  });
+
   it('lists one history row per run, newest first, with counts', async () => {
     renderApp({ hash: '#/connections/1' });
     const history = await screen.findByTestId('history');

@@ -89,11 +89,11 @@ describe('the Emissions page', () => {
     expect(await screen.findByText('No emissions yet — connect a platform and sync')).toBeInTheDocument();
     expect(
       await screen.findByText(
-        /Emissions appear here once Xero, QuickBooks Online, Amazon Web Services, Microsoft Azure or Google Cloud is connected and synced\./,
+        /Emissions appear here once Xero, QuickBooks Online, Amazon Web Services, Microsoft Azure, Google Cloud or Salesforce is connected and synced\./,
       ),
     ).toBeInTheDocument();
     // Not the platforms that cannot be connected yet.
-    expect(screen.queryByText(/Salesforce|Slack|Microsoft Teams/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/Slack|Microsoft Teams/)).not.toBeInTheDocument();
     expect(screen.queryByTestId('ledger')).not.toBeInTheDocument();
   });
 
@@ -115,7 +115,7 @@ describe('the Emissions page', () => {
     expect(await screen.findByText('No emissions yet — connect a platform and sync')).toBeInTheDocument();
     expect(
       await screen.findByText(
-        /Emissions appear here once Xero, QuickBooks Online, Amazon Web Services, Microsoft Azure, Google Cloud or Acme Books is connected and synced\./,
+        /Emissions appear here once Xero, QuickBooks Online, Amazon Web Services, Microsoft Azure, Google Cloud, Salesforce or Acme Books is connected and synced\./,
       ),
     ).toBeInTheDocument();
     expect(screen.queryByText(/connect Xero and sync/)).not.toBeInTheDocument();

@@ -113,7 +113,12 @@ export function EmissionsPage() {
           </section>
 
           {summary.reported.rows > 0 && (
-            <ReportedBeside spendKg={totals.kg_co2e} reported={summary.reported} filtered={isFiltered(filter)} />
+            <ReportedBeside
+              spendKg={totals.kg_co2e}
+              reported={summary.reported}
+              filtered={isFiltered(filter)}
+              platforms={platforms}
+            />
           )}
 
           <MethodNote method={summary.method} unmapped={totals.unmapped} onShowUnmapped={() => set({ status: 'unmapped' })} />

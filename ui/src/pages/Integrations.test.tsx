@@ -37,10 +37,11 @@ describe('the Integrations page', () => {
     expect(within(screen.getByTestId('connection-2')).getByText('USD')).toBeInTheDocument();
   });
 
-  it('offers Xero, QuickBooks Online, AWS, Azure and Google Cloud, and says the other platforms are not yet available and cannot be connected', async () => {
+  it('offers Xero, QuickBooks Online, AWS, Azure, Google Cloud and Salesforce, and says Slack and Microsoft Teams are not yet available and cannot be connected', async () => {
     renderApp();
     await screen.findByTestId('card-quickbooks');
-    for (const id of ['xero', 'quickbooks', 'aws', 'azure', 'gcp']) {
+    const offered = ['xero', 'quickbooks', 'aws', 'azure', 'gcp', 'salesforce'];
+    for (const id of offered) {
       expect(screen.getByTestId(`connect-${id}`)).toBeEnabled();
       expect(within(screen.getByTestId(`card-${id}`)).queryByText('Not yet available')).not.toBeInTheDocument();
     }
@@ -49,10 +50,20 @@ describe('the Integrations page', () => {
       expect(screen.getByTestId(`summary-${id}`)).toHaveTextContent('Not connected.');
       expect(within(screen.getByTestId(`card-${id}`)).queryByText('Sandbox')).not.toBeInTheDocument();
     }
-    for (const id of ['salesforce', 'slack', 'teams']) {
+    // Salesforce signs in on the sandbox until its own app is set up.
+    expect(screen.getByTestId('summary-salesforce')).toHaveTextContent(
+      'Not connected.Runs on the built-in sandbox until your own Salesforce app is set up in Settings.',
+    );
+    expect(within(screen.getByTestId('card-salesforce')).getByText('Sandbox')).toBeInTheDocument();
+    const notYet = ['slack', 'teams'];
+    for (const id of notYet) {
       expect(within(screen.getByTestId(`card-${id}`)).getAllByText('Not yet available').length).toBeGreaterThan(0);
       expect(screen.getByTestId(`connect-${id}`)).toBeDisabled();
     }
+    // Every card is one or the other.
+    const cards = screen.getAllByRole('article').map((a) => a.getAttribute('data-testid')!.replace(/^card-/, ''));
+    expect(cards.filter((id) => !screen.getByTestId(`connect-${id}`).hasAttribute('disabled'))).toEqual(offered);
+    expect(cards.filter((id) => screen.getByTestId(`connect-${id}`).hasAttribute('disabled'))).toEqual(notYet);
   });
 
   it('connects a cloud platform with its keys form, not a sign-in in the browser', async () => {
@@ -64,6 +75,26 @@ describe('the Integrations page', () => {
     expect(await within(dialog).findByTestId('cloud-field-client_secret')).toHaveAttribute('type', 'password');
     expect(screen.queryByText('Waiting for you to approve in the browser…')).not.toBeInTheDocument();
     expect(beginConnect).not.toHaveBeenCalled();
+  });
+
+  it('connects Salesforce through a sign-in in the browser: its one org at once, with no currency to show', async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp({ scenario: 'empty', connectDelayMs: 10, stepMs: 5 });
+    const beginConnect = vi.spyOn(backend, 'beginConnect');
+    await user.click(await screen.findByTestId('connect-salesforce'));
+    expect(beginConnect).toHaveBeenCalledExactlyOnceWith('salesforce');
+    expect(screen.queryByTestId('cloud-connect-salesforce')).not.toBeInTheDocument();
+    const card = screen.getByTestId('card-salesforce');
+    const row = await within(card).findByTestId('connection-1');
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(screen.getByTestId('notice')).toHaveTextContent('Connected CarbonSync Demo Group (Salesforce, Sandbox)');
+    expect(screen.getByTestId('summary-salesforce')).toHaveTextContent('1 organisation connected.');
+    await waitFor(() => expect(within(row).getByTestId('status-1')).toHaveTextContent('Connected · synced'), { timeout: 3000 });
+    // The org has no base currency: no currency tag, and never the word null.
+    expect((await backend.listConnections())[0]!.base_currency).toBeNull();
+    expect(row.querySelector('.connection-name')!.textContent).toBe('CarbonSync Demo GroupSandbox');
+    expect(row.querySelector('.tag')).toBeNull();
+    expect(card.textContent).not.toMatch(/null|undefined/);
   });
 
   it('narrows the list to the platforms whose name matches the search', async () => {

@@ -49,8 +49,9 @@ export function IntegrationsPage() {
       <header className="page-header">
         <h1>Integrations</h1>
         <p className="lede">
-          Connect the systems where your organisation's spending is recorded. CarbonSync reads them, turns spend into
-          emissions, and keeps everything on this computer.
+          Connect the systems where your organisation's spending, or the emissions it reports, are recorded. CarbonSync
+          reads them, turns spend into emissions, imports reported emissions as published, and keeps everything on this
+          computer.
         </p>
       </header>
 

@@ -252,3 +252,118 @@ fn a_field_hidden_by_field_level_security_is_named_and_stops_the_schedule() {
     let c = connection(&env, id);
     assert_eq!(c["schedule_stopped"], true, "{c}");
 }
+
+/// kg CO2e by Scope 3 category for one month, as `carbonsync emissions --by scope` shows it.
+fn scope3_by_category(env: &Env, month: &str) -> BTreeMap<u8, Decimal> {
+    let first = format!("{month}-01");
+    let last = chrono::NaiveDate::parse_from_str(&first, "%Y-%m-%d")
+        .unwrap()
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap()
+        .pred_opt()
+        .unwrap()
+        .to_string();
+    let summary = env.json(&[
+        "emissions",
+        "--by",
+        "scope",
+        "--from",
+        &first,
+        "--to",
+        &last,
+        "--json",
+    ]);
+    summary["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| {
+            let key = g["key"].as_str()?;
+            let category = key.strip_prefix("Scope 3 cat. ")?.parse().ok()?;
+            Some((category, kg(&g["kg_co2e"])))
+        })
+        .collect()
+}
+
+#[test]
+fn spend_based_scope3_is_sent_by_month_and_category_and_sending_again_updates() {
+    let env = Env::new(&["--no-rate-limit", "--records", "400"], "");
+    let xero = env.connect(US)["id"].as_i64().unwrap();
+    env.sync(xero);
+    let sf = connect(&env)["id"].as_i64().unwrap();
+    let months: Vec<String> = env.json(&["emissions", "--by", "month", "--json"])["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["key"].as_str().unwrap().to_string())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .take(2)
+        .collect();
+    assert_eq!(months.len(), 2);
+    assert!(
+        months.iter().any(|m| scope3_by_category(&env, m)
+            .get(&1)
+            .is_some_and(|kg| !kg.is_zero())),
+        "the months chosen have purchased goods and services to send"
+    );
+    let send = || {
+        env.json(&[
+            "export",
+            &sf.to_string(),
+            "--from",
+            &months[0],
+            "--to",
+            &months[1],
+            "--category",
+            "1,6",
+            "--json",
+        ])
+    };
+    let first = send();
+    assert_eq!(first["counts"]["created"], 2, "{first}");
+    let again = send();
+    assert_eq!(again["counts"]["created"], 0, "{again}");
+    assert_eq!(
+        again["counts"]["updated"], 2,
+        "sent again, updated: {again}"
+    );
+
+    // One record per month in the org, carrying exactly what the app's own totals show
+    // for the chosen categories, and nothing of the others.
+    let exported = env.sandbox.get("/_control/salesforce/exports");
+    let records = exported["records"].as_array().unwrap();
+    assert_eq!(records.len(), 2, "no duplicates: {exported}");
+    for month in &months {
+        let record = records
+            .iter()
+            .find(|r| {
+                r["CarbonSync_Key__c"]
+                    .as_str()
+                    .is_some_and(|k| k.ends_with(month.as_str()))
+            })
+            .unwrap_or_else(|| panic!("{month} sent: {exported}"));
+        let ours = scope3_by_category(&env, month);
+        let tonnes = |field: &str| -> Decimal {
+            record[field]
+                .as_f64()
+                .map(|v| Decimal::try_from(v).unwrap().round_dp(5))
+                .unwrap_or_default()
+        };
+        let expected =
+            |c: u8| (ours.get(&c).copied().unwrap_or_default() / Decimal::ONE_THOUSAND).round_dp(5);
+        assert_eq!(
+            tonnes("Scp3EmssnPurchGoodsService"),
+            expected(1),
+            "{record}"
+        );
+        assert_eq!(tonnes("Scp3EmssnBusinessTravel"), expected(6), "{record}");
+        assert!(
+            record["Scp3EmssnUpstrmTrnspDistr"].is_null(),
+            "not chosen: {record}"
+        );
+    }
+    // The history says what was sent.
+    let log = String::from_utf8_lossy(&env.run(&["logs", &sf.to_string()]).stdout).to_string();
+    assert!(log.contains("export") && log.contains("Sent "), "{log}");
+}

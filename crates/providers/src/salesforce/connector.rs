@@ -6,13 +6,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::client::{parse_datetime, soql_datetime, SalesforceClient};
+use super::client::{parse_datetime, soql_datetime, ExternalId, SalesforceClient};
 use super::footprints::{self, OBJECT_NAMES};
 use crate::connector::GrantExtras;
 use crate::http::CallMeter;
 use crate::inventory::{
     Deletions, FootprintPage, InventoryConnector, InventoryRegistration, InventorySettings,
-    Position,
+    Position, ScopeThreeExport,
 };
 use crate::listing::Unreadable;
 use crate::{ProviderError, Tenant};
@@ -283,6 +283,107 @@ impl InventoryConnector for SalesforceConnector {
                 .and_then(parse_datetime),
         })
     }
+
+    async fn export(
+        &self,
+        access_token: &str,
+        extras: &GrantExtras,
+        export: &ScopeThreeExport,
+        meter: &CallMeter,
+    ) -> Result<bool, ProviderError> {
+        let answer = self
+            .client
+            .upsert(
+                &self.api_base(extras)?,
+                access_token,
+                &ExternalId {
+                    object: EXPORT_OBJECT,
+                    field: EXPORT_KEY_FIELD,
+                    value: &export.key,
+                },
+                &export_fields(export),
+                meter,
+            )
+            .await?;
+        Ok(answer.created)
+    }
+}
+
+/// Where CarbonSync's spend-based Scope 3 goes: Net Zero Cloud's Scope 3 procurement
+/// summary, one record per month.
+pub const EXPORT_OBJECT: &str = "Scope3PcmtSummary";
+/// The custom external-id field an org adds to `Scope3PcmtSummary` for CarbonSync, so that
+/// a month sent again updates its record instead of adding one.
+pub const EXPORT_KEY_FIELD: &str = "CarbonSync_Key__c";
+
+/// `Scope3PcmtSummary`'s field for each Scope 3 category it has one for (Field Reference
+/// Guide); the other categories go to `Scp3UncatgEmissions`.
+fn category_field(category: u8) -> Option<&'static str> {
+    Some(match category {
+        1 => "Scp3EmssnPurchGoodsService",
+        2 => "Scp3EmssnCapitalGood",
+        3 => "Scp3EmssnFuelEnergyActivity",
+        4 => "Scp3EmssnUpstrmTrnspDistr",
+        5 => "Scp3WasteGenInOper",
+        6 => "Scp3EmssnBusinessTravel",
+        7 => "ScpEmssnEmployeeCommuting",
+        _ => return None,
+    })
+}
+
+/// tCO2e at the five decimals the procurement fields hold, as a JSON number.
+fn tonnes_json(kg: rust_decimal::Decimal) -> serde_json::Value {
+    let t = (kg / rust_decimal::Decimal::ONE_THOUSAND).round_dp(5);
+    serde_json::Value::Number(
+        t.normalize()
+            .to_string()
+            .parse()
+            .unwrap_or_else(|_| serde_json::Number::from(0)),
+    )
+}
+
+/// The fields of one month's summary record.
+fn export_fields(export: &ScopeThreeExport) -> serde_json::Value {
+    use chrono::Datelike;
+    let mut fields = serde_json::Map::new();
+    fields.insert(
+        "Name".into(),
+        format!(
+            "CarbonSync spend-based Scope 3, {}",
+            export.month.format("%B %Y")
+        )
+        .into(),
+    );
+    fields.insert(
+        "CalendarYear".into(),
+        export.month.year().to_string().into(),
+    );
+    let last_day = export
+        .month
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(export.month);
+    fields.insert(
+        "CarbonFootprintReportDate".into(),
+        last_day.format("%Y-%m-%d").to_string().into(),
+    );
+    fields.insert("Description".into(), export.description.clone().into());
+    let mut uncategorised = rust_decimal::Decimal::ZERO;
+    let mut total = rust_decimal::Decimal::ZERO;
+    for (&category, &kg) in &export.by_category {
+        total += kg;
+        match category_field(category) {
+            Some(field) => {
+                fields.insert(field.into(), tonnes_json(kg));
+            }
+            None => uncategorised += kg,
+        }
+    }
+    if !uncategorised.is_zero() {
+        fields.insert("Scp3UncatgEmissions".into(), tonnes_json(uncategorised));
+    }
+    fields.insert("TotalScp3Emissions".into(), tonnes_json(total));
+    serde_json::Value::Object(fields)
 }
 
 #[cfg(test)]

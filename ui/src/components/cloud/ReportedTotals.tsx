@@ -4,7 +4,7 @@ import { isZero } from '../../lib/decimal';
 import { formatInt, formatKg, formatTonnes } from '../../lib/format';
 
 /**
- * What the cloud platforms reported, location- and market-based side by side; each figure
+ * What the platforms reported, location- and market-based side by side; each figure
  * names its basis, since the two differ wherever renewable electricity was bought. Scope 2
  * that a platform publishes market-based only is named with its amount, since the
  * location-based total leaves it out.
