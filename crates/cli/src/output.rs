@@ -420,6 +420,34 @@ pub fn cloud_summary(s: &carbonsync_core::CloudSummary) {
             kg(g.totals.market_kg_co2e)
         );
     }
+    if !s.overlaps.is_empty() {
+        say!();
+        say!(
+            "Counted twice if added together: an inventory reports these months, scopes and categories, and CarbonSync also estimates them from spend. The totals never add them; choose one for your report."
+        );
+        say!(
+            "{:<8} {:<18} {:>6} {:>16} {:>16}",
+            "MONTH",
+            "SCOPE",
+            "CONN",
+            "REPORTED",
+            "SPEND-BASED"
+        );
+        for o in &s.overlaps {
+            let scope = match o.scope3_category {
+                Some(c) => format!("Scope {} cat. {c}", o.scope),
+                None => format!("Scope {}", o.scope),
+            };
+            say!(
+                "{:<8} {:<18} {:>6} {:>16} {:>16}",
+                o.month,
+                scope,
+                o.connection_id,
+                kg(o.reported_kg_co2e),
+                kg(o.spend_based_kg_co2e)
+            );
+        }
+    }
 }
 
 pub fn cloud_rows(rows: &[carbonsync_core::ReportedRow]) {

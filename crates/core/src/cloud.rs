@@ -37,6 +37,9 @@ pub struct CloudSummary {
     pub totals: ReportedTotals,
     pub by: ReportedGroupBy,
     pub groups: Vec<ReportedGroup>,
+    /// Where an inventory platform's report (Salesforce) and the spend-based ledger count
+    /// the same month, scope and category: shown side by side, never added together.
+    pub overlaps: Vec<carbonsync_store::ReportedOverlap>,
 }
 
 impl App {
@@ -232,10 +235,15 @@ impl App {
         by: ReportedGroupBy,
     ) -> Result<CloudSummary, AppError> {
         let store = self.store()?;
+        let inventories: Vec<&str> = carbonsync_providers::INVENTORY_REGISTRY
+            .iter()
+            .map(|r| r.platform)
+            .collect();
         Ok(CloudSummary {
             totals: store.reported_totals(filter)?,
             by,
             groups: store.reported_by(by, filter)?,
+            overlaps: store.reported_overlaps(&inventories)?,
         })
     }
 

@@ -4,8 +4,10 @@
 
 use crate::cursors::StreamPosition;
 use crate::reported::{write_rows, ReportedInput, ReportedWrite};
-use crate::{now_text, Result, Store};
+use crate::{decimal, now_text, Result, Store};
 use rusqlite::params;
+use rust_decimal::Decimal;
+use serde::Serialize;
 use std::collections::BTreeSet;
 
 /// One footprint record and the rows it reports now.
@@ -130,5 +132,68 @@ impl Store {
         )?;
         let ids = stmt.query_map([connection_id], |r| r.get(0))?;
         Ok(ids.collect::<rusqlite::Result<BTreeSet<String>>>()?)
+    }
+}
+
+/// A month, scope and Scope 3 category for which an inventory platform reports emissions and
+/// CarbonSync's own spend-based ledger counts some too: the two likely cover the same
+/// emissions, so they are shown side by side and never added together.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ReportedOverlap {
+    /// The inventory connection that reports it.
+    pub connection_id: i64,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub scope: u8,
+    pub scope3_category: Option<u8>,
+    /// kg CO2e the platform reports (location-based and basis-free rows), exactly.
+    #[ts(type = "string")]
+    pub reported_kg_co2e: Decimal,
+    /// kg CO2e the spend-based ledger counts for the same month, scope and category.
+    #[ts(type = "string")]
+    pub spend_based_kg_co2e: Decimal,
+}
+
+impl Store {
+    /// Where the reports of the connections of `platforms` (inventory platforms) meet the
+    /// spend-based ledger on month, scope and Scope 3 category; oldest month first.
+    pub fn reported_overlaps(&self, platforms: &[&str]) -> Result<Vec<ReportedOverlap>> {
+        if platforms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; platforms.len()].join(", ");
+        let sql = format!(
+            "WITH reported AS (
+                SELECT r.connection_id, r.month, r.scope, r.scope3_category,
+                       SUM(CASE WHEN r.basis = 'market' THEN 0 ELSE r.co2e_mg END) AS mg
+                FROM reported_emissions r JOIN connections c ON c.id = r.connection_id
+                WHERE c.provider IN ({marks}) AND c.status != 'disconnected'
+                GROUP BY 1, 2, 3, 4),
+             ours AS (
+                SELECT substr(l.date, 1, 7) AS month, l.scope, l.scope3_category,
+                       SUM(l.co2e_mg) AS mg
+                FROM ledger l
+                WHERE l.status = 'counted' AND l.covered_by IS NULL AND l.scope IS NOT NULL
+                GROUP BY 1, 2, 3)
+             SELECT r.connection_id, r.month, r.scope, r.scope3_category, r.mg, o.mg
+             FROM reported r JOIN ours o
+               ON o.month = r.month AND o.scope = r.scope
+              AND o.scope3_category IS r.scope3_category
+             WHERE r.mg > 0 AND o.mg > 0
+             ORDER BY r.month, r.scope, r.scope3_category, r.connection_id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(platforms), |r| {
+            Ok(ReportedOverlap {
+                connection_id: r.get(0)?,
+                month: r.get(1)?,
+                scope: r.get(2)?,
+                scope3_category: r.get(3)?,
+                reported_kg_co2e: decimal::from_millionths(r.get(4)?),
+                spend_based_kg_co2e: decimal::from_millionths(r.get(5)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

@@ -24,7 +24,7 @@ pub use accounts::AccountRow;
 pub use connections::{Connection, ConnectionStatus, NewConnection};
 pub use cursors::StreamPosition;
 pub use error::StoreError;
-pub use footprints::FootprintInput;
+pub use footprints::{FootprintInput, ReportedOverlap};
 pub use ledger::{LedgerEntry, LedgerFilter, LedgerRow, LedgerStatus};
 pub use reassess::{LedgerLine, REASSESS_LEDGER};
 pub use records::{LineInput, PageInput, PageOutcome, RecordInput, RevisionWatch, DELETED_REASON};

@@ -318,6 +318,19 @@ async fn run(
             )?;
         }
     }
+    let overlaps = store
+        .reported_overlaps(&[conn.provider.as_str()])?
+        .into_iter()
+        .filter(|o| o.connection_id == conn.id)
+        .count();
+    if overlaps > 0 {
+        store.add_run_note(
+            run_id,
+            &format!(
+                "{overlaps} months, scopes and categories that {name} reports are also estimated by CarbonSync from spend; they are shown side by side and never added together (`carbonsync cloud`)."
+            ),
+        )?;
+    }
     if let Some(usage) = last_usage
         .as_deref()
         .and_then(carbonsync_providers::salesforce::ApiUsage::parse)

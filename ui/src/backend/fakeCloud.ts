@@ -197,6 +197,8 @@ export class FakeCloud {
       totals: reportedTotalsOf(rows, locationScope2),
       by,
       groups: reportedGroupsOf(rows, by, sourceOf, locationScope2),
+      // The stand-in's inventories hold nothing to meet the books with.
+      overlaps: [],
     };
   }
 

@@ -150,7 +150,21 @@ describe('the Cloud page', () => {
     const emissions = backend.cloudEmissions.bind(backend);
     vi.spyOn(backend, 'cloudEmissions').mockImplementation(async (filter, by) =>
       filter.connection_id === salesforce.id
-        ? { totals: reportedTotalsOf([row]), by, groups: reportedGroupsOf([row], by, () => 'salesforce: CarbonSync Demo Group') }
+        ? {
+            totals: reportedTotalsOf([row]),
+            by,
+            groups: reportedGroupsOf([row], by, () => 'salesforce: CarbonSync Demo Group'),
+            overlaps: [
+              {
+                connection_id: salesforce.id,
+                month: row.month,
+                scope: 3,
+                scope3_category: 1,
+                reported_kg_co2e: '11475.8',
+                spend_based_kg_co2e: '9210.5',
+              },
+            ],
+          }
         : emissions(filter, by),
     );
 
@@ -184,6 +198,16 @@ describe('the Cloud page', () => {
     expect(screen.getByTestId('cloud-by-region')).toHaveTextContent('No region');
     expect(screen.getByTestId('cloud-total-location')).toHaveTextContent(formatKg('12345.6'));
     expect(screen.queryByRole('heading', { name: 'By month' })).not.toBeInTheDocument();
+    // What the org reports and the books estimate for the same month and category: side by side.
+    const overlaps = await screen.findByTestId('cloud-overlaps');
+    const overlap = within(overlaps).getAllByRole('row')[1]!;
+    expect([...overlap.querySelectorAll('td')].map((td) => td.textContent)).toEqual([
+      row.month,
+      'Scope 3, category 1',
+      'CarbonSync Demo Group (Salesforce, Sandbox)',
+      formatKg('11475.8'),
+      formatKg('9210.5'),
+    ]);
     expect(screen.getByTestId('page-cloud').textContent).not.toMatch(/null|undefined|cloud connection/);
   });
 

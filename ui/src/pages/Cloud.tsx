@@ -4,6 +4,7 @@ import { EMPTY_REPORTED_FILTER } from '../backend/types';
 import { ScopeSelect } from '../components/ScopeSelect';
 import { CloudMonths } from '../components/cloud/CloudMonths';
 import { ReportedGroupTable } from '../components/cloud/ReportedGroupTable';
+import { ReportedOverlaps } from '../components/cloud/ReportedOverlaps';
 import { ReportedRows } from '../components/cloud/ReportedRows';
 import { ReportedTotals } from '../components/cloud/ReportedTotals';
 import { SupplierRules } from '../components/cloud/SupplierRules';
@@ -96,6 +97,16 @@ export function CloudPage() {
             {byService.isError && <ErrorView error={byService.error} onRetry={() => void byService.refetch()} />}
             {totals && <ReportedTotals totals={totals} testId="cloud-total" />}
           </section>
+
+          {byService.data && (
+            <ReportedOverlaps
+              overlaps={byService.data.overlaps}
+              nameOf={(id) => {
+                const c = reportingConnections.find((r) => r.id === id);
+                return c ? connectionLabel(c, platforms) : `Connection ${id}`;
+              }}
+            />
+          )}
 
           <div className="two-col">
             <section className="panel" aria-labelledby="cloud-service-title">

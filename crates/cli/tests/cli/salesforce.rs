@@ -367,3 +367,58 @@ fn spend_based_scope3_is_sent_by_month_and_category_and_sending_again_updates() 
     let log = String::from_utf8_lossy(&env.run(&["logs", &sf.to_string()]).stdout).to_string();
     assert!(log.contains("export") && log.contains("Sent "), "{log}");
 }
+
+#[test]
+fn an_inventory_and_the_spend_based_ledger_for_the_same_month_and_category_are_flagged_not_added() {
+    let env = Env::new(&["--no-rate-limit", "--records", "400"], "");
+    let xero = env.connect(US)["id"].as_i64().unwrap();
+    env.sync(xero);
+    let before = env.json(&["emissions", "--json"])["totals"].clone();
+    let sf = connect(&env)["id"].as_i64().unwrap();
+    let synced = sync(&env, sf);
+    assert_eq!(synced["ok"], true, "{synced}");
+    // The spend-based total is what it was: nothing reported was added to it.
+    assert_eq!(env.json(&["emissions", "--json"])["totals"], before);
+
+    let summary = env.json(&["cloud", "--json"]);
+    let overlaps = summary["overlaps"].as_array().unwrap();
+    assert!(
+        !overlaps.is_empty(),
+        "the org's Scope 3 meets the books: {summary}"
+    );
+    let rows = env.json(&["cloud", "--rows", "--limit", "100000", "--json"]);
+    for o in overlaps.iter().take(3) {
+        assert_eq!(o["connection_id"], sf);
+        let month = o["month"].as_str().unwrap();
+        let category = o["scope3_category"].as_u64().map(|c| c as u8);
+        // What the org reports for it, from the rows as published …
+        let reported: Decimal = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["month"] == month
+                    && r["scope"] == o["scope"]
+                    && r["scope3_category"].as_u64().map(|c| c as u8) == category
+                    && r["basis"] != "market"
+            })
+            .map(|r| kg(&r["kg_co2e"]))
+            .sum();
+        assert_eq!(kg(&o["reported_kg_co2e"]), reported, "{o}");
+        // … and what the books say for it, as the app's own totals show it.
+        if let (Some(c), 3) = (category, o["scope"].as_u64().unwrap()) {
+            assert_eq!(
+                kg(&o["spend_based_kg_co2e"]),
+                scope3_by_category(&env, month)[&c],
+                "{o}"
+            );
+        }
+    }
+    let printed = String::from_utf8_lossy(&env.run(&["cloud"]).stdout).to_string();
+    assert!(
+        printed.contains("Counted twice if added together"),
+        "{printed}"
+    );
+    let log = String::from_utf8_lossy(&env.run(&["logs", &sf.to_string()]).stdout).to_string();
+    assert!(log.contains("never added together"), "{log}");
+}
