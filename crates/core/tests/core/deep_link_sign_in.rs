@@ -189,3 +189,35 @@ async fn a_platform_that_allows_no_custom_scheme_signs_in_through_a_loopback_por
     assert!(!conn.sandbox, "a configured app is not labelled sandbox");
     app.disconnect(conn.id, true).await.unwrap();
 }
+
+#[tokio::test]
+async fn the_window_signs_in_to_salesforce_by_deep_link_and_its_org_syncs() {
+    let s = setup().await;
+    let app = App::open(&s.opts).unwrap();
+    assert_eq!(
+        app.sign_in_route("salesforce").await.unwrap(),
+        carbonsync_core::RedirectStyle::DeepLink
+    );
+    let url = app.begin_connect("salesforce").await.unwrap();
+    assert!(url.contains("code_challenge_method=S256"), "PKCE: {url}");
+    let link = answer(&url).await;
+    let ConnectOutcome::Connected { connection } = app.complete_connect(&link).await.unwrap()
+    else {
+        panic!("one org, connected at once")
+    };
+    assert_eq!(connection.provider, "salesforce");
+    assert_eq!(connection.tenant_name, "CarbonSync Demo Group");
+    assert!(
+        connection.tenant_id.starts_with("00D"),
+        "the org id: {}",
+        connection.tenant_id
+    );
+    let report = app
+        .sync(
+            connection.id,
+            &carbonsync_core::SyncOptions::new(carbonsync_core::Trigger::Window),
+        )
+        .await
+        .unwrap();
+    assert!(report.counts.created > 0, "{:?}", report.counts);
+}
