@@ -365,9 +365,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             if json {
                 print_json(&report);
             } else {
+                let sent = report.counts.created + report.counts.updated;
                 say!(
-                    "Sent {} months to connection {id}: {} created, {} updated. What was sent: `carbonsync logs {id}`.",
-                    report.counts.created + report.counts.updated,
+                    "Sent {sent} {} to connection {id}: {} created, {} updated (months without counted spend-based Scope 3 are not sent). What was sent: `carbonsync logs {id}`.",
+                    if sent == 1 { "month" } else { "months" },
                     report.counts.created,
                     report.counts.updated
                 );
@@ -602,7 +603,7 @@ async fn serve(app: &Arc<App>, listen: std::net::SocketAddr) -> Result<(), AppEr
     }
     for platform in &server.keyless {
         eprintln!(
-            "No webhook key is kept for {platform}: its webhooks are refused until `carbonsync webhook-key {platform}` stores one (then restart)."
+            "No webhook key is kept for {platform}: its webhooks are refused until `carbonsync webhook-key {platform}` stores one (used within seconds, no restart)."
         );
     }
     if app.connections()?.iter().any(|c| c.sandbox) {
@@ -634,7 +635,7 @@ async fn webhook_key(
     let key_name = app.webhook_key_name(platform)?;
     if clear {
         if app.clear_webhook_key(platform)? {
-            say!("The {platform} webhook key is gone from the keychain: its webhooks are refused.");
+            say!("The {platform} webhook key is gone from the keychain: a running `carbonsync serve` refuses its webhooks within seconds.");
         } else {
             say!("No {platform} webhook key was kept.");
         }
@@ -642,7 +643,7 @@ async fn webhook_key(
     }
     if sandbox {
         app.use_sandbox_webhook_key(platform).await?;
-        say!("The sandbox's {platform} webhook key is in the keychain.");
+        say!("The sandbox's {platform} webhook key is in the keychain (a running `carbonsync serve` uses it within seconds). It is public: only sandbox deliveries are signed with it.");
         return Ok(());
     }
     let key = if std::io::stdin().is_terminal() {
@@ -664,7 +665,7 @@ async fn webhook_key(
     };
     let key = carbonsync_core::Sensitive::new(key.trim_end_matches(['\r', '\n']).to_owned());
     app.set_webhook_key(platform, &key).await?;
-    say!("The {platform} {key_name} is in the keychain. Restart `carbonsync serve` to use it.");
+    say!("The {platform} {key_name} is in the keychain; a running `carbonsync serve` uses it within seconds.");
     Ok(())
 }
 

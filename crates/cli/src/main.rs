@@ -71,8 +71,8 @@ enum Command {
     /// from standard input, never from an argument. `--sandbox` connects the sandbox's own
     /// generated account instead.
     Connect {
-        /// Platform id: `xero`, `quickbooks`, `aws`, `azure`, `gcp` (`carbonsync providers`
-        /// lists them).
+        /// Platform id: `xero`, `quickbooks`, `salesforce`, `aws`, `azure`, `gcp`
+        /// (`carbonsync providers` lists them).
         provider: String,
         /// Cloud platforms: connect the sandbox's generated account (its keys are filled in).
         #[arg(long)]
@@ -116,8 +116,13 @@ enum Command {
         json: bool,
     },
     /// Send CarbonSync's spend-based Scope 3, by month and category, to a Salesforce Net Zero
-    /// Cloud connection (one `Scope3PcmtSummary` record per month, updated when sent again).
-    /// What was sent is in the connection's history (`carbonsync logs ID`).
+    /// Cloud connection: the counted ledger of every accounting connection, as `carbonsync
+    /// emissions` totals it. One `Scope3PcmtSummary` record per month under the key
+    /// `carbonsync-YYYY-MM` in the org's external-id text field `CarbonSync_Key__c` (add it to
+    /// the object first); sending a month again replaces its figures, categories not sent
+    /// included. Categories 1 to 7 have their own fields, 8 to 15 go to uncategorised.
+    /// Months without counted Scope 3 are skipped. What was sent is in the connection's
+    /// history (`carbonsync logs ID`).
     Export {
         /// The Salesforce connection (see `carbonsync connections`).
         id: i64,
@@ -127,7 +132,7 @@ enum Command {
         /// Last month, YYYY-MM (default: the first).
         #[arg(long, value_name = "YYYY-MM")]
         to: Option<String>,
-        /// Only these Scope 3 categories, comma-separated (e.g. `1,6`); all by default.
+        /// Only these Scope 3 categories (1 to 15), comma-separated (e.g. `1,6`); all by default.
         #[arg(long, value_delimiter = ',', value_name = "N,N")]
         category: Option<Vec<u8>>,
         /// Print JSON for programs instead of words.
@@ -212,10 +217,12 @@ enum Command {
     WebhookKey {
         /// xero or quickbooks
         platform: String,
-        /// Use the sandbox's key instead, so its signed test deliveries are accepted.
+        /// Use the sandbox's key instead, so its signed test deliveries are accepted. The key is
+        /// public; it is refused for a platform set up with your own app.
         #[arg(long, conflicts_with = "clear")]
         sandbox: bool,
-        /// Forget the key: that platform's webhooks are refused.
+        /// Forget the key: a running `carbonsync serve` refuses that platform's webhooks within
+        /// seconds.
         #[arg(long)]
         clear: bool,
     },
@@ -249,9 +256,11 @@ enum Command {
         #[arg(long)]
         clear: bool,
     },
-    /// Emissions reported by cloud providers (AWS, Azure, Google Cloud): totals under both
-    /// bases, by month, service, region, scope, account or source; the rows as published; or
-    /// the months, published or pending, with the bill and the accounting spend they cover.
+    /// Emissions the platforms report themselves (AWS, Azure, Google Cloud, and Salesforce Net
+    /// Zero Cloud's footprints): totals under both bases, by month, service, region, scope,
+    /// account or source; the rows as published; the cloud months, published or pending, with
+    /// the bill and the accounting spend they cover; and where an inventory and the
+    /// spend-based ledger count the same month, scope and category.
     Cloud {
         /// Break the totals down.
         #[arg(long, value_enum, default_value = "month")]
@@ -299,7 +308,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve the sandbox (a local stand-in for Xero and QuickBooks Online) on its own.
+    /// Serve the sandbox (a local stand-in for Xero, QuickBooks Online, AWS, Azure, Google
+    /// Cloud and Salesforce, and a sender of their webhooks) on its own.
     Sandbox {
         /// Port on 127.0.0.1; 0 picks a free one (printed at start).
         #[arg(long, default_value_t = 0)]

@@ -396,7 +396,7 @@ fn scope2_market_only_note(t: &carbonsync_core::ReportedTotals) {
 pub fn cloud_summary(s: &carbonsync_core::CloudSummary) {
     let t = &s.totals;
     if t.rows == 0 {
-        say!("No cloud emissions yet: connect AWS, Azure or Google Cloud (`carbonsync connect aws`) and sync it.");
+        say!("No reported emissions yet: connect AWS, Azure, Google Cloud (`carbonsync connect aws`) or Salesforce (`carbonsync connect salesforce`) and sync it.");
         return;
     }
     say!(

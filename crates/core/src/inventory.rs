@@ -7,14 +7,23 @@ use carbonsync_sync::{SyncOptions, SyncReport, Trigger};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
-/// `YYYY-MM` as the first day of that month.
+/// `YYYY-MM` (exactly: four digits, a dash, two digits) as the first day of that month.
 fn month_start(month: &str) -> Result<NaiveDate, AppError> {
-    NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_err(|_| {
-        AppError::new(
-            "invalid_month",
-            format!("{month:?} is not a month: write YYYY-MM, e.g. 2024-11."),
-        )
-    })
+    let shaped = month.len() == 7
+        && month.as_bytes()[4] == b'-'
+        && month
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| i == 4 || b.is_ascii_digit());
+    NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .ok()
+        .filter(|_| shaped)
+        .ok_or_else(|| {
+            AppError::new(
+                "invalid_month",
+                format!("{month:?} is not a month: write YYYY-MM, e.g. 2024-11."),
+            )
+        })
 }
 
 impl App {
@@ -44,6 +53,12 @@ impl App {
             ));
         }
         let (first, last) = (month_start(from)?, month_start(to)?);
+        if let Some(bad) = categories.and_then(|c| c.iter().find(|c| !(1..=15).contains(*c))) {
+            return Err(AppError::new(
+                "invalid_category",
+                format!("{bad} is not a Scope 3 category: the GHG Protocol numbers them 1 to 15."),
+            ));
+        }
         if first > last {
             return Err(AppError::new(
                 "invalid_month",
@@ -51,7 +66,6 @@ impl App {
             ));
         }
         let store = self.store()?;
-        let install = store.install_id()?;
         let mut months: BTreeMap<String, BTreeMap<u8, rust_decimal::Decimal>> = BTreeMap::new();
         for row in store.scope3_by_month(from, to)? {
             if categories.is_none_or(|keep| keep.contains(&row.category)) {
@@ -66,7 +80,7 @@ impl App {
             return Err(AppError::new(
                 "nothing_to_send",
                 format!(
-                    "There is no counted spend-based Scope 3 from {from} to {to}{}: sync an accounting connection first.",
+                    "There is no counted spend-based Scope 3 from {from} to {to}{}: nothing was sent. `carbonsync emissions --by month` shows the months that have some.",
                     if categories.is_some() { " in those categories" } else { "" }
                 ),
             ));
@@ -75,11 +89,13 @@ impl App {
             .into_iter()
             .map(|(month, by_category)| {
                 Ok(ScopeThreeExport {
-                    key: format!("carbonsync-{install}-{month}"),
+                    // One record per org and month, whichever CarbonSync installation sends
+                    // it (a desktop and a server on the same books): never two for a month.
+                    key: format!("carbonsync-{month}"),
                     month: month_start(&month)?,
                     by_category,
                     description: format!(
-                        "Spend-based Scope 3 estimated by CarbonSync from accounting data for {month} (EEIO factors per USD 2022 of spend; GHG Protocol Scope 3 categories). Sent again, this record is updated."
+                        "Spend-based Scope 3 estimated by CarbonSync for {month} from the counted ledger of every accounting connection, as CarbonSync's totals show it (EEIO factors per USD 2022 of spend; GHG Protocol Scope 3 categories, 8 to 15 under uncategorised). Sent again, this record is replaced."
                     ),
                 })
             })

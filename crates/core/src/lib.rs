@@ -29,7 +29,9 @@ pub use events::{ConnectResult, SyncFinished};
 pub use paths::Paths;
 pub use redirect_connect::{ConnectOutcome, TenantOption, DEEP_LINK_REDIRECT};
 pub use review::{CursorView, EmissionsSummary, LedgerPage, ProviderView, StreamView};
-pub use server::{ServerHandle, WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_COALESCE};
+pub use server::{
+    ServerHandle, WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_COALESCE, WEBHOOK_KEYS_FRESH_FOR,
+};
 pub use settings::{ProviderSettings, SettingsView};
 
 // What front ends need from the layers below, re-exported so they depend on core alone.

@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use coalesce::WEBHOOK_COALESCE;
-pub use webhooks::WEBHOOK_BODY_LIMIT_BYTES;
+pub use webhooks::{WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_KEYS_FRESH_FOR};
 
 /// A running server: the schedule, the webhook listener and the coalescer.
 pub struct ServerHandle {

@@ -391,7 +391,18 @@ impl HttpClient {
             .and_then(|v| v.to_str().ok())
             .map(|v| clean_text(v, 64));
         let body = response.bytes().await.unwrap_or_default();
-        let mut error = status_error(request.label, status, &body, request.bearer, &self.rules);
+        let method = match request.body {
+            None => "GET",
+            Some(Body::Patch(_)) => "PATCH",
+            Some(_) => "POST",
+        };
+        let mut error = status_error(
+            &format!("{method} {}", request.label),
+            status,
+            &body,
+            request.bearer,
+            &self.rules,
+        );
         if let Some(id) = request_id.filter(|id| !id.is_empty()) {
             let name = self.rules.request_id_header.unwrap_or("request id");
             error.add_detail(&format!("{name} {id}"));
@@ -437,7 +448,7 @@ fn status_error(
             .flat_map(|f| f.errors.iter().filter_map(FaultError::code))
             .find_map(|c| describe(&c))
     });
-    let mut detail = format!("GET {label}: HTTP {}", status.as_u16());
+    let mut detail = format!("{label}: HTTP {}", status.as_u16());
     if let Some(summary) = parsed.and_then(|b| error_summary(b, token)) {
         detail.push_str(": ");
         detail.push_str(&summary);

@@ -42,6 +42,8 @@ pub struct FootprintRecord {
     pub position: Position,
     /// Where a person opens the record in the platform.
     pub link: String,
+    /// The last day of the period the record covers, when it says (a footprint's `EndDate`).
+    pub period_end: Option<NaiveDate>,
     /// One row per scope, basis and Scope 3 category with a value; empty for a record that
     /// reports nothing yet.
     pub rows: Vec<ReportedEmission>,

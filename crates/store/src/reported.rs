@@ -34,6 +34,11 @@ pub struct ReportedInput {
     pub reported_unit: String,
     pub method: String,
     pub model_version: Option<String>,
+    /// Last day (`YYYY-MM-DD`) of the period an inventory record covers, when it is longer
+    /// than the row's month; `None` for the cloud providers' monthly rows.
+    pub period_end: Option<String>,
+    /// Where a person opens the record the row comes from (a Salesforce footprint).
+    pub source_url: Option<String>,
 }
 
 /// What writing a page of reported rows did.
@@ -135,6 +140,10 @@ pub struct ReportedRow {
     pub reported_unit: String,
     pub method: String,
     pub model_version: Option<String>,
+    /// See [`ReportedInput::period_end`].
+    pub period_end: Option<String>,
+    /// See [`ReportedInput::source_url`].
+    pub source_url: Option<String>,
     pub first_synced_at: String,
     pub updated_at: String,
     /// How many times the provider restated it.
@@ -337,16 +346,20 @@ pub(crate) fn write_rows(
             "INSERT INTO reported_emissions (connection_id, row_key, month, account,
              account_name, service, region, grouping, scope, scope3_category, basis, kg_co2e,
              co2e_mg, reported_value, reported_unit, method, model_version, first_synced_at,
-             updated_at, seen_run)
+             updated_at, seen_run, period_end, source_url)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, ?18, ?19)",
+             ?18, ?18, ?19, ?20, ?21)",
         )?;
         let mut restate = tx.prepare_cached(
             "UPDATE reported_emissions SET kg_co2e = ?2, co2e_mg = ?3, reported_value = ?4,
-             model_version = ?5, account_name = ?6, updated_at = ?7, seen_run = ?8 WHERE id = ?1",
+             model_version = ?5, account_name = ?6, updated_at = ?7, seen_run = ?8,
+             period_end = ?9, source_url = ?10 WHERE id = ?1",
         )?;
-        let mut seen =
-            tx.prepare_cached("UPDATE reported_emissions SET seen_run = ?2 WHERE id = ?1")?;
+        // Where the record opens and the period it covers may change without its numbers.
+        let mut seen = tx.prepare_cached(
+            "UPDATE reported_emissions SET seen_run = ?2, period_end = ?3, source_url = ?4
+             WHERE id = ?1",
+        )?;
         let mut trail = tx.prepare_cached(
             "INSERT INTO reported_restatements (connection_id, run_id, row_key, month,
              previous_kg_co2e, new_kg_co2e, previous_model_version, new_model_version, at)
@@ -381,7 +394,9 @@ pub(crate) fn write_rows(
                         row.method,
                         row.model_version,
                         now,
-                        run_id
+                        run_id,
+                        row.period_end,
+                        row.source_url
                     ])?;
                     out.created += 1;
                     if counts_location {
@@ -401,7 +416,9 @@ pub(crate) fn write_rows(
                             row.model_version,
                             row.account_name,
                             now,
-                            run_id
+                            run_id,
+                            row.period_end,
+                            row.source_url
                         ])?;
                         trail.execute(params![
                             connection_id,
@@ -419,7 +436,7 @@ pub(crate) fn write_rows(
                             out.co2e_mg_delta += new_mg - old_mg;
                         }
                     } else {
-                        seen.execute(params![id, run_id])?;
+                        seen.execute(params![id, run_id, row.period_end, row.source_url])?;
                         out.unchanged += 1;
                     }
                 }
@@ -742,7 +759,7 @@ impl Store {
             "SELECT e.connection_id, c.tenant_name, c.provider, e.row_key, e.month, e.account,
              e.account_name, e.service, e.region, e.grouping, e.scope, e.scope3_category, e.basis,
              e.kg_co2e, e.reported_value, e.reported_unit, e.method, e.model_version,
-             e.first_synced_at, e.updated_at,
+             e.first_synced_at, e.updated_at, e.period_end, e.source_url,
              (SELECT COUNT(*) FROM reported_restatements t WHERE t.connection_id = e.connection_id
                AND t.row_key = e.row_key)
              FROM reported_emissions e JOIN connections c ON c.id = e.connection_id
@@ -773,7 +790,9 @@ impl Store {
                 model_version: r.get(17)?,
                 first_synced_at: r.get(18)?,
                 updated_at: r.get(19)?,
-                restatements: r.get(20)?,
+                period_end: r.get(20)?,
+                source_url: r.get(21)?,
+                restatements: r.get(22)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

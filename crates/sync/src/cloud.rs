@@ -129,6 +129,8 @@ pub(crate) fn to_input(row: &ReportedEmission, method: &str) -> ReportedInput {
         reported_unit: row.reported_unit.to_owned(),
         method: method.to_owned(),
         model_version: row.model_version.clone(),
+        period_end: None,
+        source_url: None,
     }
 }
 

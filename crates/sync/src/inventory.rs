@@ -14,7 +14,9 @@ use std::sync::{Arc, Mutex};
 
 use carbonsync_oauth::OAuthClient;
 use carbonsync_providers::{CallMeter, InventoryConnector, Position};
-use carbonsync_store::{Connection, FootprintInput, Store, StreamPosition, SyncRunCounts};
+use carbonsync_store::{
+    Connection, FootprintInput, ReportedInput, Store, StreamPosition, SyncRunCounts,
+};
 use carbonsync_vault::Vault;
 use chrono::{DateTime, Duration, Utc};
 
@@ -202,7 +204,11 @@ async fn run(
                     rows: r
                         .rows
                         .iter()
-                        .map(|row| to_input(row, connector.method()))
+                        .map(|row| ReportedInput {
+                            period_end: r.period_end.map(|d| d.format("%Y-%m-%d").to_string()),
+                            source_url: Some(r.link.clone()),
+                            ..to_input(row, connector.method())
+                        })
                         .collect(),
                 })
                 .collect();
@@ -365,6 +371,7 @@ pub async fn export_to_inventory(
     let counts = Mutex::new(SyncRunCounts::default());
     let meter = CallMeter::default();
     let mut refreshed = false;
+    let mut done = 0usize;
     let result = async {
         let keeper = TokenKeeper {
             vault: &ctx.vault,
@@ -393,7 +400,12 @@ pub async fn export_to_inventory(
                 .iter()
                 .map(|(c, kg)| format!("category {c} {}", tonnes(*kg)))
                 .collect();
-            let total: rust_decimal::Decimal = export.by_category.values().sum();
+            let total: rust_decimal::Decimal = export
+                .by_category
+                .values()
+                .map(|kg| carbonsync_providers::salesforce::tonnes(*kg))
+                .sum::<rust_decimal::Decimal>()
+                * rust_decimal::Decimal::ONE_THOUSAND;
             store.add_run_note(
                 run_id,
                 &format!(
@@ -404,6 +416,7 @@ pub async fn export_to_inventory(
                     tonnes(total)
                 ),
             )?;
+            done += 1;
             let mut c = counts.lock().expect("counts lock");
             c.pages += 1;
             if created {
@@ -415,6 +428,21 @@ pub async fn export_to_inventory(
         Ok(())
     }
     .await;
+    if result.is_err() && !exports.is_empty() {
+        // An export does not resume by itself: say what reached the platform and what not.
+        let rest: Vec<String> = exports[done..]
+            .iter()
+            .map(|e| e.month.format("%Y-%m").to_string())
+            .collect();
+        store.add_run_note(
+            run_id,
+            &format!(
+                "Stopped after sending {done} of {} months; not sent: {}. Send those again once the cause is fixed.",
+                exports.len(),
+                rest.join(", ")
+            ),
+        )?;
+    }
     conclude(
         &mut store, &conn, run_id, result, &counts, &meter, refreshed,
     )

@@ -3,7 +3,15 @@
 /**
  * A stored reported row, with everything needed to trace it to the provider's row.
  */
-export type ReportedRow = { connection_id: number, source: string, platform: string, row_key: string, month: string, account: string, account_name: string | null, service: string, region: string | null, grouping: string | null, scope: number, scope3_category: number | null, basis: string | null, kg_co2e: string, reported_value: string, reported_unit: string, method: string, model_version: string | null, first_synced_at: string, updated_at: string, 
+export type ReportedRow = { connection_id: number, source: string, platform: string, row_key: string, month: string, account: string, account_name: string | null, service: string, region: string | null, grouping: string | null, scope: number, scope3_category: number | null, basis: string | null, kg_co2e: string, reported_value: string, reported_unit: string, method: string, model_version: string | null, 
+/**
+ * See [`ReportedInput::period_end`].
+ */
+period_end: string | null, 
+/**
+ * See [`ReportedInput::source_url`].
+ */
+source_url: string | null, first_synced_at: string, updated_at: string, 
 /**
  * How many times the provider restated it.
  */

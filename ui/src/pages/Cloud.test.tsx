@@ -136,6 +136,8 @@ describe('the Cloud page', () => {
       reported_unit: 'tCO2e',
       method: 'Salesforce Net Zero Cloud footprint',
       model_version: null,
+      period_end: '2024-12-31',
+      source_url: 'https://carbonsync-demo.my.salesforce.com/0vR8d0000000001EAA',
       first_synced_at: '2025-01-15T12:00:00.000Z',
       updated_at: '2025-01-15T12:00:00.000Z',
       restatements: 0,
@@ -179,10 +181,10 @@ describe('the Cloud page', () => {
     expect(await screen.findByTestId('cloud-months')).toBeInTheDocument();
     const first = within(await screen.findByTestId('cloud-rows')).getAllByRole('row')[1]!;
     expect([...first.querySelectorAll('td')].map((td) => td.textContent)).toEqual([
-      'Nov 2024',
+      'Nov 2024until 2024-12-31',
       'Salesforce',
       salesforce.tenant_id,
-      'Stationary assets',
+      'Stationary assetsrecord 0vR8d0000000001EAA',
       '–',
       'Scope 1',
       'same under both',
@@ -191,6 +193,12 @@ describe('the Cloud page', () => {
       '–',
       '–',
     ]);
+
+    // The record it comes from, and where it opens in Salesforce.
+    expect(within(first).getByTestId('row-source')).toHaveAttribute(
+      'title',
+      'https://carbonsync-demo.my.salesforce.com/0vR8d0000000001EAA',
+    );
 
     // The org alone: its service, no region, and no months, which only the cloud platforms publish.
     await user.selectOptions(filter, String(salesforce.id));

@@ -87,7 +87,20 @@ fn footprints_are_imported_as_reported_and_follow_restatements_ties_and_deletion
             .unwrap();
         match scope1.as_slice() {
             [] => assert!(tonnes.is_zero() || fields["TotScope1EmissionsInTco2e"].is_null()),
-            [row] => assert_eq!(kg(&row["kg_co2e"]), tonnes * Decimal::ONE_THOUSAND, "{row}"),
+            [row] => {
+                assert_eq!(kg(&row["kg_co2e"]), tonnes * Decimal::ONE_THOUSAND, "{row}");
+                // Where it opens in the org, and the whole period the footprint covers.
+                assert!(
+                    row["source_url"]
+                        .as_str()
+                        .is_some_and(|u| u.starts_with("http") && u.ends_with(record.as_str())),
+                    "{row}"
+                );
+                assert!(
+                    row["period_end"].as_str().is_some_and(|d| d.len() == 10),
+                    "{row}"
+                );
+            }
             more => panic!("one Scope 1 row per footprint: {more:?}"),
         }
     }
@@ -251,6 +264,10 @@ fn a_field_hidden_by_field_level_security_is_named_and_stops_the_schedule() {
     );
     let c = connection(&env, id);
     assert_eq!(c["schedule_stopped"], true, "{c}");
+    assert_eq!(
+        c["status"], "active",
+        "a setting of the org, not a sign-in to renew: {c}"
+    );
 }
 
 /// kg CO2e by Scope 3 category for one month, as `carbonsync emissions --by scope` shows it.
@@ -291,6 +308,7 @@ fn spend_based_scope3_is_sent_by_month_and_category_and_sending_again_updates() 
     let xero = env.connect(US)["id"].as_i64().unwrap();
     env.sync(xero);
     let sf = connect(&env)["id"].as_i64().unwrap();
+    let sf_id = sf.to_string();
     let months: Vec<String> = env.json(&["emissions", "--by", "month", "--json"])["groups"]
         .as_array()
         .unwrap()
@@ -366,6 +384,55 @@ fn spend_based_scope3_is_sent_by_month_and_category_and_sending_again_updates() 
     // The history says what was sent.
     let log = String::from_utf8_lossy(&env.run(&["logs", &sf.to_string()]).stdout).to_string();
     assert!(log.contains("export") && log.contains("Sent "), "{log}");
+
+    // Sent again with fewer categories: the record holds only what was sent, and adds up.
+    let narrower = env.json(&[
+        "export",
+        &sf.to_string(),
+        "--from",
+        &months[0],
+        "--category",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(narrower["counts"]["updated"], 1, "{narrower}");
+    let exported = env.sandbox.get("/_control/salesforce/exports");
+    let record = exported["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["CarbonSync_Key__c"] == format!("carbonsync-{}", months[0]))
+        .unwrap()
+        .clone();
+    assert!(record["Scp3EmssnBusinessTravel"].is_null(), "{record}");
+    assert_eq!(
+        record["TotalScp3Emissions"], record["Scp3EmssnPurchGoodsService"],
+        "{record}"
+    );
+
+    // What cannot be a month or a category is refused before anything is sent.
+    for (args, words) in [
+        (vec!["--from", "2024-1"], "is not a month"),
+        (
+            vec!["--from", &months[1], "--to", &months[0]],
+            "earlier month first",
+        ),
+        (vec!["--from", &months[0], "--category", "16"], "1 to 15"),
+        (vec!["--from", "1999-01"], "nothing was sent"),
+    ] {
+        let mut all = vec!["export", sf_id.as_str()];
+        all.extend(args);
+        let out = env.run(&all);
+        assert!(!out.status.success(), "{all:?}");
+        assert!(stderr(&out).contains(words), "{all:?}: {}", stderr(&out));
+    }
+    // A connection that keeps no inventory takes no export.
+    let out = env.run(&["export", &xero.to_string(), "--from", &months[0]]);
+    assert!(
+        stderr(&out).contains("keeps no inventory"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -277,9 +277,50 @@ fn the_server_syncs_on_schedule_and_refuses_webhooks_of_a_platform_without_a_key
         json!({"platform": "xero", "to": server.url("xero"), "tenant": env.sandbox.tenant_id(US)}),
     );
     assert_eq!(refused, vec![(401, String::new())]);
+    assert!(webhook_runs(&env, id).is_empty());
+
+    // A key stored while the server runs is used without a restart, and one removed is
+    // refused again, each within the keys' freshness (10 s).
+    let out = env.run(&["webhook-key", "xero", "--sandbox"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tenant = env.sandbox.tenant_id(US);
+    wait_for(Duration::from_secs(30), "the stored key to be used", || {
+        let answers = send(
+            &env,
+            json!({"platform": "xero", "to": server.url("xero"), "tenant": tenant}),
+        );
+        (answers == vec![(200, String::new())]).then_some(())
+    });
+    assert!(env
+        .run(&["webhook-key", "xero", "--clear"])
+        .status
+        .success());
+    wait_for(
+        Duration::from_secs(30),
+        "the removed key to be refused",
+        || {
+            let answers = send(
+                &env,
+                json!({"platform": "xero", "to": server.url("xero"), "tenant": tenant}),
+            );
+            (answers == vec![(401, String::new())]).then_some(())
+        },
+    );
     let (status, _) = server.terminate();
     assert!(status.success());
-    assert!(webhook_runs(&env, id).is_empty());
+
+    // The sandbox's key is public: never kept for a platform set up with its own app.
+    std::fs::write(
+        env.dir.path().join("carbonsync.toml"),
+        format!(
+            "[sandbox]\nurl = \"{}\"\n[providers.xero]\nclient_id = \"ABCDEF0123456789\"\n",
+            env.sandbox.url
+        ),
+    )
+    .unwrap();
+    let out = env.run(&["webhook-key", "xero", "--sandbox"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("public"), "{}", stderr(&out));
 }
 
 #[test]

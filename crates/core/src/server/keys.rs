@@ -61,7 +61,7 @@ impl App {
 
     /// Keeps `key`, the secret `platform` signs its webhooks with (as its developer
     /// portal shows it), in the keychain, replacing any kept before. A running
-    /// `carbonsync serve` reads keys when it starts.
+    /// `carbonsync serve` uses it within seconds ([`crate::WEBHOOK_KEYS_FRESH_FOR`]).
     ///
     /// Errors: a platform that sends no webhooks, an empty key, a locked keychain.
     pub async fn set_webhook_key(
@@ -89,8 +89,23 @@ impl App {
 
     /// Keeps the sandbox's webhook key for `platform`, asked from its control API, so
     /// that deliveries its webhook sender signs are accepted.
+    ///
+    /// Errors: a platform set up with the organisation's own app (a client id in the
+    /// configuration): its webhooks are signed with that app's key, and the sandbox's key,
+    /// which anyone can compute, must never be trusted for it.
     pub async fn use_sandbox_webhook_key(&self, platform: &str) -> Result<(), AppError> {
         webhook_spec(platform)?;
+        if self.config().provider(platform).client_id.is_some() {
+            let name = self
+                .catalogue_entry(platform)
+                .map_or(platform.to_string(), |e| e.name.clone());
+            return Err(AppError::new(
+                "not_sandbox",
+                format!(
+                    "{name} is set up with your own app (a client id in the configuration), so its webhooks are signed with that app's key: store it with `carbonsync webhook-key {platform}`. The sandbox's key is public and is never used for a real platform."
+                ),
+            ));
+        }
         let base = self.sandbox_url().await?;
         let url = format!("{base}/_control/webhooks/{platform}/key");
         let failed = |e: reqwest::Error| {

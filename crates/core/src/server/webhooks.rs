@@ -23,11 +23,16 @@ use tokio::sync::mpsc;
 /// and Intuit's deliveries are smaller; anything larger is not a platform's.
 pub const WEBHOOK_BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
+/// How long keys read from the keychain are used before they are read again: a key stored,
+/// replaced or removed with `carbonsync webhook-key` takes effect within this, with no
+/// restart, while a burst of deliveries does not each wait on the keychain.
+pub const WEBHOOK_KEYS_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// What every request needs.
 #[derive(Clone)]
 pub(super) struct Receiver {
     app: Arc<App>,
-    keys: Arc<WebhookKeys>,
+    keys: Arc<tokio::sync::Mutex<(tokio::time::Instant, Arc<WebhookKeys>)>>,
     asks: mpsc::UnboundedSender<i64>,
 }
 
@@ -35,9 +40,25 @@ impl Receiver {
     pub(super) fn new(app: Arc<App>, keys: WebhookKeys, asks: mpsc::UnboundedSender<i64>) -> Self {
         Self {
             app,
-            keys: Arc::new(keys),
+            keys: Arc::new(tokio::sync::Mutex::new((
+                tokio::time::Instant::now(),
+                Arc::new(keys),
+            ))),
             asks,
         }
+    }
+
+    /// The keys, read again from the keychain when they are older than
+    /// [`WEBHOOK_KEYS_FRESH_FOR`]. A keychain that cannot be read keeps the keys held.
+    async fn keys(&self) -> Arc<WebhookKeys> {
+        let mut held = self.keys.lock().await;
+        if held.0.elapsed() >= WEBHOOK_KEYS_FRESH_FOR {
+            match self.app.webhook_keys().await {
+                Ok(keys) => *held = (tokio::time::Instant::now(), Arc::new(keys)),
+                Err(e) => tracing::warn!("webhook keys not read again: {}", e.message),
+            }
+        }
+        held.1.clone()
     }
 }
 
@@ -58,7 +79,8 @@ async fn receive(
     let Ok(spec) = webhook_spec(&platform) else {
         return (StatusCode::NOT_FOUND, "");
     };
-    let Some(key) = r.keys.get(&platform) else {
+    let keys = r.keys().await;
+    let Some(key) = keys.get(&platform) else {
         tracing::warn!(
             platform,
             "webhook refused: no {} is stored (carbonsync webhook-key {platform})",

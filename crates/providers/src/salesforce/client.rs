@@ -32,11 +32,11 @@ fn describe(code: &str) -> Option<&'static str> {
             "The org has used its daily allowance of API requests; syncing goes on when it resets"
         }
         "INVALID_SESSION_ID" => "Salesforce ended the session",
-        "INVALID_FIELD" => {
-            "A field CarbonSync reads is hidden from the connected user (field-level security) or missing in the org: give that user read access to it"
+        "INVALID_FIELD" | "INVALID_FIELD_FOR_INSERT_UPDATE" => {
+            "A field CarbonSync reads or writes is hidden from the connected user (field-level security) or missing in the org: give that user access to it (read for a sync, edit for an export); reconnecting does not help"
         }
         "INVALID_TYPE" => {
-            "A Net Zero Cloud object is not available to the connected user: check that Net Zero Cloud is enabled and the user may read it"
+            "A Net Zero Cloud object is not available to the connected user: check that Net Zero Cloud is enabled and the user may use it"
         }
         "API_DISABLED_FOR_ORG" => "The org's edition or settings do not allow API access",
         "INSUFFICIENT_ACCESS_OR_READONLY" | "INSUFFICIENT_ACCESS" => {
@@ -297,7 +297,7 @@ impl SalesforceClient {
 /// Salesforce's own codes where the shared client's reading is not enough: the daily
 /// request limit comes as 403 `REQUEST_LIMIT_EXCEEDED`, a limit to wait for rather than a
 /// refusal; a field hidden by field-level security comes as 400 `INVALID_FIELD`, which
-/// retrying cannot fix.
+/// neither retrying nor signing in again can fix.
 fn salesforce_error(e: ProviderError) -> ProviderError {
     match e {
         ProviderError::Forbidden { detail } if detail.contains("REQUEST_LIMIT_EXCEEDED") => {
@@ -306,11 +306,12 @@ fn salesforce_error(e: ProviderError) -> ProviderError {
                 limit: Some("day".into()),
             }
         }
+        // A setting of the org to change, not a sign-in to renew: never a reconnect.
         ProviderError::Server {
             status: 400,
             detail,
         } if detail.contains("INVALID_FIELD") || detail.contains("INVALID_TYPE") => {
-            ProviderError::Forbidden { detail }
+            ProviderError::InvalidConfig { detail }
         }
         other => other,
     }

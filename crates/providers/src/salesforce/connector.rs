@@ -304,7 +304,16 @@ impl InventoryConnector for SalesforceConnector {
                 &export_fields(export),
                 meter,
             )
-            .await?;
+            .await
+            .map_err(|e| match e {
+                // Salesforce answers 404 when the object has no such external-id field.
+                ProviderError::Server { status: 404, detail } => ProviderError::InvalidConfig {
+                    detail: format!(
+                        "the org's {EXPORT_OBJECT} has no external-id field {EXPORT_KEY_FIELD}: add it in Setup (Object Manager, {EXPORT_OBJECT}, Fields: a text field of 255 characters marked External ID and Unique), then send again ({detail})"
+                    ),
+                },
+                other => other,
+            })?;
         Ok(answer.created)
     }
 }
@@ -317,7 +326,8 @@ pub const EXPORT_OBJECT: &str = "Scope3PcmtSummary";
 pub const EXPORT_KEY_FIELD: &str = "CarbonSync_Key__c";
 
 /// `Scope3PcmtSummary`'s field for each Scope 3 category it has one for (Field Reference
-/// Guide); the other categories go to `Scp3UncatgEmissions`.
+/// Guide: categories 1 to 7); the others (8 to 15: leased assets, downstream, investments)
+/// go to `Scp3UncatgEmissions`.
 fn category_field(category: u8) -> Option<&'static str> {
     Some(match category {
         1 => "Scp3EmssnPurchGoodsService",
@@ -331,11 +341,15 @@ fn category_field(category: u8) -> Option<&'static str> {
     })
 }
 
-/// tCO2e at the five decimals the procurement fields hold, as a JSON number.
-fn tonnes_json(kg: rust_decimal::Decimal) -> serde_json::Value {
-    let t = (kg / rust_decimal::Decimal::ONE_THOUSAND).round_dp(5);
+/// kg CO2e as tCO2e at the five decimals the procurement fields hold.
+pub fn tonnes(kg: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    (kg / rust_decimal::Decimal::ONE_THOUSAND).round_dp(5)
+}
+
+/// A decimal as a JSON number.
+fn number(d: rust_decimal::Decimal) -> serde_json::Value {
     serde_json::Value::Number(
-        t.normalize()
+        d.normalize()
             .to_string()
             .parse()
             .unwrap_or_else(|_| serde_json::Number::from(0)),
@@ -368,21 +382,37 @@ fn export_fields(export: &ScopeThreeExport) -> serde_json::Value {
         last_day.format("%Y-%m-%d").to_string().into(),
     );
     fields.insert("Description".into(), export.description.clone().into());
+    // Every category field is written, empty when not sent: a month sent again with fewer
+    // categories leaves no figure of the earlier sending behind. The total is the sum of the
+    // fields as rounded, so the record adds up.
     let mut uncategorised = rust_decimal::Decimal::ZERO;
     let mut total = rust_decimal::Decimal::ZERO;
-    for (&category, &kg) in &export.by_category {
-        total += kg;
-        match category_field(category) {
-            Some(field) => {
-                fields.insert(field.into(), tonnes_json(kg));
+    for category in 1..=7u8 {
+        let field = category_field(category).expect("a field for categories 1 to 7");
+        match export.by_category.get(&category) {
+            Some(&kg) => {
+                let t = tonnes(kg);
+                total += t;
+                fields.insert(field.into(), number(t));
             }
-            None => uncategorised += kg,
+            None => {
+                fields.insert(field.into(), serde_json::Value::Null);
+            }
         }
     }
-    if !uncategorised.is_zero() {
-        fields.insert("Scp3UncatgEmissions".into(), tonnes_json(uncategorised));
+    for (&category, &kg) in &export.by_category {
+        if category_field(category).is_none() {
+            uncategorised += kg;
+        }
     }
-    fields.insert("TotalScp3Emissions".into(), tonnes_json(total));
+    if uncategorised.is_zero() {
+        fields.insert("Scp3UncatgEmissions".into(), serde_json::Value::Null);
+    } else {
+        let t = tonnes(uncategorised);
+        total += t;
+        fields.insert("Scp3UncatgEmissions".into(), number(t));
+    }
+    fields.insert("TotalScp3Emissions".into(), number(total));
     serde_json::Value::Object(fields)
 }
 

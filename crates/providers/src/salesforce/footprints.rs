@@ -201,7 +201,10 @@ impl FootprintObject {
                 }
             }
         }
+        let period_end =
+            text("EndDate").and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
         Ok(FootprintRecord {
+            period_end,
             name: text("Name").unwrap_or_default().to_string(),
             link: format!("{}/{id}", instance_url.trim_end_matches('/')),
             position: Position {

@@ -11,4 +11,4 @@ mod connector;
 pub mod footprints;
 
 pub use client::{ApiUsage, ExternalId, QueryPage, SalesforceClient, API_VERSION};
-pub use connector::{SalesforceConnector, REGISTRATION};
+pub use connector::{tonnes, SalesforceConnector, REGISTRATION};

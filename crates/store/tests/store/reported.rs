@@ -40,6 +40,8 @@ fn row(month: &str, service: &str, scope: u8, basis: Option<&str>, kg: Decimal) 
         reported_unit: "MTCO2e".into(),
         method: "AWS Customer Carbon Footprint Tool".into(),
         model_version: Some("3.0.0".into()),
+        period_end: None,
+        source_url: None,
     };
     r.row_key = format!(
         "{month}|{}|{service}|eu-west-1||{scope}|{}",

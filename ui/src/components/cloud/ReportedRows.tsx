@@ -50,13 +50,27 @@ export function ReportedRows({
           <tbody>
             {rows.map((r) => (
               <tr key={`${r.connection_id}|${r.row_key}`} title={`${r.method} · ${r.source} · ${r.row_key}`}>
-                <td>{formatMonth(r.month)}</td>
+                <td>
+                  {formatMonth(r.month)}
+                  {/* An inventory's footprint may cover more than its first month (a year). */}
+                  {r.period_end && r.period_end.slice(0, 7) !== r.month && (
+                    <span className="hint">until {r.period_end}</span>
+                  )}
+                </td>
                 <td>{platforms.name(r.platform)}</td>
                 <td>
                   {r.account_name ?? r.account}
                   {r.account_name && <span className="hint">{r.account}</span>}
                 </td>
-                <td>{r.service}</td>
+                <td>
+                  {r.service}
+                  {/* The record it comes from, to find it in the platform: its id, its address. */}
+                  {r.source_url && r.grouping && (
+                    <span className="hint" title={r.source_url} data-testid="row-source">
+                      record {r.grouping}
+                    </span>
+                  )}
+                </td>
                 <td>{r.region ?? '–'}</td>
                 <td>{scopeLabel(r.scope, r.scope3_category)}</td>
                 <td>{rowBasisWords(r.basis)}</td>
