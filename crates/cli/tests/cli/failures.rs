@@ -116,7 +116,7 @@ fn broken_json_fails_the_sync_without_saving_anything_and_the_next_sync_recovers
 #[test]
 fn a_platform_that_is_not_available_yet_says_so() {
     let env = Env::new(&[], "");
-    let out = env.run(&["connect", "salesforce"]);
+    let out = env.run(&["connect", "slack"]);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("not yet available"),
@@ -131,7 +131,7 @@ fn a_platform_that_is_not_available_yet_says_so() {
         .map(|p| p["category"].as_str().unwrap())
         .collect();
     assert_eq!(categories.len(), 4);
-    for id in ["xero", "quickbooks"] {
+    for id in ["xero", "quickbooks", "salesforce"] {
         let entry = list.iter().find(|p| p["id"] == id).unwrap();
         assert_eq!(entry["sandbox"], true, "{id}");
         assert_eq!(entry["available"], true, "{id}");
@@ -142,7 +142,7 @@ fn a_platform_that_is_not_available_yet_says_so() {
         assert_eq!(entry["available"], true, "{id}");
         assert_eq!(entry["sandbox"], false, "{id}");
     }
-    for id in ["salesforce", "slack", "teams"] {
+    for id in ["slack", "teams"] {
         let entry = list.iter().find(|p| p["id"] == id).unwrap();
         assert_eq!(entry["available"], false, "{id}");
     }
