@@ -606,13 +606,14 @@ async fn serve(app: &Arc<App>, listen: std::net::SocketAddr) -> Result<(), AppEr
             "No webhook key is kept for {platform}: its webhooks are refused until `carbonsync webhook-key {platform}` stores one (used within seconds, no restart)."
         );
     }
-    if app.connections()?.iter().any(|c| c.sandbox) {
+    let connections = app.connections()?;
+    if connections.iter().any(|c| c.sandbox) {
         eprintln!(
             "The sandbox plays the platforms at {} (POST /_control/webhooks/send makes it send a signed webhook).",
             app.sandbox_url().await?
         );
     }
-    for c in app.connections()? {
+    for c in connections {
         if let Some(hold) = output::schedule_hold(&c) {
             eprintln!("connection {}: {hold}", c.id);
         }

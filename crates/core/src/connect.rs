@@ -251,9 +251,9 @@ impl App {
         tokens: &TokenSet,
         tenant: &Tenant,
     ) -> Result<Connection, AppError> {
-        let (_, base_currency) = platform
+        let base_currency = platform
             .signed_in_api(self)?
-            .organisation(tokens.access_token.expose(), tenant)
+            .base_currency(tokens.access_token.expose(), tenant)
             .await?;
         // One connection is stored at a time, and never while interrupted ones are
         // being finished or undone.

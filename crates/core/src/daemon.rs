@@ -49,28 +49,25 @@ type Activity = Arc<Mutex<BTreeMap<i64, SyncActivity>>>;
 
 /// A running schedule. Send it commands (the tray's "Sync now"), stop it cleanly.
 pub struct DaemonHandle {
-    commands: mpsc::UnboundedSender<SchedulerCommand>,
-    activity: Activity,
+    remote: DaemonRemote,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl DaemonHandle {
     pub fn send(&self, cmd: SchedulerCommand) {
-        let _ = self.commands.send(cmd);
+        self.remote.send(cmd);
     }
 
     /// What another task needs to ask this schedule for syncs and see what it is doing.
     pub(crate) fn remote(&self) -> DaemonRemote {
-        DaemonRemote {
-            commands: self.commands.clone(),
-            activity: self.activity.clone(),
-        }
+        self.remote.clone()
     }
 
     /// The connections queued or syncing, with their progress.
     pub fn activity(&self) -> Vec<SyncActivity> {
-        self.activity
+        self.remote
+            .activity
             .lock()
             .expect("activity lock")
             .values()
@@ -81,7 +78,7 @@ impl DaemonHandle {
     /// Stops the schedule; a sync in progress finishes the page it is writing first.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
-        let _ = self.commands.send(SchedulerCommand::Stop);
+        self.remote.send(SchedulerCommand::Stop);
         let _ = self.task.await;
     }
 }
@@ -480,8 +477,10 @@ impl App {
             let _ = worker.await;
         });
         Ok(DaemonHandle {
-            commands: tx,
-            activity: handle_activity,
+            remote: DaemonRemote {
+                commands: tx,
+                activity: handle_activity,
+            },
             stop: stop_tx,
             task,
         })

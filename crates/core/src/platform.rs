@@ -6,8 +6,7 @@ use carbonsync_oauth::{ClientAuth, OAuthClient, OAuthConfig, RevokeBody};
 use carbonsync_providers::catalogue::{ClientAuthStyle, ClientKind};
 use carbonsync_providers::{
     inventory_registration, registration, CallMeter, Connector, ConnectorSettings, Endpoints,
-    GrantExtras, InventoryConnector, InventorySettings, Organisation, ProviderEntry, RetryPolicy,
-    Tenant,
+    GrantExtras, InventoryConnector, InventorySettings, ProviderEntry, RetryPolicy, Tenant,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -173,22 +172,20 @@ impl SignedInApi {
         })
     }
 
-    /// The organisation's name and, for accounting data, the currency its books are kept
-    /// in (`None` for an inventory, whose numbers are tonnes).
-    pub async fn organisation(
+    /// The currency an accounting organisation keeps its books in; `None` for an
+    /// inventory, whose numbers are tonnes.
+    pub async fn base_currency(
         &self,
         access_token: &str,
         tenant: &Tenant,
-    ) -> Result<(String, Option<String>), AppError> {
+    ) -> Result<Option<String>, AppError> {
         Ok(match self {
-            SignedInApi::Accounting(c) => {
-                let Organisation {
-                    name,
-                    base_currency,
-                } = c.organisation(access_token, &tenant.tenant_id).await?;
-                (name, Some(base_currency))
-            }
-            SignedInApi::Inventory(_) => (tenant.tenant_name.clone(), None),
+            SignedInApi::Accounting(c) => Some(
+                c.organisation(access_token, &tenant.tenant_id)
+                    .await?
+                    .base_currency,
+            ),
+            SignedInApi::Inventory(_) => None,
         })
     }
 }

@@ -35,6 +35,18 @@ pub struct InventorySyncContext {
     pub refresh_margin: Duration,
 }
 
+impl InventorySyncContext {
+    /// The token keeper of this context's connection.
+    fn keeper(&self) -> TokenKeeper<'_> {
+        TokenKeeper {
+            vault: &self.vault,
+            oauth: &self.oauth,
+            locks_dir: self.locks_dir.clone(),
+            margin: self.refresh_margin,
+        }
+    }
+}
+
 /// The stream (cursor) name of an object's deletion log.
 fn deletions_stream(object: &str) -> String {
     format!("{object}:deleted")
@@ -111,12 +123,7 @@ async fn run(
     meter: &CallMeter,
     refreshed: &mut bool,
 ) -> Result<(), SyncError> {
-    let keeper = TokenKeeper {
-        vault: &ctx.vault,
-        oauth: &ctx.oauth,
-        locks_dir: ctx.locks_dir.clone(),
-        margin: ctx.refresh_margin,
-    };
+    let keeper = ctx.keeper();
     let fresh = keeper.access_token(conn, None).await?;
     *refreshed |= fresh.refreshed;
     let mut token = fresh.access_token;
@@ -373,12 +380,7 @@ pub async fn export_to_inventory(
     let mut refreshed = false;
     let mut done = 0usize;
     let result = async {
-        let keeper = TokenKeeper {
-            vault: &ctx.vault,
-            oauth: &ctx.oauth,
-            locks_dir: ctx.locks_dir.clone(),
-            margin: ctx.refresh_margin,
-        };
+        let keeper = ctx.keeper();
         let fresh = keeper.access_token(&conn, None).await?;
         refreshed |= fresh.refreshed;
         let mut token = fresh.access_token;
@@ -395,25 +397,25 @@ pub async fn export_to_inventory(
                 async move { connector.export(&t, extras, export, meter).await }
             })
             .await?;
-            let sent: Vec<String> = export
+            // Each figure as the platform keeps it (tonnes, five decimals); the total is
+            // their sum.
+            let sent: Vec<(u8, rust_decimal::Decimal)> = export
                 .by_category
                 .iter()
-                .map(|(c, kg)| format!("category {c} {}", tonnes(*kg)))
+                .map(|(c, kg)| (*c, carbonsync_providers::salesforce::tonnes(*kg)))
                 .collect();
-            let total: rust_decimal::Decimal = export
-                .by_category
-                .values()
-                .map(|kg| carbonsync_providers::salesforce::tonnes(*kg))
-                .sum::<rust_decimal::Decimal>()
-                * rust_decimal::Decimal::ONE_THOUSAND;
+            let total: rust_decimal::Decimal = sent.iter().map(|(_, t)| t).sum();
+            let sent: Vec<String> = sent
+                .iter()
+                .map(|(c, t)| format!("category {c} {t} t"))
+                .collect();
             store.add_run_note(
                 run_id,
                 &format!(
-                    "Sent {} to {name} ({}): {}; total {}.",
+                    "Sent {} to {name} ({}): {}; total {total} t.",
                     export.month.format("%B %Y"),
                     if created { "created" } else { "updated" },
-                    sent.join(", "),
-                    tonnes(total)
+                    sent.join(", ")
                 ),
             )?;
             done += 1;
@@ -445,13 +447,5 @@ pub async fn export_to_inventory(
     }
     conclude(
         &mut store, &conn, run_id, result, &counts, &meter, refreshed,
-    )
-}
-
-/// kg CO2e as tonnes with the five decimals the platform keeps.
-fn tonnes(kg: rust_decimal::Decimal) -> String {
-    format!(
-        "{} t",
-        (kg / rust_decimal::Decimal::ONE_THOUSAND).round_dp(5)
     )
 }
