@@ -598,7 +598,7 @@ async fn serve(app: &Arc<App>, listen: std::net::SocketAddr) -> Result<(), AppEr
     let server = app.start_server(listen, Some(report_sink(app))).await?;
     let addr = server.addr();
     eprintln!("CarbonSync is serving: syncs run on schedule, and webhooks are taken at");
-    for (platform, _, _) in app.webhook_key_status()? {
+    for platform in app.webhook_platform_ids() {
         eprintln!("  http://{addr}/webhooks/{platform}");
     }
     for platform in &server.keyless {

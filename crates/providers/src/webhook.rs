@@ -47,14 +47,6 @@ pub fn signature_matches(key: &[u8], body: &[u8], signature: &str) -> bool {
     mac.verify_slice(&given).is_ok()
 }
 
-/// The signature a platform would put on `body` under `key` (base64 HMAC-SHA256): what
-/// the sandbox's webhook sender signs with.
-pub fn signature_of(key: &[u8], body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
-    mac.update(body);
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
 /// A stable id for an event that carries none of its own: the hex SHA-256 of its
 /// identifying fields joined by a separator no field contains.
 pub fn event_digest(parts: &[&str]) -> String {
@@ -69,6 +61,13 @@ pub fn event_digest(parts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The signature a platform would put on `body` under `key`.
+    fn signature_of(key: &[u8], body: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+        mac.update(body);
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    }
 
     #[test]
     fn a_signature_made_with_the_key_matches_and_any_change_does_not() {

@@ -39,6 +39,7 @@ mod options;
 mod quickbooks;
 mod salesforce;
 mod settings;
+mod signing;
 mod state;
 mod stats;
 mod webhooks;

@@ -142,15 +142,9 @@ impl App {
         Ok(had)
     }
 
-    /// Which platforms send webhooks and whether a key is kept for each: (catalogue id,
-    /// what the platform calls the key, kept).
-    pub fn webhook_key_status(&self) -> Result<Vec<(String, String, bool)>, AppError> {
-        let mut out = Vec::new();
-        for (id, spec) in webhook_platforms() {
-            let kept = self.vault().get(&self.webhook_key_entry(id)?)?.is_some();
-            out.push((id.to_string(), spec.key_name.to_string(), kept));
-        }
-        Ok(out)
+    /// The catalogue ids of the platforms whose webhooks CarbonSync takes.
+    pub fn webhook_platform_ids(&self) -> Vec<&'static str> {
+        webhook_platforms().map(|(id, _)| id).collect()
     }
 
     /// Every stored webhook key, read once (the keychain talks D-Bus; a request must not

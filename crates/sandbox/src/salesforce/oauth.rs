@@ -27,7 +27,6 @@ use axum::Form;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Map, Value as Json};
-use sha2::{Digest, Sha256};
 
 use super::errors::{json_answer, ApiError, JSON_CONTENT_TYPE};
 use super::gate::{bearer, session_valid};
@@ -59,26 +58,6 @@ fn oauth_error(error: &str, description: &str) -> Response {
         .into_response()
 }
 
-/// HMAC-SHA256 (RFC 2104), for the token answer's `signature`.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut padded = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        padded[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        padded[..key.len()].copy_from_slice(key);
-    }
-    let inner = Sha256::new()
-        .chain_update(padded.map(|b| b ^ 0x36))
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(padded.map(|b| b ^ 0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
-}
-
 /// `http://<the Host the client used>`: the instance and identity URLs point back at the
 /// sandbox however it was reached.
 fn base_url(headers: &HeaderMap) -> String {
@@ -101,7 +80,7 @@ fn token_answer(headers: &HeaderMap, tokens: IssuedTokens) -> Response {
     let issued_at = now_ms().to_string();
     // Salesforce: the Base64 HMAC-SHA256 of the identity URL and issued_at, keyed with the
     // client secret, so the client can check the two came from Salesforce.
-    let signature = STANDARD.encode(hmac_sha256(
+    let signature = STANDARD.encode(crate::signing::hmac_sha256(
         CLIENT_SECRET.as_bytes(),
         format!("{id}{issued_at}").as_bytes(),
     ));
@@ -320,20 +299,4 @@ pub async fn identity(
             },
         }),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hmac_matches_rfc_4231() {
-        // RFC 4231, test case 2.
-        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
-        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(
-            hex,
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-    }
 }
