@@ -324,7 +324,7 @@ pub fn emissions(s: &EmissionsSummary) {
     say!();
     say!("Method: {}", s.method);
     if r.rows > 0 {
-        say!("Cloud: as each provider reports it (AWS, Azure, Google Cloud), never re-estimated; spend with a provider in a month it reports is excluded from the spend-based total.");
+        say!("Reported: as each platform reports it (AWS, Azure, Google Cloud, Salesforce Net Zero Cloud), never re-estimated; spend with a cloud provider in a month it reports is excluded from the spend-based total.");
     }
 }
 
