@@ -2,6 +2,7 @@ use crate::output::{self, print_json};
 use crate::{By, Cli, Command};
 
 mod cloud;
+mod notify;
 use carbonsync_core::{
     logging, App, AppError, ConnectOptions, GroupBy, LedgerFilter, OpenOptions, ReportedFilter,
     ReportedGroupBy, TenantChoice, Trigger,
@@ -54,6 +55,25 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                 output::providers(&providers);
             }
         }
+        Command::Connect {
+            provider,
+            sandbox,
+            fields,
+            tenant,
+            json,
+            ..
+        } if app.is_destination_platform(&provider) => {
+            if tenant.is_some() {
+                return Err(AppError::new(
+                    "usage",
+                    "--tenant is for platforms CarbonSync syncs from; name a Slack channel with --channel",
+                ));
+            }
+            notify::connect(&app, &provider, sandbox, fields, json).await?;
+        }
+        Command::Report { action } => notify::report(&app, action).await?,
+        Command::Destinations { action, json } => notify::destinations(&app, action, json).await?,
+        Command::Alerts { check, json } => notify::alerts(&app, check, json).await?,
         Command::Connect {
             provider,
             sandbox,
@@ -503,6 +523,10 @@ async fn sync(
                 reports.push(serde_json::json!({ "connection_id": id, "ok": false, "error": e }));
             }
         }
+    }
+    // A failure may open an incident, a success resolve one: destinations hear it now.
+    if let Err(e) = app.check_alerts().await {
+        eprintln!("warning: alerts not checked: {}", e.message);
     }
     if json {
         print_json(&reports);

@@ -18,6 +18,70 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[derive(Subcommand)]
+enum ReportAction {
+    /// Send the report of a month now.
+    Send {
+        /// Destination id (`carbonsync destinations`).
+        #[arg(long)]
+        to: i64,
+        /// The month, YYYY-MM (default: the previous month).
+        #[arg(long)]
+        period: Option<String>,
+        /// Print JSON for programs instead of words.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the report of a month as it would be sent, without sending it.
+    Preview {
+        /// The month, YYYY-MM (default: the previous month).
+        #[arg(long)]
+        period: Option<String>,
+        /// Also write the chart to this PNG file.
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+        /// Print the report's figures as JSON (decimals as strings).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DestinationAction {
+    /// What was sent to a destination, when, and whether it arrived.
+    History {
+        id: i64,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change when the monthly report goes out and which alerts come.
+    Set {
+        id: i64,
+        /// Send the monthly report (`on` or `off`).
+        #[arg(long, value_name = "on|off")]
+        report: Option<String>,
+        /// Day of the month the report goes out, 1 to 28.
+        #[arg(long)]
+        report_day: Option<u8>,
+        /// Time of day (HH:MM, this machine's local time) the report goes out.
+        #[arg(long)]
+        report_time: Option<String>,
+        /// Alert kinds sent here, comma-separated: sync_failed, needs_reconnect,
+        /// limit_paused; `none` for no alerts.
+        #[arg(long)]
+        alerts: Option<String>,
+        /// Connections whose alerts come here, comma-separated ids, or `all`.
+        #[arg(long)]
+        connections: Option<String>,
+    },
+    /// Send a short test message.
+    Test { id: i64 },
+    /// Stop sending there (a Slack app's token is revoked); the history stays.
+    Remove { id: i64 },
+}
+
 #[derive(Parser)]
 #[command(
     name = "carbonsync",
@@ -71,8 +135,11 @@ enum Command {
     /// from standard input, never from an argument. `--sandbox` connects the sandbox's own
     /// generated account instead.
     Connect {
-        /// Platform id: `xero`, `quickbooks`, `salesforce`, `aws`, `azure`, `gcp`
-        /// (`carbonsync providers` lists them).
+        /// Platform id: `xero`, `quickbooks`, `salesforce`, `aws`, `azure`, `gcp`, `slack`,
+        /// `teams` (`carbonsync providers` lists them). Slack: `--webhook` to paste an
+        /// incoming-webhook URL (read without echo, or from standard input), otherwise the
+        /// Slack app's sign-in; `--channel NAME` picks the channel. Teams: its Workflows
+        /// webhook URL, read the same way. `--name` names the destination.
         provider: String,
         /// Cloud platforms: connect the sandbox's generated account (its keys are filled in).
         #[arg(long)]
@@ -92,6 +159,30 @@ enum Command {
         #[arg(long, default_value_t = 300)]
         timeout: u64,
         /// Print JSON for programs (decimals as strings) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send the monthly ESG report to a destination, or preview it.
+    Report {
+        #[command(subcommand)]
+        action: ReportAction,
+    },
+    /// Where reports and alerts go (Slack channels, Teams workflows): list them, see what
+    /// was sent, change what each receives, send a test, remove one.
+    Destinations {
+        #[command(subcommand)]
+        action: Option<DestinationAction>,
+        /// Print JSON for programs instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Incidents (a sync failing, a reconnect needed, a limit pausing syncs) and the alerts
+    /// sent about them. `--check` looks at every connection now and sends what is due.
+    Alerts {
+        /// Check now: open or resolve incidents and send their alerts.
+        #[arg(long)]
+        check: bool,
+        /// Print JSON for programs instead of a table.
         #[arg(long)]
         json: bool,
     },

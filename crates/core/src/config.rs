@@ -61,6 +61,10 @@ pub struct ProviderConfig {
     #[serde(deserialize_with = "checks::http_url")]
     pub connections_url: Option<String>,
     pub redirect: Option<RedirectStyle>,
+    /// Where the https bounce page (`web/oauth-bounce/index.html`) is hosted, for platforms
+    /// that redirect only to https (Slack): registered as the app's redirect URL there.
+    #[serde(deserialize_with = "checks::http_url")]
+    pub bounce_url: Option<String>,
     /// Loopback ports registered with the platform as `http://localhost:PORT/callback`
     /// redirect URIs, tried in order; the first free one receives the sign-in answer.
     /// Needed where the platform allows no wildcard port (Xero, QuickBooks); without

@@ -32,6 +32,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+/// How often the schedule checks alerts and the monthly reports due.
+pub const NOTIFICATIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub type ReportSink = Arc<dyn Fn(i64, &Result<SyncReport, AppError>) + Send + Sync>;
 
 /// What the schedule is doing for one connection right now.
@@ -362,6 +365,20 @@ impl App {
             }
         });
 
+        // Alerts and the monthly reports: checked every minute (the first check at once).
+        let notify_app = self.clone();
+        let mut notify_stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(NOTIFICATIONS_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tokio::select! {
+                    _ = every.tick() => notify_app.notifications_tick().await,
+                    _ = notify_stop.changed() => break,
+                }
+            }
+        });
+
         let activity: Activity = Arc::default();
         let pending: Arc<Mutex<HashSet<i64>>> = Arc::default();
         let (work_tx, mut work_rx) = mpsc::unbounded_channel::<(i64, Trigger)>();
@@ -400,6 +417,14 @@ impl App {
                 if let Some(sink) = &on_report {
                     sink(id, &result);
                 }
+                // A failure may open an incident, a success resolve one: say so now rather
+                // than at the next minute's check.
+                let alerts_app = worker_app.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = alerts_app.check_alerts().await {
+                        tracing::warn!(error = %e.message, "checking alerts failed");
+                    }
+                });
                 // The outcome may have set a retry or a pause: time it.
                 let _ = worker_reload.send(SchedulerCommand::Reload);
             }

@@ -92,6 +92,11 @@ impl From<carbonsync_store::StoreError> for AppError {
             E::DiskFull => "disk_full",
             E::TooNew { .. } => "database_too_new",
             E::NoSuchConnection(_) => "no_such_connection",
+            E::NotFound {
+                what: "destination",
+                ..
+            } => "no_such_destination",
+            E::NotFound { .. } => "not_found",
             _ => "database",
         };
         AppError {

@@ -11,6 +11,7 @@ mod error;
 mod events;
 mod inventory;
 pub mod logging;
+mod notify;
 mod paths;
 mod platform;
 mod redirect_connect;
@@ -26,6 +27,9 @@ pub use connect::{ConnectOptions, TenantChoice};
 pub use daemon::{DaemonHandle, ReportSink, SyncActivity};
 pub use error::AppError;
 pub use events::{ConnectResult, SyncFinished};
+pub use notify::{
+    ChannelOption, ReportPreview, ALERT_AFTER_FAILURES, CHART_MONTHS, SLACK_BOUNCE_PATH,
+};
 pub use paths::Paths;
 pub use redirect_connect::{ConnectOutcome, TenantOption, DEEP_LINK_REDIRECT};
 pub use review::{CursorView, EmissionsSummary, LedgerPage, ProviderView, StreamView};
@@ -39,9 +43,10 @@ pub use carbonsync_providers::{AuthKind, Category, ProviderEntry, RedirectStyle}
 pub use carbonsync_providers::{CredentialField, Tenant};
 pub use carbonsync_sandbox as sandbox;
 pub use carbonsync_store::{
-    Connection, ConnectionStatus, EmissionsGroup, GroupBy, LedgerEntry, LedgerFilter, LedgerStatus,
-    MonthState, ReportedFilter, ReportedGroup, ReportedGroupBy, ReportedMonth, ReportedRow,
-    ReportedTotals, RunStatus, SetAsideRecord, SupplierRule, SyncRun, SyncRunCounts, Totals,
+    Connection, ConnectionStatus, Delivery, Destination, DestinationSettings, EmissionsGroup,
+    GroupBy, Incident, LedgerEntry, LedgerFilter, LedgerStatus, MonthState, ReportedFilter,
+    ReportedGroup, ReportedGroupBy, ReportedMonth, ReportedRow, ReportedTotals, RunStatus,
+    SetAsideRecord, SupplierRule, SyncRun, SyncRunCounts, Totals,
 };
 pub use carbonsync_sync::{
     Frequency, Progress, SchedulerCommand, SyncOptions, SyncReport, Trigger,

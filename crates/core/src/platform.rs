@@ -73,7 +73,10 @@ impl Platform {
                 .clone()
                 .ok_or_else(|| missing("token"))?,
             revoke_url: self.endpoints.revoke.clone(),
-            scopes: self.scopes.clone(),
+            scopes: match &rules.scope_separator {
+                Some(sep) if !self.scopes.is_empty() => vec![self.scopes.join(sep)],
+                _ => self.scopes.clone(),
+            },
             default_lifetime: chrono::Duration::minutes(
                 rules.default_lifetime_minutes.unwrap_or(30).into(),
             ),

@@ -33,6 +33,14 @@ pub enum ConnectOutcome {
         provider: String,
         tenants: Vec<TenantOption>,
     },
+    /// A chat platform (Slack) signed in: ask which channel reports and alerts go to.
+    ChooseChannel {
+        choice_id: String,
+        provider: String,
+        /// The workspace's name.
+        workspace: String,
+        channels: Vec<crate::notify::ChannelOption>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
@@ -64,9 +72,12 @@ impl App {
         self.connectable(provider_id)?;
         self.ensure_keychain_writable(provider_id).await?;
         let platform = self.platform(provider_id, None).await?;
-        platform.signed_in_api(self)?;
+        if !is_destination(&platform) {
+            platform.signed_in_api(self)?;
+        }
         let oauth = platform.oauth()?;
-        let pending = oauth.begin(DEEP_LINK_REDIRECT)?;
+        let redirect = self.redirect_uri(&platform)?;
+        let pending = oauth.begin(redirect.as_str())?;
         let record = PendingRecord {
             provider: provider_id.to_string(),
             sandbox: platform.sandbox,
@@ -111,6 +122,11 @@ impl App {
         let oauth = platform.oauth()?;
         let tokens = oauth.complete(pending, &answer).await?;
 
+        if is_destination(&platform) {
+            return self
+                .channel_choice(&record.provider, &platform, tokens)
+                .await;
+        }
         self.outcome_for(&record.provider, &platform, &oauth, tokens)
             .await
     }
@@ -279,6 +295,115 @@ impl App {
             }
         }
         Ok(())
+    }
+}
+
+/// A platform CarbonSync sends to (chat), not one it syncs from.
+fn is_destination(platform: &crate::platform::Platform) -> bool {
+    carbonsync_providers::notifier::notifier_registration(&platform.entry.id).is_some()
+}
+
+impl App {
+    /// A chat platform's fresh token waits (in memory only) for the person's choice of
+    /// channel; the token is revoked if listing the channels fails.
+    async fn channel_choice(
+        &self,
+        provider_id: &str,
+        platform: &crate::platform::Platform,
+        tokens: TokenSet,
+    ) -> Result<ConnectOutcome, AppError> {
+        let channels = match self
+            .slack_channels(platform.sandbox, tokens.access_token.expose())
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = self
+                    .slack_api(platform.sandbox)
+                    .await?
+                    .revoke(
+                        tokens.access_token.expose(),
+                        &carbonsync_providers::CallMeter::default(),
+                    )
+                    .await;
+                return Err(e);
+            }
+        };
+        let workspace = tokens
+            .extras
+            .get("team.name")
+            .cloned()
+            .unwrap_or_else(|| platform.entry.name.clone());
+        let choice_id = choice_id();
+        self.waiting.lock().expect("waiting lock").insert(
+            choice_id.clone(),
+            TenantChoiceWaiting {
+                provider: provider_id.to_string(),
+                sandbox: platform.sandbox,
+                tokens,
+                tenants: channels
+                    .iter()
+                    .map(|c| Tenant {
+                        id: String::new(),
+                        tenant_id: c.id.clone(),
+                        tenant_type: "channel".into(),
+                        tenant_name: c.name.clone(),
+                    })
+                    .collect(),
+            },
+        );
+        Ok(ConnectOutcome::ChooseChannel {
+            choice_id,
+            provider: provider_id.to_string(),
+            workspace,
+            channels,
+        })
+    }
+
+    /// Finishes a chat sign-in with the channel chosen: the destination is added, its token
+    /// kept in the keychain. Errors: `no_such_choice`, `no_such_channel` (nothing stored).
+    pub async fn choose_channel(
+        &self,
+        choice_id: &str,
+        channel_id: &str,
+    ) -> Result<carbonsync_store::Destination, AppError> {
+        let waiting = self
+            .waiting
+            .lock()
+            .expect("waiting lock")
+            .remove(choice_id)
+            .ok_or_else(|| {
+                AppError::new(
+                    "no_such_choice",
+                    "This sign-in is no longer waiting for a choice; connect again.",
+                )
+            })?;
+        let Some(channel) = waiting.tenants.iter().find(|t| t.tenant_id == channel_id) else {
+            let _ = self
+                .slack_api(waiting.sandbox)
+                .await?
+                .revoke(
+                    waiting.tokens.access_token.expose(),
+                    &carbonsync_providers::CallMeter::default(),
+                )
+                .await;
+            return Err(AppError::new(
+                "no_such_channel",
+                "That channel is not one this sign-in can post to; nothing was stored. Connect again and pick one from the list.",
+            ));
+        };
+        let member = self
+            .slack_channels(waiting.sandbox, waiting.tokens.access_token.expose())
+            .await?
+            .into_iter()
+            .find(|c| c.id == channel.tenant_id);
+        let option = member.unwrap_or(crate::notify::ChannelOption {
+            id: channel.tenant_id.clone(),
+            name: channel.tenant_name.clone(),
+            is_private: false,
+            is_member: false,
+        });
+        self.store_slack_destination(waiting.sandbox, &waiting.tokens, &option)
     }
 }
 

@@ -9,6 +9,7 @@
 //! coalesced into one sync per connection.
 
 mod coalesce;
+mod interactions;
 mod keys;
 mod webhooks;
 

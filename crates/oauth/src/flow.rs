@@ -485,7 +485,11 @@ impl OAuthClient {
             .token_extras
             .iter()
             .filter_map(|name| {
-                let text = match fields.get(name)? {
+                // `team.id`: a field of an object in the answer (Slack's `team`).
+                let mut path = name.split('.');
+                let first = fields.get(path.next()?)?;
+                let value = path.try_fold(first, |v, key| v.get(key))?;
+                let text = match value {
                     serde_json::Value::String(s) => s.clone(),
                     serde_json::Value::Number(n) => n.to_string(),
                     _ => return None,
@@ -519,6 +523,26 @@ impl OAuthClient {
             },
             // Neither the body nor the parser's message (which quotes the offending
             // value) is included: a malformed token response could still hold a token.
+            // Slack answers HTTP 200 with `{"ok": false, "error": "invalid_code"}`: a refusal,
+            // whose code is safe to show (a bounded snake_case word, never a token).
+            RequestTokenError::Parse(_, body) if refusal_code(&body).is_some() => {
+                let code = refusal_code(&body).unwrap_or_default();
+                if matches!(
+                    code.as_str(),
+                    "invalid_code" | "code_already_used" | "invalid_grant_type"
+                ) {
+                    OAuthError::InvalidGrant {
+                        provider,
+                        detail: code,
+                    }
+                } else {
+                    OAuthError::Refused {
+                        provider,
+                        code,
+                        description: None,
+                    }
+                }
+            }
             RequestTokenError::Parse(e, _body) => OAuthError::BadResponse {
                 provider,
                 detail: format!(
@@ -539,4 +563,21 @@ impl OAuthClient {
             },
         }
     }
+}
+
+/// The `error` of a `{"ok": false, "error": "…"}` answer (Slack's token endpoint), when the
+/// body is one and the code a plain word.
+fn refusal_code(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Refusal {
+        ok: bool,
+        error: String,
+    }
+    let r: Refusal = serde_json::from_slice(body).ok()?;
+    let plain = !r.error.is_empty()
+        && r.error.len() <= 64
+        && r.error
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (!r.ok && plain).then_some(r.error)
 }

@@ -258,6 +258,10 @@ pub struct OAuthRules {
     /// The access token's lifetime when the token answer does not say (minutes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_lifetime_minutes: Option<u32>,
+    /// What joins the scopes in the authorization URL when it is not OAuth's space (Slack:
+    /// a comma, per its `oauth/v2/authorize` reference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_separator: Option<String>,
 }
 
 /// One platform in the catalogue.

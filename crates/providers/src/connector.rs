@@ -324,7 +324,8 @@ mod tests {
                 entry.available,
                 registration(&entry.id).is_some()
                     || crate::cloud::cloud_registration(&entry.id).is_some()
-                    || crate::inventory::inventory_registration(&entry.id).is_some(),
+                    || crate::inventory::inventory_registration(&entry.id).is_some()
+                    || crate::notifier::notifier_registration(&entry.id).is_some(),
                 "{}: the catalogue and the registry disagree",
                 entry.id
             );

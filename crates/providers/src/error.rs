@@ -44,6 +44,12 @@ pub enum ProviderError {
     #[error("could not reach the platform: {detail}")]
     Transport { detail: String },
 
+    /// A platform that answers every call with HTTP 200 and says no in the body (Slack's
+    /// `{"ok": false, "error": "channel_not_found"}`), or a webhook's refusal: its own code
+    /// and, in words, what to do about it.
+    #[error("{words} ({code})")]
+    Refused { code: String, words: String },
+
     /// The client was configured with something unusable (a bad URL, a zero page size).
     #[error("invalid provider configuration: {detail}")]
     InvalidConfig { detail: String },
@@ -77,6 +83,7 @@ impl ProviderError {
             ProviderError::Unauthorized { .. }
             | ProviderError::Forbidden { .. }
             | ProviderError::BadResponse { .. }
+            | ProviderError::Refused { .. }
             | ProviderError::InvalidConfig { .. } => false,
         }
     }
@@ -93,7 +100,7 @@ impl ProviderError {
                 detail.push_str("; ");
                 detail.push_str(more);
             }
-            ProviderError::RateLimited { .. } => {}
+            ProviderError::RateLimited { .. } | ProviderError::Refused { .. } => {}
         }
     }
 

@@ -109,7 +109,14 @@ pub struct PlatformRules {
     /// A header reporting how much of a quota the calls have used, kept on every answer
     /// (Salesforce: `Sforce-Limit-Info: api-usage=18/15000`).
     pub usage_header: Option<&'static str>,
+    /// Reads a refusal's own code out of an unsuccessful answer's body (a Slack webhook's
+    /// plain-text `channel_not_found`, a Workflows `{"error": {"code"}}`) and gives it with
+    /// words saying what to do: the error becomes [`ProviderError::Refused`].
+    pub refusal: Option<ReadRefusal>,
 }
+
+/// Reads (code, words) out of a refusal's body; see [`PlatformRules::refusal`].
+pub type ReadRefusal = fn(&[u8]) -> Option<(String, String)>;
 
 /// One request to make, possibly several times: a GET, or a POST when it has a body.
 pub struct Request<'a> {
@@ -133,6 +140,13 @@ pub enum Body {
     /// `application/x-www-form-urlencoded`; values may be secrets (a client secret, a signed
     /// assertion), so the body is never logged or shown.
     Form(Vec<(&'static str, String)>),
+    /// `application/json` POSTed to create something (a chat message): repeated only when the
+    /// platform certainly did not take it (a 429, a connection never made), never after a
+    /// timeout or a 5xx, which could leave the same message posted twice.
+    Create(String),
+    /// Raw bytes POSTed once to a pre-signed upload address (a file's content); repeated only
+    /// as [`Body::Create`] is.
+    Upload(bytes::Bytes),
     /// `application/json` sent as PATCH: only for an upsert by external id (Salesforce), which
     /// leaves the same record behind however often it is repeated.
     Patch(String),
@@ -142,6 +156,8 @@ impl std::fmt::Debug for Body {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Body::Json(_) => f.write_str("Json(..)"),
+            Body::Create(_) => f.write_str("Create(..)"),
+            Body::Upload(b) => write!(f, "Upload({} bytes)", b.len()),
             Body::Patch(_) => f.write_str("Patch(..)"),
             Body::Form(fields) => f
                 .debug_set()
@@ -274,6 +290,8 @@ impl HttpClient {
 
     async fn attempt(&self, request: &Request<'_>, meter: &CallMeter) -> Result<Answer, Failure> {
         meter.calls.fetch_add(1, Ordering::Relaxed);
+        // A request that creates something is repeated only when it certainly did not arrive.
+        let creates = matches!(request.body, Some(Body::Create(_) | Body::Upload(_)));
         let mut builder = match &request.body {
             None => self.http.get(request.url.clone()),
             Some(Body::Json(json)) => self
@@ -281,6 +299,19 @@ impl HttpClient {
                 .post(request.url.clone())
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(json.clone()),
+            Some(Body::Create(json)) => self
+                .http
+                .post(request.url.clone())
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/json; charset=utf-8",
+                )
+                .body(json.clone()),
+            Some(Body::Upload(bytes)) => self
+                .http
+                .post(request.url.clone())
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(bytes.clone()),
             Some(Body::Form(fields)) => self.http.post(request.url.clone()).form(fields),
             Some(Body::Patch(json)) => self
                 .http
@@ -309,9 +340,13 @@ impl HttpClient {
                 }));
             }
             Err(e) => {
-                // Only reads are sent (GETs, and POSTs that query), so repeating one after any
-                // network failure is safe.
-                let retry = e.is_connect() || e.is_timeout() || e.is_request();
+                // Reads (GETs, and POSTs that query) are safe to repeat after any network
+                // failure; a creating POST only when the connection was never made.
+                let retry = if creates {
+                    e.is_connect()
+                } else {
+                    e.is_connect() || e.is_timeout() || e.is_request()
+                };
                 return Err(Failure {
                     error: ProviderError::Transport {
                         detail: transport_detail(request.label, &e),
@@ -343,7 +378,7 @@ impl HttpClient {
                     error: ProviderError::Transport {
                         detail: transport_detail(request.label, &e),
                     },
-                    retry: true,
+                    retry: !creates,
                     wait: None,
                     rate_limited: false,
                 }),
@@ -383,7 +418,7 @@ impl HttpClient {
                 rate_limited: true,
             });
         }
-        let retry = is_retryable_status(status.as_u16());
+        let retry = !creates && is_retryable_status(status.as_u16());
         let request_id = self
             .rules
             .request_id_header
@@ -436,6 +471,9 @@ fn status_error(
     token: &str,
     rules: &PlatformRules,
 ) -> ProviderError {
+    if let Some((code, words)) = rules.refusal.and_then(|read| read(body)) {
+        return ProviderError::Refused { code, words };
+    }
     let parsed: Option<ErrorBody> = serde_json::from_slice(body)
         .ok()
         .or_else(|| error_list(body));

@@ -12,8 +12,11 @@ mod error;
 pub mod http;
 pub mod inventory;
 mod listing;
+pub mod notifier;
 pub mod quickbooks;
 pub mod salesforce;
+pub mod slack;
+pub mod teams;
 pub mod webhook;
 pub mod xero;
 

@@ -42,6 +42,10 @@ pub struct Shared {
     cloud: CloudShared,
     /// What the webhook sender sent last.
     pub webhooks: crate::webhooks::Sent,
+    /// The Slack stand-in's messages, channels, uploads and controls.
+    pub slack: crate::slack::SlackShared,
+    /// The Teams (Power Automate workflow) stand-in's workflows, cards and controls.
+    pub teams: crate::teams::TeamsShared,
 }
 
 /// A QuickBooks call in progress; frees its slot when the answer is done.
@@ -64,7 +68,6 @@ impl Shared {
         Shared {
             cloud: CloudShared::new(opts.seed, opts.cloud_scale),
             settings: Mutex::new(Settings::from_options(&opts)),
-            opts,
             auth: Mutex::default(),
             company: RwLock::new(company),
             stats: Mutex::default(),
@@ -76,6 +79,9 @@ impl Shared {
             quickbooks_limiter: Mutex::default(),
             quickbooks_in_flight: AtomicU32::new(0),
             webhooks: Default::default(),
+            slack: crate::slack::SlackShared::new(opts.seed),
+            teams: crate::teams::TeamsShared::new(opts.seed),
+            opts,
         }
     }
 
@@ -169,6 +175,8 @@ impl Shared {
             tracing::warn!(error = %e, "ignoring unreadable settings in the state file");
         }
         self.auth().restore(file.auth);
+        self.slack.restore(file.slack);
+        self.teams.restore(file.teams);
         let mut company = self.company_mut();
         if file.seed == company.seed && file.records_per_org == company.records_per_org {
             let skipped = company.replay(&file.changes);
@@ -211,6 +219,8 @@ impl Shared {
         };
         let mut file = StateFile::new(seed, size, settings, auth, changes);
         file.quickbooks_changes = quickbooks_changes;
+        file.slack = self.slack.saved();
+        file.teams = self.teams.saved();
         if let Err(e) = state::save(path, &file) {
             tracing::error!(path = %path.display(), error = %e, "could not write the sandbox state file");
         }

@@ -25,6 +25,13 @@
 //! `query?query=…` and `cdc?entities=…&changedSince=…`, for the one company
 //! [`QUICKBOOKS_REALM_ID`] (built on first use, so a sandbox used only for Xero costs no more).
 //!
+//! Slack (`/slack/…`: OAuth v2, the Web API, incoming webhooks, file uploads and a signed
+//! interaction client, see the `slack` module) and Microsoft Teams (`/teams/workflows/…`: a
+//! Power Automate "When a Teams webhook request is received" workflow, see the `teams`
+//! module) are stood in for too, for the messages CarbonSync sends. `GET /bounce/` serves the
+//! repository's https bounce page (`web/oauth-bounce/index.html`), Slack's redirect target in
+//! tests.
+//!
 //! The unauthenticated test controls live under `/_control` (described in the crate's README).
 
 mod app;
@@ -40,8 +47,10 @@ mod quickbooks;
 mod salesforce;
 mod settings;
 mod signing;
+mod slack;
 mod state;
 mod stats;
+mod teams;
 mod webhooks;
 mod xero;
 
@@ -71,6 +80,45 @@ pub use quickbooks::COMPANY_NAME as QUICKBOOKS_COMPANY_NAME;
 /// The QuickBooks company's realm id (Intuit's company id), `9341453050090071`.
 pub use quickbooks::REALM_ID as QUICKBOOKS_REALM_ID;
 pub use webhooks::webhook_key;
+
+/// `#esg-reports`' channel id (the bot is a member).
+pub use slack::channels::ESG_REPORTS as SLACK_ESG_REPORTS_CHANNEL;
+/// `#finance`'s channel id (the bot is a member).
+pub use slack::channels::FINANCE as SLACK_FINANCE_CHANNEL;
+/// `#old-projects`' channel id (archived: `is_archived`).
+pub use slack::channels::OLD_PROJECTS as SLACK_ARCHIVED_CHANNEL;
+/// `#random`'s channel id (the bot is not a member: `not_in_channel`).
+pub use slack::channels::RANDOM as SLACK_RANDOM_CHANNEL;
+/// The Slack Web API's path under the sandbox's base URL (`{base}/slack/api`).
+pub use slack::API_PATH as SLACK_API_PATH;
+/// The Slack app's client id (a confidential client; see [`SLACK_CLIENT_SECRET`]).
+pub use slack::CLIENT_ID as SLACK_CLIENT_ID;
+/// The Slack app's client secret, a published sandbox test value.
+pub use slack::CLIENT_SECRET as SLACK_CLIENT_SECRET;
+/// The Slack app's signing secret, a published sandbox test value: interaction requests are
+/// signed `v0=hex(HMAC-SHA256(secret, "v0:{timestamp}:{body}"))`.
+pub use slack::SIGNING_SECRET as SLACK_SIGNING_SECRET;
+/// The Slack workspace's id, `T0SANDBOX01` ("Harbour & Pine").
+pub use slack::TEAM_ID as SLACK_TEAM_ID;
+/// The Slack workspace's name, "Harbour & Pine".
+pub use slack::TEAM_NAME as SLACK_TEAM_NAME;
+
+/// The incoming-webhook URL of a Slack channel (by id) under a sandbox base URL: the same
+/// for the same seed, so it can be given out before the sandbox starts.
+pub fn slack_webhook_url(base_url: &str, seed: u64, channel_id: &str) -> String {
+    slack::hooks::url(base_url, seed, channel_id)
+}
+
+/// The default Teams workflow's id (32 hex digits, derived from the seed).
+pub fn teams_default_workflow_id(seed: u64) -> String {
+    teams::default_workflow_id(seed)
+}
+
+/// The trigger URL of a Teams workflow under a sandbox base URL, as Power Automate writes it
+/// (`…/triggers/manual/paths/invoke?api-version=2016-06-01&sp=…&sv=1.0&sig=…`).
+pub fn teams_workflow_url(base_url: &str, seed: u64, workflow_id: &str) -> String {
+    teams::workflow_url(base_url, seed, workflow_id)
+}
 
 use app::{AppState, Shared};
 use company::Company;
@@ -214,6 +262,9 @@ fn router(state: AppState) -> Router {
         .merge(quickbooks::control::routes())
         .merge(cloud::routes())
         .merge(webhooks::routes())
+        .merge(slack::routes())
+        .merge(teams::routes())
+        .route("/bounce/", get(bounce))
         .layer(from_fn(log_request))
         .with_state(state)
 }
@@ -226,6 +277,25 @@ async fn log_request(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     tracing::debug!(%method, %path, status = response.status().as_u16(), elapsed = ?started.elapsed(), "sandbox request");
     response
+}
+
+/// The repository's https bounce page, served as is: a test names `{base}/bounce/` as
+/// Slack's redirect address, and the page forwards the answer to `carbonsync://`.
+const BOUNCE_PAGE: &str = include_str!("../../../web/oauth-bounce/index.html");
+
+/// `GET /bounce/`
+async fn bounce() -> Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        BOUNCE_PAGE,
+    )
+        .into_response()
 }
 
 async fn index() -> Html<&'static str> {
@@ -249,9 +319,19 @@ async fn index() -> Html<&'static str> {
         "<li><code>/quickbooks/v3/company/9341453050090071/companyinfo/9341453050090071</code>, ",
         "<code>/preferences</code>, <code>/query?query=SELECT * FROM Purchase</code>, ",
         "<code>/cdc?entities=Purchase,Bill,VendorCredit&amp;changedSince=…</code></li></ul>",
+        "<h2>Slack</h2>",
+        "<ul><li><code>/slack/oauth/v2/authorize</code></li>",
+        "<li><code>/slack/api/chat.postMessage</code>, <code>/conversations.list</code>, ",
+        "<code>/files.getUploadURLExternal</code>, <code>/files.completeUploadExternal</code>, ",
+        "<code>/oauth.v2.access</code>, <code>/auth.revoke</code></li>",
+        "<li><code>/slack/hooks/T0SANDBOX01/…</code> (incoming webhooks)</li></ul>",
+        "<h2>Microsoft Teams</h2>",
+        "<ul><li><code>/teams/workflows/{id}/triggers/manual/paths/invoke</code> ",
+        "(Power Automate workflow webhooks)</li></ul>",
         "<h2>For tests</h2>",
         "<ul><li><code>/_control/stats</code>, <code>/_control/settings</code>, ",
-        "<code>/_control/quickbooks/records/change</code></li></ul>",
+        "<code>/_control/quickbooks/records/change</code>, <code>/_control/slack/messages</code>, ",
+        "<code>/_control/teams/messages</code></li></ul>",
         "</body></html>"
     ))
 }

@@ -34,15 +34,19 @@ pub fn registered_client(platform: &str) -> (&'static str, Option<&'static str>)
             crate::salesforce::CLIENT_ID,
             Some(crate::salesforce::CLIENT_SECRET),
         ),
+        // Slack apps are confidential clients: `oauth.v2.access` takes the secret.
+        "slack" => (crate::slack::CLIENT_ID, Some(crate::slack::CLIENT_SECRET)),
         _ => (CLIENT_ID, None),
     }
 }
 
 /// Whether the stand-in for `platform` sends a sign-in back to `carbonsync://` (the deep link a
 /// desktop app prefers). The QuickBooks stand-in does not, as Intuit registers no custom scheme:
-/// its sign-ins come back to a loopback port, in the window too.
+/// its sign-ins come back to a loopback port, in the window too. Nor does Slack's, which
+/// redirects to `https://` only (an https bounce page forwards to the deep link; the sandbox
+/// serves one at `/bounce/`).
 pub fn accepts_deep_link(platform: &str) -> bool {
-    platform != "quickbooks"
+    !matches!(platform, "quickbooks" | "slack")
 }
 
 /// Environment variable that, set to `1`, makes the default options skip the consent page.

@@ -1,4 +1,5 @@
-//! The state file: grants and tokens (Xero's and QuickBooks'), settings and record changes, so
+//! The state file: grants and tokens (every platform's), settings, record changes, and the
+//! messages Slack and Teams received (the newest 200 of each), so
 //! a sandbox restarted on the same path carries on where it left off (a client's saved tokens
 //! keep working, its incremental sync sees no phantom changes). Records themselves are
 //! regenerated from the seed and the change logs are replayed on top, which keeps the file
@@ -13,6 +14,8 @@ use serde_json::Value;
 use crate::auth::grants::AuthSnapshot;
 use crate::company::ChangeEntry;
 use crate::quickbooks::realm::QbChange;
+use crate::slack::SlackSaved;
+use crate::teams::TeamsSaved;
 
 const FORMAT_VERSION: u32 = 1;
 
@@ -29,6 +32,14 @@ pub struct StateFile {
     /// Edits of the QuickBooks company. Files written before it existed have none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quickbooks_changes: Vec<QbChange>,
+    /// The Slack stand-in's messages, channel changes, disabled hooks and revoked tokens.
+    /// Files written before it existed have none.
+    #[serde(default, skip_serializing_if = "SlackSaved::is_empty")]
+    pub slack: SlackSaved,
+    /// The Teams stand-in's workflows and received cards. Files written before it existed
+    /// have none.
+    #[serde(default, skip_serializing_if = "TeamsSaved::is_empty")]
+    pub teams: TeamsSaved,
 }
 
 impl StateFile {
@@ -47,6 +58,8 @@ impl StateFile {
             auth,
             changes,
             quickbooks_changes: Vec::new(),
+            slack: SlackSaved::default(),
+            teams: TeamsSaved::default(),
         }
     }
 }
@@ -150,6 +163,7 @@ mod tests {
         .unwrap();
         let old = load(&path).unwrap().unwrap();
         assert!(old.quickbooks_changes.is_empty());
+        assert!(old.slack.is_empty() && old.teams.is_empty());
 
         let mut file = StateFile::new(
             7,

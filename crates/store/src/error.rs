@@ -16,6 +16,9 @@ pub enum StoreError {
     },
     #[error("no connection with id {0}")]
     NoSuchConnection(i64),
+    /// No row of that kind with that id (a destination, an incident).
+    #[error("no {what} with id {id}")]
+    NotFound { what: &'static str, id: i64 },
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("database migration failed: {0}")]

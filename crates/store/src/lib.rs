@@ -11,6 +11,7 @@ mod error;
 mod footprints;
 mod ledger;
 mod meta;
+mod notifications;
 mod reassess;
 mod records;
 mod reported;
@@ -26,6 +27,9 @@ pub use cursors::StreamPosition;
 pub use error::StoreError;
 pub use footprints::{FootprintInput, ReportedOverlap};
 pub use ledger::{LedgerEntry, LedgerFilter, LedgerRow, LedgerStatus};
+pub use notifications::{
+    Delivery, DeliveryOutcome, Destination, DestinationSettings, Incident, NewDestination,
+};
 pub use reassess::{LedgerLine, REASSESS_LEDGER};
 pub use records::{LineInput, PageInput, PageOutcome, RecordInput, RevisionWatch, DELETED_REASON};
 pub use reported::{

@@ -153,3 +153,31 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+impl Store {
+    /// The `limit` suppliers (the record's contact) with the most counted kg CO2e in the
+    /// selection, largest first; entries without a contact are left out.
+    pub fn top_suppliers(&self, filter: &LedgerFilter, limit: i64) -> Result<Vec<EmissionsGroup>> {
+        let (cond, mut params) = filter.to_sql();
+        params.push(rusqlite::types::Value::Integer(limit));
+        let sql = format!(
+            "SELECT l.contact, {TOTALS_SQL}
+             FROM ledger l JOIN connections c ON c.id = l.connection_id
+             WHERE {cond} AND l.contact IS NOT NULL AND trim(l.contact) != ''
+             GROUP BY l.contact
+             HAVING SUM(CASE WHEN l.status = 'counted' AND l.covered_by IS NULL THEN l.co2e_mg END) > 0
+             ORDER BY 2 DESC, 1 LIMIT ?{n}",
+            n = params.len()
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+            Ok(EmissionsGroup {
+                key: r.get(0)?,
+                scope: None,
+                connection_id: None,
+                totals: totals_at(r, 1)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

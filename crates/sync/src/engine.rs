@@ -45,6 +45,8 @@ pub enum Trigger {
     Tray,
     Schedule,
     Webhook,
+    /// A "Retry sync" button clicked in a chat message (Slack).
+    Chat,
     /// Not a sync: CarbonSync's numbers sent to the platform (Salesforce), logged alike.
     Export,
 }
@@ -57,6 +59,7 @@ impl Trigger {
             Trigger::Tray => "tray",
             Trigger::Schedule => "schedule",
             Trigger::Webhook => "webhook",
+            Trigger::Chat => "chat",
             Trigger::Export => "export",
         }
     }

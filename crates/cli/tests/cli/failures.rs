@@ -114,15 +114,11 @@ fn broken_json_fails_the_sync_without_saving_anything_and_the_next_sync_recovers
 }
 
 #[test]
-fn a_platform_that_is_not_available_yet_says_so() {
+fn every_platform_in_the_catalogue_is_available_and_an_unknown_one_is_named() {
     let env = Env::new(&[], "");
-    let out = env.run(&["connect", "slack"]);
+    let out = env.run(&["connect", "myob"]);
     assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("not yet available"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("myob"), "{}", stderr(&out));
     let providers = env.json(&["providers", "--json"]);
     let list = providers.as_array().unwrap();
     assert_eq!(list.len(), 8);
@@ -131,19 +127,16 @@ fn a_platform_that_is_not_available_yet_says_so() {
         .map(|p| p["category"].as_str().unwrap())
         .collect();
     assert_eq!(categories.len(), 4);
-    for id in ["xero", "quickbooks", "salesforce"] {
+    for id in ["xero", "quickbooks", "salesforce", "slack"] {
         let entry = list.iter().find(|p| p["id"] == id).unwrap();
         assert_eq!(entry["sandbox"], true, "{id}");
         assert_eq!(entry["available"], true, "{id}");
     }
-    // Cloud platforms connect with keys: available, and not a sandbox as a whole.
-    for id in ["aws", "azure", "gcp"] {
+    // Cloud platforms connect with keys, Teams with a webhook URL: available, and not a
+    // sandbox as a whole.
+    for id in ["aws", "azure", "gcp", "teams"] {
         let entry = list.iter().find(|p| p["id"] == id).unwrap();
         assert_eq!(entry["available"], true, "{id}");
         assert_eq!(entry["sandbox"], false, "{id}");
-    }
-    for id in ["slack", "teams"] {
-        let entry = list.iter().find(|p| p["id"] == id).unwrap();
-        assert_eq!(entry["available"], false, "{id}");
     }
 }

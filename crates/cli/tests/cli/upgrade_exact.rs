@@ -68,6 +68,9 @@ fn as_schema_3(env: &Env) {
          ALTER TABLE ledger DROP COLUMN covered_reason;
 
          DROP TABLE webhook_events;
+         DROP TABLE deliveries;
+         DROP TABLE incidents;
+         DROP TABLE destinations;
 
          DELETE FROM meta WHERE key = 'reassess_ledger';
          PRAGMA user_version = 3;

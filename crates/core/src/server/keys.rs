@@ -35,6 +35,23 @@ pub(crate) fn webhook_platforms() -> impl Iterator<Item = (&'static str, &'stati
 }
 
 /// The webhook description of `platform`, or an error naming the ones that have one.
+/// Platforms whose interaction requests (a button clicked in a message) the server takes,
+/// with what the platform calls the secret that signs them.
+pub(crate) const INTERACTION_PLATFORMS: &[(&str, &str)] = &[("slack", "signing secret")];
+
+/// What the platform calls the secret that signs what it sends: a webhook key, or an
+/// interaction signing secret. Errors: `no_webhooks` for a platform that sends neither.
+pub(crate) fn key_name(platform: &str) -> Result<&'static str, AppError> {
+    match webhook_spec(platform) {
+        Ok(spec) => Ok(spec.key_name),
+        Err(e) => INTERACTION_PLATFORMS
+            .iter()
+            .find(|(id, _)| *id == platform)
+            .map(|(_, name)| *name)
+            .ok_or(e),
+    }
+}
+
 pub(crate) fn webhook_spec(platform: &str) -> Result<&'static WebhookSpec, AppError> {
     webhook_platforms()
         .find(|(id, _)| *id == platform)
@@ -69,14 +86,11 @@ impl App {
         platform: &str,
         key: &Sensitive<String>,
     ) -> Result<(), AppError> {
-        let spec = webhook_spec(platform)?;
+        let name = key_name(platform)?;
         if key.expose().trim().is_empty() {
             return Err(AppError::new(
                 "secret_empty",
-                format!(
-                    "The {} is empty: paste it as the platform shows it.",
-                    spec.key_name
-                ),
+                format!("The {name} is empty: paste it as the platform shows it."),
             ));
         }
         self.ensure_keychain_writable(platform).await?;
@@ -94,7 +108,7 @@ impl App {
     /// configuration): its webhooks are signed with that app's key, and the sandbox's key,
     /// which anyone can compute, must never be trusted for it.
     pub async fn use_sandbox_webhook_key(&self, platform: &str) -> Result<(), AppError> {
-        webhook_spec(platform)?;
+        key_name(platform)?;
         if self.config().provider(platform).client_id.is_some() {
             let name = self
                 .catalogue_entry(platform)
@@ -105,6 +119,16 @@ impl App {
                     "{name} is set up with your own app (a client id in the configuration), so its webhooks are signed with that app's key: store it with `carbonsync webhook-key {platform}`. The sandbox's key is public and is never used for a real platform."
                 ),
             ));
+        }
+        if platform == "slack" {
+            // The sandbox's Slack app signs its interaction requests with a published test
+            // secret.
+            return self
+                .set_webhook_key(
+                    platform,
+                    &Sensitive::new(carbonsync_sandbox::SLACK_SIGNING_SECRET.to_string()),
+                )
+                .await;
         }
         let base = self.sandbox_url().await?;
         let url = format!("{base}/_control/webhooks/{platform}/key");
@@ -128,12 +152,12 @@ impl App {
     /// What `platform` calls the key that signs its webhooks ("webhook key", "verifier
     /// token"); an error for a platform that sends none.
     pub fn webhook_key_name(&self, platform: &str) -> Result<&'static str, AppError> {
-        Ok(webhook_spec(platform)?.key_name)
+        key_name(platform)
     }
 
     /// Removes the webhook key of `platform`; returns whether one was kept.
     pub fn clear_webhook_key(&self, platform: &str) -> Result<bool, AppError> {
-        webhook_spec(platform)?;
+        key_name(platform)?;
         let entry = self.webhook_key_entry(platform)?;
         let had = self.vault().get(&entry)?.is_some();
         if had {
@@ -151,11 +175,25 @@ impl App {
     /// wait on it).
     pub(crate) async fn webhook_keys(&self) -> Result<WebhookKeys, AppError> {
         let mut keys = BTreeMap::new();
-        for (id, _) in webhook_platforms() {
+        let ids = webhook_platforms()
+            .map(|(id, _)| id)
+            .chain(INTERACTION_PLATFORMS.iter().map(|(id, _)| *id));
+        for id in ids {
             if let Some(key) = self.vault().get(&self.webhook_key_entry(id)?)? {
                 keys.insert(id, key);
             }
         }
         Ok(WebhookKeys { keys })
+    }
+}
+
+impl App {
+    /// Whether a "Retry sync" button in a Slack alert would be taken: the signing secret
+    /// that verifies Slack's interaction requests is in the keychain.
+    pub(crate) fn slack_interactions_enabled(&self) -> bool {
+        self.webhook_key_entry("slack")
+            .ok()
+            .and_then(|entry| self.vault().get(&entry).ok().flatten())
+            .is_some()
     }
 }

@@ -31,7 +31,7 @@ pub const WEBHOOK_KEYS_FRESH_FOR: std::time::Duration = std::time::Duration::fro
 /// What every request needs.
 #[derive(Clone)]
 pub(super) struct Receiver {
-    app: Arc<App>,
+    pub(super) app: Arc<App>,
     keys: Arc<tokio::sync::Mutex<(tokio::time::Instant, Arc<WebhookKeys>)>>,
     asks: mpsc::UnboundedSender<i64>,
 }
@@ -50,7 +50,7 @@ impl Receiver {
 
     /// The keys, read again from the keychain when they are older than
     /// [`WEBHOOK_KEYS_FRESH_FOR`]. A keychain that cannot be read keeps the keys held.
-    async fn keys(&self) -> Arc<WebhookKeys> {
+    pub(super) async fn keys(&self) -> Arc<WebhookKeys> {
         let mut held = self.keys.lock().await;
         if held.0.elapsed() >= WEBHOOK_KEYS_FRESH_FOR {
             match self.app.webhook_keys().await {
@@ -65,6 +65,7 @@ impl Receiver {
 pub(super) fn router(receiver: Receiver) -> Router {
     Router::new()
         .route("/webhooks/{platform}", post(receive))
+        .route("/interactions/slack", post(super::interactions::slack))
         .route("/health", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT_BYTES))
         .with_state(receiver)

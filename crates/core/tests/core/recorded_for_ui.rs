@@ -778,6 +778,7 @@ impl Moments {
                 provider,
                 tenants,
             },
+            other @ ConnectOutcome::ChooseChannel { .. } => other,
         }
     }
 }

@@ -46,6 +46,7 @@ const QUICKBOOKS_RULES: PlatformRules = PlatformRules {
     request_id_header: Some("intuit_tid"),
     describe_code: Some(faults::describe),
     usage_header: None,
+    refusal: None,
 };
 
 /// A page of a query, read record by record.

@@ -23,6 +23,7 @@ const RULES: PlatformRules = PlatformRules {
     request_id_header: None,
     describe_code: Some(describe),
     usage_header: Some("sforce-limit-info"),
+    refusal: None,
 };
 
 /// Salesforce's `errorCode`s in words, with what to do.

@@ -37,6 +37,7 @@ const XERO_RULES: PlatformRules = PlatformRules {
     request_id_header: None,
     describe_code: None,
     usage_header: None,
+    refusal: None,
 };
 
 /// Where the client sends requests: production, a platform sandbox or the local sandbox.

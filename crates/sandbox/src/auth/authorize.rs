@@ -1,7 +1,8 @@
 //! The authorization endpoint and the consent decision (RFC 6749 §4.1, RFC 7636, RFC 8252), for
 //! every authorization server: Xero's (PKCE required, a choice of organisations), Intuit's
 //! (PKCE verified when sent, one company, `realmId` on the callback) and Salesforce's (PKCE
-//! required, one org).
+//! required, one org) and Slack's (OAuth v2: no `response_type`, redirects to https only,
+//! PKCE verified when sent, one workspace).
 
 use std::collections::HashMap;
 
@@ -15,7 +16,7 @@ use uuid::Uuid;
 
 use super::clients::{is_registered_on, redirect_allowed_on};
 use super::grants::{all_tenants, AuthRequest};
-use super::profile::{Platform, Profile, QUICKBOOKS, SALESFORCE, XERO};
+use super::profile::{Platform, Profile, QUICKBOOKS, SALESFORCE, SLACK, XERO};
 use super::{pages, pkce};
 use crate::app::AppState;
 use crate::clock::now_ms;
@@ -108,6 +109,14 @@ pub async fn salesforce_authorize(
     authorize_on(&SALESFORCE, &app, &params)
 }
 
+/// `GET /slack/oauth/v2/authorize`
+pub async fn slack_authorize(
+    State(app): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    authorize_on(&SLACK, &app, &params)
+}
+
 fn authorize_on(
     profile: &'static Profile,
     app: &AppState,
@@ -132,6 +141,17 @@ fn authorize_on(
     };
     let Some(redirect_uri) = param("redirect_uri").filter(|r| redirect_allowed_on(profile, r))
     else {
+        if profile.https_redirects {
+            // Slack's own words for it.
+            return pages::error_on(
+                profile,
+                "bad_redirect_uri",
+                "The redirect_uri is missing or not allowed: Slack sends a sign-in back to an \
+                 https:// address only (the sandbox also takes http:// on 127.0.0.1 or \
+                 localhost, where it runs). A carbonsync:// address must go through an https \
+                 bounce page.",
+            );
+        }
         return pages::error_on(
             profile,
             "Invalid redirect address",
@@ -143,7 +163,7 @@ fn authorize_on(
     let invalid =
         |description: &str| redirect_error(redirect_uri, state, "invalid_request", description);
 
-    if param("response_type") != Some("code") {
+    if profile.response_type_required && param("response_type") != Some("code") {
         return invalid("response_type must be code");
     }
     let Some(scope) = param("scope") else {
@@ -184,7 +204,7 @@ fn authorize_on(
         code_challenge: challenge.to_owned(),
         tenants: match profile.platform {
             Platform::Xero => all_tenants(),
-            Platform::QuickBooks | Platform::Salesforce => Vec::new(),
+            Platform::QuickBooks | Platform::Salesforce | Platform::Slack => Vec::new(),
         },
     };
     if app.settings().auto_approve {
@@ -195,6 +215,7 @@ fn authorize_on(
         Platform::Xero => pages::consent(&request_id, &request, &request.tenants, None),
         Platform::QuickBooks => pages::quickbooks_consent(&request_id, &request),
         Platform::Salesforce => pages::salesforce_consent(&request_id, &request),
+        Platform::Slack => pages::slack_consent(&request_id, &request),
     }
 }
 
@@ -240,6 +261,15 @@ pub async fn salesforce_decision(
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
     decision_on(&SALESFORCE, &app, form)
+}
+
+/// `POST /slack/oauth/v2/authorize/decision`: `request_id` and `decision=approve|deny`; the
+/// grant reaches the one workspace. A denial comes back as `error=access_denied&state=…`.
+pub async fn slack_decision(
+    State(app): State<AppState>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    decision_on(&SLACK, &app, form)
 }
 
 fn decision_on(
@@ -317,7 +347,7 @@ fn decision_on(
         // Intuit's denial carries the error and state only.
         let description = match profile.platform {
             Platform::Xero => "The user denied access",
-            Platform::QuickBooks => "",
+            Platform::QuickBooks | Platform::Slack => "",
             Platform::Salesforce => "end-user denied authorization",
         };
         redirect_error(

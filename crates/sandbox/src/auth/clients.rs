@@ -39,6 +39,9 @@ pub fn redirect_allowed(redirect_uri: &str) -> bool {
 }
 
 pub fn redirect_allowed_on(profile: &Profile, redirect_uri: &str) -> bool {
+    if profile.https_redirects {
+        return https_or_loopback(redirect_uri);
+    }
     if profile.custom_scheme_redirect && EXACT_REDIRECTS.contains(&redirect_uri) {
         return true;
     }
@@ -53,9 +56,53 @@ pub fn redirect_allowed_on(profile: &Profile, redirect_uri: &str) -> bool {
     LOOPBACK_REDIRECTS.contains(&url.as_str())
 }
 
+/// Slack's rule: an `https://` URL with a host (an app registers its redirect URLs; the
+/// sandbox takes any), or, because the sandbox runs on loopback, an `http://` URL on
+/// 127.0.0.1, localhost or [::1] at any port and path. Never user info or a fragment, and
+/// never a custom scheme such as `carbonsync://`.
+fn https_or_loopback(redirect_uri: &str) -> bool {
+    let Ok(url) = Url::parse(redirect_uri) else {
+        return false;
+    };
+    if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
+        return false;
+    }
+    match url.scheme() {
+        "https" => url.host_str().is_some_and(|h| !h.is_empty()),
+        "http" => matches!(
+            url.host_str(),
+            Some("127.0.0.1") | Some("localhost") | Some("[::1]")
+        ),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slack_takes_https_and_loopback_but_no_custom_scheme() {
+        use crate::auth::profile::SLACK;
+        for ok in [
+            "https://carbonsync.example/bounce/",
+            "https://example.org/oauth?x=1",
+            "http://127.0.0.1:4000/bounce/",
+            "http://localhost:9/anything",
+        ] {
+            assert!(redirect_allowed_on(&SLACK, ok), "{ok}");
+        }
+        for bad in [
+            "carbonsync://oauth/callback",
+            "http://evil.example/callback",
+            "https://user@example.org/",
+            "https://example.org/#frag",
+            "ftp://example.org/",
+            "not a url",
+        ] {
+            assert!(!redirect_allowed_on(&SLACK, bad), "{bad}");
+        }
+    }
 
     #[test]
     fn quickbooks_takes_loopback_redirects_but_no_custom_scheme() {

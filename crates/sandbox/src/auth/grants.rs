@@ -516,6 +516,29 @@ impl AuthStore {
         self.access.remove(&key).is_some()
     }
 
+    /// Revokes every grant of `platform` with its tokens, as an administrator removing the
+    /// app from a workspace would. Returns the fingerprints of the access tokens that ended,
+    /// so the caller can tell a revoked token from an unknown one later.
+    pub fn revoke_platform(&mut self, platform: Platform) -> Vec<String> {
+        let grants: Vec<Uuid> = self
+            .grants
+            .values()
+            .filter(|g| g.platform == platform)
+            .map(|g| g.id)
+            .collect();
+        let mut ended: Vec<String> = self
+            .access
+            .values()
+            .filter(|t| grants.contains(&t.grant_id))
+            .map(|t| t.fingerprint.clone())
+            .collect();
+        ended.sort();
+        for grant in &grants {
+            self.revoke_grant(grant);
+        }
+        ended
+    }
+
     pub fn revoke_grant(&mut self, grant_id: &Uuid) -> bool {
         let existed = self.grants.remove(grant_id).is_some();
         self.access.retain(|_, t| &t.grant_id != grant_id);

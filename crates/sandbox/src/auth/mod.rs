@@ -2,8 +2,9 @@
 //! identity.xero.com, served under `/xero/identity/connect`, Intuit's (for QuickBooks
 //! Online) at appcenter.intuit.com / oauth.platform.intuit.com, served under
 //! `/quickbooks/oauth2`, and the consent half of Salesforce's (login.salesforce.com), whose
-//! Salesforce-shaped token answers live in `salesforce::oauth`. One implementation with a
-//! profile per server (`profile.rs`).
+//! Salesforce-shaped token answers live in `salesforce::oauth`, and the consent half of
+//! Slack's (slack.com/oauth/v2/authorize), whose `oauth.v2.access` lives in `slack::oauth`.
+//! One implementation with a profile per server (`profile.rs`).
 
 mod authorize;
 pub mod clients;
@@ -15,7 +16,7 @@ mod revoke;
 pub mod secrets;
 mod token;
 
-pub use authorize::{salesforce_authorize, salesforce_decision};
+pub use authorize::{salesforce_authorize, salesforce_decision, slack_authorize, slack_decision};
 
 use axum::extract::State;
 use axum::http::StatusCode;

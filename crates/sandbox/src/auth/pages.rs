@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 use super::grants::AuthRequest;
-use super::profile::{Platform, Profile, QUICKBOOKS, SALESFORCE};
+use super::profile::{Platform, Profile, QUICKBOOKS, SALESFORCE, SLACK};
 use crate::company::PROFILES;
 use crate::quickbooks::{COMPANY_NAME, REALM_ID};
 
@@ -24,6 +24,8 @@ const QUICKBOOKS_BANNER: &str = "CarbonSync sandbox — a local stand-in for Qui
 the real QuickBooks. No real data leaves this machine.";
 const SALESFORCE_BANNER: &str = "CarbonSync sandbox — a local stand-in for Salesforce (Net Zero \
 Cloud), not the real Salesforce. No real data leaves this machine.";
+const SLACK_BANNER: &str = "CarbonSync sandbox — a local stand-in for Slack, not the real Slack. \
+No message leaves this machine.";
 
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -158,16 +160,16 @@ pub fn error(title: &str, message: &str) -> Response {
 pub fn error_on(profile: &Profile, title: &str, message: &str) -> Response {
     match profile.platform {
         Platform::Xero => error(title, message),
-        Platform::QuickBooks | Platform::Salesforce => {
+        Platform::QuickBooks | Platform::Salesforce | Platform::Slack => {
             let body = format!(
                 "<h1>{}</h1>\n<p>{}</p>\n<p>Start the connection again from CarbonSync.</p>",
                 escape(title),
                 escape(message)
             );
-            let banner = if profile.platform == Platform::Salesforce {
-                SALESFORCE_BANNER
-            } else {
-                QUICKBOOKS_BANNER
+            let banner = match profile.platform {
+                Platform::Salesforce => SALESFORCE_BANNER,
+                Platform::Slack => SLACK_BANNER,
+                _ => QUICKBOOKS_BANNER,
             };
             page_with(banner, StatusCode::BAD_REQUEST, title, &body)
         }
@@ -209,6 +211,52 @@ pub fn salesforce_consent(request_id: &str, request: &AuthRequest) -> Response {
         request_id = escape(request_id),
     );
     page_with(SALESFORCE_BANNER, StatusCode::OK, "Allow Access?", &body)
+}
+
+/// Slack's install page: "CarbonSync is requesting permission to access the Harbour & Pine
+/// Slack workspace", the bot scopes asked (Slack writes them comma-separated), Allow and
+/// Cancel. The `request_id` input stays on one line with `name` before `value`, as on the
+/// other pages, for scripts that scrape it.
+pub fn slack_consent(request_id: &str, request: &AuthRequest) -> Response {
+    let scopes: String = request
+        .scope
+        .split([',', ' '])
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let what = match s {
+                "chat:write" => "send messages as the app",
+                "chat:write.public" => "send messages to channels the app is not a member of",
+                "channels:read" => "view basic information about public channels",
+                "groups:read" => "view basic information about private channels it was added to",
+                "files:write" => "upload, edit and delete files as the app",
+                "incoming-webhook" => "post messages to a channel you choose",
+                _ => "use this part of the workspace",
+            };
+            format!("<li><code>{}</code> — {what}</li>\n", escape(s))
+        })
+        .collect();
+    let body = format!(
+        "<h1>CarbonSync is requesting permission to access the {team} Slack workspace</h1>\n\
+         <form method=\"post\" action=\"{action}\">\n\
+         <input type=\"hidden\" name=\"request_id\" value=\"{request_id}\">\n\
+         <p>The app <strong>CarbonSync</strong> (client <code>{client}</code>) would be able \
+         to:</p>\n<ul>\n{scopes}</ul>\n\
+         <p>After you decide you will be sent back to <code>{redirect}</code>.</p>\n\
+         <button type=\"submit\" name=\"decision\" value=\"approve\">Allow</button>\n\
+         <button type=\"submit\" name=\"decision\" value=\"deny\">Cancel</button>\n\
+         </form>",
+        team = escape(crate::slack::TEAM_NAME),
+        action = SLACK.decision_path,
+        client = escape(&request.client_id),
+        redirect = escape(&request.redirect_uri),
+        request_id = escape(request_id),
+    );
+    page_with(
+        SLACK_BANNER,
+        StatusCode::OK,
+        "Install CarbonSync to Slack",
+        &body,
+    )
 }
 
 /// Intuit's consent page: one company, which the grant will reach (Intuit lets a user pick a

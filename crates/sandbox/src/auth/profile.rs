@@ -1,6 +1,6 @@
 //! What differs between the authorization servers the sandbox runs: Xero's under
-//! `/xero/identity/connect`, Intuit's (for QuickBooks Online) under `/quickbooks/oauth2` and
-//! Salesforce's under `/salesforce/services/oauth2`.
+//! `/xero/identity/connect`, Intuit's (for QuickBooks Online) under `/quickbooks/oauth2`,
+//! Salesforce's under `/salesforce/services/oauth2` and Slack's under `/slack/oauth/v2`.
 //! Grants, codes, PKCE, secrets, rotation, grace and persistence are shared (`grants.rs`); a
 //! profile says which clients a server knows and how they authenticate, which lifetimes
 //! apply, and what its answers look like.
@@ -28,6 +28,9 @@ pub enum Platform {
     Xero,
     QuickBooks,
     Salesforce,
+    /// Slack's OAuth v2 (a bot token per workspace install); its token answers live in
+    /// `slack::oauth`.
+    Slack,
 }
 
 impl Platform {
@@ -60,6 +63,12 @@ pub struct Profile {
     /// Whether `carbonsync://oauth/callback` is registered besides the loopback redirects.
     /// Intuit accepts no custom scheme.
     pub custom_scheme_redirect: bool,
+    /// Slack: any `https://` redirect URL is accepted, and loopback `http://` ones on any port
+    /// and path (the sandbox runs on loopback); no custom scheme, and no `/callback`-only rule.
+    pub https_redirects: bool,
+    /// Whether the authorization request must carry `response_type=code` (Slack's OAuth v2
+    /// authorize takes no `response_type`).
+    pub response_type_required: bool,
     /// Xero requires PKCE; Intuit ignores it, and the sandbox verifies it only when the
     /// authorization request carried a challenge.
     pub pkce_required: bool,
@@ -109,6 +118,7 @@ impl Profile {
                 settings.quickbooks_refresh_token_ttl,
             ),
             Platform::Salesforce => (SESSION_TIMEOUT, REFRESH_TOKEN_LIFETIME),
+            Platform::Slack => (crate::slack::TOKEN_LIFETIME, Duration::ZERO),
         }
     }
 }
@@ -130,6 +140,8 @@ pub static XERO: Profile = Profile {
         },
     ],
     custom_scheme_redirect: true,
+    https_redirects: false,
+    response_type_required: true,
     pkce_required: true,
     required_scope: None,
     basic_auth_only: false,
@@ -155,6 +167,8 @@ pub static QUICKBOOKS: Profile = Profile {
         secret: Some(QUICKBOOKS_CLIENT_SECRET),
     }],
     custom_scheme_redirect: false,
+    https_redirects: false,
+    response_type_required: true,
     pkce_required: false,
     required_scope: Some(QUICKBOOKS_SCOPE),
     basic_auth_only: true,
@@ -184,6 +198,8 @@ pub static SALESFORCE: Profile = Profile {
         secret: Some(SALESFORCE_CLIENT_SECRET),
     }],
     custom_scheme_redirect: true,
+    https_redirects: false,
+    response_type_required: true,
     pkce_required: true,
     required_scope: None,
     basic_auth_only: false,
@@ -204,10 +220,44 @@ pub static SALESFORCE: Profile = Profile {
     },
 };
 
+/// Slack's (slack.com/oauth/v2/authorize and the `oauth.v2.access` method): one app holding a
+/// secret (in the form or by HTTP Basic), redirects to `https://` only (loopback `http://` is
+/// let through because the sandbox itself runs there), PKCE verified when the request sent a
+/// challenge, and a bot token that does not expire (Slack's default without token rotation),
+/// with no refresh token. Revoking the token (`auth.revoke`) ends the install's grant.
+pub static SLACK: Profile = Profile {
+    platform: Platform::Slack,
+    decision_path: "/slack/oauth/v2/authorize/decision",
+    clients: &[Client {
+        id: crate::slack::CLIENT_ID,
+        secret: Some(crate::slack::CLIENT_SECRET),
+    }],
+    custom_scheme_redirect: false,
+    https_redirects: true,
+    response_type_required: false,
+    pkce_required: false,
+    required_scope: None,
+    basic_auth_only: false,
+    client_credentials: false,
+    always_refresh: false,
+    refresh_scopes: &[],
+    access_revokes_grant: true,
+    // Slack bot tokens: `xoxb-` then the workspace and bot ids, then a secret part.
+    access_prefix: "xoxb-7100000000001-7100000000002-",
+    refresh_prefix: "xoxe-1-",
+    calls: CallKeys {
+        authorize: "GET /slack/authorize",
+        decision: "POST /slack/authorize/decision",
+        token: "POST /slack/oauth.v2.access",
+        revoke: "POST /slack/auth.revoke",
+    },
+};
+
 pub fn profile_of(platform: Platform) -> &'static Profile {
     match platform {
         Platform::Xero => &XERO,
         Platform::QuickBooks => &QUICKBOOKS,
         Platform::Salesforce => &SALESFORCE,
+        Platform::Slack => &SLACK,
     }
 }

@@ -41,7 +41,7 @@ pub fn oauth_error(error: &str, description: &str) -> Response {
 pub fn error_on(profile: &Profile, error: &str, description: &str) -> Response {
     match profile.platform {
         // Salesforce answers every token error as a 400 with a description, as Xero does.
-        Platform::Xero | Platform::Salesforce => oauth_error(error, description),
+        Platform::Xero | Platform::Salesforce | Platform::Slack => oauth_error(error, description),
         Platform::QuickBooks => {
             let status = if error == "invalid_client" {
                 StatusCode::UNAUTHORIZED
@@ -229,7 +229,7 @@ fn exchange_code<'a>(
             );
         }
         let realms: &[&str] = match profile.platform {
-            Platform::Xero | Platform::Salesforce => &[],
+            Platform::Xero | Platform::Salesforce | Platform::Slack => &[],
             Platform::QuickBooks => &[REALM_ID],
         };
         let grant = auth.create_grant_on(

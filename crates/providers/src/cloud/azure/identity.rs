@@ -176,7 +176,7 @@ impl ServicePrincipal {
             ProviderError::InvalidConfig { detail } => ProviderError::InvalidConfig {
                 detail: clean(detail),
             },
-            other @ ProviderError::RateLimited { .. } => other,
+            other @ (ProviderError::RateLimited { .. } | ProviderError::Refused { .. }) => other,
         }
     }
 }
@@ -339,6 +339,7 @@ fn detail_of(error: &ProviderError) -> &str {
         | ProviderError::BadResponse { detail }
         | ProviderError::Transport { detail }
         | ProviderError::InvalidConfig { detail } => detail,
+        ProviderError::Refused { words, .. } => words,
         ProviderError::RateLimited { .. } => "",
     }
 }

@@ -99,6 +99,7 @@ const RULES: PlatformRules = PlatformRules {
     request_id_header: Some("x-ms-request-id"),
     describe_code: None,
     usage_header: None,
+    refusal: None,
 };
 
 /// The connect form: a service principal (an app registration) with a client secret or a

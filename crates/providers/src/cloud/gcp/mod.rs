@@ -89,6 +89,7 @@ const RULES: PlatformRules = PlatformRules {
     request_id_header: None,
     describe_code: None,
     usage_header: None,
+    refusal: None,
 };
 
 /// The connect form.
@@ -179,6 +180,7 @@ fn detail_of(e: &ProviderError) -> String {
         | ProviderError::BadResponse { detail }
         | ProviderError::Transport { detail }
         | ProviderError::InvalidConfig { detail } => detail.clone(),
+        ProviderError::Refused { words, .. } => words.clone(),
         ProviderError::RateLimited { .. } => e.to_string(),
     }
 }

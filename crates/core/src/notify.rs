@@ -1,0 +1,581 @@
+//! Reports and alerts sent where the team already talks (Slack, Microsoft Teams): the
+//! destinations, what is sent to them, and their history.
+//!
+//! A destination's secret (an incoming-webhook or Workflows URL, a Slack bot token) goes to
+//! the keychain; the database keeps a reference to it, the channel's name and the history
+//! of every delivery.
+
+mod alerts;
+mod report;
+mod schedule;
+mod slack_connect;
+
+use carbonsync_providers::notifier::{Alert, ChartImage, EsgReport, Message, Notifier};
+use carbonsync_providers::slack::client::{SlackApi, SlackNotifier, SlackRoute};
+use carbonsync_providers::teams::client::TeamsNotifier;
+use carbonsync_providers::{CallMeter, ProviderError, RetryPolicy};
+use carbonsync_store::{
+    Delivery, DeliveryOutcome, Destination, DestinationSettings, NewDestination,
+};
+use carbonsync_vault::Sensitive;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{App, AppError};
+
+pub use alerts::ALERT_AFTER_FAILURES;
+pub use report::CHART_MONTHS;
+pub use slack_connect::{ChannelOption, SLACK_BOUNCE_PATH};
+
+/// A report as the window previews it before sending: the figures and the chart.
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ReportPreview {
+    /// The report's figures (`EsgReport`), as JSON.
+    #[ts(type = "Record<string, unknown>")]
+    pub report: serde_json::Value,
+    /// The message as plain text, exactly as the notification shows it.
+    pub text: String,
+    /// The chart as a PNG, base64; `None` when it could not be drawn (`chart_note` says why).
+    pub chart_png_base64: Option<String>,
+    pub chart_note: Option<String>,
+}
+
+/// Which kind of message a delivery carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeliveryKind {
+    Report,
+    Alert,
+    Resolved,
+    Test,
+}
+
+impl DeliveryKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            DeliveryKind::Report => "report",
+            DeliveryKind::Alert => "alert",
+            DeliveryKind::Resolved => "resolved",
+            DeliveryKind::Test => "test",
+        }
+    }
+}
+
+/// How a platform's refusal reads to the person who sends.
+fn send_error(platform: &str, e: ProviderError) -> AppError {
+    let name = if platform == "slack" {
+        "Slack"
+    } else {
+        "Microsoft Teams"
+    };
+    match e {
+        ProviderError::Refused { code, words } => AppError::new(&code, format!("{words}.")),
+        ProviderError::RateLimited { .. } => AppError::new(
+            "rate_limited",
+            format!("{name} is limiting how fast CarbonSync may post and did not let this message through in time. Send it again in a minute."),
+        ),
+        ProviderError::Transport { detail } => AppError::new(
+            "network",
+            format!("CarbonSync could not reach {name}. Check the network connection and send again."),
+        )
+        .with_detail(detail),
+        ProviderError::Unauthorized { .. } | ProviderError::Forbidden { .. } => AppError::new(
+            "reconnect",
+            format!("{name} no longer accepts this destination's credentials. Connect it again in CarbonSync."),
+        ),
+        other => AppError::from(other),
+    }
+}
+
+impl App {
+    fn notify_retry(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.config().sync.max_attempts.max(1),
+            max_wait: Duration::from_secs(self.config().sync.max_retry_wait_secs),
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Whether `platform` is one CarbonSync sends to (Slack, Teams) rather than syncs from.
+    pub fn is_destination_platform(&self, platform: &str) -> bool {
+        carbonsync_providers::notifier::notifier_registration(platform).is_some()
+    }
+
+    /// Incidents, newest first; `open_only` leaves out resolved ones.
+    pub fn incidents(
+        &self,
+        open_only: bool,
+        limit: i64,
+    ) -> Result<Vec<carbonsync_store::Incident>, AppError> {
+        Ok(self.store()?.incidents(open_only, limit)?)
+    }
+
+    /// A webhook URL of the sandbox's stand-in (Slack's incoming webhook for #esg-reports,
+    /// a Teams workflow), for `connect … --sandbox` and the window's "Use the sandbox's".
+    /// Errors: `not_sandbox` when the platform is set up with the organisation's own app.
+    pub async fn sandbox_destination_url(
+        &self,
+        platform: &str,
+    ) -> Result<Sensitive<String>, AppError> {
+        if self.config().provider(platform).client_id.is_some() {
+            return Err(AppError::new(
+                "not_sandbox",
+                format!("{platform} is set up with your own app: paste a real webhook URL instead of the sandbox's."),
+            ));
+        }
+        let base = self.sandbox_url().await?;
+        let (url, body) = match platform {
+            "slack" => (
+                format!("{base}/_control/slack/webhook"),
+                serde_json::json!({ "channel": "esg-reports" }),
+            ),
+            _ => (
+                format!("{base}/_control/teams/workflows"),
+                serde_json::json!({}),
+            ),
+        };
+        let failed = |e: reqwest::Error| {
+            AppError::new(
+                "sandbox",
+                format!("The sandbox did not give a {platform} webhook URL: {e}"),
+            )
+        };
+        let answer: serde_json::Value = reqwest::Client::new()
+            .post(&url)
+            .json(&body)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(failed)?
+            .json()
+            .await
+            .map_err(failed)?;
+        Ok(Sensitive::new(
+            answer["url"].as_str().unwrap_or_default().to_owned(),
+        ))
+    }
+
+    /// A sandbox destination's URL moved onto the sandbox running now: a sandbox started by
+    /// another process listened on another port.
+    async fn on_current_sandbox(&self, url: &str) -> Result<String, AppError> {
+        let base = self.sandbox_url().await?;
+        let (Ok(mut parsed), Ok(now)) = (url::Url::parse(url), url::Url::parse(&base)) else {
+            return Ok(url.to_owned());
+        };
+        let _ = parsed.set_host(now.host_str());
+        let _ = parsed.set_port(now.port());
+        Ok(parsed.to_string())
+    }
+
+    /// Every destination in use.
+    pub fn destinations(&self) -> Result<Vec<Destination>, AppError> {
+        Ok(self.store()?.destinations()?)
+    }
+
+    /// A destination's deliveries, newest first.
+    pub fn destination_history(&self, id: i64, limit: i64) -> Result<Vec<Delivery>, AppError> {
+        let store = self.store()?;
+        store.destination(id)?;
+        Ok(store.deliveries(id, limit)?)
+    }
+
+    /// Changes when reports go out and which alerts come. Errors: `usage` for a day outside
+    /// 1–28, a time that is not `HH:MM`, an unknown alert kind.
+    pub fn set_destination_settings(
+        &self,
+        id: i64,
+        settings: &DestinationSettings,
+    ) -> Result<Destination, AppError> {
+        if let Some(day) = settings.report_day {
+            if !(1..=28).contains(&day) {
+                return Err(AppError::new(
+                    "usage",
+                    format!("The report day must be 1 to 28 (every month has it), not {day}."),
+                ));
+            }
+        }
+        if let Some(time) = &settings.report_time {
+            if chrono::NaiveTime::parse_from_str(time, "%H:%M").is_err() {
+                return Err(AppError::new(
+                    "usage",
+                    format!("{time:?} is not a time of day: give it as HH:MM, e.g. 09:00."),
+                ));
+            }
+        }
+        for kind in settings.alert_kinds.iter().flatten() {
+            if !alerts::KINDS.contains(&kind.as_str()) {
+                return Err(AppError::new(
+                    "usage",
+                    format!(
+                        "{kind:?} is not an alert kind; choose from {}.",
+                        alerts::KINDS.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(self.store()?.set_destination_settings(id, settings)?)
+    }
+
+    /// Adds a destination reached by a pasted URL: a Slack incoming webhook or a Teams
+    /// Workflows webhook. The URL is checked, then kept in the keychain only.
+    ///
+    /// Errors: `usage` for a URL of the wrong shape (the words say where to copy it from);
+    /// `keychain` when it cannot be stored (nothing is added then).
+    pub async fn add_webhook_destination(
+        &self,
+        platform: &str,
+        url: &Sensitive<String>,
+        name: Option<&str>,
+        sandbox: bool,
+    ) -> Result<Destination, AppError> {
+        let url_text = url.expose().trim();
+        let (default_name, channel) = match platform {
+            "slack" => {
+                check_slack_webhook(url_text, sandbox)?;
+                ("Slack incoming webhook".to_owned(), None)
+            }
+            "teams" => {
+                carbonsync_providers::teams::client::check_url(url_text).map_err(|e| {
+                    AppError::new(
+                        "usage",
+                        capitalise(
+                            &e.to_string()
+                                .replace("invalid provider configuration: ", ""),
+                        ),
+                    )
+                })?;
+                ("Teams workflow".to_owned(), None::<String>)
+            }
+            other => {
+                return Err(AppError::new(
+                    "usage",
+                    format!("{other:?} takes no webhook URL; destinations are slack or teams."),
+                ))
+            }
+        };
+        let name = name
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .unwrap_or(default_name);
+        self.store_destination(
+            NewDestination {
+                platform: platform.to_owned(),
+                route: "webhook".to_owned(),
+                name,
+                workspace_id: None,
+                workspace_name: None,
+                channel_id: None,
+                channel_name: channel,
+                vault_key: String::new(),
+                sandbox,
+            },
+            &Sensitive::new(url_text.to_owned()),
+        )
+    }
+
+    /// Keeps the secret in the keychain, then the destination in the database; a failure
+    /// of the second removes the first.
+    pub(crate) fn store_destination(
+        &self,
+        mut new: NewDestination,
+        secret: &Sensitive<String>,
+    ) -> Result<Destination, AppError> {
+        let store = self.store()?;
+        new.vault_key = format!(
+            "{}/destination/{}",
+            store.install_id()?,
+            uuid::Uuid::new_v4().simple()
+        );
+        self.vault().put(&new.vault_key, secret)?;
+        match store.add_destination(&new, chrono::Utc::now().timestamp_millis()) {
+            Ok(d) => Ok(d),
+            Err(e) => {
+                let _ = self.vault().delete(&new.vault_key);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Removes a destination: a Slack bot token is revoked with Slack, the secret leaves
+    /// the keychain, the history stays. Returns a warning when Slack could not be told.
+    pub async fn remove_destination(&self, id: i64) -> Result<Option<String>, AppError> {
+        let dest = self.store()?.destination(id)?;
+        let mut warning = None;
+        if dest.route == "bot" {
+            if let Some(secret) = self.vault().get(&dest.vault_key)? {
+                let api = self.slack_api(dest.sandbox).await?;
+                if let Err(e) = api.revoke(secret.expose(), &CallMeter::default()).await {
+                    warning = Some(format!(
+                        "Slack was not told to revoke CarbonSync's token ({e}); remove the app in Slack's settings if it still shows."
+                    ));
+                }
+            }
+        }
+        self.vault().delete(&dest.vault_key)?;
+        self.store()?
+            .remove_destination(id, chrono::Utc::now().timestamp_millis())?;
+        Ok(warning)
+    }
+
+    pub(crate) async fn slack_api(&self, sandbox: bool) -> Result<SlackApi, AppError> {
+        let platform = self.platform("slack", Some(sandbox)).await?;
+        let base = platform.endpoints.api_base.clone().ok_or_else(|| {
+            AppError::new(
+                "config",
+                "Slack has no API address: set api_base under [providers.slack] in the configuration file",
+            )
+        })?;
+        Ok(SlackApi::new(&base, &self.notify_retry())?)
+    }
+
+    /// The notifier of a destination, with its secret from the keychain.
+    async fn notifier(&self, dest: &Destination) -> Result<Arc<dyn Notifier>, AppError> {
+        let secret = self.vault().get(&dest.vault_key)?.ok_or_else(|| {
+            AppError::new(
+                "reconnect",
+                format!(
+                    "The keychain no longer holds {}'s address or token. Remove the destination and add it again.",
+                    dest.name
+                ),
+            )
+        })?;
+        let retry = self.notify_retry();
+        let url = if dest.sandbox && dest.route == "webhook" {
+            self.on_current_sandbox(secret.expose()).await?
+        } else {
+            secret.expose().clone()
+        };
+        Ok(match (dest.platform.as_str(), dest.route.as_str()) {
+            ("slack", "webhook") => {
+                Arc::new(SlackNotifier::new(SlackRoute::Webhook { url }, retry))
+            }
+            ("slack", _) => {
+                let token = carbonsync_oauth::TokenSet::from_secret(&secret)
+                    .map(|t| t.access_token.expose().clone())
+                    .unwrap_or_else(|| secret.expose().clone());
+                Arc::new(SlackNotifier::new(
+                    SlackRoute::Bot {
+                        api: Box::new(self.slack_api(dest.sandbox).await?),
+                        token,
+                        channel: dest.channel_id.clone().unwrap_or_default(),
+                    },
+                    retry,
+                ))
+            }
+            _ => Arc::new(TeamsNotifier::new(&url, &retry)?),
+        })
+    }
+
+    /// Sends `message` to `dest` and records the delivery. With `once`, a delivery of the
+    /// same kind and subject by the same trigger that was sent before is not repeated (and
+    /// one that failed `once` times is not tried again): returns `Ok(None)` then.
+    ///
+    /// Errors: the platform's refusal in words (the delivery is recorded as failed first).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn deliver(
+        &self,
+        dest: &Destination,
+        kind: DeliveryKind,
+        subject: &str,
+        trigger: &str,
+        incident_id: Option<i64>,
+        message: &Message,
+        chart: Option<&ChartImage>,
+        once: Option<u32>,
+    ) -> Result<Option<Delivery>, AppError> {
+        let summary = carbonsync_providers::notifier::words::fallback_text(message);
+        let now = || chrono::Utc::now().timestamp_millis();
+        let Some(id) = self.store()?.begin_delivery(
+            dest.id,
+            kind.as_str(),
+            subject,
+            trigger,
+            incident_id,
+            &summary,
+            once,
+            now(),
+        )?
+        else {
+            return Ok(None);
+        };
+        let meter = CallMeter::default();
+        let sent = match self.notifier(dest).await {
+            Ok(notifier) => notifier
+                .send(message, chart, &meter)
+                .await
+                .map_err(|e| send_error(&dest.platform, e)),
+            Err(e) => Err(e),
+        };
+        let mut outcome = DeliveryOutcome {
+            calls: i64::from(meter.calls()),
+            waited_ms: meter.waited().as_millis() as i64,
+            ..DeliveryOutcome::default()
+        };
+        match &sent {
+            Ok(d) => {
+                outcome.message_ref = d.message_ref.clone();
+                outcome.chart_sent = d.chart_sent;
+                outcome.chart_note = d.chart_note.clone();
+            }
+            Err(e) => outcome.error = Some((e.code.clone(), e.message.clone())),
+        }
+        let store = self.store()?;
+        store.finish_delivery(id, &outcome, now())?;
+        tracing::info!(
+            destination = dest.id,
+            kind = kind.as_str(),
+            subject,
+            ok = sent.is_ok(),
+            "delivery"
+        );
+        match sent {
+            Ok(_) => Ok(store
+                .deliveries(dest.id, 1)?
+                .into_iter()
+                .find(|d| d.id == id)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The report of `period` with its chart drawn; the note says why a chart is missing.
+    pub(crate) fn report_with_chart(
+        &self,
+        period: &str,
+    ) -> Result<(EsgReport, Option<ChartImage>, Option<String>), AppError> {
+        let report = self.esg_report(period)?;
+        let first = report::parse_period(period)?;
+        let from = first - chrono::Months::new(CHART_MONTHS - 1);
+        let title = format!(
+            "Emissions by scope, {} – {} (t CO2e)",
+            from.format("%b %Y"),
+            first.format("%b %Y")
+        );
+        let drawn = carbonsync_charts::monthly_by_scope_png(
+            &report::chart_input(&report),
+            &carbonsync_charts::ChartOptions {
+                title: title.clone(),
+                ..Default::default()
+            },
+        );
+        Ok(match drawn {
+            Ok(png) => {
+                let chart = ChartImage {
+                    png,
+                    file_name: format!("emissions-{period}.png"),
+                    alt_text: title,
+                };
+                (report, Some(chart), None)
+            }
+            Err(e) => (
+                report,
+                None,
+                Some(format!("The chart could not be drawn: {e}")),
+            ),
+        })
+    }
+
+    /// The report of `period` as it would be sent, for the window's preview.
+    pub fn preview_report(&self, period: &str) -> Result<ReportPreview, AppError> {
+        use base64::Engine;
+        let (report, chart, note) = self.report_with_chart(period)?;
+        let text = carbonsync_providers::notifier::words::fallback_text(&Message::Report(
+            Box::new(report.clone()),
+        ));
+        Ok(ReportPreview {
+            report: serde_json::to_value(&report).expect("serialisable"),
+            text,
+            chart_png_base64: chart
+                .map(|c| base64::engine::general_purpose::STANDARD.encode(c.png)),
+            chart_note: note,
+        })
+    }
+
+    /// Sends the report of `period` to a destination now ("Send now", `carbonsync report
+    /// send`). Errors: the platform's refusal in words; the delivery is in the history
+    /// either way.
+    pub async fn send_report(
+        &self,
+        destination_id: i64,
+        period: &str,
+    ) -> Result<Delivery, AppError> {
+        let dest = self.store()?.destination(destination_id)?;
+        let (report, chart, _) = self.report_with_chart(period)?;
+        let delivery = self
+            .deliver(
+                &dest,
+                DeliveryKind::Report,
+                &report.period.clone(),
+                "manual",
+                None,
+                &Message::Report(Box::new(report)),
+                chart.as_ref(),
+                None,
+            )
+            .await?;
+        Ok(delivery.expect("a manual delivery is always made"))
+    }
+
+    /// Sends a short test alert, so a person sees the destination works.
+    pub async fn send_test(&self, destination_id: i64) -> Result<Delivery, AppError> {
+        let dest = self.store()?.destination(destination_id)?;
+        let alert = Alert {
+            incident_id: 0,
+            kind: carbonsync_providers::notifier::AlertKind::SyncFailed,
+            resolved: true,
+            connection_id: 0,
+            connection: "CarbonSync".to_owned(),
+            what: format!(
+                "This is a test: {} receives CarbonSync's reports and alerts.",
+                dest.name
+            ),
+            fix: String::new(),
+            at: chrono::Utc::now(),
+            retry_button: false,
+            sandbox: dest.sandbox,
+        };
+        let delivery = self
+            .deliver(
+                &dest,
+                DeliveryKind::Test,
+                "test",
+                "manual",
+                None,
+                &Message::Alert(alert),
+                None,
+                None,
+            )
+            .await?;
+        Ok(delivery.expect("a manual delivery is always made"))
+    }
+}
+
+/// A Slack incoming-webhook URL: `https://hooks.slack.com/services/T…/B…/…` (loopback http
+/// for the sandbox). Errors: `usage`, saying where to copy a good one from.
+fn check_slack_webhook(url: &str, sandbox: bool) -> Result<(), AppError> {
+    let bad = || {
+        AppError::new(
+            "usage",
+            "This is not a Slack incoming-webhook URL. In Slack, open the app's Incoming Webhooks page, copy the Webhook URL (https://hooks.slack.com/services/…) and paste it whole.",
+        )
+    };
+    let parsed = url::Url::parse(url).map_err(|_| bad())?;
+    let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost"));
+    let ok = if sandbox && loopback {
+        parsed.path().contains("/hooks/")
+    } else {
+        parsed.scheme() == "https"
+            && parsed.host_str() == Some("hooks.slack.com")
+            && parsed.path().starts_with("/services/")
+    };
+    ok.then_some(()).ok_or_else(bad)
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
