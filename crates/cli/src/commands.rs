@@ -625,6 +625,10 @@ async fn serve(app: &Arc<App>, listen: std::net::SocketAddr) -> Result<(), AppEr
     for platform in app.webhook_platform_ids() {
         eprintln!("  http://{addr}/webhooks/{platform}");
     }
+    eprintln!(
+        "and Slack's button clicks (the Slack app's Interactivity Request URL) at
+  http://{addr}/interactions/slack"
+    );
     for platform in &server.keyless {
         eprintln!(
             "No webhook key is kept for {platform}: its webhooks are refused until `carbonsync webhook-key {platform}` stores one (used within seconds, no restart)."

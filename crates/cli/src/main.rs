@@ -303,10 +303,11 @@ enum Command {
         listen: std::net::SocketAddr,
     },
     /// Keep the key a platform signs its webhooks with (Xero's webhook key, Intuit's
-    /// verifier token) in the keychain, for `carbonsync serve`. The key is read from the
-    /// terminal without echo, or from standard input; never from an argument.
+    /// verifier token, Slack's signing secret for button clicks) in the keychain, for
+    /// `carbonsync serve`. The key is read from the terminal without echo, or from standard
+    /// input; never from an argument.
     WebhookKey {
-        /// xero or quickbooks
+        /// xero, quickbooks or slack
         platform: String,
         /// Use the sandbox's key instead, so its signed test deliveries are accepted. The key is
         /// public; it is refused for a platform set up with your own app.

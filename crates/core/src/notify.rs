@@ -306,7 +306,7 @@ impl App {
         if dest.route == "bot" {
             if let Some(secret) = self.vault().get(&dest.vault_key)? {
                 let api = self.slack_api(dest.sandbox).await?;
-                if let Err(e) = api.revoke(secret.expose(), &CallMeter::default()).await {
+                if let Err(e) = api.revoke(&bot_token(&secret), &CallMeter::default()).await {
                     warning = Some(format!(
                         "Slack was not told to revoke CarbonSync's token ({e}); remove the app in Slack's settings if it still shows."
                     ));
@@ -352,9 +352,7 @@ impl App {
                 Arc::new(SlackNotifier::new(SlackRoute::Webhook { url }, retry))
             }
             ("slack", _) => {
-                let token = carbonsync_oauth::TokenSet::from_secret(&secret)
-                    .map(|t| t.access_token.expose().clone())
-                    .unwrap_or_else(|| secret.expose().clone());
+                let token = bot_token(&secret);
                 Arc::new(SlackNotifier::new(
                     SlackRoute::Bot {
                         api: Box::new(self.slack_api(dest.sandbox).await?),
@@ -549,6 +547,13 @@ impl App {
             .await?;
         Ok(delivery.expect("a manual delivery is always made"))
     }
+}
+
+/// The bot token of a Slack destination's keychain entry (the sign-in's token set).
+fn bot_token(secret: &Sensitive<String>) -> String {
+    carbonsync_oauth::TokenSet::from_secret(secret)
+        .map(|t| t.access_token.expose().clone())
+        .unwrap_or_else(|| secret.expose().clone())
 }
 
 /// A Slack incoming-webhook URL: `https://hooks.slack.com/services/T…/B…/…` (loopback http

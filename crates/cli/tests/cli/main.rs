@@ -18,6 +18,7 @@ mod failures;
 mod keychain_before_sign_in;
 mod mapping_change;
 mod messages_sign_in;
+mod notify;
 mod paging;
 mod ports_registered;
 mod quickbooks;

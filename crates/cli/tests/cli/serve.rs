@@ -15,14 +15,14 @@ use std::time::Duration;
 const QUIET: Duration = Duration::from_secs(6);
 
 /// `carbonsync serve --listen 127.0.0.1:0` in its own process.
-struct Server {
+pub(crate) struct Server {
     child: Option<Child>,
     log: PathBuf,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Server {
-    fn start(env: &Env) -> Server {
+    pub(crate) fn start(env: &Env) -> Server {
         let log = env.dir.path().join("serve.log");
         let child = env
             .cmd()
@@ -49,7 +49,7 @@ impl Server {
         format!("{}/webhooks/{platform}", self.base)
     }
 
-    fn printed(&self) -> String {
+    pub(crate) fn printed(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
