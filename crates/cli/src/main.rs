@@ -22,10 +22,11 @@ use std::process::ExitCode;
 enum ReportAction {
     /// Send the report of a month now.
     Send {
-        /// Destination id (`carbonsync destinations`).
+        /// Destination id or name (`carbonsync destinations`).
         #[arg(long)]
-        to: i64,
-        /// The month, YYYY-MM (default: the previous month).
+        to: String,
+        /// The month, YYYY-MM, or `latest` for the latest month with emissions (default:
+        /// the previous month).
         #[arg(long)]
         period: Option<String>,
         /// Print JSON for programs instead of words.
@@ -34,7 +35,7 @@ enum ReportAction {
     },
     /// Show the report of a month as it would be sent, without sending it.
     Preview {
-        /// The month, YYYY-MM (default: the previous month).
+        /// The month, YYYY-MM, or `latest` (default: the previous month).
         #[arg(long)]
         period: Option<String>,
         /// Also write the chart to this PNG file.
@@ -53,8 +54,6 @@ enum DestinationAction {
         id: i64,
         #[arg(long, default_value_t = 50)]
         limit: i64,
-        #[arg(long)]
-        json: bool,
     },
     /// Change when the monthly report goes out and which alerts come.
     Set {
@@ -80,6 +79,8 @@ enum DestinationAction {
     Test { id: i64 },
     /// Stop sending there (a Slack app's token is revoked); the history stays.
     Remove { id: i64 },
+    /// What the sandbox's Slack and Teams received (for destinations on the sandbox).
+    Inbox,
 }
 
 #[derive(Parser)]
@@ -173,7 +174,7 @@ enum Command {
         #[command(subcommand)]
         action: Option<DestinationAction>,
         /// Print JSON for programs instead of a table.
-        #[arg(long)]
+        #[arg(long, global = true)]
         json: bool,
     },
     /// Incidents (a sync failing, a reconnect needed, a limit pausing syncs) and the alerts

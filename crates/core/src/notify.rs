@@ -156,6 +156,87 @@ impl App {
         ))
     }
 
+    /// What the sandbox's Slack and Teams stand-ins received, oldest first, summarised:
+    /// `{"slack": [{received_at, channel, via, title, files}], "teams": [{received_at,
+    /// posted, reason, title, images}]}`. Errors: `sandbox` when it does not answer.
+    pub async fn sandbox_inbox(&self) -> Result<serde_json::Value, AppError> {
+        let base = self.sandbox_url().await?;
+        let get = |path: &str| {
+            let url = format!("{base}{path}");
+            async move {
+                reqwest::get(&url)
+                    .await
+                    .and_then(|r| r.error_for_status())
+                    .map_err(|e| {
+                        AppError::new("sandbox", format!("The sandbox did not answer: {e}"))
+                    })?
+                    .json::<Vec<serde_json::Value>>()
+                    .await
+                    .map_err(|e| {
+                        AppError::new(
+                            "sandbox",
+                            format!("The sandbox's answer could not be read: {e}"),
+                        )
+                    })
+            }
+        };
+        let first_line = |text: &str| text.lines().next().unwrap_or_default().to_owned();
+        let slack: Vec<serde_json::Value> = get("/_control/slack/messages")
+            .await?
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "received_at": m["received_at"],
+                    "channel": m["channel_name"],
+                    "via": m["via"],
+                    "title": first_line(m["text"].as_str().unwrap_or_default()),
+                    "files": m["files"],
+                    "updates": m["updates"].as_array().map_or(0, Vec::len),
+                })
+            })
+            .collect();
+        let teams: Vec<serde_json::Value> = get("/_control/teams/messages")
+            .await?
+            .iter()
+            .map(|m| {
+                let title = m["card"]["body"]
+                    .as_array()
+                    .and_then(|b| b.iter().find_map(|e| e["text"].as_str()))
+                    .unwrap_or_default()
+                    .to_owned();
+                serde_json::json!({
+                    "received_at": m["received_at"],
+                    "posted": m["posted"],
+                    "reason": m["reason"],
+                    "title": title,
+                    "images": m["images"],
+                })
+            })
+            .collect();
+        Ok(serde_json::json!({ "slack": slack, "teams": teams }))
+    }
+
+    /// The latest month (`YYYY-MM`) with counted or reported emissions, if any.
+    pub fn latest_period(&self) -> Result<Option<String>, AppError> {
+        let store = self.store()?;
+        let spend = store
+            .emissions_by(carbonsync_store::GroupBy::Month, &Default::default())?
+            .into_iter()
+            .filter(|g| g.totals.kg_co2e > rust_decimal::Decimal::ZERO)
+            .map(|g| g.key)
+            .max();
+        let reported = store
+            .reported_by(
+                carbonsync_store::ReportedGroupBy::Month,
+                &Default::default(),
+            )?
+            .into_iter()
+            .filter(|g| g.totals.location_kg_co2e > rust_decimal::Decimal::ZERO)
+            .map(|g| g.key)
+            .max();
+        Ok(spend.max(reported))
+    }
+
     /// A sandbox destination's URL moved onto the sandbox running now: a sandbox started by
     /// another process listened on another port.
     async fn on_current_sandbox(&self, url: &str) -> Result<String, AppError> {
@@ -259,6 +340,19 @@ impl App {
             .filter(|n| !n.is_empty())
             .map(str::to_owned)
             .unwrap_or(default_name);
+        // The same URL pasted again is the same destination, not a second one that would
+        // receive every message twice.
+        for existing in self.destinations()? {
+            if existing.platform == platform && existing.route == "webhook" {
+                let same = self
+                    .vault()
+                    .get(&existing.vault_key)?
+                    .is_some_and(|s| s.expose().trim() == url_text);
+                if same {
+                    return Ok(existing);
+                }
+            }
+        }
         self.store_destination(
             NewDestination {
                 platform: platform.to_owned(),

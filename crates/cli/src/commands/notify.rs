@@ -177,19 +177,55 @@ pub async fn connect(
     Ok(())
 }
 
-fn period_or_previous(period: Option<String>) -> String {
-    period.unwrap_or_else(|| {
+fn period_or_previous(app: &App, period: Option<String>) -> Result<String, AppError> {
+    if period.as_deref() == Some("latest") {
+        return app.latest_period()?.ok_or_else(|| {
+            AppError::new(
+                "usage",
+                "No month has emissions yet: sync a connection first, or name the month (YYYY-MM).",
+            )
+        });
+    }
+    Ok(period.unwrap_or_else(|| {
         let today = chrono::Local::now().date_naive();
         let first = chrono::Datelike::with_day(&today, 1).expect("day 1");
         (first - chrono::Months::new(1)).format("%Y-%m").to_string()
-    })
+    }))
+}
+
+/// A destination named by id or by name.
+fn destination_id(app: &App, to: &str) -> Result<i64, AppError> {
+    if let Ok(id) = to.trim().parse::<i64>() {
+        return Ok(id);
+    }
+    let all = app.destinations()?;
+    all.iter()
+        .find(|d| d.name.eq_ignore_ascii_case(to.trim()))
+        .map(|d| d.id)
+        .ok_or_else(|| {
+            AppError::new(
+                "no_such_destination",
+                format!(
+                    "No destination is called {to:?}; there are: {}.",
+                    if all.is_empty() {
+                        "none (add one with `carbonsync connect slack` or `carbonsync connect teams`)".to_owned()
+                    } else {
+                        all.iter()
+                            .map(|d| format!("{} ({})", d.id, d.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+            )
+        })
 }
 
 /// `carbonsync report …`.
 pub async fn report(app: &App, action: ReportAction) -> Result<(), AppError> {
     match action {
         ReportAction::Send { to, period, json } => {
-            let period = period_or_previous(period);
+            let period = period_or_previous(app, period)?;
+            let to = destination_id(app, &to)?;
             let d = app.send_report(to, &period).await?;
             if json {
                 print_json(&d);
@@ -209,7 +245,7 @@ pub async fn report(app: &App, action: ReportAction) -> Result<(), AppError> {
             chart,
             json,
         } => {
-            let period = period_or_previous(period);
+            let period = period_or_previous(app, period)?;
             let preview = app.preview_report(&period)?;
             if let Some(path) = &chart {
                 use base64::Engine;
@@ -298,9 +334,9 @@ pub async fn destinations(
                 }
             }
         }
-        Some(DestinationAction::History { id, limit, json: j }) => {
+        Some(DestinationAction::History { id, limit }) => {
             let history = app.destination_history(id, limit)?;
-            if json || j {
+            if json {
                 print_json(&history);
             } else if history.is_empty() {
                 say!("Nothing was sent to destination {id} yet.");
@@ -385,6 +421,62 @@ pub async fn destinations(
                 print_json(&d);
             } else {
                 say!("A test message was sent to destination {id}.");
+            }
+        }
+        Some(DestinationAction::Inbox) => {
+            let inbox = app.sandbox_inbox().await?;
+            if json {
+                print_json(&inbox);
+                return Ok(());
+            }
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+            let slack = inbox["slack"].as_array().cloned().unwrap_or_default();
+            say!("Slack (sandbox) received {} message(s):", slack.len());
+            for m in slack {
+                let files: Vec<String> = m["files"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|f| {
+                        format!(
+                            "{} ({} bytes{})",
+                            text(&f["name"]),
+                            f["size"],
+                            if f["png"] == true { ", PNG" } else { "" }
+                        )
+                    })
+                    .collect();
+                say!(
+                    "  {}  #{} by {}: {}{}",
+                    text(&m["received_at"]),
+                    text(&m["channel"]),
+                    text(&m["via"]),
+                    text(&m["title"]),
+                    if files.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [file: {}]", files.join(", "))
+                    }
+                );
+            }
+            let teams = inbox["teams"].as_array().cloned().unwrap_or_default();
+            say!(
+                "Microsoft Teams (sandbox) received {} card(s):",
+                teams.len()
+            );
+            for m in teams {
+                let images = m["images"].as_array().map_or(0, Vec::len);
+                say!(
+                    "  {}  {}: {}{}",
+                    text(&m["received_at"]),
+                    if m["posted"] == true {
+                        "posted".to_owned()
+                    } else {
+                        format!("not posted ({})", text(&m["reason"]))
+                    },
+                    text(&m["title"]),
+                    if images > 0 { " [chart image]" } else { "" }
+                );
             }
         }
         Some(DestinationAction::Remove { id }) => {

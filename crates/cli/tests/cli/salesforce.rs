@@ -488,4 +488,34 @@ fn an_inventory_and_the_spend_based_ledger_for_the_same_month_and_category_are_f
     );
     let log = String::from_utf8_lossy(&env.run(&["logs", &sf.to_string()]).stdout).to_string();
     assert!(log.contains("never added together"), "{log}");
+
+    // The monthly report counts each once: its total is both parts less the books' figures
+    // for what the org also reports, and it says so.
+    let month = overlaps[0]["month"].as_str().unwrap();
+    let left_out: Decimal = overlaps
+        .iter()
+        .filter(|o| o["month"] == month)
+        .map(|o| kg(&o["spend_based_kg_co2e"]))
+        .sum();
+    let report = env.json(&["report", "preview", "--period", month, "--json"]);
+    let t = |v: &Value| kg(v) * Decimal::from(1000);
+    assert_eq!(t(&report["overlap_t_co2e"]), left_out, "{report}");
+    assert_eq!(
+        t(&report["total_t_co2e"]),
+        t(&report["spend_based_t_co2e"]) + t(&report["reported_t_co2e"]) - left_out
+    );
+    let by_scope: Decimal = report["by_scope"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| t(&f["t_co2e"]))
+        .sum();
+    assert_eq!(by_scope, t(&report["total_t_co2e"]));
+    assert!(
+        report["overlap_note"]
+            .as_str()
+            .unwrap()
+            .contains("leaves out"),
+        "{report}"
+    );
 }

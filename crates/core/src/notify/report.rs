@@ -54,35 +54,36 @@ fn percent_of(part: Decimal, whole: Decimal) -> Option<Decimal> {
     })
 }
 
-/// kg CO2e by month (`YYYY-MM`) and scope (1–3): spend-based and reported (location-based).
+/// kg CO2e by month (`YYYY-MM`) and scope (1–3): spend-based, reported (location-based), and
+/// the spend-based kg an inventory platform's report of the same month, scope and category
+/// replaces.
 #[derive(Default)]
 struct MonthScopes {
     spend: BTreeMap<(String, u8), Decimal>,
     reported: BTreeMap<(String, u8), Decimal>,
+    overlap: BTreeMap<(String, u8), Decimal>,
 }
 
 impl MonthScopes {
-    fn month_total(&self, month: &str) -> (Decimal, Decimal) {
-        let sum = |m: &BTreeMap<(String, u8), Decimal>| {
-            m.iter()
-                .filter(|((k, _), _)| k == month)
-                .map(|(_, v)| *v)
-                .sum::<Decimal>()
-        };
-        (sum(&self.spend), sum(&self.reported))
+    /// The month's total, each emission counted once.
+    fn month_total(&self, month: &str) -> Decimal {
+        [1, 2, 3].iter().map(|&s| self.scope(month, s)).sum()
     }
 
+    /// A month's scope, each emission counted once.
     fn scope(&self, month: &str, scope: u8) -> Decimal {
         let key = (month.to_owned(), scope);
-        self.spend.get(&key).copied().unwrap_or_default()
-            + self.reported.get(&key).copied().unwrap_or_default()
+        let get = |m: &BTreeMap<(String, u8), Decimal>| m.get(&key).copied().unwrap_or_default();
+        get(&self.spend) + get(&self.reported) - get(&self.overlap)
     }
 }
 
 impl App {
-    /// The monthly ESG report for `period` (`YYYY-MM`). Every figure is exact; the total is
-    /// the spend-based total plus the reported location-based total, each equal to what
-    /// `carbonsync emissions --from <first day> --to <last day>` gives for the period.
+    /// The monthly ESG report for `period` (`YYYY-MM`). Every figure is exact. The spend-based
+    /// and reported (location-based) parts each equal what `carbonsync emissions --from
+    /// <first day> --to <last day>` gives for the period; the total is their sum less the
+    /// spend-based kg an inventory platform reports for the same month, scope and category
+    /// (its figure is the more specific one; see METHODOLOGY.md), so nothing counts twice.
     ///
     /// Errors: `usage` for a period that is not a month.
     pub fn esg_report(&self, period: &str) -> Result<EsgReport, AppError> {
@@ -114,6 +115,14 @@ impl App {
             }
         }
 
+        let platforms: Vec<&str> = carbonsync_providers::INVENTORY_REGISTRY
+            .iter()
+            .map(|r| r.platform)
+            .collect();
+        for o in store.reported_overlaps(&platforms)? {
+            *months.overlap.entry((o.month, o.scope)).or_default() += o.spend_based_kg_co2e;
+        }
+
         let key = month_key(first);
         let period_filter = LedgerFilter {
             from: Some(first.to_string()),
@@ -128,11 +137,16 @@ impl App {
         })?;
         let spend_kg = totals.kg_co2e;
         let reported_kg = reported.location_kg_co2e;
-        let total_kg = spend_kg + reported_kg;
+        let overlap_kg: Decimal = months
+            .overlap
+            .iter()
+            .filter(|((m, _), _)| *m == key)
+            .map(|(_, kg)| *kg)
+            .sum();
+        let total_kg = spend_kg + reported_kg - overlap_kg;
 
         let change = |earlier: NaiveDate| {
-            let (s, r) = months.month_total(&month_key(earlier));
-            let earlier_kg = s + r;
+            let earlier_kg = months.month_total(&month_key(earlier));
             Change {
                 against: month_label(earlier),
                 earlier_t_co2e: tonnes(earlier_kg),
@@ -178,24 +192,12 @@ impl App {
             })
             .collect();
 
-        let overlap_note = {
-            let platforms: Vec<&str> = carbonsync_providers::INVENTORY_REGISTRY
-                .iter()
-                .map(|r| r.platform)
-                .collect();
-            let overlaps: Vec<_> = store
-                .reported_overlaps(&platforms)?
-                .into_iter()
-                .filter(|o| o.month == key)
-                .collect();
-            (!overlaps.is_empty()).then(|| {
-                let kg: Decimal = overlaps.iter().map(|o| o.reported_kg_co2e).sum();
-                format!(
-                    "{} t CO2e reported by an inventory platform covers scopes and categories the books also count this month; both are in the total. Compare them on CarbonSync's Cloud page.",
-                    tonnes(kg).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
-                )
-            })
-        };
+        let overlap_note = (!overlap_kg.is_zero()).then(|| {
+            format!(
+                "An inventory platform (Salesforce) reports scopes and categories the books also count this month: the total uses its figures and leaves out the books' {}.",
+                carbonsync_providers::notifier::words::t_co2e(tonnes(overlap_kg))
+            )
+        });
 
         let chart = (0..CHART_MONTHS)
             .map(|i| {
@@ -214,6 +216,7 @@ impl App {
             total_t_co2e: tonnes(total_kg),
             spend_based_t_co2e: tonnes(spend_kg),
             reported_t_co2e: tonnes(reported_kg),
+            overlap_t_co2e: tonnes(overlap_kg),
             by_scope: [1u8, 2, 3]
                 .iter()
                 .map(|&s| Figure {
@@ -225,7 +228,7 @@ impl App {
             vs_year_before: change(first - Months::new(12)),
             top_categories: categories,
             top_suppliers: suppliers,
-            spend_based_percent: percent_of(spend_kg, total_kg),
+            spend_based_percent: percent_of(spend_kg - overlap_kg, total_kg),
             reported_percent: percent_of(reported_kg, total_kg),
             unmapped_entries: totals.unmapped,
             overlap_note,

@@ -43,21 +43,26 @@ pub struct ChartMonth {
     pub by_scope: [Decimal; 3],
 }
 
-/// The monthly ESG report: everything a finance team reads in the channel. Every figure is
-/// the app's own total for the period (spend-based from the books plus what providers
-/// report, location-based), in t CO2e.
+/// The monthly ESG report: everything a finance team reads in the channel. Its parts are the
+/// app's own totals for the period (spend-based from the books; what providers report,
+/// location-based), in t CO2e; the total counts each emission once: where an inventory
+/// platform (Salesforce) reports a month, scope and category that the books also count, its
+/// figure is used and the books' is left out (`overlap_t_co2e`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EsgReport {
     /// `YYYY-MM`.
     pub period: String,
     /// "November 2024".
     pub period_label: String,
-    /// Spend-based + reported (location-based), t CO2e.
+    /// Spend-based + reported (location-based) − `overlap_t_co2e`, t CO2e.
     pub total_t_co2e: Decimal,
     /// Spend-based, from the books, t CO2e.
     pub spend_based_t_co2e: Decimal,
     /// What providers report (cloud, Salesforce), location-based, t CO2e.
     pub reported_t_co2e: Decimal,
+    /// Spend-based t CO2e left out of the total because an inventory platform reports the
+    /// same month, scope and category (zero when none does).
+    pub overlap_t_co2e: Decimal,
     /// Scope 1, 2 and 3, in that order (each present, zero when nothing counts).
     pub by_scope: Vec<Figure>,
     /// Against the month before.

@@ -166,10 +166,15 @@ fn report_text(r: &EsgReport) -> String {
     let mut lines = vec![
         report_title(r),
         format!(
-            "Total: {} (spend-based {}, reported by providers {})",
+            "Total: {} (spend-based {}, reported by providers {}{})",
             t_co2e(r.total_t_co2e),
             t_co2e(r.spend_based_t_co2e),
-            t_co2e(r.reported_t_co2e)
+            t_co2e(r.reported_t_co2e),
+            if r.overlap_t_co2e.is_zero() {
+                String::new()
+            } else {
+                format!(", less {} counted in both", t_co2e(r.overlap_t_co2e))
+            }
         ),
         format!(
             "By scope: {}",
@@ -224,6 +229,7 @@ pub(crate) mod tests {
             total_t_co2e: dec!(1234.45),
             spend_based_t_co2e: dec!(1000.05),
             reported_t_co2e: dec!(234.4),
+            overlap_t_co2e: dec!(0),
             by_scope: vec![
                 figure("Scope 1", dec!(12.25)),
                 figure("Scope 2", dec!(0.04)),

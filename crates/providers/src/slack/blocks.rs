@@ -82,10 +82,17 @@ pub fn report_blocks(r: &EsgReport, chart_note: Option<&str>) -> Value {
         json!({
             "type": "section",
             "text": mrkdwn(format!("*Total: {}*", tonnes(r.total_t_co2e))),
-            "fields": fields([
-                format!("*Spend-based, from the books*\n{}", tonnes(r.spend_based_t_co2e)),
-                format!("*Reported by providers*\n{}", tonnes(r.reported_t_co2e)),
-            ]),
+            "fields": fields(
+                [
+                    Some(format!("*Spend-based, from the books*\n{}", tonnes(r.spend_based_t_co2e))),
+                    Some(format!("*Reported by providers*\n{}", tonnes(r.reported_t_co2e))),
+                    (!r.overlap_t_co2e.is_zero()).then(|| {
+                        format!("*Counted in both, left out*\n{}", tonnes(r.overlap_t_co2e))
+                    }),
+                ]
+                .into_iter()
+                .flatten(),
+            ),
         }),
     ];
 

@@ -80,16 +80,26 @@ fn report_body(r: &EsgReport, chart: Option<&ChartImage>) -> Vec<Value> {
             "weight": "Bolder",
             "wrap": true,
         }),
-        fact_set([
-            (
-                "Spend-based, from the books".to_owned(),
-                t_co2e(r.spend_based_t_co2e),
-            ),
-            (
-                "Reported by providers".to_owned(),
-                t_co2e(r.reported_t_co2e),
-            ),
-        ]),
+        fact_set(
+            [
+                Some((
+                    "Spend-based, from the books".to_owned(),
+                    t_co2e(r.spend_based_t_co2e),
+                )),
+                Some((
+                    "Reported by providers".to_owned(),
+                    t_co2e(r.reported_t_co2e),
+                )),
+                (!r.overlap_t_co2e.is_zero()).then(|| {
+                    (
+                        "Counted in both, left out".to_owned(),
+                        t_co2e(r.overlap_t_co2e),
+                    )
+                }),
+            ]
+            .into_iter()
+            .flatten(),
+        ),
         heading("By scope"),
         figures(&r.by_scope),
         fact_set([

@@ -52,7 +52,16 @@ fn offers_every_platform_as_available() {
         .collect();
     assert_eq!(
         available,
-        ["xero", "quickbooks", "aws", "azure", "gcp", "salesforce", "slack", "teams"]
+        [
+            "xero",
+            "quickbooks",
+            "aws",
+            "azure",
+            "gcp",
+            "salesforce",
+            "slack",
+            "teams"
+        ]
     );
 }
 
