@@ -490,14 +490,19 @@ impl Store {
             .optional()?)
     }
 
-    /// Deliveries left `sending` by a process that stopped mid-send become failed, with
-    /// words saying so; returns how many.
-    pub fn fail_interrupted_deliveries(&self, now_ms: i64) -> Result<usize> {
+    /// Deliveries still `sending` that began before `started_before_ms` (a process stopped
+    /// mid-send: no send takes that long) become failed, with words saying so, so that a
+    /// scheduled report or an alert is tried again; returns how many.
+    pub fn fail_interrupted_deliveries(
+        &self,
+        started_before_ms: i64,
+        now_ms: i64,
+    ) -> Result<usize> {
         Ok(self.conn.execute(
-            "UPDATE deliveries SET status = 'failed', finished_at_ms = ?1, error_code = 'interrupted',
+            "UPDATE deliveries SET status = 'failed', finished_at_ms = ?2, error_code = 'interrupted',
                error_message = 'CarbonSync stopped while sending; whether the message arrived is unknown.'
-             WHERE status = 'sending'",
-            [now_ms],
+             WHERE status = 'sending' AND started_at_ms < ?1",
+            params![started_before_ms, now_ms],
         )?)
     }
 }

@@ -12,6 +12,10 @@ use crate::{App, AppError};
 /// Attempts at a scheduled report before it is left in the history as failed.
 const REPORT_ATTEMPTS: u32 = 3;
 
+/// A delivery still "sending" after this long was cut short by a stop (a send, with Slack's
+/// waits, takes seconds).
+const INTERRUPTED_AFTER_MS: i64 = 10 * 60_000;
+
 /// When this month's report of `dest` is due, in local time.
 fn due_at(dest: &Destination, now: &DateTime<Local>) -> Option<DateTime<Local>> {
     let time = NaiveTime::parse_from_str(&dest.report_time, "%H:%M").ok()?;
@@ -76,6 +80,19 @@ impl App {
     /// One tick of the notifications: alerts, then reports due. Errors are logged, never
     /// stop the schedule.
     pub async fn notifications_tick(&self) {
+        // A send cut short by a crash would otherwise count as sent for ever.
+        let now = chrono::Utc::now().timestamp_millis();
+        let stale = self
+            .store()
+            .and_then(|s| Ok(s.fail_interrupted_deliveries(now - INTERRUPTED_AFTER_MS, now)?));
+        match stale {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                deliveries = n,
+                "deliveries cut short by a stop; they are tried again"
+            ),
+            Err(e) => tracing::warn!(error = %e.message, "interrupted deliveries not checked"),
+        }
         if let Err(e) = self.check_alerts().await {
             tracing::warn!(error = %e.message, "checking alerts failed");
         }
