@@ -10,6 +10,8 @@ export default defineConfig({
   server: {
     port: 5173,
     strictPort: true,
+    // The https bounce page (../web/oauth-bounce) is tested here beside the window's code.
+    fs: { allow: ['.', '../web/oauth-bounce'] },
   },
   build: {
     outDir: 'dist',

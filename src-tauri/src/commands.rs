@@ -4,10 +4,11 @@ use crate::shell::Shell;
 use std::collections::BTreeMap;
 
 use carbonsync_core::{
-    AppError, CloudSummary, Connection, CredentialField, CursorView, EmissionsSummary, GroupBy,
-    LedgerFilter, LedgerPage, ProviderView, RedirectStyle, ReportedFilter, ReportedGroupBy,
-    ReportedMonth, ReportedRow, SchedulerCommand, Sensitive, SetAsideRecord, SettingsView,
-    SupplierRule, SyncActivity, SyncRun, Trigger,
+    AppError, CloudSummary, Connection, CredentialField, CursorView, Delivery, Destination,
+    DestinationSettings, EmissionsSummary, GroupBy, Incident, LedgerFilter, LedgerPage,
+    ProviderView, RedirectStyle, ReportPreview, ReportedFilter, ReportedGroupBy, ReportedMonth,
+    ReportedRow, SchedulerCommand, Sensitive, SetAsideRecord, SettingsView, SupplierRule,
+    SyncActivity, SyncRun, Trigger,
 };
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
@@ -272,4 +273,124 @@ pub fn add_supplier_rule(
 #[tauri::command]
 pub fn set_supplier_rule_enabled(shell: State<'_, Shell>, id: i64, enabled: bool) -> Result<()> {
     shell.app.set_supplier_rule_enabled(id, enabled)
+}
+
+// ---- Notifications: reports and alerts sent to Slack and Microsoft Teams -----------------
+
+#[tauri::command]
+pub fn list_destinations(shell: State<'_, Shell>) -> Result<Vec<Destination>> {
+    shell.app.destinations()
+}
+
+#[tauri::command]
+pub fn destination_history(
+    shell: State<'_, Shell>,
+    destination_id: i64,
+    limit: i64,
+) -> Result<Vec<Delivery>> {
+    shell.app.destination_history(destination_id, limit)
+}
+
+/// Changes when a destination's report goes out and which alerts it receives; in
+/// `settings`, an absent field is unchanged and `alert_connections: null` means every
+/// connection.
+#[tauri::command]
+pub fn set_destination_settings(
+    shell: State<'_, Shell>,
+    destination_id: i64,
+    settings: DestinationSettings,
+) -> Result<Destination> {
+    shell
+        .app
+        .set_destination_settings(destination_id, &settings)
+}
+
+/// Adds a destination from a pasted webhook URL (a Slack incoming webhook, a Teams
+/// workflow). The URL is a secret: wrapped at once, it goes to the keychain only and is
+/// never logged or sent back.
+#[tauri::command]
+pub async fn add_webhook_destination(
+    shell: State<'_, Shell>,
+    platform: String,
+    url: String,
+    name: Option<String>,
+) -> Result<Destination> {
+    let url = Sensitive::new(url);
+    shell
+        .app
+        .add_webhook_destination(&platform, &url, name.as_deref(), false)
+        .await
+}
+
+/// Adds the sandbox's own webhook of `platform` as a destination. Its URL is asked of the
+/// sandbox and stored here, so it never reaches the window.
+#[tauri::command]
+pub async fn add_sandbox_destination(
+    shell: State<'_, Shell>,
+    platform: String,
+    name: Option<String>,
+) -> Result<Destination> {
+    let url = shell.app.sandbox_destination_url(&platform).await?;
+    shell
+        .app
+        .add_webhook_destination(&platform, &url, name.as_deref(), true)
+        .await
+}
+
+/// Resolves to a warning to show (Slack could not be told to revoke its token), or null.
+#[tauri::command]
+pub async fn remove_destination(
+    shell: State<'_, Shell>,
+    destination_id: i64,
+) -> Result<Option<String>> {
+    shell.app.remove_destination(destination_id).await
+}
+
+#[tauri::command]
+pub async fn send_test_message(shell: State<'_, Shell>, destination_id: i64) -> Result<Delivery> {
+    shell.app.send_test(destination_id).await
+}
+
+/// The report of `period` (`YYYY-MM`) as it would be sent, its chart drawn. Drawn off the
+/// window's thread and the async workers, so it never holds anything up.
+#[tauri::command]
+pub async fn preview_report(shell: State<'_, Shell>, period: String) -> Result<ReportPreview> {
+    let app = shell.app.clone();
+    tauri::async_runtime::spawn_blocking(move || app.preview_report(&period))
+        .await
+        .map_err(|e| {
+            AppError::new(
+                "internal",
+                "The report could not be previewed. Try again; if it keeps happening, report it with the technical details.",
+            )
+            .with_detail(e.to_string())
+        })?
+}
+
+#[tauri::command]
+pub async fn send_report(
+    shell: State<'_, Shell>,
+    destination_id: i64,
+    period: String,
+) -> Result<Delivery> {
+    shell.app.send_report(destination_id, &period).await
+}
+
+#[tauri::command]
+pub fn list_incidents(
+    shell: State<'_, Shell>,
+    open_only: bool,
+    limit: i64,
+) -> Result<Vec<Incident>> {
+    shell.app.incidents(open_only, limit)
+}
+
+/// Finishes a Slack sign-in with the channel chosen (after a `choose_channel` outcome).
+#[tauri::command]
+pub async fn choose_channel(
+    shell: State<'_, Shell>,
+    choice_id: String,
+    channel_id: String,
+) -> Result<Destination> {
+    shell.app.choose_channel(&choice_id, &channel_id).await
 }

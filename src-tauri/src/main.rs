@@ -70,6 +70,17 @@ fn main() {
             commands::supplier_rules,
             commands::add_supplier_rule,
             commands::set_supplier_rule_enabled,
+            commands::list_destinations,
+            commands::destination_history,
+            commands::set_destination_settings,
+            commands::add_webhook_destination,
+            commands::add_sandbox_destination,
+            commands::remove_destination,
+            commands::send_test_message,
+            commands::preview_report,
+            commands::send_report,
+            commands::list_incidents,
+            commands::choose_channel,
         ])
         .run(tauri::generate_context!())
         .expect("CarbonSync could not start");

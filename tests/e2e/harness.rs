@@ -7,16 +7,24 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 pub struct Desktop {
     pub client: Client,
     env: Vec<(String, String)>,
-    // Dropped in this order: the driver (and the app), the display, then the folders.
+    // Dropped in this order: the driver (and the app), the display, the folders, then the
+    // turn, so the next test's app starts once this one is gone.
     _driver: Stopped,
     _xvfb: Stopped,
     _dir: tempfile::TempDir,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
 }
+
+/// One app at a time: the tests share the keyring's D-Bus session, where a second instance
+/// would be handed over to the first by the single-instance plugin.
+static ONE_APP_AT_A_TIME: LazyLock<Arc<tokio::sync::Mutex<()>>> =
+    LazyLock::new(|| Arc::new(tokio::sync::Mutex::new(())));
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -62,6 +70,13 @@ pub fn screenshots_dir() -> PathBuf {
 
 impl Desktop {
     pub async fn launch() -> Desktop {
+        Desktop::launch_with_config("").await
+    }
+
+    /// Launches the app with `config` as its configuration file (TOML; empty for none),
+    /// e.g. `[sandbox] url = "…"` to use a sandbox the test runs itself.
+    pub async fn launch_with_config(config: &str) -> Desktop {
+        let turn = ONE_APP_AT_A_TIME.clone().lock_owned().await;
         assert!(
             std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
             "run the end-to-end tests inside scripts/with-keyring"
@@ -73,6 +88,9 @@ impl Desktop {
         }
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path("runtime"), std::fs::Permissions::from_mode(0o700)).unwrap();
+        if !config.is_empty() {
+            std::fs::write(path("carbonsync.toml"), config).unwrap();
+        }
 
         // The test browser handles http(s) in this desktop.
         let browser = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/browser.sh");
@@ -179,6 +197,7 @@ impl Desktop {
             _xvfb: xvfb,
             _driver: driver,
             env,
+            _turn: turn,
         }
     }
 

@@ -2,11 +2,12 @@
 //! WebDriver, the real keychain, the sandbox, a test browser that approves the consent
 //! page and comes back through the `carbonsync://` deep link (handed over by xdg-open in a
 //! desktop that is neither GNOME nor KDE, and by gio), Google Cloud connected with keys through
-//! its form, and the tray clicked over D-Bus.
+//! its form, the tray clicked over D-Bus, and the monthly report sent to a Teams channel.
 //! Screenshots of each page go to `target/screenshots/`.
 
 mod cloud;
 mod harness;
+mod notifications;
 mod tray;
 
 use harness::Desktop;

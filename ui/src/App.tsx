@@ -4,6 +4,7 @@ import type { Backend } from './backend/types';
 import { BackendProvider } from './backend/context';
 import { Loading } from './components/Feedback';
 import { Notices } from './components/Notices';
+import { ChannelPicker } from './components/ChannelPicker';
 import { TenantPicker } from './components/TenantPicker';
 import { formatRelative } from './lib/format';
 import { href, useRoute, type Route } from './router';
@@ -16,6 +17,7 @@ import { IntegrationsPage } from './pages/Integrations';
 const ConnectionPage = lazy(() => import('./pages/Connection').then((m) => ({ default: m.ConnectionPage })));
 const EmissionsPage = lazy(() => import('./pages/Emissions').then((m) => ({ default: m.EmissionsPage })));
 const CloudPage = lazy(() => import('./pages/Cloud').then((m) => ({ default: m.CloudPage })));
+const NotificationsPage = lazy(() => import('./pages/Notifications').then((m) => ({ default: m.NotificationsPage })));
 const SettingsPage = lazy(() => import('./pages/Settings').then((m) => ({ default: m.SettingsPage })));
 
 export function App({ backend, queryClient }: { backend: Backend; queryClient: QueryClient }) {
@@ -32,10 +34,11 @@ export function App({ backend, queryClient }: { backend: Backend; queryClient: Q
   );
 }
 
-const NAV: { page: 'integrations' | 'emissions' | 'cloud' | 'settings'; label: string }[] = [
+const NAV: { page: 'integrations' | 'emissions' | 'cloud' | 'notifications' | 'settings'; label: string }[] = [
   { page: 'integrations', label: 'Integrations' },
   { page: 'emissions', label: 'Emissions' },
   { page: 'cloud', label: 'Cloud' },
+  { page: 'notifications', label: 'Notifications' },
   { page: 'settings', label: 'Settings' },
 ];
 
@@ -89,11 +92,13 @@ function Shell() {
           {route.page === 'connection' && <ConnectionPage id={route.id} />}
           {route.page === 'emissions' && <EmissionsPage />}
           {route.page === 'cloud' && <CloudPage />}
+          {route.page === 'notifications' && <NotificationsPage add={route.add} />}
           {route.page === 'settings' && <SettingsPage />}
         </Suspense>
       </main>
       <Notices />
       <TenantPicker />
+      <ChannelPicker />
     </div>
   );
 }
@@ -154,6 +159,13 @@ function NavIcon({ page }: { page: string }) {
       return (
         <svg {...common}>
           <path d="M7 18h10.5a4 4 0 0 0 .6-7.95A6 6 0 0 0 6.4 9.6 4.2 4.2 0 0 0 7 18z" />
+        </svg>
+      );
+    case 'notifications':
+      return (
+        <svg {...common}>
+          <path d="M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15z" />
+          <path d="M10 20.5a2 2 0 0 0 4 0" />
         </svg>
       );
     default:

@@ -1,5 +1,7 @@
 // The window's pages, addressed by the part of the URL after `#`, so Back and Forward work
-// and a page can be linked to: #/integrations, #/connections/3, #/emissions, #/cloud, #/settings.
+// and a page can be linked to: #/integrations, #/connections/3, #/emissions, #/cloud,
+// #/notifications (#/notifications/add/teams opens at the form that adds a Teams workflow),
+// #/settings.
 
 import { useSyncExternalStore } from 'react';
 
@@ -8,7 +10,11 @@ export type Route =
   | { page: 'connection'; id: number }
   | { page: 'emissions' }
   | { page: 'cloud' }
+  | { page: 'notifications'; add?: DestinationPlatform }
   | { page: 'settings' };
+
+/** The platforms reports and alerts are sent to. */
+export type DestinationPlatform = 'slack' | 'teams';
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#\/?/, '').split('?')[0] ?? '';
@@ -20,6 +26,10 @@ export function parseRoute(hash: string): Route {
       return { page: 'cloud' };
     case 'settings':
       return { page: 'settings' };
+    case 'notifications':
+      return parts[1] === 'add' && (parts[2] === 'slack' || parts[2] === 'teams')
+        ? { page: 'notifications', add: parts[2] }
+        : { page: 'notifications' };
     case 'connections': {
       const id = Number(parts[1]);
       if (Number.isInteger(id) && id > 0) return { page: 'connection', id };
@@ -34,6 +44,8 @@ export function href(route: Route): string {
   switch (route.page) {
     case 'connection':
       return `#/connections/${route.id}`;
+    case 'notifications':
+      return route.add ? `#/notifications/add/${route.add}` : '#/notifications';
     default:
       return `#/${route.page}`;
   }

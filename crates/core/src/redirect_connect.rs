@@ -285,11 +285,23 @@ impl App {
         .await
     }
 
-    /// Drops a waiting choice (the user closed the picker): revokes its tokens.
+    /// Drops a waiting choice (the user closed the picker): revokes its tokens (a chat
+    /// platform's bot token, which has no refresh token, included).
     pub async fn cancel_tenant_choice(&self, choice_id: &str) -> Result<(), AppError> {
         let waiting = self.waiting.lock().expect("waiting lock").remove(choice_id);
         if let Some(w) = waiting {
             let platform = self.platform(&w.provider, Some(w.sandbox)).await?;
+            if is_destination(&platform) {
+                let _ = self
+                    .slack_api(w.sandbox)
+                    .await?
+                    .revoke(
+                        w.tokens.access_token.expose(),
+                        &carbonsync_providers::CallMeter::default(),
+                    )
+                    .await;
+                return Ok(());
+            }
             if let Some(rt) = &w.tokens.refresh_token {
                 let _ = platform.oauth()?.revoke(rt, true).await;
             }

@@ -64,16 +64,54 @@ pub struct NewDestination {
 }
 
 /// What a person may change about a destination.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct DestinationSettings {
     pub report_enabled: Option<bool>,
     pub report_day: Option<u8>,
     pub report_time: Option<String>,
     pub alert_kinds: Option<Vec<String>>,
-    /// `Some(None)` sends every connection's alerts; `Some(Some(ids))` only those.
+    /// Absent: unchanged; `null` (`Some(None)`): every connection's alerts;
+    /// `[ids]` (`Some(Some(ids))`): only those.
     #[ts(type = "number[] | null | undefined")]
     pub alert_connections: Option<Option<Vec<i64>>>,
+}
+
+/// [`DestinationSettings`] as JSON has it: written by hand so that `alert_connections` tells
+/// an absent field (unchanged) from `null` (every connection).
+impl<'de> Deserialize<'de> for DestinationSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(default)]
+            report_enabled: Option<bool>,
+            #[serde(default)]
+            report_day: Option<u8>,
+            #[serde(default)]
+            report_time: Option<String>,
+            #[serde(default)]
+            alert_kinds: Option<Vec<String>>,
+            #[serde(default, deserialize_with = "present")]
+            alert_connections: Option<Option<Vec<i64>>>,
+        }
+        let raw = Raw::deserialize(d)?;
+        Ok(DestinationSettings {
+            report_enabled: raw.report_enabled,
+            report_day: raw.report_day,
+            report_time: raw.report_time,
+            alert_kinds: raw.alert_kinds,
+            alert_connections: raw.alert_connections,
+        })
+    }
+}
+
+/// A field that is present, `null` included: `Some(value)`; an absent one stays `None`.
+fn present<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// A problem with one connection, open until a sync succeeds again.
@@ -521,5 +559,25 @@ impl Store {
         ))?;
         let rows = stmt.query_map(params![destination_id, kind, subject], delivery_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DestinationSettings;
+
+    #[test]
+    fn alert_connections_tells_unchanged_from_every_connection_from_some() {
+        let read = |json: &str| {
+            serde_json::from_str::<DestinationSettings>(json)
+                .unwrap()
+                .alert_connections
+        };
+        assert_eq!(read("{}"), None);
+        assert_eq!(read(r#"{"alert_connections": null}"#), Some(None));
+        assert_eq!(
+            read(r#"{"alert_connections": [3, 4]}"#),
+            Some(Some(vec![3, 4]))
+        );
     }
 }

@@ -84,19 +84,21 @@ describe('the ledger export', () => {
 describe('the stand-in, on what the application answered when it was recorded', () => {
   const recorded = () => new FakeBackend({ now: RECORDED.readAt });
 
-  it('lists the platforms as the application does: Xero, QuickBooks Online and Salesforce on the sandbox, AWS, Azure and Google Cloud connected with keys, Slack and Microsoft Teams not yet', async () => {
+  it('lists the platforms as the application does: Xero, QuickBooks Online and Salesforce on the sandbox, AWS, Azure and Google Cloud connected with keys, and Slack and Microsoft Teams to send to, on the sandbox', async () => {
     const providers = await recorded().listProviders();
     expect(providers).toEqual(RECORDED.providers);
-    const available = providers.filter((p) => p.available);
-    expect(available.map((p) => p.name)).toEqual([
+    expect(providers.filter((p) => !p.available)).toEqual([]);
+    expect(providers.map((p) => p.name)).toEqual([
       'Xero',
       'QuickBooks Online',
       'Amazon Web Services',
       'Microsoft Azure',
       'Google Cloud',
       'Salesforce',
+      'Slack',
+      'Microsoft Teams',
     ]);
-    const [xero, quickbooks, aws, azure, gcp, salesforce] = available;
+    const [xero, quickbooks, aws, azure, gcp, salesforce, slack, teams] = providers;
     for (const p of [xero!, quickbooks!, salesforce!]) {
       expect(p.sandbox).toBe(true);
       expect(p.auth).toBe('oauth');
@@ -116,13 +118,15 @@ describe('the stand-in, on what the application answered when it was recorded', 
     expect(salesforce!.category).toBe('crm');
     expect(salesforce!.redirect).toBe('deep_link');
     expect(salesforce!.streams).toEqual([]);
-    const notYet = providers.filter((x) => !x.available);
-    expect(notYet.map((p) => p.name)).toEqual(['Slack', 'Microsoft Teams']);
-    for (const p of notYet) {
-      expect(p.status_note).toBe('Not yet available in CarbonSync.');
+    // Sent to, not read from: Slack signs in through an https bounce page, Teams takes a
+    // workflow's URL; both run on the sandbox until the organisation's own app is set up.
+    for (const p of [slack!, teams!]) {
+      expect(p.category).toBe('communication');
+      expect(p.sandbox).toBe(true);
       expect(p.streams).toEqual([]);
-      expect(p.sandbox).toBe(false);
     }
+    expect(slack!.redirect).toBe('https_bounce');
+    expect(teams!.auth).toBe('webhook_url');
   });
 
   it('lists the connections, their histories, positions and records set aside as recorded', async () => {

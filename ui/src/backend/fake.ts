@@ -20,7 +20,10 @@
 //   at once as the application connects the org its sign-in names (`SALESFORCE_ORG`); its
 //   syncs read nothing;
 // - the refusals of commands the window never sends (a sync of a connection that is not
-//   active, an unknown platform or connection).
+//   active, an unknown platform or connection);
+// - everything about notifications (./fakeNotify.ts): Slack and Teams destinations, what is
+//   sent to them, incidents, and the monthly report, whose figures are this backend's own
+//   totals; Slack's sign-in offers the sandbox workspace's channels.
 
 import type { AppError } from '../bindings/AppError';
 import type { Connection } from '../bindings/Connection';
@@ -50,8 +53,17 @@ import type { ReportedGroupBy } from '../bindings/ReportedGroupBy';
 import type { ReportedMonth } from '../bindings/ReportedMonth';
 import type { ReportedRow } from '../bindings/ReportedRow';
 import type { SupplierRule } from '../bindings/SupplierRule';
-import { CATALOGUE, METHOD } from './fakeData';
+import type { Delivery } from '../bindings/Delivery';
+import type { Destination } from '../bindings/Destination';
+import type { DestinationSettings } from '../bindings/DestinationSettings';
+import type { Incident } from '../bindings/Incident';
+import type { ReportPreview } from '../bindings/ReportPreview';
+import type { EsgReport, ReportChange, ReportFigure } from '../lib/notifications';
+import { monthName } from '../lib/notifications';
+import { toDecimalString } from '../lib/decimal';
+import { CATALOGUE, FACTOR_SET, FACTOR_UNIT, FACTOR_VERSION, METHOD } from './fakeData';
 import { FakeCloud } from './fakeCloud';
+import { FakeNotifications } from './fakeNotify';
 import { RECORDED, type RecordedOrganisation, isRecordingMoment, recordedOrganisation } from './recorded';
 import type { Backend, BackendEventName, BackendEvents, Unsubscribe } from './types';
 
@@ -166,6 +178,12 @@ export class FakeBackend implements Backend {
   private signIns = new Set<string>();
   /** The cloud platforms' forms, rows, months and supplier rules. */
   private readonly cloud = new FakeCloud((id) => this.platformName(id));
+  /** Destinations, deliveries, incidents and the monthly report. */
+  private readonly notify = new FakeNotifications({
+    nowMs: () => Date.parse(this.now()),
+    onSandbox: (platform) => this.credentials.get(platform)?.clientId == null,
+    report: (period) => this.esgReport(period),
+  });
 
   constructor(options: FakeBackendOptions = {}) {
     this.opts = {
@@ -209,6 +227,16 @@ export class FakeBackend implements Backend {
   setLedger(entries: ReadonlyArray<LedgerEntry>): void {
     this.ledger = [];
     this.store(entries.map((e) => ({ ...e })));
+  }
+
+  /** Test hook: the next send to this destination is refused with `error`, kept in its history as failed. */
+  failNextDelivery(destinationId: number, error: AppError): void {
+    this.notify.failNextDelivery(destinationId, error);
+  }
+
+  /** Test hook: an incident about a connection, as the application opens one. */
+  addIncident(incident: Omit<Incident, 'id'>): Incident {
+    return this.notify.addIncident(incident);
   }
 
   /** Test hook: the platform sent a record that could not be read. */
@@ -287,6 +315,7 @@ export class FakeBackend implements Backend {
   cancelTenantChoice(choiceId: string): Promise<null> {
     return this.answer(() => {
       this.choices.delete(choiceId);
+      this.notify.cancelChoice(choiceId);
       return null;
     });
   }
@@ -583,6 +612,160 @@ export class FakeBackend implements Backend {
     });
   }
 
+  listDestinations(): Promise<Destination[]> {
+    return this.answer(() => this.notify.list());
+  }
+
+  destinationHistory(destinationId: number, limit: number): Promise<Delivery[]> {
+    return this.answer(() => this.notify.history(destinationId, limit));
+  }
+
+  setDestinationSettings(destinationId: number, settings: DestinationSettings): Promise<Destination> {
+    return this.answer(() => this.notify.setSettings(destinationId, settings));
+  }
+
+  addWebhookDestination(platform: string, url: string, name: string | null): Promise<Destination> {
+    return this.answer(() => this.notify.addWebhook(platform, url, name, false));
+  }
+
+  addSandboxDestination(platform: string, name: string | null): Promise<Destination> {
+    return this.answer(() => this.notify.addSandbox(platform, name));
+  }
+
+  removeDestination(destinationId: number): Promise<string | null> {
+    return this.answer(() => this.notify.remove(destinationId));
+  }
+
+  sendTestMessage(destinationId: number): Promise<Delivery> {
+    return this.answer(() => this.notify.sendTest(destinationId));
+  }
+
+  previewReport(period: string): Promise<ReportPreview> {
+    return this.answer(() => this.notify.preview(period));
+  }
+
+  sendReport(destinationId: number, period: string): Promise<Delivery> {
+    return this.answer(() => this.notify.sendReport(destinationId, period));
+  }
+
+  listIncidents(openOnly: boolean, limit: number): Promise<Incident[]> {
+    return this.answer(() => this.notify.incidents(openOnly, limit));
+  }
+
+  chooseChannel(choiceId: string, channelId: string): Promise<Destination> {
+    return this.answer(() => this.notify.chooseChannel(choiceId, channelId));
+  }
+
+  /**
+   * The monthly report of `period` as the application composes it, from this backend's own
+   * ledger and reported rows: the spend-based total plus what providers report
+   * (location-based), by scope, against the month before and the year before, the largest
+   * categories and suppliers, and twelve months for the chart. Figures in t CO2e, exact.
+   */
+  private esgReport(period: string): EsgReport {
+    const m = /^(\d{4})-(\d{2})$/.exec(period.trim());
+    const month = m ? Number(m[2]) : 0;
+    if (!m || month < 1 || month > 12) {
+      throw err('usage', `${JSON.stringify(period)} is not a month: give it as YYYY-MM, e.g. 2024-11`);
+    }
+    const year = Number(m[1]);
+    const key = (offset: number) => {
+      const d = new Date(Date.UTC(year, month - 1 + offset, 1));
+      return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+    };
+    const lastDay = (k: string) => {
+      const [y, mo] = k.split('-').map(Number) as [number, number];
+      return `${k}-${String(new Date(Date.UTC(y, mo, 0)).getUTCDate()).padStart(2, '0')}`;
+    };
+    const tonnes = (kg: string) => toDecimalString(dec(kg).times('0.001'));
+    const percentOf = (part: ReturnType<typeof dec>, whole: ReturnType<typeof dec>) =>
+      whole.eq(0) ? null : toDecimalString(part.times(100).div(whole).round(1, HALF_UP));
+    const live = this.liveIds();
+    const reportedFilter = (from: string, to: string): ReportedFilter => ({
+      connection_id: null,
+      from,
+      to,
+      scope: null,
+      service: null,
+      region: null,
+    });
+
+    // kg by month and scope, spend-based and reported, over the chart's months and the year before.
+    const from = `${key(-12)}-01`;
+    const to = lastDay(key(0));
+    const byMonth = new Map<string, ReturnType<typeof dec>>();
+    const add = (k: string, kg: string) => byMonth.set(k, (byMonth.get(k) ?? dec('0')).plus(dec(kg)));
+    for (const g of this.groupBy(this.select({ ...NO_FILTER, from, to }), 'month')) {
+      if (g.scope !== null) add(`${g.key}|${g.scope}`, g.kg_co2e);
+    }
+    for (const g of this.cloud.summary(reportedFilter(from, to), 'month', live, (id) => this.sourceKey(id)).groups) {
+      if (g.scope !== null) add(`${g.key}|${g.scope}`, g.location_kg_co2e);
+    }
+    const scopeKg = (k: string, s: number) => byMonth.get(`${k}|${s}`) ?? dec('0');
+    const monthKg = (k: string) => [1, 2, 3].reduce((sum, s) => sum.plus(scopeKg(k, s)), dec('0'));
+
+    const periodFilter = { ...NO_FILTER, from: `${key(0)}-01`, to };
+    const rows = this.select(periodFilter);
+    const totals = totalsOf(rows);
+    const reported = this.cloud.summary(reportedFilter(periodFilter.from, to), 'source', live, (id) => this.sourceKey(id));
+    const spendKg = dec(totals.kg_co2e);
+    const reportedKg = dec(reported.totals.location_kg_co2e);
+    const totalKg = spendKg.plus(reportedKg);
+    const change = (offset: number): ReportChange => {
+      const earlier = monthKg(key(offset));
+      return {
+        against: monthName(key(offset)),
+        earlier_t_co2e: tonnes(toDecimalString(earlier)),
+        percent: percentOf(totalKg.minus(earlier), earlier),
+      };
+    };
+
+    const categories: ReportFigure[] = this.groupBy(rows, 'category')
+      .filter((g) => dec(g.kg_co2e).gt(0))
+      .map((g) => ({ label: g.key, t_co2e: tonnes(g.kg_co2e) }));
+    for (const g of reported.groups) {
+      if (!dec(g.location_kg_co2e).gt(0)) continue;
+      const c = this.connections.find((x) => this.sourceKey(x.id) === g.key);
+      const source = c ? `${this.platformName(c.provider)}: ${c.tenant_name}` : g.key;
+      categories.push({ label: `Reported by ${source}`, t_co2e: tonnes(g.location_kg_co2e) });
+    }
+    const largestFirst = (a: ReportFigure, b: ReportFigure) =>
+      compareDecimals(b.t_co2e, a.t_co2e) || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
+    const suppliers = new Map<string, ReturnType<typeof dec>>();
+    for (const e of rows) {
+      if (e.status !== 'counted' || !e.contact?.trim() || e.kg_co2e === null) continue;
+      suppliers.set(e.contact, (suppliers.get(e.contact) ?? dec('0')).plus(dec(e.kg_co2e)));
+    }
+
+    return {
+      period: key(0),
+      period_label: monthName(key(0)),
+      total_t_co2e: tonnes(toDecimalString(totalKg)),
+      spend_based_t_co2e: tonnes(toDecimalString(spendKg)),
+      reported_t_co2e: tonnes(toDecimalString(reportedKg)),
+      by_scope: [1, 2, 3].map((s) => ({ label: `Scope ${s}`, t_co2e: tonnes(toDecimalString(scopeKg(key(0), s))) })),
+      vs_previous_month: change(-1),
+      vs_year_before: change(-12),
+      top_categories: categories.sort(largestFirst).slice(0, 5),
+      top_suppliers: [...suppliers]
+        .filter(([, kg]) => kg.gt(0))
+        .map(([label, kg]) => ({ label, t_co2e: tonnes(toDecimalString(kg)) }))
+        .sort(largestFirst)
+        .slice(0, 5),
+      spend_based_percent: percentOf(spendKg, totalKg),
+      reported_percent: percentOf(reportedKg, totalKg),
+      unmapped_entries: totals.unmapped,
+      overlap_note: null,
+      chart: Array.from({ length: 12 }, (_, i) => {
+        const k = key(i - 11);
+        const [a, b, c] = [1, 2, 3].map((s) => tonnes(toDecimalString(scopeKg(k, s)))) as [string, string, string];
+        return { month: k, by_scope: [a, b, c] as [string, string, string] };
+      }),
+      method: `Spend-based: ${FACTOR_SET} ${FACTOR_VERSION} (${FACTOR_UNIT}), converted to USD 2022. Reported: as each provider publishes it, location-based.`,
+      sandbox: this.connections.some((c) => c.sandbox),
+    };
+  }
+
   // ---- inside -----------------------------------------------------------------------------
 
   private liveIds(): Set<number> {
@@ -727,6 +910,11 @@ export class FakeBackend implements Backend {
               ),
             },
       );
+      return;
+    }
+    // Slack's sign-in gives a bot token: the channel its messages go to is chosen next.
+    if (providerId === 'slack') {
+      this.emit('connect-result', { outcome: this.notify.channelOffer(this.credentials.get('slack')?.clientId == null), error: null });
       return;
     }
     // A Salesforce sign-in names one org: nothing to choose.
@@ -941,6 +1129,17 @@ export class FakeBackend implements Backend {
     return out;
   }
 }
+
+/** Every ledger filter field empty. */
+const NO_FILTER: LedgerFilter = {
+  connection_id: null,
+  from: null,
+  to: null,
+  status: null,
+  scope: null,
+  category: null,
+  record_id: null,
+};
 
 function countsOf(r: SyncRunCounts): SyncRunCounts {
   return {

@@ -9,8 +9,8 @@ import { RECORDED } from './recorded';
  * The application's built-in catalogue as `list_providers` answers on the sandbox: Xero and
  * QuickBooks Online can be connected (each with its streams, in the order its connector reads
  * them), and so can AWS, Azure and Google Cloud (with keys; they list no streams) and
- * Salesforce (signed in like Xero; its footprints are reported rows, not streams); Slack and
- * Microsoft Teams not yet (they read no streams). `connections` is as recorded, one each for
+ * Salesforce (signed in like Xero; its footprints are reported rows, not streams); and Slack
+ * and Microsoft Teams, which CarbonSync sends reports and alerts to (they read no streams). `connections` is as recorded, one each for
  * Xero and QuickBooks Online; the FakeBackend counts its own.
  */
 export const CATALOGUE: ReadonlyArray<ProviderView> = RECORDED.providers;

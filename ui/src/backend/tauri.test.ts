@@ -114,6 +114,39 @@ describe('the Tauri backend', () => {
     ]);
   });
 
+  it('calls the notifications commands, saying "every connection" apart from the settings', async () => {
+    const b = createTauriBackend();
+    const settings = { report_enabled: true, report_day: 15, report_time: '08:30', alert_kinds: ['sync_failed'] };
+    await b.listDestinations();
+    await b.destinationHistory(2, 10);
+    await b.setDestinationSettings(2, { ...settings, alert_connections: null });
+    await b.setDestinationSettings(2, { ...settings, alert_connections: [1, 3] });
+    await b.setDestinationSettings(2, { ...settings, alert_connections: undefined });
+    await b.addWebhookDestination('teams', 'https://example.test/workflows/1?sig=abc', null);
+    await b.addSandboxDestination('slack', '#esg-reports');
+    await b.removeDestination(2);
+    await b.sendTestMessage(2);
+    await b.previewReport('2024-11');
+    await b.sendReport(2, '2024-11');
+    await b.listIncidents(false, 50);
+    await b.chooseChannel('c-1', 'C0SANDBOX03');
+    expect(invoke.mock.calls).toEqual([
+      ['list_destinations', undefined],
+      ['destination_history', { destinationId: 2, limit: 10 }],
+      ['set_destination_settings', { destinationId: 2, settings: { ...settings, alert_connections: null } }],
+      ['set_destination_settings', { destinationId: 2, settings: { ...settings, alert_connections: [1, 3] } }],
+      ['set_destination_settings', { destinationId: 2, settings: { ...settings, alert_connections: undefined } }],
+      ['add_webhook_destination', { platform: 'teams', url: 'https://example.test/workflows/1?sig=abc', name: null }],
+      ['add_sandbox_destination', { platform: 'slack', name: '#esg-reports' }],
+      ['remove_destination', { destinationId: 2 }],
+      ['send_test_message', { destinationId: 2 }],
+      ['preview_report', { period: '2024-11' }],
+      ['send_report', { destinationId: 2, period: '2024-11' }],
+      ['list_incidents', { openOnly: false, limit: 50 }],
+      ['choose_channel', { choiceId: 'c-1', channelId: 'C0SANDBOX03' }],
+    ]);
+  });
+
   it('passes amounts on as the exact decimal strings they arrive as', async () => {
     const b = createTauriBackend();
     expect(await b.emissionsSummary(EMPTY_FILTER, 'month')).toEqual(SUMMARY);

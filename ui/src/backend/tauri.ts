@@ -113,6 +113,19 @@ export function createTauriBackend(): Backend {
     supplierRules: () => call('supplier_rules'),
     addSupplierRule: (provider, pattern, unless) => call('add_supplier_rule', { provider, pattern, unless }),
     setSupplierRuleEnabled: (id, enabled) => call('set_supplier_rule_enabled', { id, enabled }),
+    listDestinations: () => call('list_destinations'),
+    destinationHistory: (destinationId, limit) => call('destination_history', { destinationId, limit }),
+    // An absent field is unchanged; `alert_connections: null` means every connection.
+    setDestinationSettings: (destinationId, settings) =>
+      call('set_destination_settings', { destinationId, settings }),
+    addWebhookDestination: (platform, url, name) => call('add_webhook_destination', { platform, url, name }),
+    addSandboxDestination: (platform, name) => call('add_sandbox_destination', { platform, name }),
+    removeDestination: (destinationId) => call('remove_destination', { destinationId }),
+    sendTestMessage: (destinationId) => call('send_test_message', { destinationId }),
+    previewReport: (period) => call('preview_report', { period }),
+    sendReport: (destinationId, period) => call('send_report', { destinationId, period }),
+    listIncidents: (openOnly, limit) => call('list_incidents', { openOnly, limit }),
+    chooseChannel: (choiceId, channelId) => call('choose_channel', { choiceId, channelId }),
 
     on<E extends BackendEventName>(event: E, handler: (payload: BackendEvents[E]) => void): Unsubscribe {
       // `listen` registers asynchronously; an unsubscribe that comes first still unlistens

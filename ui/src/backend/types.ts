@@ -24,6 +24,11 @@ import type { ReportedGroupBy } from '../bindings/ReportedGroupBy';
 import type { ReportedMonth } from '../bindings/ReportedMonth';
 import type { ReportedRow } from '../bindings/ReportedRow';
 import type { SupplierRule } from '../bindings/SupplierRule';
+import type { Delivery } from '../bindings/Delivery';
+import type { Destination } from '../bindings/Destination';
+import type { DestinationSettings } from '../bindings/DestinationSettings';
+import type { Incident } from '../bindings/Incident';
+import type { ReportPreview } from '../bindings/ReportPreview';
 
 export type { AppError };
 
@@ -97,6 +102,36 @@ export interface Backend {
   /** `unless`: words in a line's description that keep it out although its supplier matches. */
   addSupplierRule(provider: string, pattern: string, unless: string | null): Promise<SupplierRule>;
   setSupplierRuleEnabled(id: number, enabled: boolean): Promise<null>;
+
+  /** Where reports and alerts go (Slack channels, Teams workflows), oldest first. */
+  listDestinations(): Promise<Destination[]>;
+  /** What was sent to a destination, or tried, newest first. */
+  destinationHistory(destinationId: number, limit: number): Promise<Delivery[]>;
+  /**
+   * Changes when the destination's monthly report goes out and which alerts it receives; a
+   * field left `null` stays as it is. `alert_connections`: `null` for every connection, a
+   * list for only those, `undefined` to leave it.
+   */
+  setDestinationSettings(destinationId: number, settings: DestinationSettings): Promise<Destination>;
+  /**
+   * Adds a destination from a pasted webhook URL (`slack`: an incoming webhook; `teams`: a
+   * workflow's URL). The URL is checked, then kept in the keychain only; it is never sent back.
+   */
+  addWebhookDestination(platform: string, url: string, name: string | null): Promise<Destination>;
+  /** Adds the built-in sandbox's own webhook of the platform (its URL never reaches the window). */
+  addSandboxDestination(platform: string, name: string | null): Promise<Destination>;
+  /** Stops sending there; the history stays. Resolves to a warning to show, or null. */
+  removeDestination(destinationId: number): Promise<string | null>;
+  /** Sends a short test message. Rejects with the platform's refusal in words (the history keeps it). */
+  sendTestMessage(destinationId: number): Promise<Delivery>;
+  /** The monthly report of `period` (`YYYY-MM`) as it would be sent: its figures, its text, its chart. */
+  previewReport(period: string): Promise<ReportPreview>;
+  /** Sends the report of `period` now. Rejects with the platform's refusal in words (the history keeps it). */
+  sendReport(destinationId: number, period: string): Promise<Delivery>;
+  /** Problems with connections that alerts are about, newest first; `openOnly` leaves out resolved ones. */
+  listIncidents(openOnly: boolean, limit: number): Promise<Incident[]>;
+  /** Finishes a Slack sign-in (a `choose_channel` answer) with the channel chosen. */
+  chooseChannel(choiceId: string, channelId: string): Promise<Destination>;
 
   /** Calls `handler` for every event of that name until the returned function is called. */
   on<E extends BackendEventName>(event: E, handler: (payload: BackendEvents[E]) => void): Unsubscribe;

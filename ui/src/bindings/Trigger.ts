@@ -3,4 +3,4 @@
 /**
  * Who asked for a sync; shown in the history.
  */
-export type Trigger = "cli" | "window" | "tray" | "schedule" | "webhook" | "export";
+export type Trigger = "cli" | "window" | "tray" | "schedule" | "webhook" | "chat" | "export";

@@ -200,6 +200,7 @@ describe('status words', () => {
     expect(triggerLabel('window')).toBe('Window');
     expect(triggerLabel('webhook')).toBe('Webhook');
     expect(triggerLabel('export')).toBe('Sent to the platform');
+    expect(triggerLabel('chat')).toBe('Retry button in Slack');
     expect(triggerLabel('cli')).toBe('Command line');
     expect(triggerLabel('future')).toBe('future');
   });

@@ -225,6 +225,8 @@ export function triggerLabel(trigger: string): string {
       return 'Schedule';
     case 'webhook':
       return 'Webhook';
+    case 'chat':
+      return 'Retry button in Slack';
     case 'export':
       return 'Sent to the platform';
     default:

@@ -23,7 +23,10 @@ export interface Platforms {
    * `Infinity` when the platform does not list it: for sorting a connection's streams.
    */
   streamOrder(stream: string, platform: string): number;
-  /** The platforms that can be connected today, in the list's order. */
+  /**
+   * The platforms that can be connected today to read from, in the list's order: not the
+   * chat platforms reports and alerts are sent to (see `isDestinationPlatform`).
+   */
   readonly available: ReadonlyArray<ProviderView>;
 }
 
@@ -50,8 +53,16 @@ export function platformsFrom(providers: ReadonlyArray<ProviderView> | undefined
       const i = byId.get(platform)?.streams.findIndex((s) => s.name === stream) ?? -1;
       return i < 0 ? Infinity : i;
     },
-    available: list.filter((p) => p.available),
+    available: list.filter((p) => p.available && !isDestinationPlatform(p)),
   };
+}
+
+/**
+ * Whether CarbonSync sends to the platform (Slack, Microsoft Teams: chat, where the monthly
+ * report and alerts go) rather than reads from it: the catalogue's communication platforms.
+ */
+export function isDestinationPlatform(p: Pick<ProviderView, 'category'>): boolean {
+  return p.category === 'communication';
 }
 
 /** A stream name the application has not labelled, in words: `expense_claims` → `Expense claims`. */

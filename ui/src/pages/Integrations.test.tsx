@@ -37,10 +37,10 @@ describe('the Integrations page', () => {
     expect(within(screen.getByTestId('connection-2')).getByText('USD')).toBeInTheDocument();
   });
 
-  it('offers Xero, QuickBooks Online, AWS, Azure, Google Cloud and Salesforce, and says Slack and Microsoft Teams are not yet available and cannot be connected', async () => {
+  it('offers every platform of the catalogue: Xero, QuickBooks Online, AWS, Azure, Google Cloud and Salesforce to read from, Slack and Microsoft Teams to send to', async () => {
     renderApp();
     await screen.findByTestId('card-quickbooks');
-    const offered = ['xero', 'quickbooks', 'aws', 'azure', 'gcp', 'salesforce'];
+    const offered = ['xero', 'quickbooks', 'aws', 'azure', 'gcp', 'salesforce', 'slack', 'teams'];
     for (const id of offered) {
       expect(screen.getByTestId(`connect-${id}`)).toBeEnabled();
       expect(within(screen.getByTestId(`card-${id}`)).queryByText('Not yet available')).not.toBeInTheDocument();
@@ -55,15 +55,26 @@ describe('the Integrations page', () => {
       'Not connected.Runs on the built-in sandbox until your own Salesforce app is set up in Settings.',
     );
     expect(within(screen.getByTestId('card-salesforce')).getByText('Sandbox')).toBeInTheDocument();
-    const notYet = ['slack', 'teams'];
-    for (const id of notYet) {
-      expect(within(screen.getByTestId(`card-${id}`)).getAllByText('Not yet available').length).toBeGreaterThan(0);
-      expect(screen.getByTestId(`connect-${id}`)).toBeDisabled();
+    // Slack and Teams receive the monthly report and alerts; the sandbox stands in for both.
+    for (const id of ['slack', 'teams']) {
+      expect(screen.getByTestId(`summary-${id}`)).toHaveTextContent('Not connected. Sends the monthly report and sync alerts to a channel.');
+      expect(within(screen.getByTestId(`card-${id}`)).getByText('Sandbox')).toBeInTheDocument();
     }
-    // Every card is one or the other.
+    // Slack's webhook can be pasted on the Notifications page instead of signing in.
+    expect(screen.getByTestId('paste-webhook-slack')).toHaveAttribute('href', '#/notifications/add/slack');
     const cards = screen.getAllByRole('article').map((a) => a.getAttribute('data-testid')!.replace(/^card-/, ''));
-    expect(cards.filter((id) => !screen.getByTestId(`connect-${id}`).hasAttribute('disabled'))).toEqual(offered);
-    expect(cards.filter((id) => screen.getByTestId(`connect-${id}`).hasAttribute('disabled'))).toEqual(notYet);
+    expect(cards).toEqual(offered);
+  });
+
+  it("shows a Slack or Teams card's destinations once one is added", async () => {
+    const backend = new FakeBackend({ entriesPerOrg: 50 });
+    await backend.addSandboxDestination('teams', 'ESG reports channel');
+    renderApp({ backend });
+    const teams = await screen.findByTestId('card-teams');
+    expect(await within(teams).findByTestId('card-destination-1')).toHaveTextContent('ESG reports channelSandbox');
+    expect(screen.getByTestId('summary-teams')).toHaveTextContent('Sends to 1 destination.');
+    expect(within(teams).getByText('Connected')).toBeInTheDocument();
+    expect(screen.getByTestId('connect-teams')).toHaveTextContent('Add another channel');
   });
 
   it('connects a cloud platform with its keys form, not a sign-in in the browser', async () => {

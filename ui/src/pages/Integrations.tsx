@@ -1,6 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import type { Category } from '../bindings/Category';
 import type { Connection } from '../bindings/Connection';
+import type { Destination } from '../bindings/Destination';
 import type { ProviderView } from '../bindings/ProviderView';
 import type { SyncActivity } from '../bindings/SyncActivity';
 import { useBackend } from '../backend/context';
@@ -13,11 +14,11 @@ import { EmptyState, Loading, ProgressBar, Spinner } from '../components/Feedbac
 import { isKeyed } from '../lib/cloud';
 import { formatRelative } from '../lib/format';
 import { CATEGORY_LABELS, CATEGORY_ORDER, connectionState, type StateWords } from '../lib/labels';
-import { type Platforms, markColour, monogram, platformsFrom } from '../lib/platforms';
-import { href } from '../router';
+import { type Platforms, isDestinationPlatform, markColour, monogram, platformsFrom } from '../lib/platforms';
+import { href, navigate } from '../router';
 import { useLive } from '../state/live';
 import { useNotices } from '../state/notices';
-import { useActivityById, useConnections, useProviders } from '../state/queries';
+import { useActivityById, useConnections, useDestinations, useProviders } from '../state/queries';
 
 /** Platforms whose name, category or note matches every word of the search. */
 export function matchProviders(
@@ -36,6 +37,7 @@ export function matchProviders(
 export function IntegrationsPage() {
   const providers = useProviders();
   const connections = useConnections();
+  const destinations = useDestinations();
   const activity = useActivityById();
   const [search, setSearch] = useState('');
   const [category, setCategory] = useState<Category | 'all'>('all');
@@ -113,15 +115,23 @@ export function IntegrationsPage() {
               {CATEGORY_LABELS[cat]} <span className="count">{list.length}</span>
             </h2>
             <div className="card-grid">
-              {list.map((p) => (
-                <ProviderCard
-                  key={p.id}
-                  provider={p}
-                  connections={(connections.data ?? []).filter((c) => c.provider === p.id)}
-                  activity={activity}
-                  platforms={platforms}
-                />
-              ))}
+              {list.map((p) =>
+                isDestinationPlatform(p) ? (
+                  <DestinationCard
+                    key={p.id}
+                    provider={p}
+                    destinations={(destinations.data ?? []).filter((d) => d.platform === p.id)}
+                  />
+                ) : (
+                  <ProviderCard
+                    key={p.id}
+                    provider={p}
+                    connections={(connections.data ?? []).filter((c) => c.provider === p.id)}
+                    activity={activity}
+                    platforms={platforms}
+                  />
+                ),
+              )}
             </div>
           </section>
         );
@@ -253,12 +263,107 @@ function ProviderCard({
   );
 }
 
+/** The state of a platform CarbonSync sends to: the destinations it has there. */
+export function destinationState(p: ProviderView, destinations: ReadonlyArray<Destination>, waiting: boolean): StateWords {
+  if (!p.available) return { label: 'Not yet available', detail: p.status_note, tone: 'muted' };
+  if (waiting) return { label: 'Waiting for approval', detail: null, tone: 'info' };
+  if (destinations.length > 0) return { label: 'Connected', detail: destinations.map((d) => d.name).join(', '), tone: 'ok' };
+  return { label: 'Not connected', detail: null, tone: 'muted' };
+}
+
+/**
+ * A platform CarbonSync sends the monthly report and alerts to. Its destinations are managed
+ * on the Notifications page: Connect there adds one (Slack's Connect signs in with its app
+ * right away; a webhook can be pasted there instead).
+ */
+function DestinationCard({ provider: p, destinations }: { provider: ProviderView; destinations: Destination[] }) {
+  const live = useLive();
+  const waiting = live.waiting.has(p.id);
+  const state = destinationState(p, destinations, waiting);
+  const titleId = `provider-${p.id}`;
+  const signIn = p.auth === 'oauth';
+  const platform = p.id === 'slack' || p.id === 'teams' ? p.id : undefined;
+  const addHref = href({ page: 'notifications', add: platform });
+
+  let summary: string;
+  if (!p.available) summary = p.status_note ?? 'Not yet available in CarbonSync.';
+  else if (destinations.length === 0) summary = 'Not connected. Sends the monthly report and sync alerts to a channel.';
+  else summary = `Sends to ${destinations.length === 1 ? '1 destination' : `${destinations.length} destinations`}.`;
+
+  return (
+    <article className={p.available ? 'card' : 'card unavailable'} data-testid={`card-${p.id}`} aria-labelledby={titleId}>
+      <header className="card-head">
+        <ProviderMark id={p.id} name={p.name} />
+        <div className="card-title">
+          <h3 id={titleId}>{p.name}</h3>
+          <p className="small muted">{signIn ? `${p.auth_label} or webhook URL` : p.auth_label}</p>
+        </div>
+        <div className="badges">
+          <Badge tone={state.tone}>{state.label}</Badge>
+          {p.available && p.sandbox && <SandboxBadge />}
+        </div>
+      </header>
+
+      <p className="card-summary" data-testid={`summary-${p.id}`}>
+        {summary}
+        {p.available && p.sandbox && destinations.length === 0 && (
+          <span className="hint">The built-in sandbox stands in for {p.name} until your own app is set up.</span>
+        )}
+      </p>
+
+      {destinations.length > 0 && (
+        <ul className="connection-list">
+          {destinations.map((d) => (
+            <li key={d.id} className="connection-row" data-testid={`card-destination-${d.id}`}>
+              <div className="connection-name">
+                <a href={href({ page: 'notifications' })} className="strong-link">
+                  {d.name}
+                </a>
+                {d.sandbox && <SandboxBadge />}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <div className="card-actions">
+        {waiting ? (
+          <WaitingForBrowser provider={p} />
+        ) : (
+          <div className="connection-actions">
+            <button
+              type="button"
+              className={destinations.length === 0 && p.available ? 'button primary' : 'button'}
+              disabled={!p.available}
+              onClick={() => (signIn ? void live.beginConnect(p.id) : navigate({ page: 'notifications', add: platform }))}
+              data-testid={`connect-${p.id}`}
+              aria-describedby={titleId}
+            >
+              {destinations.length === 0 ? 'Connect' : 'Add another channel'}
+            </button>
+            {p.available && signIn && (
+              <a className="button subtle" href={addHref} data-testid={`paste-webhook-${p.id}`}>
+                Paste a webhook instead
+              </a>
+            )}
+            {p.available && destinations.length > 0 && (
+              <a className="button subtle" href={href({ page: 'notifications' })}>
+                Manage
+              </a>
+            )}
+          </div>
+        )}
+      </div>
+    </article>
+  );
+}
+
 /**
  * While a sign-in is open in the browser: says so, and offers Cancel, which tells the
  * application to forget the sign-in (so a late answer is refused) before the card
  * stops waiting.
  */
-function WaitingForBrowser({ provider: p }: { provider: ProviderView }) {
+export function WaitingForBrowser({ provider: p }: { provider: ProviderView }) {
   const backend = useBackend();
   const { stopWaiting } = useLive();
   const { pushError } = useNotices();

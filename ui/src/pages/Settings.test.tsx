@@ -33,6 +33,13 @@ describe('the Settings page', () => {
     await waitFor(async () => expect((await backend.getSettings()).providers[0]).toMatchObject({ client_id: null, sandbox: true }));
   });
 
+  it("offers Slack's app credentials, but none for Microsoft Teams, which a workflow's URL reaches", async () => {
+    renderApp({ hash: '#/settings' });
+    expect(await screen.findByTestId('credentials-slack')).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByTestId('credentials-teams')).not.toBeInTheDocument());
+    expect(screen.getByText(/Microsoft Teams needs no app/)).toHaveTextContent("paste a workflow's URL on the Notifications page");
+  });
+
   it('lists the sync frequency of each connection', async () => {
     // Both hourly as the application connected them; one changed since.
     const backend = new FakeBackend({ now: RECORDED.readAt });

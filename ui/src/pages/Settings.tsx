@@ -7,11 +7,15 @@ import { SandboxBadge } from '../components/Badge';
 import { ErrorView } from '../components/ErrorView';
 import { EmptyState, Loading } from '../components/Feedback';
 import { href } from '../router';
-import { keys, useConnections, usePlatforms, useSettings } from '../state/queries';
+import { keys, useConnections, usePlatforms, useProviders, useSettings } from '../state/queries';
 import { FrequencySelect } from './Connection';
 
 export function SettingsPage() {
   const settings = useSettings();
+  // Platforms reached by a pasted URL alone (a Teams workflow) have no app to register.
+  const providers = useProviders();
+  const byUrl = new Set((providers.data ?? []).filter((p) => p.auth === 'webhook_url').map((p) => p.id));
+  const unavailable = (settings.data?.providers ?? []).filter((p) => !p.available);
   return (
     <div className="page" data-testid="page-settings">
       <header className="page-header">
@@ -35,17 +39,25 @@ export function SettingsPage() {
               secret is kept only in this computer's keychain and is never shown again.
             </p>
             {settings.data.providers
-              .filter((p) => p.available)
+              .filter((p) => p.available && !byUrl.has(p.id))
               .map((p) => (
                 <CredentialsForm key={p.id} provider={p} />
               ))}
-            <p className="small muted">
-              {settings.data.providers
-                .filter((p) => !p.available)
-                .map((p) => p.name)
-                .join(', ')}{' '}
-              can be set up here once they become available.
-            </p>
+            {byUrl.size > 0 && (
+              <p className="small muted">
+                {settings.data.providers
+                  .filter((p) => byUrl.has(p.id))
+                  .map((p) => p.name)
+                  .join(', ')}{' '}
+                {byUrl.size === 1 ? 'needs' : 'need'} no app: paste a workflow's URL on the{' '}
+                <a href={href({ page: 'notifications' })}>Notifications page</a>.
+              </p>
+            )}
+            {unavailable.length > 0 && (
+              <p className="small muted">
+                {unavailable.map((p) => p.name).join(', ')} can be set up here once they become available.
+              </p>
+            )}
           </section>
           <Frequencies />
         </>

@@ -6,6 +6,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import type { Connection } from '../bindings/Connection';
 import type { ProviderView } from '../bindings/ProviderView';
 import type { SyncActivity } from '../bindings/SyncActivity';
+import type { ChannelOption } from '../bindings/ChannelOption';
 import type { TenantOption } from '../bindings/TenantOption';
 import { useBackend } from '../backend/context';
 import { toAppError } from '../backend/types';
@@ -21,6 +22,15 @@ export interface TenantChoice {
   tenants: TenantOption[];
 }
 
+/** After a Slack sign-in: which channel reports and alerts go to. */
+export interface ChannelChoice {
+  choiceId: string;
+  provider: string;
+  /** The workspace's name. */
+  workspace: string;
+  channels: ChannelOption[];
+}
+
 interface LiveApi {
   /** Platforms whose sign-in is open in the browser. */
   waiting: ReadonlySet<string>;
@@ -29,6 +39,9 @@ interface LiveApi {
   choice: TenantChoice | null;
   chooseTenant: (tenantId: string) => Promise<void>;
   cancelChoice: () => Promise<void>;
+  channelChoice: ChannelChoice | null;
+  chooseChannel: (channelId: string) => Promise<void>;
+  cancelChannelChoice: () => Promise<void>;
   syncNow: (connectionId: number | null) => Promise<void>;
 }
 
@@ -45,6 +58,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const { push, pushError } = useNotices();
   const [waiting, setWaiting] = useState<ReadonlySet<string>>(new Set());
   const [choice, setChoice] = useState<TenantChoice | null>(null);
+  const [channelChoice, setChannelChoice] = useState<ChannelChoice | null>(null);
   /** Syncs asked for in this window: their successes are worth a word, scheduled ones are not. */
   const requested = useRef(new Set<number>());
   // Loaded here, whichever page the window opens on, so notices name platforms as the
@@ -109,6 +123,13 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         requested.current.add(c.id);
       } else if (r.outcome?.kind === 'choose_tenant') {
         setChoice({ choiceId: r.outcome.choice_id, provider: r.outcome.provider, tenants: r.outcome.tenants });
+      } else if (r.outcome?.kind === 'choose_channel') {
+        setChannelChoice({
+          choiceId: r.outcome.choice_id,
+          provider: r.outcome.provider,
+          workspace: r.outcome.workspace,
+          channels: r.outcome.channels,
+        });
       }
       void qc.invalidateQueries({ queryKey: keys.connections });
       void qc.invalidateQueries({ queryKey: keys.providers });
@@ -175,6 +196,36 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     }
   }, [backend, choice]);
 
+  const chooseChannel = useCallback(
+    async (channelId: string) => {
+      if (!channelChoice) return;
+      try {
+        const d = await backend.chooseChannel(channelChoice.choiceId, channelId);
+        setChannelChoice(null);
+        push({
+          tone: 'success',
+          title: `Added ${d.name}`,
+          message: 'The monthly report and sync alerts go there now. Send a test from the Notifications page to see it arrive.',
+        });
+      } catch (e) {
+        setChannelChoice(null);
+        pushError(`The ${platforms().name(channelChoice.provider)} channel could not be added`, toAppError(e));
+      }
+      void qc.invalidateQueries({ queryKey: keys.destinations });
+    },
+    [backend, channelChoice, push, pushError, qc, platforms],
+  );
+
+  const cancelChannelChoice = useCallback(async () => {
+    if (!channelChoice) return;
+    setChannelChoice(null);
+    try {
+      await backend.cancelTenantChoice(channelChoice.choiceId);
+    } catch {
+      // The choice expires on its own; nothing for the person to do.
+    }
+  }, [backend, channelChoice]);
+
   const syncNow = useCallback(
     async (connectionId: number | null) => {
       const ids =
@@ -202,8 +253,19 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   );
 
   const api = useMemo(
-    () => ({ waiting, beginConnect, stopWaiting, choice, chooseTenant, cancelChoice, syncNow }),
-    [waiting, beginConnect, stopWaiting, choice, chooseTenant, cancelChoice, syncNow],
+    () => ({
+      waiting,
+      beginConnect,
+      stopWaiting,
+      choice,
+      chooseTenant,
+      cancelChoice,
+      channelChoice,
+      chooseChannel,
+      cancelChannelChoice,
+      syncNow,
+    }),
+    [waiting, beginConnect, stopWaiting, choice, chooseTenant, cancelChoice, channelChoice, chooseChannel, cancelChannelChoice, syncNow],
   );
   return <LiveContext.Provider value={api}>{children}</LiveContext.Provider>;
 }

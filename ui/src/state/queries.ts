@@ -28,6 +28,10 @@ export const keys = {
   cloudMonths: (connectionId: number | null) => ['cloud', 'months', connectionId] as const,
   supplierRules: ['cloud', 'supplier-rules'] as const,
   cloudAll: ['cloud'] as const,
+  destinations: ['destinations'] as const,
+  deliveries: (destinationId: number, limit: number) => ['deliveries', destinationId, limit] as const,
+  deliveriesOf: (destinationId: number) => ['deliveries', destinationId] as const,
+  incidents: ['incidents'] as const,
   /** Bumped whenever stored ledger data may have changed (a sync ended, a disconnect). */
   dataEpoch: ['data-epoch'] as const,
 };
@@ -180,6 +184,26 @@ export function useSettings() {
   return useQuery({ queryKey: keys.settings, queryFn: () => backend.getSettings() });
 }
 
+export function useDestinations() {
+  const backend = useBackend();
+  return useQuery({ queryKey: keys.destinations, queryFn: () => backend.listDestinations() });
+}
+
+export function useDeliveries(destinationId: number, limit: number) {
+  const backend = useBackend();
+  return useQuery({
+    queryKey: keys.deliveries(destinationId, limit),
+    queryFn: () => backend.destinationHistory(destinationId, limit),
+    placeholderData: (prev) => prev,
+  });
+}
+
+/** Every incident, newest first (the page puts the open ones first). */
+export function useIncidents(limit: number) {
+  const backend = useBackend();
+  return useQuery({ queryKey: [...keys.incidents, limit], queryFn: () => backend.listIncidents(false, limit) });
+}
+
 export function useDataEpoch(): number {
   const { data } = useQuery({
     queryKey: keys.dataEpoch,
@@ -207,4 +231,7 @@ export function refreshData(qc: QueryClient): void {
   void qc.invalidateQueries({ queryKey: ['history'] });
   void qc.invalidateQueries({ queryKey: ['cursors'] });
   void qc.invalidateQueries({ queryKey: ['set-aside'] });
+  // A sync that ends may open or resolve an incident, and send alerts about it.
+  void qc.invalidateQueries({ queryKey: keys.incidents });
+  void qc.invalidateQueries({ queryKey: ['deliveries'] });
 }
