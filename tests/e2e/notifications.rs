@@ -13,31 +13,9 @@ use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Tonnes CO2e (a decimal, as `--json` prints it) as a message and the window write them:
-/// one decimal, rounded half away from zero, thousands separated, a real minus sign, and
-/// `< 0.1 t CO2e` for a small but real amount.
+/// Tonnes CO2e (a decimal, as `--json` prints it) as the messages and the window write them.
 fn as_tonnes(t: &str) -> String {
-    use rust_decimal::{Decimal, RoundingStrategy};
-    let t: Decimal = t.parse().expect("a decimal");
-    if t > Decimal::ZERO && t < Decimal::new(1, 1) {
-        return "< 0.1 t CO2e".to_owned();
-    }
-    let mut rounded = t.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
-    rounded.rescale(1);
-    let negative = rounded.is_sign_negative() && !rounded.is_zero();
-    let text = rounded.abs().to_string();
-    let (int, frac) = text.split_once('.').unwrap();
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!(
-        "{}{grouped}.{frac} t CO2e",
-        if negative { "\u{2212}" } else { "" }
-    )
+    carbonsync_core::message_words::t_co2e(t.parse().expect("a decimal"))
 }
 
 /// Scrolls the element into view and lets the window paint before a screenshot.

@@ -39,6 +39,7 @@ pub use server::{
 pub use settings::{ProviderSettings, SettingsView};
 
 // What front ends need from the layers below, re-exported so they depend on core alone.
+pub use carbonsync_providers::notifier::words as message_words;
 pub use carbonsync_providers::{AuthKind, Category, ProviderEntry, RedirectStyle};
 pub use carbonsync_providers::{CredentialField, Tenant};
 pub use carbonsync_sandbox as sandbox;

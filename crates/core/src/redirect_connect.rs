@@ -250,17 +250,7 @@ impl App {
         choice_id: &str,
         tenant_id: &str,
     ) -> Result<Connection, AppError> {
-        let waiting = self
-            .waiting
-            .lock()
-            .expect("waiting lock")
-            .remove(choice_id)
-            .ok_or_else(|| {
-                AppError::new(
-                    "no_such_choice",
-                    "This sign-in is no longer waiting for a choice; connect again.",
-                )
-            })?;
+        let waiting = self.take_waiting(choice_id)?;
         let platform = self
             .platform(&waiting.provider, Some(waiting.sandbox))
             .await?;
@@ -307,6 +297,23 @@ impl App {
             }
         }
         Ok(())
+    }
+}
+
+impl App {
+    /// The sign-in waiting for a choice under `choice_id`, taken (single use). Errors:
+    /// `no_such_choice` when none waits (used, cancelled, or from before a restart).
+    fn take_waiting(&self, choice_id: &str) -> Result<TenantChoiceWaiting, AppError> {
+        self.waiting
+            .lock()
+            .expect("waiting lock")
+            .remove(choice_id)
+            .ok_or_else(|| {
+                AppError::new(
+                    "no_such_choice",
+                    "This sign-in is no longer waiting for a choice; connect again.",
+                )
+            })
     }
 }
 
@@ -379,17 +386,7 @@ impl App {
         choice_id: &str,
         channel_id: &str,
     ) -> Result<carbonsync_store::Destination, AppError> {
-        let waiting = self
-            .waiting
-            .lock()
-            .expect("waiting lock")
-            .remove(choice_id)
-            .ok_or_else(|| {
-                AppError::new(
-                    "no_such_choice",
-                    "This sign-in is no longer waiting for a choice; connect again.",
-                )
-            })?;
+        let waiting = self.take_waiting(choice_id)?;
         let Some(channel) = waiting.tenants.iter().find(|t| t.tenant_id == channel_id) else {
             let _ = self
                 .slack_api(waiting.sandbox)

@@ -25,8 +25,9 @@ pub struct ProviderView {
     pub redirect: RedirectStyle,
     pub scopes: Vec<String>,
     /// Signs in against the built-in sandbox (no client id configured). Always false for a
-    /// platform connected with keys (cloud): typed keys go to the provider itself, and the
-    /// sandbox's own account is a separate choice of the connect form.
+    /// platform connected with keys (cloud) or a pasted webhook URL (Teams): what is typed
+    /// goes to the platform itself, and the sandbox's own account or workflow is a separate
+    /// choice of the form.
     pub sandbox: bool,
     /// Connections that are not disconnected.
     pub connections: usize,
@@ -85,6 +86,7 @@ impl App {
                 scopes: e.scopes.clone(),
                 sandbox: e.available
                     && carbonsync_providers::cloud_registration(&e.id).is_none()
+                    && e.auth != carbonsync_providers::AuthKind::WebhookUrl
                     && self.config().provider(&e.id).client_id.is_none(),
                 connections: connections
                     .iter()

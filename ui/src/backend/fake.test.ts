@@ -84,7 +84,7 @@ describe('the ledger export', () => {
 describe('the stand-in, on what the application answered when it was recorded', () => {
   const recorded = () => new FakeBackend({ now: RECORDED.readAt });
 
-  it('lists the platforms as the application does: Xero, QuickBooks Online and Salesforce on the sandbox, AWS, Azure and Google Cloud connected with keys, and Slack and Microsoft Teams to send to, on the sandbox', async () => {
+  it('lists the platforms as the application does: Xero, QuickBooks Online and Salesforce on the sandbox, AWS, Azure and Google Cloud connected with keys, and Slack (on the sandbox) and Microsoft Teams to send to', async () => {
     const providers = await recorded().listProviders();
     expect(providers).toEqual(RECORDED.providers);
     expect(providers.filter((p) => !p.available)).toEqual([]);
@@ -118,13 +118,15 @@ describe('the stand-in, on what the application answered when it was recorded', 
     expect(salesforce!.category).toBe('crm');
     expect(salesforce!.redirect).toBe('deep_link');
     expect(salesforce!.streams).toEqual([]);
-    // Sent to, not read from: Slack signs in through an https bounce page, Teams takes a
-    // workflow's URL; both run on the sandbox until the organisation's own app is set up.
+    // Sent to, not read from: Slack signs in through an https bounce page and runs on the
+    // sandbox until the organisation's own app is set up; Teams takes a workflow's URL, real
+    // or the sandbox's as the form chooses, like cloud keys.
     for (const p of [slack!, teams!]) {
       expect(p.category).toBe('communication');
-      expect(p.sandbox).toBe(true);
       expect(p.streams).toEqual([]);
     }
+    expect(slack!.sandbox).toBe(true);
+    expect(teams!.sandbox).toBe(false);
     expect(slack!.redirect).toBe('https_bounce');
     expect(teams!.auth).toBe('webhook_url');
   });

@@ -266,7 +266,8 @@ export class FakeBackend implements Backend {
         ...structuredClone(p),
         // A cloud platform is never on the sandbox as a whole: each of its connections is, or
         // is not, as its connect form chose.
-        sandbox: p.available && !this.cloud.isCloud(p.id) && this.credentials.get(p.id)?.clientId == null,
+        sandbox:
+          p.available && !this.cloud.isCloud(p.id) && p.auth !== 'webhook_url' && this.credentials.get(p.id)?.clientId == null,
         connections: this.connections.filter((c) => c.provider === p.id && c.status !== 'disconnected').length,
       })),
     );

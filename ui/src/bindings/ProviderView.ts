@@ -14,8 +14,9 @@ export type ProviderView = { id: string, name: string, category: Category, categ
 available: boolean, status_note: string | null, redirect: RedirectStyle, scopes: Array<string>, 
 /**
  * Signs in against the built-in sandbox (no client id configured). Always false for a
- * platform connected with keys (cloud): typed keys go to the provider itself, and the
- * sandbox's own account is a separate choice of the connect form.
+ * platform connected with keys (cloud) or a pasted webhook URL (Teams): what is typed
+ * goes to the platform itself, and the sandbox's own account or workflow is a separate
+ * choice of the form.
  */
 sandbox: boolean, 
 /**

@@ -783,6 +783,9 @@ function WebhookForm({
     mutationFn: () => backend.addWebhookDestination(platform, url.trim(), name.trim() || null),
     onSuccess: added,
   });
+  // A pasted URL is real or the sandbox's by choice, as cloud keys are: Teams always offers
+  // the sandbox's workflow; Slack's webhook, while Slack runs on the sandbox.
+  const offersSandbox = Boolean(p?.sandbox || p?.auth === 'webhook_url');
   const sandbox = useMutation({
     mutationFn: () => backend.addSandboxDestination(platform, name.trim() || null),
     onSuccess: added,
@@ -837,7 +840,7 @@ function WebhookForm({
         <button type="submit" className="button primary" disabled={busy || url.trim() === '' || !p?.available} data-testid={`webhook-add-${platform}`}>
           {paste.isPending ? 'Checking…' : 'Add'}
         </button>
-        {p?.sandbox && (
+        {offersSandbox && (
           <button
             type="button"
             className="button"
@@ -852,7 +855,7 @@ function WebhookForm({
           </button>
         )}
       </div>
-      {p?.sandbox && (
+      {offersSandbox && (
         <p className="small muted">
           “Use the sandbox's webhook” sends to the built-in sandbox's stand-in for {platformName}, to try CarbonSync
           without a real channel.
