@@ -566,3 +566,81 @@ fn a_retry_click_in_slack_is_verified_starts_one_sync_and_updates_the_message() 
             .find(|d| d["kind"] == "resolved" && d["status"] == "sent")
     });
 }
+
+#[test]
+fn a_reconnect_and_a_limit_pause_alert_each_destination_that_chose_that_kind() {
+    let env = Env::new(
+        &["--no-rate-limit", "--records", "200"],
+        "[sync]\nmax_retry_wait_secs = 1\n",
+    );
+    let uk = env.connect(UK)["id"].as_i64().unwrap();
+    let us = env.connect("Northwind Outfitters Inc.")["id"]
+        .as_i64()
+        .unwrap();
+    env.sync(uk);
+    env.sync(us);
+    let teams = add(&env, &["teams", "--sandbox"]);
+    let slack = add(&env, &["slack", "--webhook", "--sandbox"]);
+    for (id, alerts) in [
+        (teams, "sync_failed,needs_reconnect,limit_paused"),
+        (slack, "needs_reconnect"),
+    ] {
+        let out = env.run(&[
+            "destinations",
+            "set",
+            &id.to_string(),
+            "--alerts",
+            alerts,
+            "--report",
+            "off",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+
+    // Xero's daily limit: the connection's syncs pause; only Teams asked to hear of it.
+    env.sandbox.post(
+        "/_control/faults",
+        json!({"kind": "rate_limit", "retry_after_secs": 43200, "problem": "day", "count": 1}),
+    );
+    failing_sync(&env, us);
+    let c = connection(&env, us);
+    assert!(c["paused_until_ms"].is_i64(), "{c}");
+    let cards = teams_messages(&env);
+    assert_eq!(cards.len(), 1, "{cards:?}");
+    assert!(
+        cards[0]["card"].to_string().contains("paused"),
+        "{}",
+        cards[0]
+    );
+    assert!(slack_messages(&env).is_empty());
+
+    // A revoked grant: both hear that the UK organisation needs reconnecting, once.
+    env.sandbox.post(
+        "/_control/faults",
+        json!({"kind": "revoke_grant", "count": 1}),
+    );
+    failing_sync(&env, uk);
+    for _ in 0..3 {
+        env.json(&["alerts", "--check", "--json"]);
+    }
+    let cards = teams_messages(&env);
+    assert_eq!(cards.len(), 2, "{cards:?}");
+    let slack_alerts = slack_messages(&env);
+    assert_eq!(slack_alerts.len(), 1, "{slack_alerts:?}");
+    let card = cards[1]["card"].to_string();
+    assert!(card.contains("Reconnect") && card.contains(UK), "{card}");
+    // Slack's mrkdwn escapes `&`.
+    let blocks = slack_alerts[0]["blocks"].to_string();
+    assert!(
+        blocks.contains("Reconnect") && blocks.contains("Harbour &amp; Pine Ltd"),
+        "{blocks}"
+    );
+    let incidents = env.json(&["alerts", "--json"])["incidents"].clone();
+    let kinds: Vec<&str> = incidents
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["needs_reconnect", "limit_paused"]);
+}
