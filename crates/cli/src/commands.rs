@@ -74,6 +74,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Report { action } => notify::report(&app, action).await?,
         Command::Destinations { action, json } => notify::destinations(&app, action, json).await?,
         Command::Alerts { check, json } => notify::alerts(&app, check, json).await?,
+        Command::Audit {
+            action,
+            subject,
+            limit,
+            json,
+        } => return audit(&app, action.is_some(), subject.as_deref(), limit, json),
         Command::Connect {
             provider,
             sandbox,
@@ -722,4 +728,62 @@ fn read_secret_from_stdin() -> Result<carbonsync_core::Sensitive<String>, AppErr
         ));
     }
     Ok(carbonsync_core::Sensitive::new(secret))
+}
+
+/// `carbonsync audit [verify]`.
+fn audit(
+    app: &App,
+    verify: bool,
+    subject: Option<&str>,
+    limit: i64,
+    json: bool,
+) -> Result<ExitCode, AppError> {
+    if verify {
+        let check = app.verify_audit()?;
+        if json {
+            print_json(&check);
+        } else if check.intact {
+            say!(
+                "The audit trail is intact: {} rows, each chained to the one before.",
+                check.rows
+            );
+        } else {
+            say!(
+                "The audit trail is broken at row {}: {}. Restore the database from a backup made before it (`carbonsync doctor` lists them), and find out who had the file.",
+                check.broken_at.unwrap_or_default(),
+                check.problem.as_deref().unwrap_or("it does not fit the chain")
+            );
+        }
+        return Ok(if check.intact {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let rows = app.audit_log(subject, limit)?;
+    if json {
+        print_json(&rows);
+    } else if rows.is_empty() {
+        say!("Nothing has been changed yet.");
+    } else {
+        for r in rows {
+            let at = chrono::DateTime::from_timestamp_millis(r.at_ms)
+                .map(|t| {
+                    t.with_timezone(&chrono::Local)
+                        .format("%Y-%m-%d %H:%M:%S")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            say!(
+                "{:>5}  {at}  {}@{}  {}  {}{}",
+                r.id,
+                r.os_user,
+                r.machine,
+                r.action,
+                r.subject,
+                r.reason.map(|w| format!("  ({w})")).unwrap_or_default()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

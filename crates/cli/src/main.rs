@@ -48,6 +48,12 @@ enum ReportAction {
 }
 
 #[derive(Subcommand)]
+enum AuditAction {
+    /// Check the whole chain of hashes.
+    Verify,
+}
+
+#[derive(Subcommand)]
 enum DestinationAction {
     /// What was sent to a destination, when, and whether it arrived.
     History {
@@ -185,6 +191,22 @@ enum Command {
         check: bool,
         /// Print JSON for programs instead of a table.
         #[arg(long)]
+        json: bool,
+    },
+    /// The audit trail: every change to how numbers are produced (rules, emission tables,
+    /// destinations), who made it (operating-system user and machine), when, before and
+    /// after. `verify` checks that no row was changed, removed or inserted behind the app's
+    /// back (exit 1, naming the row, when one was).
+    Audit {
+        #[command(subcommand)]
+        action: Option<AuditAction>,
+        /// Only the rows about this, e.g. `supplier_rule:4`, `destination:2`.
+        #[arg(long)]
+        subject: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        /// Print JSON for programs instead of a table.
+        #[arg(long, global = true)]
         json: bool,
     },
     /// List connections and their state.

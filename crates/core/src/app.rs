@@ -605,6 +605,20 @@ fn reassess_if_owed(store: &mut Store, calculator: &Calculator) -> Result<(), Ap
             }
         );
     }
+    if changed {
+        let set = calculator.factor_set();
+        crate::audit::record(
+            store,
+            "emission_tables_changed",
+            "emission_tables",
+            Some(&serde_json::json!({ "fingerprint": stored })),
+            Some(&serde_json::json!({
+                "fingerprint": fingerprint,
+                "factor_set": format!("{} {}", set.name, set.version),
+            })),
+            Some("The emission tables in use changed (a mapping, factor, rate or price-index file was added, edited or removed); every ledger entry was recomputed with them."),
+        )?;
+    }
     if stored.as_deref() != Some(fingerprint) {
         store.meta_set(TABLES_FINGERPRINT, fingerprint)?;
     }

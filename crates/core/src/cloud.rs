@@ -286,20 +286,41 @@ impl App {
         let mut store = self.store()?;
         let rule = store.add_supplier_rule(provider_id, pattern, unless)?;
         store.refresh_cloud_cover()?;
+        crate::audit::record(
+            &store,
+            "supplier_rule_added",
+            &format!("supplier_rule:{}", rule.id),
+            None::<&SupplierRule>,
+            Some(&rule),
+            None,
+        )?;
         Ok(rule)
     }
 
     /// Switches a supplier rule on or off and applies the change at once.
     pub fn set_supplier_rule_enabled(&self, id: i64, enabled: bool) -> Result<(), AppError> {
         let mut store = self.store()?;
-        if !store.supplier_rules()?.iter().any(|r| r.id == id) {
+        let Some(before) = store.supplier_rules()?.into_iter().find(|r| r.id == id) else {
             return Err(AppError::new(
                 "no_such_rule",
                 format!("There is no supplier rule {id}: `carbonsync suppliers` lists them."),
             ));
-        }
+        };
         store.set_supplier_rule_enabled(id, enabled)?;
         store.refresh_cloud_cover()?;
+        let after = store.supplier_rules()?.into_iter().find(|r| r.id == id);
+        crate::audit::record(
+            &store,
+            if enabled {
+                "supplier_rule_enabled"
+            } else {
+                "supplier_rule_disabled"
+            },
+            &format!("supplier_rule:{id}"),
+            Some(&before),
+            after.as_ref(),
+            None,
+        )?;
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! desktop window go through the same functions here, so both behave the same.
 
 mod app;
+mod audit;
 mod browser;
 mod cloud;
 mod config;

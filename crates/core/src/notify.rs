@@ -295,7 +295,16 @@ impl App {
                 ));
             }
         }
-        Ok(self.store()?.set_destination_settings(id, settings)?)
+        let before = self.store()?.destination(id)?;
+        let after = self.store()?.set_destination_settings(id, settings)?;
+        self.record_change(
+            "destination_changed",
+            &format!("destination:{id}"),
+            Some(&before),
+            Some(&after),
+            None,
+        )?;
+        Ok(after)
     }
 
     /// Adds a destination reached by a pasted URL: a Slack incoming webhook or a Teams
@@ -384,7 +393,17 @@ impl App {
         );
         self.vault().put(&new.vault_key, secret)?;
         match store.add_destination(&new, chrono::Utc::now().timestamp_millis()) {
-            Ok(d) => Ok(d),
+            Ok(d) => {
+                crate::audit::record(
+                    &store,
+                    "destination_added",
+                    &format!("destination:{}", d.id),
+                    None::<&Destination>,
+                    Some(&d),
+                    None,
+                )?;
+                Ok(d)
+            }
             Err(e) => {
                 let _ = self.vault().delete(&new.vault_key);
                 Err(e.into())
@@ -410,6 +429,13 @@ impl App {
         self.vault().delete(&dest.vault_key)?;
         self.store()?
             .remove_destination(id, chrono::Utc::now().timestamp_millis())?;
+        self.record_change(
+            "destination_removed",
+            &format!("destination:{id}"),
+            Some(&dest),
+            None::<&Destination>,
+            None,
+        )?;
         Ok(warning)
     }
 

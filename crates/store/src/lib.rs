@@ -4,6 +4,7 @@
 //! in one transaction; a sync page and the cursor it advances commit together.
 
 mod accounts;
+mod audit;
 mod connections;
 mod cursors;
 mod decimal;
@@ -22,6 +23,7 @@ mod sync_runs;
 mod webhook_events;
 
 pub use accounts::AccountRow;
+pub use audit::{AuditCheck, AuditEntry, AuditRow, GENESIS_HASH};
 pub use connections::{Connection, ConnectionStatus, NewConnection};
 pub use cursors::StreamPosition;
 pub use error::StoreError;

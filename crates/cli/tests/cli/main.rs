@@ -4,6 +4,7 @@
 
 mod support;
 
+mod audit;
 mod callbacks_loopback;
 mod cloud;
 mod command_line;

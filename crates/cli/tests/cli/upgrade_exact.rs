@@ -71,6 +71,7 @@ fn as_schema_3(env: &Env) {
          DROP TABLE deliveries;
          DROP TABLE incidents;
          DROP TABLE destinations;
+         DROP TABLE audit_log;
 
          DELETE FROM meta WHERE key = 'reassess_ledger';
          PRAGMA user_version = 3;

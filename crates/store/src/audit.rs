@@ -1,0 +1,329 @@
+//! The audit trail: an append-only, hash-chained log of changes (see migration 010).
+//!
+//! Each row's `hash` is the hex SHA-256 of its fields, each written as its byte length
+//! (8 bytes, big-endian) then its bytes, in this order: id, at_ms, os_user, machine, action,
+//! subject, before, after, reason (an absent value as length `u64::MAX` and no bytes), then
+//! `prev_hash`. The length prefixes keep two different rows from ever hashing the same
+//! bytes ("ab"+"c" vs "a"+"bc").
+
+use crate::{Result, Store};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// `prev_hash` of the first row.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A change to record.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    /// ms since 1970, UTC.
+    pub at_ms: i64,
+    pub os_user: &'a str,
+    pub machine: &'a str,
+    pub action: &'a str,
+    pub subject: &'a str,
+    /// JSON, or `None` when the thing did not exist before.
+    pub before: Option<&'a str>,
+    /// JSON, or `None` when the thing is gone after.
+    pub after: Option<&'a str>,
+    pub reason: Option<&'a str>,
+}
+
+/// One row of the trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AuditRow {
+    pub id: i64,
+    #[ts(type = "number")]
+    pub at_ms: i64,
+    pub os_user: String,
+    pub machine: String,
+    pub action: String,
+    pub subject: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Whether the chain is intact, and where it breaks if not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AuditCheck {
+    /// Rows read.
+    #[ts(type = "number")]
+    pub rows: i64,
+    pub intact: bool,
+    /// The first row that does not fit the chain.
+    #[ts(type = "number | null")]
+    pub broken_at: Option<i64>,
+    /// What is wrong there, in words.
+    pub problem: Option<String>,
+}
+
+fn field(hash: &mut Sha256, value: Option<&[u8]>) {
+    match value {
+        Some(bytes) => {
+            hash.update((bytes.len() as u64).to_be_bytes());
+            hash.update(bytes);
+        }
+        None => hash.update(u64::MAX.to_be_bytes()),
+    }
+}
+
+/// The hash a row must carry.
+#[allow(clippy::too_many_arguments)]
+fn row_hash(
+    id: i64,
+    at_ms: i64,
+    os_user: &str,
+    machine: &str,
+    action: &str,
+    subject: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+    reason: Option<&str>,
+    prev_hash: &str,
+) -> String {
+    let mut h = Sha256::new();
+    field(&mut h, Some(id.to_string().as_bytes()));
+    field(&mut h, Some(at_ms.to_string().as_bytes()));
+    for v in [
+        Some(os_user),
+        Some(machine),
+        Some(action),
+        Some(subject),
+        before,
+        after,
+        reason,
+    ] {
+        field(&mut h, v.map(str::as_bytes));
+    }
+    field(&mut h, Some(prev_hash.as_bytes()));
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+const COLS: &str =
+    "id, at_ms, os_user, machine, action, subject, before, after, reason, prev_hash, hash";
+
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        id: r.get(0)?,
+        at_ms: r.get(1)?,
+        os_user: r.get(2)?,
+        machine: r.get(3)?,
+        action: r.get(4)?,
+        subject: r.get(5)?,
+        before: r.get(6)?,
+        after: r.get(7)?,
+        reason: r.get(8)?,
+        prev_hash: r.get(9)?,
+        hash: r.get(10)?,
+    })
+}
+
+impl Store {
+    /// Appends a change to the trail, chained to the last row, in one transaction (a writer
+    /// at a time, so two processes never chain to the same row).
+    pub fn append_audit(&self, e: &AuditEntry<'_>) -> Result<AuditRow> {
+        let tx = self.conn.unchecked_transaction()?;
+        let last: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (id, prev) = match last {
+            Some((id, hash)) => (id + 1, hash),
+            None => (1, GENESIS_HASH.to_owned()),
+        };
+        let hash = row_hash(
+            id, e.at_ms, e.os_user, e.machine, e.action, e.subject, e.before, e.after, e.reason,
+            &prev,
+        );
+        tx.execute(
+            "INSERT INTO audit_log (id, at_ms, os_user, machine, action, subject, before, after,
+               reason, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                id, e.at_ms, e.os_user, e.machine, e.action, e.subject, e.before, e.after,
+                e.reason, prev, hash
+            ],
+        )?;
+        tx.commit()?;
+        Ok(AuditRow {
+            id,
+            at_ms: e.at_ms,
+            os_user: e.os_user.to_owned(),
+            machine: e.machine.to_owned(),
+            action: e.action.to_owned(),
+            subject: e.subject.to_owned(),
+            before: e.before.map(str::to_owned),
+            after: e.after.map(str::to_owned),
+            reason: e.reason.map(str::to_owned),
+            prev_hash: prev,
+            hash,
+        })
+    }
+
+    /// The trail, newest first; `subject` keeps only the rows about it.
+    pub fn audit_rows(&self, subject: Option<&str>, limit: i64) -> Result<Vec<AuditRow>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLS} FROM audit_log WHERE (?1 IS NULL OR subject = ?1)
+             ORDER BY id DESC LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![subject, limit], read_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Walks the whole chain from the first row: each row's hash must be what its fields
+    /// give, its `prev_hash` the row before's hash, and the ids must follow one another
+    /// (a removed row leaves a gap). Returns where it first breaks.
+    pub fn verify_audit(&self) -> Result<AuditCheck> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLS} FROM audit_log ORDER BY id"))?;
+        let mut rows = stmt.query([])?;
+        let mut expected_prev = GENESIS_HASH.to_owned();
+        let mut expected_id = 1;
+        let mut count = 0;
+        while let Some(r) = rows.next()? {
+            let row = read_row(r)?;
+            count += 1;
+            let broken = |problem: String| AuditCheck {
+                rows: count,
+                intact: false,
+                broken_at: Some(row.id),
+                problem: Some(problem),
+            };
+            if row.id != expected_id {
+                return Ok(broken(format!(
+                    "row {} follows row {}: the rows between were removed",
+                    row.id,
+                    expected_id - 1
+                )));
+            }
+            if row.prev_hash != expected_prev {
+                return Ok(broken(format!(
+                    "row {} does not follow the row before it (it was inserted, or the row before was changed)",
+                    row.id
+                )));
+            }
+            let hash = row_hash(
+                row.id,
+                row.at_ms,
+                &row.os_user,
+                &row.machine,
+                &row.action,
+                &row.subject,
+                row.before.as_deref(),
+                row.after.as_deref(),
+                row.reason.as_deref(),
+                &row.prev_hash,
+            );
+            if hash != row.hash {
+                return Ok(broken(format!(
+                    "row {} was changed after it was written: its content no longer matches its hash",
+                    row.id
+                )));
+            }
+            expected_prev = row.hash;
+            expected_id += 1;
+        }
+        Ok(AuditCheck {
+            rows: count,
+            intact: true,
+            broken_at: None,
+            problem: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry<'a>(subject: &'a str, after: &'a str) -> AuditEntry<'a> {
+        AuditEntry {
+            at_ms: 1_733_050_000_000,
+            os_user: "alex",
+            machine: "finance-laptop",
+            action: "supplier_rule_added",
+            subject,
+            before: None,
+            after: Some(after),
+            reason: Some("cloud bill covered"),
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn rows_chain_and_verify_and_the_app_cannot_change_them() {
+        let (_dir, s) = store();
+        assert!(s.verify_audit().unwrap().intact, "an empty trail is intact");
+        let a = s.append_audit(&entry("rule:1", "{\"a\":1}")).unwrap();
+        let b = s.append_audit(&entry("rule:2", "{\"b\":2}")).unwrap();
+        assert_eq!(a.prev_hash, GENESIS_HASH);
+        assert_eq!(b.prev_hash, a.hash);
+        let check = s.verify_audit().unwrap();
+        assert_eq!((check.rows, check.intact), (2, true));
+        assert!(s
+            .conn
+            .execute("UPDATE audit_log SET reason = 'x'", [])
+            .is_err());
+        assert!(s.conn.execute("DELETE FROM audit_log", []).is_err());
+        assert_eq!(s.audit_rows(Some("rule:2"), 10).unwrap(), vec![b]);
+    }
+
+    #[test]
+    fn an_edit_a_removal_or_an_insertion_behind_the_apps_back_is_found_where_it_happened() {
+        for tamper in [
+            "UPDATE audit_log SET after = '{\"a\":9}' WHERE id = 2",
+            "DELETE FROM audit_log WHERE id = 2",
+            "UPDATE audit_log SET prev_hash = hash WHERE id = 3",
+        ] {
+            let (_dir, s) = store();
+            for i in 1..=4 {
+                s.append_audit(&entry(&format!("rule:{i}"), "{}")).unwrap();
+            }
+            s.conn
+                .execute_batch(&format!(
+                    "DROP TRIGGER audit_log_append_only_update;
+                     DROP TRIGGER audit_log_append_only_delete; {tamper};"
+                ))
+                .unwrap();
+            let check = s.verify_audit().unwrap();
+            assert!(!check.intact, "{tamper}");
+            let at = check.broken_at.unwrap();
+            assert!((2..=3).contains(&at), "{tamper}: {check:?}");
+        }
+    }
+
+    #[test]
+    fn the_hash_keeps_field_boundaries() {
+        let one = row_hash(1, 0, "ab", "c", "x", "s", None, None, None, GENESIS_HASH);
+        let two = row_hash(1, 0, "a", "bc", "x", "s", None, None, None, GENESIS_HASH);
+        let three = row_hash(
+            1,
+            0,
+            "ab",
+            "c",
+            "x",
+            "s",
+            Some(""),
+            None,
+            None,
+            GENESIS_HASH,
+        );
+        assert_ne!(one, two);
+        assert_ne!(one, three, "absent is not empty");
+    }
+}
