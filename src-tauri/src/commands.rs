@@ -392,5 +392,8 @@ pub async fn choose_channel(
     choice_id: String,
     channel_id: String,
 ) -> Result<Destination> {
-    shell.app.choose_channel(&choice_id, &channel_id).await
+    shell
+        .app
+        .choose_channel(&choice_id, &channel_id, None)
+        .await
 }

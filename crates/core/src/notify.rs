@@ -180,7 +180,15 @@ impl App {
                     })
             }
         };
-        let first_line = |text: &str| text.lines().next().unwrap_or_default().to_owned();
+        // Slack keeps its mrkdwn escapes; the inbox shows the words.
+        let first_line = |text: &str| {
+            text.lines()
+                .next()
+                .unwrap_or_default()
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&")
+        };
         let slack: Vec<serde_json::Value> = get("/_control/slack/messages")
             .await?
             .iter()
@@ -257,8 +265,12 @@ impl App {
     /// A destination's deliveries, newest first.
     pub fn destination_history(&self, id: i64, limit: i64) -> Result<Vec<Delivery>, AppError> {
         let store = self.store()?;
-        store.destination(id)?;
-        Ok(store.deliveries(id, limit)?)
+        let history = store.deliveries(id, limit)?;
+        // A removed destination keeps its history: only an id never used is an error.
+        if history.is_empty() {
+            store.destination(id)?;
+        }
+        Ok(history)
     }
 
     /// Changes when reports go out and which alerts come. Errors: `usage` for a day outside
@@ -281,6 +293,15 @@ impl App {
                 return Err(AppError::new(
                     "usage",
                     format!("{time:?} is not a time of day: give it as HH:MM, e.g. 09:00."),
+                ));
+            }
+        }
+        if let Some(Some(ids)) = &settings.alert_connections {
+            let known: Vec<i64> = self.connections()?.iter().map(|c| c.id).collect();
+            if let Some(id) = ids.iter().find(|id| !known.contains(id)) {
+                return Err(AppError::new(
+                    "usage",
+                    format!("There is no connection {id}: `carbonsync connections` lists them."),
                 ));
             }
         }
@@ -564,6 +585,7 @@ impl App {
     ) -> Result<(EsgReport, Option<ChartImage>, Option<String>), AppError> {
         let report = self.esg_report(period)?;
         let first = report::parse_period(period)?;
+        self.refuse_empty(period, &report)?;
         let from = first - chrono::Months::new(CHART_MONTHS - 1);
         let title = format!(
             "Emissions by scope, {} – {} (t CO2e)",
@@ -592,6 +614,41 @@ impl App {
                 Some(format!("The chart could not be drawn: {e}")),
             ),
         })
+    }
+
+    /// A month with nothing in it (no ledger entry, no reported row) makes a report of zeros
+    /// that reads like a month without emissions: refused, naming the latest month with data.
+    fn refuse_empty(&self, period: &str, report: &EsgReport) -> Result<(), AppError> {
+        let first = report::parse_period(period)?;
+        let last = (first + chrono::Months::new(1))
+            .pred_opt()
+            .expect("a day before");
+        let (first, last) = (first.to_string(), last.to_string());
+        let store = self.store()?;
+        let totals = store.totals(&carbonsync_store::LedgerFilter {
+            from: Some(first.clone()),
+            to: Some(last.clone()),
+            ..Default::default()
+        })?;
+        let reported = store.reported_totals(&carbonsync_store::ReportedFilter {
+            from: Some(first),
+            to: Some(last),
+            ..Default::default()
+        })?;
+        if totals.counted + totals.excluded + totals.unmapped > 0 || reported.rows > 0 {
+            return Ok(());
+        }
+        Err(AppError::new(
+            "empty_period",
+            format!(
+                "Nothing was synced for {}: a report would show zeros. {}",
+                report.period_label,
+                match self.latest_period()? {
+                    Some(latest) => format!("The latest month with emissions is {latest}; send that one (--period {latest} or latest), or sync first."),
+                    None => "Connect and sync a platform first.".to_owned(),
+                }
+            ),
+        ))
     }
 
     /// The report of `period` as it would be sent, for the window's preview.

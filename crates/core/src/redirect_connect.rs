@@ -385,6 +385,7 @@ impl App {
         &self,
         choice_id: &str,
         channel_id: &str,
+        name: Option<&str>,
     ) -> Result<carbonsync_store::Destination, AppError> {
         let waiting = self.take_waiting(choice_id)?;
         let Some(channel) = waiting.tenants.iter().find(|t| t.tenant_id == channel_id) else {
@@ -412,7 +413,7 @@ impl App {
             is_private: false,
             is_member: false,
         });
-        self.store_slack_destination(waiting.sandbox, &waiting.tokens, &option)
+        self.store_slack_destination(waiting.sandbox, &waiting.tokens, &option, name)
     }
 }
 

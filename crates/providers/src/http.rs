@@ -349,7 +349,10 @@ impl HttpClient {
                 };
                 return Err(Failure {
                     error: ProviderError::Transport {
-                        detail: transport_detail(request.label, &e),
+                        detail: transport_detail(
+                            &format!("{} {}", method_of(request), request.label),
+                            &e,
+                        ),
                     },
                     retry,
                     wait: None,
@@ -376,7 +379,10 @@ impl HttpClient {
                 }),
                 Err(e) => Err(Failure {
                     error: ProviderError::Transport {
-                        detail: transport_detail(request.label, &e),
+                        detail: transport_detail(
+                            &format!("{} {}", method_of(request), request.label),
+                            &e,
+                        ),
                     },
                     retry: !creates,
                     wait: None,
@@ -426,11 +432,7 @@ impl HttpClient {
             .and_then(|v| v.to_str().ok())
             .map(|v| clean_text(v, 64));
         let body = response.bytes().await.unwrap_or_default();
-        let method = match request.body {
-            None => "GET",
-            Some(Body::Patch(_)) => "PATCH",
-            Some(_) => "POST",
-        };
+        let method = method_of(request);
         let mut error = status_error(
             &format!("{method} {}", request.label),
             status,
@@ -660,6 +662,15 @@ pub fn clean_text(text: &str, max: usize) -> String {
 
 /// Describes a network failure without the URL (which the caller's label replaces) and with the
 /// underlying cause, which reqwest keeps in its source chain.
+/// The HTTP method a request is sent with, for messages.
+fn method_of(request: &Request<'_>) -> &'static str {
+    match request.body {
+        None => "GET",
+        Some(Body::Patch(_)) => "PATCH",
+        Some(_) => "POST",
+    }
+}
+
 fn transport_detail(label: &str, error: &reqwest::Error) -> String {
     let kind = if error.is_timeout() {
         "timed out"
@@ -670,7 +681,7 @@ fn transport_detail(label: &str, error: &reqwest::Error) -> String {
     } else {
         "the request failed"
     };
-    let mut detail = format!("GET {label}: {kind}");
+    let mut detail = format!("{label}: {kind}");
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         detail.push_str(": ");

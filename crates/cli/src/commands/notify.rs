@@ -119,6 +119,13 @@ pub async fn connect(
     std::io::stdin()
         .read_line(&mut line)
         .map_err(|e| AppError::new("usage", format!("The address could not be read: {e}")))?;
+    if !line.trim().starts_with("carbonsync://") {
+        let _ = app.cancel_connect(platform);
+        return Err(AppError::new(
+            "usage",
+            "That is not the address the bounce page shows: it starts with carbonsync://. The sign-in was cancelled; connect again and paste the whole address.",
+        ));
+    }
     let outcome = app.complete_connect(line.trim()).await?;
     let ConnectOutcome::ChooseChannel {
         choice_id,
@@ -160,10 +167,16 @@ pub async fn connect(
         None => None,
     };
     let Some(channel) = chosen else {
+        // The token must not outlive a sign-in that ends here.
+        app.cancel_tenant_choice(&choice_id).await?;
         return Err(AppError::new(
             "usage",
             format!(
-                "Name the channel with --channel; {workspace} has {}.",
+                "{}; {workspace} has {}. Nothing was stored; connect again.",
+                match &wanted {
+                    Some(w) => format!("There is no channel {w:?} the app can see"),
+                    None => "Name the channel with --channel".to_owned(),
+                },
                 channels
                     .iter()
                     .map(|c| format!("#{}", c.name))
@@ -172,7 +185,9 @@ pub async fn connect(
             ),
         ));
     };
-    let d = app.choose_channel(&choice_id, &channel.id).await?;
+    let d = app
+        .choose_channel(&choice_id, &channel.id, name.as_deref())
+        .await?;
     said(&d, json);
     Ok(())
 }
@@ -199,25 +214,42 @@ fn destination_id(app: &App, to: &str) -> Result<i64, AppError> {
         return Ok(id);
     }
     let all = app.destinations()?;
-    all.iter()
-        .find(|d| d.name.eq_ignore_ascii_case(to.trim()))
+    let named: Vec<i64> = all
+        .iter()
+        .filter(|d| d.name.eq_ignore_ascii_case(to.trim()))
         .map(|d| d.id)
-        .ok_or_else(|| {
-            AppError::new(
-                "no_such_destination",
-                format!(
-                    "No destination is called {to:?}; there are: {}.",
-                    if all.is_empty() {
-                        "none (add one with `carbonsync connect slack` or `carbonsync connect teams`)".to_owned()
-                    } else {
-                        all.iter()
-                            .map(|d| format!("{} ({})", d.id, d.name))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
-                ),
-            )
-        })
+        .collect();
+    if named.len() > 1 {
+        return Err(AppError::new(
+            "usage",
+            format!(
+                "{} destinations are called {to:?} (ids {}): give the id instead.",
+                named.len(),
+                named
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    named.first().copied().ok_or_else(|| {
+        AppError::new(
+            "no_such_destination",
+            format!(
+                "No destination is called {to:?}; there are: {}.",
+                if all.is_empty() {
+                    "none (add one with `carbonsync connect slack` or `carbonsync connect teams`)"
+                        .to_owned()
+                } else {
+                    all.iter()
+                        .map(|d| format!("{} ({})", d.id, d.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+        )
+    })
 }
 
 /// `carbonsync report …`.
@@ -261,7 +293,7 @@ pub async fn report(app: &App, action: ReportAction) -> Result<(), AppError> {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(png)
                     .expect("the app's own base64");
-                std::fs::write(path, bytes).map_err(|e| {
+                write_private(path, &bytes).map_err(|e| {
                     AppError::new(
                         "io",
                         format!("The chart could not be written to {}: {e}", path.display()),
@@ -399,6 +431,28 @@ pub async fn destinations(
                         .collect::<Result<Vec<_>, _>>()?,
                 )),
             };
+            if [&report, &report_time, &alerts, &connections]
+                .iter()
+                .all(|o| o.is_none())
+                && report_day.is_none()
+            {
+                return Err(AppError::new(
+                    "usage",
+                    "Nothing to change: give --report on|off, --report-day, --report-time, --alerts or --connections.",
+                ));
+            }
+            if alerts.as_deref().is_some_and(|a| a.trim().is_empty()) {
+                return Err(AppError::new(
+                    "usage",
+                    "--alerts is empty: list kinds (sync_failed, needs_reconnect, limit_paused), or say `none` for no alerts.",
+                ));
+            }
+            if connections.as_deref().is_some_and(|c| c.trim().is_empty()) {
+                return Err(AppError::new(
+                    "usage",
+                    "--connections is empty: list connection ids, or say `all`.",
+                ));
+            }
             let d = app.set_destination_settings(
                 id,
                 &DestinationSettings {
@@ -523,4 +577,14 @@ pub async fn alerts(app: &App, check: bool, json: bool) -> Result<(), AppError> 
         );
     }
     Ok(())
+}
+
+/// Writes a file readable by its owner only (the chart shows the company's emissions).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
 }

@@ -644,3 +644,66 @@ fn a_reconnect_and_a_limit_pause_alert_each_destination_that_chose_that_kind() {
         .collect();
     assert_eq!(kinds, ["needs_reconnect", "limit_paused"]);
 }
+
+#[test]
+fn what_would_mislead_is_refused_in_words_and_a_removed_destination_keeps_its_history() {
+    let (env, _) = synced("");
+    let period = latest_month(&env);
+    // A month with nothing synced would be a report of zeros.
+    let out = env.run(&["report", "preview", "--period", "2030-01"]);
+    assert!(!out.status.success());
+    let said = stderr(&out);
+    assert!(
+        said.contains("Nothing was synced for January 2030") && said.contains(&period),
+        "{said}"
+    );
+
+    // Two destinations with one name: sending by that name asks for the id.
+    let a = add(&env, &["teams", "--sandbox", "--name", "ESG"]);
+    let b = add(&env, &["teams", "--sandbox", "--name", "ESG"]);
+    assert_ne!(a, b, "two workflows, two destinations");
+    let out = env.run(&["report", "send", "--to", "ESG", "--period", &period]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("2 destinations are called"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Settings that change nothing, or name a connection that does not exist.
+    for (args, words) in [
+        (
+            vec!["destinations", "set", &a.to_string()],
+            "Nothing to change",
+        ),
+        (
+            vec!["destinations", "set", &a.to_string(), "--connections", "99"],
+            "no connection 99",
+        ),
+        (
+            vec!["destinations", "set", &a.to_string(), "--alerts", ""],
+            "--alerts is empty",
+        ),
+    ] {
+        let out = env.run(&args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr(&out).contains(words), "{args:?}: {}", stderr(&out));
+    }
+
+    // Removed, its history is still there to read.
+    let sent = env.json(&[
+        "report",
+        "send",
+        "--to",
+        &a.to_string(),
+        "--period",
+        &period,
+        "--json",
+    ]);
+    assert_eq!(sent["status"], "sent");
+    let out = env.run(&["destinations", "remove", &a.to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(history(&env, a).len(), 1);
+    let out = env.run(&["destinations", "history", "999"]);
+    assert!(!out.status.success());
+}

@@ -50,10 +50,22 @@ impl App {
                     failed + u32::from(d.status == "failed"),
                 )
             });
-            if done || failed >= REPORT_ATTEMPTS {
+            let empty_said = earlier
+                .iter()
+                .any(|d| d.error_code.as_deref() == Some("empty_period"));
+            if done || failed >= REPORT_ATTEMPTS || empty_said {
                 continue;
             }
-            let (report, chart, _) = self.report_with_chart(&period)?;
+            let (report, chart, _) = match self.report_with_chart(&period) {
+                Ok(composed) => composed,
+                Err(e) if e.code == "empty_period" => {
+                    // Zeros would read as a month without emissions: the history says why
+                    // no report came, once; "Send now" sends it when the month is synced.
+                    self.record_not_sent(&dest, &period, &e)?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             match self
                 .deliver(
                     &dest,
@@ -75,6 +87,43 @@ impl App {
             }
         }
         Ok(sent)
+    }
+
+    /// A scheduled report that was not sent, in the destination's history with the reason.
+    fn record_not_sent(
+        &self,
+        dest: &Destination,
+        period: &str,
+        why: &AppError,
+    ) -> Result<(), AppError> {
+        let store = self.store()?;
+        let now = chrono::Utc::now().timestamp_millis();
+        if let Some(id) = store.begin_delivery(
+            dest.id,
+            "report",
+            period,
+            "schedule",
+            None,
+            &why.message,
+            None,
+            now,
+        )? {
+            store.finish_delivery(
+                id,
+                &carbonsync_store::DeliveryOutcome {
+                    error: Some((why.code.clone(), why.message.clone())),
+                    ..Default::default()
+                },
+                now,
+            )?;
+        }
+        tracing::warn!(
+            destination = dest.id,
+            period,
+            "scheduled report not sent: {}",
+            why.message
+        );
+        Ok(())
     }
 
     /// One tick of the notifications: alerts, then reports due. Errors are logged, never

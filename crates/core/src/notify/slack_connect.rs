@@ -94,12 +94,14 @@ impl App {
         sandbox: bool,
         tokens: &carbonsync_oauth::TokenSet,
         channel: &ChannelOption,
+        name: Option<&str>,
     ) -> Result<Destination, AppError> {
         let team_id = tokens.extras.get("team.id").cloned();
         let team_name = tokens.extras.get("team.name").cloned();
-        let name = match &team_name {
-            Some(team) => format!("#{} ({team})", channel.name),
-            None => format!("#{}", channel.name),
+        let name = match (name.map(str::trim).filter(|n| !n.is_empty()), &team_name) {
+            (Some(name), _) => name.to_owned(),
+            (None, Some(team)) => format!("#{} ({team})", channel.name),
+            (None, None) => format!("#{}", channel.name),
         };
         self.store_destination(
             NewDestination {

@@ -1,16 +1,41 @@
 //! The monthly report's schedule: due on the destination's day and time (local), sent once
-//! for the previous month, never for a month before the destination existed, and not at all
-//! when turned off.
+//! for the previous month, never for a month before the destination existed, not at all when
+//! turned off; a month with nothing synced is not sent as zeros but said in the history once.
 
-use carbonsync_core::{App, DestinationSettings, OpenOptions};
-use carbonsync_sandbox::SandboxOptions;
-use chrono::{Datelike, Local, TimeZone};
+use carbonsync_core::{App, ConnectOutcome, DestinationSettings, OpenOptions};
+use carbonsync_sandbox::{SandboxOptions, UK_TENANT_ID};
+use chrono::{Local, TimeZone};
+
+/// The sandbox approves by itself and redirects to the deep link, as a browser would.
+async fn answer(authorize_url: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http.get(authorize_url).send().await.unwrap();
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<Local> {
+    Local
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .earliest()
+        .unwrap()
+}
 
 #[tokio::test]
 async fn the_previous_months_report_goes_out_once_when_due_and_never_before() {
-    let sandbox = carbonsync_sandbox::start(SandboxOptions::default(), ([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
+    let sandbox = carbonsync_sandbox::start(
+        SandboxOptions {
+            auto_approve: true,
+            records_per_org: 300,
+            rate_limit: None,
+            ..SandboxOptions::default()
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("carbonsync.toml");
     std::fs::write(
@@ -18,11 +43,25 @@ async fn the_previous_months_report_goes_out_once_when_due_and_never_before() {
         format!("[sandbox]\nurl = \"{}\"\n", sandbox.base_url()),
     )
     .unwrap();
-    let app = App::open(&OpenOptions {
+    let opts = OpenOptions {
         config_file: Some(config),
         data_dir: Some(dir.path().join("data")),
-    })
+    };
+    let app = App::open(&opts).unwrap();
+    // The UK organisation, synced: its books run to December 2024.
+    let link = answer(&app.begin_connect("xero").await.unwrap()).await;
+    let ConnectOutcome::ChooseTenant { choice_id, .. } = app.complete_connect(&link).await.unwrap()
+    else {
+        panic!("two organisations to choose from")
+    };
+    let conn = app.choose_tenant(&choice_id, UK_TENANT_ID).await.unwrap();
+    app.sync(
+        conn.id,
+        &carbonsync_core::SyncOptions::new(carbonsync_core::Trigger::Cli),
+    )
+    .await
     .unwrap();
+
     let url = app.sandbox_destination_url("teams").await.unwrap();
     let dest = app
         .add_webhook_destination("teams", &url, Some("ESG channel"), true)
@@ -39,28 +78,58 @@ async fn the_previous_months_report_goes_out_once_when_due_and_never_before() {
     };
 
     // The 1st of this month at 09:00 came before the destination existed: nothing now.
-    let now = Local::now();
-    assert!(app.send_due_reports(now).await.unwrap().is_empty());
+    assert!(app.send_due_reports(Local::now()).await.unwrap().is_empty());
 
-    // Next month, before 09:00 on the 1st: not yet; from 09:00: the month before, once.
-    let next_month = (now.date_naive().with_day0(0).unwrap() + chrono::Months::new(1))
-        .and_hms_opt(8, 59, 0)
-        .unwrap();
-    let early = Local.from_local_datetime(&next_month).earliest().unwrap();
-    assert!(app.send_due_reports(early).await.unwrap().is_empty());
-    let due = early + chrono::Duration::minutes(1);
-    let sent = app.send_due_reports(due).await.unwrap();
+    // As if it had been added in mid-December 2024 (its creation time set in the file).
+    let db = rusqlite::Connection::open(dir.path().join("data/carbonsync.sqlite3")).unwrap();
+    db.execute(
+        "UPDATE destinations SET created_at_ms = ?1",
+        [local(2024, 12, 15, 12, 0).timestamp_millis()],
+    )
+    .unwrap();
+    drop(db);
+    // 1 January 2025, before 09:00: not yet; from 09:00: December 2024's, once.
+    assert!(app
+        .send_due_reports(local(2025, 1, 1, 8, 59))
+        .await
+        .unwrap()
+        .is_empty());
+    let sent = app.send_due_reports(local(2025, 1, 1, 9, 0)).await.unwrap();
     assert_eq!(sent.len(), 1);
-    let expected = now.date_naive().format("%Y-%m").to_string();
     assert_eq!(
-        sent[0].subject, expected,
+        sent[0].subject, "2024-12",
         "the report of the month just ended"
     );
-    assert_eq!(sent[0].trigger, "schedule");
-    for minutes in [2, 60, 60 * 24 * 3] {
-        let later = due + chrono::Duration::minutes(minutes);
+    assert_eq!(
+        (sent[0].trigger.as_str(), sent[0].chart_sent),
+        ("schedule", true)
+    );
+    for later in [
+        local(2025, 1, 1, 9, 2),
+        local(2025, 1, 1, 10, 0),
+        local(2025, 1, 4, 9, 0),
+    ] {
         assert!(app.send_due_reports(later).await.unwrap().is_empty());
     }
+    assert_eq!(cards().await.len(), 1);
+
+    // A month with nothing synced: no report of zeros, the reason in the history, once.
+    for tick in [
+        local(2025, 3, 1, 9, 0),
+        local(2025, 3, 1, 9, 1),
+        local(2025, 3, 2, 9, 0),
+    ] {
+        assert!(app.send_due_reports(tick).await.unwrap().is_empty());
+    }
+    let history = app.destination_history(dest.id, 10).unwrap();
+    let not_sent: Vec<_> = history.iter().filter(|d| d.subject == "2025-02").collect();
+    assert_eq!(not_sent.len(), 1, "{history:?}");
+    assert_eq!(not_sent[0].error_code.as_deref(), Some("empty_period"));
+    assert!(not_sent[0]
+        .error_message
+        .as_deref()
+        .unwrap()
+        .contains("Nothing was synced for February 2025"));
     assert_eq!(cards().await.len(), 1);
 
     // Turned off: nothing the month after either.
@@ -72,7 +141,10 @@ async fn the_previous_months_report_goes_out_once_when_due_and_never_before() {
         },
     )
     .unwrap();
-    let month_after = due + chrono::Duration::days(32);
-    assert!(app.send_due_reports(month_after).await.unwrap().is_empty());
+    assert!(app
+        .send_due_reports(local(2025, 2, 1, 9, 0))
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(cards().await.len(), 1);
 }
