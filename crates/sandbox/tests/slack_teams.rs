@@ -449,7 +449,7 @@ async fn the_install_round_trip_with_pkce_and_its_refusals() {
     assert_eq!(revoked, json!({"ok": true, "revoked": true}));
     let (_, _, after) = sb.call(Some(&token), "auth.test", json!({})).await;
     assert_eq!(after["error"], "token_revoked");
-    let (_, _, unknown) = sb.call(Some("xoxb-1-2-nope"), "auth.test", json!({})).await;
+    let (_, _, unknown) = sb.call(Some("xoxb-sandbox-nope"), "auth.test", json!({})).await;
     assert_eq!(unknown["error"], "invalid_auth");
     let (_, _, none) = sb.call(None, "auth.test", json!({})).await;
     assert_eq!(none["error"], "not_authed");
@@ -719,7 +719,7 @@ async fn post_message_succeeds_and_refuses_as_slack_does() {
     assert_eq!(unauthed["error"], "not_authed");
     let (_, _, bad) = sb
         .call(
-            Some("xoxb-0-0-made-up"),
+            Some("xoxb-sandbox-made-up"),
             "chat.postMessage",
             json!({"channel": "general", "text": "x"}),
         )

@@ -242,8 +242,9 @@ pub static SLACK: Profile = Profile {
     always_refresh: false,
     refresh_scopes: &[],
     access_revokes_grant: true,
-    // Slack bot tokens: `xoxb-` then the workspace and bot ids, then a secret part.
-    access_prefix: "xoxb-7100000000001-7100000000002-",
+    // Slack bot tokens start `xoxb-`; the sandbox marks its own with `sandbox-` instead of
+    // real workspace and bot ids, so no scanner takes one for a leaked token.
+    access_prefix: "xoxb-sandbox-",
     refresh_prefix: "xoxe-1-",
     calls: CallKeys {
         authorize: "GET /slack/authorize",
