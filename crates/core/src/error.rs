@@ -39,7 +39,8 @@ impl AppError {
     }
 }
 
-fn capitalised(s: String) -> String {
+/// "The …" from "the …": an error's words as the start of a message.
+pub(crate) fn capitalised(s: String) -> String {
     let mut s = s;
     if let Some(first) = s.get_mut(0..1) {
         first.make_ascii_uppercase();

@@ -20,7 +20,6 @@ use carbonsync_store::{
 use carbonsync_vault::Sensitive;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::{App, AppError};
 
@@ -90,11 +89,15 @@ fn send_error(platform: &str, e: ProviderError) -> AppError {
 
 impl App {
     fn notify_retry(&self) -> RetryPolicy {
-        RetryPolicy {
-            max_attempts: self.config().sync.max_attempts.max(1),
-            max_wait: Duration::from_secs(self.config().sync.max_retry_wait_secs),
-            ..RetryPolicy::default()
-        }
+        crate::platform::Platform::retry(self)
+    }
+
+    /// How messages name a connection: "Xero: Harbour & Pine Ltd".
+    pub(crate) fn connection_label(&self, c: &carbonsync_store::Connection) -> String {
+        let platform = self
+            .catalogue_entry(&c.provider)
+            .map_or_else(|_| c.provider.clone(), |e| e.name.clone());
+        format!("{platform}: {}", c.tenant_name)
     }
 
     /// Whether `platform` is one CarbonSync sends to (Slack, Teams) rather than syncs from.
@@ -350,8 +353,8 @@ impl App {
                 carbonsync_providers::teams::client::check_url(url_text).map_err(|e| {
                     AppError::new(
                         "usage",
-                        capitalise(
-                            &e.to_string()
+                        crate::error::capitalised(
+                            e.to_string()
                                 .replace("invalid provider configuration: ", ""),
                         ),
                     )
@@ -752,12 +755,4 @@ fn check_slack_webhook(url: &str, sandbox: bool) -> Result<(), AppError> {
             && parsed.path().starts_with("/services/")
     };
     ok.then_some(()).ok_or_else(bad)
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

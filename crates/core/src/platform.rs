@@ -93,7 +93,8 @@ impl Platform {
         })?)
     }
 
-    fn retry(app: &App) -> RetryPolicy {
+    /// The configured retries (`[sync] max_attempts`, `max_retry_wait_secs`).
+    pub(crate) fn retry(app: &App) -> RetryPolicy {
         let sync = &app.config().sync;
         RetryPolicy {
             max_attempts: sync.max_attempts.max(1),

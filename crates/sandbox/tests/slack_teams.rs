@@ -449,7 +449,9 @@ async fn the_install_round_trip_with_pkce_and_its_refusals() {
     assert_eq!(revoked, json!({"ok": true, "revoked": true}));
     let (_, _, after) = sb.call(Some(&token), "auth.test", json!({})).await;
     assert_eq!(after["error"], "token_revoked");
-    let (_, _, unknown) = sb.call(Some("xoxb-sandbox-nope"), "auth.test", json!({})).await;
+    let (_, _, unknown) = sb
+        .call(Some("xoxb-sandbox-nope"), "auth.test", json!({}))
+        .await;
     assert_eq!(unknown["error"], "invalid_auth");
     let (_, _, none) = sb.call(None, "auth.test", json!({})).await;
     assert_eq!(none["error"], "not_authed");

@@ -144,13 +144,7 @@ impl App {
             let Some(c) = connections.iter().find(|c| c.id == incident.connection_id) else {
                 continue;
             };
-            let name = format!(
-                "{}: {}",
-                self.catalogue_entry(&c.provider)
-                    .map(|e| e.name.clone())
-                    .unwrap_or_else(|_| c.provider.clone()),
-                c.tenant_name
-            );
+            let name = self.connection_label(c);
             for dest in destinations
                 .iter()
                 .filter(|d| d.wants_alert(&incident.kind, c.id))

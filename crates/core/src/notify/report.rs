@@ -247,13 +247,9 @@ impl App {
             .connections()?
             .into_iter()
             .map(|c| {
-                let name = carbonsync_providers::Catalogue::builtin()
-                    .get(&c.provider)
-                    .map(|e| e.name.clone())
-                    .unwrap_or(c.provider.clone());
                 (
                     format!("{}: {}", c.provider, c.tenant_name),
-                    format!("{name}: {}", c.tenant_name),
+                    self.connection_label(&c),
                 )
             })
             .collect())

@@ -31,6 +31,7 @@ impl App {
     pub async fn send_due_reports(&self, now: DateTime<Local>) -> Result<Vec<Delivery>, AppError> {
         let mut sent = Vec::new();
         let period = previous_month(now.date_naive());
+        let mut composed = None;
         for dest in self.destinations()? {
             if !dest.report_enabled {
                 continue;
@@ -56,7 +57,12 @@ impl App {
             if done || failed >= REPORT_ATTEMPTS || empty_said {
                 continue;
             }
-            let (report, chart, _) = match self.report_with_chart(&period) {
+            // Composed once for every destination due this tick: the same month, the same
+            // figures and chart.
+            if composed.is_none() {
+                composed = Some(self.report_with_chart(&period));
+            }
+            let (report, chart, _) = match composed.clone().expect("composed above") {
                 Ok(composed) => composed,
                 Err(e) if e.code == "empty_period" => {
                     // Zeros would read as a month without emissions: the history says why

@@ -164,13 +164,7 @@ async fn retry(app: Arc<App>, connection_id: i64, who: String, response_url: Opt
                 kind: AlertKind::SyncFailed,
                 resolved: false,
                 connection_id,
-                connection: format!(
-                    "{}: {}",
-                    app.catalogue_entry(&c.provider)
-                        .map(|e| e.name.clone())
-                        .unwrap_or(c.provider.clone()),
-                    c.tenant_name
-                ),
+                connection: app.connection_label(&c),
                 what: c.last_error.clone().unwrap_or_default(),
                 fix: String::new(),
                 at: chrono::Utc::now(),
