@@ -128,35 +128,43 @@ impl App {
             ));
         }
         let base = self.sandbox_url().await?;
-        let (url, body) = match platform {
-            "slack" => (
-                format!("{base}/_control/slack/webhook"),
-                serde_json::json!({ "channel": "esg-reports" }),
-            ),
-            _ => (
-                format!("{base}/_control/teams/workflows"),
-                serde_json::json!({}),
-            ),
-        };
         let failed = |e: reqwest::Error| {
             AppError::new(
                 "sandbox",
                 format!("The sandbox did not give a {platform} webhook URL: {e}"),
             )
         };
-        let answer: serde_json::Value = reqwest::Client::new()
-            .post(&url)
-            .json(&body)
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(failed)?
-            .json()
-            .await
-            .map_err(failed)?;
-        Ok(Sensitive::new(
-            answer["url"].as_str().unwrap_or_default().to_owned(),
-        ))
+        // The same URL every time (Slack's #esg-reports hook, Teams' default workflow), so
+        // adding the sandbox's again is the same destination, not a second one.
+        let url = if platform == "slack" {
+            let answer: serde_json::Value = reqwest::Client::new()
+                .post(format!("{base}/_control/slack/webhook"))
+                .json(&serde_json::json!({ "channel": "esg-reports" }))
+                .send()
+                .await
+                .and_then(|r| r.error_for_status())
+                .map_err(failed)?
+                .json()
+                .await
+                .map_err(failed)?;
+            answer["url"].as_str().unwrap_or_default().to_owned()
+        } else {
+            let workflows: Vec<serde_json::Value> =
+                reqwest::get(format!("{base}/_control/teams/workflows"))
+                    .await
+                    .and_then(|r| r.error_for_status())
+                    .map_err(failed)?
+                    .json()
+                    .await
+                    .map_err(failed)?;
+            workflows
+                .iter()
+                .find(|w| w["default"] == true)
+                .and_then(|w| w["url"].as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Ok(Sensitive::new(url))
     }
 
     /// What the sandbox's Slack and Teams stand-ins received, oldest first, summarised:

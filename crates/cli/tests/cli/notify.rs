@@ -658,10 +658,12 @@ fn what_would_mislead_is_refused_in_words_and_a_removed_destination_keeps_its_hi
         "{said}"
     );
 
-    // Two destinations with one name: sending by that name asks for the id.
+    // Two destinations with one name: sending by that name asks for the id. Adding the
+    // sandbox's workflow again is the same destination.
     let a = add(&env, &["teams", "--sandbox", "--name", "ESG"]);
-    let b = add(&env, &["teams", "--sandbox", "--name", "ESG"]);
-    assert_ne!(a, b, "two workflows, two destinations");
+    assert_eq!(add(&env, &["teams", "--sandbox", "--name", "ESG"]), a);
+    let b = add(&env, &["slack", "--webhook", "--sandbox", "--name", "ESG"]);
+    assert_ne!(a, b);
     let out = env.run(&["report", "send", "--to", "ESG", "--period", &period]);
     assert!(!out.status.success());
     assert!(
