@@ -383,14 +383,18 @@ impl App {
             .unwrap_or(default_name);
         // The same URL pasted again is the same destination, not a second one that would
         // receive every message twice.
+        // A destination of the same name whose keychain entry is gone (another keychain, a
+        // reinstall) takes the URL again and keeps its history.
         for existing in self.destinations()? {
             if existing.platform == platform && existing.route == "webhook" {
-                let same = self
-                    .vault()
-                    .get(&existing.vault_key)?
-                    .is_some_and(|s| s.expose().trim() == url_text);
-                if same {
-                    return Ok(existing);
+                match self.vault().get(&existing.vault_key)? {
+                    Some(s) if s.expose().trim() == url_text => return Ok(existing),
+                    None if existing.name == name => {
+                        self.vault()
+                            .put(&existing.vault_key, &Sensitive::new(url_text.to_owned()))?;
+                        return Ok(existing);
+                    }
+                    _ => {}
                 }
             }
         }
