@@ -3,6 +3,7 @@ use crate::{By, Cli, Command};
 
 mod cloud;
 mod notify;
+mod review;
 use carbonsync_core::{
     logging, App, AppError, ConnectOptions, GroupBy, LedgerFilter, OpenOptions, ReportedFilter,
     ReportedGroupBy, TenantChoice, Trigger,
@@ -74,6 +75,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Report { action } => notify::report(&app, action).await?,
         Command::Destinations { action, json } => notify::destinations(&app, action, json).await?,
         Command::Alerts { check, json } => notify::alerts(&app, check, json).await?,
+        Command::Review {
+            action,
+            queue,
+            json,
+        } => review::review(&app, action, queue, json).await?,
+        Command::Rules { action, json } => review::rules(&app, action, json).await?,
+        Command::Factors { query, limit, json } => {
+            review::factors(&app, &query.join(" "), limit, json)
+        }
         Command::Audit {
             action,
             subject,
@@ -767,13 +777,7 @@ fn audit(
         say!("Nothing has been changed yet.");
     } else {
         for r in rows {
-            let at = chrono::DateTime::from_timestamp_millis(r.at_ms)
-                .map(|t| {
-                    t.with_timezone(&chrono::Local)
-                        .format("%Y-%m-%d %H:%M:%S")
-                        .to_string()
-                })
-                .unwrap_or_default();
+            let at = output::local_time(r.at_ms);
             say!(
                 "{:>5}  {at}  {}@{}  {}  {}{}",
                 r.id,

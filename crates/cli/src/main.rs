@@ -47,6 +47,156 @@ enum ReportAction {
     },
 }
 
+/// Which entries the review queue shows.
+#[derive(clap::Args)]
+struct QueueArgs {
+    /// A year (2024), a month (2024-03) or a quarter (2024-Q2).
+    #[arg(long)]
+    period: Option<String>,
+    /// First day, YYYY-MM-DD (inclusive).
+    #[arg(long, value_name = "DAY", value_parser = day)]
+    from: Option<String>,
+    /// Last day, YYYY-MM-DD (inclusive).
+    #[arg(long, value_name = "DAY", value_parser = day)]
+    to: Option<String>,
+    /// Only this connection's entries.
+    #[arg(long, value_name = "ID")]
+    connection: Option<i64>,
+    #[arg(long, default_value_t = 50)]
+    limit: i64,
+    #[arg(long, default_value_t = 0)]
+    offset: i64,
+}
+
+#[derive(Subcommand)]
+enum ReviewCmd {
+    /// One entry and everything behind its number: record, factor, conversions, the
+    /// decision or rule that decided it, and every change to it.
+    Show { entry: i64 },
+    /// Mark entries right as they are.
+    Accept {
+        #[arg(required = true)]
+        entries: Vec<i64>,
+        #[arg(long)]
+        note: Option<String>,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        why: Option<String>,
+    },
+    /// Count entries with another factor of the spend-based set (`carbonsync factors`).
+    Reclassify {
+        #[arg(required = true)]
+        entries: Vec<i64>,
+        /// The factor's code (a 2017 NAICS code, e.g. 481000 air transportation).
+        #[arg(long)]
+        factor: String,
+        /// The category to report them under (default: the factor's title).
+        #[arg(long)]
+        category: Option<String>,
+        /// GHG Protocol Scope 3 category, 1-15 (default 1, purchased goods and services).
+        #[arg(long)]
+        scope3_category: Option<u8>,
+        #[arg(long)]
+        note: Option<String>,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        why: Option<String>,
+    },
+    /// Exclude entries, with the reason (kept in the audit trail and the report).
+    Exclude {
+        #[arg(required = true)]
+        entries: Vec<i64>,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Take back the decisions on entries: they go back to the rules and the mapping.
+    Include {
+        #[arg(required = true)]
+        entries: Vec<i64>,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        why: Option<String>,
+    },
+}
+
+/// What a rule matches and does.
+#[derive(clap::Args)]
+struct RuleFields {
+    /// Start from entry ENTRY's decision: same platform and supplier (or account).
+    #[arg(long, value_name = "ENTRY")]
+    like: Option<i64>,
+    #[arg(long)]
+    name: Option<String>,
+    /// The supplier, whole (letters' case aside).
+    #[arg(long)]
+    supplier: Option<String>,
+    /// The account code, whole.
+    #[arg(long)]
+    account: Option<String>,
+    /// Words found in the line's description.
+    #[arg(long)]
+    description: Option<String>,
+    /// Smallest amount, in the line's currency (inclusive).
+    #[arg(long)]
+    min: Option<rust_decimal::Decimal>,
+    /// Largest amount, in the line's currency (inclusive).
+    #[arg(long)]
+    max: Option<rust_decimal::Decimal>,
+    /// The platform: xero, quickbooks, …
+    #[arg(long)]
+    platform: Option<String>,
+    /// Count matching entries with this factor's code.
+    #[arg(long)]
+    factor: Option<String>,
+    #[arg(long)]
+    category: Option<String>,
+    #[arg(long)]
+    scope3_category: Option<u8>,
+    /// Exclude matching entries, for this reason.
+    #[arg(long, value_name = "REASON")]
+    exclude: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum RuleCmd {
+    /// Add a rule, tried after the others. `--preview` lists what it would change and
+    /// saves nothing.
+    Add {
+        #[command(flatten)]
+        fields: RuleFields,
+        #[arg(long)]
+        preview: bool,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        why: Option<String>,
+    },
+    /// Change what a rule matches or does (the fields given replace its own).
+    Edit {
+        id: i64,
+        #[command(flatten)]
+        fields: RuleFields,
+        #[arg(long)]
+        preview: bool,
+        #[arg(long)]
+        why: Option<String>,
+    },
+    /// Move a rule to POSITION (1 is tried first).
+    Move {
+        id: i64,
+        position: i64,
+        #[arg(long)]
+        why: Option<String>,
+    },
+    /// Remove a rule.
+    Remove {
+        id: i64,
+        #[arg(long)]
+        why: Option<String>,
+    },
+}
+
 #[derive(Subcommand)]
 enum AuditAction {
     /// Check the whole chain of hashes.
@@ -193,8 +343,39 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The audit trail: every change to how numbers are produced (rules, emission tables,
-    /// destinations), who made it (operating-system user and machine), when, before and
+    /// The review: the queue of entries that need a person and its progress; accept,
+    /// reclassify, exclude or include entries; `show` one with its whole trail. Decisions
+    /// outrank rules, survive re-syncs and go in the audit trail.
+    #[command(args_conflicts_with_subcommands = true)]
+    Review {
+        #[command(subcommand)]
+        action: Option<ReviewCmd>,
+        #[command(flatten)]
+        queue: QueueArgs,
+        /// Print JSON for programs (decimals as strings) instead of a table.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Rules for similar entries: list (in the order they are tried), add (with --preview
+    /// first), edit, move, remove. They apply to every later sync.
+    Rules {
+        #[command(subcommand)]
+        action: Option<RuleCmd>,
+        /// Print JSON for programs (decimals as strings) instead of a table.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Find a factor of the spend-based set by code or words of its title.
+    Factors {
+        query: Vec<String>,
+        #[arg(long, default_value_t = 25)]
+        limit: usize,
+        /// Print JSON for programs (decimals as strings) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit trail: every change to how numbers are produced (decisions, rules, emission
+    /// tables, destinations), who made it (operating-system user and machine), when, before and
     /// after. `verify` checks that no row was changed, removed or inserted behind the app's
     /// back (exit 1, naming the row, when one was).
     Audit {

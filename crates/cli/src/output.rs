@@ -31,7 +31,7 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) {
 
 /// `v` with exactly `places` decimals, rounded half away from zero, for a table (the JSON
 /// output keeps every digit).
-fn fixed(v: Decimal, places: u32) -> String {
+pub(crate) fn fixed(v: Decimal, places: u32) -> String {
     let mut r = v.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
     if r.is_zero() {
         // "-0.0" would read as a tiny negative emission.
@@ -41,7 +41,7 @@ fn fixed(v: Decimal, places: u32) -> String {
     r.to_string()
 }
 
-fn kg(v: Decimal) -> String {
+pub(crate) fn kg(v: Decimal) -> String {
     if v.abs() >= Decimal::ONE_THOUSAND {
         format!("{} t", fixed(v / Decimal::ONE_THOUSAND, 2))
     } else {
@@ -555,11 +555,22 @@ pub fn supplier_rules(rules: &[carbonsync_core::SupplierRule]) {
 }
 
 /// At most `max` characters, the last one an ellipsis when cut.
-fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
     let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
     cut.push('…');
     cut
+}
+
+/// A time (ms since 1970) in the local zone, to the second.
+pub(crate) fn local_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
 }

@@ -8,6 +8,7 @@ mod cloud;
 mod config;
 mod connect;
 mod daemon;
+mod decisions;
 mod error;
 mod events;
 mod inventory;
@@ -17,6 +18,7 @@ mod paths;
 mod platform;
 mod redirect_connect;
 mod review;
+mod review_rules;
 mod server;
 mod settings;
 
@@ -26,6 +28,7 @@ pub use cloud::{CloudSummary, CLOUD_HISTORY_MONTHS, CLOUD_RESTATE_MONTHS};
 pub use config::{Config, ProviderConfig, SandboxConfig, SyncConfig};
 pub use connect::{ConnectOptions, TenantChoice};
 pub use daemon::{DaemonHandle, ReportSink, SyncActivity};
+pub use decisions::{EntryDetail, FactorChoice, ReviewQueue};
 pub use error::AppError;
 pub use events::{ConnectResult, SyncFinished};
 pub use notify::{
@@ -34,6 +37,7 @@ pub use notify::{
 pub use paths::Paths;
 pub use redirect_connect::{ConnectOutcome, TenantOption, DEEP_LINK_REDIRECT};
 pub use review::{CursorView, EmissionsSummary, LedgerPage, ProviderView, StreamView};
+pub use review_rules::{PreviewedEntry, RulePreview, PREVIEW_LISTED};
 pub use server::{
     ServerHandle, WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_COALESCE, WEBHOOK_KEYS_FRESH_FOR,
 };
@@ -44,6 +48,10 @@ pub use carbonsync_providers::notifier::words as message_words;
 pub use carbonsync_providers::{AuthKind, Category, ProviderEntry, RedirectStyle};
 pub use carbonsync_providers::{CredentialField, Tenant};
 pub use carbonsync_sandbox as sandbox;
+pub use carbonsync_store::{
+    AuditRow, Classification, Decision, LineSnapshot, QueueItem, QueueReason, ReviewAction,
+    ReviewProgress, ReviewRule, RuleInput, RuleMatch, SpendProgress, DELETED_REASON,
+};
 pub use carbonsync_store::{
     Connection, ConnectionStatus, Delivery, Destination, DestinationSettings, EmissionsGroup,
     GroupBy, Incident, LedgerEntry, LedgerFilter, LedgerStatus, MonthState, ReportedFilter,

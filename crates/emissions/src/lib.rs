@@ -456,6 +456,65 @@ impl Calculator {
         }
     }
 
+    /// Decides one line with `row` in place of its account's mapping row: a person's
+    /// classification of the entry, or a person's rule for entries like it. What the record
+    /// itself settles still comes first (a deleted record, a transfer, income, a prepayment
+    /// counts nothing whatever the row says). A `Spend` row names its factor by `naics_code`;
+    /// an `Exclude` row gives its `reason`. Pure, like [`Calculator::assess`].
+    pub fn assess_as(&self, line: &SpendLine<'_>, row: &MappingRule) -> Assessment {
+        if line.status_deleted {
+            return Assessment::by_record(Outcome::Excluded, DELETED);
+        }
+        let factor = row
+            .naics_code
+            .as_deref()
+            .and_then(|code| self.tables.factor_index.get(code.trim()).copied());
+        match line.kind {
+            SpendKind::BankTransfer => return Assessment::by_record(Outcome::Excluded, TRANSFER),
+            SpendKind::SalesInvoice => return Assessment::by_record(Outcome::Excluded, INCOME),
+            SpendKind::Prepayment => return Assessment::by_record(Outcome::Excluded, PREPAYMENT),
+            SpendKind::Overpayment => return Assessment::by_record(Outcome::Excluded, OVERPAYMENT),
+            // Money in counts (as a refund) only where a person says it is a purchase.
+            SpendKind::BankReceive if row.treatment != Treatment::Spend || factor.is_none() => {
+                return Assessment::by_record(Outcome::Excluded, INCOME)
+            }
+            _ => {}
+        }
+        match row.treatment {
+            Treatment::Exclude => Assessment::by_rule(Outcome::Excluded, row, row.reason.clone()),
+            Treatment::Unmapped => Assessment::by_rule(Outcome::Unmapped, row, row.reason.clone()),
+            Treatment::Spend => match factor {
+                Some(factor) => {
+                    let platform_name = self
+                        .tables
+                        .mappings
+                        .get(line.platform)
+                        .map_or(line.platform, |m| m.platform_name.as_str());
+                    let rule = Rule {
+                        rule: row.clone(),
+                        factor: Some(factor),
+                    };
+                    self.count(line, platform_name, &rule, factor)
+                }
+                None => Assessment::by_rule(
+                    Outcome::Unmapped,
+                    row,
+                    Some(format!(
+                        "factor {} is not in {} {}; choose another factor",
+                        row.naics_code.as_deref().unwrap_or("(none)"),
+                        self.tables.info.name,
+                        self.tables.info.version
+                    )),
+                ),
+            },
+        }
+    }
+
+    /// Every factor of the set, in the table's order (for a searchable list).
+    pub fn factors(&self) -> &[Factor] {
+        &self.tables.factors
+    }
+
     fn count(
         &self,
         line: &SpendLine<'_>,

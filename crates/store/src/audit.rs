@@ -129,44 +129,9 @@ impl Store {
     /// at a time, so two processes never chain to the same row).
     pub fn append_audit(&self, e: &AuditEntry<'_>) -> Result<AuditRow> {
         let tx = self.conn.unchecked_transaction()?;
-        let last: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (id, prev) = match last {
-            Some((id, hash)) => (id + 1, hash),
-            None => (1, GENESIS_HASH.to_owned()),
-        };
-        let hash = row_hash(
-            id, e.at_ms, e.os_user, e.machine, e.action, e.subject, e.before, e.after, e.reason,
-            &prev,
-        );
-        tx.execute(
-            "INSERT INTO audit_log (id, at_ms, os_user, machine, action, subject, before, after,
-               reason, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                id, e.at_ms, e.os_user, e.machine, e.action, e.subject, e.before, e.after,
-                e.reason, prev, hash
-            ],
-        )?;
+        let row = append_in(&tx, e)?;
         tx.commit()?;
-        Ok(AuditRow {
-            id,
-            at_ms: e.at_ms,
-            os_user: e.os_user.to_owned(),
-            machine: e.machine.to_owned(),
-            action: e.action.to_owned(),
-            subject: e.subject.to_owned(),
-            before: e.before.map(str::to_owned),
-            after: e.after.map(str::to_owned),
-            reason: e.reason.map(str::to_owned),
-            prev_hash: prev,
-            hash,
-        })
+        Ok(row)
     }
 
     /// The trail, newest first; `subject` keeps only the rows about it.
@@ -240,6 +205,47 @@ impl Store {
             problem: None,
         })
     }
+}
+
+/// Appends a change to the trail inside the caller's transaction, chained to the last row: the
+/// change and its row are written together or not at all.
+pub(crate) fn append_in(tx: &rusqlite::Connection, e: &AuditEntry<'_>) -> Result<AuditRow> {
+    let last: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (id, prev) = match last {
+        Some((id, hash)) => (id + 1, hash),
+        None => (1, GENESIS_HASH.to_owned()),
+    };
+    let hash = row_hash(
+        id, e.at_ms, e.os_user, e.machine, e.action, e.subject, e.before, e.after, e.reason, &prev,
+    );
+    tx.execute(
+        "INSERT INTO audit_log (id, at_ms, os_user, machine, action, subject, before, after,
+           reason, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            id, e.at_ms, e.os_user, e.machine, e.action, e.subject, e.before, e.after, e.reason,
+            prev, hash
+        ],
+    )?;
+    Ok(AuditRow {
+        id,
+        at_ms: e.at_ms,
+        os_user: e.os_user.to_owned(),
+        machine: e.machine.to_owned(),
+        action: e.action.to_owned(),
+        subject: e.subject.to_owned(),
+        before: e.before.map(str::to_owned),
+        after: e.after.map(str::to_owned),
+        reason: e.reason.map(str::to_owned),
+        prev_hash: prev,
+        hash,
+    })
 }
 
 #[cfg(test)]

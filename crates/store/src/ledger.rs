@@ -24,7 +24,7 @@ impl LedgerStatus {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         match s {
             "counted" => Self::Counted,
             "excluded" => Self::Excluded,
@@ -65,12 +65,23 @@ pub struct LedgerRow {
     /// kg CO2e, six decimal places (milligrams).
     #[ts(type = "string | null")]
     pub kg_co2e: Option<Decimal>,
+    /// The person's decision on this entry that decided it (see `Decision`), if one did: it
+    /// outranks every rule.
+    #[serde(default)]
+    pub decision_id: Option<i64>,
+    /// The person's rule for similar entries that decided it (see `ReviewRule`), if one did;
+    /// `None` with no decision means the account mapping (`rule_id`) decided.
+    #[serde(default)]
+    pub review_rule_id: Option<i64>,
 }
 
 /// A ledger entry as the user reviews it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 pub struct LedgerEntry {
+    /// The entry's id: the same across re-syncs of its record, so decisions and the audit
+    /// trail (`entry:<id>`) can name it.
+    pub id: i64,
     pub connection_id: i64,
     pub source: String,
     pub stream: String,
@@ -151,6 +162,67 @@ impl LedgerFilter {
     }
 }
 
+/// The columns [`read_entry`] reads, on [`ENTRY_TABLES`].
+pub(crate) const ENTRY_COLUMNS: &str = "l.id, l.connection_id, c.tenant_name, r.stream,
+    r.record_id, l.line_no, l.date, l.contact, l.description, l.account_code, l.account_name,
+    l.net_amount, l.currency,
+    (CASE WHEN l.covered_by IS NOT NULL THEN 'excluded' ELSE l.status END),
+    COALESCE(l.covered_reason, l.reason), l.rule_id, l.category, l.scope, l.scope3_category,
+    f.factor_set, l.factor_version, l.factor_code, f.factor_title, l.factor_value, f.factor_unit,
+    l.fx_rate, v.fx_source, l.deflator, v.deflator_source, l.usd_2022_micros,
+    CASE WHEN l.covered_by IS NULL THEN l.co2e_mg END, l.decision_id, l.review_rule_id";
+
+/// How many columns [`ENTRY_COLUMNS`] has.
+pub(crate) const ENTRY_COLUMN_COUNT: usize = 33;
+
+/// The ledger (`l`) with its connection (`c`), record (`r`), factor (`f`) and conversion (`v`).
+pub(crate) const ENTRY_TABLES: &str = "ledger l JOIN connections c ON c.id = l.connection_id
+    JOIN records r ON r.id = l.record_ref
+    LEFT JOIN factor_refs f ON f.id = l.factor_ref
+    LEFT JOIN conversion_refs v ON v.id = l.conversion_ref";
+
+/// An entry from [`ENTRY_COLUMNS`], starting at column `at`.
+pub(crate) fn read_entry(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<LedgerEntry> {
+    let c = |i: usize| at + i;
+    Ok(LedgerEntry {
+        id: r.get(c(0))?,
+        connection_id: r.get(c(1))?,
+        source: r.get(c(2))?,
+        stream: r.get(c(3))?,
+        record_id: r.get(c(4))?,
+        line_no: r.get(c(5))?,
+        date: r.get(c(6))?,
+        contact: r.get(c(7))?,
+        description: r.get(c(8))?,
+        account_code: r.get(c(9))?,
+        account_name: r.get(c(10))?,
+        net_amount: decimal::read(r, c(11))?,
+        currency: r.get(c(12))?,
+        assessment: LedgerRow {
+            status: LedgerStatus::parse(&r.get::<_, String>(c(13))?),
+            reason: r.get(c(14))?,
+            rule_id: r.get(c(15))?,
+            category: r.get(c(16))?,
+            scope: r.get(c(17))?,
+            scope3_category: r.get(c(18))?,
+            factor_set: r.get(c(19))?,
+            factor_version: r.get(c(20))?,
+            factor_code: r.get(c(21))?,
+            factor_title: r.get(c(22))?,
+            factor_value: decimal::read_opt(r, c(23))?,
+            factor_unit: r.get(c(24))?,
+            fx_rate: decimal::read_opt(r, c(25))?,
+            fx_source: r.get(c(26))?,
+            deflator: decimal::read_opt(r, c(27))?,
+            deflator_source: r.get(c(28))?,
+            amount_usd_2022: decimal::read_opt_millionths(r, c(29))?,
+            kg_co2e: decimal::read_opt_millionths(r, c(30))?,
+            decision_id: r.get(c(31))?,
+            review_rule_id: r.get(c(32))?,
+        },
+    })
+}
+
 impl Store {
     /// Ledger entries matching `filter`, newest first.
     pub fn ledger(
@@ -164,58 +236,13 @@ impl Store {
         params.push(Value::Integer(offset));
         let n = params.len();
         let sql = format!(
-            "SELECT l.connection_id, c.tenant_name, r.stream, r.record_id, l.line_no, l.date,
-             l.contact, l.description, l.account_code, l.account_name, l.net_amount, l.currency,
-             {EFFECTIVE_STATUS}, COALESCE(l.covered_reason, l.reason), l.rule_id, l.category,
-             l.scope, l.scope3_category, f.factor_set,
-             l.factor_version, l.factor_code, f.factor_title, l.factor_value, f.factor_unit,
-             l.fx_rate, v.fx_source, l.deflator, v.deflator_source, l.usd_2022_micros,
-             CASE WHEN l.covered_by IS NULL THEN l.co2e_mg END
-             FROM ledger l JOIN connections c ON c.id = l.connection_id
-             JOIN records r ON r.id = l.record_ref
-             LEFT JOIN factor_refs f ON f.id = l.factor_ref
-             LEFT JOIN conversion_refs v ON v.id = l.conversion_ref
+            "SELECT {ENTRY_COLUMNS} FROM {ENTRY_TABLES}
              WHERE {cond} ORDER BY l.date DESC, l.id DESC LIMIT ?{} OFFSET ?{}",
             n - 1,
             n
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
-            Ok(LedgerEntry {
-                connection_id: r.get(0)?,
-                source: r.get(1)?,
-                stream: r.get(2)?,
-                record_id: r.get(3)?,
-                line_no: r.get(4)?,
-                date: r.get(5)?,
-                contact: r.get(6)?,
-                description: r.get(7)?,
-                account_code: r.get(8)?,
-                account_name: r.get(9)?,
-                net_amount: decimal::read(r, 10)?,
-                currency: r.get(11)?,
-                assessment: LedgerRow {
-                    status: LedgerStatus::parse(&r.get::<_, String>(12)?),
-                    reason: r.get(13)?,
-                    rule_id: r.get(14)?,
-                    category: r.get(15)?,
-                    scope: r.get(16)?,
-                    scope3_category: r.get(17)?,
-                    factor_set: r.get(18)?,
-                    factor_version: r.get(19)?,
-                    factor_code: r.get(20)?,
-                    factor_title: r.get(21)?,
-                    factor_value: decimal::read_opt(r, 22)?,
-                    factor_unit: r.get(23)?,
-                    fx_rate: decimal::read_opt(r, 24)?,
-                    fx_source: r.get(25)?,
-                    deflator: decimal::read_opt(r, 26)?,
-                    deflator_source: r.get(27)?,
-                    amount_usd_2022: decimal::read_opt_millionths(r, 28)?,
-                    kg_co2e: decimal::read_opt_millionths(r, 29)?,
-                },
-            })
-        })?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| read_entry(r, 0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

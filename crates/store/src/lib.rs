@@ -17,6 +17,7 @@ mod reassess;
 mod records;
 mod reported;
 mod reports;
+mod review;
 mod schema;
 mod set_aside;
 mod sync_runs;
@@ -32,13 +33,17 @@ pub use ledger::{LedgerEntry, LedgerFilter, LedgerRow, LedgerStatus};
 pub use notifications::{
     Delivery, DeliveryOutcome, Destination, DestinationSettings, Incident, NewDestination,
 };
-pub use reassess::{LedgerLine, REASSESS_LEDGER};
+pub use reassess::{LedgerLine, Reassess, REASSESS_LEDGER};
 pub use records::{LineInput, PageInput, PageOutcome, RecordInput, RevisionWatch, DELETED_REASON};
 pub use reported::{
     supplier_matches, MonthRestatement, MonthState, ReportedFilter, ReportedGroup, ReportedGroupBy,
     ReportedInput, ReportedMonth, ReportedRow, ReportedTotals, ReportedWrite, SupplierRule,
 };
 pub use reports::{EmissionsGroup, GroupBy, ScopeThreeMonth, Totals};
+pub use review::{
+    Actor, Classification, Decision, LineSnapshot, QueueItem, QueueReason, ReviewAction,
+    ReviewProgress, ReviewRule, RuleInput, RuleMatch, SpendProgress,
+};
 pub use set_aside::{SetAsideInput, SetAsideRecord};
 pub use sync_runs::{RunStatus, SyncRun, SyncRunCounts, INTERRUPTED_MESSAGE};
 pub use webhook_events::WEBHOOK_EVENTS_KEPT_DAYS;

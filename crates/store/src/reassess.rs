@@ -4,14 +4,30 @@
 
 use rust_decimal::Decimal;
 
-use crate::{decimal, now_text, LedgerRow, Result, Store};
+use rusqlite::types::Value;
+
+use crate::{decimal, now_text, LedgerRow, Result, RuleMatch, Store};
 
 /// The `meta` key present while a recomputation of every ledger entry is owed.
 pub const REASSESS_LEDGER: &str = "reassess_ledger";
 
-/// One line as its record has it: what a calculation needs to decide its entry again.
+/// One line as its record has it: what a calculation (and a person's decision or rule) needs
+/// to decide its entry again.
 #[derive(Debug, Clone, Copy)]
 pub struct LedgerLine<'a> {
+    /// The entry's id.
+    pub entry_id: i64,
+    pub connection_id: i64,
+    /// The record's stream (`bank_transactions`) and its id at the platform.
+    pub stream: &'a str,
+    pub record_id: &'a str,
+    /// The line's position in its record, from 0.
+    pub line_no: i64,
+    /// The supplier (the record's contact).
+    pub contact: Option<&'a str>,
+    pub description: Option<&'a str>,
+    /// The code people know the account by.
+    pub account_code: Option<&'a str>,
     /// The catalogue id of the connection's platform (`xero`): which account mapping applies.
     pub platform: &'a str,
     /// The record's kind as the platform names it (Xero `Type`: `SPEND`, `ACCPAY`, …).
@@ -29,6 +45,23 @@ pub struct LedgerLine<'a> {
     pub net_amount: Decimal,
 }
 
+/// Which entries [`Store::reassess_entries`] decides again.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reassess {
+    /// Every entry.
+    All,
+    /// One entry (by id), after a person decided it.
+    Entry(i64),
+    /// Every line of one record (by `records.id`).
+    Record(i64),
+    /// Every entry of one connection.
+    Connection(i64),
+    /// Every entry a change to a person's rules could change: those no person decided that
+    /// one of these matches may now match (a superset: the rules themselves decide), and those
+    /// a rule decided.
+    RuleChange(Vec<RuleMatch>),
+}
+
 impl Store {
     /// Whether work named `name` (e.g. [`REASSESS_LEDGER`]) is owed to this database.
     pub fn has_pending_work(&self, name: &str) -> Result<bool> {
@@ -42,25 +75,64 @@ impl Store {
         &mut self,
         decide: &mut dyn FnMut(&LedgerLine<'_>) -> LedgerRow,
     ) -> Result<usize> {
+        self.reassess_entries(&Reassess::All, decide)
+    }
+
+    /// Decides the entries `which` selects again with `decide` and writes the results, in one
+    /// transaction; with [`Reassess::All`] the transaction also clears [`REASSESS_LEDGER`].
+    /// Returns how many entries were decided.
+    pub fn reassess_entries(
+        &mut self,
+        which: &Reassess,
+        decide: &mut dyn FnMut(&LedgerLine<'_>) -> LedgerRow,
+    ) -> Result<usize> {
+        self.decide_entries(which, true, decide)
+    }
+
+    /// Calls `decide` on the entries `which` selects, as [`Store::reassess_entries`] does, and
+    /// writes nothing: to preview what a change would do.
+    pub fn preview_entries(
+        &mut self,
+        which: &Reassess,
+        decide: &mut dyn FnMut(&LedgerLine<'_>) -> LedgerRow,
+    ) -> Result<usize> {
+        self.decide_entries(which, false, decide)
+    }
+
+    fn decide_entries(
+        &mut self,
+        which: &Reassess,
+        write: bool,
+        decide: &mut dyn FnMut(&LedgerLine<'_>) -> LedgerRow,
+    ) -> Result<usize> {
+        let (cond, params): (String, Vec<Value>) = match which {
+            Reassess::All => ("1 = 1".into(), vec![]),
+            Reassess::Entry(id) => ("l.id = ?1".into(), vec![Value::Integer(*id)]),
+            Reassess::Record(id) => ("l.record_ref = ?1".into(), vec![Value::Integer(*id)]),
+            Reassess::Connection(id) => ("l.connection_id = ?1".into(), vec![Value::Integer(*id)]),
+            Reassess::RuleChange(matches) => crate::review::rule_candidates(matches),
+        };
         let now = now_text();
         let mut refs = std::mem::take(&mut self.refs);
         let tx = self.conn.transaction()?;
         let mut count = 0;
         {
-            let mut lines = tx.prepare(
+            let mut lines = tx.prepare(&format!(
                 "SELECT l.id, r.kind, r.deleted, l.date, l.currency, l.mapping_key,
-                 l.account_name, l.net_amount, c.provider
+                 l.account_name, l.net_amount, c.provider, l.connection_id, r.stream,
+                 r.record_id, l.line_no, l.contact, l.description, l.account_code
                  FROM ledger l JOIN records r ON r.id = l.record_ref
-                 JOIN connections c ON c.id = l.connection_id ORDER BY l.id",
-            )?;
+                 JOIN connections c ON c.id = l.connection_id WHERE {cond} ORDER BY l.id"
+            ))?;
             let mut put = tx.prepare(
                 "UPDATE ledger SET status = ?2, reason = ?3, rule_id = ?4, category = ?5,
                  scope = ?6, scope3_category = ?7, factor_ref = ?8, factor_version = ?9,
                  factor_code = ?10, factor_value = ?11, conversion_ref = ?12, fx_rate = ?13,
-                 deflator = ?14, usd_2022_micros = ?15, co2e_mg = ?16, computed_at = ?17
+                 deflator = ?14, usd_2022_micros = ?15, co2e_mg = ?16, computed_at = ?17,
+                 decision_id = ?18, review_rule_id = ?19
                  WHERE id = ?1",
             )?;
-            let mut rows = lines.query([])?;
+            let mut rows = lines.query(rusqlite::params_from_iter(params))?;
             while let Some(row) = rows.next()? {
                 let id: i64 = row.get(0)?;
                 let kind: String = row.get(1)?;
@@ -69,7 +141,20 @@ impl Store {
                 let mapping_key: Option<String> = row.get(5)?;
                 let account_name: Option<String> = row.get(6)?;
                 let platform: String = row.get(8)?;
+                let stream: String = row.get(10)?;
+                let record_id: String = row.get(11)?;
+                let contact: Option<String> = row.get(13)?;
+                let description: Option<String> = row.get(14)?;
+                let account_code: Option<String> = row.get(15)?;
                 let e = decide(&LedgerLine {
+                    entry_id: id,
+                    connection_id: row.get(9)?,
+                    stream: &stream,
+                    record_id: &record_id,
+                    line_no: row.get(12)?,
+                    contact: contact.as_deref(),
+                    description: description.as_deref(),
+                    account_code: account_code.as_deref(),
                     platform: &platform,
                     kind: &kind,
                     deleted: row.get(2)?,
@@ -79,6 +164,10 @@ impl Store {
                     account_name: account_name.as_deref(),
                     net_amount: decimal::read(row, 7)?,
                 });
+                count += 1;
+                if !write {
+                    continue;
+                }
                 let factor_ref = refs.factor(&tx, &e)?;
                 let conversion_ref = refs.conversion(&tx, &e)?;
                 put.execute(rusqlite::params![
@@ -98,12 +187,19 @@ impl Store {
                     decimal::opt_text(&e.deflator),
                     decimal::opt_millionths(&e.amount_usd_2022)?,
                     decimal::opt_millionths(&e.kg_co2e)?,
-                    now
+                    now,
+                    e.decision_id,
+                    e.review_rule_id
                 ])?;
-                count += 1;
             }
         }
-        tx.execute("DELETE FROM meta WHERE key = ?1", [REASSESS_LEDGER])?;
+        if !write {
+            self.refs = refs;
+            return Ok(count);
+        }
+        if matches!(which, Reassess::All) {
+            tx.execute("DELETE FROM meta WHERE key = ?1", [REASSESS_LEDGER])?;
+        }
         tx.commit()?;
         self.refs = refs;
         Ok(count)

@@ -139,7 +139,10 @@ impl Store {
                 "SELECT id, updated_ms, deleted FROM records
                  WHERE connection_id = ?1 AND stream = ?2 AND record_id = ?3",
             )?;
-            let mut drop_lines = tx.prepare_cached("DELETE FROM ledger WHERE record_ref = ?1")?;
+            // A revised record's lines are updated in place (their ids, which decisions and
+            // the audit trail name, stay); lines it no longer has go.
+            let mut drop_lines =
+                tx.prepare_cached("DELETE FROM ledger WHERE record_ref = ?1 AND line_no >= ?2")?;
             // Tried first: a new record costs one probe of the unique index, not two.
             let mut insert_record = tx.prepare_cached(
                 "INSERT INTO records (connection_id, stream, record_id, kind, status, deleted, date,
@@ -161,9 +164,23 @@ impl Store {
                  description, account_code, account_name, net_amount, currency, status, reason,
                  rule_id, category, scope, scope3_category, factor_ref, factor_version, factor_code,
                  factor_value, conversion_ref, fx_rate, deflator, usd_2022_micros, co2e_mg,
-                 computed_at, mapping_key)
+                 computed_at, mapping_key, decision_id, review_rule_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
+                 ON CONFLICT (record_ref, line_no) DO UPDATE SET
+                 date = excluded.date, contact = excluded.contact,
+                 description = excluded.description, account_code = excluded.account_code,
+                 account_name = excluded.account_name, net_amount = excluded.net_amount,
+                 currency = excluded.currency, status = excluded.status, reason = excluded.reason,
+                 rule_id = excluded.rule_id, category = excluded.category, scope = excluded.scope,
+                 scope3_category = excluded.scope3_category, factor_ref = excluded.factor_ref,
+                 factor_version = excluded.factor_version, factor_code = excluded.factor_code,
+                 factor_value = excluded.factor_value, conversion_ref = excluded.conversion_ref,
+                 fx_rate = excluded.fx_rate, deflator = excluded.deflator,
+                 usd_2022_micros = excluded.usd_2022_micros, co2e_mg = excluded.co2e_mg,
+                 computed_at = excluded.computed_at, mapping_key = excluded.mapping_key,
+                 decision_id = excluded.decision_id, review_rule_id = excluded.review_rule_id,
+                 covered_by = NULL, covered_reason = NULL",
             )?;
 
             for rec in records {
@@ -241,7 +258,7 @@ impl Store {
                             }
                         }
                         out.kg_delta -= counted_kg(&tx, id)?;
-                        drop_lines.execute([id])?;
+                        drop_lines.execute(rusqlite::params![id, rec.lines.len() as i64])?;
                         if rec.deleted && !was_deleted {
                             out.deleted += 1;
                         } else {
@@ -300,7 +317,9 @@ impl Store {
                         decimal::opt_millionths(&e.amount_usd_2022)?,
                         decimal::opt_millionths(&e.kg_co2e)?,
                         now,
-                        line.mapping_key
+                        line.mapping_key,
+                        e.decision_id,
+                        e.review_rule_id
                     ])?;
                 }
             }

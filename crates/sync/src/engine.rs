@@ -480,6 +480,7 @@ async fn run(
         tally.clone(),
         opts.progress.clone(),
     );
+    let review_stamp = store.review_stamp()?;
     let fetch_result = fetch_streams(
         ctx, store, conn, run_id, opts, &keeper, &mut token, refreshed, &accounts, tally, tx,
     )
@@ -489,6 +490,15 @@ async fn run(
         .map_err(|e| SyncError::Lock(format!("writer stopped: {e}")))?;
     // A write failure (full disk) is the root cause when both failed.
     write_result?;
+    // The pages were decided with the review as it stood when the sync began; a person who
+    // decided entries or changed rules meanwhile gets those applied now.
+    if store.review_stamp()? != review_stamp {
+        crate::records::reassess_entries(
+            store,
+            &ctx.calculator,
+            &carbonsync_store::Reassess::Connection(conn.id),
+        )?;
+    }
     fetch_result
 }
 
@@ -572,6 +582,9 @@ async fn fetch_streams(
     let tenant = conn.tenant_id.as_str();
     let base = conn.base_currency.as_deref().unwrap_or("");
     let calc = &ctx.calculator;
+    // People's decisions and rules as they stand when the sync starts: one made during the
+    // sync is applied by its own recomputation, which waits for this sync's writes.
+    let review = &crate::review::Review::load(store, Some(conn.id))?;
     let meter = &*tally.meter;
     for spec in connector.streams() {
         let stream = spec.name;
@@ -606,9 +619,16 @@ async fn fetch_streams(
                     .await
             })
             .await?;
-            let mapped = map_page(page, |d| {
-                records::document(calc, accounts, base, platform, d)
-            });
+            let origin = records::Origin {
+                calc,
+                review,
+                accounts,
+                base_currency: base,
+                platform,
+                connection_id: conn.id,
+                stream,
+            };
+            let mapped = map_page(page, |d| records::document(&origin, d));
             if let Some(reason) = mapped.resync.as_deref().filter(|_| walk.sweep.is_none()) {
                 // The platform cannot say everything that changed: read the stream whole, and
                 // what it no longer lists is gone.

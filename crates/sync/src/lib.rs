@@ -7,6 +7,7 @@ mod error;
 mod inventory;
 mod locks;
 mod records;
+mod review;
 mod schedule;
 mod tokens;
 mod walk;
@@ -18,7 +19,8 @@ pub use engine::{
 pub use error::SyncError;
 pub use inventory::{export_to_inventory, sync_inventory_connection, InventorySyncContext};
 pub use locks::ConnectionLock;
-pub use records::reassess_ledger;
+pub use records::{ledger_row, preview_rules, reassess_entries, reassess_ledger};
+pub use review::{LineFacts, Review};
 pub use schedule::{cron_for, Frequency, Scheduler, SchedulerCommand};
 pub use tokens::TokenKeeper;
 

@@ -3,7 +3,9 @@
 
 use carbonsync_emissions::{Calculator, Outcome, SpendKind, SpendLine};
 use carbonsync_providers::{registration, DocumentKind, SpendDocument};
-use carbonsync_store::{LedgerRow, LedgerStatus, LineInput, RecordInput};
+use carbonsync_store::{LedgerRow, LedgerStatus, LineInput, Reassess, RecordInput};
+
+use crate::review::{LineFacts, Review};
 use std::collections::HashMap;
 
 /// What a line's account reference ([`carbonsync_providers::DocumentLine::account_ref`])
@@ -35,8 +37,13 @@ fn spend_kind(kind: DocumentKind) -> SpendKind {
     }
 }
 
+/// The account mapping's decision on a line, as a ledger row.
 pub fn ledger_row(calc: &Calculator, line: &SpendLine<'_>) -> LedgerRow {
-    let a = calc.assess(line);
+    row_of(calc.assess(line))
+}
+
+/// An assessment as a ledger row.
+pub(crate) fn row_of(a: carbonsync_emissions::Assessment) -> LedgerRow {
     let status = match &a.outcome {
         Outcome::Counted(_) => LedgerStatus::Counted,
         Outcome::Excluded => LedgerStatus::Excluded,
@@ -66,21 +73,38 @@ pub fn ledger_row(calc: &Calculator, line: &SpendLine<'_>) -> LedgerRow {
     row
 }
 
-/// A document of `platform` as a record with its ledger entries; `base_currency` stands in
-/// when the document names none.
-pub fn document(
-    calc: &Calculator,
-    accounts: &AccountIndex,
-    base_currency: &str,
-    platform: &str,
-    doc: &SpendDocument,
-) -> RecordInput {
+/// Where a document comes from, and what decides its lines.
+pub struct Origin<'a> {
+    pub calc: &'a Calculator,
+    pub review: &'a Review,
+    pub accounts: &'a AccountIndex,
+    /// Stands in when a document names no currency.
+    pub base_currency: &'a str,
+    /// The platform's catalogue id.
+    pub platform: &'a str,
+    pub connection_id: i64,
+    pub stream: &'a str,
+}
+
+/// A document as a record with its ledger entries, each line decided by the review (a
+/// person's decision, then the person's rules) and else by the platform's account mapping.
+pub fn document(origin: &Origin<'_>, doc: &SpendDocument) -> RecordInput {
+    let Origin {
+        calc,
+        review,
+        accounts,
+        base_currency,
+        platform,
+        connection_id,
+        stream,
+    } = *origin;
     let kind = spend_kind(doc.kind);
     let currency = doc.currency.as_deref().unwrap_or(base_currency);
     let lines: Vec<LineInput> = doc
         .lines
         .iter()
-        .map(|line| {
+        .enumerate()
+        .map(|(line_no, line)| {
             let reference = line.account_ref.as_deref();
             let account = reference.and_then(|r| accounts.get(r));
             // An account the chart does not (yet) have is known only by the line's reference,
@@ -93,19 +117,26 @@ pub fn document(
                 ),
                 None => (reference, None, reference),
             };
-            let entry = ledger_row(
-                calc,
-                &SpendLine {
-                    platform,
-                    kind,
-                    status_deleted: doc.deleted,
-                    account_code: key,
-                    account_name: name,
-                    date: doc.date,
-                    currency,
-                    net_amount: line.net_amount,
-                },
-            );
+            let spend = SpendLine {
+                platform,
+                kind,
+                status_deleted: doc.deleted,
+                account_code: key,
+                account_name: name,
+                date: doc.date,
+                currency,
+                net_amount: line.net_amount,
+            };
+            let facts = LineFacts {
+                connection_id,
+                stream,
+                record_id: &doc.id,
+                line_no: line_no as i64,
+                contact: doc.contact.as_deref(),
+                description: line.description.as_deref(),
+                account_code: code,
+            };
+            let entry = review.decide(calc, &spend, &facts, || ledger_row(calc, &spend));
             LineInput {
                 description: line.description.clone(),
                 account_code: code.map(str::to_owned),
@@ -140,7 +171,52 @@ pub fn reassess_ledger(
     store: &mut carbonsync_store::Store,
     calc: &Calculator,
 ) -> Result<usize, carbonsync_store::StoreError> {
-    store.reassess_ledger(&mut |line| {
+    reassess_entries(store, calc, &Reassess::All)
+}
+
+/// Decides the entries `which` selects again from their records, with `calc`'s tables and the
+/// review's decisions and rules as they stand in the store: after a person decides an entry or
+/// changes a rule. Returns how many entries were decided.
+pub fn reassess_entries(
+    store: &mut carbonsync_store::Store,
+    calc: &Calculator,
+    which: &Reassess,
+) -> Result<usize, carbonsync_store::StoreError> {
+    let review = Review::load(store, None)?;
+    store.reassess_entries(which, &mut |line| decide_line(calc, &review, line))
+}
+
+/// What a change of the rules to `rules` would do to the entries `which` selects, writing
+/// nothing: each entry whose outcome would change, as `(entry id, now, after)`.
+pub fn preview_rules(
+    store: &mut carbonsync_store::Store,
+    calc: &Calculator,
+    rules: Vec<carbonsync_store::ReviewRule>,
+    which: &Reassess,
+) -> Result<Vec<(i64, LedgerRow, LedgerRow)>, carbonsync_store::StoreError> {
+    let now = Review::load(store, None)?;
+    let after = Review::load(store, None)?.with_rules(rules);
+    let mut changes = Vec::new();
+    store.preview_entries(which, &mut |line| {
+        let (a, b) = (
+            decide_line(calc, &now, line),
+            decide_line(calc, &after, line),
+        );
+        if a != b {
+            changes.push((line.entry_id, a, b.clone()));
+        }
+        b
+    })?;
+    Ok(changes)
+}
+
+/// Decides one stored line again: the review first, then the platform's account mapping.
+fn decide_line(
+    calc: &Calculator,
+    review: &Review,
+    line: &carbonsync_store::LedgerLine<'_>,
+) -> LedgerRow {
+    {
         // Written by CarbonSync itself, so only a hand-edited file has another date form.
         let Ok(date) = chrono::NaiveDate::parse_from_str(line.date, "%Y-%m-%d") else {
             return unmapped(format!(
@@ -155,20 +231,27 @@ pub fn reassess_ledger(
                 line.platform
             ));
         };
-        ledger_row(
-            calc,
-            &SpendLine {
-                platform: line.platform,
-                kind: spend_kind((connector.kind_of)(line.kind)),
-                status_deleted: line.deleted,
-                account_code: line.mapping_key,
-                account_name: line.account_name,
-                date,
-                currency: line.currency,
-                net_amount: line.net_amount,
-            },
-        )
-    })
+        let spend = SpendLine {
+            platform: line.platform,
+            kind: spend_kind((connector.kind_of)(line.kind)),
+            status_deleted: line.deleted,
+            account_code: line.mapping_key,
+            account_name: line.account_name,
+            date,
+            currency: line.currency,
+            net_amount: line.net_amount,
+        };
+        let facts = LineFacts {
+            connection_id: line.connection_id,
+            stream: line.stream,
+            record_id: line.record_id,
+            line_no: line.line_no,
+            contact: line.contact,
+            description: line.description,
+            account_code: line.account_code,
+        };
+        review.decide(calc, &spend, &facts, || ledger_row(calc, &spend))
+    }
 }
 
 /// An entry no rule could decide, with the reason.
@@ -197,6 +280,8 @@ fn bare(status: LedgerStatus, reason: Option<String>) -> LedgerRow {
         deflator_source: None,
         amount_usd_2022: None,
         kg_co2e: None,
+        decision_id: None,
+        review_rule_id: None,
     }
 }
 
@@ -250,10 +335,15 @@ mod tests {
                 )
                 .unwrap();
             let record = document(
-                &calc,
-                &AccountIndex::new(),
-                "GBP",
-                provider,
+                &Origin {
+                    calc: &calc,
+                    review: &Review::default(),
+                    accounts: &AccountIndex::new(),
+                    base_currency: "GBP",
+                    platform: provider,
+                    connection_id: c.id,
+                    stream: "bills",
+                },
                 &bill(provider),
             );
             store
@@ -327,9 +417,19 @@ acme-travelmeals,TravelMeals,Travel meals,spend,Business travel – meals,722511
                 mapping_key: Some("TravelMeals".into()),
             },
         )]);
+        let review = Review::default();
+        let origin = Origin {
+            calc: &calc,
+            review: &review,
+            accounts: &accounts,
+            base_currency: "GBP",
+            platform: "acme",
+            connection_id: 1,
+            stream: "bills",
+        };
         let mut doc = bill("p-1");
         doc.lines[0].account_ref = Some("57".into());
-        let record = document(&calc, &accounts, "GBP", "acme", &doc);
+        let record = document(&origin, &doc);
         let line = &record.lines[0];
         assert_eq!(line.entry.status, LedgerStatus::Counted);
         assert_eq!(line.entry.rule_id.as_deref(), Some("acme-travelmeals"));
@@ -339,7 +439,7 @@ acme-travelmeals,TravelMeals,Travel meals,spend,Business travel – meals,722511
 
         // An account the chart does not have: tried by the line's reference, and unmapped.
         doc.lines[0].account_ref = Some("99".into());
-        let record = document(&calc, &accounts, "GBP", "acme", &doc);
+        let record = document(&origin, &doc);
         assert_eq!(record.lines[0].entry.status, LedgerStatus::Unmapped);
         assert_eq!(record.lines[0].account_code.as_deref(), Some("99"));
     }

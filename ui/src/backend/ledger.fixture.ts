@@ -14,6 +14,7 @@ let serial = 0;
 export function ledgerEntry(patch: Partial<LedgerEntry> = {}): LedgerEntry {
   serial += 1;
   return {
+    id: serial,
     connection_id: 1,
     source: 'Harbour & Pine Ltd',
     stream: 'bills',
@@ -43,6 +44,8 @@ export function ledgerEntry(patch: Partial<LedgerEntry> = {}): LedgerEntry {
     deflator: '0.965021',
     deflator_source: 'BEA NIPA Table 1.1.9 line 1, GDP implicit price deflator (FRED GDPDEF)',
     amount_usd_2022: '123.34',
+    decision_id: null,
+    review_rule_id: null,
     kg_co2e: '13.6907',
     ...patch,
   };

@@ -4,7 +4,12 @@ import type { LedgerStatus } from "./LedgerStatus";
 /**
  * A ledger entry as the user reviews it.
  */
-export type LedgerEntry = { connection_id: number, source: string, stream: string, record_id: string, line_no: number, date: string, contact: string | null, description: string | null, account_code: string | null, account_name: string | null, 
+export type LedgerEntry = { 
+/**
+ * The entry's id: the same across re-syncs of its record, so decisions and the audit
+ * trail (`entry:<id>`) can name it.
+ */
+id: number, connection_id: number, source: string, stream: string, record_id: string, line_no: number, date: string, contact: string | null, description: string | null, account_code: string | null, account_name: string | null, 
 /**
  * The line before tax, in `currency`, exactly as the platform sent it; negative for
  * refunds and credits. Decimal text on the wire.
@@ -29,4 +34,14 @@ amount_usd_2022: string | null,
 /**
  * kg CO2e, six decimal places (milligrams).
  */
-kg_co2e: string | null, };
+kg_co2e: string | null, 
+/**
+ * The person's decision on this entry that decided it (see `Decision`), if one did: it
+ * outranks every rule.
+ */
+decision_id: number | null, 
+/**
+ * The person's rule for similar entries that decided it (see `ReviewRule`), if one did;
+ * `None` with no decision means the account mapping (`rule_id`) decided.
+ */
+review_rule_id: number | null, };

@@ -24,4 +24,14 @@ amount_usd_2022: string | null,
 /**
  * kg CO2e, six decimal places (milligrams).
  */
-kg_co2e: string | null, };
+kg_co2e: string | null, 
+/**
+ * The person's decision on this entry that decided it (see `Decision`), if one did: it
+ * outranks every rule.
+ */
+decision_id: number | null, 
+/**
+ * The person's rule for similar entries that decided it (see `ReviewRule`), if one did;
+ * `None` with no decision means the account mapping (`rule_id`) decided.
+ */
+review_rule_id: number | null, };

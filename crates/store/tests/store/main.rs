@@ -50,6 +50,8 @@ pub fn counted(kg: Decimal) -> LedgerRow {
         deflator_source: None,
         amount_usd_2022: Some((kg / dec!(0.644)).round_dp(6)),
         kg_co2e: Some(kg),
+        decision_id: None,
+        review_rule_id: None,
     }
 }
 

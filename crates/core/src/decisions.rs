@@ -1,0 +1,272 @@
+//! The review queue and people's decisions on entries: accept, reclassify with another factor,
+//! exclude with a reason, include again, with a note. Offline: everything here reads and writes
+//! the local database only, and every change lands in the audit trail.
+
+use carbonsync_store::{
+    Actor, AuditRow, Classification, Decision, LedgerEntry, LedgerFilter, QueueItem, Reassess,
+    ReviewAction, ReviewProgress, ReviewRule,
+};
+use serde::Serialize;
+
+use crate::{App, AppError};
+
+/// A page of the review queue and how far the review of the same entries has come.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ReviewQueue {
+    pub items: Vec<QueueItem>,
+    pub offset: i64,
+    pub progress: ReviewProgress,
+}
+
+/// One entry with everything behind its number: the entry (record, factor, conversions), the
+/// person's decision on it, the rule that decided it, and every change to it, newest first.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct EntryDetail {
+    pub entry: LedgerEntry,
+    pub decision: Option<Decision>,
+    /// The person's rule that decides it (when no decision does).
+    pub rule: Option<ReviewRule>,
+    /// The decision saw another line than the one stored now.
+    pub changed_since_review: bool,
+    pub history: Vec<AuditRow>,
+}
+
+/// A factor of the shipped spend-based set, for choosing one.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct FactorChoice {
+    /// `US EPA Supply Chain GHG Emission Factors`.
+    pub set: String,
+    pub version: String,
+    /// A 2017 NAICS code.
+    pub code: String,
+    pub title: String,
+    /// kg CO2e per 2022 USD, purchaser price, exactly as published. Decimal text.
+    #[ts(type = "string")]
+    pub value: rust_decimal::Decimal,
+    pub unit: String,
+    pub publisher: String,
+}
+
+/// The GHG Protocol's Scope 3 categories, 1 to 15.
+pub(crate) fn check_scope3_category(c: Option<u8>) -> Result<(), AppError> {
+    match c {
+        Some(n) if !(1..=15).contains(&n) => Err(AppError::new(
+            "invalid_review",
+            format!(
+                "Scope 3 category {n} does not exist: the GHG Protocol numbers them 1 to 15 \
+                 (1 purchased goods and services, 6 business travel, …)"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl App {
+    /// Who is making a change now, for decisions and rules and their audit rows.
+    pub(crate) fn with_actor<T>(&self, f: impl FnOnce(&Actor<'_>) -> T) -> T {
+        let (user, machine) = crate::audit::actor();
+        f(&Actor {
+            os_user: &user,
+            machine: &machine,
+            at_ms: chrono::Utc::now().timestamp_millis(),
+        })
+    }
+
+    /// The entries of `filter` that still need a person, most pressing first (changed since
+    /// review, unmapped, new supplier, then the largest by kg CO2e and amount), with the
+    /// review's progress over the same entries.
+    pub fn review_queue(
+        &self,
+        filter: &LedgerFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<ReviewQueue, AppError> {
+        let store = self.store()?;
+        Ok(ReviewQueue {
+            items: store.review_queue(filter, offset, limit)?,
+            offset,
+            progress: store.review_progress(filter)?,
+        })
+    }
+
+    /// One entry and its trail.
+    pub fn entry_detail(&self, id: i64) -> Result<EntryDetail, AppError> {
+        let store = self.store()?;
+        let entry = store.entry(id).map_err(|_| no_such_entry(id))?;
+        let decision = store.decision(id)?;
+        let rule = match (&decision, entry.assessment.review_rule_id) {
+            (None, Some(rule)) => store.review_rule(rule).ok(),
+            _ => None,
+        };
+        let changed_since_review = store.changed_since_review(id)?;
+        let history = store.audit_rows(Some(&format!("entry:{id}")), 200)?;
+        Ok(EntryDetail {
+            entry,
+            decision,
+            rule,
+            changed_since_review,
+            history,
+        })
+    }
+
+    /// Factors of the spend-based set whose code starts with `query` or whose title holds
+    /// every word of it (letters' case aside), in the set's order; at most `limit`.
+    pub fn find_factors(&self, query: &str, limit: usize) -> Vec<FactorChoice> {
+        let calc = self.calculator();
+        let info = calc.factor_set();
+        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        calc.factors()
+            .iter()
+            .filter(|f| {
+                let title = f.title.to_lowercase();
+                query.trim().is_empty()
+                    || f.code.starts_with(query.trim())
+                    || words.iter().all(|w| title.contains(w))
+            })
+            .take(limit)
+            .map(|f| FactorChoice {
+                set: info.name.clone(),
+                version: info.version.clone(),
+                code: f.code.clone(),
+                title: f.title.clone(),
+                value: f.with_margins,
+                unit: f.unit.clone(),
+                publisher: info.publisher.clone(),
+            })
+            .collect()
+    }
+
+    /// Checks a classification and fills what it may leave out (a reclassification's category
+    /// is the factor's title unless given, its Scope 3 category 1).
+    pub(crate) fn checked_classification(
+        &self,
+        c: &Classification,
+    ) -> Result<Classification, AppError> {
+        let mut c = c.clone();
+        check_scope3_category(c.scope3_category)?;
+        let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
+        match c.action {
+            ReviewAction::Reclassify => {
+                let code = c.factor_code.as_deref().unwrap_or("").trim().to_owned();
+                let Some(factor) = self.calculator().factor(&code) else {
+                    let set = self.calculator().factor_set();
+                    return Err(AppError::new(
+                        "invalid_review",
+                        if code.is_empty() {
+                            "Choose the factor to count this with (its code, e.g. 481000 for \
+                             air transportation; `carbonsync factors TEXT` finds one)."
+                                .to_owned()
+                        } else {
+                            format!(
+                                "Factor {code} is not in {} {}; `carbonsync factors TEXT` \
+                                 finds the right code.",
+                                set.name, set.version
+                            )
+                        },
+                    ));
+                };
+                if blank(&c.category) {
+                    c.category = Some(factor.title.clone());
+                }
+                c.factor_code = Some(code);
+                c.scope3_category = c.scope3_category.or(Some(1));
+            }
+            ReviewAction::Exclude => {
+                if blank(&c.reason) {
+                    return Err(AppError::new(
+                        "invalid_review",
+                        "Say why the entry is excluded (e.g. \"personal expense, repaid\"): the \
+                         reason goes in the audit trail and the inventory report.",
+                    ));
+                }
+                c.factor_code = None;
+                c.scope3_category = None;
+            }
+            ReviewAction::Accept => {
+                c.factor_code = None;
+                c.category = None;
+                c.scope3_category = None;
+            }
+        }
+        Ok(c)
+    }
+
+    /// Records a person's decision on each entry of `ids` and decides them again with it:
+    /// it outranks every rule and the account mapping, survives re-syncs, and returns the
+    /// entry to the queue if the platform later changes the line. `why` goes in the audit
+    /// trail. Returns the entries as they are now.
+    pub fn decide_entries(
+        &self,
+        ids: &[i64],
+        classification: &Classification,
+        note: Option<&str>,
+        why: Option<&str>,
+    ) -> Result<Vec<LedgerEntry>, AppError> {
+        self.refuse_if_read_only()?;
+        let c = self.checked_classification(classification)?;
+        let mut store = self.store()?;
+        for &id in ids {
+            store.entry(id).map_err(|_| no_such_entry(id))?;
+        }
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            self.with_actor(|who| store.put_decision(id, &c, note, who, why))?;
+            carbonsync_sync::reassess_entries(&mut store, self.calculator(), &Reassess::Entry(id))?;
+            out.push(store.entry(id)?);
+        }
+        Ok(out)
+    }
+
+    /// Removes the person's decisions on `ids` ("include again" after an exclusion, or undo):
+    /// the entries go back to what the rules and the mapping make of them. Entries without a
+    /// decision are left as they are.
+    pub fn undo_decisions(
+        &self,
+        ids: &[i64],
+        why: Option<&str>,
+    ) -> Result<Vec<LedgerEntry>, AppError> {
+        self.refuse_if_read_only()?;
+        let mut store = self.store()?;
+        for &id in ids {
+            store.entry(id).map_err(|_| no_such_entry(id))?;
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if self
+                .with_actor(|who| store.remove_decision(id, who, why))?
+                .is_some()
+            {
+                carbonsync_sync::reassess_entries(
+                    &mut store,
+                    self.calculator(),
+                    &Reassess::Entry(id),
+                )?;
+            }
+            out.push(store.entry(id)?);
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn refuse_if_read_only(&self) -> Result<(), AppError> {
+        match self.read_only() {
+            Some(cause) => Err(AppError::new(
+                "read_only",
+                format!("The database is open read-only ({cause}), so nothing can be changed."),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+pub(crate) fn no_such_entry(id: i64) -> AppError {
+    AppError::new(
+        "no_such_entry",
+        format!(
+            "There is no ledger entry {id}; `carbonsync review` and `carbonsync ledger` list them."
+        ),
+    )
+}

@@ -1,0 +1,153 @@
+//! People's decisions and rules, applied whenever a line is decided: on every sync, full
+//! re-sync and recomputation. The order is the review's rule: a person's decision on the entry
+//! first, then the person's rules in their order (the first that matches), then the platform's
+//! account mapping.
+
+use std::collections::HashMap;
+
+use carbonsync_emissions::{Calculator, MappingRule, SpendLine, Treatment};
+use carbonsync_store::{
+    Classification, Decision, LedgerRow, LedgerStatus, ReviewAction, ReviewRule, Store, StoreError,
+};
+
+use crate::records::row_of;
+
+/// A line's place: connection, stream, the record's id at the platform, line number.
+type LineKey = (i64, String, String, i64);
+
+/// What a line says beyond its amount, for rules to match on.
+#[derive(Debug, Clone, Copy)]
+pub struct LineFacts<'a> {
+    pub connection_id: i64,
+    pub stream: &'a str,
+    pub record_id: &'a str,
+    pub line_no: i64,
+    /// The supplier (the record's contact).
+    pub contact: Option<&'a str>,
+    pub description: Option<&'a str>,
+    /// The code people know the account by.
+    pub account_code: Option<&'a str>,
+}
+
+/// The decisions and rules in force, loaded once per sync or recomputation.
+#[derive(Debug, Default)]
+pub struct Review {
+    rules: Vec<ReviewRule>,
+    decisions: HashMap<LineKey, Decision>,
+}
+
+impl Review {
+    /// The rules and the decisions on `connection_id`'s entries (every connection's with
+    /// `None`).
+    pub fn load(store: &Store, connection_id: Option<i64>) -> Result<Review, StoreError> {
+        let decisions = store
+            .decisions(connection_id)?
+            .into_iter()
+            .map(|d| {
+                (
+                    (
+                        d.connection_id,
+                        d.stream.clone(),
+                        d.record_id.clone(),
+                        d.line_no,
+                    ),
+                    d,
+                )
+            })
+            .collect();
+        Ok(Review {
+            rules: store.review_rules()?,
+            decisions,
+        })
+    }
+
+    /// The rules in force, in order.
+    pub fn rules(&self) -> &[ReviewRule] {
+        &self.rules
+    }
+
+    /// Replaces the rules (to preview a change before it is saved).
+    pub fn with_rules(mut self, rules: Vec<ReviewRule>) -> Review {
+        self.rules = rules;
+        self
+    }
+
+    /// The first rule that matches a line.
+    pub fn rule_for(&self, line: &SpendLine<'_>, facts: &LineFacts<'_>) -> Option<&ReviewRule> {
+        self.rules.iter().find(|r| {
+            r.matches.matches(
+                line.platform,
+                facts.contact,
+                facts.account_code,
+                facts.description,
+                line.net_amount,
+            )
+        })
+    }
+
+    /// Decides one line: the person's decision on it, else the first rule that matches, else
+    /// `mapped` (the account mapping's row).
+    pub fn decide(
+        &self,
+        calc: &Calculator,
+        line: &SpendLine<'_>,
+        facts: &LineFacts<'_>,
+        mapped: impl FnOnce() -> LedgerRow,
+    ) -> LedgerRow {
+        let key = (
+            facts.connection_id,
+            facts.stream.to_owned(),
+            facts.record_id.to_owned(),
+            facts.line_no,
+        );
+        let rule = self.rule_for(line, facts);
+        let by_rule = || {
+            let mapped = mapped();
+            // What the record itself settles (deleted, a transfer, income) is not the rule's
+            // to decide, nor counted as decided by it.
+            let by_record = mapped.rule_id.is_none() && mapped.status == LedgerStatus::Excluded;
+            match rule {
+                Some(r) if !by_record => LedgerRow {
+                    review_rule_id: Some(r.id),
+                    ..classified(calc, line, &r.classification)
+                },
+                _ => mapped,
+            }
+        };
+        match self.decisions.get(&key) {
+            Some(d) if d.classification.action == ReviewAction::Accept => LedgerRow {
+                decision_id: Some(d.id),
+                ..by_rule()
+            },
+            Some(d) => LedgerRow {
+                decision_id: Some(d.id),
+                ..classified(calc, line, &d.classification)
+            },
+            None => by_rule(),
+        }
+    }
+}
+
+/// A line as a reclassification or an exclusion makes it.
+fn classified(calc: &Calculator, line: &SpendLine<'_>, c: &Classification) -> LedgerRow {
+    let row = MappingRule {
+        rule_id: String::new(),
+        account_code: String::new(),
+        account_name: String::new(),
+        treatment: match c.action {
+            ReviewAction::Exclude => Treatment::Exclude,
+            ReviewAction::Reclassify | ReviewAction::Accept => Treatment::Spend,
+        },
+        category: c.category.clone(),
+        naics_code: c.factor_code.clone(),
+        // Spend-based supply-chain factors cover what was bought: Scope 3.
+        scope: Some(3),
+        scope3_category: c.scope3_category,
+        reason: c.reason.clone(),
+    };
+    LedgerRow {
+        // No mapping row decided it: the decision or rule does.
+        rule_id: None,
+        ..row_of(calc.assess_as(line, &row))
+    }
+}
