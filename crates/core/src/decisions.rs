@@ -194,7 +194,8 @@ impl App {
         Ok(c)
     }
 
-    /// Records a person's decision on each entry of `ids` and decides them again with it:
+    /// Records a person's decision on each entry of `ids` and decides them again with it
+    /// (accepting an entry that already has a decision confirms that decision):
     /// it outranks every rule and the account mapping, survives re-syncs, and returns the
     /// entry to the queue if the platform later changes the line. `why` goes in the audit
     /// trail. Returns the entries as they are now.
@@ -214,6 +215,12 @@ impl App {
         let note = note.map(str::trim).filter(|n| !n.is_empty());
         let mut out = Vec::with_capacity(ids.len());
         for &id in ids {
+            // Accepting an entry a person already reclassified or excluded confirms that
+            // decision (for the line as it is now), rather than undoing it.
+            let c = match store.decision(id)? {
+                Some(d) if c.action == ReviewAction::Accept => d.classification,
+                _ => c.clone(),
+            };
             self.with_actor(|who| store.put_decision(id, &c, note, who, why))?;
             carbonsync_sync::reassess_entries(&mut store, self.calculator(), &Reassess::Entry(id))?;
             out.push(store.entry(id)?);

@@ -474,7 +474,9 @@ impl Store {
     }
 
     /// Records a person's decision on entry `id` (replacing the one before, if any) with the
-    /// line as it stands now, and its audit-trail row (`entry_decided`, subject `entry:<id>`),
+    /// line as it stands now, and its audit-trail row (`entry_accepted`, `entry_reclassified`,
+    /// `entry_excluded`, or `entry_confirmed` when it repeats the decision before; subject
+    /// `entry:<id>`),
     /// in one transaction. The entry itself is decided again by the caller, which has the
     /// factors. Returns the decision before and the one now.
     pub fn put_decision(
@@ -524,7 +526,11 @@ impl Store {
             what: "ledger entry",
             id: entry_id,
         })?;
+        let confirmed = before
+            .as_ref()
+            .is_some_and(|b| b.classification == *classification);
         let action = match classification.action {
+            _ if confirmed => "entry_confirmed",
             ReviewAction::Accept => "entry_accepted",
             ReviewAction::Reclassify => "entry_reclassified",
             ReviewAction::Exclude => "entry_excluded",

@@ -25,6 +25,7 @@ mod ports_registered;
 mod quickbooks;
 mod refresh;
 mod refresh_grace;
+mod review;
 mod salesforce;
 mod schedule;
 mod scheduler_helpers;
