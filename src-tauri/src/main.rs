@@ -9,6 +9,7 @@ mod deep_link;
 #[cfg(target_os = "linux")]
 mod link_handler;
 mod notify;
+mod review;
 mod shell;
 mod tray;
 
@@ -68,6 +69,18 @@ fn main() {
             commands::cloud_rows,
             commands::cloud_months,
             commands::supplier_rules,
+            review::review_queue,
+            review::entry_detail,
+            review::find_factors,
+            review::decide_entries,
+            review::undo_decisions,
+            review::review_rules,
+            review::rule_like,
+            review::preview_rule,
+            review::add_rule,
+            review::edit_rule,
+            review::move_rule,
+            review::remove_rule,
             commands::add_supplier_rule,
             commands::set_supplier_rule_enabled,
             commands::list_destinations,

@@ -29,6 +29,14 @@ import type { Destination } from '../bindings/Destination';
 import type { DestinationSettings } from '../bindings/DestinationSettings';
 import type { Incident } from '../bindings/Incident';
 import type { ReportPreview } from '../bindings/ReportPreview';
+import type { Classification } from '../bindings/Classification';
+import type { EntryDetail } from '../bindings/EntryDetail';
+import type { FactorChoice } from '../bindings/FactorChoice';
+import type { LedgerEntry } from '../bindings/LedgerEntry';
+import type { ReviewQueue } from '../bindings/ReviewQueue';
+import type { ReviewRule } from '../bindings/ReviewRule';
+import type { RuleInput } from '../bindings/RuleInput';
+import type { RulePreview } from '../bindings/RulePreview';
 
 export type { AppError };
 
@@ -132,6 +140,39 @@ export interface Backend {
   listIncidents(openOnly: boolean, limit: number): Promise<Incident[]>;
   /** Finishes a Slack sign-in (a `choose_channel` answer) with the channel chosen. */
   chooseChannel(choiceId: string, channelId: string): Promise<Destination>;
+
+  /**
+   * The entries of a selection that still need a person, most pressing first (changed since
+   * review, unmapped, new supplier, then by kg CO2e), and the review's progress over it.
+   */
+  reviewQueue(filter: LedgerFilter, offset: number, limit: number): Promise<ReviewQueue>;
+  /** One entry with its record, factor, conversions, decision or rule, and every change to it. */
+  entryDetail(entryId: number): Promise<EntryDetail>;
+  /** Factors of the shipped spend-based set whose code starts with, or title holds, `query`. */
+  findFactors(query: string, limit: number): Promise<FactorChoice[]>;
+  /**
+   * Records a person's decision on each entry (accept, reclassify with a factor, exclude with
+   * a reason) and resolves to the entries as they are now. `why` goes in the audit trail.
+   */
+  decideEntries(
+    entryIds: number[],
+    classification: Classification,
+    note: string | null,
+    why: string | null,
+  ): Promise<LedgerEntry[]>;
+  /** Takes back the decisions on entries ("include again"): rules and the mapping decide them. */
+  undoDecisions(entryIds: number[], why: string | null): Promise<LedgerEntry[]>;
+  /** A person's rules for similar entries, in the order they are tried. */
+  reviewRules(): Promise<ReviewRule[]>;
+  /** A rule matching entries like this one and doing what its decision did ("apply to similar"). */
+  ruleLike(entryId: number): Promise<RuleInput>;
+  /** What saving the rule (new, or in place of rule `replacing`) would change; saves nothing. */
+  previewRule(rule: RuleInput, replacing: number | null): Promise<RulePreview>;
+  addRule(rule: RuleInput, why: string | null): Promise<ReviewRule>;
+  editRule(id: number, rule: RuleInput, why: string | null): Promise<ReviewRule>;
+  /** Moves a rule to `position` (1 is tried first); resolves to every rule in the new order. */
+  moveRule(id: number, position: number, why: string | null): Promise<ReviewRule[]>;
+  removeRule(id: number, why: string | null): Promise<ReviewRule>;
 
   /** Calls `handler` for every event of that name until the returned function is called. */
   on<E extends BackendEventName>(event: E, handler: (payload: BackendEvents[E]) => void): Unsubscribe;

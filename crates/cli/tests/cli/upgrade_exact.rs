@@ -67,6 +67,13 @@ fn as_schema_3(env: &Env) {
          ALTER TABLE ledger DROP COLUMN covered_by;
          ALTER TABLE ledger DROP COLUMN covered_reason;
 
+         DROP INDEX ledger_by_contact;
+         DROP INDEX ledger_by_review_rule;
+         ALTER TABLE ledger DROP COLUMN decision_id;
+         ALTER TABLE ledger DROP COLUMN review_rule_id;
+         DROP TABLE review_rules;
+         DROP TABLE review_decisions;
+
          DROP TABLE webhook_events;
          DROP TABLE deliveries;
          DROP TABLE incidents;

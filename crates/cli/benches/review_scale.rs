@@ -1,0 +1,152 @@
+//! The review at scale: the real `carbonsync` binary syncs Xero organisations from a sandbox
+//! process until the ledger holds about N entries; then, in this process, the application's own
+//! calls are timed on that database (median of five, after one warm-up): the review queue's
+//! first page (50 entries) for the whole ledger and for one year with its progress, the totals
+//! of a year, and a rule that matches about a tenth of the ledger, previewed and then saved
+//! (saving decides every entry it may change again and writes them).
+//!
+//!   scripts/with-keyring cargo bench -p carbonsync-cli --bench review_scale
+//!   CARBONSYNC_BENCH_RECORDS=100000 scripts/with-keyring cargo bench …
+
+mod support;
+
+use carbonsync_core::{
+    App, Classification, LedgerFilter, OpenOptions, ReviewAction, RuleInput, RuleMatch,
+};
+use std::process::Command;
+use std::time::Instant;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Milliseconds `f` takes: one warm-up, then the median of five.
+fn timed<T>(mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut last = f();
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        last = f();
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    (median(times), last)
+}
+
+fn main() {
+    let records: usize = std::env::var("CARBONSYNC_BENCH_RECORDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(400_000);
+    let bin = env!("CARGO_BIN_EXE_carbonsync");
+    let browser = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/browser.sh");
+    let (mut sandbox, url) =
+        support::start_sandbox(bin, &["--no-rate-limit", "--records", &records.to_string()]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("carbonsync.toml");
+    std::fs::write(
+        &config,
+        format!("[sandbox]\nurl = \"{url}\"\n[providers.xero]\npage_size = 1000\n"),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| {
+        let out = Command::new(bin)
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(&data)
+            .env("BROWSER", browser)
+            .args(args)
+            .output()
+            .expect("run carbonsync");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let started = Instant::now();
+    for (id, tenant) in [(1, "Northwind Outfitters Inc."), (2, "Harbour & Pine Ltd")] {
+        run(&["connect", "xero", "--tenant", tenant]);
+        run(&["sync", &id.to_string()]);
+    }
+    let _ = sandbox.kill();
+    let _ = sandbox.wait();
+    let synced_s = started.elapsed().as_secs_f64();
+
+    let app = App::open(&OpenOptions {
+        config_file: Some(config.clone()),
+        data_dir: Some(data.clone()),
+    })
+    .unwrap();
+    let everything = LedgerFilter::default();
+    let total = app.emissions(None, &everything).unwrap().totals;
+    let entries = total.counted + total.excluded + total.unmapped;
+    let year = LedgerFilter {
+        from: Some("2024-01-01".into()),
+        to: Some("2024-12-31".into()),
+        ..Default::default()
+    };
+
+    let (queue_all_ms, q) = timed(|| app.review_queue(&everything, 0, 50).unwrap());
+    let (queue_year_ms, _) = timed(|| app.review_queue(&year, 0, 50).unwrap());
+    let (totals_ms, _) = timed(|| app.emissions(None, &year).unwrap());
+    let (page_ms, _) = timed(|| app.ledger_page(&year, 0, 50).unwrap());
+
+    // A rule on the amount alone, its bound chosen so that about a tenth of the entries match.
+    let conn = rusqlite::Connection::open(data.join("carbonsync.sqlite3")).unwrap();
+    let bound: String = conn
+        .query_row(
+            "SELECT net_amount FROM ledger ORDER BY CAST(net_amount AS REAL)
+             LIMIT 1 OFFSET (SELECT COUNT(*) / 10 FROM ledger)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let rule = RuleInput {
+        name: "Small purchases".into(),
+        matches: RuleMatch {
+            amount_max: Some(bound.parse().unwrap()),
+            ..RuleMatch::default()
+        },
+        classification: Classification {
+            action: ReviewAction::Reclassify,
+            category: Some("Office supplies".into()),
+            factor_code: Some("453210".into()),
+            scope3_category: Some(1),
+            reason: None,
+        },
+    };
+    let (preview_ms, preview) = timed(|| app.preview_rule(&rule, None).unwrap());
+    let start = Instant::now();
+    let saved = app.add_rule(&rule, Some("bench")).unwrap();
+    let save_ms = start.elapsed().as_secs_f64() * 1000.0;
+
+    println!("records synced: {records} per organisation, 2 organisations, in {synced_s:.0} s");
+    println!(
+        "ledger entries: {entries}; first queue page holds {}",
+        q.items.len()
+    );
+    println!("{:<52} {:>10}", "what", "ms");
+    println!(
+        "{:<52} {:>10.1}",
+        "review queue, first 50, whole ledger (+progress)", queue_all_ms
+    );
+    println!(
+        "{:<52} {:>10.1}",
+        "review queue, first 50, 2024 (+progress)", queue_year_ms
+    );
+    println!("{:<52} {:>10.1}", "totals of 2024", totals_ms);
+    println!("{:<52} {:>10.1}", "ledger page, first 50, 2024", page_ms);
+    println!(
+        "{:<52} {:>10.1}",
+        format!("rule preview ({} entries change)", preview.changes),
+        preview_ms
+    );
+    println!(
+        "{:<52} {:>10.1}",
+        format!("rule saved and applied ({} entries decided)", saved.entries),
+        save_ms
+    );
+}
