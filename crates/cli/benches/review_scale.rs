@@ -50,30 +50,32 @@ fn main() {
     )
     .unwrap();
     let data = dir.path().join("data");
+    // Returns the seconds it took and its peak RSS in MB.
     let run = |args: &[&str]| {
-        let out = Command::new(bin)
-            .arg("--config")
+        let mut c = Command::new(bin);
+        c.arg("--config")
             .arg(&config)
             .arg("--data-dir")
             .arg(&data)
             .env("BROWSER", browser)
-            .args(args)
-            .output()
-            .expect("run carbonsync");
+            .args(args);
+        let (out, seconds, mb) = support::run_measured(&mut c);
         assert!(
             out.status.success(),
             "{args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        (seconds, mb)
     };
-    let started = Instant::now();
+    let (mut synced_s, mut sync_mb) = (0.0, 0f64);
     for (id, tenant) in [(1, "Northwind Outfitters Inc."), (2, "Harbour & Pine Ltd")] {
         run(&["connect", "xero", "--tenant", tenant]);
-        run(&["sync", &id.to_string()]);
+        let (s, mb) = run(&["sync", &id.to_string()]);
+        synced_s += s;
+        sync_mb = sync_mb.max(mb);
     }
     let _ = sandbox.kill();
     let _ = sandbox.wait();
-    let synced_s = started.elapsed().as_secs_f64();
 
     let app = App::open(&OpenOptions {
         config_file: Some(config.clone()),
@@ -123,7 +125,10 @@ fn main() {
     let saved = app.add_rule(&rule, Some("bench")).unwrap();
     let save_ms = start.elapsed().as_secs_f64() * 1000.0;
 
-    println!("records synced: {records} per organisation, 2 organisations, in {synced_s:.0} s");
+    println!(
+        "records synced: {records} per organisation, 2 organisations, in {synced_s:.0} s \
+         (peak RSS {sync_mb:.0} MB)"
+    );
     println!(
         "ledger entries: {entries}; first queue page holds {}",
         q.items.len()
