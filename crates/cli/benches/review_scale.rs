@@ -118,6 +118,9 @@ fn main() {
             factor_code: Some("453210".into()),
             scope3_category: Some(1),
             reason: None,
+            activity: None,
+            quantity: None,
+            quantity_unit: None,
         },
     };
     let (preview_ms, preview) = timed(|| app.preview_rule(&rule, None).unwrap());

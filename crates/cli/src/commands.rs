@@ -81,8 +81,17 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             json,
         } => review::review(&app, action, queue, json).await?,
         Command::Rules { action, json } => review::rules(&app, action, json).await?,
-        Command::Factors { query, limit, json } => {
-            review::factors(&app, &query.join(" "), limit, json)
+        Command::Factors {
+            query,
+            activities,
+            limit,
+            json,
+        } => {
+            if activities {
+                review::activities(json)
+            } else {
+                review::factors(&app, &query.join(" "), limit, json)
+            }
         }
         Command::Audit {
             action,

@@ -111,6 +111,29 @@ enum ReviewCmd {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Give the quantity behind entries (kWh, litres, passenger-km, km, room-nights,
+    /// tonne-km, kg of waste): they count with the UK DESNZ 2024 factor for that activity
+    /// instead of the spend-based estimate (`carbonsync factors --activities` lists them).
+    Activity {
+        #[arg(required = true)]
+        entries: Vec<i64>,
+        /// The activity: electricity-uk, natural-gas, diesel, petrol, flight-short-haul, …
+        #[arg(long)]
+        activity: String,
+        /// How much, in the activity's unit.
+        #[arg(long)]
+        quantity: rust_decimal::Decimal,
+        /// The unit, to check (the activity's own when left out).
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        why: Option<String>,
+    },
     /// Take back the decisions on entries: they go back to the rules and the mapping.
     Include {
         #[arg(required = true)]
@@ -365,9 +388,12 @@ enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
-    /// Find a factor of the spend-based set by code or words of its title.
+    /// Find a factor of the spend-based set by code or words of its title; `--activities`
+    /// lists the activities a quantity can be given for instead.
     Factors {
         query: Vec<String>,
+        #[arg(long)]
+        activities: bool,
         #[arg(long, default_value_t = 25)]
         limit: usize,
         /// Print JSON for programs (decimals as strings) instead of a table.

@@ -8,6 +8,7 @@ use carbonsync_store::{
 };
 use serde::Serialize;
 
+use crate::error::capitalised;
 use crate::{App, AppError};
 
 /// A page of the review queue and how far the review of the same entries has come.
@@ -190,6 +191,45 @@ impl App {
                 c.category = None;
                 c.scope3_category = None;
             }
+            ReviewAction::Activity => {
+                let key = c.activity.as_deref().unwrap_or("").trim().to_owned();
+                let known = || {
+                    carbonsync_emissions::activity::activities()
+                        .iter()
+                        .map(|a| format!("{} ({})", a.key, a.quantity_unit))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let Some(activity) = carbonsync_emissions::activity::activity(&key) else {
+                    return Err(AppError::new(
+                        "invalid_review",
+                        format!("Say which activity the quantity is of: one of {}.", known()),
+                    ));
+                };
+                let unit = c
+                    .quantity_unit
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|u| !u.is_empty())
+                    .unwrap_or(&activity.quantity_unit)
+                    .to_owned();
+                let quantity = c.quantity.unwrap_or_default();
+                activity
+                    .emission(quantity, &unit)
+                    .map_err(|why| AppError::new("invalid_review", capitalised(why) + "."))?;
+                if blank(&c.category) {
+                    c.category = Some(activity.label.clone());
+                }
+                c.activity = Some(activity.key.clone());
+                c.quantity_unit = Some(unit);
+                c.scope3_category = activity.scope3_category;
+                c.factor_code = Some(activity.factor_id.clone());
+            }
+        }
+        if c.action != ReviewAction::Activity {
+            c.activity = None;
+            c.quantity = None;
+            c.quantity_unit = None;
         }
         Ok(c)
     }

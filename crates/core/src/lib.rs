@@ -24,6 +24,9 @@ mod settings;
 
 pub use app::{App, OpenOptions};
 pub use browser::open_in_browser;
+pub use carbonsync_emissions::activity::{
+    activities, Activity, ACTIVITY_SET, ACTIVITY_SET_VERSION,
+};
 pub use cloud::{CloudSummary, CLOUD_HISTORY_MONTHS, CLOUD_RESTATE_MONTHS};
 pub use config::{Config, ProviderConfig, SandboxConfig, SyncConfig};
 pub use connect::{ConnectOptions, TenantChoice};

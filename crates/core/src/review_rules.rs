@@ -61,10 +61,12 @@ impl App {
         let detail = self.entry_detail(entry_id)?;
         let e = &detail.entry;
         let platform = self.connection(e.connection_id)?.provider;
-        let Some(decision) = detail
-            .decision
-            .filter(|d| d.classification.action != ReviewAction::Accept)
-        else {
+        let Some(decision) = detail.decision.filter(|d| {
+            matches!(
+                d.classification.action,
+                ReviewAction::Reclassify | ReviewAction::Exclude
+            )
+        }) else {
             return Err(invalid(format!(
                 "Entry {entry_id} has no reclassification or exclusion to apply to similar \
                  entries; decide it first."
@@ -139,11 +141,20 @@ impl App {
                 )));
             }
         }
-        if rule.classification.action == ReviewAction::Accept {
-            return Err(invalid(
-                "A rule reclassifies or excludes; to accept entries as they are, accept them \
-                 in the review.",
-            ));
+        match rule.classification.action {
+            ReviewAction::Accept => {
+                return Err(invalid(
+                    "A rule reclassifies or excludes; to accept entries as they are, accept them \
+                     in the review.",
+                ))
+            }
+            ReviewAction::Activity => {
+                return Err(invalid(
+                    "A rule reclassifies or excludes; a quantity belongs to one entry, so enter \
+                     activity data on each entry in the review.",
+                ))
+            }
+            ReviewAction::Reclassify | ReviewAction::Exclude => {}
         }
         rule.classification = self.checked_classification(&rule.classification)?;
         Ok(rule)

@@ -10,6 +10,7 @@
 //! finance person's words why the line was not counted. Nothing is guessed: a line that cannot
 //! be converted exactly as documented is reported as unmapped, never estimated.
 
+pub mod activity;
 mod error;
 mod tables;
 

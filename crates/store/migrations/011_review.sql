@@ -10,14 +10,19 @@ CREATE TABLE review_decisions (
     id INTEGER PRIMARY KEY,
     record_ref INTEGER NOT NULL REFERENCES records (id) ON DELETE CASCADE,
     line_no INTEGER NOT NULL,
-    -- 'accept': right as it is; 'reclassify': counted with the chosen factor; 'exclude'
-    action TEXT NOT NULL CHECK (action IN ('accept', 'reclassify', 'exclude')),
+    -- 'accept': right as it is; 'reclassify': counted with the chosen factor; 'exclude';
+    -- 'activity': counted from a quantity with an activity factor
+    action TEXT NOT NULL CHECK (action IN ('accept', 'reclassify', 'exclude', 'activity')),
     category TEXT,
     -- the factor's code in the spend-based factor set (a 2017 NAICS code for EPA USEEIO)
     factor_code TEXT,
     scope3_category INTEGER,
     -- why (required to exclude)
     reason TEXT,
+    -- the activity's key (e.g. 'electricity-uk'), the quantity (decimal text) and its unit
+    activity TEXT,
+    quantity TEXT,
+    quantity_unit TEXT,
     note TEXT,
     seen_date TEXT NOT NULL,
     seen_net_amount TEXT NOT NULL,

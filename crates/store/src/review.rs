@@ -23,6 +23,9 @@ pub enum ReviewAction {
     Reclassify,
     /// Not counted, for the reason given.
     Exclude,
+    /// Counted from a quantity (`quantity` of `activity`, in `quantity_unit`) with the
+    /// activity's factor, in place of the spend-based estimate.
+    Activity,
 }
 
 impl ReviewAction {
@@ -31,6 +34,7 @@ impl ReviewAction {
             Self::Accept => "accept",
             Self::Reclassify => "reclassify",
             Self::Exclude => "exclude",
+            Self::Activity => "activity",
         }
     }
 
@@ -38,6 +42,7 @@ impl ReviewAction {
         match s {
             "reclassify" => Self::Reclassify,
             "exclude" => Self::Exclude,
+            "activity" => Self::Activity,
             _ => Self::Accept,
         }
     }
@@ -57,6 +62,16 @@ pub struct Classification {
     pub scope3_category: Option<u8>,
     /// Why; required to exclude.
     pub reason: Option<String>,
+    /// The activity's key (`electricity-uk`, `diesel`, …); required for activity data.
+    #[serde(default)]
+    pub activity: Option<String>,
+    /// How much, in `quantity_unit`. Decimal text on the wire.
+    #[serde(default)]
+    #[ts(type = "string | null")]
+    pub quantity: Option<Decimal>,
+    /// `kWh`, `litres`, `passenger-km`, `km`, `room-nights`, `tonne-km` or `kg`.
+    #[serde(default)]
+    pub quantity_unit: Option<String>,
 }
 
 /// A line as it stood when a person decided it.
@@ -276,7 +291,7 @@ fn reviewed_sql() -> String {
 const DECISION_COLUMNS: &str = "d.id, l2.id, rr.connection_id, rr.stream, rr.record_id,
     d.line_no, d.action, d.category, d.factor_code, d.scope3_category, d.reason, d.note,
     d.seen_date, d.seen_net_amount, d.seen_account_code, d.seen_deleted, d.decided_at_ms,
-    d.decided_by";
+    d.decided_by, d.activity, d.quantity, d.quantity_unit";
 
 const DECISION_TABLES: &str = "review_decisions d JOIN records rr ON rr.id = d.record_ref
     LEFT JOIN ledger l2 ON l2.record_ref = d.record_ref AND l2.line_no = d.line_no";
@@ -295,6 +310,9 @@ fn read_decision(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
             factor_code: r.get(8)?,
             scope3_category: r.get(9)?,
             reason: r.get(10)?,
+            activity: r.get(18)?,
+            quantity: decimal::read_opt(r, 19)?,
+            quantity_unit: r.get(20)?,
         },
         note: r.get(11)?,
         seen: LineSnapshot {
@@ -333,6 +351,9 @@ fn read_rule(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRule> {
             factor_code: r.get(11)?,
             scope3_category: r.get(12)?,
             reason: r.get(13)?,
+            activity: None,
+            quantity: None,
+            quantity_unit: None,
         },
         created_at_ms: r.get(14)?,
         updated_at_ms: r.get(15)?,
@@ -492,14 +513,15 @@ impl Store {
         let n = tx.execute(
             "INSERT INTO review_decisions (record_ref, line_no, action, category, factor_code,
                scope3_category, reason, note, seen_date, seen_net_amount, seen_account_code,
-               seen_deleted, decided_at_ms, decided_by)
+               seen_deleted, decided_at_ms, decided_by, activity, quantity, quantity_unit)
              SELECT l.record_ref, l.line_no, ?2, ?3, ?4, ?5, ?6, ?7, l.date, l.net_amount,
-               l.account_code, r.deleted, ?8, ?9
+               l.account_code, r.deleted, ?8, ?9, ?10, ?11, ?12
              FROM ledger l JOIN records r ON r.id = l.record_ref WHERE l.id = ?1
              ON CONFLICT (record_ref, line_no) DO UPDATE SET action = excluded.action,
                category = excluded.category, factor_code = excluded.factor_code,
                scope3_category = excluded.scope3_category, reason = excluded.reason,
-               note = excluded.note, seen_date = excluded.seen_date,
+               activity = excluded.activity, quantity = excluded.quantity,
+               quantity_unit = excluded.quantity_unit, note = excluded.note, seen_date = excluded.seen_date,
                seen_net_amount = excluded.seen_net_amount,
                seen_account_code = excluded.seen_account_code,
                seen_deleted = excluded.seen_deleted, decided_at_ms = excluded.decided_at_ms,
@@ -513,7 +535,10 @@ impl Store {
                 classification.reason,
                 note,
                 who.at_ms,
-                who.os_user
+                who.os_user,
+                classification.activity,
+                decimal::opt_text(&classification.quantity),
+                classification.quantity_unit
             ],
         )?;
         if n == 0 {
@@ -534,6 +559,7 @@ impl Store {
             ReviewAction::Accept => "entry_accepted",
             ReviewAction::Reclassify => "entry_reclassified",
             ReviewAction::Exclude => "entry_excluded",
+            ReviewAction::Activity => "entry_activity_data",
         };
         audit(
             &tx,

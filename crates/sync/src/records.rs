@@ -259,6 +259,11 @@ fn unmapped(reason: String) -> LedgerRow {
     bare(LedgerStatus::Unmapped, Some(reason))
 }
 
+/// An unmapped entry with nothing else: the base of a row built field by field.
+pub(crate) fn bare_row() -> LedgerRow {
+    bare(LedgerStatus::Unmapped, None)
+}
+
 /// An entry with only its status and reason: no rule, no factor, no emission.
 fn bare(status: LedgerStatus, reason: Option<String>) -> LedgerRow {
     LedgerRow {

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use carbonsync_emissions::{Calculator, MappingRule, SpendLine, Treatment};
+use carbonsync_emissions::{activity, Calculator, MappingRule, SpendLine, Treatment};
 use carbonsync_store::{
     Classification, Decision, LedgerRow, LedgerStatus, ReviewAction, ReviewRule, Store, StoreError,
 };
@@ -94,37 +94,85 @@ impl Review {
         facts: &LineFacts<'_>,
         mapped: impl FnOnce() -> LedgerRow,
     ) -> LedgerRow {
-        let key = (
-            facts.connection_id,
-            facts.stream.to_owned(),
-            facts.record_id.to_owned(),
-            facts.line_no,
-        );
         let rule = self.rule_for(line, facts);
-        let by_rule = || {
-            let mapped = mapped();
-            // What the record itself settles (deleted, a transfer, income) is not the rule's
-            // to decide, nor counted as decided by it.
-            let by_record = mapped.rule_id.is_none() && mapped.status == LedgerStatus::Excluded;
-            match rule {
-                Some(r) if !by_record => LedgerRow {
-                    review_rule_id: Some(r.id),
-                    ..classified(calc, line, &r.classification)
-                },
-                _ => mapped,
-            }
-        };
-        match self.decisions.get(&key) {
-            Some(d) if d.classification.action == ReviewAction::Accept => LedgerRow {
-                decision_id: Some(d.id),
-                ..by_rule()
+        let mapped = mapped();
+        // What the record itself settles (deleted, a transfer, income) is not a rule's to
+        // decide, nor a quantity's to count.
+        let by_record = mapped.rule_id.is_none() && mapped.status == LedgerStatus::Excluded;
+        let by_rule = |mapped: LedgerRow| match rule {
+            Some(r) if !by_record => LedgerRow {
+                review_rule_id: Some(r.id),
+                ..classified(calc, line, &r.classification)
             },
+            _ => mapped,
+        };
+        // Most syncs have no decisions at all: no key to build then.
+        let decision = if self.decisions.is_empty() {
+            None
+        } else {
+            self.decisions.get(&(
+                facts.connection_id,
+                facts.stream.to_owned(),
+                facts.record_id.to_owned(),
+                facts.line_no,
+            ))
+        };
+        match decision {
+            None => by_rule(mapped),
             Some(d) => LedgerRow {
                 decision_id: Some(d.id),
-                ..classified(calc, line, &d.classification)
+                ..match d.classification.action {
+                    ReviewAction::Accept => by_rule(mapped),
+                    ReviewAction::Activity if by_record => mapped,
+                    ReviewAction::Activity => measured(&d.classification),
+                    ReviewAction::Reclassify | ReviewAction::Exclude => {
+                        classified(calc, line, &d.classification)
+                    }
+                }
             },
-            None => by_rule(),
         }
+    }
+}
+
+/// A line counted from a person's quantity with the activity's factor (DESNZ 2024), or
+/// unmapped with the reason when the quantity cannot be used.
+fn measured(c: &Classification) -> LedgerRow {
+    let unmapped = |reason: String| LedgerRow {
+        status: LedgerStatus::Unmapped,
+        reason: Some(reason),
+        ..crate::records::bare_row()
+    };
+    let Some(activity) = c.activity.as_deref().and_then(activity::activity) else {
+        return unmapped(format!(
+            "the activity {:?} is not one this version knows; enter the activity data again",
+            c.activity.as_deref().unwrap_or("")
+        ));
+    };
+    let e = match activity.emission(
+        c.quantity.unwrap_or_default(),
+        c.quantity_unit.as_deref().unwrap_or(""),
+    ) {
+        Ok(e) => e,
+        Err(why) => return unmapped(format!("{why}; enter the activity data again")),
+    };
+    let a = &e.activity;
+    LedgerRow {
+        status: LedgerStatus::Counted,
+        reason: Some(format!(
+            "activity data: {} {} × {} kg CO2e per {}",
+            e.quantity, a.quantity_unit, a.value, a.factor_unit
+        )),
+        category: Some(c.category.clone().unwrap_or_else(|| a.label.clone())),
+        scope: Some(a.scope),
+        scope3_category: a.scope3_category,
+        factor_set: Some(activity::ACTIVITY_SET.to_owned()),
+        factor_version: Some(activity::ACTIVITY_SET_VERSION.to_owned()),
+        factor_code: Some(a.factor_id.clone()),
+        factor_title: Some(a.title.clone()),
+        factor_value: Some(a.value),
+        factor_unit: Some(format!("kg CO2e per {}", a.factor_unit)),
+        kg_co2e: Some(e.kg_co2e),
+        ..crate::records::bare_row()
     }
 }
 
@@ -136,7 +184,9 @@ fn classified(calc: &Calculator, line: &SpendLine<'_>, c: &Classification) -> Le
         account_name: String::new(),
         treatment: match c.action {
             ReviewAction::Exclude => Treatment::Exclude,
-            ReviewAction::Reclassify | ReviewAction::Accept => Treatment::Spend,
+            ReviewAction::Reclassify | ReviewAction::Accept | ReviewAction::Activity => {
+                Treatment::Spend
+            }
         },
         category: c.category.clone(),
         naics_code: c.factor_code.clone(),

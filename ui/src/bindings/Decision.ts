@@ -38,4 +38,16 @@ scope3_category: number | null,
 /**
  * Why; required to exclude.
  */
-reason: string | null, };
+reason: string | null, 
+/**
+ * The activity's key (`electricity-uk`, `diesel`, …); required for activity data.
+ */
+activity: string | null, 
+/**
+ * How much, in `quantity_unit`. Decimal text on the wire.
+ */
+quantity: string | null, 
+/**
+ * `kWh`, `litres`, `passenger-km`, `km`, `room-nights`, `tonne-km` or `kg`.
+ */
+quantity_unit: string | null, };

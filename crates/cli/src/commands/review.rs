@@ -318,6 +318,19 @@ pub async fn review(
                     }
                 );
             }
+            if let Some(dec) = d
+                .decision
+                .as_ref()
+                .filter(|dec| dec.classification.action == ReviewAction::Activity)
+            {
+                let c = &dec.classification;
+                say!(
+                    "  Activity data: {} {} of {}",
+                    c.quantity.map(|q| q.to_string()).unwrap_or_default(),
+                    c.quantity_unit.as_deref().unwrap_or(""),
+                    c.activity.as_deref().unwrap_or("")
+                );
+            }
             if let Some(rule) = &d.rule {
                 say!("  Rule {}: {}", rule.id, rule.name);
             }
@@ -342,6 +355,9 @@ pub async fn review(
                 factor_code: None,
                 scope3_category: None,
                 reason: None,
+                activity: None,
+                quantity: None,
+                quantity_unit: None,
             };
             decided(
                 app.decide_entries(&entries, &c, note.as_deref(), why.as_deref())?,
@@ -362,6 +378,9 @@ pub async fn review(
                 factor_code: Some(factor),
                 scope3_category,
                 reason: None,
+                activity: None,
+                quantity: None,
+                quantity_unit: None,
             };
             decided(
                 app.decide_entries(&entries, &c, note.as_deref(), why.as_deref())?,
@@ -379,9 +398,36 @@ pub async fn review(
                 factor_code: None,
                 scope3_category: None,
                 reason: Some(reason.clone()),
+                activity: None,
+                quantity: None,
+                quantity_unit: None,
             };
             decided(
                 app.decide_entries(&entries, &c, note.as_deref(), Some(&reason))?,
+                json,
+            );
+        }
+        ReviewCmd::Activity {
+            entries,
+            activity,
+            quantity,
+            unit,
+            category,
+            note,
+            why,
+        } => {
+            let c = Classification {
+                action: ReviewAction::Activity,
+                category,
+                factor_code: None,
+                scope3_category: None,
+                reason: None,
+                activity: Some(activity),
+                quantity: Some(quantity),
+                quantity_unit: unit,
+            };
+            decided(
+                app.decide_entries(&entries, &c, note.as_deref(), why.as_deref())?,
                 json,
             );
         }
@@ -414,6 +460,9 @@ fn rule_input(app: &App, f: RuleFields) -> Result<RuleInput, AppError> {
                 factor_code: None,
                 scope3_category: None,
                 reason: None,
+                activity: None,
+                quantity: None,
+                quantity_unit: None,
             },
         },
     };
@@ -442,6 +491,9 @@ fn rule_input(app: &App, f: RuleFields) -> Result<RuleInput, AppError> {
                 factor_code: Some(code),
                 scope3_category: f.scope3_category,
                 reason: None,
+                activity: None,
+                quantity: None,
+                quantity_unit: None,
             }
         }
         (None, Some(reason)) => {
@@ -451,6 +503,9 @@ fn rule_input(app: &App, f: RuleFields) -> Result<RuleInput, AppError> {
                 factor_code: None,
                 scope3_category: None,
                 reason: Some(reason),
+                activity: None,
+                quantity: None,
+                quantity_unit: None,
             }
         }
         (None, None) => {
@@ -706,5 +761,32 @@ pub fn factors(app: &App, query: &str, limit: usize, json: bool) {
     );
     for f in &found {
         say!("  {:<7} {:>7}  {}", f.code, f.value, f.title);
+    }
+}
+
+/// `carbonsync factors --activities`.
+pub fn activities(json: bool) {
+    let list = carbonsync_core::activities();
+    if json {
+        print_json(list);
+        return;
+    }
+    say!(
+        "{} {} — kg CO2e per unit",
+        carbonsync_core::ACTIVITY_SET,
+        carbonsync_core::ACTIVITY_SET_VERSION
+    );
+    for a in list {
+        say!(
+            "  {:<18} {:<12} {:>10}  scope {}{}  {}",
+            a.key,
+            a.quantity_unit,
+            a.value,
+            a.scope,
+            a.scope3_category
+                .map(|c| format!(" cat {c}"))
+                .unwrap_or_default(),
+            a.label
+        );
     }
 }

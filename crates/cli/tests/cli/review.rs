@@ -420,3 +420,89 @@ fn a_decision_or_rule_that_cannot_be_applied_is_refused_in_words_and_changes_not
     assert_eq!(env.json(&["rules", "--json"]), json!([]));
     assert_eq!(env.json(&["audit", "--json"]), json!([]));
 }
+
+#[test]
+fn activity_data_turns_an_electricity_bill_into_scope_2_with_the_desnz_factor() {
+    let env = Env::new(&["--no-rate-limit", "--records", "200"], "");
+    let uk = env.connect(UK)["id"].as_i64().unwrap();
+    env.sync(uk);
+    let scope2 = |env: &Env| -> Decimal {
+        env.json(&["emissions", "--by", "scope", "--json"])["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["key"] == "2" || g["key"] == "Scope 2")
+            .map(|g| decimal(&g["kg_co2e"]))
+            .sum()
+    };
+    assert_eq!(scope2(&env), Decimal::ZERO, "spend alone gives no Scope 2");
+    let q = queue(&env, &[]);
+    let bill = q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| {
+            i["why"] == "unmapped"
+                && i["entry"]["description"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("Electricity"))
+        })
+        .expect("the sandbox's electricity bills are unmapped")["entry"]
+        .clone();
+    let id = bill["id"].to_string();
+
+    // 1,234.5 kWh × 0.20705 kg CO2e/kWh (DESNZ 2024, UK electricity generated) = 255.603225.
+    let e = env.json(&[
+        "review",
+        "activity",
+        &id,
+        "--activity",
+        "electricity-uk",
+        "--quantity",
+        "1234.5",
+        "--unit",
+        "kWh",
+        "--json",
+    ])[0]
+        .clone();
+    assert_eq!(e["status"], "counted");
+    assert_eq!(e["scope"], 2);
+    assert_eq!(e["factor_code"], "7_400_4000_5_1");
+    assert_eq!(e["factor_value"], "0.20705");
+    assert_eq!(decimal(&e["kg_co2e"]), dec!(255.603225));
+    assert_eq!(scope2(&env), dec!(255.603225));
+
+    // The wrong unit, an unknown activity, or no quantity change nothing.
+    for (args, says) in [
+        (
+            vec![
+                "--activity",
+                "electricity-uk",
+                "--quantity",
+                "10",
+                "--unit",
+                "litres",
+            ],
+            "given in kWh",
+        ),
+        (
+            vec!["--activity", "coal", "--quantity", "10"],
+            "Say which activity",
+        ),
+        (
+            vec!["--activity", "diesel", "--quantity", "0"],
+            "more than zero",
+        ),
+    ] {
+        let mut all = vec!["review", "activity", &id];
+        all.extend(args.iter().copied());
+        let out = env.run(&all);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
+    assert_eq!(scope2(&env), dec!(255.603225));
+    let shown = env.json(&["review", "show", &id, "--json"]);
+    assert_eq!(shown["decision"]["action"], "activity");
+    assert_eq!(shown["decision"]["quantity"], "1234.5");
+    assert_eq!(shown["history"][0]["action"], "entry_activity_data");
+}
