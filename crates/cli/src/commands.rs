@@ -3,6 +3,7 @@ use crate::{By, Cli, Command};
 
 mod cloud;
 mod notify;
+mod period;
 mod review;
 use carbonsync_core::{
     logging, App, AppError, ConnectOptions, GroupBy, LedgerFilter, OpenOptions, ReportedFilter,
@@ -81,6 +82,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             json,
         } => review::review(&app, action, queue, json).await?,
         Command::Rules { action, json } => review::rules(&app, action, json).await?,
+        Command::Period { action, json } => period::period(&app, action, json)?,
         Command::Factors {
             query,
             activities,
@@ -246,6 +248,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                     print_json(&summary);
                 } else {
                     output::emissions(&summary);
+                    let closes = app.closes_within(filter.from.as_deref(), filter.to.as_deref())?;
+                    output::closes_note(&closes);
                 }
             }
         }

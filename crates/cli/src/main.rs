@@ -221,6 +221,56 @@ enum RuleCmd {
 }
 
 #[derive(Subcommand)]
+enum PeriodCmd {
+    /// Every period closed or reopened, with its reported totals and waiting changes.
+    List,
+    /// Close a period: its numbers are frozen as reported now; later syncs list what they
+    /// change in it as changes after close instead of changing them.
+    Close {
+        /// A month (2024-03), a quarter (2024-Q2), a year (2024) or a financial year
+        /// (FY2024: the one that starts in 2024, in --fy-start-month).
+        period: String,
+        /// The month (1-12) the financial year starts in, for FY periods.
+        #[arg(long, default_value_t = 1, value_name = "MONTH")]
+        fy_start_month: u32,
+        /// A note kept with the close in the audit trail.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Reopen a closed period (a reason is required): its totals are the live ledger's again.
+    Reopen {
+        /// The period as it was closed (`carbonsync period list`).
+        period: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// What syncs changed in closed periods since they were closed, with the difference.
+    Changes {
+        /// Only this closed period.
+        period: Option<String>,
+    },
+    /// Accept changes after close into the period's numbers (a restatement, audited).
+    Restate {
+        period: String,
+        /// Only these entries (repeat the option); all of the period's changes without it.
+        #[arg(long, value_name = "ID")]
+        entry: Vec<i64>,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        why: Option<String>,
+    },
+    /// Leave changes after close out of the period's numbers (audited); they come back only
+    /// if the entry changes once more.
+    Leave {
+        period: String,
+        #[arg(long, value_name = "ID")]
+        entry: Vec<i64>,
+        #[arg(long)]
+        why: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditAction {
     /// Check the whole chain of hashes.
     Verify,
@@ -385,6 +435,16 @@ enum Command {
         #[command(subcommand)]
         action: Option<RuleCmd>,
         /// Print JSON for programs (decimals as strings) instead of a table.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Period close: close a month, quarter or (financial) year so its numbers stay as
+    /// reported; list the changes after close later syncs made; restate or leave them;
+    /// reopen with a reason. Every step is in the audit trail.
+    Period {
+        #[command(subcommand)]
+        action: Option<PeriodCmd>,
+        /// Print JSON for programs (decimals as strings) instead of words.
         #[arg(long, global = true)]
         json: bool,
     },

@@ -328,6 +328,32 @@ pub fn emissions(s: &EmissionsSummary) {
     }
 }
 
+/// Says which closed periods the totals hold as reported at close, and their waiting changes.
+pub fn closes_note(closes: &[carbonsync_core::PeriodClose]) {
+    for c in closes {
+        let waiting = match c.changes_after_close {
+            0 => String::new(),
+            1 => format!(
+                "; 1 change after close waits (`carbonsync period changes {}`)",
+                c.label
+            ),
+            n => format!(
+                "; {n} changes after close wait (`carbonsync period changes {}`)",
+                c.label
+            ),
+        };
+        say!(
+            "Closed: {} ({} to {}) counts as reported when closed on {} by {}{}.",
+            c.label,
+            c.from,
+            c.to,
+            local_time(c.closed_at_ms),
+            c.closed_by,
+            waiting
+        );
+    }
+}
+
 pub fn ledger(entries: &[LedgerEntry]) {
     say!(
         "{:<10} {:<26} {:<16} {:>12} {:<4} {:<10} {:<9} {:>10}",

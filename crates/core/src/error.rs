@@ -98,6 +98,7 @@ impl From<carbonsync_store::StoreError> for AppError {
                 ..
             } => "no_such_destination",
             E::NotFound { .. } => "not_found",
+            E::Refused(_) => "refused",
             _ => "database",
         };
         AppError {

@@ -4,6 +4,7 @@
 mod app;
 mod audit;
 mod browser;
+mod closes;
 mod cloud;
 mod config;
 mod connect;
@@ -15,6 +16,7 @@ mod inventory;
 pub mod logging;
 mod notify;
 mod paths;
+pub mod period;
 mod platform;
 mod redirect_connect;
 mod review;
@@ -38,6 +40,7 @@ pub use notify::{
     ChannelOption, ReportPreview, ALERT_AFTER_FAILURES, CHART_MONTHS, SLACK_BOUNCE_PATH,
 };
 pub use paths::Paths;
+pub use period::Period;
 pub use redirect_connect::{ConnectOutcome, TenantOption, DEEP_LINK_REDIRECT};
 pub use review::{CursorView, EmissionsSummary, LedgerPage, ProviderView, StreamView};
 pub use review_rules::{PreviewedEntry, RulePreview, PREVIEW_LISTED};
@@ -54,6 +57,9 @@ pub use carbonsync_sandbox as sandbox;
 pub use carbonsync_store::{
     AuditRow, Classification, Decision, LineSnapshot, QueueItem, QueueReason, ReviewAction,
     ReviewProgress, ReviewRule, RuleInput, RuleMatch, SpendProgress, DELETED_REASON,
+};
+pub use carbonsync_store::{
+    ChangeAfterClose, CloseChangeKind, ClosedLine, PeriodClose, Restatement,
 };
 pub use carbonsync_store::{
     Connection, ConnectionStatus, Delivery, Destination, DestinationSettings, EmissionsGroup,

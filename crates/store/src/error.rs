@@ -19,6 +19,10 @@ pub enum StoreError {
     /// No row of that kind with that id (a destination, an incident).
     #[error("no {what} with id {id}")]
     NotFound { what: &'static str, id: i64 },
+    /// A change the data does not allow, in words that say what to do instead (closing a
+    /// period that overlaps one already closed). Nothing was written.
+    #[error("{0}")]
+    Refused(String),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("database migration failed: {0}")]

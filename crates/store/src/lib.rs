@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod closes;
 mod connections;
 mod cursors;
 mod decimal;
@@ -25,6 +26,7 @@ mod webhook_events;
 
 pub use accounts::AccountRow;
 pub use audit::{AuditCheck, AuditEntry, AuditRow, GENESIS_HASH};
+pub use closes::{ChangeAfterClose, CloseChangeKind, ClosedLine, PeriodClose, Restatement};
 pub use connections::{Connection, ConnectionStatus, NewConnection};
 pub use cursors::StreamPosition;
 pub use error::StoreError;

@@ -74,10 +74,18 @@ fn totals_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Totals> {
 }
 
 impl Store {
+    /// Totals of the selection as reported: the dates of a standing period close read from
+    /// its frozen copy (see [`Store::close_period`]), every other date from the live ledger.
     pub fn totals(&self, filter: &LedgerFilter) -> Result<Totals> {
+        let source = self.reported_ledger()?;
+        self.totals_from(&source, filter)
+    }
+
+    /// Totals of the selection over `source`, a table expression with the ledger's columns.
+    pub(crate) fn totals_from(&self, source: &str, filter: &LedgerFilter) -> Result<Totals> {
         let (cond, params) = filter.to_sql();
         let sql = format!(
-            "SELECT {TOTALS_SQL} FROM ledger l JOIN connections c ON c.id = l.connection_id WHERE {cond}"
+            "SELECT {TOTALS_SQL} FROM {source} l JOIN connections c ON c.id = l.connection_id WHERE {cond}"
         );
         Ok(self
             .conn
@@ -86,9 +94,11 @@ impl Store {
             })?)
     }
 
-    /// Totals grouped by month, category, scope or source. By month, each month is
-    /// split further by scope so the window can stack its chart.
+    /// Totals grouped by month, category, scope or source, as reported (closed periods from
+    /// their frozen copies). By month, each month is split further by scope so the window can
+    /// stack its chart.
     pub fn emissions_by(&self, by: GroupBy, filter: &LedgerFilter) -> Result<Vec<EmissionsGroup>> {
+        let source = self.reported_ledger()?;
         let (cond, params) = filter.to_sql();
         let (scope_col, connection_col, group) = match by {
             GroupBy::Month => ("l.scope", "NULL", "1, 2"),
@@ -97,7 +107,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT {key} AS k, {scope_col}, {connection_col}, {TOTALS_SQL}
-             FROM ledger l JOIN connections c ON c.id = l.connection_id
+             FROM {source} l JOIN connections c ON c.id = l.connection_id
              WHERE {cond} GROUP BY {group} ORDER BY {order}",
             key = by.key_sql(),
             order = if by == GroupBy::Month {
@@ -131,18 +141,19 @@ pub struct ScopeThreeMonth {
 }
 
 impl Store {
-    /// The spend-based ledger's counted Scope 3, by month and category, for the months
+    /// The spend-based ledger's counted Scope 3 as reported, by month and category, for the months
     /// `from..=to` (`YYYY-MM`), across every accounting connection. Entries covered by a
     /// provider's own report are left out, as in every total.
     pub fn scope3_by_month(&self, from: &str, to: &str) -> Result<Vec<ScopeThreeMonth>> {
-        let mut stmt = self.conn.prepare(
+        let source = self.reported_ledger()?;
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT substr(l.date, 1, 7) AS month, l.scope3_category, SUM(l.co2e_mg)
-             FROM ledger l
+             FROM {source} l
              WHERE l.status = 'counted' AND l.covered_by IS NULL AND l.scope = 3
                AND l.scope3_category IS NOT NULL
                AND substr(l.date, 1, 7) BETWEEN ?1 AND ?2
-             GROUP BY 1, 2 ORDER BY 1, 2",
-        )?;
+             GROUP BY 1, 2 ORDER BY 1, 2"
+        ))?;
         let rows = stmt.query_map([from, to], |r| {
             Ok(ScopeThreeMonth {
                 month: r.get(0)?,
@@ -158,11 +169,12 @@ impl Store {
     /// The `limit` suppliers (the record's contact) with the most counted kg CO2e in the
     /// selection, largest first; entries without a contact are left out.
     pub fn top_suppliers(&self, filter: &LedgerFilter, limit: i64) -> Result<Vec<EmissionsGroup>> {
+        let source = self.reported_ledger()?;
         let (cond, mut params) = filter.to_sql();
         params.push(rusqlite::types::Value::Integer(limit));
         let sql = format!(
             "SELECT l.contact, {TOTALS_SQL}
-             FROM ledger l JOIN connections c ON c.id = l.connection_id
+             FROM {source} l JOIN connections c ON c.id = l.connection_id
              WHERE {cond} AND l.contact IS NOT NULL AND trim(l.contact) != ''
              GROUP BY l.contact
              HAVING SUM(CASE WHEN l.status = 'counted' AND l.covered_by IS NULL THEN l.co2e_mg END) > 0

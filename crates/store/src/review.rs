@@ -361,13 +361,13 @@ fn read_rule(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRule> {
     })
 }
 
-fn json(value: &impl Serialize) -> String {
+pub(crate) fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).expect("serialisable")
 }
 
 /// Appends one change to the trail inside `tx`.
 #[allow(clippy::too_many_arguments)]
-fn audit(
+pub(crate) fn audit(
     tx: &rusqlite::Connection,
     who: &Actor<'_>,
     action: &str,

@@ -20,10 +20,11 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/009_notifications.sql")),
         M::up(include_str!("../migrations/010_audit_log.sql")),
         M::up(include_str!("../migrations/011_review.sql")),
+        M::up(include_str!("../migrations/012_period_close.sql")),
     ])
 }
 
-pub(crate) const KNOWN_VERSION: usize = 11;
+pub(crate) const KNOWN_VERSION: usize = 12;
 
 /// Brings the schema up to date. An existing database is copied to the backups folder
 /// first (see [`backup_into`]), so a migration that goes wrong can be undone.

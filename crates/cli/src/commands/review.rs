@@ -10,7 +10,8 @@ use rust_decimal::Decimal;
 use crate::output::{fixed, kg, print_json, truncate};
 use crate::{QueueArgs, ReviewCmd, RuleCmd, RuleFields};
 
-/// The `--from`/`--to` of a `--period` (`2024`, `2024-03`, `2024-Q2`), or the days given.
+/// The `--from`/`--to` of a `--period` (`2024`, `2024-03`, `2024-Q2`, `FY2024` as the
+/// calendar year), or the days given.
 pub fn period_days(
     period: Option<&str>,
     from: Option<String>,
@@ -25,49 +26,8 @@ pub fn period_days(
             "--period sets both ends; give it or --from/--to, not both",
         ));
     }
-    let bad = || {
-        AppError::new(
-            "usage",
-            format!(
-                "--period {p:?} is not a period: write a year (2024), a month (2024-03) or a \
-                 quarter (2024-Q2)"
-            ),
-        )
-    };
-    let month_end = |y: i32, m: u32| {
-        let next = if m == 12 {
-            chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)
-        } else {
-            chrono::NaiveDate::from_ymd_opt(y, m + 1, 1)
-        };
-        next.and_then(|d| d.pred_opt())
-    };
-    let (first, last) = if let Some((y, q)) = p.split_once("-Q") {
-        let (y, q): (i32, u32) = (y.parse().map_err(|_| bad())?, q.parse().map_err(|_| bad())?);
-        if !(1..=4).contains(&q) {
-            return Err(bad());
-        }
-        (
-            chrono::NaiveDate::from_ymd_opt(y, (q - 1) * 3 + 1, 1),
-            month_end(y, q * 3),
-        )
-    } else if let Some((y, m)) = p.split_once('-') {
-        let (y, m): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-        (chrono::NaiveDate::from_ymd_opt(y, m, 1), month_end(y, m))
-    } else {
-        let y: i32 = p.parse().map_err(|_| bad())?;
-        (
-            chrono::NaiveDate::from_ymd_opt(y, 1, 1),
-            chrono::NaiveDate::from_ymd_opt(y, 12, 31),
-        )
-    };
-    match (first, last) {
-        (Some(f), Some(l)) => Ok((
-            Some(f.format("%Y-%m-%d").to_string()),
-            Some(l.format("%Y-%m-%d").to_string()),
-        )),
-        _ => Err(bad()),
-    }
+    let p = carbonsync_core::Period::parse(p, 1)?;
+    Ok((Some(p.from), Some(p.to)))
 }
 
 fn why_words(why: QueueReason) -> &'static str {

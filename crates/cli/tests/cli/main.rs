@@ -21,6 +21,7 @@ mod mapping_change;
 mod messages_sign_in;
 mod notify;
 mod paging;
+mod period_close;
 mod ports_registered;
 mod quickbooks;
 mod refresh;

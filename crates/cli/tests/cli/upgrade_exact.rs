@@ -73,6 +73,9 @@ fn as_schema_3(env: &Env) {
          ALTER TABLE ledger DROP COLUMN review_rule_id;
          DROP TABLE review_rules;
          DROP TABLE review_decisions;
+         DROP TABLE close_left_changes;
+         DROP TABLE closed_ledger;
+         DROP TABLE period_closes;
 
          DROP TABLE webhook_events;
          DROP TABLE deliveries;

@@ -1,0 +1,197 @@
+//! `carbonsync period`: close a period so its numbers stay as reported, list closes, see the
+//! changes after close, restate or leave them, reopen with a reason.
+
+use carbonsync_core::{
+    App, AppError, ChangeAfterClose, CloseChangeKind, ClosedLine, Period, PeriodClose,
+};
+
+use crate::output::{kg, local_time, print_json, truncate};
+use crate::PeriodCmd;
+
+pub fn period(app: &App, action: Option<PeriodCmd>, json: bool) -> Result<(), AppError> {
+    match action.unwrap_or(PeriodCmd::List) {
+        PeriodCmd::List => {
+            let closes = app.period_closes()?;
+            if json {
+                print_json(&closes);
+            } else {
+                list(&closes);
+            }
+        }
+        PeriodCmd::Close {
+            period,
+            fy_start_month,
+            note,
+        } => {
+            let p = Period::parse(&period, fy_start_month)?;
+            let c = app.close_period(&p, note.as_deref())?;
+            if json {
+                print_json(&c);
+            } else {
+                say!(
+                    "Closed {} ({} to {}): {} CO2e from {} counted entries, as reported now.",
+                    c.label,
+                    c.from,
+                    c.to,
+                    kg(c.reported.kg_co2e),
+                    c.reported.counted
+                );
+                say!(
+                    "Later syncs no longer change these numbers; what they change in the period \
+                     is listed by `carbonsync period changes {}`.",
+                    c.label
+                );
+            }
+        }
+        PeriodCmd::Reopen { period, reason } => {
+            let c = app.reopen_period(&period, reason.as_deref().unwrap_or(""))?;
+            if json {
+                print_json(&c);
+            } else {
+                say!(
+                    "Reopened {}: its totals are the live ledger's again. The close and the \
+                     reason are in the audit trail.",
+                    c.label
+                );
+            }
+        }
+        PeriodCmd::Changes { period } => {
+            let changes = app.changes_after_close(period.as_deref())?;
+            if json {
+                print_json(&changes);
+            } else {
+                changes_table(&changes);
+            }
+        }
+        PeriodCmd::Restate { period, entry, why } => {
+            let entries = (!entry.is_empty()).then_some(entry.as_slice());
+            let r = app.restate_period(&period, entries, why.as_deref())?;
+            if json {
+                print_json(&r);
+            } else {
+                say!(
+                    "Restated {}: {} {} accepted; {} CO2e → {} CO2e. The restatement is in the \
+                     audit trail.",
+                    r.label,
+                    r.entries,
+                    if r.entries == 1 { "change" } else { "changes" },
+                    kg(r.before.kg_co2e),
+                    kg(r.after.kg_co2e)
+                );
+            }
+        }
+        PeriodCmd::Leave { period, entry, why } => {
+            let entries = (!entry.is_empty()).then_some(entry.as_slice());
+            let n = app.leave_changes(&period, entries, why.as_deref())?;
+            if json {
+                print_json(&serde_json::json!({ "left": n }));
+            } else {
+                say!(
+                    "Left {n} {} out of {period}'s numbers; {} listed again only if the entry \
+                     changes once more.",
+                    if n == 1 { "change" } else { "changes" },
+                    if n == 1 { "it is" } else { "each is" }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn list(closes: &[PeriodClose]) {
+    if closes.is_empty() {
+        say!("No period is closed. Close one with `carbonsync period close 2024-03` (a month, a quarter like 2024-Q2, a year, or FY2024 with --fy-start-month).");
+        return;
+    }
+    say!(
+        "{:<8} {:<10} {:<10} {:<10} {:>14} {:>8} {:<18} {:<16}",
+        "PERIOD",
+        "FROM",
+        "TO",
+        "STATE",
+        "KG CO2E",
+        "CHANGES",
+        "CLOSED",
+        "BY"
+    );
+    for c in closes {
+        say!(
+            "{:<8} {:<10} {:<10} {:<10} {:>14} {:>8} {:<18} {:<16}",
+            c.label,
+            c.from,
+            c.to,
+            if c.standing() { "closed" } else { "reopened" },
+            kg(c.reported.kg_co2e),
+            if c.standing() {
+                c.changes_after_close.to_string()
+            } else {
+                "-".into()
+            },
+            local_time(c.closed_at_ms),
+            truncate(&c.closed_by, 16)
+        );
+        if let (Some(at), Some(reason)) = (c.reopened_at_ms, &c.reopen_reason) {
+            say!(
+                "         reopened {} by {}: {}",
+                local_time(at),
+                c.reopened_by.as_deref().unwrap_or("?"),
+                reason
+            );
+        }
+    }
+}
+
+fn line_words(l: &ClosedLine) -> String {
+    let counted = match l.kg_co2e {
+        Some(k) => format!("{} CO2e", kg(k)),
+        None => l.status.as_str().to_owned(),
+    };
+    format!(
+        "{} {} {} {} {}",
+        l.date,
+        l.net_amount,
+        l.currency,
+        l.category.as_deref().unwrap_or("-"),
+        counted
+    )
+}
+
+fn changes_table(changes: &[ChangeAfterClose]) {
+    if changes.is_empty() {
+        say!("No changes after close: every closed period's entries are as they were reported.");
+        return;
+    }
+    say!(
+        "{:<8} {:>7} {:<8} {:<24} {:>14}  WAS → NOW",
+        "PERIOD",
+        "ENTRY",
+        "CHANGE",
+        "SUPPLIER",
+        "KG CO2E DIFF"
+    );
+    for c in changes {
+        let kind = match c.kind {
+            CloseChangeKind::Added => "added",
+            CloseChangeKind::Removed => "removed",
+            CloseChangeKind::Changed => "changed",
+        };
+        say!(
+            "{:<8} {:>7} {:<8} {:<24} {:>14}  {} → {}",
+            c.label,
+            c.entry_id,
+            kind,
+            truncate(c.contact.as_deref().unwrap_or("-"), 24),
+            kg(c.kg_co2e_difference),
+            c.reported
+                .as_ref()
+                .map(line_words)
+                .unwrap_or_else(|| "(none)".into()),
+            c.now
+                .as_ref()
+                .map(line_words)
+                .unwrap_or_else(|| "(gone)".into()),
+        );
+    }
+    say!();
+    say!("Accept them into the period's numbers with `carbonsync period restate <PERIOD> [--entry ID …] --why \"…\"`, or leave them with `carbonsync period leave <PERIOD> …`.");
+}

@@ -1,0 +1,229 @@
+//! Period close through `carbonsync period`, against the Xero sandbox: a closed month's totals
+//! stay as reported when the platform amends one of its records and a full re-sync brings the
+//! change in; the change is listed after close with its difference, left (and listed again
+//! when the record changes once more) or restated into the month's numbers; reopening needs a
+//! reason; every step is in the audit trail, which verifies.
+
+use crate::support::*;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+
+fn ok(out: std::process::Output) -> String {
+    assert!(out.status.success(), "{}", stderr(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn refused(out: std::process::Output) -> String {
+    assert!(!out.status.success(), "expected a refusal");
+    stderr(&out)
+}
+
+fn month_kg(env: &Env, month: &str, last_day: &str) -> Decimal {
+    let from = format!("{month}-01");
+    decimal(
+        &env.json(&["emissions", "--from", &from, "--to", last_day, "--json"])["totals"]["kg_co2e"],
+    )
+}
+
+/// Every counted kg CO2e of the live ledger between the two days, summed by hand from the
+/// entries (not through the totals query the close changes).
+fn ledger_sum(env: &Env, from: &str, to: &str) -> Decimal {
+    env.json(&[
+        "emissions",
+        "--ledger",
+        "--from",
+        from,
+        "--to",
+        to,
+        "--limit",
+        "1000000",
+        "--json",
+    ])
+    .as_array()
+    .unwrap()
+    .iter()
+    .filter(|e| e["status"] == "counted")
+    .map(|e| decimal(&e["kg_co2e"]))
+    .sum()
+}
+
+fn amend(env: &Env, record_id: &Value) {
+    let tenant = env.sandbox.tenant_id(UK);
+    env.sandbox.post(
+        "/_control/records/change",
+        json!({"tenantId": tenant, "stream": "invoices", "ids": [record_id]}),
+    );
+}
+
+#[test]
+fn a_closed_month_keeps_its_numbers_through_a_full_resync_and_its_changes_are_restated_or_left() {
+    let env = Env::new(&["--no-rate-limit", "--records", "200"], "");
+    let uk = env.connect(UK)["id"].as_i64().unwrap();
+    env.sync(uk);
+
+    // A counted bill of 2024 whose first line the sandbox can amend, and its month.
+    let ledger = env.json(&["emissions", "--ledger", "--limit", "100000", "--json"]);
+    let bill = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["stream"] == "bills"
+                && e["line_no"] == 0
+                && e["status"] == "counted"
+                && e["date"].as_str().unwrap().starts_with("2024-")
+        })
+        .expect("the sandbox has counted bills in 2024")
+        .clone();
+    let date = bill["date"].as_str().unwrap();
+    let month = &date[..7];
+    let period = carbonsync_core::Period::parse(month, 1).unwrap();
+    let (from, to) = (period.from.as_str(), period.to.as_str());
+    let entry = bill["id"].as_i64().unwrap();
+    let live_before = ledger_sum(&env, from, to);
+    assert_eq!(
+        month_kg(&env, month, to),
+        live_before,
+        "totals are the ledger's sum"
+    );
+
+    // Closing it reports what the ledger holds now.
+    let closed = env.json(&[
+        "period",
+        "close",
+        month,
+        "--note",
+        "month-end close",
+        "--json",
+    ]);
+    assert_eq!(closed["label"], month);
+    assert_eq!(closed["from"], from);
+    assert_eq!(closed["to"], to);
+    assert_eq!(decimal(&closed["reported"]["kg_co2e"]), live_before);
+    assert_eq!(closed["changes_after_close"], 0);
+
+    // A period overlapping it, or one not over yet, cannot be closed.
+    let quarter = format!(
+        "{}-Q{}",
+        &month[..4],
+        (month[5..].parse::<u32>().unwrap() - 1) / 3 + 1
+    );
+    let e = refused(env.run(&["period", "close", &quarter]));
+    assert!(
+        e.contains(&format!("overlaps {month}, which is closed")),
+        "{e}"
+    );
+    let e = refused(env.run(&["period", "close", "2999-01"]));
+    assert!(e.contains("once its last day has passed"), "{e}");
+
+    // The platform amends the bill; a full re-sync brings the change into the live ledger,
+    // and the month's totals stay as reported.
+    amend(&env, &bill["record_id"]);
+    ok(env.run(&["sync", &uk.to_string(), "--full", "--json"]));
+    let live_after = ledger_sum(&env, from, to);
+    assert_ne!(
+        live_after, live_before,
+        "the amendment changes the live ledger"
+    );
+    assert_eq!(
+        month_kg(&env, month, to),
+        live_before,
+        "the closed month does not move"
+    );
+    let text = ok(env.run(&["emissions", "--from", from, "--to", to]));
+    assert!(text.contains(&format!("Closed: {month}")), "{text}");
+    assert!(text.contains("1 change after close waits"), "{text}");
+
+    // The change after close: that entry, with the difference.
+    let changes = env.json(&["period", "changes", month, "--json"]);
+    let changes = changes.as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    let c = &changes[0];
+    assert_eq!(c["entry_id"], entry);
+    assert_eq!(c["kind"], "changed");
+    assert_eq!(
+        decimal(&c["reported"]["kg_co2e"]),
+        decimal(&bill["kg_co2e"])
+    );
+    let now = env.json(&["review", "show", &entry.to_string(), "--json"]);
+    assert_eq!(
+        decimal(&c["now"]["kg_co2e"]),
+        decimal(&now["entry"]["kg_co2e"])
+    );
+    assert_eq!(
+        decimal(&c["kg_co2e_difference"]),
+        live_after - live_before,
+        "the difference is exactly what restating would add"
+    );
+
+    // Left: no longer listed, the month still as reported...
+    ok(env.run(&[
+        "period",
+        "leave",
+        month,
+        "--entry",
+        &entry.to_string(),
+        "--why",
+        "immaterial",
+    ]));
+    assert_eq!(env.json(&["period", "changes", month, "--json"]), json!([]));
+    assert_eq!(month_kg(&env, month, to), live_before);
+    // ...until the record changes once more.
+    amend(&env, &bill["record_id"]);
+    env.sync(uk);
+    let changes = env.json(&["period", "changes", "--json"]);
+    assert_eq!(changes.as_array().unwrap().len(), 1, "{changes}");
+    let live_now = ledger_sum(&env, from, to);
+
+    // Restated: the month's numbers become the ledger's, exactly.
+    let r = env.json(&[
+        "period",
+        "restate",
+        month,
+        "--why",
+        "supplier corrected the bill",
+        "--json",
+    ]);
+    assert_eq!(r["entries"], 1);
+    assert_eq!(decimal(&r["before"]["kg_co2e"]), live_before);
+    assert_eq!(decimal(&r["after"]["kg_co2e"]), live_now);
+    assert_eq!(month_kg(&env, month, to), live_now);
+    assert_eq!(env.json(&["period", "changes", "--json"]), json!([]));
+    let e = refused(env.run(&["period", "restate", month]));
+    assert!(e.contains("no change after close to restate"), "{e}");
+
+    // Reopening asks for a reason; with one, the month reads the live ledger again.
+    let e = refused(env.run(&["period", "reopen", month]));
+    assert!(e.contains("--reason"), "{e}");
+    ok(env.run(&[
+        "period",
+        "reopen",
+        month,
+        "--reason",
+        "auditor asked for a re-run",
+    ]));
+    let list = env.json(&["period", "--json"]);
+    assert_eq!(list[0]["reopen_reason"], "auditor asked for a re-run");
+    assert!(list[0]["reopened_at_ms"].is_i64());
+    let e = refused(env.run(&["period", "changes", month]));
+    assert!(e.contains(&format!("{month} is not closed")), "{e}");
+
+    // Each step is in the trail, and the chain holds.
+    let trail = env.json(&["audit", "--subject", &format!("period:{month}"), "--json"]);
+    let actions: Vec<&str> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "period_reopened",
+            "period_restated",
+            "period_changes_left",
+            "period_closed"
+        ]
+    );
+    ok(env.run(&["audit", "verify"]));
+}
