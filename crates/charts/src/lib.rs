@@ -135,6 +135,16 @@ pub fn monthly_by_scope_png(
     months: &[MonthStack],
     opts: &ChartOptions,
 ) -> Result<Vec<u8>, ChartError> {
+    let rgb = monthly_by_scope_rgb(months, opts)?;
+    encode::png(&rgb, opts.width, opts.height)
+}
+
+/// The same picture as [`monthly_by_scope_png`], as its raw pixels: `width × height` RGB
+/// triples, rows top to bottom, for a document that embeds images itself (the PDF report).
+pub fn monthly_by_scope_rgb(
+    months: &[MonthStack],
+    opts: &ChartOptions,
+) -> Result<Vec<u8>, ChartError> {
     let (width, height) = (opts.width, opts.height);
     let side = MIN_SIDE..=MAX_SIDE;
     if !side.contains(&width) || !side.contains(&height) {
@@ -143,7 +153,7 @@ pub fn monthly_by_scope_png(
     font::ensure().ok_or(ChartError::NoFont)?;
     let mut rgb = vec![0xFF; width as usize * height as usize * 3];
     draw(&mut rgb, months, opts).map_err(|e| ChartError::Draw(e.to_string()))?;
-    encode::png(&rgb, width, height)
+    Ok(rgb)
 }
 
 const TEXT: RGBColor = RGBColor(0x33, 0x33, 0x33);

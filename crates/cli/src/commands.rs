@@ -73,7 +73,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             }
             notify::connect(&app, &provider, sandbox, fields, json).await?;
         }
-        Command::Report { action } => notify::report(&app, action).await?,
+        Command::Report {
+            action: Some(action),
+            ..
+        } => notify::report(&app, action).await?,
+        Command::Report {
+            action: None,
+            inventory,
+        } => period::inventory_report(&app, inventory)?,
         Command::Destinations { action, json } => notify::destinations(&app, action, json).await?,
         Command::Alerts { check, json } => notify::alerts(&app, check, json).await?,
         Command::Review {

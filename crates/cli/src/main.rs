@@ -47,6 +47,30 @@ enum ReportAction {
     },
 }
 
+/// The inventory report's period, selection and files.
+#[derive(clap::Args)]
+struct InventoryArgs {
+    /// A year (2024), a quarter (2024-Q2), a month (2024-03) or a financial year (FY2024:
+    /// the one that starts in 2024, in --fy-start-month).
+    #[arg(long)]
+    period: Option<String>,
+    /// The month (1-12) the financial year starts in, for FY periods.
+    #[arg(long, default_value_t = 1, value_name = "MONTH")]
+    fy_start_month: u32,
+    /// Only this connection's entries.
+    #[arg(long, value_name = "ID")]
+    connection: Option<i64>,
+    /// Write the printable report, with its chart, to this PDF file.
+    #[arg(long, value_name = "FILE")]
+    pdf: Option<PathBuf>,
+    /// Write every table as a CSV file into this folder.
+    #[arg(long, value_name = "DIR")]
+    csv: Option<PathBuf>,
+    /// Print the report as JSON (decimals as strings) instead of words.
+    #[arg(long)]
+    json: bool,
+}
+
 /// Which entries the review queue shows.
 #[derive(clap::Args)]
 struct QueueArgs {
@@ -392,10 +416,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Send the monthly ESG report to a destination, or preview it.
+    /// The greenhouse-gas inventory report of a period (`--period FY2024 --pdf out.pdf`,
+    /// `--csv DIR`, or words on the terminal); `send` and `preview` are the monthly ESG report
+    /// for Slack and Teams.
+    #[command(args_conflicts_with_subcommands = true)]
     Report {
         #[command(subcommand)]
-        action: ReportAction,
+        action: Option<ReportAction>,
+        #[command(flatten)]
+        inventory: InventoryArgs,
     },
     /// Where reports and alerts go (Slack channels, Teams workflows): list them, see what
     /// was sent, change what each receives, send a test, remove one.

@@ -12,6 +12,7 @@ mod daemon;
 mod decisions;
 mod error;
 mod events;
+mod ghg_report;
 mod inventory;
 pub mod logging;
 mod notify;
@@ -36,6 +37,10 @@ pub use daemon::{DaemonHandle, ReportSink, SyncActivity};
 pub use decisions::{EntryDetail, FactorChoice, ReviewQueue};
 pub use error::AppError;
 pub use events::{ConnectResult, SyncFinished};
+pub use ghg_report::{
+    data_quality, scope3_category_name, InventoryReport, MethodLine, MonthLine, ReportLine,
+    ScopeTotals, CSV_FILES, SCOPE3_CATEGORIES,
+};
 pub use notify::{
     ChannelOption, ReportPreview, ALERT_AFTER_FAILURES, CHART_MONTHS, SLACK_BOUNCE_PATH,
 };

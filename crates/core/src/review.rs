@@ -130,7 +130,7 @@ impl App {
     }
 
     /// A filter naming a connection that does not exist is a mistake, not an empty result.
-    fn check_filter(&self, filter: &LedgerFilter) -> Result<(), AppError> {
+    pub(crate) fn check_filter(&self, filter: &LedgerFilter) -> Result<(), AppError> {
         if let Some(id) = filter.connection_id {
             self.connection(id)?;
         }

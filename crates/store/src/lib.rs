@@ -16,6 +16,7 @@ mod meta;
 mod notifications;
 mod reassess;
 mod records;
+mod report_groups;
 mod reported;
 mod reports;
 mod review;
@@ -37,6 +38,7 @@ pub use notifications::{
 };
 pub use reassess::{LedgerLine, Reassess, REASSESS_LEDGER};
 pub use records::{LineInput, PageInput, PageOutcome, RecordInput, RevisionWatch, DELETED_REASON};
+pub use report_groups::{ConversionUse, ExcludedGroup, Method, ReportGroup, SourceUse};
 pub use reported::{
     supplier_matches, MonthRestatement, MonthState, ReportedFilter, ReportedGroup, ReportedGroupBy,
     ReportedInput, ReportedMonth, ReportedRow, ReportedTotals, ReportedWrite, SupplierRule,

@@ -293,7 +293,7 @@ pub async fn report(app: &App, action: ReportAction) -> Result<(), AppError> {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(png)
                     .expect("the app's own base64");
-                write_private(path, &bytes).map_err(|e| {
+                crate::output::write_private(path, &bytes).map_err(|e| {
                     AppError::new(
                         "io",
                         format!("The chart could not be written to {}: {e}", path.display()),
@@ -577,14 +577,4 @@ pub async fn alerts(app: &App, check: bool, json: bool) -> Result<(), AppError> 
         );
     }
     Ok(())
-}
-
-/// Writes a file readable by its owner only (the chart shows the company's emissions).
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(bytes)
 }

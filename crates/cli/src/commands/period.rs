@@ -195,3 +195,108 @@ fn changes_table(changes: &[ChangeAfterClose]) {
     say!();
     say!("Accept them into the period's numbers with `carbonsync period restate <PERIOD> [--entry ID …] --why \"…\"`, or leave them with `carbonsync period leave <PERIOD> …`.");
 }
+
+/// `carbonsync report --period …`: the inventory report, as words, JSON, a PDF or CSV files.
+pub fn inventory_report(app: &App, args: crate::InventoryArgs) -> Result<(), AppError> {
+    let Some(period) = args.period.as_deref() else {
+        return Err(AppError::new(
+            "usage",
+            "Give the report's period: `carbonsync report --period FY2024 --pdf report.pdf` \
+             (a year, a quarter like 2024-Q2, a month, or FY2024 with --fy-start-month); \
+             `carbonsync report send|preview` is the monthly ESG report",
+        ));
+    };
+    let p = Period::parse(period, args.fy_start_month)?;
+    let report = app.inventory_report(&p, args.connection)?;
+    if let Some(path) = &args.pdf {
+        let bytes = report.to_pdf()?;
+        crate::output::write_private(path, &bytes).map_err(|e| {
+            AppError::new(
+                "export_failed",
+                format!(
+                    "Cannot write {}: {e}. Choose a file in a folder you can write to, with \
+                     room on its disk.",
+                    path.display()
+                ),
+            )
+        })?;
+        if !args.json {
+            say!(
+                "Wrote the {} inventory report to {}.",
+                p.label,
+                path.display()
+            );
+        }
+    }
+    if let Some(dir) = &args.csv {
+        let files = report.write_csv(dir)?;
+        if !args.json {
+            say!(
+                "Wrote {} tables as CSV into {}.",
+                files.len(),
+                dir.display()
+            );
+        }
+    }
+    if args.json {
+        print_json(&report);
+    } else if args.pdf.is_none() && args.csv.is_none() {
+        inventory_words(&report);
+    }
+    Ok(())
+}
+
+fn inventory_words(r: &carbonsync_core::InventoryReport) {
+    let s = &r.scopes;
+    say!(
+        "Greenhouse gas inventory {} ({} to {})",
+        r.period.label,
+        r.period.from,
+        r.period.to
+    );
+    say!("  Scope 1:                   {:>16}", kg(s.scope1_kg_co2e));
+    say!(
+        "  Scope 2 (location-based):  {:>16}",
+        kg(s.scope2_location_kg_co2e)
+    );
+    say!(
+        "  Scope 2 (market-based):    {:>16}",
+        s.scope2_market_kg_co2e
+            .map(kg)
+            .unwrap_or_else(|| "not reported".into())
+    );
+    say!("  Scope 3:                   {:>16}", kg(s.scope3_kg_co2e));
+    say!(
+        "  Total:                     {:>16}  ({} kg CO2e exactly, {} counted entries)",
+        kg(r.totals.kg_co2e),
+        r.totals.kg_co2e,
+        r.totals.counted
+    );
+    if let Some(dq) = r.data_quality_score {
+        say!("  Data quality score:        {dq:>16}  (1 best to 5, weighted by kg CO2e)");
+    }
+    say!();
+    say!("Scope 3 by category:");
+    for l in &r.scope3_categories {
+        say!("  {:<50} {:>16}", truncate(&l.label, 50), kg(l.kg_co2e));
+    }
+    say!();
+    say!("Method mix:");
+    for m in &r.method_mix {
+        say!(
+            "  {:<50} {:>16}  quality {}",
+            truncate(&m.label, 50),
+            kg(m.kg_co2e),
+            m.data_quality
+        );
+    }
+    if !r.audit.intact {
+        say!();
+        say!(
+            "The audit trail's chain is broken at row {}: run `carbonsync audit verify`.",
+            r.audit.broken_at.unwrap_or_default()
+        );
+    }
+    say!();
+    say!("Write it as a PDF with --pdf FILE, or every table as CSV with --csv DIR.");
+}

@@ -16,6 +16,7 @@ mod data_folder_files;
 mod data_folder_runs;
 mod document_types;
 mod failures;
+mod inventory_report;
 mod keychain_before_sign_in;
 mod mapping_change;
 mod messages_sign_in;

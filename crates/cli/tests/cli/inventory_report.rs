@@ -1,0 +1,193 @@
+//! The inventory report through `carbonsync report --period`, against the Xero sandbox: its
+//! totals are the ledger's sums exactly, every table adds up to them, activity data shows as
+//! Scope 2 with its data quality, and the PDF (read back with `pdftotext`) and the CSV files
+//! hold the same numbers.
+
+use crate::support::*;
+use rust_decimal::{dec, Decimal};
+use serde_json::Value;
+
+fn sum(values: &Value, field: &str) -> Decimal {
+    values
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| decimal(&v[field]))
+        .sum()
+}
+
+#[test]
+fn the_report_of_a_year_equals_the_ledger_and_its_pdf_and_csv_hold_the_same_totals() {
+    let env = Env::new(&["--no-rate-limit", "--records", "200"], "");
+    let uk = env.connect(UK)["id"].as_i64().unwrap();
+    let us = env.connect(US)["id"].as_i64().unwrap();
+    env.sync(uk);
+    env.sync(us);
+
+    // Electricity for one unmapped 2024 line in pounds: 1234.5 kWh, UK grid 2024 (DESNZ
+    // v1.1, 0.20705 kg CO2e/kWh), Scope 2 location-based.
+    let q = env.json(&["review", "--period", "2024", "--limit", "5000", "--json"]);
+    let entry = q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["why"] == "unmapped" && i["entry"]["currency"] == "GBP")
+        .expect("an unmapped line in pounds")["entry"]["id"]
+        .as_i64()
+        .unwrap();
+    env.json(&[
+        "review",
+        "activity",
+        &entry.to_string(),
+        "--activity",
+        "electricity-uk",
+        "--quantity",
+        "1234.5",
+        "--unit",
+        "kWh",
+        "--json",
+    ]);
+
+    let r = env.json(&["report", "--period", "2024", "--json"]);
+    assert_eq!(r["period"]["from"], "2024-01-01");
+    assert_eq!(r["period"]["to"], "2024-12-31");
+    let total = decimal(&r["totals"]["kg_co2e"]);
+
+    // The ledger's counted entries, summed one by one, and the totals the app shows.
+    let ledger = env.json(&[
+        "emissions",
+        "--ledger",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+        "--limit",
+        "1000000",
+        "--json",
+    ]);
+    let by_hand: Decimal = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == "counted")
+        .map(|e| decimal(&e["kg_co2e"]))
+        .sum();
+    assert!(total > Decimal::ZERO);
+    assert_eq!(total, by_hand, "the report's total is the ledger's sum");
+    let shown = env.json(&[
+        "emissions",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+        "--json",
+    ]);
+    assert_eq!(total, decimal(&shown["totals"]["kg_co2e"]));
+
+    // Every table adds up to it.
+    let s = &r["scopes"];
+    assert_eq!(decimal(&s["scope2_location_kg_co2e"]), dec!(255.603225));
+    assert!(s["scope2_market_kg_co2e"].is_null(), "not invented");
+    assert_eq!(
+        decimal(&s["scope1_kg_co2e"])
+            + decimal(&s["scope2_location_kg_co2e"])
+            + decimal(&s["scope3_kg_co2e"]),
+        total
+    );
+    assert_eq!(
+        sum(&r["scope3_categories"], "kg_co2e"),
+        decimal(&s["scope3_kg_co2e"])
+    );
+    assert_eq!(sum(&r["by_connection"], "kg_co2e"), total);
+    assert_eq!(r["by_connection"].as_array().unwrap().len(), 2);
+    assert_eq!(sum(&r["by_category"], "kg_co2e"), total);
+    assert_eq!(sum(&r["by_month"], "kg_co2e"), total);
+    assert_eq!(r["by_month"].as_array().unwrap().len(), 12);
+    assert_eq!(sum(&r["method_mix"], "kg_co2e"), total);
+    let activity = r["method_mix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["method"] == "activity")
+        .expect("the activity data is in the mix");
+    assert_eq!(activity["data_quality"], 2);
+    assert_eq!(decimal(&activity["kg_co2e"]), dec!(255.603225));
+    let dq = decimal(&r["data_quality_score"]);
+    assert!(dq > dec!(2) && dq <= dec!(5), "{dq}");
+    assert!(r["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|g| g["entries"].as_i64().unwrap() > 0));
+    assert_eq!(r["audit"]["intact"], true);
+    assert!(r["factor_sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["name"].as_str().unwrap().contains("DESNZ")));
+
+    // The PDF, read as text, holds the exact total and the scopes.
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("inventory-2024.pdf");
+    let csv = dir.path().join("tables");
+    let out = env.run(&[
+        "report",
+        "--period",
+        "2024",
+        "--pdf",
+        pdf.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF file");
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/install-deps");
+    assert!(
+        text.status.success(),
+        "pdftotext reads it: {}",
+        stderr(&text)
+    );
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Greenhouse gas inventory 2024"), "{text}");
+    assert!(
+        text.contains(&format!("Exact total: {total} kg CO2e")),
+        "{text}"
+    );
+    assert!(text.contains("Scope 2 (location-based)"), "{text}");
+    assert!(text.contains("255.60"), "the Scope 2 line: {text}");
+    assert!(text.contains("chain of hashes is intact"), "{text}");
+
+    // The CSV tables: the scopes' file ends with the same total.
+    let scopes = std::fs::read_to_string(csv.join("scopes.csv")).unwrap();
+    assert!(
+        scopes.lines().next().unwrap() == "scope,basis,kg_co2e",
+        "{scopes}"
+    );
+    assert!(
+        scopes.contains(&format!("total,location-based,{total}")),
+        "{scopes}"
+    );
+    let months = std::fs::read_to_string(csv.join("by-month.csv")).unwrap();
+    assert_eq!(months.lines().count(), 13, "a header and 12 months");
+
+    // A financial year starting in April, and the refusals.
+    let fy = env.json(&[
+        "report",
+        "--period",
+        "FY2024",
+        "--fy-start-month",
+        "4",
+        "--json",
+    ]);
+    assert_eq!(fy["period"]["from"], "2024-04-01");
+    assert_eq!(fy["period"]["to"], "2025-03-31");
+    let out = env.run(&["report"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--period FY2024"), "{}", stderr(&out));
+    let out = env.run(&["report", "--period", "2024-13"]);
+    assert!(stderr(&out).contains("is not a period"), "{}", stderr(&out));
+}

@@ -1,0 +1,232 @@
+//! The inventory report as CSV, one file per table, for a spreadsheet or an auditor's tools.
+//! Numbers are exact decimals with a point, kg CO2e unless the header says otherwise.
+
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+
+use super::{scope3_category_name, InventoryReport};
+use crate::AppError;
+
+/// The files written, in order.
+pub const CSV_FILES: [&str; 11] = [
+    "scopes.csv",
+    "scope3-categories.csv",
+    "by-connection.csv",
+    "by-category.csv",
+    "by-month.csv",
+    "method-mix.csv",
+    "excluded.csv",
+    "factor-sets.csv",
+    "conversions.csv",
+    "rules.csv",
+    "changes-after-close.csv",
+];
+
+fn text(d: &Decimal) -> String {
+    d.to_string()
+}
+
+fn cannot_write(path: &Path, e: impl std::fmt::Display) -> AppError {
+    AppError::new(
+        "export_failed",
+        format!(
+            "Cannot write {}: {e}. Choose a folder you can write to, with room on its disk.",
+            path.display()
+        ),
+    )
+}
+
+impl InventoryReport {
+    /// Writes every table into `dir` (created if missing) as [`CSV_FILES`]; returns the
+    /// paths written.
+    ///
+    /// # Errors
+    /// `export_failed`, naming the file, when the folder or a file cannot be written.
+    pub fn write_csv(&self, dir: &Path) -> Result<Vec<PathBuf>, AppError> {
+        std::fs::create_dir_all(dir).map_err(|e| cannot_write(dir, e))?;
+        let mut written = Vec::new();
+        for name in CSV_FILES {
+            let path = dir.join(name);
+            let mut w = csv::Writer::from_path(&path).map_err(|e| cannot_write(&path, e))?;
+            self.table(name, &mut w)
+                .map_err(|e| cannot_write(&path, e))?;
+            w.flush().map_err(|e| cannot_write(&path, e))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+
+    fn table(&self, name: &str, w: &mut csv::Writer<std::fs::File>) -> csv::Result<()> {
+        let s = &self.scopes;
+        match name {
+            "scopes.csv" => {
+                w.write_record(["scope", "basis", "kg_co2e"])?;
+                w.write_record(["1", "", &text(&s.scope1_kg_co2e)])?;
+                w.write_record(["2", "location-based", &text(&s.scope2_location_kg_co2e)])?;
+                w.write_record([
+                    "2",
+                    "market-based",
+                    &s.scope2_market_kg_co2e
+                        .map(|d| text(&d))
+                        .unwrap_or_else(|| "not reported".into()),
+                ])?;
+                w.write_record(["3", "", &text(&s.scope3_kg_co2e)])?;
+                w.write_record(["total", "location-based", &text(&self.totals.kg_co2e)])?;
+            }
+            "scope3-categories.csv" => {
+                w.write_record(["category", "name", "entries", "kg_co2e"])?;
+                for l in &self.scope3_categories {
+                    let n = l.key.trim_start_matches("3.").trim_start_matches('0');
+                    let name = n.parse::<u8>().map(scope3_category_name).unwrap_or("");
+                    w.write_record([n, name, &l.entries.to_string(), &text(&l.kg_co2e)])?;
+                }
+            }
+            "by-connection.csv" | "by-category.csv" => {
+                let lines = if name == "by-connection.csv" {
+                    &self.by_connection
+                } else {
+                    &self.by_category
+                };
+                w.write_record(["key", "name", "entries", "kg_co2e"])?;
+                for l in lines {
+                    w.write_record([&l.key, &l.label, &l.entries.to_string(), &text(&l.kg_co2e)])?;
+                }
+            }
+            "by-month.csv" => {
+                w.write_record([
+                    "month",
+                    "scope1_kg_co2e",
+                    "scope2_kg_co2e",
+                    "scope3_kg_co2e",
+                    "kg_co2e",
+                ])?;
+                for m in &self.by_month {
+                    w.write_record([
+                        m.month.clone(),
+                        text(&m.by_scope[0]),
+                        text(&m.by_scope[1]),
+                        text(&m.by_scope[2]),
+                        text(&m.kg_co2e),
+                    ])?;
+                }
+            }
+            "method-mix.csv" => {
+                w.write_record([
+                    "method",
+                    "description",
+                    "data_quality",
+                    "entries",
+                    "kg_co2e",
+                ])?;
+                for m in &self.method_mix {
+                    let key = serde_json::to_value(m.method)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    w.write_record([
+                        key,
+                        m.label.clone(),
+                        m.data_quality.to_string(),
+                        m.entries.to_string(),
+                        text(&m.kg_co2e),
+                    ])?;
+                }
+            }
+            "excluded.csv" => {
+                w.write_record(["reason", "entries", "currency", "amount"])?;
+                for g in &self.excluded {
+                    for (currency, amount) in &g.amounts {
+                        w.write_record([
+                            g.reason.clone(),
+                            g.entries.to_string(),
+                            currency.clone(),
+                            text(amount),
+                        ])?;
+                    }
+                }
+            }
+            "factor-sets.csv" => {
+                w.write_record(["factor_set", "version", "entries"])?;
+                for f in &self.factor_sets {
+                    w.write_record([&f.name, &f.version, &f.entries.to_string()])?;
+                }
+            }
+            "conversions.csv" => {
+                w.write_record(["fx_source", "deflator_source", "entries"])?;
+                for c in &self.conversions {
+                    w.write_record([&c.fx_source, &c.deflator_source, &c.entries.to_string()])?;
+                }
+            }
+            "rules.csv" => {
+                w.write_record([
+                    "position",
+                    "name",
+                    "supplier",
+                    "account_code",
+                    "description_contains",
+                    "amount_min",
+                    "amount_max",
+                    "platform",
+                    "action",
+                    "factor_code",
+                    "category",
+                    "reason",
+                    "entries",
+                ])?;
+                for r in &self.rules {
+                    let m = &r.matches;
+                    let c = &r.classification;
+                    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+                    w.write_record([
+                        r.position.to_string(),
+                        r.name.clone(),
+                        o(&m.supplier),
+                        o(&m.account_code),
+                        o(&m.description_contains),
+                        m.amount_min.map(|d| text(&d)).unwrap_or_default(),
+                        m.amount_max.map(|d| text(&d)).unwrap_or_default(),
+                        o(&m.platform),
+                        c.action.as_str().to_owned(),
+                        o(&c.factor_code),
+                        o(&c.category),
+                        o(&c.reason),
+                        r.entries.to_string(),
+                    ])?;
+                }
+            }
+            "changes-after-close.csv" => {
+                w.write_record([
+                    "period",
+                    "entry",
+                    "change",
+                    "record_id",
+                    "supplier",
+                    "reported_kg_co2e",
+                    "now_kg_co2e",
+                    "kg_co2e_difference",
+                ])?;
+                for c in &self.changes_after_close {
+                    let kg = |l: &Option<carbonsync_store::ClosedLine>| {
+                        l.as_ref()
+                            .and_then(|l| l.kg_co2e)
+                            .map(|d| text(&d))
+                            .unwrap_or_default()
+                    };
+                    w.write_record([
+                        c.label.clone(),
+                        c.entry_id.to_string(),
+                        format!("{:?}", c.kind).to_lowercase(),
+                        c.record_id.clone(),
+                        c.contact.clone().unwrap_or_default(),
+                        kg(&c.reported),
+                        kg(&c.now),
+                        text(&c.kg_co2e_difference),
+                    ])?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,355 @@
+//! The greenhouse-gas inventory report of a period: Scope 1, Scope 2 (location- and
+//! market-based), Scope 3 by category; by connection, category and month; the method mix with
+//! its data-quality score; what was excluded and why; the factor sets and conversion sources;
+//! the rules in force; closes and changes after close; the audit chain's state. Every figure
+//! is a sum of the ledger as reported (closed periods from their frozen copies), in exact
+//! decimals, so the report's total is the ledger's. Printed as a PDF ([`pdf`]) and as CSV,
+//! one file per table ([`csv_tables`]).
+
+mod csv_tables;
+mod pdf;
+
+use std::collections::BTreeMap;
+
+use carbonsync_store::{
+    AuditCheck, ChangeAfterClose, ConversionUse, ExcludedGroup, LedgerFilter, Method, PeriodClose,
+    ReportedFilter, ReportedTotals, ReviewRule, SourceUse, Totals,
+};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::period::Period;
+use crate::{App, AppError};
+
+pub use csv_tables::CSV_FILES;
+
+/// The GHG Protocol's names of the Scope 3 categories, 1 to 15 (Corporate Value Chain
+/// (Scope 3) Standard, table 5.3).
+pub const SCOPE3_CATEGORIES: [&str; 15] = [
+    "Purchased goods and services",
+    "Capital goods",
+    "Fuel- and energy-related activities",
+    "Upstream transportation and distribution",
+    "Waste generated in operations",
+    "Business travel",
+    "Employee commuting",
+    "Upstream leased assets",
+    "Downstream transportation and distribution",
+    "Processing of sold products",
+    "Use of sold products",
+    "End-of-life treatment of sold products",
+    "Downstream leased assets",
+    "Franchises",
+    "Investments",
+];
+
+/// The name of Scope 3 category `n` (1–15).
+pub fn scope3_category_name(n: u8) -> &'static str {
+    SCOPE3_CATEGORIES
+        .get(usize::from(n).wrapping_sub(1))
+        .copied()
+        .unwrap_or("Unknown category")
+}
+
+/// The data-quality scale of the report, 1 (best) to 5, by how an entry's number was made.
+/// Modelled on the GHG Protocol's data-quality indicators and the PCAF score: the more the
+/// number rests on the organisation's own physical data and the less on averages, the lower.
+///
+/// - 1: reported by the supplier itself (a cloud provider's own emissions report);
+/// - 2: activity data (kWh, litres, km) with a published average factor (DESNZ/Defra);
+/// - 3: a quantity estimated from spend with an average price (not produced yet);
+/// - 4: spend-based, with the factor chosen for the entry by a person or a person's rule;
+/// - 5: spend-based, with the factor the account mapping gives.
+pub fn data_quality(method: Method) -> u8 {
+    match method {
+        Method::Activity => 2,
+        Method::SpendReviewed => 4,
+        Method::SpendMapped => 5,
+    }
+}
+
+/// One line of a table: a key, its name, how many counted entries and their kg CO2e.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ReportLine {
+    /// What the line is keyed by: `3.6` for a Scope 3 category, a connection's id, a
+    /// category's name.
+    pub key: String,
+    pub label: String,
+    pub entries: i64,
+    /// kg CO2e, exactly. Decimal text on the wire.
+    #[ts(type = "string")]
+    pub kg_co2e: Decimal,
+}
+
+/// A month by scope.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct MonthLine {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// kg CO2e of Scope 1, 2 and 3, exactly. Decimal text on the wire.
+    #[ts(type = "[string, string, string]")]
+    pub by_scope: [Decimal; 3],
+    #[ts(type = "string")]
+    pub kg_co2e: Decimal,
+}
+
+/// One method of the mix.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct MethodLine {
+    pub method: Method,
+    pub label: String,
+    /// On [`data_quality`]'s scale, 1 (best) to 5.
+    pub data_quality: u8,
+    pub entries: i64,
+    #[ts(type = "string")]
+    pub kg_co2e: Decimal,
+}
+
+/// The scopes' totals.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ScopeTotals {
+    #[ts(type = "string")]
+    pub scope1_kg_co2e: Decimal,
+    /// Location-based: the grid-average factor of where the energy was used.
+    #[ts(type = "string")]
+    pub scope2_location_kg_co2e: Decimal,
+    /// Market-based: `None` while no supplier-specific or contractual factor has been given
+    /// (the report says so rather than repeat the location-based figure).
+    #[ts(type = "string | null")]
+    pub scope2_market_kg_co2e: Option<Decimal>,
+    #[ts(type = "string")]
+    pub scope3_kg_co2e: Decimal,
+}
+
+/// The inventory report of a period. kg CO2e throughout, exact (six decimal places).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct InventoryReport {
+    pub period: Period,
+    /// Only this connection's entries; `None` for every connection.
+    pub connection_id: Option<i64>,
+    /// ms since 1970, UTC.
+    #[ts(type = "number")]
+    pub generated_at_ms: i64,
+    /// The operating-system user and machine.
+    pub generated_by: String,
+    /// The organisations (connections) the numbers come from: `Xero: Harbour & Pine Ltd`.
+    pub organisations: Vec<String>,
+    /// The same totals as `carbonsync emissions` for the period.
+    pub totals: Totals,
+    pub scopes: ScopeTotals,
+    pub scope3_categories: Vec<ReportLine>,
+    pub by_connection: Vec<ReportLine>,
+    pub by_category: Vec<ReportLine>,
+    pub by_month: Vec<MonthLine>,
+    pub method_mix: Vec<MethodLine>,
+    /// kg-weighted mean of the entries' data quality (1–5), to two places; `None` when
+    /// nothing is counted.
+    #[ts(type = "string | null")]
+    pub data_quality_score: Option<Decimal>,
+    pub excluded: Vec<ExcludedGroup>,
+    pub factor_sets: Vec<SourceUse>,
+    pub conversions: Vec<ConversionUse>,
+    pub rules: Vec<ReviewRule>,
+    /// Standing closes overlapping the period, and their changes after close.
+    pub closes: Vec<PeriodClose>,
+    pub changes_after_close: Vec<ChangeAfterClose>,
+    /// What cloud providers and inventory platforms reported for the period, beside the
+    /// spend-based totals and never added to them.
+    pub reported_by_providers: ReportedTotals,
+    pub audit: AuditCheck,
+    /// How the numbers were made, in sentences for the reader.
+    pub method_notes: Vec<String>,
+}
+
+fn method_label(m: Method) -> &'static str {
+    match m {
+        Method::Activity => "Activity-based (quantity x published factor)",
+        Method::SpendReviewed => "Spend-based, factor chosen by a person or rule",
+        Method::SpendMapped => "Spend-based, factor from the account mapping",
+    }
+}
+
+fn lines_from(map: BTreeMap<String, (String, i64, Decimal)>) -> Vec<ReportLine> {
+    let mut out: Vec<ReportLine> = map
+        .into_iter()
+        .map(|(key, (label, entries, kg_co2e))| ReportLine {
+            key,
+            label,
+            entries,
+            kg_co2e,
+        })
+        .collect();
+    out.sort_by(|a, b| b.kg_co2e.cmp(&a.kg_co2e).then(a.key.cmp(&b.key)));
+    out
+}
+
+impl App {
+    /// The inventory report of `period`, for one connection or all.
+    ///
+    /// # Errors
+    /// `no_such_connection`; a database error.
+    pub fn inventory_report(
+        &self,
+        period: &Period,
+        connection_id: Option<i64>,
+    ) -> Result<InventoryReport, AppError> {
+        let store = self.store()?;
+        let filter = LedgerFilter {
+            connection_id,
+            from: Some(period.from.clone()),
+            to: Some(period.to.clone()),
+            ..Default::default()
+        };
+        self.check_filter(&filter)?;
+        let connections = store.connections()?;
+        let name_of = |id: i64| {
+            connections
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| self.connection_label(c))
+                .unwrap_or_else(|| format!("Connection {id}"))
+        };
+        let groups = store.report_groups(&filter)?;
+
+        let mut scope = [Decimal::ZERO; 3];
+        let mut cat3: BTreeMap<String, (String, i64, Decimal)> = BTreeMap::new();
+        let mut by_conn: BTreeMap<String, (String, i64, Decimal)> = BTreeMap::new();
+        let mut by_cat: BTreeMap<String, (String, i64, Decimal)> = BTreeMap::new();
+        let mut by_month: BTreeMap<String, [Decimal; 3]> = period
+            .months()
+            .into_iter()
+            .map(|m| (m, [Decimal::ZERO; 3]))
+            .collect();
+        let mut mix: BTreeMap<Method, (i64, Decimal)> = BTreeMap::new();
+        for g in &groups {
+            let s = g.scope.unwrap_or(3).clamp(1, 3) as usize - 1;
+            scope[s] += g.kg_co2e;
+            if s == 2 {
+                let (key, label) = match g.scope3_category {
+                    Some(c) => (
+                        format!("3.{c:02}"),
+                        format!("{c}. {}", scope3_category_name(c)),
+                    ),
+                    None => ("3.99".into(), "Category not given".into()),
+                };
+                let e = cat3.entry(key).or_insert((label, 0, Decimal::ZERO));
+                e.1 += g.entries;
+                e.2 += g.kg_co2e;
+            }
+            let e = by_conn
+                .entry(g.connection_id.to_string())
+                .or_insert_with(|| (name_of(g.connection_id), 0, Decimal::ZERO));
+            e.1 += g.entries;
+            e.2 += g.kg_co2e;
+            let category = g.category.clone().unwrap_or_else(|| "Uncategorised".into());
+            let e = by_cat
+                .entry(category.clone())
+                .or_insert((category, 0, Decimal::ZERO));
+            e.1 += g.entries;
+            e.2 += g.kg_co2e;
+            by_month
+                .entry(g.month.clone())
+                .or_insert([Decimal::ZERO; 3])[s] += g.kg_co2e;
+            let m = mix.entry(g.method).or_insert((0, Decimal::ZERO));
+            m.0 += g.entries;
+            m.1 += g.kg_co2e;
+        }
+        let totals = store.totals(&filter)?;
+        let counted_kg: Decimal = scope.iter().copied().sum();
+        debug_assert_eq!(counted_kg, totals.kg_co2e);
+        let data_quality_score = (!counted_kg.is_zero()).then(|| {
+            let weighted: Decimal = mix
+                .iter()
+                .map(|(m, (_, kg))| Decimal::from(data_quality(*m)) * kg)
+                .sum();
+            (weighted / counted_kg)
+                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        });
+        let (factor_sets, conversions) = store.report_sources(&filter)?;
+        let closes = store.standing_closes_within(Some(&period.from), Some(&period.to))?;
+        let mut changes_after_close = Vec::new();
+        for c in &closes {
+            changes_after_close.extend(store.changes_after_close(Some(c.id))?);
+        }
+        let reported_by_providers = store.reported_totals(&ReportedFilter {
+            connection_id,
+            from: Some(period.from.clone()),
+            to: Some(period.to.clone()),
+            ..Default::default()
+        })?;
+        let (user, machine) = crate::audit::actor();
+        let set = self.calculator().factor_set();
+        Ok(InventoryReport {
+            period: period.clone(),
+            connection_id,
+            generated_at_ms: chrono::Utc::now().timestamp_millis(),
+            generated_by: format!("{user} on {machine}"),
+            organisations: connections
+                .iter()
+                .filter(|c| connection_id.is_none_or(|id| id == c.id))
+                .map(|c| name_of(c.id))
+                .collect(),
+            scopes: ScopeTotals {
+                scope1_kg_co2e: scope[0],
+                scope2_location_kg_co2e: scope[1],
+                scope2_market_kg_co2e: None,
+                scope3_kg_co2e: scope[2],
+            },
+            totals,
+            scope3_categories: {
+                let mut v = lines_from(cat3);
+                v.sort_by(|a, b| a.key.cmp(&b.key));
+                v
+            },
+            by_connection: lines_from(by_conn),
+            by_category: lines_from(by_cat),
+            by_month: by_month
+                .into_iter()
+                .map(|(month, by_scope)| MonthLine {
+                    kg_co2e: by_scope.iter().copied().sum(),
+                    month,
+                    by_scope,
+                })
+                .collect(),
+            method_mix: mix
+                .into_iter()
+                .map(|(method, (entries, kg_co2e))| MethodLine {
+                    method,
+                    label: method_label(method).into(),
+                    data_quality: data_quality(method),
+                    entries,
+                    kg_co2e,
+                })
+                .collect(),
+            data_quality_score,
+            excluded: store.excluded_groups(&filter)?,
+            factor_sets,
+            conversions,
+            rules: store.review_rules()?,
+            closes,
+            changes_after_close,
+            reported_by_providers,
+            audit: store.verify_audit()?,
+            method_notes: vec![
+                format!(
+                    "Spend-based entries: the line's amount before tax, converted to US dollars at the year's average rate and deflated to 2022 prices with the US GDP price index, times the {} {} factor ({}) of the category the entry is mapped to.",
+                    set.name, set.version, set.unit
+                ),
+                format!(
+                    "Activity-based entries: the quantity entered times the {} ({}) factor of the activity, in the scope that publication gives it.",
+                    carbonsync_emissions::activity::ACTIVITY_SET,
+                    carbonsync_emissions::activity::ACTIVITY_SET_VERSION
+                ),
+                "Scope 2 is location-based (the grid's average factor). Market-based Scope 2 needs supplier-specific or contractual factors; none has been entered, so it is not reported rather than repeated.".into(),
+                "Data quality, 1 (best) to 5: 1 reported by the supplier itself, 2 activity data with a published factor, 3 a quantity estimated from spend with an average price, 4 spend-based with a factor chosen by a person or rule, 5 spend-based from the account mapping. The score is the mean over counted entries, weighted by kg CO2e.".into(),
+                "A closed period counts as it was reported when closed (and as restated since); changes made to its records later are listed, not counted, until accepted.".into(),
+                "What cloud providers report for themselves is shown beside these totals and never added to them; spend with a provider for a month it reports is excluded from the spend-based total.".into(),
+            ],
+        })
+    }
+}
