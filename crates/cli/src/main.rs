@@ -97,6 +97,13 @@ enum ReviewCmd {
     /// One entry and everything behind its number: record, factor, conversions, the
     /// decision or rule that decided it, and every change to it.
     Show { entry: i64 },
+    /// Suppliers across connections, the most kg CO2e first: entries, spend per currency,
+    /// categories, and the rule that maps each; map one with `carbonsync rules add
+    /// --supplier NAME …`.
+    Suppliers {
+        #[command(flatten)]
+        queue: QueueArgs,
+    },
     /// Mark entries right as they are.
     Accept {
         #[arg(required = true)]

@@ -24,6 +24,7 @@ mod review;
 mod review_rules;
 mod server;
 mod settings;
+mod suppliers;
 
 pub use app::{App, OpenOptions};
 pub use browser::open_in_browser;
@@ -53,6 +54,7 @@ pub use server::{
     ServerHandle, WEBHOOK_BODY_LIMIT_BYTES, WEBHOOK_COALESCE, WEBHOOK_KEYS_FRESH_FOR,
 };
 pub use settings::{ProviderSettings, SettingsView};
+pub use suppliers::SupplierPage;
 
 // What front ends need from the layers below, re-exported so they depend on core alone.
 pub use carbonsync_providers::notifier::words as message_words;
@@ -64,7 +66,7 @@ pub use carbonsync_store::{
     ReviewProgress, ReviewRule, RuleInput, RuleMatch, SpendProgress, DELETED_REASON,
 };
 pub use carbonsync_store::{
-    ChangeAfterClose, CloseChangeKind, ClosedLine, PeriodClose, Restatement,
+    ChangeAfterClose, CloseChangeKind, ClosedLine, PeriodClose, Restatement, SupplierSummary,
 };
 pub use carbonsync_store::{
     Connection, ConnectionStatus, Delivery, Destination, DestinationSettings, EmissionsGroup,

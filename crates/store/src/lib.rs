@@ -22,6 +22,7 @@ mod reports;
 mod review;
 mod schema;
 mod set_aside;
+mod suppliers;
 mod sync_runs;
 mod webhook_events;
 
@@ -49,6 +50,7 @@ pub use review::{
     ReviewProgress, ReviewRule, RuleInput, RuleMatch, SpendProgress,
 };
 pub use set_aside::{SetAsideInput, SetAsideRecord};
+pub use suppliers::SupplierSummary;
 pub use sync_runs::{RunStatus, SyncRun, SyncRunCounts, INTERRUPTED_MESSAGE};
 pub use webhook_events::WEBHOOK_EVENTS_KEPT_DAYS;
 

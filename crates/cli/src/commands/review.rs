@@ -186,6 +186,73 @@ fn entry_line(e: &LedgerEntry) {
 }
 
 /// `carbonsync review …`.
+/// The selection, offset and page size of `QueueArgs`.
+fn queue_filter(args: QueueArgs) -> Result<(LedgerFilter, i64, i64), AppError> {
+    let QueueArgs {
+        period,
+        from,
+        to,
+        connection,
+        limit,
+        offset,
+    } = args;
+    let (from, to) = period_days(period.as_deref(), from, to)?;
+    Ok((
+        LedgerFilter {
+            connection_id: connection,
+            from,
+            to,
+            ..Default::default()
+        },
+        offset,
+        limit,
+    ))
+}
+
+fn suppliers(page: &carbonsync_core::SupplierPage) {
+    if page.items.is_empty() {
+        say!("No supplier in this selection.");
+        return;
+    }
+    say!(
+        "{:<30} {:>5} {:>7} {:>8} {:>12} {:<30} {:<24} RULE",
+        "SUPPLIER",
+        "CONN",
+        "ENTRIES",
+        "UNMAPPED",
+        "KG CO2E",
+        "SPEND",
+        "CATEGORIES"
+    );
+    for s in &page.items {
+        let spend: Vec<String> = s
+            .spend
+            .iter()
+            .map(|(c, a)| format!("{} {c}", fixed(*a, 2)))
+            .collect();
+        say!(
+            "{:<30} {:>5} {:>7} {:>8} {:>12} {:<30} {:<24} {}",
+            truncate(&s.name, 30),
+            s.connection_ids.len(),
+            s.entries,
+            s.unmapped,
+            fixed(s.kg_co2e, 2),
+            truncate(&spend.join(", "), 30),
+            truncate(&s.categories.join(", "), 24),
+            s.rule_id
+                .map(|id| format!("#{id}"))
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+    say!();
+    say!(
+        "{} of {} suppliers (from {}). Map every entry of a supplier at once: `carbonsync rules add --supplier \"NAME\" --factor CODE --category NAME --preview`.",
+        page.items.len(),
+        page.total,
+        page.offset + 1
+    );
+}
+
 pub async fn review(
     app: &App,
     cmd: Option<ReviewCmd>,
@@ -193,21 +260,7 @@ pub async fn review(
     json: bool,
 ) -> Result<(), AppError> {
     let Some(cmd) = cmd else {
-        let QueueArgs {
-            period,
-            from,
-            to,
-            connection,
-            limit,
-            offset,
-        } = queue_args;
-        let (from, to) = period_days(period.as_deref(), from, to)?;
-        let filter = LedgerFilter {
-            connection_id: connection,
-            from,
-            to,
-            ..Default::default()
-        };
+        let (filter, offset, limit) = queue_filter(queue_args)?;
         let q = app.review_queue(&filter, offset, limit)?;
         if json {
             print_json(&q);
@@ -217,6 +270,15 @@ pub async fn review(
         return Ok(());
     };
     match cmd {
+        ReviewCmd::Suppliers { queue } => {
+            let (filter, offset, limit) = queue_filter(queue)?;
+            let page = app.suppliers(&filter, offset, limit)?;
+            if json {
+                print_json(&page);
+            } else {
+                suppliers(&page);
+            }
+        }
         ReviewCmd::Show { entry } => {
             let d = app.entry_detail(entry)?;
             if json {

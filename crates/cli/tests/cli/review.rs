@@ -506,3 +506,110 @@ fn activity_data_turns_an_electricity_bill_into_scope_2_with_the_desnz_factor() 
     assert_eq!(shown["decision"]["quantity"], "1234.5");
     assert_eq!(shown["history"][0]["action"], "entry_activity_data");
 }
+
+#[test]
+fn suppliers_add_up_to_the_ledger_and_a_supplier_is_mapped_once_with_a_rule() {
+    let env = Env::new(&["--no-rate-limit", "--records", "200"], "");
+    let uk = env.connect(UK)["id"].as_i64().unwrap();
+    let us = env.connect(US)["id"].as_i64().unwrap();
+    env.sync(uk);
+    env.sync(us);
+    let ledger = env.json(&[
+        "emissions",
+        "--ledger",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+        "--limit",
+        "1000000",
+        "--json",
+    ]);
+    let entries = ledger.as_array().unwrap();
+    let page = env.json(&[
+        "review",
+        "suppliers",
+        "--period",
+        "2024",
+        "--limit",
+        "100000",
+        "--json",
+    ]);
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(page["total"].as_i64().unwrap() as usize, items.len());
+    // Every counted kg of an entry with a supplier is some supplier's, exactly.
+    let with_supplier: Decimal = entries
+        .iter()
+        .filter(|e| {
+            e["status"] == "counted" && !e["contact"].as_str().unwrap_or("").trim().is_empty()
+        })
+        .map(|e| decimal(&e["kg_co2e"]))
+        .sum();
+    assert_eq!(
+        items
+            .iter()
+            .map(|s| decimal(&s["kg_co2e"]))
+            .sum::<Decimal>(),
+        with_supplier
+    );
+    let kgs: Vec<Decimal> = items.iter().map(|s| decimal(&s["kg_co2e"])).collect();
+    assert!(
+        kgs.windows(2).all(|w| w[0] >= w[1]),
+        "the most kg CO2e first"
+    );
+
+    // A supplier with unmapped entries: its spend per currency is its entries' amounts.
+    let supplier = items
+        .iter()
+        .find(|s| s["unmapped"].as_i64().unwrap() > 0)
+        .expect("a supplier with unmapped entries");
+    let name = supplier["name"].as_str().unwrap();
+    let mine: Vec<&Value> = entries.iter().filter(|e| e["contact"] == name).collect();
+    assert_eq!(supplier["entries"].as_i64().unwrap() as usize, mine.len());
+    for (currency, amount) in supplier["spend"].as_object().unwrap() {
+        let by_hand: Decimal = mine
+            .iter()
+            .filter(|e| e["currency"] == currency.as_str())
+            .map(|e| decimal(&e["net_amount"]))
+            .sum();
+        assert_eq!(decimal(amount), by_hand, "{name} in {currency}");
+    }
+    assert!(supplier["rule_id"].is_null());
+
+    // Mapped once: a rule on the supplier decides all its entries, and the view says which.
+    let rule = env.json(&[
+        "rules",
+        "add",
+        "--supplier",
+        name,
+        "--factor",
+        "541611",
+        "--category",
+        "Consulting",
+        "--name",
+        "Everything from this supplier",
+        "--json",
+    ]);
+    let page = env.json(&[
+        "review",
+        "suppliers",
+        "--period",
+        "2024",
+        "--limit",
+        "100000",
+        "--json",
+    ]);
+    let after = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap();
+    assert_eq!(after["rule_id"], rule["id"]);
+    assert_eq!(after["unmapped"], 0);
+    assert!(after["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "Consulting"));
+}
