@@ -6,6 +6,7 @@
 
 mod commands;
 mod deep_link;
+mod inventory;
 #[cfg(target_os = "linux")]
 mod link_handler;
 mod notify;
@@ -81,6 +82,16 @@ fn main() {
             review::edit_rule,
             review::move_rule,
             review::remove_rule,
+            inventory::suppliers,
+            inventory::period_closes,
+            inventory::close_period,
+            inventory::reopen_period,
+            inventory::changes_after_close,
+            inventory::restate_period,
+            inventory::leave_changes,
+            inventory::inventory_report,
+            inventory::export_inventory,
+            inventory::audit_check,
             commands::add_supplier_rule,
             commands::set_supplier_rule_enabled,
             commands::list_destinations,

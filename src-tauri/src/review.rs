@@ -13,7 +13,7 @@ use tauri::State;
 type Result<T> = std::result::Result<T, AppError>;
 
 /// Runs `work` on a blocking thread with the application.
-async fn off_thread<T: Send + 'static>(
+pub(crate) async fn off_thread<T: Send + 'static>(
     shell: State<'_, Shell>,
     work: impl FnOnce(&App) -> Result<T> + Send + 'static,
 ) -> Result<T> {

@@ -62,8 +62,8 @@ pub use carbonsync_providers::{AuthKind, Category, ProviderEntry, RedirectStyle}
 pub use carbonsync_providers::{CredentialField, Tenant};
 pub use carbonsync_sandbox as sandbox;
 pub use carbonsync_store::{
-    AuditRow, Classification, Decision, LineSnapshot, QueueItem, QueueReason, ReviewAction,
-    ReviewProgress, ReviewRule, RuleInput, RuleMatch, SpendProgress, DELETED_REASON,
+    AuditCheck, AuditRow, Classification, Decision, LineSnapshot, QueueItem, QueueReason,
+    ReviewAction, ReviewProgress, ReviewRule, RuleInput, RuleMatch, SpendProgress, DELETED_REASON,
 };
 pub use carbonsync_store::{
     ChangeAfterClose, CloseChangeKind, ClosedLine, PeriodClose, Restatement, SupplierSummary,

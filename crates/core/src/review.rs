@@ -358,7 +358,7 @@ impl App {
 /// single quote, so an opened export shows it instead of running it as a formula. A plain
 /// decimal number (`-12.50`, as amounts and kg CO2e are written) is left as it is, so it
 /// stays a number in the spreadsheet.
-fn defuse_formula(cell: String) -> String {
+pub(crate) fn defuse_formula(cell: String) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(&cell) {
         format!("'{cell}")
     } else {

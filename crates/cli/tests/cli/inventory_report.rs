@@ -48,6 +48,19 @@ fn the_report_of_a_year_equals_the_ledger_and_its_pdf_and_csv_hold_the_same_tota
         "--json",
     ]);
 
+    // A rule whose name a spreadsheet would run as a formula (it matches nothing).
+    env.json(&[
+        "rules",
+        "add",
+        "--description",
+        "no line says this",
+        "--exclude",
+        "never",
+        "--name",
+        "=HYPERLINK(\"http://x\")",
+        "--json",
+    ]);
+
     let r = env.json(&["report", "--period", "2024", "--json"]);
     assert_eq!(r["period"]["from"], "2024-01-01");
     assert_eq!(r["period"]["to"], "2024-12-31");
@@ -171,6 +184,8 @@ fn the_report_of_a_year_equals_the_ledger_and_its_pdf_and_csv_hold_the_same_tota
         scopes.contains(&format!("total,location-based,{total}")),
         "{scopes}"
     );
+    let rules = std::fs::read_to_string(csv.join("rules.csv")).unwrap();
+    assert!(rules.contains("'=HYPERLINK"), "defused: {rules}");
     let months = std::fs::read_to_string(csv.join("by-month.csv")).unwrap();
     assert_eq!(months.lines().count(), 13, "a header and 12 months");
 

@@ -27,6 +27,23 @@ fn text(d: &Decimal) -> String {
     d.to_string()
 }
 
+/// A CSV writer that defuses every cell (see `crate::review::defuse_formula`).
+struct Defused<'a>(&'a mut csv::Writer<std::fs::File>);
+
+impl Defused<'_> {
+    fn write_record<I, T>(&mut self, record: I) -> csv::Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str>,
+    {
+        self.0.write_record(
+            record
+                .into_iter()
+                .map(|c| crate::review::defuse_formula(c.as_ref().to_owned())),
+        )
+    }
+}
+
 fn cannot_write(path: &Path, e: impl std::fmt::Display) -> AppError {
     AppError::new(
         "export_failed",
@@ -57,7 +74,10 @@ impl InventoryReport {
         Ok(written)
     }
 
-    fn table(&self, name: &str, w: &mut csv::Writer<std::fs::File>) -> csv::Result<()> {
+    fn table(&self, name: &str, out: &mut csv::Writer<std::fs::File>) -> csv::Result<()> {
+        // Names, reasons and descriptions come from the platforms and from people: each cell
+        // is defused so that a spreadsheet never runs one as a formula.
+        let mut w = Defused(out);
         let s = &self.scopes;
         match name {
             "scopes.csv" => {

@@ -353,3 +353,42 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// Writes the inventory report of `period` as a PDF to the user's Downloads folder (or
+    /// the data folder's `exports/` where there is none), under a dated name, with its tables
+    /// as CSV in a folder of the same name beside it. Returns the PDF's path.
+    ///
+    /// # Errors
+    /// `export_failed` naming the file or folder that cannot be written.
+    pub fn export_inventory_to_downloads(
+        &self,
+        period: &Period,
+        connection_id: Option<i64>,
+    ) -> Result<std::path::PathBuf, AppError> {
+        let report = self.inventory_report(period, connection_id)?;
+        let dir = directories::UserDirs::new()
+            .and_then(|u| u.download_dir().map(|d| d.to_path_buf()))
+            .unwrap_or_else(|| self.paths().data_dir.join("exports"));
+        let stem = format!(
+            "carbonsync-inventory-{}-{}",
+            period.label,
+            chrono::Local::now().format("%Y%m%d-%H%M%S")
+        );
+        let pdf = dir.join(format!("{stem}.pdf"));
+        let bytes = report.to_pdf()?;
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&pdf, &bytes))
+            .map_err(|e| {
+                AppError::new(
+                    "export_failed",
+                    format!(
+                        "Cannot write {}: {e}. Free some space or make the folder writable, then export again.",
+                        pdf.display()
+                    ),
+                )
+            })?;
+        report.write_csv(&dir.join(stem))?;
+        Ok(pdf)
+    }
+}
