@@ -3,7 +3,9 @@
 //! calls are timed on that database (median of five, after one warm-up): the review queue's
 //! first page (50 entries) for the whole ledger and for one year with its progress, the totals
 //! of a year, and a rule that matches about a tenth of the ledger, previewed and then saved
-//! (saving decides every entry it may change again and writes them).
+//! (saving decides every entry it may change again and writes them); the suppliers' first page;
+//! the inventory report of the year (its sums, then its PDF); closing the year, and its totals
+//! read from the close.
 //!
 //!   scripts/with-keyring cargo bench -p carbonsync-cli --bench review_scale
 //!   CARBONSYNC_BENCH_RECORDS=100000 scripts/with-keyring cargo bench …
@@ -11,7 +13,7 @@
 mod support;
 
 use carbonsync_core::{
-    App, Classification, LedgerFilter, OpenOptions, ReviewAction, RuleInput, RuleMatch,
+    App, Classification, LedgerFilter, OpenOptions, Period, ReviewAction, RuleInput, RuleMatch,
 };
 use std::process::Command;
 use std::time::Instant;
@@ -128,6 +130,15 @@ fn main() {
     let saved = app.add_rule(&rule, Some("bench")).unwrap();
     let save_ms = start.elapsed().as_secs_f64() * 1000.0;
 
+    let (suppliers_ms, _) = timed(|| app.suppliers(&year, 0, 50).unwrap());
+    let period = Period::parse("2024", 1).unwrap();
+    let (report_ms, report) = timed(|| app.inventory_report(&period, None).unwrap());
+    let (pdf_ms, pdf) = timed(|| report.to_pdf().unwrap());
+    let start = Instant::now();
+    app.close_period(&period, Some("bench")).unwrap();
+    let close_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let (closed_totals_ms, _) = timed(|| app.emissions(None, &year).unwrap());
+
     println!(
         "records synced: {records} per organisation, 2 organisations, in {synced_s:.0} s \
          (peak RSS {sync_mb:.0} MB)"
@@ -156,5 +167,23 @@ fn main() {
         "{:<52} {:>10.1}",
         format!("rule saved and applied ({} entries decided)", saved.entries),
         save_ms
+    );
+    println!("{:<52} {:>10.1}", "suppliers, first 50, 2024", suppliers_ms);
+    println!(
+        "{:<52} {:>10.1}",
+        "inventory report of 2024 (sums)", report_ms
+    );
+    println!(
+        "{:<52} {:>10.1}",
+        format!("its PDF ({} KB)", pdf.len() / 1024),
+        pdf_ms
+    );
+    println!(
+        "{:<52} {:>10.1}",
+        "closing 2024 (copying its entries)", close_ms
+    );
+    println!(
+        "{:<52} {:>10.1}",
+        "totals of 2024, closed", closed_totals_ms
     );
 }
