@@ -16,6 +16,7 @@ import { IntegrationsPage } from './pages/Integrations';
 // Pages other than the first are loaded when first opened, so the window starts fast.
 const ConnectionPage = lazy(() => import('./pages/Connection').then((m) => ({ default: m.ConnectionPage })));
 const EmissionsPage = lazy(() => import('./pages/Emissions').then((m) => ({ default: m.EmissionsPage })));
+const ReviewPage = lazy(() => import('./pages/Review').then((m) => ({ default: m.ReviewPage })));
 const CloudPage = lazy(() => import('./pages/Cloud').then((m) => ({ default: m.CloudPage })));
 const NotificationsPage = lazy(() => import('./pages/Notifications').then((m) => ({ default: m.NotificationsPage })));
 const SettingsPage = lazy(() => import('./pages/Settings').then((m) => ({ default: m.SettingsPage })));
@@ -34,9 +35,10 @@ export function App({ backend, queryClient }: { backend: Backend; queryClient: Q
   );
 }
 
-const NAV: { page: 'integrations' | 'emissions' | 'cloud' | 'notifications' | 'settings'; label: string }[] = [
+const NAV: { page: 'integrations' | 'emissions' | 'review' | 'cloud' | 'notifications' | 'settings'; label: string }[] = [
   { page: 'integrations', label: 'Integrations' },
   { page: 'emissions', label: 'Emissions' },
+  { page: 'review', label: 'Review' },
   { page: 'cloud', label: 'Cloud' },
   { page: 'notifications', label: 'Notifications' },
   { page: 'settings', label: 'Settings' },
@@ -46,7 +48,12 @@ function Shell() {
   const route = useRoute();
   const mainRef = useRef<HTMLElement>(null);
   const first = useRef(true);
-  const routeKey = route.page === 'connection' ? `c${route.id}` : route.page;
+  const routeKey =
+    route.page === 'connection'
+      ? `c${route.id}`
+      : route.page === 'review' && route.entryId !== undefined
+        ? `e${route.entryId}`
+        : route.page;
 
   // After a page change, put focus at the top of the new page for keyboard and screen-reader users.
   useEffect(() => {
@@ -91,6 +98,7 @@ function Shell() {
           {route.page === 'integrations' && <IntegrationsPage />}
           {route.page === 'connection' && <ConnectionPage id={route.id} />}
           {route.page === 'emissions' && <EmissionsPage />}
+          {route.page === 'review' && <ReviewPage entryId={route.entryId} />}
           {route.page === 'cloud' && <CloudPage />}
           {route.page === 'notifications' && <NotificationsPage add={route.add} />}
           {route.page === 'settings' && <SettingsPage />}
@@ -153,6 +161,13 @@ function NavIcon({ page }: { page: string }) {
       return (
         <svg {...common}>
           <path d="M4 20V10M10 20V4M16 20v-7M22 20H2" />
+        </svg>
+      );
+    case 'review':
+      return (
+        <svg {...common}>
+          <path d="M9 6h11M9 12h11M9 18h11" />
+          <path d="M3.5 6l1.2 1.2L7 5M3.5 12l1.2 1.2L7 11M3.5 18l1.2 1.2L7 17" />
         </svg>
       );
     case 'cloud':

@@ -1,5 +1,6 @@
 // The window's pages, addressed by the part of the URL after `#`, so Back and Forward work
 // and a page can be linked to: #/integrations, #/connections/3, #/emissions, #/cloud,
+// #/review (#/review/entry/12 opens one entry with everything behind its number),
 // #/notifications (#/notifications/add/teams opens at the form that adds a Teams workflow),
 // #/settings.
 
@@ -9,6 +10,7 @@ export type Route =
   | { page: 'integrations' }
   | { page: 'connection'; id: number }
   | { page: 'emissions' }
+  | { page: 'review'; entryId?: number }
   | { page: 'cloud' }
   | { page: 'notifications'; add?: DestinationPlatform }
   | { page: 'settings' };
@@ -22,6 +24,10 @@ export function parseRoute(hash: string): Route {
   switch (parts[0]) {
     case 'emissions':
       return { page: 'emissions' };
+    case 'review': {
+      const id = Number(parts[2]);
+      return parts[1] === 'entry' && Number.isInteger(id) && id > 0 ? { page: 'review', entryId: id } : { page: 'review' };
+    }
     case 'cloud':
       return { page: 'cloud' };
     case 'settings':
@@ -44,6 +50,8 @@ export function href(route: Route): string {
   switch (route.page) {
     case 'connection':
       return `#/connections/${route.id}`;
+    case 'review':
+      return route.entryId !== undefined ? `#/review/entry/${route.entryId}` : '#/review';
     case 'notifications':
       return route.add ? `#/notifications/add/${route.add}` : '#/notifications';
     default:

@@ -23,7 +23,9 @@
 //   active, an unknown platform or connection);
 // - everything about notifications (./fakeNotify.ts): Slack and Teams destinations, what is
 //   sent to them, incidents, and the monthly report, whose figures are this backend's own
-//   totals; Slack's sign-in offers the sandbox workspace's channels.
+//   totals; Slack's sign-in offers the sandbox workspace's channels;
+// - everything about the review (./fakeReview.ts): the queue, people's decisions and rules
+//   for similar entries, the factors to choose from, and the audit trail of them.
 
 import type { AppError } from '../bindings/AppError';
 import type { Connection } from '../bindings/Connection';
@@ -58,12 +60,20 @@ import type { Destination } from '../bindings/Destination';
 import type { DestinationSettings } from '../bindings/DestinationSettings';
 import type { Incident } from '../bindings/Incident';
 import type { ReportPreview } from '../bindings/ReportPreview';
+import type { Classification } from '../bindings/Classification';
+import type { EntryDetail } from '../bindings/EntryDetail';
+import type { FactorChoice } from '../bindings/FactorChoice';
+import type { ReviewQueue } from '../bindings/ReviewQueue';
+import type { ReviewRule } from '../bindings/ReviewRule';
+import type { RuleInput } from '../bindings/RuleInput';
+import type { RulePreview } from '../bindings/RulePreview';
 import type { EsgReport, ReportChange, ReportFigure } from '../lib/notifications';
 import { monthName } from '../lib/notifications';
 import { toDecimalString } from '../lib/decimal';
 import { CATALOGUE, FACTOR_SET, FACTOR_UNIT, FACTOR_VERSION, METHOD } from './fakeData';
 import { FakeCloud } from './fakeCloud';
 import { FakeNotifications } from './fakeNotify';
+import { FakeReview, type LineChange } from './fakeReview';
 import { RECORDED, type RecordedOrganisation, isRecordingMoment, recordedOrganisation } from './recorded';
 import type { Backend, BackendEventName, BackendEvents, Unsubscribe } from './types';
 
@@ -184,6 +194,14 @@ export class FakeBackend implements Backend {
     onSandbox: (platform) => this.credentials.get(platform)?.clientId == null,
     report: (period) => this.esgReport(period),
   });
+  /** The review queue, decisions, rules for similar entries and their audit trail. */
+  private readonly review = new FakeReview({
+    nowMs: () => Date.parse(this.now()),
+    entries: () => this.ledger.map((s) => s.entry),
+    select: (filter) => this.select(filter),
+    platformOf: (id) => this.connections.find((c) => c.id === id)?.provider ?? null,
+    platformIds: () => this.opts.catalogue.map((p) => p.id),
+  });
 
   constructor(options: FakeBackendOptions = {}) {
     this.opts = {
@@ -232,6 +250,14 @@ export class FakeBackend implements Backend {
   /** Test hook: the next send to this destination is refused with `error`, kept in its history as failed. */
   failNextDelivery(destinationId: number, error: AppError): void {
     this.notify.failNextDelivery(destinationId, error);
+  }
+
+  /**
+   * Test hook: the platform changed a line of entry `entryId` and a sync read it again; a
+   * person's decision on it no longer matches what they saw.
+   */
+  changeLine(entryId: number, change: LineChange): Promise<LedgerEntry> {
+    return this.answer(() => this.review.changeLine(entryId, change));
   }
 
   /** Test hook: an incident about a connection, as the application opens one. */
@@ -516,6 +542,8 @@ export class FakeBackend implements Backend {
   /** Adds lines to the ledger as a sync stores them, in the order given. */
   private store(entries: LedgerEntry[]): void {
     for (const entry of entries) this.ledger.push({ seq: this.nextSeq++, entry });
+    // As a sync does: people's decisions and rules decide the lines before the mapping.
+    this.review.stored(entries);
     // The application's order: newest date first, then the line stored last first.
     this.ledger.sort((a, b) => (a.entry.date === b.entry.date ? b.seq - a.seq : a.entry.date < b.entry.date ? 1 : -1));
   }
@@ -655,6 +683,54 @@ export class FakeBackend implements Backend {
 
   chooseChannel(choiceId: string, channelId: string): Promise<Destination> {
     return this.answer(() => this.notify.chooseChannel(choiceId, channelId));
+  }
+
+  reviewQueue(filter: LedgerFilter, offset: number, limit: number): Promise<ReviewQueue> {
+    return this.answer(() => this.review.queue(filter, offset, limit));
+  }
+
+  entryDetail(entryId: number): Promise<EntryDetail> {
+    return this.answer(() => this.review.detail(entryId));
+  }
+
+  findFactors(query: string, limit: number): Promise<FactorChoice[]> {
+    return this.answer(() => this.review.findFactors(query, limit));
+  }
+
+  decideEntries(entryIds: number[], classification: Classification, note: string | null, why: string | null): Promise<LedgerEntry[]> {
+    return this.answer(() => this.review.decide(entryIds, classification, note, why));
+  }
+
+  undoDecisions(entryIds: number[], why: string | null): Promise<LedgerEntry[]> {
+    return this.answer(() => this.review.undo(entryIds, why));
+  }
+
+  reviewRules(): Promise<ReviewRule[]> {
+    return this.answer(() => this.review.reviewRules());
+  }
+
+  ruleLike(entryId: number): Promise<RuleInput> {
+    return this.answer(() => this.review.ruleLike(entryId));
+  }
+
+  previewRule(rule: RuleInput, replacing: number | null): Promise<RulePreview> {
+    return this.answer(() => this.review.previewRule(rule, replacing));
+  }
+
+  addRule(rule: RuleInput, why: string | null): Promise<ReviewRule> {
+    return this.answer(() => this.review.addRule(rule, why));
+  }
+
+  editRule(id: number, rule: RuleInput, why: string | null): Promise<ReviewRule> {
+    return this.answer(() => this.review.editRule(id, rule, why));
+  }
+
+  moveRule(id: number, position: number, why: string | null): Promise<ReviewRule[]> {
+    return this.answer(() => this.review.moveRule(id, position, why));
+  }
+
+  removeRule(id: number, why: string | null): Promise<ReviewRule> {
+    return this.answer(() => this.review.removeRule(id, why));
   }
 
   /**

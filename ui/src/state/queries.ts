@@ -32,6 +32,13 @@ export const keys = {
   deliveries: (destinationId: number, limit: number) => ['deliveries', destinationId, limit] as const,
   deliveriesOf: (destinationId: number) => ['deliveries', destinationId] as const,
   incidents: ['incidents'] as const,
+  reviewQueue: (filter: LedgerFilter, offset: number, limit: number) =>
+    ['review', 'queue', filterKey(filter), offset, limit] as const,
+  reviewRules: ['review', 'rules'] as const,
+  entryDetail: (entryId: number) => ['review', 'entry', entryId] as const,
+  /** Everything about the review: the queue, its progress, rules, entries' details. */
+  reviewAll: ['review'] as const,
+  factors: (query: string, limit: number) => ['factors', query, limit] as const,
   /** Bumped whenever stored ledger data may have changed (a sync ended, a disconnect). */
   dataEpoch: ['data-epoch'] as const,
 };
@@ -204,6 +211,37 @@ export function useIncidents(limit: number) {
   return useQuery({ queryKey: [...keys.incidents, limit], queryFn: () => backend.listIncidents(false, limit) });
 }
 
+export function useReviewQueue(filter: LedgerFilter, offset: number, limit: number) {
+  const backend = useBackend();
+  return useQuery({
+    queryKey: keys.reviewQueue(filter, offset, limit),
+    queryFn: () => backend.reviewQueue(filter, offset, limit),
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useReviewRules() {
+  const backend = useBackend();
+  return useQuery({ queryKey: keys.reviewRules, queryFn: () => backend.reviewRules() });
+}
+
+export function useEntryDetail(entryId: number) {
+  const backend = useBackend();
+  return useQuery({ queryKey: keys.entryDetail(entryId), queryFn: () => backend.entryDetail(entryId) });
+}
+
+/** Factors of the shipped spend-based set matching `query` (a code's start or words of a title). */
+export function useFactors(query: string, limit: number) {
+  const backend = useBackend();
+  return useQuery({
+    queryKey: keys.factors(query.trim(), limit),
+    queryFn: () => backend.findFactors(query.trim(), limit),
+    // The shipped set does not change while the app runs.
+    staleTime: Infinity,
+    placeholderData: (prev) => prev,
+  });
+}
+
 export function useDataEpoch(): number {
   const { data } = useQuery({
     queryKey: keys.dataEpoch,
@@ -227,6 +265,7 @@ export function refreshData(qc: QueryClient): void {
   void qc.invalidateQueries({ queryKey: keys.providers });
   void qc.invalidateQueries({ queryKey: keys.activity });
   void qc.invalidateQueries({ queryKey: keys.emissionsAll });
+  void qc.invalidateQueries({ queryKey: keys.reviewAll });
   void qc.invalidateQueries({ queryKey: keys.cloudAll });
   void qc.invalidateQueries({ queryKey: ['history'] });
   void qc.invalidateQueries({ queryKey: ['cursors'] });
@@ -234,4 +273,21 @@ export function refreshData(qc: QueryClient): void {
   // A sync that ends may open or resolve an incident, and send alerts about it.
   void qc.invalidateQueries({ queryKey: keys.incidents });
   void qc.invalidateQueries({ queryKey: ['deliveries'] });
+}
+
+/**
+ * After a person's decision or a change to their rules: the review, the emissions' totals
+ * and the ledger are read again (what the entries count for has changed).
+ */
+export function useRefreshReview() {
+  const qc = useQueryClient();
+  return () => refreshReview(qc);
+}
+
+export function refreshReview(qc: QueryClient): void {
+  qc.setQueryData<number>(keys.dataEpoch, (n) => (n ?? 0) + 1);
+  void qc.invalidateQueries({ queryKey: keys.reviewAll });
+  void qc.invalidateQueries({ queryKey: keys.emissionsAll });
+  // The monthly report's figures and what the cloud page sets beside them come from the same totals.
+  void qc.invalidateQueries({ queryKey: keys.cloudAll });
 }

@@ -1,0 +1,351 @@
+import { describe, expect, it } from 'vitest';
+import type { AppError } from '../bindings/AppError';
+import type { Classification } from '../bindings/Classification';
+import type { LedgerFilter } from '../bindings/LedgerFilter';
+import type { RuleInput } from '../bindings/RuleInput';
+import { dec } from '../lib/decimal';
+import { FakeBackend } from './fake';
+import { RECORDED } from './recorded';
+import { EMPTY_FILTER } from './types';
+
+const NOW = Date.parse('2025-01-15T12:00:00Z');
+
+function fake(): FakeBackend {
+  return new FakeBackend({ now: NOW });
+}
+
+const NONE: Classification = {
+  action: 'accept',
+  category: null,
+  factor_code: null,
+  scope3_category: null,
+  reason: null,
+  activity: null,
+  quantity: null,
+  quantity_unit: null,
+};
+
+const reclassify = (factor_code: string, category: string | null = null, scope3_category: number | null = null): Classification => ({
+  ...NONE,
+  action: 'reclassify',
+  factor_code,
+  category,
+  scope3_category,
+});
+
+const exclude = (reason: string | null): Classification => ({ ...NONE, action: 'exclude', reason });
+
+async function refusal(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as AppError;
+  }
+  throw new Error('expected a refusal');
+}
+
+function entry(id: number) {
+  const e = RECORDED.ledger.entries.find((x) => x.id === id);
+  if (!e) throw new Error(`no recorded entry ${id}`);
+  return e;
+}
+
+describe('the fake review queue', () => {
+  it('lists purchases not yet reviewed, unmapped first, then by kg CO2e, largest first', async () => {
+    const b = fake();
+    const q = await b.reviewQueue(EMPTY_FILTER, 0, 100);
+    const inReview = RECORDED.ledger.entries.filter((e) => e.status !== 'excluded');
+    expect(q.items).toHaveLength(inReview.length);
+    const unmapped = inReview.filter((e) => e.status === 'unmapped').length;
+    expect(q.items.slice(0, unmapped).every((i) => i.why === 'unmapped')).toBe(true);
+    expect(q.items.slice(unmapped).every((i) => i.why === 'not_reviewed')).toBe(true);
+    const kgs = q.items.slice(unmapped).map((i) => i.entry.kg_co2e!);
+    for (let i = 1; i < kgs.length; i++) expect(dec(kgs[i - 1]!).gte(dec(kgs[i]!))).toBe(true);
+    // Unmapped entries have no kilograms: the largest amount comes first among them.
+    expect(q.items[0]!.entry.net_amount).toBe('15044.26');
+
+    expect(q.progress.entries).toBe(inReview.length);
+    expect(q.progress.reviewed).toBe(0);
+    expect(q.progress.unmapped).toBe(unmapped);
+    expect(q.progress.kg_co2e_reviewed).toBe('0.000000');
+    expect(q.progress.spend.map((s) => s.currency)).toEqual(['CAD', 'EUR', 'GBP', 'USD']);
+    // Absolute amounts: the refund of -150 USD adds 150.
+    const usd = inReview.filter((e) => e.currency === 'USD').reduce((sum, e) => sum.plus(dec(e.net_amount).abs()), dec('0'));
+    expect(dec(q.progress.spend.find((s) => s.currency === 'USD')!.total).eq(usd)).toBe(true);
+  });
+
+  it('pages the queue', async () => {
+    const b = fake();
+    const all = await b.reviewQueue(EMPTY_FILTER, 0, 100);
+    const second = await b.reviewQueue(EMPTY_FILTER, 10, 10);
+    expect(second.offset).toBe(10);
+    expect(second.items.map((i) => i.entry.id)).toEqual(all.items.slice(10, 20).map((i) => i.entry.id));
+  });
+
+  it('marks a supplier first seen in the period as new, after the unmapped entries', async () => {
+    const b = fake();
+    const filter: LedgerFilter = { ...EMPTY_FILTER, from: '2024-11-01', to: '2024-12-31' };
+    const q = await b.reviewQueue(filter, 0, 100);
+    const why = new Map(q.items.map((i) => [i.entry.id, i.why]));
+    // Clarity Business Travel and Bay Facilities Repair appear for the first time in November.
+    expect(why.get(21)).toBe('new_supplier');
+    expect(why.get(46)).toBe('new_supplier');
+    // Premier Inn too; Shell bought nothing before either.
+    expect(why.get(48)).toBe('unmapped');
+    const order = q.items.map((i) => i.why);
+    expect(order.indexOf('new_supplier')).toBeGreaterThan(order.lastIndexOf('unmapped'));
+  });
+});
+
+describe('fake decisions', () => {
+  it('counts every recorded entry again with its own factor to exactly the kilograms the application worked out', async () => {
+    const b = fake();
+    const counted = RECORDED.ledger.entries.filter((e) => e.status === 'counted');
+    for (const e of counted) {
+      const [after] = await b.decideEntries([e.id], reclassify(e.factor_code!, e.category, e.scope3_category), null, null);
+      expect({ id: e.id, usd: after!.amount_usd_2022, kg: after!.kg_co2e, fx: after!.fx_source, deflator: after!.deflator }).toEqual({
+        id: e.id,
+        usd: e.amount_usd_2022,
+        kg: e.kg_co2e,
+        fx: e.fx_source,
+        deflator: e.deflator,
+      });
+      expect(after!.deflator_source).toBe(e.deflator_source);
+    }
+  });
+
+  it('reclassifies an entry: its kilograms change exactly, and the review and the totals move', async () => {
+    const b = fake();
+    const before = await b.reviewQueue(EMPTY_FILTER, 0, 100);
+    const totalBefore = (await b.emissionsSummary(EMPTY_FILTER, null)).totals;
+    // The Premier Inn night, 122.77 GBP in 2024, counted as a taxi: now as a hotel stay.
+    const [e] = await b.decideEntries([13], reclassify('721110', 'Hotel stays', 6), 'A hotel, not a taxi', 'checked the invoice');
+    // 122.77 × 1.2781 × 117.996 / 125.224 = 147.85526829…; × 0.145 = 21.43901390…
+    expect(e!.amount_usd_2022).toBe('147.855268');
+    expect(e!.kg_co2e).toBe('21.439014');
+    expect(e!.factor_code).toBe('721110');
+    expect(e!.factor_title).toBe('Hotels (except Casino Hotels) and Motels');
+    expect(e!.category).toBe('Hotel stays');
+    expect(e!.scope).toBe(3);
+    expect(e!.scope3_category).toBe(6);
+    expect(e!.decision_id).not.toBeNull();
+    expect(e!.rule_id).toBeNull();
+
+    const after = await b.reviewQueue(EMPTY_FILTER, 0, 100);
+    expect(after.progress.reviewed).toBe(before.progress.reviewed + 1);
+    expect(after.items.some((i) => i.entry.id === 13)).toBe(false);
+    expect(after.progress.kg_co2e_reviewed).toBe('21.439014');
+    expect(after.progress.spend.find((s) => s.currency === 'GBP')!.reviewed).toBe('122.77');
+    const totalAfter = (await b.emissionsSummary(EMPTY_FILTER, null)).totals;
+    expect(dec(totalAfter.kg_co2e).minus(dec(totalBefore.kg_co2e)).eq(dec('21.439014').minus(dec(entry(13).kg_co2e!)))).toBe(true);
+
+    const detail = await b.entryDetail(13);
+    expect(detail.decision?.action).toBe('reclassify');
+    expect(detail.decision?.note).toBe('A hotel, not a taxi');
+    expect(detail.decision?.seen).toEqual({ date: '2024-11-22', net_amount: '122.77', account_code: '493', deleted: false });
+    expect(detail.history).toHaveLength(1);
+    expect(detail.history[0]).toMatchObject({ action: 'entry_reclassified', subject: 'entry:13', reason: 'checked the invoice', os_user: 'you' });
+    expect(JSON.parse(detail.history[0]!.after!)).toMatchObject({ action: 'reclassify', factor_code: '721110' });
+  });
+
+  it('fills a reclassification’s category with the factor’s title and its Scope 3 category with 1', async () => {
+    const b = fake();
+    const [e] = await b.decideEntries([48], reclassify('424990'), null, null);
+    expect(e!.status).toBe('counted');
+    expect(e!.category).toBe('Other Miscellaneous Nondurable Goods Merchant Wholesalers');
+    expect(e!.scope3_category).toBe(1);
+    // CAD in 2024: 0.729980 USD per CAD, from the exchange-rate table.
+    expect(e!.fx_rate).toBe('0.729980');
+    expect(e!.kg_co2e).toBe(dec('1310.08').times('0.729980').times('117.996').div('125.224').times('0.144').toFixed(6, 1));
+  });
+
+  it('refuses an exclusion without a reason, in words, and changes nothing', async () => {
+    const b = fake();
+    const e = await refusal(b.decideEntries([36, 37], exclude('  '), null, null));
+    expect(e.code).toBe('invalid_review');
+    expect(e.message).toMatch(/^Say why the entry is excluded/);
+    expect(e.permanent).toBe(true);
+    expect((await b.entryDetail(37)).decision).toBeNull();
+  });
+
+  it('refuses a factor that is not in the set, and an unknown entry, in words', async () => {
+    const b = fake();
+    expect((await refusal(b.decideEntries([13], reclassify('999999'), null, null))).message).toMatch(/^Factor 999999 is not in US EPA/);
+    expect((await refusal(b.decideEntries([13], reclassify(''), null, null))).message).toMatch(/^Choose the factor/);
+    expect((await refusal(b.decideEntries([13], reclassify('721110', null, 16), null, null))).message).toMatch(/numbers them 1 to 15/);
+    expect((await refusal(b.decideEntries([9999], NONE, null, null))).code).toBe('no_such_entry');
+  });
+
+  it('excludes with a reason: not counted, no kilograms, reviewed', async () => {
+    const b = fake();
+    const [e] = await b.decideEntries([11], exclude('personal expense, repaid'), null, null);
+    expect(e!.status).toBe('excluded');
+    expect(e!.kg_co2e).toBeNull();
+    expect(e!.reason).toBe('personal expense, repaid');
+    const q = await b.reviewQueue(EMPTY_FILTER, 0, 100);
+    expect(q.progress.reviewed).toBe(1);
+  });
+
+  it('counts activity data with the DESNZ factor, exactly', async () => {
+    const b = fake();
+    const [e] = await b.decideEntries(
+      [10],
+      { ...NONE, action: 'activity', activity: 'diesel', quantity: '41.5', quantity_unit: 'litres' },
+      null,
+      null,
+    );
+    // 41.5 litres × 2.51279 = 104.280785 kg CO2e, Scope 1.
+    expect(e!.kg_co2e).toBe('104.280785');
+    expect(e!.scope).toBe(1);
+    expect(e!.factor_set).toBe('UK DESNZ greenhouse gas conversion factors');
+    expect(e!.fx_rate).toBeNull();
+    const wrong = await refusal(
+      b.decideEntries([10], { ...NONE, action: 'activity', activity: 'diesel', quantity: '41.5', quantity_unit: 'kWh' }, null, null),
+    );
+    expect(wrong.message).toBe('Diesel (average biofuel blend) burnt in owned vehicles or plant is given in litres, not "kWh".');
+  });
+
+  it('takes a decision back: the entry is as the mapping made it, and back in the queue', async () => {
+    const b = fake();
+    await b.decideEntries([13], exclude('duplicate'), null, null);
+    const [e] = await b.undoDecisions([13], 'excluded by mistake');
+    const original = entry(13);
+    expect(e!.status).toBe('counted');
+    expect(e!.kg_co2e).toBe(original.kg_co2e);
+    expect(e!.category).toBe(original.category);
+    expect(e!.rule_id).toBe(original.rule_id);
+    expect(e!.decision_id).toBeNull();
+    const q = await b.reviewQueue(EMPTY_FILTER, 0, 100);
+    expect(q.items.some((i) => i.entry.id === 13)).toBe(true);
+    const history = (await b.entryDetail(13)).history;
+    expect(history.map((h) => h.action)).toEqual(['entry_decision_removed', 'entry_excluded']);
+    expect(history[0]!.reason).toBe('excluded by mistake');
+    expect(history[0]!.prev_hash).toBe(history[1]!.hash);
+  });
+
+  it('puts an entry whose line changed after the decision first in the queue, with what it was', async () => {
+    const b = fake();
+    await b.decideEntries([12], NONE, null, null);
+    expect((await b.reviewQueue(EMPTY_FILTER, 0, 100)).items.some((i) => i.entry.id === 12)).toBe(false);
+    await b.changeLine(12, { net_amount: '2933.33' });
+    const q = await b.reviewQueue(EMPTY_FILTER, 0, 100);
+    expect(q.items[0]!.entry.id).toBe(12);
+    expect(q.items[0]!.why).toBe('changed_since_review');
+    expect(q.items[0]!.seen).toEqual({ date: '2024-10-01', net_amount: '2833.33', account_code: '469', deleted: false });
+    expect(q.progress.changed_since_review).toBe(1);
+    expect((await b.entryDetail(12)).changed_since_review).toBe(true);
+    // Counted anew from the new amount.
+    expect(q.items[0]!.entry.kg_co2e).not.toBe(entry(12).kg_co2e);
+  });
+});
+
+describe('fake rules for similar entries', () => {
+  const hotels = (supplier: string): RuleInput => ({
+    name: `${supplier}: Office rent`,
+    match: { platform: null, supplier, account_code: null, description_contains: null, amount_min: null, amount_max: null },
+    classification: reclassify('531120', 'Office rent', 8),
+  });
+
+  it('previews what a rule would change, saves it, and lists it with the entries it decides', async () => {
+    const b = fake();
+    // Albion Property Management's four rents, whatever the letters' case.
+    const preview = await b.previewRule(hotels('albion property management'), null);
+    expect(preview.changes).toBe(4);
+    const albion = RECORDED.ledger.entries.filter((e) => e.contact === 'Albion Property Management');
+    expect(preview.entries.map((p) => p.entry.id).sort()).toEqual(albion.map((e) => e.id).sort());
+    // Same factor, so the same kilograms; the category and scope 3 category change.
+    expect(preview.kg_co2e_now).toBe(preview.kg_co2e_after);
+    expect(preview.entries[0]!.after.category).toBe('Office rent');
+    expect(await b.reviewRules()).toEqual([]);
+
+    const saved = await b.addRule(hotels('albion property management'), 'rent is rent');
+    expect(saved).toMatchObject({ id: 1, position: 1, entries: 4 });
+    const rules = await b.reviewRules();
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.entries).toBe(4);
+    const q = await b.reviewQueue(EMPTY_FILTER, 0, 100);
+    expect(q.progress.reviewed).toBe(4);
+    expect((await b.entryDetail(12)).rule?.id).toBe(1);
+    // Saved: nothing more to change.
+    expect((await b.previewRule(hotels('Albion Property Management'), 1)).changes).toBe(0);
+  });
+
+  it('lets a person’s decision outrank a rule', async () => {
+    const b = fake();
+    await b.decideEntries([12], exclude('paid twice, refunded'), null, null);
+    await b.addRule(hotels('Albion Property Management'), null);
+    expect((await b.reviewRules())[0]!.entries).toBe(3);
+    const detail = await b.entryDetail(12);
+    expect(detail.entry.status).toBe('excluded');
+    expect(detail.rule).toBeNull();
+    // Taken back, the rule decides it.
+    const [e] = await b.undoDecisions([12], null);
+    expect(e!.review_rule_id).toBe(1);
+    expect(e!.category).toBe('Office rent');
+    expect((await b.reviewRules())[0]!.entries).toBe(4);
+  });
+
+  it('tries rules in their order, moves and removes them', async () => {
+    const b = fake();
+    const first = await b.addRule({ ...hotels('Albion Property Management'), name: 'Rent' }, null);
+    const second = await b.addRule(
+      { ...hotels('Albion Property Management'), name: 'Not counted', classification: exclude('shared office, the landlord reports it') },
+      null,
+    );
+    expect((await b.reviewRules()).map((r) => [r.name, r.entries])).toEqual([
+      ['Rent', 4],
+      ['Not counted', 0],
+    ]);
+    const moved = await b.moveRule(second.id, 1, null);
+    expect(moved.map((r) => [r.name, r.position, r.entries])).toEqual([
+      ['Not counted', 1, 4],
+      ['Rent', 2, 0],
+    ]);
+    expect((await b.entryDetail(12)).entry.status).toBe('excluded');
+    const removed = await b.removeRule(second.id, null);
+    expect(removed.entries).toBe(4);
+    expect((await b.reviewRules()).map((r) => [r.id, r.entries])).toEqual([[first.id, 4]]);
+    expect((await b.entryDetail(12)).entry.status).toBe('counted');
+  });
+
+  it('refuses a rule that matches nothing in particular, in words', async () => {
+    const b = fake();
+    const empty: RuleInput = {
+      ...hotels(''),
+      match: { platform: null, supplier: ' ', account_code: null, description_contains: '', amount_min: null, amount_max: null },
+    };
+    const e = await refusal(b.previewRule(empty, null));
+    expect(e.code).toBe('invalid_rule');
+    expect(e.message).toMatch(/^Say what the rule matches/);
+    expect((await refusal(b.addRule({ ...hotels('BP'), name: ' ' }, null))).message).toMatch(/^Name the rule/);
+    expect((await refusal(b.addRule({ ...hotels('BP'), classification: NONE }, null))).message).toMatch(/^A rule reclassifies or excludes/);
+    expect((await refusal(b.removeRule(42, null))).code).toBe('no_such_rule');
+  });
+
+  it('starts "apply to similar" from a decision: same platform and supplier, doing the same', async () => {
+    const b = fake();
+    expect((await refusal(b.ruleLike(21))).message).toMatch(/decide it first/);
+    await b.decideEntries([21], reclassify('481111', 'Air travel', 6), null, null);
+    const like = await b.ruleLike(21);
+    expect(like.name).toBe('Clarity Business Travel: Air travel');
+    expect(like.match).toMatchObject({ platform: 'xero', supplier: 'Clarity Business Travel', account_code: null });
+    expect(like.classification).toMatchObject({ action: 'reclassify', factor_code: '481111', category: 'Air travel', scope3_category: 6 });
+    // The decided entry itself does not change: its decision outranks the rule.
+    expect((await b.previewRule(like, null)).changes).toBe(0);
+  });
+
+  it('matches amounts in the line’s own currency, bounds included', async () => {
+    const b = fake();
+    const preview = await b.previewRule(
+      {
+        name: 'Large GBP bills',
+        match: { platform: 'xero', supplier: null, account_code: null, description_contains: 'rent', amount_min: '2708.33', amount_max: '2800' },
+        classification: exclude('test'),
+      },
+      null,
+    );
+    expect(preview.entries.map((p) => p.entry.id).sort()).toEqual([1, 4]);
+    expect(preview.kg_co2e_after).toBe('0');
+    expect(preview.kg_co2e_now).toBe('1599.645618');
+  });
+});

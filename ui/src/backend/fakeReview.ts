@@ -1,0 +1,1065 @@
+// The FakeBackend's review: the queue of entries that still need a person, people's decisions
+// on entries (accept, reclassify, exclude, activity data, include again), their rules for
+// similar entries, and the audit trail of it all. Written by hand after the application's
+// rules and words (crates/core/src/decisions.rs, review_rules.rs, crates/store/src/review.rs
+// and crates/sync/src/review.rs), because the recording of ./recorded/ holds no review:
+// - an entry is decided as the application decides it: the person's decision first (accepting
+//   keeps what the rules or the mapping made of it), then the person's rules in their order,
+//   then the account mapping (the entry as the sync stored it); what the record itself settles
+//   (a deleted record, a transfer) stays as it is;
+// - a reclassified entry is counted again with the chosen factor from the same exchange rates
+//   and US price index as the application's tables, rounded once to six places, so the
+//   kilograms are those the application works out; activity data uses the UK DESNZ 2024
+//   factors;
+// - the factor list is a part of the shipped US EPA set (the factors the sample ledger uses
+//   and some more), with their published values;
+// - decisions are kept by line (connection, stream, record, line number), so a line the
+//   platform later changes returns to the queue as changed since review.
+
+import type { AppError } from '../bindings/AppError';
+import type { AuditRow } from '../bindings/AuditRow';
+import type { Classification } from '../bindings/Classification';
+import type { Decision } from '../bindings/Decision';
+import type { EntryDetail } from '../bindings/EntryDetail';
+import type { FactorChoice } from '../bindings/FactorChoice';
+import type { LedgerEntry } from '../bindings/LedgerEntry';
+import type { LedgerFilter } from '../bindings/LedgerFilter';
+import type { LedgerRow } from '../bindings/LedgerRow';
+import type { LineSnapshot } from '../bindings/LineSnapshot';
+import type { PreviewedEntry } from '../bindings/PreviewedEntry';
+import type { QueueItem } from '../bindings/QueueItem';
+import type { QueueReason } from '../bindings/QueueReason';
+import type { ReviewAction } from '../bindings/ReviewAction';
+import type { ReviewProgress } from '../bindings/ReviewProgress';
+import type { ReviewQueue } from '../bindings/ReviewQueue';
+import type { ReviewRule } from '../bindings/ReviewRule';
+import type { RuleInput } from '../bindings/RuleInput';
+import type { RuleMatch } from '../bindings/RuleMatch';
+import type { RulePreview } from '../bindings/RulePreview';
+import { HALF_UP, compareDecimals, dec, isPlainDecimal, sumDecimals } from '../lib/decimal';
+import { FACTOR_SET, FACTOR_UNIT, FACTOR_VERSION } from './fakeData';
+
+/** What the FakeReview needs of the FakeBackend around it. */
+export interface ReviewHost {
+  /** The fake's clock, ms since 1970. */
+  nowMs(): number;
+  /** Every stored entry, of every connection, in the ledger's order. */
+  entries(): LedgerEntry[];
+  /** The entries of connections that exist, narrowed by `filter`, in the ledger's order. */
+  select(filter: LedgerFilter): LedgerEntry[];
+  /** The platform (catalogue id) of a connection, or null when there is no such connection. */
+  platformOf(connectionId: number): string | null;
+  /** The catalogue's platform ids. */
+  platformIds(): string[];
+}
+
+/** The operating-system user and machine the audit trail names. */
+export const REVIEWER = { os_user: 'you', machine: 'this-computer' } as const;
+
+/** How many changed entries a preview lists (the counts cover them all). */
+export const PREVIEW_LISTED = 50;
+
+// ---- the factors ----------------------------------------------------------------------------
+
+/** The publisher of the shipped spend-based set, as the application names it. */
+const FACTOR_PUBLISHER = 'US EPA Office of Research and Development';
+
+/**
+ * Part of the shipped US EPA Supply Chain GHG Emission Factors v1.3 (2017 NAICS, kg CO2e per
+ * 2022 USD, purchaser price, with margins), in the set's order, titles as published.
+ */
+const FACTOR_ROWS: ReadonlyArray<readonly [code: string, title: string, value: string]> = [
+  ['221210', 'Natural Gas Distribution', '0.532'],
+  ['221310', 'Water Supply and Irrigation Systems', '0.578'],
+  ['237310', 'Highway, Street, and Bridge Construction', '0.255'],
+  ['315990', 'Apparel Accessories and Other Apparel Manufacturing', '0.12'],
+  ['316210', 'Footwear Manufacturing', '0.282'],
+  ['321113', 'Sawmills', '0.264'],
+  ['321211', 'Hardwood Veneer and Plywood Manufacturing', '0.208'],
+  ['322211', 'Corrugated and Solid Fiber Box Manufacturing', '0.479'],
+  ['323111', 'Commercial Printing (except Screen and Books)', '0.236'],
+  ['324110', 'Petroleum Refineries', '0.27'],
+  ['334111', 'Electronic Computer Manufacturing', '0.058'],
+  ['337211', 'Wood Office Furniture Manufacturing', '0.24'],
+  ['339940', 'Office Supplies (except Paper) Manufacturing', '0.265'],
+  ['423310', 'Lumber, Plywood, Millwork, and Wood Panel Merchant Wholesalers', '0.108'],
+  ['423430', 'Computer and Computer Peripheral Equipment and Software Merchant Wholesalers', '0.074'],
+  ['424120', 'Stationery and Office Supplies Merchant Wholesalers', '0.144'],
+  ['424340', 'Footwear Merchant Wholesalers', '0.144'],
+  ['424990', 'Other Miscellaneous Nondurable Goods Merchant Wholesalers', '0.144'],
+  ['448210', 'Shoe Stores', '0.138'],
+  ['453210', 'Office Supplies and Stationery Stores', '0.111'],
+  ['481111', 'Scheduled Passenger Air Transportation', '0.644'],
+  ['481211', 'Nonscheduled Chartered Passenger Air Transportation', '0.644'],
+  ['483111', 'Deep Sea Freight Transportation', '0.816'],
+  ['484110', 'General Freight Trucking, Local', '0.595'],
+  ['484121', 'General Freight Trucking, Long-Distance, Truckload', '0.595'],
+  ['485310', 'Taxi Service', '0.566'],
+  ['485999', 'All Other Transit and Ground Passenger Transportation', '0.566'],
+  ['488510', 'Freight Transportation Arrangement', '0.162'],
+  ['492110', 'Couriers and Express Delivery Services', '0.303'],
+  ['511210', 'Software Publishers', '0.08'],
+  ['517311', 'Wired Telecommunications Carriers', '0.075'],
+  ['517312', 'Wireless Telecommunications Carriers (except Satellite)', '0.096'],
+  ['518210', 'Data Processing, Hosting, and Related Services', '0.093'],
+  ['531120', 'Lessors of Nonresidential Buildings (excpet Miniwarehouses)', '0.246'],
+  ['532111', 'Passenger Car Rental', '0.11'],
+  ['541110', 'Offices of Lawyers', '0.041'],
+  ['541211', 'Offices of Certified Public Accountants', '0.054'],
+  ['541511', 'Custom Computer Programming Services', '0.084'],
+  ['541611', 'Administrative Management and General Management Consulting Services', '0.078'],
+  ['541810', 'Advertising Agencies', '0.085'],
+  ['561320', 'Temporary Help Services', '0.051'],
+  ['561720', 'Janitorial Services', '0.214'],
+  ['711310', 'Promoters of Performing Arts, Sports, and Similar Events with Facilities', '0.093'],
+  ['721110', 'Hotels (except Casino Hotels) and Motels', '0.145'],
+  ['722511', 'Full-Service Restaurants', '0.194'],
+  ['811111', 'General Automotive Repair', '0.103'],
+  ['811310', 'Commercial and Industrial Machinery and Equipment (except Automotive and Electronic) Repair and Maintenance', '0.136'],
+  ['813910', 'Business Associations', '0.128'],
+];
+
+export const FAKE_FACTORS: ReadonlyArray<FactorChoice> = FACTOR_ROWS.map(([code, title, value]) => ({
+  set: FACTOR_SET,
+  version: FACTOR_VERSION,
+  code,
+  title,
+  value,
+  unit: FACTOR_UNIT,
+  publisher: FACTOR_PUBLISHER,
+}));
+
+// ---- exchange rates and the US price index, as the application's tables hold them ------------
+
+interface Rate {
+  usd_per_unit: string;
+  source: string;
+  note: string;
+}
+
+const FED = 'Federal Reserve G.5A annual average, noon buying rates in New York';
+const RATES: Record<string, Rate> = {
+  'USD-2022': { usd_per_unit: '1', source: 'identity', note: '' },
+  'USD-2023': { usd_per_unit: '1', source: 'identity', note: '' },
+  'USD-2024': { usd_per_unit: '1', source: 'identity', note: '' },
+  'GBP-2022': { usd_per_unit: '1.2371', source: FED, note: '' },
+  'GBP-2023': { usd_per_unit: '1.2440', source: FED, note: '' },
+  'GBP-2024': { usd_per_unit: '1.2781', source: FED, note: 'G.5A release of January 2025' },
+  'EUR-2022': { usd_per_unit: '1.0534', source: FED, note: '' },
+  'EUR-2023': { usd_per_unit: '1.0817', source: FED, note: '' },
+  'EUR-2024': { usd_per_unit: '1.0824', source: FED, note: 'G.5A release of January 2025' },
+  'CAD-2022': {
+    usd_per_unit: '0.768226',
+    source: FED,
+    note: '1 / 1.3017 Canadian dollars per US dollar (G.5A quotes CAD per USD), to six places',
+  },
+  'CAD-2023': {
+    usd_per_unit: '0.740905',
+    source: FED,
+    note: '1 / 1.3497 Canadian dollars per US dollar (G.5A quotes CAD per USD), to six places',
+  },
+  'CAD-2024': {
+    usd_per_unit: '0.729980',
+    source: FED,
+    note: '1 / 1.3699 Canadian dollars per US dollar (G.5A quotes CAD per USD), to six places; G.5A release of January 2025',
+  },
+};
+
+const AS_TRANSCRIBED = 'annual value as transcribed; verify against the current BEA vintage';
+const PRICE_INDEX: Record<number, { index: string; note: string }> = {
+  2022: { index: '117.996', note: AS_TRANSCRIBED },
+  2023: { index: '122.273', note: AS_TRANSCRIBED },
+  2024: { index: '125.224', note: 'mean of the four 2024 quarterly values 124.163, 124.943, 125.532, 126.257' },
+};
+const BASE_YEAR = 2022;
+
+function fxSource(currency: string, year: number, r: Rate): string {
+  return `USD per ${currency}, ${year}: ${r.source}${r.note ? ` (${r.note})` : ''}`;
+}
+
+function deflatorSource(year: number): string {
+  const base = PRICE_INDEX[BASE_YEAR]!;
+  const it = PRICE_INDEX[year]!;
+  const notes = year === BASE_YEAR ? `${BASE_YEAR}: ${base.note}` : `${BASE_YEAR}: ${base.note}; ${year}: ${it.note}`;
+  return (
+    `index(${BASE_YEAR}) ${base.index} / index(${year}) ${it.index}, US GDP price index (2017 = 100); ` +
+    `source: BEA NIPA Table 1.1.9 line 1, GDP implicit price deflator (FRED GDPDEF); ${notes}`
+  );
+}
+
+// ---- activity data: UK DESNZ greenhouse gas conversion factors 2024 ---------------------------
+
+const ACTIVITY_SET = 'UK DESNZ greenhouse gas conversion factors';
+const ACTIVITY_SET_VERSION = '2024 v1.1';
+
+interface Activity {
+  key: string;
+  label: string;
+  scope: number;
+  scope3_category: number | null;
+  factor_id: string;
+  title: string;
+  factor_unit: string;
+  quantity_unit: string;
+  /** Factor units in one quantity unit (kilograms of waste against a per-tonne factor). */
+  per: string;
+  value: string;
+}
+
+/** The shipped activity table, in its order. */
+const ACTIVITIES: ReadonlyArray<Activity> = [
+  a('electricity-uk', 'Electricity, UK grid (location-based)', 2, null, '7_400_4000_5_1', 'UK electricity › Electricity generated › Electricity: UK › kWh', 'kWh', '0.20705'),
+  a('natural-gas', 'Natural gas burnt on site', 1, null, '1_100_1004_6_1', 'Fuels › Gaseous fuels › Natural gas', 'kWh (Gross CV)', '0.1829'),
+  a('diesel', 'Diesel (average biofuel blend) burnt in owned vehicles or plant', 1, null, '1_101_1011_8_1', 'Fuels › Liquid fuels › Diesel (average biofuel blend)', 'litres', '2.51279'),
+  a('petrol', 'Petrol (average biofuel blend) burnt in owned vehicles or plant', 1, null, '1_101_1017_8_1', 'Fuels › Liquid fuels › Petrol (average biofuel blend)', 'litres', '2.0844'),
+  a('flight-domestic', 'Flights within the UK, average passenger, with radiative forcing', 3, 6, '21_316_3160_11_1', 'Business travel- air › Flights › Domestic, to/from UK › Average passenger › With RF', 'passenger.km', '0.27257'),
+  a('flight-short-haul', 'Short-haul flights to or from the UK, average passenger, with radiative forcing', 3, 6, '21_316_3162_11_1', 'Business travel- air › Flights › Short-haul, to/from UK › Average passenger › With RF', 'passenger.km', '0.18592'),
+  a('flight-long-haul', 'Long-haul flights to or from the UK, average passenger, with radiative forcing', 3, 6, '21_316_3168_11_1', 'Business travel- air › Flights › Long-haul, to/from UK › Average passenger › With RF', 'passenger.km', '0.26128'),
+  a('rail', 'National rail', 3, 6, '25_315_3147_11_1', 'Business travel- land › Rail › National rail', 'passenger.km', '0.03546'),
+  a('car', 'Business travel by car, average car, fuel unknown', 3, 6, '25_301_3074_4_1', 'Business travel- land › Cars (by size) › Average car › Unknown', 'km', '0.16691'),
+  a('hotel-uk', 'Hotel stay in the UK', 3, 6, '29_600_4000_13_1', 'Hotel stay › Hotel stay › UK', 'Room per night', '10.4'),
+  a('freight-hgv', 'Freight by HGV (all diesel), average laden', 3, 4, '27_304_3140_14_1', 'Freighting goods › HGV (all diesel) › All HGVs › Average laden', 'tonne.km', '0.09752'),
+  a('waste-landfill', 'Commercial and industrial waste to landfill', 3, 5, '20_507_5313_15_1', 'Waste disposal › Refuse › Commercial and industrial waste › Landfill', 'tonnes', '520.3342'),
+  a('waste-combustion', 'Commercial and industrial waste to combustion', 3, 5, '20_507_5311_15_1', 'Waste disposal › Refuse › Commercial and industrial waste › Combustion', 'tonnes', '6.41061'),
+];
+
+function a(
+  key: string,
+  label: string,
+  scope: number,
+  scope3: number | null,
+  factorId: string,
+  title: string,
+  factorUnit: string,
+  value: string,
+): Activity {
+  const [unit, per] = quantityUnit(factorUnit);
+  return { key, label, scope, scope3_category: scope3, factor_id: factorId, title, factor_unit: factorUnit, quantity_unit: unit, per, value };
+}
+
+/** The unit a person gives a quantity in for a DESNZ unit, and how many factor units one of it is. */
+function quantityUnit(factorUnit: string): [string, string] {
+  switch (factorUnit) {
+    case 'kWh':
+    case 'kWh (Gross CV)':
+    case 'kWh (Net CV)':
+      return ['kWh', '1'];
+    case 'litres':
+      return ['litres', '1'];
+    case 'passenger.km':
+      return ['passenger-km', '1'];
+    case 'km':
+      return ['km', '1'];
+    case 'Room per night':
+      return ['room-nights', '1'];
+    case 'tonne.km':
+      return ['tonne-km', '1'];
+    case 'tonnes':
+      // Waste is weighed in kilograms on a collection note; the factor is per tonne.
+      return ['kg', '0.001'];
+    default:
+      return ['', '1'];
+  }
+}
+
+function scaleOf(s: string): number {
+  const dot = s.indexOf('.');
+  return dot < 0 ? 0 : s.length - dot - 1;
+}
+
+/** The kg CO2e of `quantity` of an activity, or the application's words for what is wrong. */
+function emission(act: Activity, quantity: string | null, unit: string): { kg: string; quantity: string } | string {
+  if (unit.trim() !== act.quantity_unit) return `${act.label} is given in ${act.quantity_unit}, not ${JSON.stringify(unit)}`;
+  const q = quantity !== null && isPlainDecimal(quantity.trim()) ? quantity.trim() : null;
+  if (q === null || !dec(q).gt(0)) return `the quantity must be more than zero ${act.quantity_unit}`;
+  const inFactorUnit = dec(q).times(act.per);
+  // Decimals multiply exactly; the result is rounded once, to six places at most.
+  const scale = Math.min(6, scaleOf(q) + scaleOf(act.per) + scaleOf(act.value));
+  return { kg: inFactorUnit.times(act.value).toFixed(scale, HALF_UP), quantity: q };
+}
+
+// ---- small pieces -------------------------------------------------------------------------------
+
+function err(code: string, message: string): AppError {
+  return { code, message, detail: null, permanent: true };
+}
+
+function capitalised(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function blank(s: string | null | undefined): boolean {
+  return s === null || s === undefined || s.trim() === '';
+}
+
+function trimmed(s: string | null | undefined): string | null {
+  return blank(s) ? null : s!.trim();
+}
+
+function noSuchEntry(id: number): AppError {
+  return err('no_such_entry', `There is no ledger entry ${id}; \`carbonsync review\` and \`carbonsync ledger\` list them.`);
+}
+
+function noSuchRule(id: number): AppError {
+  return err('no_such_rule', `There is no rule ${id}; \`carbonsync rules\` lists them.`);
+}
+
+function invalidRule(message: string): AppError {
+  return err('invalid_rule', message);
+}
+
+function invalidReview(message: string): AppError {
+  return err('invalid_review', message);
+}
+
+const ROW_FIELDS = [
+  'status', 'reason', 'rule_id', 'category', 'scope', 'scope3_category', 'factor_set', 'factor_version',
+  'factor_code', 'factor_title', 'factor_value', 'factor_unit', 'fx_rate', 'fx_source', 'deflator',
+  'deflator_source', 'amount_usd_2022', 'kg_co2e', 'decision_id', 'review_rule_id',
+] as const satisfies ReadonlyArray<keyof LedgerRow>;
+
+function rowOf(e: LedgerRow): LedgerRow {
+  const out = {} as Record<string, unknown>;
+  for (const f of ROW_FIELDS) out[f] = e[f];
+  return out as LedgerRow;
+}
+
+function sameRow(x: LedgerRow, y: LedgerRow): boolean {
+  return ROW_FIELDS.every((f) => x[f] === y[f]);
+}
+
+/** An entry with only its status and reason: no rule, no factor, no emission. */
+function bare(status: LedgerRow['status'], reason: string | null): LedgerRow {
+  return {
+    status,
+    reason,
+    rule_id: null,
+    category: null,
+    scope: null,
+    scope3_category: null,
+    factor_set: null,
+    factor_version: null,
+    factor_code: null,
+    factor_title: null,
+    factor_value: null,
+    factor_unit: null,
+    fx_rate: null,
+    fx_source: null,
+    deflator: null,
+    deflator_source: null,
+    amount_usd_2022: null,
+    kg_co2e: null,
+    decision_id: null,
+    review_rule_id: null,
+  };
+}
+
+/** A line's place, which a decision keeps across re-syncs: connection, stream, record, line. */
+function lineKey(e: Pick<LedgerEntry, 'connection_id' | 'stream' | 'record_id' | 'line_no'>): string {
+  return JSON.stringify([e.connection_id, e.stream, e.record_id, e.line_no]);
+}
+
+function classificationOf(c: Classification): Classification {
+  return {
+    action: c.action,
+    category: c.category,
+    factor_code: c.factor_code,
+    scope3_category: c.scope3_category,
+    reason: c.reason,
+    activity: c.activity,
+    quantity: c.quantity,
+    quantity_unit: c.quantity_unit,
+  };
+}
+
+function sameClassification(x: Classification, y: Classification): boolean {
+  return JSON.stringify(classificationOf(x)) === JSON.stringify(classificationOf(y));
+}
+
+/** A decision as the application writes it to the audit trail (its classification flattened in). */
+function decisionJson(d: Decision): string {
+  return JSON.stringify({
+    id: d.id,
+    entry_id: d.entry_id,
+    connection_id: d.connection_id,
+    stream: d.stream,
+    record_id: d.record_id,
+    line_no: d.line_no,
+    ...classificationOf(d),
+    note: d.note,
+    seen: d.seen,
+    decided_at_ms: d.decided_at_ms,
+    decided_by: d.decided_by,
+  });
+}
+
+function ruleJson(r: Pick<ReviewRule, 'name' | 'match' | 'classification'>): string {
+  return JSON.stringify({ name: r.name, match: r.match, classification: r.classification });
+}
+
+/** A stand-in for the trail's SHA-256 chain: 64 hex digits that change with every byte of the row. */
+function chainHash(text: string): string {
+  let out = '';
+  for (let round = 0; round < 8; round++) {
+    let h = 0x811c9dc5 ^ round;
+    for (let i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    out += (h >>> 0).toString(16).padStart(8, '0');
+  }
+  return out;
+}
+
+type StoredRule = Omit<ReviewRule, 'entries'>;
+
+/** Something that changed about a line at the platform (for tests: a re-synced, edited line). */
+export type LineChange = Partial<Pick<LedgerEntry, 'date' | 'net_amount' | 'account_code' | 'contact' | 'description'>>;
+
+export class FakeReview {
+  private decisions = new Map<string, Decision>();
+  private rules: StoredRule[] = [];
+  private audit: AuditRow[] = [];
+  /** What the account mapping made of each stored entry, before any decision or rule. */
+  private mapped = new WeakMap<LedgerEntry, LedgerRow>();
+  /** Whether the platform deleted the record of an entry. */
+  private deleted = new WeakSet<LedgerEntry>();
+  private nextDecisionId = 1;
+  private nextRuleId = 1;
+  private nextAuditId = 1;
+
+  constructor(private readonly host: ReviewHost) {}
+
+  // ---- for the FakeBackend ------------------------------------------------------------------
+
+  /** Entries a sync just stored: what the mapping made of them is kept, and the review decides them. */
+  stored(entries: ReadonlyArray<LedgerEntry>): void {
+    for (const e of entries) {
+      this.mapped.set(e, { ...rowOf(e), decision_id: null, review_rule_id: null });
+      if (e.status === 'excluded' && e.rule_id === null && e.reason === 'deleted in the source') this.deleted.add(e);
+      this.apply(e);
+    }
+  }
+
+  /**
+   * The platform changed a line and a sync read it again: the mapping counts it anew (same
+   * factor, the rates of its year), and a decision on it no longer matches what it saw.
+   */
+  changeLine(entryId: number, change: LineChange): LedgerEntry {
+    const e = this.entryOrThrow(entryId);
+    Object.assign(e, change);
+    const m = this.mappedOf(e);
+    let row = m;
+    if (m.status === 'counted' && m.factor_code !== null) {
+      const factor = FAKE_FACTORS.find((f) => f.code === m.factor_code);
+      if (factor) {
+        const counted = this.spend(e, factor, m.category, m.scope3_category, m.reason);
+        row = { ...counted, rule_id: m.rule_id, scope: m.scope };
+      }
+    }
+    this.mapped.set(e, row);
+    this.apply(e);
+    return { ...e };
+  }
+
+  // ---- the Backend's review commands ---------------------------------------------------------
+
+  queue(filter: LedgerFilter, offset: number, limit: number): ReviewQueue {
+    const all = this.host.entries();
+    const rows = this.host.select(filter).filter((e) => this.inReview(e));
+    const items: (QueueItem & { rank: number })[] = [];
+    for (const e of rows) {
+      if (this.isReviewed(e)) continue;
+      const decision = this.decisionOf(e);
+      const changed = decision !== null && this.changed(e, decision);
+      let why: QueueReason;
+      if (changed) why = 'changed_since_review';
+      else if (e.status === 'unmapped') why = 'unmapped';
+      else if (filter.from !== null && e.contact !== null && !all.some((p) => p.contact === e.contact && p.connection_id === e.connection_id && p.date < filter.from!))
+        why = 'new_supplier';
+      else why = 'not_reviewed';
+      items.push({ entry: e, why, seen: changed ? { ...decision.seen } : null, rank: REASON_RANK[why] });
+    }
+    items.sort(
+      (x, y) =>
+        x.rank - y.rank ||
+        compareDecimals(y.entry.kg_co2e ?? '0', x.entry.kg_co2e ?? '0') ||
+        compareDecimals(dec(y.entry.net_amount).abs().toFixed(), dec(x.entry.net_amount).abs().toFixed()) ||
+        x.entry.id - y.entry.id,
+    );
+    return {
+      items: items.slice(Math.max(0, offset), Math.max(0, offset) + Math.max(0, limit)).map((i) => ({
+        entry: { ...i.entry },
+        why: i.why,
+        seen: i.seen,
+      })),
+      offset,
+      progress: this.progress(rows),
+    };
+  }
+
+  detail(entryId: number): EntryDetail {
+    const e = this.entryOrThrow(entryId);
+    const decision = this.decisionOf(e);
+    const rule = decision === null && e.review_rule_id !== null ? this.ruleView(e.review_rule_id) : null;
+    const subject = `entry:${entryId}`;
+    return {
+      entry: { ...e },
+      decision: decision && structuredClone(decision),
+      rule,
+      changed_since_review: decision !== null && this.changed(e, decision),
+      history: this.audit
+        .filter((r) => r.subject === subject)
+        .reverse()
+        .slice(0, 200)
+        .map((r) => ({ ...r })),
+    };
+  }
+
+  findFactors(query: string, limit: number): FactorChoice[] {
+    const q = query.trim();
+    const words = q.toLowerCase().split(/\s+/).filter(Boolean);
+    return FAKE_FACTORS.filter((f) => {
+      const title = f.title.toLowerCase();
+      return q === '' || f.code.startsWith(q) || words.every((w) => title.includes(w));
+    })
+      .slice(0, Math.max(0, limit))
+      .map((f) => ({ ...f }));
+  }
+
+  decide(ids: ReadonlyArray<number>, classification: Classification, note: string | null, why: string | null): LedgerEntry[] {
+    const c = this.checkedClassification(classification);
+    const entries = ids.map((id) => this.entryOrThrow(id));
+    const n = trimmed(note);
+    const at = this.host.nowMs();
+    return entries.map((e) => {
+      const key = lineKey(e);
+      const before = this.decisions.get(key) ?? null;
+      // Accepting an entry a person already reclassified or excluded confirms that decision
+      // (for the line as it is now), rather than undoing it.
+      const chosen = before && c.action === 'accept' ? classificationOf(before) : c;
+      const after: Decision = {
+        id: before?.id ?? this.nextDecisionId++,
+        entry_id: e.id,
+        connection_id: e.connection_id,
+        stream: e.stream,
+        record_id: e.record_id,
+        line_no: e.line_no,
+        note: n,
+        seen: this.snapshot(e),
+        decided_at_ms: at,
+        decided_by: REVIEWER.os_user,
+        ...chosen,
+      };
+      this.decisions.set(key, after);
+      const confirmed = before !== null && sameClassification(before, chosen);
+      this.trail(at, confirmed ? 'entry_confirmed' : DECIDED[chosen.action], `entry:${e.id}`, before && decisionJson(before), decisionJson(after), why);
+      this.apply(e);
+      return { ...e };
+    });
+  }
+
+  undo(ids: ReadonlyArray<number>, why: string | null): LedgerEntry[] {
+    const entries = ids.map((id) => this.entryOrThrow(id));
+    const at = this.host.nowMs();
+    return entries.map((e) => {
+      const key = lineKey(e);
+      const before = this.decisions.get(key);
+      if (before) {
+        this.decisions.delete(key);
+        this.trail(at, 'entry_decision_removed', `entry:${e.id}`, decisionJson(before), null, why);
+        this.apply(e);
+      }
+      return { ...e };
+    });
+  }
+
+  reviewRules(): ReviewRule[] {
+    return this.ordered().map((r) => this.withCount(r));
+  }
+
+  ruleLike(entryId: number): RuleInput {
+    const e = this.entryOrThrow(entryId);
+    const platform = this.host.platformOf(e.connection_id);
+    const decision = this.decisionOf(e);
+    if (!decision || (decision.action !== 'reclassify' && decision.action !== 'exclude')) {
+      throw invalidRule(`Entry ${entryId} has no reclassification or exclusion to apply to similar entries; decide it first.`);
+    }
+    const none: RuleMatch = {
+      platform,
+      supplier: null,
+      account_code: null,
+      description_contains: null,
+      amount_min: null,
+      amount_max: null,
+    };
+    const match: RuleMatch = e.contact !== null ? { ...none, supplier: e.contact } : { ...none, account_code: e.account_code };
+    const category = decision.category;
+    const account = e.account_code ?? '-';
+    const name =
+      e.contact !== null
+        ? `${e.contact}: ${category ?? 'excluded'}`
+        : `Account ${account}: ${category ?? 'excluded'}`;
+    return { name, match, classification: classificationOf(decision) };
+  }
+
+  previewRule(input: RuleInput, replacing: number | null): RulePreview {
+    const rule = this.checkedRule(input);
+    const rules = this.ordered().map((r) => ({ ...r }));
+    const draft = (id: number, position: number): StoredRule => ({
+      id,
+      position,
+      name: rule.name,
+      match: rule.match,
+      classification: rule.classification,
+      created_at_ms: 0,
+      updated_at_ms: 0,
+    });
+    if (replacing !== null) {
+      const at = rules.findIndex((r) => r.id === replacing);
+      if (at < 0) throw noSuchRule(replacing);
+      rules[at] = draft(replacing, rules[at]!.position);
+    } else {
+      // Not saved yet: an id no saved rule has, tried after every saved one.
+      rules.push(draft(0, Number.MAX_SAFE_INTEGER));
+    }
+    const changes: { e: LedgerEntry; now: LedgerRow; after: LedgerRow }[] = [];
+    for (const e of this.host.entries()) {
+      const now = rowOf(e);
+      const after = this.decideRow(e, rules);
+      if (!sameRow(now, after)) changes.push({ e, now, after });
+    }
+    const kg = (r: LedgerRow) => r.kg_co2e ?? '0';
+    const change = (x: { now: LedgerRow; after: LedgerRow }) => dec(kg(x.after)).minus(dec(kg(x.now))).abs();
+    changes.sort((x, y) => change(y).cmp(change(x)) || x.e.id - y.e.id);
+    const entries: PreviewedEntry[] = changes.slice(0, PREVIEW_LISTED).map((x) => ({ entry: { ...x.e }, after: x.after }));
+    return {
+      changes: changes.length,
+      kg_co2e_now: sumDecimals(changes.map((x) => x.now.kg_co2e)),
+      kg_co2e_after: sumDecimals(changes.map((x) => x.after.kg_co2e)),
+      entries,
+    };
+  }
+
+  addRule(input: RuleInput, why: string | null): ReviewRule {
+    const rule = this.checkedRule(input);
+    const at = this.host.nowMs();
+    const saved: StoredRule = {
+      id: this.nextRuleId++,
+      position: Math.max(0, ...this.rules.map((r) => r.position)) + 1,
+      name: rule.name,
+      match: rule.match,
+      classification: rule.classification,
+      created_at_ms: at,
+      updated_at_ms: at,
+    };
+    this.rules.push(saved);
+    this.trail(at, 'review_rule_added', `review_rule:${saved.id}`, null, ruleJson(saved), why);
+    this.applyAll();
+    return this.withCount(saved);
+  }
+
+  editRule(id: number, input: RuleInput, why: string | null): ReviewRule {
+    const rule = this.checkedRule(input);
+    const r = this.ruleOrThrow(id);
+    const before = ruleJson(r);
+    const at = this.host.nowMs();
+    Object.assign(r, { name: rule.name, match: rule.match, classification: rule.classification, updated_at_ms: at });
+    this.trail(at, 'review_rule_edited', `review_rule:${id}`, before, ruleJson(r), why);
+    this.applyAll();
+    return this.withCount(r);
+  }
+
+  moveRule(id: number, position: number, why: string | null): ReviewRule[] {
+    const r = this.ruleOrThrow(id);
+    const before = r.position;
+    const order = this.ordered().filter((x) => x.id !== id);
+    const at = Math.min(Math.max(1, Math.trunc(position)) - 1, order.length);
+    order.splice(at, 0, r);
+    order.forEach((x, i) => (x.position = i + 1));
+    this.trail(this.host.nowMs(), 'review_rule_moved', `review_rule:${id}`, JSON.stringify({ position: before }), JSON.stringify({ position: at + 1 }), why);
+    this.applyAll();
+    return this.reviewRules();
+  }
+
+  removeRule(id: number, why: string | null): ReviewRule {
+    const r = this.ruleOrThrow(id);
+    const removed = this.withCount(r);
+    this.rules = this.rules.filter((x) => x.id !== id);
+    this.trail(this.host.nowMs(), 'review_rule_removed', `review_rule:${id}`, ruleJson(r), null, why);
+    this.applyAll();
+    return removed;
+  }
+
+  // ---- inside ---------------------------------------------------------------------------------
+
+  private entryOrThrow(id: number): LedgerEntry {
+    const e = this.host.entries().find((x) => x.id === id);
+    if (!e) throw noSuchEntry(id);
+    return e;
+  }
+
+  private ruleOrThrow(id: number): StoredRule {
+    const r = this.rules.find((x) => x.id === id);
+    if (!r) throw noSuchRule(id);
+    return r;
+  }
+
+  private ruleView(id: number): ReviewRule | null {
+    const r = this.rules.find((x) => x.id === id);
+    return r ? this.withCount(r) : null;
+  }
+
+  private ordered(): StoredRule[] {
+    return [...this.rules].sort((x, y) => x.position - y.position || x.id - y.id);
+  }
+
+  private withCount(r: StoredRule): ReviewRule {
+    const entries = this.host.entries().filter((e) => e.review_rule_id === r.id && e.decision_id === null).length;
+    return structuredClone({ ...r, entries });
+  }
+
+  private mappedOf(e: LedgerEntry): LedgerRow {
+    let m = this.mapped.get(e);
+    if (!m) {
+      m = { ...rowOf(e), decision_id: null, review_rule_id: null };
+      this.mapped.set(e, m);
+    }
+    return m;
+  }
+
+  private decisionOf(e: LedgerEntry): Decision | null {
+    const d = this.decisions.get(lineKey(e));
+    return d ? { ...d, entry_id: e.id } : null;
+  }
+
+  private snapshot(e: LedgerEntry): LineSnapshot {
+    return { date: e.date, net_amount: e.net_amount, account_code: e.account_code, deleted: this.deleted.has(e) };
+  }
+
+  /** The decision saw another line than the one stored now. */
+  private changed(e: LedgerEntry, d: Decision): boolean {
+    return (
+      d.seen.date !== e.date ||
+      compareDecimals(d.seen.net_amount, e.net_amount) !== 0 ||
+      (d.seen.account_code ?? '') !== (e.account_code ?? '') ||
+      d.seen.deleted !== this.deleted.has(e)
+    );
+  }
+
+  /** Purchases, and whatever a person or a rule decided. */
+  private inReview(e: LedgerEntry): boolean {
+    return e.status === 'counted' || e.status === 'unmapped' || e.decision_id !== null || e.review_rule_id !== null;
+  }
+
+  /** A person decided it (and the line has not changed since), or a person's rule did. */
+  private isReviewed(e: LedgerEntry): boolean {
+    if (e.decision_id !== null) {
+      const d = this.decisionOf(e);
+      return d !== null && !this.changed(e, d);
+    }
+    return e.review_rule_id !== null;
+  }
+
+  private progress(rows: ReadonlyArray<LedgerEntry>): ReviewProgress {
+    const spend = new Map<string, { total: string[]; reviewed: string[] }>();
+    const kg: (string | null)[] = [];
+    const kgReviewed: (string | null)[] = [];
+    let reviewed = 0;
+    let changed = 0;
+    let unmapped = 0;
+    for (const e of rows) {
+      const isReviewed = this.isReviewed(e);
+      const d = this.decisionOf(e);
+      if (d && this.changed(e, d)) changed++;
+      if (e.status === 'unmapped') unmapped++;
+      const counted = e.status === 'counted' ? e.kg_co2e : null;
+      kg.push(counted);
+      const amount = dec(e.net_amount).abs();
+      const s = spend.get(e.currency) ?? { total: [], reviewed: [] };
+      spend.set(e.currency, s);
+      s.total.push(amount.toFixed());
+      if (isReviewed) {
+        reviewed++;
+        kgReviewed.push(counted);
+        s.reviewed.push(amount.toFixed());
+      }
+    }
+    const six = (values: (string | null)[]) => dec(sumDecimals(values)).toFixed(6, HALF_UP);
+    return {
+      entries: rows.length,
+      reviewed,
+      changed_since_review: changed,
+      unmapped,
+      kg_co2e: six(kg),
+      kg_co2e_reviewed: six(kgReviewed),
+      spend: [...spend.keys()].sort().map((currency) => {
+        const s = spend.get(currency)!;
+        return { currency, total: sumDecimals(s.total), reviewed: sumDecimals(s.reviewed) };
+      }),
+    };
+  }
+
+  private trail(at: number, action: string, subject: string, before: string | null, after: string | null, why: string | null): void {
+    const prev = this.audit.at(-1)?.hash ?? '0'.repeat(64);
+    const row: Omit<AuditRow, 'hash'> = {
+      id: this.nextAuditId++,
+      at_ms: at,
+      os_user: REVIEWER.os_user,
+      machine: REVIEWER.machine,
+      action,
+      subject,
+      before,
+      after,
+      reason: trimmed(why),
+      prev_hash: prev,
+    };
+    this.audit.push({ ...row, hash: chainHash(JSON.stringify(row)) });
+  }
+
+  private apply(e: LedgerEntry): void {
+    Object.assign(e, this.decideRow(e, this.ordered()));
+  }
+
+  private applyAll(): void {
+    const rules = this.ordered();
+    for (const e of this.host.entries()) Object.assign(e, this.decideRow(e, rules));
+  }
+
+  private ruleMatches(m: RuleMatch, e: LedgerEntry): boolean {
+    const empty =
+      m.platform === null && m.supplier === null && m.account_code === null && m.description_contains === null && m.amount_min === null && m.amount_max === null;
+    if (empty) return false;
+    const same = (want: string | null, have: string | null) => want === null || (have !== null && have.trim().toLowerCase() === want.trim().toLowerCase());
+    const contains =
+      m.description_contains === null ||
+      (e.description !== null && e.description.toLowerCase().includes(m.description_contains.trim().toLowerCase()));
+    return (
+      (m.platform === null || m.platform === this.host.platformOf(e.connection_id)) &&
+      same(m.supplier, e.contact) &&
+      same(m.account_code, e.account_code) &&
+      contains &&
+      (m.amount_min === null || compareDecimals(e.net_amount, m.amount_min) >= 0) &&
+      (m.amount_max === null || compareDecimals(e.net_amount, m.amount_max) <= 0)
+    );
+  }
+
+  /** One line decided: the person's decision on it, else the first rule that matches, else the mapping. */
+  private decideRow(e: LedgerEntry, rules: ReadonlyArray<StoredRule>): LedgerRow {
+    const m = this.mappedOf(e);
+    // What the record itself settles (deleted, a transfer, income) is not a rule's to decide,
+    // nor a quantity's to count.
+    const byRecord = m.rule_id === null && m.status === 'excluded';
+    const rule = byRecord ? undefined : rules.find((r) => this.ruleMatches(r.match, e));
+    const byRule: LedgerRow = rule ? { ...this.classified(e, rule.classification, byRecord, m), review_rule_id: rule.id } : { ...m };
+    const d = this.decisions.get(lineKey(e));
+    if (!d) return byRule;
+    let row: LedgerRow;
+    switch (d.action) {
+      case 'accept':
+        row = byRule;
+        break;
+      case 'activity':
+        row = byRecord ? { ...m } : this.measured(d);
+        break;
+      default:
+        row = this.classified(e, d, byRecord, m);
+    }
+    return { ...row, decision_id: d.id };
+  }
+
+  /** A line as a reclassification or an exclusion makes it. */
+  private classified(e: LedgerEntry, c: Classification, byRecord: boolean, m: LedgerRow): LedgerRow {
+    if (byRecord) return { ...m };
+    if (c.action === 'exclude') return { ...bare('excluded', c.reason), category: c.category };
+    const factor = FAKE_FACTORS.find((f) => f.code === (c.factor_code ?? '').trim());
+    if (!factor) {
+      return {
+        ...bare('unmapped', `factor ${c.factor_code ?? '(none)'} is not in ${FACTOR_SET} ${FACTOR_VERSION}; choose another factor`),
+        category: c.category,
+      };
+    }
+    return this.spend(e, factor, c.category, c.scope3_category, c.reason);
+  }
+
+  /** The line counted with a spend-based factor: net amount × rate × index(2022) / index(year) × factor, rounded once. */
+  private spend(e: LedgerEntry, factor: FactorChoice, category: string | null, scope3: number | null, reason: string | null): LedgerRow {
+    const year = Number(e.date.slice(0, 4));
+    const code = e.currency.trim().toUpperCase();
+    const unmapped = (why: string): LedgerRow => ({ ...bare('unmapped', why), category });
+    if (!/^[A-Z]{3}$/.test(code)) {
+      return unmapped(`currency ${JSON.stringify(e.currency)} is not a three-letter ISO 4217 code; check the line in ${this.host.platformOf(e.connection_id) ?? 'the platform'}`);
+    }
+    const rate = RATES[`${code}-${year}`];
+    const index = PRICE_INDEX[year];
+    if (!rate && !index) {
+      return unmapped(`no USD exchange rate for ${code} in ${year} and no US price index for ${year}; add them to the exchange-rate and price-index tables`);
+    }
+    if (!rate) return unmapped(`no USD exchange rate for ${code} in ${year}; add the ${year} rate for ${code} to the exchange-rate table`);
+    if (!index) return unmapped(`no US price index for ${year} to convert to 2022 dollars; add ${year} to the price-index table`);
+    const base = PRICE_INDEX[BASE_YEAR]!.index;
+    // The division by the year's index comes last among the conversions, as the application does it.
+    const usd2022 = dec(e.net_amount).times(rate.usd_per_unit).times(base).div(index.index);
+    return {
+      ...bare('counted', reason),
+      category,
+      scope: 3,
+      scope3_category: scope3,
+      factor_set: factor.set,
+      factor_version: factor.version,
+      factor_code: factor.code,
+      factor_title: factor.title,
+      factor_value: factor.value,
+      factor_unit: factor.unit,
+      fx_rate: rate.usd_per_unit,
+      fx_source: fxSource(code, year, rate),
+      deflator: dec(base).div(index.index).toFixed(12, HALF_UP),
+      deflator_source: deflatorSource(year),
+      amount_usd_2022: usd2022.toFixed(6, HALF_UP),
+      kg_co2e: usd2022.times(factor.value).toFixed(6, HALF_UP),
+    };
+  }
+
+  /** A line counted from a person's quantity with the activity's factor, or unmapped saying why not. */
+  private measured(c: Classification): LedgerRow {
+    const act = ACTIVITIES.find((x) => x.key === (c.activity ?? '').trim());
+    if (!act) {
+      return bare('unmapped', `the activity ${JSON.stringify(c.activity ?? '')} is not one this version knows; enter the activity data again`);
+    }
+    const result = emission(act, c.quantity, c.quantity_unit ?? '');
+    if (typeof result === 'string') return bare('unmapped', `${result}; enter the activity data again`);
+    return {
+      ...bare('counted', `activity data: ${result.quantity} ${act.quantity_unit} × ${act.value} kg CO2e per ${act.factor_unit}`),
+      category: c.category ?? act.label,
+      scope: act.scope,
+      scope3_category: act.scope3_category,
+      factor_set: ACTIVITY_SET,
+      factor_version: ACTIVITY_SET_VERSION,
+      factor_code: act.factor_id,
+      factor_title: act.title,
+      factor_value: act.value,
+      factor_unit: `kg CO2e per ${act.factor_unit}`,
+      kg_co2e: result.kg,
+    };
+  }
+
+  /** Checks a classification and fills what it may leave out, as the application does. */
+  private checkedClassification(input: Classification): Classification {
+    const c = classificationOf(input);
+    const s3 = c.scope3_category;
+    if (s3 !== null && !(Number.isInteger(s3) && s3 >= 1 && s3 <= 15)) {
+      throw invalidReview(
+        `Scope 3 category ${s3} does not exist: the GHG Protocol numbers them 1 to 15 (1 purchased goods and services, 6 business travel, …)`,
+      );
+    }
+    switch (c.action) {
+      case 'reclassify': {
+        const code = (c.factor_code ?? '').trim();
+        const factor = FAKE_FACTORS.find((f) => f.code === code);
+        if (!factor) {
+          throw invalidReview(
+            code === ''
+              ? 'Choose the factor to count this with (its code, e.g. 481000 for air transportation; `carbonsync factors TEXT` finds one).'
+              : `Factor ${code} is not in ${FACTOR_SET} ${FACTOR_VERSION}; \`carbonsync factors TEXT\` finds the right code.`,
+          );
+        }
+        if (blank(c.category)) c.category = factor.title;
+        c.factor_code = code;
+        c.scope3_category = c.scope3_category ?? 1;
+        break;
+      }
+      case 'exclude':
+        if (blank(c.reason)) {
+          throw invalidReview(
+            'Say why the entry is excluded (e.g. "personal expense, repaid"): the reason goes in the audit trail and the inventory report.',
+          );
+        }
+        c.factor_code = null;
+        c.scope3_category = null;
+        break;
+      case 'accept':
+        c.factor_code = null;
+        c.category = null;
+        c.scope3_category = null;
+        break;
+      case 'activity': {
+        const key = (c.activity ?? '').trim();
+        const act = ACTIVITIES.find((x) => x.key === key);
+        if (!act) {
+          const known = ACTIVITIES.map((x) => `${x.key} (${x.quantity_unit})`).join(', ');
+          throw invalidReview(`Say which activity the quantity is of: one of ${known}.`);
+        }
+        const unit = trimmed(c.quantity_unit) ?? act.quantity_unit;
+        const result = emission(act, c.quantity, unit);
+        if (typeof result === 'string') throw invalidReview(`${capitalised(result)}.`);
+        if (blank(c.category)) c.category = act.label;
+        c.activity = act.key;
+        c.quantity = result.quantity;
+        c.quantity_unit = unit;
+        c.scope3_category = act.scope3_category;
+        c.factor_code = act.factor_id;
+        break;
+      }
+    }
+    if (c.action !== 'activity') {
+      c.activity = null;
+      c.quantity = null;
+      c.quantity_unit = null;
+    }
+    return c;
+  }
+
+  private checkedRule(input: RuleInput): RuleInput {
+    const name = input.name.trim();
+    if (name === '') throw invalidRule('Name the rule, so the entries it decides can say which.');
+    const amount = (s: string | null, which: string): string | null => {
+      const t = trimmed(s);
+      if (t === null) return null;
+      if (!isPlainDecimal(t)) throw invalidRule(`The ${which} amount ${JSON.stringify(t)} is not a number: write it like 1250.00 or -75.`);
+      return t;
+    };
+    const match: RuleMatch = {
+      platform: trimmed(input.match.platform),
+      supplier: trimmed(input.match.supplier),
+      account_code: trimmed(input.match.account_code),
+      description_contains: trimmed(input.match.description_contains),
+      amount_min: amount(input.match.amount_min, 'smallest'),
+      amount_max: amount(input.match.amount_max, 'largest'),
+    };
+    if (Object.values(match).every((v) => v === null)) {
+      throw invalidRule(
+        'Say what the rule matches (a supplier, an account, words of the description, an amount range or a platform): a rule that matches everything would decide every entry.',
+      );
+    }
+    if (match.platform !== null && !this.host.platformIds().includes(match.platform)) {
+      throw invalidRule(`There is no platform ${JSON.stringify(match.platform)}; use a catalogue id such as xero or quickbooks.`);
+    }
+    if (match.amount_min !== null && match.amount_max !== null && compareDecimals(match.amount_min, match.amount_max) > 0) {
+      throw invalidRule(`The amount range is empty: from ${match.amount_min} to ${match.amount_max}.`);
+    }
+    const action: ReviewAction = input.classification.action;
+    if (action === 'accept') {
+      throw invalidRule('A rule reclassifies or excludes; to accept entries as they are, accept them in the review.');
+    }
+    if (action === 'activity') {
+      throw invalidRule(
+        'A rule reclassifies or excludes; a quantity belongs to one entry, so enter activity data on each entry in the review.',
+      );
+    }
+    return { name, match, classification: this.checkedClassification(input.classification) };
+  }
+}
+
+const REASON_RANK: Record<QueueReason, number> = {
+  changed_since_review: 0,
+  unmapped: 1,
+  new_supplier: 2,
+  not_reviewed: 3,
+};
+
+const DECIDED: Record<ReviewAction, string> = {
+  accept: 'entry_accepted',
+  reclassify: 'entry_reclassified',
+  exclude: 'entry_excluded',
+  activity: 'entry_activity_data',
+};

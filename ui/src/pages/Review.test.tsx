@@ -1,0 +1,326 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { FakeBackend } from '../backend/fake';
+import { ledgerEntry } from '../backend/ledger.fixture';
+import { RECORDED } from '../backend/recorded';
+import { EMPTY_FILTER } from '../backend/types';
+import type { Classification } from '../bindings/Classification';
+import type { RuleInput } from '../bindings/RuleInput';
+import { formatKg } from '../lib/format';
+import { renderApp } from '../test/render';
+
+const NOW = Date.parse('2025-01-15T12:00:00Z');
+
+/** Entries that are purchases: the whole of the review before anyone decides anything. */
+const IN_REVIEW = RECORDED.ledger.entries.filter((e) => e.status !== 'excluded');
+
+const ACCEPT: Classification = {
+  action: 'accept',
+  category: null,
+  factor_code: null,
+  scope3_category: null,
+  reason: null,
+  activity: null,
+  quantity: null,
+  quantity_unit: null,
+};
+
+const rent = (name: string, classification: Classification): RuleInput => ({
+  name,
+  match: {
+    platform: null,
+    supplier: 'Albion Property Management',
+    account_code: null,
+    description_contains: null,
+    amount_min: null,
+    amount_max: null,
+  },
+  classification,
+});
+
+function rowIds(): number[] {
+  return within(screen.getByTestId('review-queue'))
+    .getAllByRole('row')
+    .slice(1)
+    .map((r) => Number(r.getAttribute('data-testid')!.replace('review-row-', '')));
+}
+
+describe('the Review page', { timeout: 15_000 }, () => {
+  it('is in the navigation between Emissions and Cloud', async () => {
+    renderApp({ hash: '#/review' });
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    const links = within(nav).getAllByRole('link').map((a) => a.getAttribute('data-testid'));
+    expect(links.indexOf('nav-review')).toBe(links.indexOf('nav-emissions') + 1);
+    expect(links.indexOf('nav-cloud')).toBe(links.indexOf('nav-review') + 1);
+    expect(screen.getByTestId('nav-review')).toHaveAttribute('aria-current', 'page');
+    expect(await screen.findByRole('heading', { name: 'Review', level: 1 })).toBeInTheDocument();
+  });
+
+  it('shows the progress and the queue, unmapped entries first and the rest by kg CO2e', async () => {
+    renderApp({ hash: '#/review' });
+    const progress = await screen.findByTestId('review-progress');
+    expect(progress).toHaveTextContent(`0 of ${IN_REVIEW.length} entries reviewed`);
+    expect(progress).toHaveTextContent('0% of kg CO2e');
+    expect(progress).toHaveTextContent('0% of GBP spend');
+    expect(screen.getByRole('progressbar', { name: 'Entries reviewed' })).toHaveAttribute('aria-valuenow', '0');
+    const ids = rowIds();
+    expect(ids).toHaveLength(IN_REVIEW.length);
+    const unmapped = IN_REVIEW.filter((e) => e.status === 'unmapped').length;
+    // The largest unmapped line first: 15,044.26 CAD of hiking boots.
+    expect(ids[0]).toBe(47);
+    const first = screen.getByTestId('review-row-47');
+    expect(within(first).getByText('Unmapped')).toBeInTheDocument();
+    expect(first).toHaveTextContent('15,044.26');
+    expect(first).toHaveTextContent('CAD');
+    // Then the counted ones, largest first: January's rent in San Francisco, 2,051.4 kg.
+    expect(ids[unmapped]).toBe(29);
+    const firstCounted = screen.getByTestId('review-row-29');
+    expect(within(firstCounted).getByText('Not reviewed')).toBeInTheDocument();
+    expect(firstCounted).toHaveTextContent('2,051.4');
+  });
+
+  it('reclassifies an entry with a factor found by name: its kilograms change exactly and the progress rises', async () => {
+    const user = userEvent.setup();
+    // The emissions are read first, and kept while the review changes them.
+    const { backend } = renderApp({ hash: '#/emissions' });
+    const totalBefore = (await backend.emissionsSummary(EMPTY_FILTER, null)).totals.kg_co2e;
+    expect(await screen.findByTestId('total-kg', {}, { timeout: 5000 })).toHaveTextContent(formatKg(totalBefore));
+    window.location.hash = '#/review';
+    await screen.findByTestId('review-row-13', {}, { timeout: 5000 });
+    await user.click(screen.getByTestId('review-select-13'));
+    await user.click(screen.getByTestId('review-reclassify'));
+    const dialog = await screen.findByRole('dialog', { name: 'Reclassify 1 entry' });
+    expect(screen.getByTestId('factor-search')).toHaveFocus();
+    await user.type(screen.getByTestId('factor-search'), 'hotels');
+    const option = await within(dialog).findByTestId('factor-option-721110');
+    expect(option).toHaveTextContent('Hotels (except Casino Hotels) and Motels');
+    expect(option).toHaveTextContent('0.145 kg CO2e/2022 USD, purchaser price');
+    expect(option).toHaveTextContent('US EPA Office of Research and Development');
+    await user.click(option);
+    // The category is the factor's title until it is named.
+    expect(screen.getByTestId('reclassify-category')).toHaveValue('Hotels (except Casino Hotels) and Motels');
+    await user.clear(screen.getByTestId('reclassify-category'));
+    await user.type(screen.getByTestId('reclassify-category'), 'Hotel stays');
+    await user.selectOptions(screen.getByLabelText('Scope 3 category'), '6');
+    await user.type(screen.getByTestId('review-note'), 'a hotel, not a taxi');
+    await user.click(screen.getByTestId('reclassify-save'));
+
+    await waitFor(() => expect(screen.queryByTestId('review-row-13')).not.toBeInTheDocument());
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(await screen.findByText('Reclassified 1 entry as Hotel stays')).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId('review-progress')).toHaveTextContent(`1 of ${IN_REVIEW.length} entries reviewed`));
+    // 122.77 GBP × 1.2781 × 117.996 / 125.224 × 0.145 = 21.439014 kg CO2e.
+    const detail = await backend.entryDetail(13);
+    expect(detail.entry.kg_co2e).toBe('21.439014');
+    expect(detail.entry.category).toBe('Hotel stays');
+    expect(detail.entry.scope3_category).toBe(6);
+    expect(detail.decision?.note).toBe('a hotel, not a taxi');
+
+    // The emissions' totals are read again.
+    window.location.hash = '#/emissions';
+    const total = (await backend.emissionsSummary(EMPTY_FILTER, null)).totals.kg_co2e;
+    expect(total).not.toBe(totalBefore);
+    await waitFor(() => expect(screen.getByTestId('total-kg')).toHaveTextContent(formatKg(total)), { timeout: 5000 });
+  });
+
+  it('refuses to exclude without a reason, in the application’s words, then excludes with one', async () => {
+    const user = userEvent.setup();
+    renderApp({ hash: '#/review' });
+    await user.click(await screen.findByTestId('review-select-11'));
+    await user.click(screen.getByTestId('review-select-3'));
+    await user.click(screen.getByTestId('review-exclude'));
+    const dialog = await screen.findByRole('dialog', { name: 'Exclude 2 entries' });
+    await user.click(screen.getByTestId('exclude-save'));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(/Say why the entry is excluded/);
+    expect(screen.getByTestId('review-row-11')).toBeInTheDocument();
+    await user.type(screen.getByTestId('exclude-reason'), 'team meals are not counted');
+    await user.click(screen.getByTestId('exclude-save'));
+    await waitFor(() => expect(screen.queryByTestId('review-row-11')).not.toBeInTheDocument());
+    expect(screen.queryByTestId('review-row-3')).not.toBeInTheDocument();
+    expect(screen.getByTestId('review-progress')).toHaveTextContent(`2 of ${IN_REVIEW.length} entries reviewed`);
+    // Two entries: no offer to apply to similar ones.
+    expect(screen.queryByTestId('apply-to-similar')).not.toBeInTheDocument();
+  });
+
+  it('accepts the selection and counts it as reviewed', async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp({ hash: '#/review' });
+    await user.click(await screen.findByTestId('review-select-7'));
+    await user.click(screen.getByTestId('review-accept'));
+    await waitFor(() => expect(screen.queryByTestId('review-row-7')).not.toBeInTheDocument());
+    const e = (await backend.entryDetail(7)).entry;
+    expect(e.kg_co2e).toBe(RECORDED.ledger.entries.find((x) => x.id === 7)!.kg_co2e);
+    expect(e.decision_id).not.toBeNull();
+  });
+
+  it('applies a decision to similar entries: previews the change, saves the rule and lists it with its entries', async () => {
+    const user = userEvent.setup();
+    renderApp({ hash: '#/review' });
+    await user.click(await screen.findByTestId('review-select-12'));
+    await user.click(screen.getByTestId('review-reclassify'));
+    await user.type(await screen.findByTestId('factor-search'), '531120');
+    await user.click(await screen.findByTestId('factor-option-531120'));
+    await user.clear(screen.getByTestId('reclassify-category'));
+    await user.type(screen.getByTestId('reclassify-category'), 'Office rent');
+    await user.click(screen.getByTestId('reclassify-save'));
+
+    await user.click(await screen.findByTestId('apply-to-similar'));
+    const dialog = await screen.findByRole('dialog', { name: 'Apply to similar entries' });
+    expect(screen.getByTestId('rule-name')).toHaveValue('Albion Property Management: Office rent');
+    expect(screen.getByTestId('rule-supplier')).toHaveValue('Albion Property Management');
+    expect(screen.getByTestId('rule-platform')).toHaveValue('xero');
+    await user.click(screen.getByTestId('rule-preview'));
+    // The other three rents; the one decided keeps its decision.
+    expect(await screen.findByTestId('rule-preview-count')).toHaveTextContent('Saving it would change 3 entries');
+    expect(within(dialog).getAllByTestId(/^rule-preview-\d+$/)).toHaveLength(3);
+    expect(within(dialog).queryByTestId('rule-preview-12')).not.toBeInTheDocument();
+    await user.click(screen.getByTestId('rule-save'));
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    const row = within(await screen.findByTestId('rules-list')).getByTestId('rule-row-1');
+    expect(row).toHaveTextContent('Albion Property Management: Office rent');
+    expect(row).toHaveTextContent('supplier Albion Property Management');
+    expect(row).toHaveTextContent('Decides 3 entries');
+    await waitFor(() => expect(screen.getByTestId('review-progress')).toHaveTextContent(`4 of ${IN_REVIEW.length} entries reviewed`));
+    for (const id of [1, 4, 8, 12]) expect(screen.queryByTestId(`review-row-${id}`)).not.toBeInTheDocument();
+  });
+
+  it('refuses a rule that matches nothing in particular, in words', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ entriesPerOrg: 300, now: NOW });
+    await backend.decideEntries([21], { ...ACCEPT, action: 'reclassify', factor_code: '481111', category: 'Air travel' }, null, null);
+    renderApp({ backend, hash: '#/review/entry/21' });
+    await user.click(await screen.findByTestId('apply-to-similar'));
+    await screen.findByRole('dialog', { name: 'Apply to similar entries' });
+    await user.clear(screen.getByTestId('rule-supplier'));
+    await user.selectOptions(screen.getByTestId('rule-platform'), '');
+    await user.click(screen.getByTestId('rule-preview'));
+    expect(await screen.findByRole('alert')).toHaveTextContent(/Say what the rule matches/);
+    expect(screen.queryByTestId('rule-preview-count')).not.toBeInTheDocument();
+  });
+
+  it('lists rules in their order, moves and deletes them', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ entriesPerOrg: 300, now: NOW });
+    await backend.addRule(rent('Rent', { ...ACCEPT, action: 'reclassify', factor_code: '531120', category: 'Office rent' }), null);
+    await backend.addRule(rent('Shared office', { ...ACCEPT, action: 'exclude', reason: 'the landlord reports it' }), null);
+    renderApp({ backend, hash: '#/review' });
+    const list = await screen.findByTestId('rules-list');
+    const names = () => within(list).getAllByRole('listitem').map((li) => li.querySelector('.strong')!.textContent);
+    expect(names()).toEqual(['Rent', 'Shared office']);
+    expect(screen.getByTestId('rule-row-1')).toHaveTextContent('Decides 4 entries');
+    expect(screen.getByTestId('rule-row-2')).toHaveTextContent('Decides 0 entries');
+    await user.click(screen.getByRole('button', { name: 'Move “Shared office” up' }));
+    await waitFor(() => expect(names()).toEqual(['Shared office', 'Rent']));
+    await waitFor(() => expect(screen.getByTestId('rule-row-2')).toHaveTextContent('Decides 4 entries'));
+    expect((await backend.entryDetail(12)).entry.status).toBe('excluded');
+
+    await user.click(screen.getByRole('button', { name: 'Delete “Shared office”' }));
+    const confirm = await screen.findByRole('dialog', { name: 'Delete the rule “Shared office”?' });
+    expect(confirm).toHaveTextContent('The 4 entries it decides go back');
+    await user.click(screen.getByTestId('rule-delete-confirm'));
+    await waitFor(() => expect(screen.queryByTestId('rule-row-2')).not.toBeInTheDocument());
+    await waitFor(() => expect(screen.getByTestId('rule-row-1')).toHaveTextContent('Decides 4 entries'));
+  });
+
+  it('edits a rule with a preview of what the change does', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ entriesPerOrg: 300, now: NOW });
+    await backend.addRule(rent('Rent', { ...ACCEPT, action: 'exclude', reason: 'the landlord reports it' }), null);
+    renderApp({ backend, hash: '#/review' });
+    await user.click(await screen.findByRole('button', { name: 'Edit “Rent”' }));
+    await screen.findByRole('dialog', { name: 'Change the rule' });
+    await user.type(screen.getByTestId('rule-description'), '2024');
+    await user.click(screen.getByTestId('rule-preview'));
+    // The 2023 rents are counted again.
+    expect(await screen.findByTestId('rule-preview-count')).toHaveTextContent(
+      `Saving it would change 2 entries: 0.0 kg CO2e now → ${formatKg('1599.645618')} after.`,
+    );
+    await user.click(screen.getByTestId('rule-save'));
+    await waitFor(() => expect(screen.getByTestId('rule-row-1')).toHaveTextContent('Decides 2 entries'));
+  });
+
+  it('shows an entry with its numbers, its decision and its history; a decision outranks a rule, and can be taken back', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ entriesPerOrg: 300, now: NOW });
+    await backend.decideEntries([12], { ...ACCEPT, action: 'exclude', reason: 'paid twice, refunded' }, 'see the credit note', 'checked with finance');
+    await backend.addRule(rent('Rent', { ...ACCEPT, action: 'reclassify', factor_code: '531120', category: 'Office rent' }), null);
+    renderApp({ backend, hash: '#/review/entry/12' });
+
+    const detail = await screen.findByTestId('entry-detail');
+    expect(screen.getByTestId('entry-kg')).toHaveTextContent('Nothing counted');
+    expect(screen.getByTestId('entry-decided-by')).toHaveTextContent('Excluded: paid twice, refunded — you');
+    expect(screen.getByTestId('entry-decided-by')).toHaveTextContent('Note: see the credit note');
+    expect(detail).toHaveTextContent('2833.33');
+    const history = screen.getByTestId('entry-history');
+    expect(within(history).getAllByRole('row')).toHaveLength(2);
+    expect(history).toHaveTextContent('Excluded');
+    expect(history).toHaveTextContent('checked with finance');
+
+    await user.type(screen.getByTestId('review-note'), 'the refund was for another month');
+    await user.click(screen.getByTestId('review-include'));
+    // The rule decides it now, counted again with the rent factor.
+    await waitFor(() => expect(screen.getByTestId('entry-decided-by')).toHaveTextContent('The rule “Rent”'));
+    expect(screen.getByTestId('entry-kg')).toHaveTextContent(formatKg(RECORDED.ledger.entries.find((e) => e.id === 12)!.kg_co2e));
+    expect(detail).toHaveTextContent('531120 Lessors of Nonresidential Buildings (excpet Miniwarehouses)');
+    expect(detail).toHaveTextContent('1.2781 USD/GBP');
+    expect(detail).toHaveTextContent('0.942279435252');
+    await waitFor(() => expect(within(screen.getByTestId('entry-history')).getAllByRole('row')).toHaveLength(3));
+    expect(screen.getByTestId('entry-history')).toHaveTextContent('Took the decision back');
+    expect(screen.getByTestId('entry-history')).toHaveTextContent('the refund was for another month');
+  });
+
+  it('puts a line the platform changed after its review first, saying what changed', async () => {
+    const backend = new FakeBackend({ entriesPerOrg: 300, now: NOW });
+    await backend.decideEntries([12], ACCEPT, null, null);
+    await backend.changeLine(12, { net_amount: '2933.33' });
+    renderApp({ backend, hash: '#/review' });
+    const row = await screen.findByTestId('review-row-12');
+    expect(rowIds()[0]).toBe(12);
+    expect(within(row).getByText('Changed since review')).toBeInTheDocument();
+    expect(screen.getByTestId('review-change-12')).toHaveTextContent('Since the decision: amount 2,833.33 → 2,933.33 GBP');
+    expect(screen.getByText(/1 entry changed since review/)).toBeInTheDocument();
+  });
+
+  it('pages a long queue', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ entriesPerOrg: 10, now: NOW });
+    backend.setLedger(Array.from({ length: 60 }, (_, i) => ledgerEntry({ kg_co2e: `${100 - i}.000000` })));
+    renderApp({ backend, hash: '#/review' });
+    await screen.findByTestId('review-queue');
+    expect(rowIds()).toHaveLength(50);
+    expect(screen.getByTestId('review-previous')).toBeDisabled();
+    expect(screen.getByText('1–50 of 60')).toBeInTheDocument();
+    await user.click(screen.getByTestId('review-next'));
+    await waitFor(() => expect(rowIds()).toHaveLength(10));
+    expect(screen.getByText('51–60 of 60')).toBeInTheDocument();
+    expect(screen.getByTestId('review-next')).toBeDisabled();
+    await user.click(screen.getByTestId('review-previous'));
+    await waitFor(() => expect(rowIds()).toHaveLength(50));
+  });
+
+  it('counts an entry from activity data', async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp({ hash: '#/review' });
+    await user.click(await screen.findByTestId('review-select-10'));
+    await user.click(screen.getByTestId('review-activity'));
+    await screen.findByRole('dialog', { name: 'Add activity data for 1 entry' });
+    await user.selectOptions(screen.getByTestId('activity-select'), 'diesel');
+    expect(screen.getByTestId('activity-unit')).toHaveValue('litres');
+    await user.type(screen.getByTestId('activity-quantity'), '41.5');
+    await user.click(screen.getByTestId('activity-save'));
+    await waitFor(() => expect(screen.queryByTestId('review-row-10')).not.toBeInTheDocument());
+    // 41.5 litres × 2.51279 kg CO2e per litre.
+    expect((await backend.entryDetail(10)).entry.kg_co2e).toBe('104.280785');
+  });
+
+  it('narrows the queue to a period and marks suppliers new in it', async () => {
+    const user = userEvent.setup();
+    renderApp({ hash: '#/review' });
+    await screen.findByTestId('review-queue');
+    await user.type(screen.getByTestId('review-from'), '2024-11-01');
+    await waitFor(() => expect(screen.queryByTestId('review-row-1')).not.toBeInTheDocument());
+    expect(within(screen.getByTestId('review-row-21')).getByText('New supplier')).toBeInTheDocument();
+  });
+});
