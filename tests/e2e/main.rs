@@ -8,6 +8,7 @@
 mod cloud;
 mod harness;
 mod notifications;
+mod review;
 mod tray;
 
 use harness::Desktop;

@@ -40,7 +40,7 @@ pub use error::AppError;
 pub use events::{ConnectResult, SyncFinished};
 pub use ghg_report::{
     data_quality, scope3_category_name, InventoryReport, MethodLine, MonthLine, ReportLine,
-    ScopeTotals, CSV_FILES, SCOPE3_CATEGORIES,
+    ScopeTotals, AUDIT_FILE, CSV_FILES, SCOPE3_CATEGORIES,
 };
 pub use notify::{
     ChannelOption, ReportPreview, ALERT_AFTER_FAILURES, CHART_MONTHS, SLACK_BOUNCE_PATH,

@@ -229,7 +229,7 @@ pub fn inventory_report(app: &App, args: crate::InventoryArgs) -> Result<(), App
         }
     }
     if let Some(dir) = &args.csv {
-        let files = report.write_csv(dir)?;
+        let files = app.write_inventory_csv(&report, dir)?;
         if !args.json {
             say!(
                 "Wrote {} tables as CSV into {}.",

@@ -186,6 +186,11 @@ fn the_report_of_a_year_equals_the_ledger_and_its_pdf_and_csv_hold_the_same_tota
     );
     let rules = std::fs::read_to_string(csv.join("rules.csv")).unwrap();
     assert!(rules.contains("'=HYPERLINK"), "defused: {rules}");
+    let trail = std::fs::read_to_string(csv.join("audit-trail.csv")).unwrap();
+    assert!(
+        trail.contains("entry_activity_data"),
+        "the trail goes with the report"
+    );
     let months = std::fs::read_to_string(csv.join("by-month.csv")).unwrap();
     assert_eq!(months.lines().count(), 13, "a header and 12 months");
 

@@ -54,6 +54,67 @@ fn cannot_write(path: &Path, e: impl std::fmt::Display) -> AppError {
     )
 }
 
+impl crate::App {
+    /// Writes the report's tables into `dir` ([`InventoryReport::write_csv`]) and the whole
+    /// audit trail beside them (`audit-trail.csv`: id, time, who, action, subject, before,
+    /// after, reason, hashes), so an auditor has both in one folder. Returns the paths.
+    ///
+    /// # Errors
+    /// `export_failed` naming the file; a database error reading the trail.
+    pub fn write_inventory_csv(
+        &self,
+        report: &InventoryReport,
+        dir: &Path,
+    ) -> Result<Vec<PathBuf>, AppError> {
+        let mut written = report.write_csv(dir)?;
+        let rows = self.store()?.audit_rows(None, i64::MAX)?;
+        let path = dir.join(AUDIT_FILE);
+        let write = || -> csv::Result<()> {
+            let mut out = csv::Writer::from_path(&path)?;
+            let mut w = Defused(&mut out);
+            w.write_record([
+                "id",
+                "at_utc",
+                "os_user",
+                "machine",
+                "action",
+                "subject",
+                "before",
+                "after",
+                "reason",
+                "prev_hash",
+                "hash",
+            ])?;
+            for r in rows.iter().rev() {
+                let at = chrono::DateTime::from_timestamp_millis(r.at_ms)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default();
+                w.write_record([
+                    r.id.to_string(),
+                    at,
+                    r.os_user.clone(),
+                    r.machine.clone(),
+                    r.action.clone(),
+                    r.subject.clone(),
+                    r.before.clone().unwrap_or_default(),
+                    r.after.clone().unwrap_or_default(),
+                    r.reason.clone().unwrap_or_default(),
+                    r.prev_hash.clone(),
+                    r.hash.clone(),
+                ])?;
+            }
+            out.flush()?;
+            Ok(())
+        };
+        write().map_err(|e| cannot_write(&path, e))?;
+        written.push(path);
+        Ok(written)
+    }
+}
+
+/// The audit trail's file, written beside the tables by [`crate::App::write_inventory_csv`].
+pub const AUDIT_FILE: &str = "audit-trail.csv";
+
 impl InventoryReport {
     /// Writes every table into `dir` (created if missing) as [`CSV_FILES`]; returns the
     /// paths written.

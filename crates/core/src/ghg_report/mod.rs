@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::period::Period;
 use crate::{App, AppError};
 
-pub use csv_tables::CSV_FILES;
+pub use csv_tables::{AUDIT_FILE, CSV_FILES};
 
 /// The GHG Protocol's names of the Scope 3 categories, 1 to 15 (Corporate Value Chain
 /// (Scope 3) Standard, table 5.3).
@@ -388,7 +388,7 @@ impl App {
                     ),
                 )
             })?;
-        report.write_csv(&dir.join(stem))?;
+        self.write_inventory_csv(&report, &dir.join(stem))?;
         Ok(pdf)
     }
 }
