@@ -17,6 +17,7 @@ import { IntegrationsPage } from './pages/Integrations';
 const ConnectionPage = lazy(() => import('./pages/Connection').then((m) => ({ default: m.ConnectionPage })));
 const EmissionsPage = lazy(() => import('./pages/Emissions').then((m) => ({ default: m.EmissionsPage })));
 const ReviewPage = lazy(() => import('./pages/Review').then((m) => ({ default: m.ReviewPage })));
+const ReportPage = lazy(() => import('./pages/Report').then((m) => ({ default: m.ReportPage })));
 const CloudPage = lazy(() => import('./pages/Cloud').then((m) => ({ default: m.CloudPage })));
 const NotificationsPage = lazy(() => import('./pages/Notifications').then((m) => ({ default: m.NotificationsPage })));
 const SettingsPage = lazy(() => import('./pages/Settings').then((m) => ({ default: m.SettingsPage })));
@@ -35,10 +36,11 @@ export function App({ backend, queryClient }: { backend: Backend; queryClient: Q
   );
 }
 
-const NAV: { page: 'integrations' | 'emissions' | 'review' | 'cloud' | 'notifications' | 'settings'; label: string }[] = [
+const NAV: { page: 'integrations' | 'emissions' | 'review' | 'report' | 'cloud' | 'notifications' | 'settings'; label: string }[] = [
   { page: 'integrations', label: 'Integrations' },
   { page: 'emissions', label: 'Emissions' },
   { page: 'review', label: 'Review' },
+  { page: 'report', label: 'Report' },
   { page: 'cloud', label: 'Cloud' },
   { page: 'notifications', label: 'Notifications' },
   { page: 'settings', label: 'Settings' },
@@ -99,6 +101,7 @@ function Shell() {
           {route.page === 'connection' && <ConnectionPage id={route.id} />}
           {route.page === 'emissions' && <EmissionsPage />}
           {route.page === 'review' && <ReviewPage entryId={route.entryId} />}
+          {route.page === 'report' && <ReportPage />}
           {route.page === 'cloud' && <CloudPage />}
           {route.page === 'notifications' && <NotificationsPage add={route.add} />}
           {route.page === 'settings' && <SettingsPage />}
@@ -168,6 +171,13 @@ function NavIcon({ page }: { page: string }) {
         <svg {...common}>
           <path d="M9 6h11M9 12h11M9 18h11" />
           <path d="M3.5 6l1.2 1.2L7 5M3.5 12l1.2 1.2L7 11M3.5 18l1.2 1.2L7 17" />
+        </svg>
+      );
+    case 'report':
+      return (
+        <svg {...common}>
+          <path d="M6 3h9l4 4v14H6z" />
+          <path d="M14 3v5h5M9 17v-3M12 17v-6M15 17v-4" />
         </svg>
       );
     case 'cloud':

@@ -1,6 +1,7 @@
 // The window's pages, addressed by the part of the URL after `#`, so Back and Forward work
 // and a page can be linked to: #/integrations, #/connections/3, #/emissions, #/cloud,
-// #/review (#/review/entry/12 opens one entry with everything behind its number),
+// #/review (#/review/entry/12 opens one entry with everything behind its number), #/report
+// (the greenhouse-gas inventory of a period, its closes and changes after close),
 // #/notifications (#/notifications/add/teams opens at the form that adds a Teams workflow),
 // #/settings.
 
@@ -11,6 +12,7 @@ export type Route =
   | { page: 'connection'; id: number }
   | { page: 'emissions' }
   | { page: 'review'; entryId?: number }
+  | { page: 'report' }
   | { page: 'cloud' }
   | { page: 'notifications'; add?: DestinationPlatform }
   | { page: 'settings' };
@@ -28,6 +30,8 @@ export function parseRoute(hash: string): Route {
       const id = Number(parts[2]);
       return parts[1] === 'entry' && Number.isInteger(id) && id > 0 ? { page: 'review', entryId: id } : { page: 'review' };
     }
+    case 'report':
+      return { page: 'report' };
     case 'cloud':
       return { page: 'cloud' };
     case 'settings':

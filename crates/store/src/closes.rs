@@ -188,21 +188,48 @@ impl Store {
     /// standing close read from its frozen copy. An SQL table expression with the ledger's
     /// columns, to be aliased by the caller; plain `ledger` while nothing is closed.
     pub(crate) fn reported_ledger(&self) -> Result<String> {
-        let any: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM period_closes WHERE reopened_at_ms IS NULL)",
-            [],
-            |r| r.get(0),
-        )?;
-        if !any {
+        let standing: Vec<(i64, String, String)> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, from_date, to_date FROM period_closes WHERE reopened_at_ms IS NULL",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if standing.is_empty() {
             return Ok("ledger".to_owned());
         }
+        // The standing closes' days are written into the SQL as literals (they are dates the
+        // store wrote, `YYYY-MM-DD`, checked again here), so SQLite tests each live row against
+        // a few constant ranges instead of querying the closes once per row.
+        let day = |d: &str| {
+            d.len() == 10
+                && d.bytes().enumerate().all(|(i, b)| {
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                })
+        };
+        if !standing.iter().all(|(_, f, t)| day(f) && day(t)) {
+            return Err(StoreError::Invalid(
+                "a closed period's days are not YYYY-MM-DD".into(),
+            ));
+        }
+        let outside = standing
+            .iter()
+            .map(|(_, f, t)| format!("lv.date NOT BETWEEN '{f}' AND '{t}'"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let ids = standing
+            .iter()
+            .map(|(id, _, _)| id.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
         Ok(format!(
-            "(SELECT {LEDGER_COLUMNS} FROM ledger lv WHERE NOT EXISTS (
-                 SELECT 1 FROM period_closes p WHERE p.reopened_at_ms IS NULL
-                   AND lv.date BETWEEN p.from_date AND p.to_date)
+            "(SELECT {LEDGER_COLUMNS} FROM ledger lv WHERE {outside}
               UNION ALL
-              SELECT {copy} FROM closed_ledger k JOIN period_closes p ON p.id = k.close_id
-              WHERE p.reopened_at_ms IS NULL)",
+              SELECT {copy} FROM closed_ledger k WHERE k.close_id IN ({ids}))",
             copy = LEDGER_COLUMNS
                 .split(',')
                 .map(|c| format!("k.{}", c.trim()))
@@ -226,6 +253,11 @@ impl Store {
     }
 
     fn with_numbers(&self, h: CloseHead) -> Result<PeriodClose> {
+        self.numbers(h, true)
+    }
+
+    /// The close with its reported totals; its waiting changes counted only when `changes`.
+    fn numbers(&self, h: CloseHead, changes: bool) -> Result<PeriodClose> {
         let (reported, entries) = self.conn.query_row(
             &format!("SELECT {SNAPSHOT_TOTALS} FROM closed_ledger l WHERE l.close_id = ?1"),
             [h.id],
@@ -242,7 +274,7 @@ impl Store {
                 ))
             },
         )?;
-        let changes_after_close = if h.reopened_at_ms.is_none() {
+        let changes_after_close = if changes && h.reopened_at_ms.is_none() {
             self.change_keys(h.id, &h.from, &h.to)?.len() as i64
         } else {
             0
@@ -341,7 +373,8 @@ impl Store {
             ),
             params![id, from, to],
         )?;
-        let close = self.with_numbers(self.close_head(id)?)?;
+        // Nothing can have changed since the copy was made a moment ago, in this transaction.
+        let close = self.numbers(self.close_head(id)?, false)?;
         audit(
             &tx,
             who,
@@ -359,7 +392,7 @@ impl Store {
     /// the live ledger again. The copy is kept. Audited as `period_reopened`.
     pub fn reopen_period(&self, id: i64, reason: &str, who: &Actor<'_>) -> Result<PeriodClose> {
         let tx = self.conn.unchecked_transaction()?;
-        let before = self.with_numbers(self.close_head(id)?)?;
+        let before = self.numbers(self.close_head(id)?, false)?;
         if !before.standing() {
             return Err(StoreError::Refused(format!(
                 "{} was already reopened; nothing changed",
@@ -371,7 +404,7 @@ impl Store {
              WHERE id = ?1",
             params![id, who.at_ms, who.os_user, reason],
         )?;
-        let after = self.with_numbers(self.close_head(id)?)?;
+        let after = self.numbers(self.close_head(id)?, false)?;
         audit(
             &tx,
             who,
@@ -582,7 +615,7 @@ impl Store {
                 }
             )));
         }
-        let before = self.with_numbers(self.close_head(id)?)?;
+        let before = self.numbers(self.close_head(id)?, false)?;
         let mut changed = Vec::new();
         for k in &keys {
             changed.push(self.change_of(&h, k)?);
@@ -603,7 +636,7 @@ impl Store {
                 params![id, k.entry_id],
             )?;
         }
-        let after = self.with_numbers(self.close_head(id)?)?;
+        let after = self.numbers(self.close_head(id)?, false)?;
         audit(
             &tx,
             who,

@@ -95,31 +95,48 @@ impl Store {
             rows.collect::<rusqlite::Result<_>>()?
         };
         let rules = self.review_rules()?;
-        let (cond, base) = filter.to_sql();
-        let mut spend = self.conn.prepare(&format!(
-            "SELECT l.currency, l.net_amount FROM ledger l
-             WHERE {cond} AND {key} = ?{}",
-            base.len() + 1
-        ))?;
-        let mut categories = self.conn.prepare(&format!(
-            "SELECT l.category FROM ledger l
-             WHERE {cond} AND {key} = ?{} AND l.status = 'counted' AND l.covered_by IS NULL
-               AND l.category IS NOT NULL
-             GROUP BY 1 ORDER BY SUM(l.co2e_mg) DESC, 1 LIMIT 5",
-            base.len() + 1
-        ))?;
+        // The page's suppliers' spend and categories, each in one pass over the selection
+        // (not one pass per supplier).
+        let (cond, mut keyed) = filter.to_sql();
+        let first = keyed.len() + 1;
+        let marks = (0..heads.len())
+            .map(|i| format!("?{}", first + i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        keyed.extend(heads.iter().map(|(k, _)| Value::Text(k.clone())));
+        let mut spend: std::collections::HashMap<String, BTreeMap<String, Decimal>> =
+            std::collections::HashMap::new();
+        let mut categories: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        if !heads.is_empty() {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT {key}, l.currency, l.net_amount FROM ledger l
+                 WHERE {cond} AND {key} IN ({marks})"
+            ))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(keyed.clone()))?;
+            while let Some(r) = rows.next()? {
+                let k: String = r.get(0)?;
+                let currency: String = r.get(1)?;
+                *spend.entry(k).or_default().entry(currency).or_default() += decimal::read(r, 2)?;
+            }
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT {key}, l.category FROM ledger l
+                 WHERE {cond} AND {key} IN ({marks}) AND l.status = 'counted'
+                   AND l.covered_by IS NULL AND l.category IS NOT NULL
+                 GROUP BY 1, 2 ORDER BY 1, SUM(l.co2e_mg) DESC, 2"
+            ))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(keyed))?;
+            while let Some(r) = rows.next()? {
+                let list = categories.entry(r.get(0)?).or_default();
+                if list.len() < 5 {
+                    list.push(r.get(1)?);
+                }
+            }
+        }
         let mut out = Vec::with_capacity(heads.len());
         for (k, mut s) in heads {
-            let mut p = base.clone();
-            p.push(Value::Text(k.clone()));
-            let mut rows = spend.query(rusqlite::params_from_iter(p.clone()))?;
-            while let Some(r) = rows.next()? {
-                let currency: String = r.get(0)?;
-                *s.spend.entry(currency).or_default() += decimal::read(r, 1)?;
-            }
-            s.categories = categories
-                .query_map(rusqlite::params_from_iter(p), |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+            s.spend = spend.remove(&k).unwrap_or_default();
+            s.categories = categories.remove(&k).unwrap_or_default();
             s.rule_id = rules
                 .iter()
                 .find(|rule| {

@@ -25,7 +25,10 @@
 //   sent to them, incidents, and the monthly report, whose figures are this backend's own
 //   totals; Slack's sign-in offers the sandbox workspace's channels;
 // - everything about the review (./fakeReview.ts): the queue, people's decisions and rules
-//   for similar entries, the factors to choose from, and the audit trail of them.
+//   for similar entries, the factors to choose from, and the audit trail of them;
+// - everything about the inventory (./fakeInventory.ts): suppliers, period closes and the
+//   changes after them, the inventory report and its export; totals of a closed period's
+//   dates, the emissions' too, read from what was reported when it was closed.
 
 import type { AppError } from '../bindings/AppError';
 import type { Connection } from '../bindings/Connection';
@@ -67,6 +70,12 @@ import type { ReviewQueue } from '../bindings/ReviewQueue';
 import type { ReviewRule } from '../bindings/ReviewRule';
 import type { RuleInput } from '../bindings/RuleInput';
 import type { RulePreview } from '../bindings/RulePreview';
+import type { AuditCheck } from '../bindings/AuditCheck';
+import type { ChangeAfterClose } from '../bindings/ChangeAfterClose';
+import type { InventoryReport } from '../bindings/InventoryReport';
+import type { PeriodClose } from '../bindings/PeriodClose';
+import type { Restatement } from '../bindings/Restatement';
+import type { SupplierPage } from '../bindings/SupplierPage';
 import type { EsgReport, ReportChange, ReportFigure } from '../lib/notifications';
 import { monthName } from '../lib/notifications';
 import { toDecimalString } from '../lib/decimal';
@@ -74,6 +83,7 @@ import { CATALOGUE, FACTOR_SET, FACTOR_UNIT, FACTOR_VERSION, METHOD } from './fa
 import { FakeCloud } from './fakeCloud';
 import { FakeNotifications } from './fakeNotify';
 import { FakeReview, type LineChange } from './fakeReview';
+import { FakeInventory } from './fakeInventory';
 import { RECORDED, type RecordedOrganisation, isRecordingMoment, recordedOrganisation } from './recorded';
 import type { Backend, BackendEventName, BackendEvents, Unsubscribe } from './types';
 
@@ -201,6 +211,29 @@ export class FakeBackend implements Backend {
     select: (filter) => this.select(filter),
     platformOf: (id) => this.connections.find((c) => c.id === id)?.provider ?? null,
     platformIds: () => this.opts.catalogue.map((p) => p.id),
+  });
+  /** Suppliers, period closes and changes after close, the inventory report. */
+  private readonly inventory = new FakeInventory({
+    nowMs: () => Date.parse(this.now()),
+    entries: () => this.ledger.map((s) => s.entry),
+    select: (filter) => this.select(filter),
+    liveIds: () => this.liveIds(),
+    connectionName: (id) => {
+      const c = this.connections.find((x) => x.id === id);
+      return c ? `${this.platformName(c.provider)}: ${c.tenant_name}` : null;
+    },
+    totals: (entries) => totalsOf([...entries]),
+    decisionAction: (e) => this.review.decisionAction(e),
+    rules: () => this.review.reviewRules(),
+    reportedTotals: (connectionId, from, to) =>
+      this.cloud.summary(
+        { connection_id: connectionId, from, to, scope: null, service: null, region: null },
+        'month',
+        this.liveIds(),
+        (id) => this.sourceKey(id),
+      ).totals,
+    audit: (action, subject, before, after, why) => this.review.record(action, subject, before, after, why),
+    auditCheck: () => this.review.auditCheck(),
   });
 
   constructor(options: FakeBackendOptions = {}) {
@@ -427,7 +460,7 @@ export class FakeBackend implements Backend {
 
   emissionsSummary(filter: LedgerFilter, by: GroupBy | null): Promise<EmissionsSummary> {
     return this.answer(() => {
-      const rows = this.select(filter);
+      const rows = this.inventory.reported(filter);
       const reportedBy: ReportedGroupBy | null = by === 'month' || by === 'scope' || by === 'source' ? by : null;
       const reported = this.cloud.summary(
         { connection_id: filter.connection_id, from: filter.from, to: filter.to, scope: filter.scope, service: null, region: null },
@@ -733,6 +766,46 @@ export class FakeBackend implements Backend {
     return this.answer(() => this.review.removeRule(id, why));
   }
 
+  suppliers(filter: LedgerFilter, offset: number, limit: number): Promise<SupplierPage> {
+    return this.answer(() => this.inventory.suppliers(filter, offset, limit));
+  }
+
+  periodCloses(): Promise<PeriodClose[]> {
+    return this.answer(() => this.inventory.periodCloses());
+  }
+
+  closePeriod(period: string, fyStartMonth: number, note: string | null): Promise<PeriodClose> {
+    return this.answer(() => this.inventory.closePeriod(period, fyStartMonth, note));
+  }
+
+  reopenPeriod(label: string, reason: string): Promise<PeriodClose> {
+    return this.answer(() => this.inventory.reopenPeriod(label, reason));
+  }
+
+  changesAfterClose(label: string | null): Promise<ChangeAfterClose[]> {
+    return this.answer(() => this.inventory.changesAfterClose(label));
+  }
+
+  restatePeriod(label: string, entryIds: number[] | null, why: string | null): Promise<Restatement> {
+    return this.answer(() => this.inventory.restatePeriod(label, entryIds, why));
+  }
+
+  leaveChanges(label: string, entryIds: number[] | null, why: string | null): Promise<number> {
+    return this.answer(() => this.inventory.leaveChanges(label, entryIds, why));
+  }
+
+  inventoryReport(period: string, fyStartMonth: number, connectionId: number | null): Promise<InventoryReport> {
+    return this.answer(() => this.inventory.report(period, fyStartMonth, connectionId));
+  }
+
+  exportInventory(period: string, fyStartMonth: number, connectionId: number | null): Promise<string> {
+    return this.answer(() => this.inventory.exportPath(period, fyStartMonth, connectionId));
+  }
+
+  auditCheck(): Promise<AuditCheck> {
+    return this.answer(() => this.review.auditCheck());
+  }
+
   /**
    * The monthly report of `period` as the application composes it, from this backend's own
    * ledger and reported rows: the spend-based total plus what providers report
@@ -772,7 +845,7 @@ export class FakeBackend implements Backend {
     const to = lastDay(key(0));
     const byMonth = new Map<string, ReturnType<typeof dec>>();
     const add = (k: string, kg: string) => byMonth.set(k, (byMonth.get(k) ?? dec('0')).plus(dec(kg)));
-    for (const g of this.groupBy(this.select({ ...NO_FILTER, from, to }), 'month')) {
+    for (const g of this.groupBy(this.inventory.reported({ ...NO_FILTER, from, to }), 'month')) {
       if (g.scope !== null) add(`${g.key}|${g.scope}`, g.kg_co2e);
     }
     for (const g of this.cloud.summary(reportedFilter(from, to), 'month', live, (id) => this.sourceKey(id)).groups) {
@@ -782,7 +855,7 @@ export class FakeBackend implements Backend {
     const monthKg = (k: string) => [1, 2, 3].reduce((sum, s) => sum.plus(scopeKg(k, s)), dec('0'));
 
     const periodFilter = { ...NO_FILTER, from: `${key(0)}-01`, to };
-    const rows = this.select(periodFilter);
+    const rows = this.inventory.reported(periodFilter);
     const totals = totalsOf(rows);
     const reported = this.cloud.summary(reportedFilter(periodFilter.from, to), 'source', live, (id) => this.sourceKey(id));
     const spendKg = dec(totals.kg_co2e);

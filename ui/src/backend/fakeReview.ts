@@ -17,6 +17,7 @@
 //   platform later changes returns to the queue as changed since review.
 
 import type { AppError } from '../bindings/AppError';
+import type { AuditCheck } from '../bindings/AuditCheck';
 import type { AuditRow } from '../bindings/AuditRow';
 import type { Classification } from '../bindings/Classification';
 import type { Decision } from '../bindings/Decision';
@@ -189,8 +190,8 @@ function deflatorSource(year: number): string {
 
 // ---- activity data: UK DESNZ greenhouse gas conversion factors 2024 ---------------------------
 
-const ACTIVITY_SET = 'UK DESNZ greenhouse gas conversion factors';
-const ACTIVITY_SET_VERSION = '2024 v1.1';
+export const ACTIVITY_SET = 'UK DESNZ greenhouse gas conversion factors';
+export const ACTIVITY_SET_VERSION = '2024 v1.1';
 
 interface Activity {
   key: string;
@@ -460,6 +461,39 @@ export class FakeReview {
     this.mapped.set(e, row);
     this.apply(e);
     return { ...e };
+  }
+
+  /** What the person's decision on the entry did (`activity`: counted from a quantity), if one decided it. */
+  decisionAction(e: LedgerEntry): ReviewAction | null {
+    return e.decision_id === null ? null : (this.decisions.get(lineKey(e))?.action ?? null);
+  }
+
+  /** Adds a row to the audit trail, chained to the last (period closes write theirs here too). */
+  record(action: string, subject: string, before: string | null, after: string | null, why: string | null): void {
+    this.trail(this.host.nowMs(), action, subject, before, after, why);
+  }
+
+  /**
+   * Walks the trail from its first row as the application does: ids follow one another, each
+   * row's `prev_hash` is the hash of the row before, and its hash is what its fields give.
+   */
+  auditCheck(): AuditCheck {
+    let prev = '0'.repeat(64);
+    let count = 0;
+    for (const [i, r] of this.audit.entries()) {
+      count++;
+      const broken = (problem: string): AuditCheck => ({ rows: count, intact: false, broken_at: r.id, problem });
+      if (r.id !== i + 1) return broken(`row ${r.id} follows row ${i}: the rows between were removed`);
+      if (r.prev_hash !== prev) {
+        return broken(`row ${r.id} does not follow the row before it (it was inserted, or the row before was changed)`);
+      }
+      const { hash, ...fields } = r;
+      if (chainHash(JSON.stringify(fields)) !== hash) {
+        return broken(`row ${r.id} was changed after it was written: its content no longer matches its hash`);
+      }
+      prev = hash;
+    }
+    return { rows: count, intact: true, broken_at: null, problem: null };
   }
 
   // ---- the Backend's review commands ---------------------------------------------------------

@@ -35,6 +35,32 @@ const CLOUD_SUMMARY = {
   groups: [{ key: 'AWSLambda', scope: null, location_kg_co2e: '469.774', market_kg_co2e: '0.000001', scope2_market_only_kg_co2e: '-0.50', rows: 3 }],
 };
 
+/** An inventory report as the application sends it (the parts the window adds up). */
+const REPORT = {
+  period: { label: '2024', from: '2024-01-01', to: '2024-12-31' },
+  connection_id: null,
+  generated_at_ms: 1736942400000,
+  generated_by: 'you on this-computer',
+  organisations: ['Xero: Harbour & Pine Ltd'],
+  totals: { kg_co2e: '1234.567800', spend_usd_2022: '-12.500000', counted: 3, excluded: 1, unmapped: 0 },
+  scopes: { scope1_kg_co2e: '0', scope2_location_kg_co2e: '0', scope2_market_kg_co2e: null, scope3_kg_co2e: '1234.567800' },
+  scope3_categories: [{ key: '3.01', label: '1. Purchased goods and services', entries: 3, kg_co2e: '1234.567800' }],
+  by_connection: [{ key: '1', label: 'Xero: Harbour & Pine Ltd', entries: 3, kg_co2e: '1234.567800' }],
+  by_category: [{ key: 'Office supplies', label: 'Office supplies', entries: 3, kg_co2e: '1234.567800' }],
+  by_month: [{ month: '2024-01', by_scope: ['0', '0', '1234.567800'], kg_co2e: '1234.567800' }],
+  method_mix: [{ method: 'spend_mapped', label: 'Spend-based, factor from the account mapping', data_quality: 5, entries: 3, kg_co2e: '1234.567800' }],
+  data_quality_score: '5.00',
+  excluded: [],
+  factor_sets: [],
+  conversions: [],
+  rules: [],
+  closes: [],
+  changes_after_close: [],
+  reported_by_providers: { location_kg_co2e: '0', market_kg_co2e: '0', scope2_market_only_kg_co2e: '0', rows: 0 },
+  audit: { rows: 4, intact: true, broken_at: null, problem: null },
+  method_notes: [],
+};
+
 /** Answers each command as the application does, with `patch` over what it answers. */
 function answer(patch: Record<string, unknown> = {}) {
   return (command: string) => {
@@ -145,6 +171,72 @@ describe('the Tauri backend', () => {
       ['list_incidents', { openOnly: false, limit: 50 }],
       ['choose_channel', { choiceId: 'c-1', channelId: 'C0SANDBOX03' }],
     ]);
+  });
+
+  it('calls the inventory commands: suppliers, period close, the report and the audit check', async () => {
+    const b = createTauriBackend();
+    invoke.mockImplementation(answer({ inventory_report: structuredClone(REPORT) }));
+    const filter = { ...EMPTY_FILTER, from: '2024-01-01', to: '2024-12-31' };
+    await b.suppliers(filter, 50, 25);
+    await b.periodCloses();
+    await b.closePeriod('2024-Q1', 1, 'books closed by finance');
+    await b.closePeriod('FY2024', 4, null);
+    await b.reopenPeriod('2024-Q1', 'a late invoice from the landlord');
+    await b.changesAfterClose(null);
+    await b.changesAfterClose('FY2024');
+    await b.restatePeriod('FY2024', [12, 13], 'invoices corrected');
+    await b.restatePeriod('FY2024', null, null);
+    await b.leaveChanges('FY2024', [14], 'immaterial');
+    await b.leaveChanges('FY2024', null, null);
+    await b.inventoryReport('2024', 1, null);
+    await b.inventoryReport('FY2024', 4, 2);
+    await b.exportInventory('2024-03', 1, null);
+    await b.exportInventory('FY2024', 7, 1);
+    await b.auditCheck();
+    expect(invoke.mock.calls).toEqual([
+      ['suppliers', { filter, offset: 50, limit: 25 }],
+      ['period_closes', undefined],
+      ['close_period', { period: '2024-Q1', fyStartMonth: 1, note: 'books closed by finance' }],
+      ['close_period', { period: 'FY2024', fyStartMonth: 4, note: null }],
+      ['reopen_period', { label: '2024-Q1', reason: 'a late invoice from the landlord' }],
+      ['changes_after_close', { label: null }],
+      ['changes_after_close', { label: 'FY2024' }],
+      ['restate_period', { label: 'FY2024', entryIds: [12, 13], why: 'invoices corrected' }],
+      ['restate_period', { label: 'FY2024', entryIds: null, why: null }],
+      ['leave_changes', { label: 'FY2024', entryIds: [14], why: 'immaterial' }],
+      ['leave_changes', { label: 'FY2024', entryIds: null, why: null }],
+      ['inventory_report', { period: '2024', fyStartMonth: 1, connectionId: null }],
+      ['inventory_report', { period: 'FY2024', fyStartMonth: 4, connectionId: 2 }],
+      ['export_inventory', { period: '2024-03', fyStartMonth: 1, connectionId: null }],
+      ['export_inventory', { period: 'FY2024', fyStartMonth: 7, connectionId: 1 }],
+      ['audit_check', undefined],
+    ]);
+  });
+
+  it('passes the inventory on as it arrives, and refuses one whose figures are not decimal strings', async () => {
+    const b = createTauriBackend();
+    invoke.mockImplementation(answer({ inventory_report: structuredClone(REPORT) }));
+    const report = await b.inventoryReport('2024', 1, null);
+    expect(report).toEqual(REPORT);
+    // Market-based Scope 2 not reported stays null, never a zero.
+    expect(report.scopes.scope2_market_kg_co2e).toBeNull();
+    invoke.mockImplementation(answer({ inventory_report: { ...REPORT, scopes: { ...REPORT.scopes, scope3_kg_co2e: 1234.5 } } }));
+    await expect(b.inventoryReport('2024', 1, null)).rejects.toMatchObject({
+      code: 'internal',
+      detail: expect.stringContaining('scopes.scope3_kg_co2e is 1234.5 (number)'),
+    });
+    invoke.mockImplementation(
+      answer({ inventory_report: { ...REPORT, by_month: [{ ...REPORT.by_month[0], by_scope: ['0', '1e3', '0'] }] } }),
+    );
+    await expect(b.inventoryReport('2024', 1, null)).rejects.toMatchObject({
+      detail: expect.stringContaining('by_month[0].by_scope.1 is "1e3"'),
+    });
+    invoke.mockImplementation(
+      answer({ inventory_report: { ...REPORT, by_category: [{ ...REPORT.by_category[0], kg_co2e: null }] } }),
+    );
+    await expect(b.inventoryReport('2024', 1, null)).rejects.toMatchObject({
+      detail: expect.stringContaining('by_category[0].kg_co2e is null'),
+    });
   });
 
   it('passes amounts on as the exact decimal strings they arrive as', async () => {

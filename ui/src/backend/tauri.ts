@@ -6,6 +6,7 @@ import { listen } from '@tauri-apps/api/event';
 import type { AppError } from '../bindings/AppError';
 import type { CloudSummary } from '../bindings/CloudSummary';
 import type { EmissionsSummary } from '../bindings/EmissionsSummary';
+import type { InventoryReport } from '../bindings/InventoryReport';
 import type { LedgerPage } from '../bindings/LedgerPage';
 import { isPlainDecimal } from '../lib/decimal';
 import type { Backend, BackendEventName, BackendEvents, Unsubscribe } from './types';
@@ -80,6 +81,25 @@ async function ledgerPage(args: Record<string, unknown>): Promise<LedgerPage> {
   return page;
 }
 
+/** The inventory's figures are added up (the chart stacks its months) and shown as exact decimals. */
+async function inventoryReport(args: Record<string, unknown>): Promise<InventoryReport> {
+  const r = await call<InventoryReport | null>('inventory_report', args);
+  const command = 'inventory_report';
+  if (!r?.totals || !r.scopes || !Array.isArray(r.by_month)) throw unreadableAmount(command, 'totals', r);
+  checkAmounts(command, 'totals.', r.totals, ['kg_co2e', 'spend_usd_2022']);
+  checkAmounts(command, 'scopes.', r.scopes, ['scope1_kg_co2e', 'scope2_location_kg_co2e', 'scope3_kg_co2e'], ['scope2_market_kg_co2e']);
+  for (const table of ['scope3_categories', 'by_connection', 'by_category', 'method_mix'] as const) {
+    (r[table] ?? []).forEach((line, i) => checkAmounts(command, `${table}[${i}].`, line, ['kg_co2e']));
+  }
+  r.by_month.forEach((m, i) => {
+    checkAmounts(command, `by_month[${i}].`, m, ['kg_co2e']);
+    const [s1, s2, s3] = Array.isArray(m.by_scope) ? m.by_scope : [];
+    checkAmounts(command, `by_month[${i}].by_scope.`, { '0': s1, '1': s2, '2': s3 }, ['0', '1', '2']);
+  });
+  checkAmounts(command, '', r, [], ['data_quality_score']);
+  return r;
+}
+
 export function createTauriBackend(): Backend {
   return {
     kind: 'tauri',
@@ -123,6 +143,17 @@ export function createTauriBackend(): Backend {
     editRule: (id, rule, why) => call('edit_rule', { id, rule, why }),
     moveRule: (id, position, why) => call('move_rule', { id, position, why }),
     removeRule: (id, why) => call('remove_rule', { id, why }),
+    suppliers: (filter, offset, limit) => call('suppliers', { filter, offset, limit }),
+    periodCloses: () => call('period_closes'),
+    closePeriod: (period, fyStartMonth, note) => call('close_period', { period, fyStartMonth, note }),
+    reopenPeriod: (label, reason) => call('reopen_period', { label, reason }),
+    changesAfterClose: (label) => call('changes_after_close', { label }),
+    restatePeriod: (label, entryIds, why) => call('restate_period', { label, entryIds, why }),
+    leaveChanges: (label, entryIds, why) => call('leave_changes', { label, entryIds, why }),
+    inventoryReport: (period, fyStartMonth, connectionId) => inventoryReport({ period, fyStartMonth, connectionId }),
+    exportInventory: (period, fyStartMonth, connectionId) =>
+      call('export_inventory', { period, fyStartMonth, connectionId }),
+    auditCheck: () => call('audit_check'),
     supplierRules: () => call('supplier_rules'),
     addSupplierRule: (provider, pattern, unless) => call('add_supplier_rule', { provider, pattern, unless }),
     setSupplierRuleEnabled: (id, enabled) => call('set_supplier_rule_enabled', { id, enabled }),

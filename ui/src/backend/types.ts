@@ -37,6 +37,12 @@ import type { ReviewQueue } from '../bindings/ReviewQueue';
 import type { ReviewRule } from '../bindings/ReviewRule';
 import type { RuleInput } from '../bindings/RuleInput';
 import type { RulePreview } from '../bindings/RulePreview';
+import type { AuditCheck } from '../bindings/AuditCheck';
+import type { ChangeAfterClose } from '../bindings/ChangeAfterClose';
+import type { InventoryReport } from '../bindings/InventoryReport';
+import type { PeriodClose } from '../bindings/PeriodClose';
+import type { Restatement } from '../bindings/Restatement';
+import type { SupplierPage } from '../bindings/SupplierPage';
 
 export type { AppError };
 
@@ -173,6 +179,53 @@ export interface Backend {
   /** Moves a rule to `position` (1 is tried first); resolves to every rule in the new order. */
   moveRule(id: number, position: number, why: string | null): Promise<ReviewRule[]>;
   removeRule(id: number, why: string | null): Promise<ReviewRule>;
+
+  /**
+   * The suppliers of a selection (a record's contact, whatever its letters' case and
+   * surrounding spaces), the most kg CO2e first: their connections, entries, kg CO2e, spend
+   * in each currency, categories, and the person's rule that maps that supplier alone.
+   */
+  suppliers(filter: LedgerFilter, offset: number, limit: number): Promise<SupplierPage>;
+  /** Every period close, newest first, with its reported totals and changes waiting. */
+  periodCloses(): Promise<PeriodClose[]>;
+  /**
+   * Closes `period` (`2024-03`, `2024-Q2`, `2024`, `FY2024`; a financial year starts in
+   * `fyStartMonth`, 1–12): its numbers are frozen as reported. Refused with `period_not_over`
+   * before its last day has passed, `refused` when it overlaps a standing close, `usage` for
+   * text that is not a period.
+   */
+  closePeriod(period: string, fyStartMonth: number, note: string | null): Promise<PeriodClose>;
+  /**
+   * Reopens the standing close `label`: its dates read from the live ledger again. `reason`
+   * is required (`reason_required`) and goes in the audit trail; `no_such_close` for a label
+   * not closed.
+   */
+  reopenPeriod(label: string, reason: string): Promise<PeriodClose>;
+  /** What later syncs and decisions changed in standing closes (`null`: every one), by entry. */
+  changesAfterClose(label: string | null): Promise<ChangeAfterClose[]>;
+  /**
+   * Accepts changes after close of `label` (all, or only these entries) into its reported
+   * numbers; `why` goes in the audit trail.
+   */
+  restatePeriod(label: string, entryIds: number[] | null, why: string | null): Promise<Restatement>;
+  /**
+   * Leaves changes after close of `label` (all, or only these entries) out of its numbers;
+   * resolves to how many were left. They are listed again only if the entry changes once more.
+   */
+  leaveChanges(label: string, entryIds: number[] | null, why: string | null): Promise<number>;
+  /**
+   * The greenhouse-gas inventory of `period` (as `closePeriod` reads it), for one connection
+   * or every one (`null`): scopes, categories, months, the method mix, what was excluded, the
+   * sources, rules, closes and the audit chain's state.
+   */
+  inventoryReport(period: string, fyStartMonth: number, connectionId: number | null): Promise<InventoryReport>;
+  /**
+   * Writes the inventory of `period` as a PDF to Downloads, with its CSV tables and the audit
+   * trail in a folder beside it; resolves to the PDF's path.
+   */
+  exportInventory(period: string, fyStartMonth: number, connectionId: number | null): Promise<string>;
+  /** Walks the audit trail's hash chain: intact, or the first row where it breaks. */
+  auditCheck(): Promise<AuditCheck>;
 
   /** Calls `handler` for every event of that name until the returned function is called. */
   on<E extends BackendEventName>(event: E, handler: (payload: BackendEvents[E]) => void): Unsubscribe;

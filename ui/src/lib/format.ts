@@ -100,6 +100,11 @@ export function formatKg(kg: DecimalString | null | undefined): string {
   return `${formatKgNumber(kg)} kg CO2e`;
 }
 
+/** Kilograms of CO2e as the inventory report shows them, to two decimals: `318,812.37 kg CO2e`. */
+export function formatKg2(kg: DecimalString | null | undefined): string {
+  return `${formatDecimal(kg, 2)} kg CO2e`;
+}
+
 /**
  * Tonnes of CO2e from kilograms (an exact decimal), with more decimals for small amounts so
  * a value never rounds to nothing: `318.8 t CO2e`, `4.27 t CO2e`, `0.212 t CO2e`.

@@ -47,12 +47,12 @@ function rowIds(): number[] {
 }
 
 describe('the Review page', { timeout: 15_000 }, () => {
-  it('is in the navigation between Emissions and Cloud', async () => {
+  it('is in the navigation between Emissions and Report', async () => {
     renderApp({ hash: '#/review' });
     const nav = screen.getByRole('navigation', { name: 'Main' });
     const links = within(nav).getAllByRole('link').map((a) => a.getAttribute('data-testid'));
     expect(links.indexOf('nav-review')).toBe(links.indexOf('nav-emissions') + 1);
-    expect(links.indexOf('nav-cloud')).toBe(links.indexOf('nav-review') + 1);
+    expect(links.indexOf('nav-report')).toBe(links.indexOf('nav-review') + 1);
     expect(screen.getByTestId('nav-review')).toHaveAttribute('aria-current', 'page');
     expect(await screen.findByRole('heading', { name: 'Review', level: 1 })).toBeInTheDocument();
   });

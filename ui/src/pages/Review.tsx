@@ -33,6 +33,7 @@ import {
 } from '../lib/review';
 import { href } from '../router';
 import { useNotices } from '../state/notices';
+import { ReviewSuppliers } from './ReviewSuppliers';
 import {
   useConnections,
   useEntryDetail,
@@ -80,6 +81,9 @@ function QueuePage() {
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [decided, setDecided] = useState<LedgerEntry | null>(null);
   const [draft, setDraft] = useState<RuleDraft | null>(null);
+  const [tab, setTab] = useState<'queue' | 'suppliers'>('queue');
+  /** The supplier whose rule is being started ("Map this supplier"): its factor is chosen first. */
+  const [mapping, setMapping] = useState<string | null>(null);
   const queue = useReviewQueue(filter, offset, QUEUE_PAGE_SIZE);
   const platforms = usePlatforms();
 
@@ -125,6 +129,19 @@ function QueuePage() {
       </header>
 
       <ReviewFilters filter={filter} set={set} reset={() => set(EMPTY_FILTER)} platforms={platforms} />
+
+      <div className="segmented review-tabs" role="group" aria-label="Show">
+        <button type="button" aria-pressed={tab === 'queue'} onClick={() => setTab('queue')} data-testid="review-tab-queue">
+          Queue and rules
+        </button>
+        <button type="button" aria-pressed={tab === 'suppliers'} onClick={() => setTab('suppliers')} data-testid="review-tab-suppliers">
+          Suppliers
+        </button>
+      </div>
+
+      {tab === 'suppliers' && <ReviewSuppliers filter={filter} onMap={setMapping} />}
+
+      {tab === 'queue' && (<>
 
       {queue.isPending && <Loading>Reading the review queue…</Loading>}
       {queue.isError && (
@@ -197,10 +214,40 @@ function QueuePage() {
       )}
 
       <RulesSection onEdit={(rule) => setDraft({ initial: { name: rule.name, match: rule.match, classification: rule.classification }, replacing: rule.id })} />
+      </>)}
+
+      {mapping !== null && (
+        <ReclassifyDialog
+          count={`every entry from ${mapping}`}
+          pending={false}
+          error={null}
+          onClose={() => setMapping(null)}
+          onSave={(c) => {
+            setMapping(null);
+            setDraft({ initial: supplierRule(mapping, c), replacing: null });
+          }}
+        />
+      )}
 
       {draft && <RuleDialog draft={draft} onClose={() => setDraft(null)} />}
     </div>
   );
+}
+
+/** A rule that counts every entry from `supplier`, on any platform, as `c` does. */
+function supplierRule(supplier: string, c: Classification): RuleInput {
+  return {
+    name: `${supplier}: ${c.category ?? 'mapped'}`,
+    match: {
+      platform: null,
+      supplier,
+      account_code: null,
+      description_contains: null,
+      amount_min: null,
+      amount_max: null,
+    },
+    classification: c,
+  };
 }
 
 function ReviewFilters({

@@ -8,6 +8,7 @@ import type { ReportedFilter } from '../bindings/ReportedFilter';
 import type { ReportedGroupBy } from '../bindings/ReportedGroupBy';
 import type { SyncActivity } from '../bindings/SyncActivity';
 import { useBackend } from '../backend/context';
+import { EMPTY_FILTER } from '../backend/types';
 import { type Platforms, platformsFrom } from '../lib/platforms';
 
 export const keys = {
@@ -39,6 +40,16 @@ export const keys = {
   /** Everything about the review: the queue, its progress, rules, entries' details. */
   reviewAll: ['review'] as const,
   factors: (query: string, limit: number) => ['factors', query, limit] as const,
+  suppliers: (filter: LedgerFilter, offset: number, limit: number) =>
+    ['review', 'suppliers', filterKey(filter), offset, limit] as const,
+  inventoryReport: (period: string, fyStartMonth: number, connectionId: number | null) =>
+    ['inventory', 'report', period, fyStartMonth, connectionId] as const,
+  periodCloses: ['inventory', 'closes'] as const,
+  changesAfterClose: ['inventory', 'changes'] as const,
+  /** The entries behind a figure of the inventory report. */
+  reportEntries: (filter: LedgerFilter, limit: number) => ['inventory', 'entries', filterKey(filter), limit] as const,
+  /** Everything about the inventory: reports, closes, changes after close, entries behind figures. */
+  inventoryAll: ['inventory'] as const,
   /** Bumped whenever stored ledger data may have changed (a sync ended, a disconnect). */
   dataEpoch: ['data-epoch'] as const,
 };
@@ -242,6 +253,64 @@ export function useFactors(query: string, limit: number) {
   });
 }
 
+/** Suppliers of a selection, the most kg CO2e first, a page at a time. */
+export function useSuppliers(filter: LedgerFilter, offset: number, limit: number) {
+  const backend = useBackend();
+  return useQuery({
+    queryKey: keys.suppliers(filter, offset, limit),
+    queryFn: () => backend.suppliers(filter, offset, limit),
+    placeholderData: (prev) => prev,
+  });
+}
+
+/** The inventory report of a period (`null`: not chosen yet, nothing read). */
+export function useInventoryReport(period: string | null, fyStartMonth: number, connectionId: number | null) {
+  const backend = useBackend();
+  return useQuery({
+    queryKey: keys.inventoryReport(period ?? '', fyStartMonth, connectionId),
+    queryFn: () => backend.inventoryReport(period!, fyStartMonth, connectionId),
+    enabled: period !== null,
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function usePeriodCloses() {
+  const backend = useBackend();
+  return useQuery({ queryKey: keys.periodCloses, queryFn: () => backend.periodCloses() });
+}
+
+/** The changes after close of every standing close. */
+export function useChangesAfterClose() {
+  const backend = useBackend();
+  return useQuery({ queryKey: keys.changesAfterClose, queryFn: () => backend.changesAfterClose(null) });
+}
+
+/** The first `limit` entries of a selection, for the entries behind a figure. */
+export function useReportEntries(filter: LedgerFilter | null, limit: number) {
+  const backend = useBackend();
+  return useQuery({
+    queryKey: keys.reportEntries(filter ?? EMPTY_FILTER, limit),
+    queryFn: () => backend.ledgerPage(filter!, 0, limit),
+    enabled: filter !== null,
+  });
+}
+
+/**
+ * After a period is closed or reopened, or changes after close are restated or left: the
+ * report, the closes, the changes and the emissions' totals are read again.
+ */
+export function useRefreshInventory() {
+  const qc = useQueryClient();
+  return () => refreshInventory(qc);
+}
+
+export function refreshInventory(qc: QueryClient): void {
+  void qc.invalidateQueries({ queryKey: keys.inventoryAll });
+  void qc.invalidateQueries({ queryKey: keys.emissionsAll });
+  // The monthly report's figures and the cloud page read the same totals.
+  void qc.invalidateQueries({ queryKey: keys.cloudAll });
+}
+
 export function useDataEpoch(): number {
   const { data } = useQuery({
     queryKey: keys.dataEpoch,
@@ -266,6 +335,7 @@ export function refreshData(qc: QueryClient): void {
   void qc.invalidateQueries({ queryKey: keys.activity });
   void qc.invalidateQueries({ queryKey: keys.emissionsAll });
   void qc.invalidateQueries({ queryKey: keys.reviewAll });
+  void qc.invalidateQueries({ queryKey: keys.inventoryAll });
   void qc.invalidateQueries({ queryKey: keys.cloudAll });
   void qc.invalidateQueries({ queryKey: ['history'] });
   void qc.invalidateQueries({ queryKey: ['cursors'] });
@@ -288,6 +358,8 @@ export function refreshReview(qc: QueryClient): void {
   qc.setQueryData<number>(keys.dataEpoch, (n) => (n ?? 0) + 1);
   void qc.invalidateQueries({ queryKey: keys.reviewAll });
   void qc.invalidateQueries({ queryKey: keys.emissionsAll });
+  // The inventory report, a closed period's changes after close and the suppliers change with them.
+  void qc.invalidateQueries({ queryKey: keys.inventoryAll });
   // The monthly report's figures and what the cloud page sets beside them come from the same totals.
   void qc.invalidateQueries({ queryKey: keys.cloudAll });
 }

@@ -1,0 +1,743 @@
+// The FakeBackend's inventory: suppliers across connections, period close (a period's numbers
+// frozen as reported, the changes made to its entries afterwards, restatements, reopening with
+// a reason), the greenhouse-gas inventory report of a period and its export, and the audit
+// chain's check. Written by hand after the application's rules and words (crates/core/src/
+// period.rs, closes.rs, ghg_report/mod.rs, crates/store/src/closes.rs, report_groups.rs and
+// suppliers.rs), because the recording of ./recorded/ holds none of it:
+// - a close keeps a copy of the period's entries as they were; while it stands, totals of its
+//   dates (the emissions' and the report's) are read from the copy, everything else from the
+//   live ledger;
+// - an entry of a closed period whose counted fields differ from its copy (or one added to or
+//   gone from the period) is a change after close, until a person restates it into the copy or
+//   leaves it (it is listed again if the entry changes once more);
+// - every figure of the report is an exact sum of the entries as reported, so the scopes, the
+//   Scope 3 categories, the connections, the categories, the months and the method mix each add
+//   up to the total, which is the emissions' total of the same period;
+// - every close, reopening, restatement and change left is written to the audit trail.
+
+import type { AppError } from '../bindings/AppError';
+import type { AuditCheck } from '../bindings/AuditCheck';
+import type { ChangeAfterClose } from '../bindings/ChangeAfterClose';
+import type { ClosedLine } from '../bindings/ClosedLine';
+import type { ConversionUse } from '../bindings/ConversionUse';
+import type { ExcludedGroup } from '../bindings/ExcludedGroup';
+import type { InventoryReport } from '../bindings/InventoryReport';
+import type { LedgerEntry } from '../bindings/LedgerEntry';
+import type { LedgerFilter } from '../bindings/LedgerFilter';
+import type { Method } from '../bindings/Method';
+import type { MethodLine } from '../bindings/MethodLine';
+import type { MonthLine } from '../bindings/MonthLine';
+import type { Period } from '../bindings/Period';
+import type { PeriodClose } from '../bindings/PeriodClose';
+import type { ReportLine } from '../bindings/ReportLine';
+import type { ReportedTotals } from '../bindings/ReportedTotals';
+import type { Restatement } from '../bindings/Restatement';
+import type { ReviewAction } from '../bindings/ReviewAction';
+import type { ReviewRule } from '../bindings/ReviewRule';
+import type { SourceUse } from '../bindings/SourceUse';
+import type { SupplierPage } from '../bindings/SupplierPage';
+import type { SupplierSummary } from '../bindings/SupplierSummary';
+import type { Totals } from '../bindings/Totals';
+import { HALF_UP, compareDecimals, dec, sumDecimals } from '../lib/decimal';
+import { FACTOR_SET, FACTOR_UNIT, FACTOR_VERSION } from './fakeData';
+import { ACTIVITY_SET, ACTIVITY_SET_VERSION, REVIEWER } from './fakeReview';
+
+/** What the FakeInventory needs of the FakeBackend around it. */
+export interface InventoryHost {
+  /** The fake's clock, ms since 1970. */
+  nowMs(): number;
+  /** Every stored entry (the live ledger), of every connection, in the ledger's order. */
+  entries(): LedgerEntry[];
+  /** The entries of connections that exist, narrowed by `filter`, in the ledger's order. */
+  select(filter: LedgerFilter): LedgerEntry[];
+  /** The ids of the connections that exist. */
+  liveIds(): Set<number>;
+  /** A connection as the report names it (`Xero: Harbour & Pine Ltd`), or null when there is none. */
+  connectionName(id: number): string | null;
+  /** The totals of entries, as the emissions add them up. */
+  totals(entries: ReadonlyArray<LedgerEntry>): Totals;
+  /** What the person's decision on an entry did, if one decided it. */
+  decisionAction(e: LedgerEntry): ReviewAction | null;
+  /** The person's rules, in the order they are tried. */
+  rules(): ReviewRule[];
+  /** What cloud providers reported for a connection (or all) and days, never added to the totals. */
+  reportedTotals(connectionId: number | null, from: string, to: string): ReportedTotals;
+  /** Adds a row to the audit trail. */
+  audit(action: string, subject: string, before: string | null, after: string | null, why: string | null): void;
+  auditCheck(): AuditCheck;
+}
+
+function err(code: string, message: string): AppError {
+  return { code, message, detail: null, permanent: true };
+}
+
+// ---- periods ----------------------------------------------------------------------------------
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function day(y: number, m: number, d: number): string {
+  return `${String(y).padStart(4, '0')}-${pad(m)}-${pad(d)}`;
+}
+
+/** The last day of month `m` (1–12) of year `y`. */
+function monthEnd(y: number, m: number): string {
+  return day(y, m, new Date(Date.UTC(y, m, 0)).getUTCDate());
+}
+
+/**
+ * Reads a period as people write it: a year (`2024`), a month (`2024-03`), a quarter
+ * (`2024-Q2`) or a financial year (`FY2024`, the one that starts in 2024 in month
+ * `fyStartMonth`). Refused with `usage`, in words that show the forms accepted.
+ */
+export function parsePeriod(text: string, fyStartMonth: number): Period {
+  const p = text.trim();
+  const bad = () =>
+    err(
+      'usage',
+      `${JSON.stringify(text)} is not a period: write a year (2024), a month (2024-03), a quarter (2024-Q2) or a financial year (FY2024, the one that starts in 2024)`,
+    );
+  if (!(Number.isInteger(fyStartMonth) && fyStartMonth >= 1 && fyStartMonth <= 12)) {
+    throw err('usage', `the financial year cannot start in month ${fyStartMonth}: give 1 (January) to 12 (December)`);
+  }
+  const year = (s: string): number => {
+    if (!/^\d{4}$/.test(s)) throw bad();
+    const y = Number(s);
+    if (y < 1900) throw bad();
+    return y;
+  };
+  const upper = p.toUpperCase();
+  if (upper.startsWith('FY')) {
+    const y = year(upper.slice(2));
+    const endMonth = ((fyStartMonth + 10) % 12) + 1;
+    const endYear = fyStartMonth === 1 ? y : y + 1;
+    return { label: upper, from: day(y, fyStartMonth, 1), to: monthEnd(endYear, endMonth) };
+  }
+  const quarter = /^(.*)-Q(.*)$/.exec(upper);
+  if (quarter) {
+    const y = year(quarter[1]!);
+    if (!/^\d+$/.test(quarter[2]!)) throw bad();
+    const q = Number(quarter[2]);
+    if (q < 1 || q > 4) throw bad();
+    return { label: upper, from: day(y, (q - 1) * 3 + 1, 1), to: monthEnd(y, q * 3) };
+  }
+  const dash = p.indexOf('-');
+  if (dash >= 0) {
+    const y = year(p.slice(0, dash));
+    const m = p.slice(dash + 1);
+    if (!/^\d{1,2}$/.test(m)) throw bad();
+    const month = Number(m);
+    if (month < 1 || month > 12) throw bad();
+    return { label: p, from: day(y, month, 1), to: monthEnd(y, month) };
+  }
+  const y = year(p);
+  return { label: p, from: day(y, 1, 1), to: day(y, 12, 31) };
+}
+
+/** The months a period spans, `YYYY-MM`, in order. */
+export function monthsOf(period: Pick<Period, 'from' | 'to'>): string[] {
+  const out: string[] = [];
+  let y = Number(period.from.slice(0, 4));
+  let m = Number(period.from.slice(5, 7));
+  const last = period.to.slice(0, 7);
+  for (let key = `${y}-${pad(m)}`; key <= last; key = `${y}-${pad(m)}`) {
+    out.push(key);
+    m += 1;
+    if (m > 12) {
+      m = 1;
+      y += 1;
+    }
+  }
+  return out;
+}
+
+/** Today, on the computer's calendar, at `ms`. */
+function localDay(ms: number): string {
+  const d = new Date(ms);
+  return day(d.getFullYear(), d.getMonth() + 1, d.getDate());
+}
+
+// ---- the report's words -------------------------------------------------------------------------
+
+/** The GHG Protocol's names of the Scope 3 categories, 1 to 15. */
+const SCOPE3_NAMES = [
+  'Purchased goods and services',
+  'Capital goods',
+  'Fuel- and energy-related activities',
+  'Upstream transportation and distribution',
+  'Waste generated in operations',
+  'Business travel',
+  'Employee commuting',
+  'Upstream leased assets',
+  'Downstream transportation and distribution',
+  'Processing of sold products',
+  'Use of sold products',
+  'End-of-life treatment of sold products',
+  'Downstream leased assets',
+  'Franchises',
+  'Investments',
+];
+
+const METHODS: ReadonlyArray<{ method: Method; label: string; quality: number }> = [
+  { method: 'activity', label: 'Activity-based (quantity x published factor)', quality: 2 },
+  { method: 'spend_reviewed', label: 'Spend-based, factor chosen by a person or rule', quality: 4 },
+  { method: 'spend_mapped', label: 'Spend-based, factor from the account mapping', quality: 5 },
+];
+
+const METHOD_NOTES: ReadonlyArray<string> = [
+  `Spend-based entries: the line's amount before tax, converted to US dollars at the year's average rate and deflated to 2022 prices with the US GDP price index, times the ${FACTOR_SET} ${FACTOR_VERSION} factor (${FACTOR_UNIT}) of the category the entry is mapped to.`,
+  `Activity-based entries: the quantity entered times the ${ACTIVITY_SET} (${ACTIVITY_SET_VERSION}) factor of the activity, in the scope that publication gives it.`,
+  'Scope 2 is location-based (the grid\'s average factor). Market-based Scope 2 needs supplier-specific or contractual factors; none has been entered, so it is not reported rather than repeated.',
+  'Data quality, 1 (best) to 5: 1 reported by the supplier itself, 2 activity data with a published factor, 3 a quantity estimated from spend with an average price, 4 spend-based with a factor chosen by a person or rule, 5 spend-based from the account mapping. The score is the mean over counted entries, weighted by kg CO2e.',
+  'A closed period counts as it was reported when closed (and as restated since); changes made to its records later are listed, not counted, until accepted.',
+  'What cloud providers report for themselves is shown beside these totals and never added to them; spend with a provider for a month it reports is excluded from the spend-based total.',
+];
+
+// ---- small pieces -------------------------------------------------------------------------------
+
+/** kg CO2e as the report writes it: exact, six decimal places. */
+function six(values: Iterable<string | null>): string {
+  return dec(sumDecimals(values)).toFixed(6, HALF_UP);
+}
+
+function counted(e: LedgerEntry): boolean {
+  return e.status === 'counted';
+}
+
+/** What of an entry makes its reported number: two entries alike here report the same. */
+function fingerprint(e: LedgerEntry): string {
+  const c = counted(e);
+  return JSON.stringify([
+    e.status,
+    c ? e.kg_co2e : null,
+    c ? e.amount_usd_2022 : null,
+    e.date,
+    e.net_amount,
+    e.currency,
+    e.account_code,
+    e.category,
+    e.scope,
+    e.scope3_category,
+    e.factor_code,
+  ]);
+}
+
+function closedLine(e: LedgerEntry): ClosedLine {
+  return {
+    date: e.date,
+    net_amount: e.net_amount,
+    currency: e.currency,
+    status: e.status,
+    reason: e.reason,
+    account_code: e.account_code,
+    category: e.category,
+    scope: e.scope,
+    scope3_category: e.scope3_category,
+    factor_code: e.factor_code,
+    kg_co2e: counted(e) ? e.kg_co2e : null,
+  };
+}
+
+function matches(e: LedgerEntry, f: LedgerFilter): boolean {
+  return (
+    (f.connection_id === null || e.connection_id === f.connection_id) &&
+    (f.from === null || e.date >= f.from) &&
+    (f.to === null || e.date <= f.to) &&
+    (f.status === null || e.status === f.status) &&
+    (f.scope === null || e.scope === f.scope) &&
+    (f.category === null || e.category === f.category) &&
+    (f.record_id === null || e.record_id === f.record_id)
+  );
+}
+
+/** Lines by kg CO2e, largest first, then by key. */
+function largestFirst(a: ReportLine, b: ReportLine): number {
+  return compareDecimals(b.kg_co2e, a.kg_co2e) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/** Adds entries up into report lines by a key. */
+class Lines {
+  private map = new Map<string, { label: string; entries: number; kg: (string | null)[] }>();
+
+  add(key: string, label: string, e: LedgerEntry): void {
+    let l = this.map.get(key);
+    if (!l) {
+      l = { label, entries: 0, kg: [] };
+      this.map.set(key, l);
+    }
+    l.entries += 1;
+    l.kg.push(e.kg_co2e);
+  }
+
+  lines(): ReportLine[] {
+    return [...this.map].map(([key, l]) => ({ key, label: l.label, entries: l.entries, kg_co2e: six(l.kg) })).sort(largestFirst);
+  }
+}
+
+interface StoredClose {
+  id: number;
+  label: string;
+  from: string;
+  to: string;
+  closed_at_ms: number;
+  closed_by: string;
+  note: string | null;
+  reopened_at_ms: number | null;
+  reopened_by: string | null;
+  reopen_reason: string | null;
+  /** The period's entries as reported, by entry id: copied at close, replaced by restatements. */
+  copy: Map<number, LedgerEntry>;
+  /** Changes a person left, by entry id: the entry's fingerprint then (`gone` when it was gone). */
+  left: Map<number, string>;
+}
+
+/** A change found: the entry, and whether its copy and its live entry are in the period. */
+interface ChangeKey {
+  entryId: number;
+  inCopy: boolean;
+  liveInPeriod: boolean;
+  live: LedgerEntry | null;
+}
+
+export class FakeInventory {
+  private closes: StoredClose[] = [];
+  private nextCloseId = 1;
+
+  constructor(private readonly host: InventoryHost) {}
+
+  // ---- for the FakeBackend ------------------------------------------------------------------
+
+  /**
+   * The entries of `filter` as reported: those of a standing close's dates from its copy,
+   * every other from the live ledger (connections that exist only).
+   */
+  reported(filter: LedgerFilter): LedgerEntry[] {
+    const standing = this.closes.filter((c) => c.reopened_at_ms === null);
+    const live = this.host.select(filter);
+    if (standing.length === 0) return live;
+    const closed = (date: string) => standing.some((c) => date >= c.from && date <= c.to);
+    const ids = this.host.liveIds();
+    const out = live.filter((e) => !closed(e.date));
+    for (const c of standing) {
+      for (const e of c.copy.values()) if (ids.has(e.connection_id) && matches(e, filter)) out.push(e);
+    }
+    return out;
+  }
+
+  // ---- suppliers ----------------------------------------------------------------------------
+
+  suppliers(filter: LedgerFilter, offset: number, limit: number): SupplierPage {
+    const groups = new Map<string, LedgerEntry[]>();
+    for (const e of this.host.select(filter)) {
+      const key = e.contact?.trim().toLowerCase() ?? '';
+      if (key === '') continue;
+      const g = groups.get(key);
+      if (g) g.push(e);
+      else groups.set(key, [e]);
+    }
+    const rules = this.host.rules();
+    const all = [...groups].map(([key, rows]) => ({ key, summary: this.supplier(key, rows, rules) }));
+    all.sort(
+      (a, b) =>
+        compareDecimals(b.summary.kg_co2e, a.summary.kg_co2e) ||
+        b.summary.entries - a.summary.entries ||
+        (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+    );
+    const from = Math.max(0, offset);
+    return { items: all.slice(from, from + Math.max(0, limit)).map((x) => x.summary), offset, total: all.length };
+  }
+
+  private supplier(key: string, rows: LedgerEntry[], rules: ReadonlyArray<ReviewRule>): SupplierSummary {
+    const spend = new Map<string, string[]>();
+    const categories = new Map<string, (string | null)[]>();
+    let name: string | null = null;
+    for (const e of rows) {
+      if (name === null || e.contact! < name) name = e.contact!;
+      const s = spend.get(e.currency) ?? [];
+      s.push(e.net_amount);
+      spend.set(e.currency, s);
+      if (counted(e) && e.category !== null) {
+        const c = categories.get(e.category) ?? [];
+        c.push(e.kg_co2e);
+        categories.set(e.category, c);
+      }
+    }
+    const byKg = [...categories].map(([c, kg]) => ({ c, kg: sumDecimals(kg) }));
+    byKg.sort((a, b) => compareDecimals(b.kg, a.kg) || (a.c < b.c ? -1 : a.c > b.c ? 1 : 0));
+    const rule = rules.find((r) => {
+      const m = r.match;
+      return (
+        m.supplier !== null &&
+        m.supplier.trim().toLowerCase() === key &&
+        m.account_code === null &&
+        m.description_contains === null &&
+        m.amount_min === null &&
+        m.amount_max === null &&
+        m.platform === null
+      );
+    });
+    return {
+      name: name ?? key,
+      connection_ids: [...new Set(rows.map((e) => e.connection_id))].sort((a, b) => a - b),
+      entries: rows.length,
+      counted: rows.filter(counted).length,
+      unmapped: rows.filter((e) => e.status === 'unmapped').length,
+      excluded: rows.filter((e) => e.status === 'excluded').length,
+      kg_co2e: six(rows.filter(counted).map((e) => e.kg_co2e)),
+      spend: Object.fromEntries([...spend.keys()].sort().map((c) => [c, sumDecimals(spend.get(c)!)])),
+      categories: byKg.slice(0, 5).map((x) => x.c),
+      rule_id: rule?.id ?? null,
+    };
+  }
+
+  // ---- period close -------------------------------------------------------------------------
+
+  periodCloses(): PeriodClose[] {
+    return [...this.closes].sort((a, b) => b.closed_at_ms - a.closed_at_ms || b.id - a.id).map((c) => this.view(c));
+  }
+
+  closePeriod(text: string, fyStartMonth: number, note: string | null): PeriodClose {
+    const period = parsePeriod(text, fyStartMonth);
+    const at = this.host.nowMs();
+    if (!(period.to < localDay(at))) {
+      throw err(
+        'period_not_over',
+        `${period.label} runs to ${period.to}: a period can be closed once its last day has passed, when its records are in`,
+      );
+    }
+    const other = this.closes
+      .filter((c) => c.reopened_at_ms === null && c.from <= period.to && c.to >= period.from)
+      .sort((a, b) => (a.from < b.from ? -1 : 1))[0];
+    if (other) {
+      throw err(
+        'refused',
+        `${period.label} overlaps ${other.label}, which is closed: reopen ${other.label} first, or close a period that does not overlap it`,
+      );
+    }
+    const copy = new Map<number, LedgerEntry>();
+    for (const e of this.host.entries()) if (e.date >= period.from && e.date <= period.to) copy.set(e.id, { ...e });
+    const close: StoredClose = {
+      id: this.nextCloseId++,
+      label: period.label,
+      from: period.from,
+      to: period.to,
+      closed_at_ms: at,
+      closed_by: REVIEWER.os_user,
+      note: note?.trim() ? note.trim() : null,
+      reopened_at_ms: null,
+      reopened_by: null,
+      reopen_reason: null,
+      copy,
+      left: new Map(),
+    };
+    this.closes.push(close);
+    const view = this.view(close);
+    this.host.audit('period_closed', `period:${close.label}`, null, JSON.stringify(auditOf(view)), close.note);
+    return view;
+  }
+
+  reopenPeriod(label: string, reason: string): PeriodClose {
+    const why = reason.trim();
+    if (why === '') {
+      throw err(
+        'reason_required',
+        `Reopening ${label.trim()} changes numbers that were reported: give the reason, which goes in the audit trail`,
+      );
+    }
+    const c = this.standing(label);
+    const before = this.view(c);
+    c.reopened_at_ms = this.host.nowMs();
+    c.reopened_by = REVIEWER.os_user;
+    c.reopen_reason = why;
+    const after = this.view(c);
+    this.host.audit('period_reopened', `period:${c.label}`, JSON.stringify(auditOf(before)), JSON.stringify(auditOf(after)), why);
+    return after;
+  }
+
+  changesAfterClose(label: string | null): ChangeAfterClose[] {
+    const closes =
+      label === null
+        ? this.closes.filter((c) => c.reopened_at_ms === null).sort((a, b) => (a.from < b.from ? -1 : 1))
+        : [this.standing(label)];
+    return closes.flatMap((c) => this.changeKeys(c).map((k) => this.changeOf(c, k)));
+  }
+
+  restatePeriod(label: string, entryIds: ReadonlyArray<number> | null, why: string | null): Restatement {
+    const c = this.standing(label);
+    const keys = this.changeKeys(c).filter((k) => entryIds === null || entryIds.includes(k.entryId));
+    if (keys.length === 0) {
+      throw err('refused', `${c.label} has no change after close${entryIds !== null ? ' among the entries named' : ''} to restate`);
+    }
+    const before = this.view(c);
+    const changes = keys.map((k) => this.changeOf(c, k));
+    for (const k of keys) {
+      c.copy.delete(k.entryId);
+      if (k.live && k.liveInPeriod) c.copy.set(k.entryId, { ...k.live });
+      c.left.delete(k.entryId);
+    }
+    const after = this.view(c);
+    this.host.audit(
+      'period_restated',
+      `period:${c.label}`,
+      JSON.stringify(auditOf(before)),
+      JSON.stringify({ close: auditOf(after), changes }),
+      why?.trim() || null,
+    );
+    return { close_id: c.id, label: c.label, entries: keys.length, before: before.reported, after: after.reported };
+  }
+
+  leaveChanges(label: string, entryIds: ReadonlyArray<number> | null, why: string | null): number {
+    const c = this.standing(label);
+    const keys = this.changeKeys(c).filter((k) => entryIds === null || entryIds.includes(k.entryId));
+    if (keys.length === 0) {
+      throw err('refused', `${c.label} has no change after close${entryIds !== null ? ' among the entries named' : ''} to leave`);
+    }
+    const changes = keys.map((k) => this.changeOf(c, k));
+    for (const k of keys) c.left.set(k.entryId, k.live ? fingerprint(k.live) : 'gone');
+    this.host.audit('period_changes_left', `period:${c.label}`, null, JSON.stringify(changes), why?.trim() || null);
+    return keys.length;
+  }
+
+  // ---- the report ---------------------------------------------------------------------------
+
+  report(text: string, fyStartMonth: number, connectionId: number | null): InventoryReport {
+    const period = parsePeriod(text, fyStartMonth);
+    if (connectionId !== null && this.host.connectionName(connectionId) === null) {
+      throw err('no_such_connection', `There is no connection ${connectionId}.`);
+    }
+    const filter: LedgerFilter = {
+      connection_id: connectionId,
+      from: period.from,
+      to: period.to,
+      status: null,
+      scope: null,
+      category: null,
+      record_id: null,
+    };
+    const rows = this.reported(filter);
+    const name = (id: number) => this.host.connectionName(id) ?? `Connection ${id}`;
+
+    type Kgs = (string | null)[];
+    const scopes: [Kgs, Kgs, Kgs] = [[], [], []];
+    const cat3 = new Lines();
+    const byConnection = new Lines();
+    const byCategory = new Lines();
+    const byMonth = new Map<string, [Kgs, Kgs, Kgs]>(monthsOf(period).map((m) => [m, [[], [], []]]));
+    const mix = new Map<Method, { entries: number; kg: Kgs }>();
+    for (const e of rows) {
+      if (!counted(e)) continue;
+      const s = Math.min(3, Math.max(1, e.scope ?? 3)) - 1;
+      scopes[s]!.push(e.kg_co2e);
+      if (s === 2) {
+        const c = e.scope3_category;
+        if (c === null) cat3.add('3.99', 'Category not given', e);
+        else cat3.add(`3.${pad(c)}`, `${c}. ${SCOPE3_NAMES[c - 1] ?? 'Unknown category'}`, e);
+      }
+      byConnection.add(String(e.connection_id), name(e.connection_id), e);
+      const category = e.category ?? 'Uncategorised';
+      byCategory.add(category, category, e);
+      const month = e.date.slice(0, 7);
+      let m = byMonth.get(month);
+      if (!m) {
+        m = [[], [], []];
+        byMonth.set(month, m);
+      }
+      m[s]!.push(e.kg_co2e);
+      const method = this.methodOf(e);
+      const x = mix.get(method) ?? { entries: 0, kg: [] };
+      x.entries += 1;
+      x.kg.push(e.kg_co2e);
+      mix.set(method, x);
+    }
+    const totals = this.host.totals(rows);
+    const methodMix: MethodLine[] = METHODS.filter((m) => mix.has(m.method)).map((m) => ({
+      method: m.method,
+      label: m.label,
+      data_quality: m.quality,
+      entries: mix.get(m.method)!.entries,
+      kg_co2e: six(mix.get(m.method)!.kg),
+    }));
+    const countedKg = dec(totals.kg_co2e);
+    const weighted = methodMix.reduce((sum, m) => sum.plus(dec(m.kg_co2e).times(m.data_quality)), dec('0'));
+    const months: MonthLine[] = [...byMonth.keys()].sort().map((month) => {
+      const [a, b, c] = byMonth.get(month)!.map((kg) => six(kg)) as [string, string, string];
+      return { month, by_scope: [a, b, c], kg_co2e: six([a, b, c]) };
+    });
+    const [factorSets, conversions] = this.sources(rows);
+    const closes = this.closes
+      .filter((c) => c.reopened_at_ms === null && c.to >= period.from && c.from <= period.to)
+      .sort((a, b) => (a.from < b.from ? -1 : 1));
+    const ids = this.host.liveIds();
+    return {
+      period,
+      connection_id: connectionId,
+      generated_at_ms: this.host.nowMs(),
+      generated_by: `${REVIEWER.os_user} on ${REVIEWER.machine}`,
+      organisations: [...ids].filter((id) => connectionId === null || id === connectionId).map(name),
+      totals,
+      scopes: {
+        scope1_kg_co2e: six(scopes[0]),
+        scope2_location_kg_co2e: six(scopes[1]),
+        scope2_market_kg_co2e: null,
+        scope3_kg_co2e: six(scopes[2]),
+      },
+      scope3_categories: cat3.lines().sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+      by_connection: byConnection.lines(),
+      by_category: byCategory.lines(),
+      by_month: months,
+      method_mix: methodMix,
+      data_quality_score: countedKg.eq(0) ? null : weighted.div(countedKg).toFixed(2, HALF_UP),
+      excluded: this.excluded(rows),
+      factor_sets: factorSets,
+      conversions,
+      rules: this.host.rules(),
+      closes: closes.map((c) => this.view(c)),
+      changes_after_close: closes.flatMap((c) => this.changeKeys(c).map((k) => this.changeOf(c, k))),
+      reported_by_providers: this.host.reportedTotals(connectionId, period.from, period.to),
+      audit: this.host.auditCheck(),
+      method_notes: [...METHOD_NOTES],
+    };
+  }
+
+  /** Where the export of the report would be written. */
+  exportPath(text: string, fyStartMonth: number, connectionId: number | null): string {
+    const { period } = this.report(text, fyStartMonth, connectionId);
+    const d = new Date(this.host.nowMs());
+    const stamp = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+    return `~/Downloads/carbonsync-inventory-${period.label}-${stamp}.pdf`;
+  }
+
+  // ---- inside ---------------------------------------------------------------------------------
+
+  private methodOf(e: LedgerEntry): Method {
+    if (this.host.decisionAction(e) === 'activity') return 'activity';
+    return e.decision_id !== null || e.review_rule_id !== null ? 'spend_reviewed' : 'spend_mapped';
+  }
+
+  private excluded(rows: ReadonlyArray<LedgerEntry>): ExcludedGroup[] {
+    const by = new Map<string, { entries: number; amounts: Map<string, string[]> }>();
+    for (const e of rows) {
+      if (e.status !== 'excluded') continue;
+      const reason = e.reason ?? 'No reason given';
+      const g = by.get(reason) ?? { entries: 0, amounts: new Map<string, string[]>() };
+      g.entries += 1;
+      const a = g.amounts.get(e.currency) ?? [];
+      a.push(e.net_amount);
+      g.amounts.set(e.currency, a);
+      by.set(reason, g);
+    }
+    return [...by]
+      .map(([reason, g]) => ({
+        reason,
+        entries: g.entries,
+        amounts: Object.fromEntries([...g.amounts.keys()].sort().map((c) => [c, sumDecimals(g.amounts.get(c)!)])),
+      }))
+      .sort((a, b) => b.entries - a.entries || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+  }
+
+  private sources(rows: ReadonlyArray<LedgerEntry>): [SourceUse[], ConversionUse[]] {
+    const sets = new Map<string, SourceUse>();
+    const conversions = new Map<string, ConversionUse>();
+    for (const e of rows) {
+      if (!counted(e)) continue;
+      if (e.factor_set !== null) {
+        const key = JSON.stringify([e.factor_set, e.factor_version ?? '']);
+        const s = sets.get(key) ?? { name: e.factor_set, version: e.factor_version ?? '', entries: 0 };
+        s.entries += 1;
+        sets.set(key, s);
+      }
+      if (e.fx_source !== null && e.deflator_source !== null) {
+        const key = JSON.stringify([e.fx_source, e.deflator_source]);
+        const c = conversions.get(key) ?? { fx_source: e.fx_source, deflator_source: e.deflator_source, entries: 0 };
+        c.entries += 1;
+        conversions.set(key, c);
+      }
+    }
+    const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return [
+      [...sets.values()].sort((a, b) => b.entries - a.entries || text(a.name, b.name) || text(a.version, b.version)),
+      [...conversions.values()].sort(
+        (a, b) => b.entries - a.entries || text(a.fx_source, b.fx_source) || text(a.deflator_source, b.deflator_source),
+      ),
+    ];
+  }
+
+  /** The standing close named `label`, whatever its letters' case. */
+  private standing(label: string): StoredClose {
+    const l = label.trim().toUpperCase();
+    const c = this.closes.find((x) => x.reopened_at_ms === null && x.label.toUpperCase() === l);
+    if (!c) {
+      throw err(
+        'no_such_close',
+        `${label.trim()} is not closed; the period closes list the periods closed and reopened`,
+      );
+    }
+    return c;
+  }
+
+  private view(c: StoredClose): PeriodClose {
+    return {
+      id: c.id,
+      label: c.label,
+      from: c.from,
+      to: c.to,
+      closed_at_ms: c.closed_at_ms,
+      closed_by: c.closed_by,
+      note: c.note,
+      reopened_at_ms: c.reopened_at_ms,
+      reopened_by: c.reopened_by,
+      reopen_reason: c.reopen_reason,
+      reported: this.host.totals([...c.copy.values()]),
+      entries: c.copy.size,
+      changes_after_close: c.reopened_at_ms === null ? this.changeKeys(c).length : 0,
+    };
+  }
+
+  /**
+   * The entries of close `c` whose live entry differs from its copy (or left the period), and
+   * the live entries dated in the period the copy lacks, less the changes a person left.
+   */
+  private changeKeys(c: StoredClose): ChangeKey[] {
+    const inPeriod = (e: LedgerEntry) => e.date >= c.from && e.date <= c.to;
+    const live = new Map(this.host.entries().map((e) => [e.id, e]));
+    const keys: ChangeKey[] = [];
+    for (const [id, copy] of c.copy) {
+      const now = live.get(id) ?? null;
+      if (now && inPeriod(now) && fingerprint(now) === fingerprint(copy)) continue;
+      keys.push({ entryId: id, inCopy: true, liveInPeriod: now !== null && inPeriod(now), live: now });
+    }
+    for (const e of live.values()) {
+      if (inPeriod(e) && !c.copy.has(e.id)) keys.push({ entryId: e.id, inCopy: false, liveInPeriod: true, live: e });
+    }
+    return keys
+      .filter((k) => c.left.get(k.entryId) !== (k.live ? fingerprint(k.live) : 'gone'))
+      .sort((a, b) => a.entryId - b.entryId);
+  }
+
+  private changeOf(c: StoredClose, k: ChangeKey): ChangeAfterClose {
+    const reported = k.inCopy ? (c.copy.get(k.entryId) ?? null) : null;
+    const who = k.live ?? reported!;
+    const kg = (e: LedgerEntry | null) => (e && counted(e) && e.kg_co2e !== null ? e.kg_co2e : '0');
+    const nowKg = k.liveInPeriod ? kg(k.live) : '0';
+    return {
+      close_id: c.id,
+      label: c.label,
+      entry_id: k.entryId,
+      kind: !k.inCopy ? 'added' : k.liveInPeriod ? 'changed' : 'removed',
+      connection_id: who.connection_id,
+      record_id: who.record_id,
+      line_no: who.line_no,
+      contact: who.contact,
+      description: who.description,
+      reported: reported && closedLine(reported),
+      now: k.live && closedLine(k.live),
+      kg_co2e_difference: dec(nowKg).minus(dec(kg(reported))).toFixed(6, HALF_UP),
+    };
+  }
+}
+
+/** A close as its audit rows record it. */
+function auditOf(c: PeriodClose) {
+  return { label: c.label, from: c.from, to: c.to, entries: c.entries, reported: c.reported };
+}
