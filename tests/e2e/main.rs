@@ -56,6 +56,68 @@ fn as_shown(kg: &str) -> String {
     format!("{grouped}.{frac}")
 }
 
+/// The sandbox (`records` per organisation, no request limits) and the app on it, at its first
+/// page; the sandbox runs inside the test so the test can ask it what the platforms received.
+async fn desktop_on_sandbox(
+    records: usize,
+) -> (carbonsync_core::sandbox::SandboxHandle, String, Desktop) {
+    let sandbox = carbonsync_core::sandbox::start(
+        carbonsync_core::sandbox::SandboxOptions {
+            records_per_org: records,
+            rate_limit: None,
+            ..carbonsync_core::sandbox::SandboxOptions::default()
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .expect("the sandbox starts");
+    let base = sandbox.base_url().trim_end_matches('/').to_owned();
+    let d = Desktop::launch_with_config(&format!("[sandbox]\nurl = \"{base}\"\n")).await;
+    d.find("[data-testid=page-integrations]").await;
+    (sandbox, base, d)
+}
+
+/// Connects the sandbox's UK organisation through the CLI (the test browser approves on the
+/// consent page and answers on the CLI's loopback port) and syncs it; returns its id.
+async fn connect_and_sync_uk(d: &Desktop) -> i64 {
+    let browser = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/browser.sh");
+    let out = d
+        .command(harness::cli())
+        .args([
+            "connect",
+            "xero",
+            "--tenant",
+            UK_TENANT,
+            "--timeout",
+            "60",
+            "--json",
+        ])
+        .env("BROWSER", &browser)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "carbonsync connect xero: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["id"]
+        .as_i64()
+        .expect("the connection's id");
+    let out = d
+        .command(harness::cli())
+        .args(["sync", &id.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "carbonsync sync: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wait_for_a_succeeded_sync(d, id).await;
+    id
+}
+
 /// Waits (up to two minutes) until connection `id`'s history has a sync that succeeded.
 async fn wait_for_a_succeeded_sync(d: &Desktop, id: i64) {
     let start = Instant::now();

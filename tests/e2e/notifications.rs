@@ -6,11 +6,9 @@
 //! the CLI reach it through the configuration file. Xero is connected and synced through the
 //! CLI (the window's own Xero sign-in is the main scenario's).
 
-use crate::harness::{cli, Desktop};
-use crate::{wait_for_a_succeeded_sync, UK_TENANT};
-use carbonsync_core::sandbox::{self, SandboxOptions};
+use crate::harness::Desktop;
+use crate::{connect_and_sync_uk, desktop_on_sandbox};
 use serde_json::Value;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Tonnes CO2e (a decimal, as `--json` prints it) as the messages and the window write them.
@@ -45,56 +43,10 @@ fn get_json(url: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_previews_the_monthly_report_and_sends_it_to_a_teams_channel() {
-    let sandbox = sandbox::start(
-        SandboxOptions {
-            records_per_org: 400,
-            rate_limit: None,
-            ..SandboxOptions::default()
-        },
-        ([127, 0, 0, 1], 0).into(),
-    )
-    .await
-    .expect("the sandbox starts");
-    let base = sandbox.base_url().trim_end_matches('/').to_owned();
-    let d = Desktop::launch_with_config(&format!("[sandbox]\nurl = \"{base}\"\n")).await;
-    d.find("[data-testid=page-integrations]").await;
-
-    // A Xero organisation with data, connected and synced through the CLI: the test browser
-    // approves on the sandbox's consent page and answers on the CLI's loopback port.
-    let browser = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/browser.sh");
-    let out = d
-        .command(cli())
-        .args([
-            "connect",
-            "xero",
-            "--tenant",
-            UK_TENANT,
-            "--timeout",
-            "60",
-            "--json",
-        ])
-        .env("BROWSER", &browser)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "carbonsync connect xero: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let conn: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let id = conn["id"].as_i64().expect("the connection's id");
-    let out = d
-        .command(cli())
-        .args(["sync", &id.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "carbonsync sync: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    wait_for_a_succeeded_sync(&d, id).await;
+    let (sandbox, base, d) = desktop_on_sandbox(400).await;
+    // A Xero organisation with data, connected and synced through the CLI (the window's own
+    // Xero sign-in is the main scenario's).
+    connect_and_sync_uk(&d).await;
 
     // The newest month with emissions counted.
     let by_month = d.cli_json(&["emissions", "--by", "month"]);

@@ -4,12 +4,10 @@
 //! then makes a rule for similar entries from that decision, previews what it would change and
 //! saves it; the CLI, on the same database, agrees with everything the window showed.
 
-use crate::harness::{cli, Desktop};
-use crate::{wait_for_a_succeeded_sync, UK_TENANT};
-use carbonsync_core::sandbox::{self, SandboxOptions};
+use crate::harness::cli;
+use crate::{connect_and_sync_uk, desktop_on_sandbox};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
-use std::path::Path;
 use std::time::Duration;
 
 fn decimal(v: &Value) -> Decimal {
@@ -33,55 +31,8 @@ fn sawmills_2024_gbp(amount: Decimal) -> Decimal {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_reclassifies_an_entry_in_the_window_and_makes_a_rule_from_it() {
-    let sandbox = sandbox::start(
-        SandboxOptions {
-            records_per_org: 300,
-            rate_limit: None,
-            ..SandboxOptions::default()
-        },
-        ([127, 0, 0, 1], 0).into(),
-    )
-    .await
-    .expect("the sandbox starts");
-    let base = sandbox.base_url().trim_end_matches('/').to_owned();
-    let d = Desktop::launch_with_config(&format!("[sandbox]\nurl = \"{base}\"\n")).await;
-    d.find("[data-testid=page-integrations]").await;
-
-    let browser = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/browser.sh");
-    let out = d
-        .command(cli())
-        .args([
-            "connect",
-            "xero",
-            "--tenant",
-            UK_TENANT,
-            "--timeout",
-            "60",
-            "--json",
-        ])
-        .env("BROWSER", &browser)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "carbonsync connect xero: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    let out = d
-        .command(cli())
-        .args(["sync", &id.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    wait_for_a_succeeded_sync(&d, id).await;
+    let (sandbox, _base, d) = desktop_on_sandbox(300).await;
+    connect_and_sync_uk(&d).await;
 
     // The queue's first page, as the window shows it: an unmapped 2024 line from the timber
     // merchant, whose other lines a rule can then decide.

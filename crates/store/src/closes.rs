@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::review::{audit, json};
-use crate::{decimal, Actor, LedgerFilter, LedgerStatus, Result, Store, StoreError, Totals};
+use crate::{decimal, Actor, LedgerStatus, Result, Store, StoreError, Totals};
 
 /// The ledger's columns, as `closed_ledger` copies them (same names, same order).
 const LEDGER_COLUMNS: &str = "id, record_ref, connection_id, line_no, date, contact, description,
@@ -462,6 +462,40 @@ impl Store {
         Ok(keys)
     }
 
+    /// The changes after close of standing close `h` a person may `verb` (restate, leave):
+    /// all, or those of the entries named. Refused in words when the close was reopened or
+    /// none is waiting.
+    fn waiting(
+        &self,
+        h: &CloseHead,
+        entries: Option<&[i64]>,
+        verb: &str,
+    ) -> Result<Vec<ChangeKey>> {
+        if h.reopened_at_ms.is_some() {
+            return Err(StoreError::Refused(format!(
+                "{} was reopened: its numbers are the live ledger's, so there is nothing to {verb}",
+                h.label
+            )));
+        }
+        let keys: Vec<ChangeKey> = self
+            .change_keys(h.id, &h.from, &h.to)?
+            .into_iter()
+            .filter(|k| entries.is_none_or(|e| e.contains(&k.entry_id)))
+            .collect();
+        if keys.is_empty() {
+            return Err(StoreError::Refused(format!(
+                "{} has no change after close{} to {verb}",
+                h.label,
+                if entries.is_some() {
+                    " among the entries named"
+                } else {
+                    ""
+                }
+            )));
+        }
+        Ok(keys)
+    }
+
     /// The changes after close of every standing close (or only of close `id`), by entry.
     pub fn changes_after_close(&self, id: Option<i64>) -> Result<Vec<ChangeAfterClose>> {
         let heads = match id {
@@ -593,28 +627,7 @@ impl Store {
     ) -> Result<Restatement> {
         let tx = self.conn.unchecked_transaction()?;
         let h = self.close_head(id)?;
-        if h.reopened_at_ms.is_some() {
-            return Err(StoreError::Refused(format!(
-                "{} was reopened: its numbers are the live ledger's, so there is nothing to restate",
-                h.label
-            )));
-        }
-        let keys: Vec<ChangeKey> = self
-            .change_keys(id, &h.from, &h.to)?
-            .into_iter()
-            .filter(|k| entries.is_none_or(|e| e.contains(&k.entry_id)))
-            .collect();
-        if keys.is_empty() {
-            return Err(StoreError::Refused(format!(
-                "{} has no change after close{} to restate",
-                h.label,
-                if entries.is_some() {
-                    " among the entries named"
-                } else {
-                    ""
-                }
-            )));
-        }
+        let keys = self.waiting(&h, entries, "restate")?;
         let before = self.numbers(self.close_head(id)?, false)?;
         let mut changed = Vec::new();
         for k in &keys {
@@ -671,22 +684,7 @@ impl Store {
     ) -> Result<i64> {
         let tx = self.conn.unchecked_transaction()?;
         let h = self.close_head(id)?;
-        let keys: Vec<ChangeKey> = self
-            .change_keys(id, &h.from, &h.to)?
-            .into_iter()
-            .filter(|k| entries.is_none_or(|e| e.contains(&k.entry_id)))
-            .collect();
-        if keys.is_empty() {
-            return Err(StoreError::Refused(format!(
-                "{} has no change after close{} to leave",
-                h.label,
-                if entries.is_some() {
-                    " among the entries named"
-                } else {
-                    ""
-                }
-            )));
-        }
+        let keys = self.waiting(&h, entries, "leave")?;
         let mut changed = Vec::new();
         for k in &keys {
             changed.push(self.change_of(&h, k)?);
@@ -715,12 +713,6 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(keys.len() as i64)
-    }
-
-    /// Totals of the live ledger for `filter`, whatever is closed (what a restatement of
-    /// everything would report).
-    pub fn live_totals(&self, filter: &LedgerFilter) -> Result<Totals> {
-        self.totals_from("ledger", filter)
     }
 }
 

@@ -1,3 +1,4 @@
+import { ConnectionField, DayRangeFields } from '../components/FilterFields';
 import { useMutation } from '@tanstack/react-query';
 import { useId, useMemo, useState } from 'react';
 import type { LedgerFilter } from '../bindings/LedgerFilter';
@@ -12,7 +13,7 @@ import { ReportedBeside } from '../components/cloud/ReportedBeside';
 import { MonthChart } from '../components/MonthChart';
 import { isPositive } from '../lib/decimal';
 import { formatAmount, formatInt, formatKg, formatMonth, formatTonnes, plural } from '../lib/format';
-import { connectionLabel, sourceLabel } from '../lib/labels';
+import { sourceLabel } from '../lib/labels';
 import { type Platforms, orList } from '../lib/platforms';
 import { href } from '../router';
 import { useNotices } from '../state/notices';
@@ -273,35 +274,12 @@ function Filters({
   categories: string[];
   platforms: Platforms;
 }) {
-  const connections = useConnections().data ?? [];
   const id = useId();
   const sortedCategories = useMemo(() => [...categories].sort((a, b) => a.localeCompare(b)), [categories]);
   const badRange = filter.from !== null && filter.to !== null && filter.from > filter.to;
   return (
     <section className="filters panel" aria-label="Filters" data-testid="filters">
-      <div className="field">
-        <label htmlFor={`${id}-from`}>From</label>
-        <input
-          id={`${id}-from`}
-          type="date"
-          value={filter.from ?? ''}
-          max={filter.to ?? undefined}
-          onChange={(e) => set({ from: e.target.value || null })}
-          data-testid="filter-from"
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-to`}>To</label>
-        <input
-          id={`${id}-to`}
-          type="date"
-          value={filter.to ?? ''}
-          min={filter.from ?? undefined}
-          onChange={(e) => set({ to: e.target.value || null })}
-          data-testid="filter-to"
-          aria-invalid={badRange || undefined}
-        />
-      </div>
+      <DayRangeFields id={id} filter={filter} set={set} testIdPrefix="filter" />
       <ScopeSelect id={`${id}-scope`} value={filter.scope} onChange={(scope) => set({ scope })} testId="filter-scope" />
       <div className="field">
         <label htmlFor={`${id}-cat`}>Category</label>
@@ -320,23 +298,7 @@ function Filters({
           ))}
         </select>
       </div>
-      <div className="field">
-        <label htmlFor={`${id}-conn`}>Connection</label>
-        <select
-          id={`${id}-conn`}
-          value={filter.connection_id ?? ''}
-          onChange={(e) => set({ connection_id: e.target.value ? Number(e.target.value) : null })}
-          data-testid="filter-connection"
-        >
-          <option value="">All connections</option>
-          {connections.map((c) => (
-            <option key={c.id} value={c.id}>
-              {connectionLabel(c, platforms)}
-              {c.status === 'disconnected' ? ' – disconnected' : ''}
-            </option>
-          ))}
-        </select>
-      </div>
+      <ConnectionField id={id} filter={filter} set={set} platforms={platforms} testId="filter-connection" />
       <div className="field">
         <label htmlFor={`${id}-status`}>Status</label>
         <select

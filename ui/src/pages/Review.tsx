@@ -1,3 +1,4 @@
+import { ConnectionField, DayRangeFields } from '../components/FilterFields';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import type { Classification } from '../bindings/Classification';
@@ -18,7 +19,7 @@ import { ErrorView } from '../components/ErrorView';
 import { EmptyState, Loading, ProgressBar } from '../components/Feedback';
 import { multiplyDecimals } from '../lib/decimal';
 import { formatAmount, formatDateTime, formatDay, formatInt, formatKg, formatKgNumber, plural } from '../lib/format';
-import { connectionLabel, ledgerStatusWords, scopeLabel } from '../lib/labels';
+import { ledgerStatusWords, scopeLabel } from '../lib/labels';
 import type { Platforms } from '../lib/platforms';
 import {
   ACTIVITY_CHOICES,
@@ -261,52 +262,13 @@ function ReviewFilters({
   reset: () => void;
   platforms: Platforms;
 }) {
-  const connections = useConnections().data ?? [];
   const id = useId();
   const badRange = filter.from !== null && filter.to !== null && filter.from > filter.to;
   const filtered = filter.from !== null || filter.to !== null || filter.connection_id !== null;
   return (
     <section className="filters panel" aria-label="Filters" data-testid="review-filters">
-      <div className="field">
-        <label htmlFor={`${id}-from`}>From</label>
-        <input
-          id={`${id}-from`}
-          type="date"
-          value={filter.from ?? ''}
-          max={filter.to ?? undefined}
-          onChange={(e) => set({ from: e.target.value || null })}
-          data-testid="review-from"
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-to`}>To</label>
-        <input
-          id={`${id}-to`}
-          type="date"
-          value={filter.to ?? ''}
-          min={filter.from ?? undefined}
-          onChange={(e) => set({ to: e.target.value || null })}
-          data-testid="review-to"
-          aria-invalid={badRange || undefined}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-conn`}>Connection</label>
-        <select
-          id={`${id}-conn`}
-          value={filter.connection_id ?? ''}
-          onChange={(e) => set({ connection_id: e.target.value ? Number(e.target.value) : null })}
-          data-testid="review-connection"
-        >
-          <option value="">All connections</option>
-          {connections.map((c) => (
-            <option key={c.id} value={c.id}>
-              {connectionLabel(c, platforms)}
-              {c.status === 'disconnected' ? ' – disconnected' : ''}
-            </option>
-          ))}
-        </select>
-      </div>
+      <DayRangeFields id={id} filter={filter} set={set} testIdPrefix="review" />
+      <ConnectionField id={id} filter={filter} set={set} platforms={platforms} testId="review-connection" />
       <div className="field actions">
         <button type="button" className="button" onClick={reset} disabled={!filtered}>
           Clear filters
