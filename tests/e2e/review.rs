@@ -2,7 +2,9 @@
 //! sawmill products, with a factor found by searching, and gets the kg CO2e the published
 //! factor gives by hand;
 //! then makes a rule for similar entries from that decision, previews what it would change and
-//! saves it; the CLI, on the same database, agrees with everything the window showed.
+//! saves it; then opens the inventory report of 2024, whose total is the CLI's, and goes from
+//! a figure to the entries behind it and on to one entry's trail in two clicks. The CLI, on
+//! the same database, agrees with everything the window showed.
 
 use crate::harness::cli;
 use crate::{connect_and_sync_uk, desktop_on_sandbox};
@@ -15,6 +17,22 @@ fn decimal(v: &Value) -> Decimal {
         .expect("a decimal string")
         .parse()
         .expect("a decimal")
+}
+
+/// kg CO2e as the report writes it: two places, thousands separated, half away from zero.
+fn as_report_kg(kg: Decimal) -> String {
+    let mut r = kg.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(2);
+    let s = r.to_string();
+    let (int, frac) = s.split_once('.').unwrap();
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 && c != '-' {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{grouped}.{frac} kg CO2e")
 }
 
 /// The sandbox's timber merchant.
@@ -156,6 +174,43 @@ async fn a_person_reclassifies_an_entry_in_the_window_and_makes_a_rule_from_it()
     };
     assert!(preview.contains(&want), "{preview} (want {want})");
     d.screenshot("review-rules").await;
+
+    // The inventory report of 2024: its total is the application's, and two clicks lead from
+    // a figure to an entry's whole trail.
+    d.click("[data-testid=nav-report]").await;
+    d.find("[data-testid=page-report]").await;
+    d.find("[data-testid=report-period] option[value='2024']")
+        .await;
+    d.find("[data-testid=report-period]")
+        .await
+        .select_by_value("2024")
+        .await
+        .unwrap();
+    let report = d.cli_json(&["report", "--period", "2024"]);
+    let want = as_report_kg(decimal(&report["totals"]["kg_co2e"]));
+    d.text_until("[data-testid=report-total]", &want, |t| t == want)
+        .await;
+    d.text_until("[data-testid=report-audit]", "the chain's state", |t| {
+        t.contains("intact")
+    })
+    .await;
+    d.screenshot("report").await;
+    // The Timber figure (the rule's category) lists its entries; one opens its trail.
+    d.click("[data-testid=report-by-category-Timber] button")
+        .await;
+    d.find("[data-testid=report-entries]").await;
+    d.click(&format!("[data-testid=report-entry-{entry}]"))
+        .await;
+    d.text_until("[data-testid=entry-kg]", "the entry's kg", |t| {
+        t.contains("kg CO2e")
+    })
+    .await;
+    let trail = d
+        .text_until("[data-testid=entry-detail]", "the entry's trail", |t| {
+            t.contains("321113")
+        })
+        .await;
+    assert!(trail.contains("Timber"), "{trail}");
 
     let check = d.command(cli()).args(["audit", "verify"]).output().unwrap();
     assert!(check.status.success(), "the audit chain holds");
