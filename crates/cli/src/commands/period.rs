@@ -232,8 +232,8 @@ pub fn inventory_report(app: &App, args: crate::InventoryArgs) -> Result<(), App
         let files = app.write_inventory_csv(&report, dir)?;
         if !args.json {
             say!(
-                "Wrote {} tables as CSV into {}.",
-                files.len(),
+                "Wrote {} tables and the audit trail as CSV into {}.",
+                files.len() - 1,
                 dir.display()
             );
         }

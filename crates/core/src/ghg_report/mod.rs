@@ -267,8 +267,11 @@ impl App {
                 .iter()
                 .map(|(m, (_, kg))| Decimal::from(data_quality(*m)) * kg)
                 .sum();
-            (weighted / counted_kg)
-                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            let mut score = (weighted / counted_kg)
+                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            // Always two places ("5.00"), as a score is read.
+            score.rescale(2);
+            score
         });
         let (factor_sets, conversions) = store.report_sources(&filter)?;
         let closes = store.standing_closes_within(Some(&period.from), Some(&period.to))?;
