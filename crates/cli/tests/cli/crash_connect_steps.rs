@@ -197,13 +197,32 @@ fn a_reconnect_killed_at_any_step_keeps_a_working_sign_in_and_the_next_start_set
 /// `signal` (`INT` as Ctrl-C does, or `KILL`); returns once it has ended.
 fn connect_signalled_at(env: &Env, step: &str, signal: &str) {
     use std::io::{BufRead, BufReader};
-    let mut child = env
-        .cmd()
-        .env("CARBONSYNC_TEST_PAUSE_AT", step)
-        .args(["connect", "xero", "--tenant", UK, "--timeout", "30"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut base = env.cmd();
+    base.env("CARBONSYNC_TEST_PAUSE_AT", step).args([
+        "connect",
+        "xero",
+        "--tenant",
+        UK,
+        "--timeout",
+        "30",
+    ]);
+    // A test run started in the background by a shell without job control inherits SIGINT
+    // ignored, and so would the connect: `env --default-signal=INT` (GNU coreutils) gives it
+    // the disposition a terminal's process has, so that SIGINT does what Ctrl-C does. `env`
+    // replaces itself with the connect, which keeps the pid signalled below.
+    let mut cmd = std::process::Command::new("env");
+    cmd.arg("--default-signal=INT")
+        .arg(base.get_program())
+        .args(base.get_args())
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in base.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let mut child = cmd.spawn().unwrap();
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
     loop {
