@@ -450,7 +450,7 @@ async fn the_install_round_trip_with_pkce_and_its_refusals() {
     let (_, _, after) = sb.call(Some(&token), "auth.test", json!({})).await;
     assert_eq!(after["error"], "token_revoked");
     let (_, _, unknown) = sb
-        .call(Some("xoxb-sandbox-nope"), "auth.test", json!({}))
+        .call(Some("a-token-never-issued"), "auth.test", json!({}))
         .await;
     assert_eq!(unknown["error"], "invalid_auth");
     let (_, _, none) = sb.call(None, "auth.test", json!({})).await;
@@ -721,7 +721,7 @@ async fn post_message_succeeds_and_refuses_as_slack_does() {
     assert_eq!(unauthed["error"], "not_authed");
     let (_, _, bad) = sb
         .call(
-            Some("xoxb-sandbox-made-up"),
+            Some("another-token-never-issued"),
             "chat.postMessage",
             json!({"channel": "general", "text": "x"}),
         )
