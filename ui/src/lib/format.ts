@@ -235,3 +235,19 @@ export function formatRelative(iso: string | null | undefined, now: number = Dat
 export function plural(n: number, one: string, many: string): string {
   return `${formatInt(n)} ${n === 1 ? one : many}`;
 }
+
+/** The months' names, January first. */
+export const MONTH_NAMES: ReadonlyArray<string> = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];

@@ -6,6 +6,7 @@
 import type { Delivery } from '../bindings/Delivery';
 import type { Destination } from '../bindings/Destination';
 import { HALF_UP, type DecimalString, parseDecimal } from './decimal';
+import { MONTH_NAMES } from './format';
 import type { Tone } from './labels';
 
 /** The minus sign (U+2212) a message writes negative figures with, not a hyphen. */
@@ -128,21 +129,6 @@ export function previousMonth(now: Date = new Date()): string {
 export function monthKey(d: Date): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
 }
-
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 
 /** `2024-11` → `November 2024`; anything else as it is. */
 export function monthName(period: string): string {

@@ -26,6 +26,7 @@ import {
   formatMonth,
   formatShare,
   formatTonnes,
+  MONTH_NAMES,
   plural,
 } from '../lib/format';
 import { connectionLabel, ledgerStatusWords, scopeLabel } from '../lib/labels';
@@ -45,21 +46,6 @@ import {
 
 /** How many entries behind a figure are listed. */
 const ENTRIES_LISTED = 500;
-
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 
 /** The data-quality scale of the report, 1 (best) to 5. */
 const QUALITY_SCALE: ReadonlyArray<readonly [number, string]> = [

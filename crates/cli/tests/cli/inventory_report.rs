@@ -67,24 +67,7 @@ fn the_report_of_a_year_equals_the_ledger_and_its_pdf_and_csv_hold_the_same_tota
     let total = decimal(&r["totals"]["kg_co2e"]);
 
     // The ledger's counted entries, summed one by one, and the totals the app shows.
-    let ledger = env.json(&[
-        "emissions",
-        "--ledger",
-        "--from",
-        "2024-01-01",
-        "--to",
-        "2024-12-31",
-        "--limit",
-        "1000000",
-        "--json",
-    ]);
-    let by_hand: Decimal = ledger
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["status"] == "counted")
-        .map(|e| decimal(&e["kg_co2e"]))
-        .sum();
+    let by_hand = counted_kg(&ledger_between(&env, "2024-01-01", "2024-12-31"));
     assert!(total > Decimal::ZERO);
     assert_eq!(total, by_hand, "the report's total is the ledger's sum");
     let shown = env.json(&[

@@ -28,23 +28,7 @@ fn month_kg(env: &Env, month: &str, last_day: &str) -> Decimal {
 /// Every counted kg CO2e of the live ledger between the two days, summed by hand from the
 /// entries (not through the totals query the close changes).
 fn ledger_sum(env: &Env, from: &str, to: &str) -> Decimal {
-    env.json(&[
-        "emissions",
-        "--ledger",
-        "--from",
-        from,
-        "--to",
-        to,
-        "--limit",
-        "1000000",
-        "--json",
-    ])
-    .as_array()
-    .unwrap()
-    .iter()
-    .filter(|e| e["status"] == "counted")
-    .map(|e| decimal(&e["kg_co2e"]))
-    .sum()
+    counted_kg(&ledger_between(env, from, to))
 }
 
 fn amend(env: &Env, record_id: &Value) {

@@ -514,18 +514,7 @@ fn suppliers_add_up_to_the_ledger_and_a_supplier_is_mapped_once_with_a_rule() {
     let us = env.connect(US)["id"].as_i64().unwrap();
     env.sync(uk);
     env.sync(us);
-    let ledger = env.json(&[
-        "emissions",
-        "--ledger",
-        "--from",
-        "2024-01-01",
-        "--to",
-        "2024-12-31",
-        "--limit",
-        "1000000",
-        "--json",
-    ]);
-    let entries = ledger.as_array().unwrap();
+    let entries = ledger_between(&env, "2024-01-01", "2024-12-31");
     let page = env.json(&[
         "review",
         "suppliers",

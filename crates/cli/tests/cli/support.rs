@@ -276,3 +276,29 @@ pub fn decimal(v: &Value) -> rust_decimal::Decimal {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("expected a decimal string, got {v}"))
 }
+
+/// Every entry of the ledger dated `from..=to` (`YYYY-MM-DD`), as `emissions --ledger --json`
+/// lists them.
+pub fn ledger_between(env: &Env, from: &str, to: &str) -> Vec<Value> {
+    let listed = env.json(&[
+        "emissions",
+        "--ledger",
+        "--from",
+        from,
+        "--to",
+        to,
+        "--limit",
+        "1000000",
+        "--json",
+    ]);
+    listed.as_array().expect("a list of entries").clone()
+}
+
+/// The counted entries' kg CO2e, summed one by one (not through any totals query).
+pub fn counted_kg(entries: &[Value]) -> rust_decimal::Decimal {
+    entries
+        .iter()
+        .filter(|e| e["status"] == "counted")
+        .map(|e| decimal(&e["kg_co2e"]))
+        .sum()
+}
