@@ -314,22 +314,51 @@ impl Store {
         self.with_numbers(h)
     }
 
+    fn standing_heads_within(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<CloseHead>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {CLOSE_COLUMNS} FROM period_closes p WHERE p.reopened_at_ms IS NULL
+               AND (?1 IS NULL OR p.to_date >= ?1) AND (?2 IS NULL OR p.from_date <= ?2)
+             ORDER BY p.from_date"
+        ))?;
+        let rows = stmt.query_map(params![from, to], read_head)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// The standing closes that overlap `from..=to` (either end open).
     pub fn standing_closes_within(
         &self,
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Vec<PeriodClose>> {
-        let heads = {
-            let mut stmt = self.conn.prepare(&format!(
-                "SELECT {CLOSE_COLUMNS} FROM period_closes p WHERE p.reopened_at_ms IS NULL
-                   AND (?1 IS NULL OR p.to_date >= ?1) AND (?2 IS NULL OR p.from_date <= ?2)
-                 ORDER BY p.from_date"
-            ))?;
-            let rows = stmt.query_map(params![from, to], read_head)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()?
-        };
-        heads.into_iter().map(|h| self.with_numbers(h)).collect()
+        self.standing_heads_within(from, to)?
+            .into_iter()
+            .map(|h| self.with_numbers(h))
+            .collect()
+    }
+
+    /// The standing closes that overlap `from..=to`, and their changes after close: each
+    /// close's live ledger compared with its copy once, for both.
+    pub fn standing_closes_and_changes_within(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<(Vec<PeriodClose>, Vec<ChangeAfterClose>)> {
+        let mut closes = Vec::new();
+        let mut changes = Vec::new();
+        for h in self.standing_heads_within(from, to)? {
+            let keys = self.change_keys(h.id, &h.from, &h.to)?;
+            for k in &keys {
+                changes.push(self.change_of(&h, k)?);
+            }
+            let mut close = self.numbers(h, false)?;
+            close.changes_after_close = keys.len() as i64;
+            closes.push(close);
+        }
+        Ok((closes, changes))
     }
 
     /// Closes `from..=to` (inclusive `YYYY-MM-DD`) as `label`: the ledger's entries dated in

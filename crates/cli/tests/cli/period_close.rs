@@ -140,6 +140,13 @@ fn a_closed_month_keeps_its_numbers_through_a_full_resync_and_its_changes_are_re
         "the difference is exactly what restating would add"
     );
 
+    // The inventory report of the month says the same: as reported, the change listed.
+    let report = env.json(&["report", "--period", month, "--json"]);
+    assert_eq!(decimal(&report["totals"]["kg_co2e"]), live_before);
+    assert_eq!(report["closes"][0]["label"], month);
+    assert_eq!(report["closes"][0]["changes_after_close"], 1);
+    assert_eq!(report["changes_after_close"][0]["entry_id"], entry);
+
     // Left: no longer listed, the month still as reported...
     ok(env.run(&[
         "period",

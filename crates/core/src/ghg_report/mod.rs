@@ -274,11 +274,8 @@ impl App {
             score
         });
         let (factor_sets, conversions) = store.report_sources(&filter)?;
-        let closes = store.standing_closes_within(Some(&period.from), Some(&period.to))?;
-        let mut changes_after_close = Vec::new();
-        for c in &closes {
-            changes_after_close.extend(store.changes_after_close(Some(c.id))?);
-        }
+        let (closes, changes_after_close) =
+            store.standing_closes_and_changes_within(Some(&period.from), Some(&period.to))?;
         let reported_by_providers = store.reported_totals(&ReportedFilter {
             connection_id,
             from: Some(period.from.clone()),
