@@ -25,29 +25,10 @@ fn tonnes(kg: Decimal) -> String {
     format!("{} t CO2e", grouped(t, 3))
 }
 
-/// `v` with `places` decimals and thousands separated by commas.
+/// `v` with `places` decimals and thousands separated by commas, and a hyphen for a minus
+/// (the standard fonts' encoding has no U+2212).
 fn grouped(v: Decimal, places: u32) -> String {
-    let mut r =
-        v.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-    if r.is_zero() {
-        r.set_sign_positive(true);
-    }
-    r.rescale(places);
-    let s = r.abs().to_string();
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    let sign = if r.is_sign_negative() { "-" } else { "" };
-    if frac.is_empty() {
-        format!("{sign}{out}")
-    } else {
-        format!("{sign}{out}.{frac}")
-    }
+    carbonsync_providers::notifier::words::grouped(v, places, '-')
 }
 
 /// Only what the standard fonts' encoding can show: other characters become `?`, dashes `-`.

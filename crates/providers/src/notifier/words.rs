@@ -21,12 +21,23 @@ pub const MAP_HINT: &str = "open CarbonSync → Emissions to map them";
 /// real minus sign: `1234.45` → `1,234.5`, `-4` → `−4.0`; a value that rounds to zero is
 /// `0.0` whatever its sign.
 pub fn one_decimal(d: Decimal) -> String {
-    let rounded = d.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
-    let digits = format!("{:.1}", rounded.abs());
-    let (whole, fraction) = digits.split_once('.').unwrap_or((&digits, "0"));
+    grouped(d, 1, MINUS)
+}
+
+/// `d` rounded half away from zero to `places` decimals, with thousands separators and
+/// `minus` before a negative value (a value that rounds to zero has no sign):
+/// `grouped(1234567.125, 2, '-')` → `1,234,567.13`.
+pub fn grouped(d: Decimal, places: u32, minus: char) -> String {
+    let mut rounded = d.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(places);
+    let digits = rounded.abs().to_string();
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (digits.as_str(), None),
+    };
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
     if rounded.is_sign_negative() && !rounded.is_zero() {
-        out.push(MINUS);
+        out.push(minus);
     }
     for (i, digit) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i) % 3 == 0 {
@@ -34,8 +45,10 @@ pub fn one_decimal(d: Decimal) -> String {
         }
         out.push(digit);
     }
-    out.push('.');
-    out.push_str(fraction);
+    if let Some(f) = fraction {
+        out.push('.');
+        out.push_str(f);
+    }
     out
 }
 
