@@ -41,19 +41,7 @@ fn logs_in(dir: &Path) -> String {
 /// A decimal (as `--json` prints it) as the Emissions page writes it: thousands separators,
 /// one decimal, rounded half away from zero.
 fn as_shown(kg: &str) -> String {
-    let mut kg: rust_decimal::Decimal = kg.parse().expect("a decimal");
-    kg = kg.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-    kg.rescale(1);
-    let s = kg.to_string();
-    let (int, frac) = s.split_once('.').unwrap();
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{grouped}.{frac}")
+    carbonsync_core::message_words::grouped(kg.parse().expect("a decimal"), 1, '-')
 }
 
 /// The sandbox (`records` per organisation, no request limits) and the app on it, at its first

@@ -21,18 +21,10 @@ fn decimal(v: &Value) -> Decimal {
 
 /// kg CO2e as the report writes it: two places, thousands separated, half away from zero.
 fn as_report_kg(kg: Decimal) -> String {
-    let mut r = kg.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    r.rescale(2);
-    let s = r.to_string();
-    let (int, frac) = s.split_once('.').unwrap();
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 && c != '-' {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{grouped}.{frac} kg CO2e")
+    format!(
+        "{} kg CO2e",
+        carbonsync_core::message_words::grouped(kg, 2, '-')
+    )
 }
 
 /// The sandbox's timber merchant.
