@@ -313,7 +313,7 @@ pub(crate) fn no_such_entry(id: i64) -> AppError {
     AppError::new(
         "no_such_entry",
         format!(
-            "There is no ledger entry {id}; `carbonsync review` and `carbonsync ledger` list them."
+            "There is no ledger entry {id}; `carbonsync review` and `carbonsync emissions --ledger` list them."
         ),
     )
 }

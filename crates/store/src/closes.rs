@@ -383,9 +383,15 @@ impl Store {
             )
             .optional()?;
         if let Some(other) = overlap {
+            if other == label {
+                return Err(StoreError::Refused(format!(
+                    "{label} is already closed; `carbonsync period list` shows it, and \
+                     `carbonsync period reopen {label} --reason …` reopens it"
+                )));
+            }
             return Err(StoreError::Refused(format!(
                 "{label} overlaps {other}, which is closed: reopen {other} first \
-                 (`carbonsync close reopen {other} --reason …`), or close a period that does \
+                 (`carbonsync period reopen {other} --reason …`), or close a period that does \
                  not overlap it"
             )));
         }

@@ -298,7 +298,7 @@ function trimmed(s: string | null | undefined): string | null {
 }
 
 function noSuchEntry(id: number): AppError {
-  return err('no_such_entry', `There is no ledger entry ${id}; \`carbonsync review\` and \`carbonsync ledger\` list them.`);
+  return err('no_such_entry', `There is no ledger entry ${id}; \`carbonsync review\` and \`carbonsync emissions --ledger\` list them.`);
 }
 
 function noSuchRule(id: number): AppError {

@@ -97,6 +97,9 @@ fn a_closed_month_keeps_its_numbers_through_a_full_resync_and_its_changes_are_re
         e.contains(&format!("overlaps {month}, which is closed")),
         "{e}"
     );
+    assert!(e.contains("`carbonsync period reopen"), "{e}");
+    let e = refused(env.run(&["period", "close", month]));
+    assert!(e.contains(&format!("{month} is already closed")), "{e}");
     let e = refused(env.run(&["period", "close", "2999-01"]));
     assert!(e.contains("once its last day has passed"), "{e}");
 
