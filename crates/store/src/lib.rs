@@ -39,7 +39,9 @@ pub use notifications::{
 };
 pub use reassess::{LedgerLine, Reassess, REASSESS_LEDGER};
 pub use records::{LineInput, PageInput, PageOutcome, RecordInput, RevisionWatch, DELETED_REASON};
-pub use report_groups::{ConversionUse, ExcludedGroup, Method, ReportGroup, SourceUse};
+pub use report_groups::{
+    ConversionUse, ExcludedGroup, Method, ReportGroup, ReportedSlice, SourceUse,
+};
 pub use reported::{
     supplier_matches, MonthRestatement, MonthState, ReportedFilter, ReportedGroup, ReportedGroupBy,
     ReportedInput, ReportedMonth, ReportedRow, ReportedTotals, ReportedWrite, SupplierRule,

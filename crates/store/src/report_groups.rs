@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::{decimal, LedgerFilter, Result, Store};
+use crate::reported::{reported_totals_at, REPORTED_TOTALS_SQL};
+use crate::{decimal, LedgerFilter, ReportedFilter, ReportedTotals, Result, Store};
 
 /// How an entry's number was produced, from the most specific data to the least.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ts_rs::TS)]
@@ -22,6 +23,12 @@ pub enum Method {
     SpendReviewed,
     /// Spend with the factor the account mapping gave.
     SpendMapped,
+    /// Published by the supplier itself for what it sold (a cloud provider's report of the
+    /// customer's share of its emissions): never a ledger entry, only in the inventory.
+    ReportedBySupplier,
+    /// Calculated in the company's own inventory platform (Salesforce Net Zero Cloud) and
+    /// imported as it stands: never a ledger entry, only in the inventory.
+    ReportedByInventory,
 }
 
 impl Method {
@@ -49,6 +56,23 @@ pub struct ReportGroup {
     pub kg_co2e: Decimal,
     /// 2022 USD, exactly.
     pub spend_usd_2022: Decimal,
+}
+
+/// What one connection reported for one month, scope and Scope 3 category, under both bases.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportedSlice {
+    pub connection_id: i64,
+    /// The connection's platform (`aws`, `salesforce`, …).
+    pub platform: String,
+    /// `YYYY-MM`: the month the figure is for, or the first month of a longer footprint.
+    pub month: String,
+    /// Inclusive `YYYY-MM-DD` end of a footprint longer than its month (an annual Net Zero
+    /// Cloud footprint), the latest among the slice's rows; `None` for a month's figure.
+    pub period_end: Option<String>,
+    /// The scope as the platform reports it.
+    pub scope: u8,
+    pub scope3_category: Option<u8>,
+    pub totals: ReportedTotals,
 }
 
 /// Entries not counted for one reason, with their amounts by currency.
@@ -110,6 +134,32 @@ impl Store {
                 entries: r.get(6)?,
                 kg_co2e: decimal::from_millionths(r.get(7)?),
                 spend_usd_2022: decimal::from_millionths(r.get(8)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// What the connections still connected reported for the months of `filter`, by
+    /// connection, month, scope and Scope 3 category: the inventory report's reported part.
+    pub fn reported_slices(&self, filter: &ReportedFilter) -> Result<Vec<ReportedSlice>> {
+        let (cond, values) = filter.to_sql();
+        let sql = format!(
+            "SELECT e.connection_id, c.provider, e.month, MAX(e.period_end), e.scope,
+               e.scope3_category, {REPORTED_TOTALS_SQL}
+             FROM reported_emissions e JOIN connections c ON c.id = e.connection_id
+             WHERE {cond}
+             GROUP BY 1, 2, 3, 5, 6 ORDER BY 3, 1, 5, 6"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+            Ok(ReportedSlice {
+                connection_id: r.get(0)?,
+                platform: r.get(1)?,
+                month: r.get(2)?,
+                period_end: r.get(3)?,
+                scope: r.get(4)?,
+                scope3_category: r.get(5)?,
+                totals: reported_totals_at(r, 6)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

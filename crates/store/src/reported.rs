@@ -165,7 +165,7 @@ pub struct ReportedFilter {
 }
 
 impl ReportedFilter {
-    fn to_sql(&self) -> (String, Vec<rusqlite::types::Value>) {
+    pub(crate) fn to_sql(&self) -> (String, Vec<rusqlite::types::Value>) {
         use rusqlite::types::Value;
         let mut clauses = vec!["1 = 1".to_string()];
         let mut values: Vec<Value> = Vec::new();
@@ -260,7 +260,7 @@ pub struct ReportedGroup {
 
 /// Location-based, market-based, Scope 2 published market-based only (by a connection with no
 /// location-based Scope 2 row; the list of those is computed once per query), rows.
-const REPORTED_TOTALS_SQL: &str =
+pub(crate) const REPORTED_TOTALS_SQL: &str =
     "COALESCE(SUM(CASE WHEN e.basis IS NULL OR e.basis = 'location' THEN e.co2e_mg END), 0),
      COALESCE(SUM(CASE WHEN e.basis IS NULL OR e.basis = 'market' THEN e.co2e_mg END), 0),
      COALESCE(SUM(CASE WHEN e.scope = 2 AND e.basis = 'market' AND e.connection_id NOT IN
@@ -268,7 +268,10 @@ const REPORTED_TOTALS_SQL: &str =
        THEN e.co2e_mg END), 0),
      COUNT(*)";
 
-fn reported_totals_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ReportedTotals> {
+pub(crate) fn reported_totals_at(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+) -> rusqlite::Result<ReportedTotals> {
     Ok(ReportedTotals {
         location_kg_co2e: decimal::from_millionths(r.get(at)?),
         market_kg_co2e: decimal::from_millionths(r.get(at + 1)?),

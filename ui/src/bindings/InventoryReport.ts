@@ -7,7 +7,9 @@ import type { MethodLine } from "./MethodLine";
 import type { MonthLine } from "./MonthLine";
 import type { Period } from "./Period";
 import type { PeriodClose } from "./PeriodClose";
+import type { ReplacedLine } from "./ReplacedLine";
 import type { ReportLine } from "./ReportLine";
+import type { ReportedLine } from "./ReportedLine";
 import type { ReportedTotals } from "./ReportedTotals";
 import type { ReviewRule } from "./ReviewRule";
 import type { ScopeTotals } from "./ScopeTotals";
@@ -35,9 +37,27 @@ generated_by: string,
  */
 organisations: Array<string>, 
 /**
- * The same totals as `carbonsync emissions` for the period.
+ * The books' totals, the same as `carbonsync emissions` for the period.
  */
-totals: Totals, scopes: ScopeTotals, scope3_categories: Array<ReportLine>, by_connection: Array<ReportLine>, by_category: Array<ReportLine>, by_month: Array<MonthLine>, method_mix: Array<MethodLine>, 
+totals: Totals, 
+/**
+ * The inventory's total, kg CO2e: Scope 1 + Scope 2 (location-based) + Scope 3, which is
+ * the books' counted kg (`totals`) + `reported_kg_co2e` − `replaced_kg_co2e`.
+ */
+inventory_kg_co2e: string, scopes: ScopeTotals, 
+/**
+ * What cloud providers and the company's inventory platform report for the period, in
+ * the company's scopes; counted in the inventory.
+ */
+reported: Array<ReportedLine>, 
+/**
+ * kg CO2e of `reported`, location-based.
+ */
+reported_kg_co2e: string, 
+/**
+ * The books' entries left out because the inventory platform reports their slice.
+ */
+replaced: Array<ReplacedLine>, replaced_kg_co2e: string, scope3_categories: Array<ReportLine>, by_connection: Array<ReportLine>, by_category: Array<ReportLine>, by_month: Array<MonthLine>, method_mix: Array<MethodLine>, 
 /**
  * kg-weighted mean of the entries' data quality (1–5), to two places; `None` when
  * nothing is counted.
@@ -48,8 +68,8 @@ data_quality_score: string | null, excluded: Array<ExcludedGroup>, factor_sets: 
  */
 closes: Array<PeriodClose>, changes_after_close: Array<ChangeAfterClose>, 
 /**
- * What cloud providers and inventory platforms reported for the period, beside the
- * spend-based totals and never added to them.
+ * What cloud providers and inventory platforms reported for the period, under both
+ * bases, as `carbonsync cloud` sums it (in the platforms' own scopes).
  */
 reported_by_providers: ReportedTotals, audit: AuditCheck, 
 /**

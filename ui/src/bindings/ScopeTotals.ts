@@ -9,7 +9,8 @@ export type ScopeTotals = { scope1_kg_co2e: string,
  */
 scope2_location_kg_co2e: string, 
 /**
- * Market-based: `None` while no supplier-specific or contractual factor has been given
- * (the report says so rather than repeat the location-based figure).
+ * Market-based: the supplier-specific or contractual factor where one was given, the
+ * grid average elsewhere (the last step of the GHG Protocol Scope 2 Guidance's hierarchy,
+ * as no residual-mix factor is shipped), and the inventory platform's market-based figure.
  */
-scope2_market_kg_co2e: string | null, scope3_kg_co2e: string, };
+scope2_market_kg_co2e: string, scope3_kg_co2e: string, };

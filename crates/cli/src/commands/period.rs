@@ -261,17 +261,31 @@ fn inventory_words(r: &carbonsync_core::InventoryReport) {
     );
     say!(
         "  Scope 2 (market-based):    {:>16}",
-        s.scope2_market_kg_co2e
-            .map(kg)
-            .unwrap_or_else(|| "not reported".into())
+        kg(s.scope2_market_kg_co2e)
     );
     say!("  Scope 3:                   {:>16}", kg(s.scope3_kg_co2e));
     say!(
-        "  Total:                     {:>16}  ({} kg CO2e exactly, {} counted entries)",
+        "  Total:                     {:>16}  ({} kg CO2e exactly)",
+        kg(r.inventory_kg_co2e),
+        r.inventory_kg_co2e,
+    );
+    say!(
+        "    from the books:          {:>16}  ({} counted entries)",
         kg(r.totals.kg_co2e),
-        r.totals.kg_co2e,
         r.totals.counted
     );
+    if !r.reported.is_empty() {
+        say!(
+            "    reported by providers:   {:>16}",
+            kg(r.reported_kg_co2e)
+        );
+    }
+    if !r.replaced.is_empty() {
+        say!(
+            "    books' entries the inventory platform reports, left out: {}",
+            kg(r.replaced_kg_co2e)
+        );
+    }
     if let Some(dq) = r.data_quality_score {
         say!("  Data quality score:        {dq:>16}  (1 best to 5, weighted by kg CO2e)");
     }
@@ -279,6 +293,23 @@ fn inventory_words(r: &carbonsync_core::InventoryReport) {
     say!("Scope 3 by category:");
     for l in &r.scope3_categories {
         say!("  {:<50} {:>16}", truncate(&l.label, 50), kg(l.kg_co2e));
+    }
+    if !r.reported.is_empty() {
+        say!();
+        say!("Reported by providers (counted):");
+        for l in &r.reported {
+            let counted_in = match l.scope3_category {
+                Some(c) => format!("Scope 3 category {c}"),
+                None => format!("Scope {}", l.scope),
+            };
+            say!(
+                "  {:<34} {:<20} {:>16}  published as Scope {}",
+                truncate(&l.source, 34),
+                counted_in,
+                kg(l.kg_co2e),
+                l.published_scope
+            );
+        }
     }
     say!();
     say!("Method mix:");

@@ -65,6 +65,11 @@ fn the_report_of_a_year_equals_the_ledger_and_its_pdf_and_csv_hold_the_same_tota
     assert_eq!(r["period"]["from"], "2024-01-01");
     assert_eq!(r["period"]["to"], "2024-12-31");
     let total = decimal(&r["totals"]["kg_co2e"]);
+    assert_eq!(
+        decimal(&r["inventory_kg_co2e"]),
+        total,
+        "nothing reported by providers"
+    );
 
     // The ledger's counted entries, summed one by one, and the totals the app shows.
     let by_hand = counted_kg(&ledger_between(&env, "2024-01-01", "2024-12-31"));
@@ -83,7 +88,8 @@ fn the_report_of_a_year_equals_the_ledger_and_its_pdf_and_csv_hold_the_same_tota
     // Every table adds up to it.
     let s = &r["scopes"];
     assert_eq!(decimal(&s["scope2_location_kg_co2e"]), dec!(255.603225));
-    assert!(s["scope2_market_kg_co2e"].is_null(), "not invented");
+    // No supplier or contract factor was given: market-based falls back to the grid average.
+    assert_eq!(decimal(&s["scope2_market_kg_co2e"]), dec!(255.603225));
     assert_eq!(
         decimal(&s["scope1_kg_co2e"])
             + decimal(&s["scope2_location_kg_co2e"])
@@ -193,4 +199,145 @@ fn the_report_of_a_year_equals_the_ledger_and_its_pdf_and_csv_hold_the_same_tota
     assert!(stderr(&out).contains("--period FY2024"), "{}", stderr(&out));
     let out = env.run(&["report", "--period", "2024-13"]);
     assert!(stderr(&out).contains("is not a period"), "{}", stderr(&out));
+}
+
+/// The company's scope an inventory line counts in, as `(scope, Scope 3 category)`.
+fn counted_in(line: &Value) -> (i64, Option<i64>) {
+    (
+        line["scope"].as_i64().unwrap(),
+        line["scope3_category"].as_i64(),
+    )
+}
+
+#[test]
+fn what_providers_report_counts_in_the_companys_scopes_once() {
+    let env = Env::new(&["--no-rate-limit", "--records", "200"], "");
+    let us = env.connect(US)["id"].as_i64().unwrap();
+    env.sync(us);
+    let aws = env.json(&["connect", "aws", "--sandbox", "--json"])["id"]
+        .as_i64()
+        .unwrap();
+    env.sync(aws);
+    let sf = env.json(&["connect", "salesforce", "--timeout", "30", "--json"])["id"]
+        .as_i64()
+        .unwrap();
+    env.sync(sf);
+
+    let r = env.json(&["report", "--period", "2024", "--json"]);
+    let inventory = decimal(&r["inventory_kg_co2e"]);
+    let books = decimal(&r["totals"]["kg_co2e"]);
+    let reported = decimal(&r["reported_kg_co2e"]);
+    let replaced = decimal(&r["replaced_kg_co2e"]);
+    assert!(reported > Decimal::ZERO, "the providers reported 2024: {r}");
+    assert_eq!(inventory, books + reported - replaced);
+    let s = &r["scopes"];
+    assert_eq!(
+        decimal(&s["scope1_kg_co2e"])
+            + decimal(&s["scope2_location_kg_co2e"])
+            + decimal(&s["scope3_kg_co2e"]),
+        inventory
+    );
+    for table in ["by_connection", "by_category", "by_month", "method_mix"] {
+        assert_eq!(sum(&r[table], "kg_co2e"), inventory, "{table} adds up");
+    }
+    assert_eq!(
+        sum(&r["scope3_categories"], "kg_co2e"),
+        decimal(&s["scope3_kg_co2e"])
+    );
+
+    // AWS's own scopes are the company's purchased services, and add up to what
+    // `carbonsync cloud` shows for AWS in 2024, location-based.
+    let lines = r["reported"].as_array().unwrap();
+    let of =
+        |id: i64| -> Vec<&Value> { lines.iter().filter(|l| l["connection_id"] == id).collect() };
+    let aws_lines = of(aws);
+    assert!(!aws_lines.is_empty());
+    assert!(aws_lines
+        .iter()
+        .all(|l| counted_in(l) == (3, Some(1)) && l["method"] == "reported_by_supplier"));
+    assert!(aws_lines.iter().any(|l| l["published_scope"] == 2));
+    let aws_kg: Decimal = aws_lines.iter().map(|l| decimal(&l["kg_co2e"])).sum();
+    let cloud = env.json(&[
+        "cloud",
+        "--connection",
+        &aws.to_string(),
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+        "--json",
+    ]);
+    assert_eq!(
+        aws_kg,
+        decimal(&cloud["totals"]["location_kg_co2e"]),
+        "{cloud}"
+    );
+    let supplier = r["method_mix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["method"] == "reported_by_supplier")
+        .expect("in the mix");
+    assert_eq!(supplier["data_quality"], 1);
+
+    // Net Zero Cloud's footprints are the company's own: Scope 1 comes from them, as the
+    // books (spend only) have none.
+    let sf_lines = of(sf);
+    assert!(sf_lines
+        .iter()
+        .all(|l| l["scope"] == l["published_scope"] && l["method"] == "reported_by_inventory"));
+    let sf_scope1: Decimal = sf_lines
+        .iter()
+        .filter(|l| l["scope"] == 1)
+        .map(|l| decimal(&l["kg_co2e"]))
+        .sum();
+    assert!(sf_scope1 > Decimal::ZERO);
+    assert_eq!(decimal(&s["scope1_kg_co2e"]), sf_scope1);
+    let sf_market2: Decimal = sf_lines
+        .iter()
+        .filter(|l| l["scope"] == 2)
+        .map(|l| decimal(&l["market_kg_co2e"]))
+        .sum();
+    assert!(decimal(&s["scope2_market_kg_co2e"]) >= sf_market2);
+
+    // Each slice of the books left out is exactly the ledger's counted entries of that month,
+    // scope and category, and names the footprint's connection.
+    let ledger = ledger_between(&env, "2024-01-01", "2024-12-31");
+    let left_out = r["replaced"].as_array().unwrap();
+    assert!(
+        !left_out.is_empty(),
+        "Net Zero Cloud reports Scope 3 category 1 months the books estimate: {r}"
+    );
+    for line in left_out {
+        let month = line["month"].as_str().unwrap();
+        let entries: Vec<Value> = ledger
+            .iter()
+            .filter(|e| {
+                e["date"].as_str().unwrap().starts_with(month)
+                    && e["scope"] == line["scope"]
+                    && e["scope3_category"] == line["scope3_category"]
+            })
+            .cloned()
+            .collect();
+        assert_eq!(counted_kg(&entries), decimal(&line["kg_co2e"]), "{line}");
+        assert!(
+            line["replaced_by"].as_str().unwrap().contains("Salesforce"),
+            "{line}"
+        );
+    }
+
+    // One connection's report is that connection's alone: nothing replaced.
+    let only_books = env.json(&[
+        "report",
+        "--period",
+        "2024",
+        "--connection",
+        &us.to_string(),
+        "--json",
+    ]);
+    assert_eq!(
+        decimal(&only_books["inventory_kg_co2e"]),
+        decimal(&only_books["totals"]["kg_co2e"])
+    );
+    assert!(only_books["reported"].as_array().unwrap().is_empty());
 }

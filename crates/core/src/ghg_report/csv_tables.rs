@@ -9,13 +9,15 @@ use super::{scope3_category_name, InventoryReport};
 use crate::AppError;
 
 /// The files written, in order.
-pub const CSV_FILES: [&str; 11] = [
+pub const CSV_FILES: [&str; 13] = [
     "scopes.csv",
     "scope3-categories.csv",
     "by-connection.csv",
     "by-category.csv",
     "by-month.csv",
     "method-mix.csv",
+    "reported.csv",
+    "replaced.csv",
     "excluded.csv",
     "factor-sets.csv",
     "conversions.csv",
@@ -145,15 +147,9 @@ impl InventoryReport {
                 w.write_record(["scope", "basis", "kg_co2e"])?;
                 w.write_record(["1", "", &text(&s.scope1_kg_co2e)])?;
                 w.write_record(["2", "location-based", &text(&s.scope2_location_kg_co2e)])?;
-                w.write_record([
-                    "2",
-                    "market-based",
-                    &s.scope2_market_kg_co2e
-                        .map(|d| text(&d))
-                        .unwrap_or_else(|| "not reported".into()),
-                ])?;
+                w.write_record(["2", "market-based", &text(&s.scope2_market_kg_co2e)])?;
                 w.write_record(["3", "", &text(&s.scope3_kg_co2e)])?;
-                w.write_record(["total", "location-based", &text(&self.totals.kg_co2e)])?;
+                w.write_record(["total", "location-based", &text(&self.inventory_kg_co2e)])?;
             }
             "scope3-categories.csv" => {
                 w.write_record(["category", "name", "entries", "kg_co2e"])?;
@@ -211,6 +207,56 @@ impl InventoryReport {
                         m.data_quality.to_string(),
                         m.entries.to_string(),
                         text(&m.kg_co2e),
+                    ])?;
+                }
+            }
+            "reported.csv" => {
+                w.write_record([
+                    "connection_id",
+                    "source",
+                    "platform",
+                    "scope",
+                    "scope3_category",
+                    "published_scope",
+                    "data_quality",
+                    "months",
+                    "period_end",
+                    "kg_co2e",
+                    "market_kg_co2e",
+                ])?;
+                for l in &self.reported {
+                    w.write_record([
+                        l.connection_id.to_string(),
+                        l.source.clone(),
+                        l.platform.clone(),
+                        l.scope.to_string(),
+                        l.scope3_category.map(|c| c.to_string()).unwrap_or_default(),
+                        l.published_scope.to_string(),
+                        super::data_quality(l.method).to_string(),
+                        l.months.to_string(),
+                        l.period_end.clone().unwrap_or_default(),
+                        text(&l.kg_co2e),
+                        text(&l.market_kg_co2e),
+                    ])?;
+                }
+            }
+            "replaced.csv" => {
+                w.write_record([
+                    "month",
+                    "scope",
+                    "scope3_category",
+                    "entries",
+                    "kg_co2e",
+                    "replaced_by",
+                ])?;
+                for r in &self.replaced {
+                    w.write_record([
+                        r.month.clone(),
+                        r.scope.to_string(),
+                        r.scope3_category.map(|c| c.to_string()).unwrap_or_default(),
+                        r.entries.to_string(),
+                        text(&r.kg_co2e),
+                        r.replaced_by.clone(),
                     ])?;
                 }
             }

@@ -8,6 +8,7 @@
 
 mod csv_tables;
 mod pdf;
+mod reported_part;
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,7 @@ use crate::period::Period;
 use crate::{App, AppError};
 
 pub use csv_tables::{AUDIT_FILE, CSV_FILES};
+pub use reported_part::{ReplacedLine, ReportedLine};
 
 /// The GHG Protocol's names of the Scope 3 categories, 1 to 15 (Corporate Value Chain
 /// (Scope 3) Standard, table 5.3).
@@ -56,13 +58,15 @@ pub fn scope3_category_name(n: u8) -> &'static str {
 /// number rests on the organisation's own physical data and the less on averages, the lower.
 ///
 /// - 1: reported by the supplier itself (a cloud provider's own emissions report);
-/// - 2: activity data (kWh, litres, km) with a published average factor (DESNZ/Defra);
+/// - 2: activity data with a published factor, entered here or calculated in the company's
+///   inventory platform (Salesforce Net Zero Cloud);
 /// - 3: a quantity estimated from spend with an average price (not produced yet);
 /// - 4: spend-based, with the factor chosen for the entry by a person or a person's rule;
 /// - 5: spend-based, with the factor the account mapping gives.
 pub fn data_quality(method: Method) -> u8 {
     match method {
-        Method::Activity => 2,
+        Method::ReportedBySupplier => 1,
+        Method::Activity | Method::ReportedByInventory => 2,
         Method::SpendReviewed => 4,
         Method::SpendMapped => 5,
     }
@@ -117,10 +121,11 @@ pub struct ScopeTotals {
     /// Location-based: the grid-average factor of where the energy was used.
     #[ts(type = "string")]
     pub scope2_location_kg_co2e: Decimal,
-    /// Market-based: `None` while no supplier-specific or contractual factor has been given
-    /// (the report says so rather than repeat the location-based figure).
-    #[ts(type = "string | null")]
-    pub scope2_market_kg_co2e: Option<Decimal>,
+    /// Market-based: the supplier-specific or contractual factor where one was given, the
+    /// grid average elsewhere (the last step of the GHG Protocol Scope 2 Guidance's hierarchy,
+    /// as no residual-mix factor is shipped), and the inventory platform's market-based figure.
+    #[ts(type = "string")]
+    pub scope2_market_kg_co2e: Decimal,
     #[ts(type = "string")]
     pub scope3_kg_co2e: Decimal,
 }
@@ -139,9 +144,23 @@ pub struct InventoryReport {
     pub generated_by: String,
     /// The organisations (connections) the numbers come from: `Xero: Harbour & Pine Ltd`.
     pub organisations: Vec<String>,
-    /// The same totals as `carbonsync emissions` for the period.
+    /// The books' totals, the same as `carbonsync emissions` for the period.
     pub totals: Totals,
+    /// The inventory's total, kg CO2e: Scope 1 + Scope 2 (location-based) + Scope 3, which is
+    /// the books' counted kg (`totals`) + `reported_kg_co2e` − `replaced_kg_co2e`.
+    #[ts(type = "string")]
+    pub inventory_kg_co2e: Decimal,
     pub scopes: ScopeTotals,
+    /// What cloud providers and the company's inventory platform report for the period, in
+    /// the company's scopes; counted in the inventory.
+    pub reported: Vec<ReportedLine>,
+    /// kg CO2e of `reported`, location-based.
+    #[ts(type = "string")]
+    pub reported_kg_co2e: Decimal,
+    /// The books' entries left out because the inventory platform reports their slice.
+    pub replaced: Vec<ReplacedLine>,
+    #[ts(type = "string")]
+    pub replaced_kg_co2e: Decimal,
     pub scope3_categories: Vec<ReportLine>,
     pub by_connection: Vec<ReportLine>,
     pub by_category: Vec<ReportLine>,
@@ -158,12 +177,25 @@ pub struct InventoryReport {
     /// Standing closes overlapping the period, and their changes after close.
     pub closes: Vec<PeriodClose>,
     pub changes_after_close: Vec<ChangeAfterClose>,
-    /// What cloud providers and inventory platforms reported for the period, beside the
-    /// spend-based totals and never added to them.
+    /// What cloud providers and inventory platforms reported for the period, under both
+    /// bases, as `carbonsync cloud` sums it (in the platforms' own scopes).
     pub reported_by_providers: ReportedTotals,
     pub audit: AuditCheck,
     /// How the numbers were made, in sentences for the reader.
     pub method_notes: Vec<String>,
+}
+
+/// One line the inventory counts: a group of the books' entries or a reported figure.
+struct Counted<'a> {
+    connection_id: i64,
+    scope: u8,
+    scope3_category: Option<u8>,
+    category: String,
+    method: Method,
+    entries: i64,
+    kg: Decimal,
+    /// kg by month (`YYYY-MM`).
+    months: Vec<(&'a String, Decimal)>,
 }
 
 fn method_label(m: Method) -> &'static str {
@@ -171,6 +203,8 @@ fn method_label(m: Method) -> &'static str {
         Method::Activity => "Activity-based (quantity x published factor)",
         Method::SpendReviewed => "Spend-based, factor chosen by a person or rule",
         Method::SpendMapped => "Spend-based, factor from the account mapping",
+        Method::ReportedBySupplier => "Reported by the supplier (cloud provider)",
+        Method::ReportedByInventory => "Reported by the company's inventory platform",
     }
 }
 
@@ -215,6 +249,14 @@ impl App {
                 .unwrap_or_else(|| format!("Connection {id}"))
         };
         let groups = store.report_groups(&filter)?;
+        let slices = store.reported_slices(&ReportedFilter {
+            connection_id,
+            from: Some(period.from.clone()),
+            to: Some(period.to.clone()),
+            ..Default::default()
+        })?;
+        let part =
+            reported_part::reported_part(&slices, &groups, connection_id.is_none(), &name_of);
 
         let mut scope = [Decimal::ZERO; 3];
         let mut cat3: BTreeMap<String, (String, i64, Decimal)> = BTreeMap::new();
@@ -226,11 +268,11 @@ impl App {
             .map(|m| (m, [Decimal::ZERO; 3]))
             .collect();
         let mut mix: BTreeMap<Method, (i64, Decimal)> = BTreeMap::new();
-        for g in &groups {
-            let s = g.scope.unwrap_or(3).clamp(1, 3) as usize - 1;
-            scope[s] += g.kg_co2e;
+        let mut add = |line: Counted<'_>| {
+            let s = line.scope.clamp(1, 3) as usize - 1;
+            scope[s] += line.kg;
             if s == 2 {
-                let (key, label) = match g.scope3_category {
+                let (key, label) = match line.scope3_category {
                     Some(c) => (
                         format!("3.{c:02}"),
                         format!("{c}. {}", scope3_category_name(c)),
@@ -238,30 +280,82 @@ impl App {
                     None => ("3.99".into(), "Category not given".into()),
                 };
                 let e = cat3.entry(key).or_insert((label, 0, Decimal::ZERO));
-                e.1 += g.entries;
-                e.2 += g.kg_co2e;
+                e.1 += line.entries;
+                e.2 += line.kg;
             }
             let e = by_conn
-                .entry(g.connection_id.to_string())
-                .or_insert_with(|| (name_of(g.connection_id), 0, Decimal::ZERO));
-            e.1 += g.entries;
-            e.2 += g.kg_co2e;
-            let category = g.category.clone().unwrap_or_else(|| "Uncategorised".into());
-            let e = by_cat
-                .entry(category.clone())
-                .or_insert((category, 0, Decimal::ZERO));
-            e.1 += g.entries;
-            e.2 += g.kg_co2e;
-            by_month
-                .entry(g.month.clone())
-                .or_insert([Decimal::ZERO; 3])[s] += g.kg_co2e;
-            let m = mix.entry(g.method).or_insert((0, Decimal::ZERO));
-            m.0 += g.entries;
-            m.1 += g.kg_co2e;
+                .entry(line.connection_id.to_string())
+                .or_insert_with(|| (name_of(line.connection_id), 0, Decimal::ZERO));
+            e.1 += line.entries;
+            e.2 += line.kg;
+            let e =
+                by_cat
+                    .entry(line.category.clone())
+                    .or_insert((line.category, 0, Decimal::ZERO));
+            e.1 += line.entries;
+            e.2 += line.kg;
+            for (month, kg) in line.months {
+                by_month.entry(month.clone()).or_insert([Decimal::ZERO; 3])[s] += kg;
+            }
+            let m = mix.entry(line.method).or_insert((0, Decimal::ZERO));
+            m.0 += line.entries;
+            m.1 += line.kg;
+        };
+        let mut scope2_ledger = Decimal::ZERO;
+        for (i, g) in groups.iter().enumerate() {
+            if part.replaced_groups.contains(&i) {
+                continue;
+            }
+            let scope = g.scope.unwrap_or(3);
+            if scope == 2 {
+                scope2_ledger += g.kg_co2e;
+            }
+            add(Counted {
+                connection_id: g.connection_id,
+                scope,
+                scope3_category: g.scope3_category,
+                category: g.category.clone().unwrap_or_else(|| "Uncategorised".into()),
+                method: g.method,
+                entries: g.entries,
+                kg: g.kg_co2e,
+                months: vec![(&g.month, g.kg_co2e)],
+            });
         }
+        let mut scope2_market_reported = Decimal::ZERO;
+        for line in &part.lines {
+            if line.scope == 2 {
+                scope2_market_reported += line.market_kg_co2e;
+            }
+            let months = slices
+                .iter()
+                .filter(|s| {
+                    s.connection_id == line.connection_id && s.scope == line.published_scope
+                })
+                .filter(|s| {
+                    let (scope, cat, _) = reported_part::company_scope(s);
+                    scope == line.scope && cat == line.scope3_category
+                })
+                .map(|s| (&s.month, s.totals.location_kg_co2e))
+                .collect();
+            add(Counted {
+                connection_id: line.connection_id,
+                scope: line.scope,
+                scope3_category: line.scope3_category,
+                category: format!("Reported by {}", line.source),
+                method: line.method,
+                entries: 0,
+                kg: line.kg_co2e,
+                months,
+            });
+        }
+        let reported_kg_co2e: Decimal = part.lines.iter().map(|l| l.kg_co2e).sum();
+        let replaced_kg_co2e: Decimal = part.replaced.iter().map(|r| r.kg_co2e).sum();
         let totals = store.totals(&filter)?;
         let counted_kg: Decimal = scope.iter().copied().sum();
-        debug_assert_eq!(counted_kg, totals.kg_co2e);
+        debug_assert_eq!(
+            counted_kg,
+            totals.kg_co2e + reported_kg_co2e - replaced_kg_co2e
+        );
         let data_quality_score = (!counted_kg.is_zero()).then(|| {
             let weighted: Decimal = mix
                 .iter()
@@ -297,10 +391,15 @@ impl App {
             scopes: ScopeTotals {
                 scope1_kg_co2e: scope[0],
                 scope2_location_kg_co2e: scope[1],
-                scope2_market_kg_co2e: None,
+                scope2_market_kg_co2e: scope2_ledger + scope2_market_reported,
                 scope3_kg_co2e: scope[2],
             },
             totals,
+            inventory_kg_co2e: counted_kg,
+            reported: part.lines,
+            reported_kg_co2e,
+            replaced: part.replaced,
+            replaced_kg_co2e,
             scope3_categories: {
                 let mut v = lines_from(cat3);
                 v.sort_by(|a, b| a.key.cmp(&b.key));
@@ -345,10 +444,10 @@ impl App {
                     carbonsync_emissions::activity::ACTIVITY_SET,
                     carbonsync_emissions::activity::ACTIVITY_SET_VERSION
                 ),
-                "Scope 2 is location-based (the grid's average factor). Market-based Scope 2 needs supplier-specific or contractual factors; none has been entered, so it is not reported rather than repeated.".into(),
+                "Scope 2 totals are location-based (the grid's average factor). Market-based Scope 2 uses the supplier-specific or contractual factor where one was entered and the grid average elsewhere, the last step of the GHG Protocol Scope 2 Guidance's hierarchy (no residual-mix factor is shipped).".into(),
                 "Data quality, 1 (best) to 5: 1 reported by the supplier itself, 2 activity data with a published factor, 3 a quantity estimated from spend with an average price, 4 spend-based with a factor chosen by a person or rule, 5 spend-based from the account mapping. The score is the mean over counted entries, weighted by kg CO2e.".into(),
                 "A closed period counts as it was reported when closed (and as restated since); changes made to its records later are listed, not counted, until accepted.".into(),
-                "What cloud providers report for themselves is shown beside these totals and never added to them; spend with a provider for a month it reports is excluded from the spend-based total.".into(),
+                "Cloud providers' reports of the company's share of their emissions count as purchased services (Scope 3 category 1), whatever scope the provider files them under, location-based; spend with a provider for a month it reports is excluded from the books. The company's inventory platform (Salesforce Net Zero Cloud) counts in the scopes it reports, and the books' entries of a month, scope and category it reports are left out (listed), as its figure is the more specific one.".into(),
             ],
         })
     }

@@ -290,43 +290,54 @@ impl InventoryReport {
             ],
             true,
         );
-        let scope_row = |w: &mut Writer, name: &str, v: Option<Decimal>| {
+        let scope_row = |w: &mut Writer, name: &str, v: Decimal| {
             w.row(
                 &[
                     (col[0], name.to_owned()),
-                    (
-                        col[1],
-                        v.map(kg_cell).unwrap_or_else(|| "not reported".into()),
-                    ),
-                    (col[2], v.map(tonnes).unwrap_or_default()),
+                    (col[1], kg_cell(v)),
+                    (col[2], tonnes(v)),
                 ],
                 false,
             )
         };
-        scope_row(&mut w, "Scope 1", Some(s.scope1_kg_co2e));
+        scope_row(&mut w, "Scope 1", s.scope1_kg_co2e);
         scope_row(
             &mut w,
             "Scope 2 (location-based)",
-            Some(s.scope2_location_kg_co2e),
+            s.scope2_location_kg_co2e,
         );
         scope_row(&mut w, "Scope 2 (market-based)", s.scope2_market_kg_co2e);
-        scope_row(&mut w, "Scope 3", Some(s.scope3_kg_co2e));
+        scope_row(&mut w, "Scope 3", s.scope3_kg_co2e);
         w.row(
             &[
                 (col[0], "Total (Scope 2 location-based)".into()),
-                (col[1], kg_cell(self.totals.kg_co2e)),
-                (col[2], tonnes(self.totals.kg_co2e)),
+                (col[1], kg_cell(self.inventory_kg_co2e)),
+                (col[2], tonnes(self.inventory_kg_co2e)),
             ],
             true,
         );
         w.text(
             &format!(
-                "Exact total: {} kg CO2e from {} counted entries; {} excluded, {} unmapped (not counted).",
-                self.totals.kg_co2e, self.totals.counted, self.totals.excluded, self.totals.unmapped
+                "Exact total: {} kg CO2e. From the books: {} kg CO2e, {} counted entries ({} excluded, {} unmapped, not counted).",
+                self.inventory_kg_co2e,
+                self.totals.kg_co2e,
+                self.totals.counted,
+                self.totals.excluded,
+                self.totals.unmapped
             ),
             8.5,
             false,
         );
+        if !self.reported.is_empty() {
+            w.text(
+                &format!(
+                    "Reported by providers and the inventory platform: {} kg CO2e; the books' entries for the slices the inventory platform reports, left out: {} kg CO2e.",
+                    self.reported_kg_co2e, self.replaced_kg_co2e
+                ),
+                8.5,
+                false,
+            );
+        }
         if let Some(dq) = self.data_quality_score {
             w.text(
                 &format!(
@@ -468,26 +479,56 @@ impl InventoryReport {
                     (qcol[1], m.data_quality.to_string()),
                     (qcol[2], m.entries.to_string()),
                     (qcol[3], kg_cell(m.kg_co2e)),
-                    (qcol[4], share(m.kg_co2e, self.totals.kg_co2e)),
+                    (qcol[4], share(m.kg_co2e, self.inventory_kg_co2e)),
                 ],
                 false,
             );
         }
-        let r = &self.reported_by_providers;
-        if r.rows > 0 {
+
+        if !self.reported.is_empty() {
+            w.heading("Reported by providers (counted, location-based)");
+            let rcol = [0.0, 70.0, 112.0, 135.0];
             w.row(
                 &[
-                    (
-                        qcol[0],
-                        "Reported by the supplier (cloud), not added".into(),
-                    ),
-                    (qcol[1], "1".into()),
-                    (qcol[2], r.rows.to_string()),
-                    (qcol[3], kg_cell(r.location_kg_co2e)),
-                    (qcol[4], "location-based".into()),
+                    (rcol[0], "Source".into()),
+                    (rcol[1], "Counted in (published as)".into()),
+                    (rcol[2], "Months".into()),
+                    (rcol[3], "kg CO2e".into()),
                 ],
-                false,
+                true,
             );
+            for l in &self.reported {
+                let counted_in = match l.scope3_category {
+                    Some(c) => format!("Scope 3 cat. {c} (Scope {})", l.published_scope),
+                    None => format!("Scope {} (Scope {})", l.scope, l.published_scope),
+                };
+                w.row(
+                    &[
+                        (rcol[0], cut(&l.source, 38)),
+                        (rcol[1], counted_in),
+                        (rcol[2], l.months.to_string()),
+                        (rcol[3], kg_cell(l.kg_co2e)),
+                    ],
+                    false,
+                );
+            }
+            for r in &self.replaced {
+                w.text(
+                    &format!(
+                        "Left out of the books, {} Scope {}{}: {} entries, {} kg CO2e, as {} reports it.",
+                        r.month,
+                        r.scope,
+                        r.scope3_category
+                            .map(|c| format!(" category {c}"))
+                            .unwrap_or_default(),
+                        r.entries,
+                        grouped(r.kg_co2e, 3),
+                        r.replaced_by
+                    ),
+                    8.0,
+                    false,
+                );
+            }
         }
 
         w.heading("Excluded (not counted)");
