@@ -119,10 +119,7 @@ fn main() {
             category: Some("Office supplies".into()),
             factor_code: Some("453210".into()),
             scope3_category: Some(1),
-            reason: None,
-            activity: None,
-            quantity: None,
-            quantity_unit: None,
+            ..Classification::default()
         },
     };
     let (preview_ms, preview) = timed(|| app.preview_rule(&rule, None).unwrap());

@@ -145,6 +145,9 @@ enum ReviewCmd {
     /// Give the quantity behind entries (kWh, litres, passenger-km, km, room-nights,
     /// tonne-km, kg of waste): they count with the UK DESNZ 2024 factor for that activity
     /// instead of the spend-based estimate (`carbonsync factors --activities` lists them).
+    /// Without the quantity, estimate it from each line's amount with --price, --currency and
+    /// --price-source (data quality 3; the entries stay in the review queue as estimates).
+    #[command(group(clap::ArgGroup::new("how_much").required(true).args(["quantity", "price"])))]
     Activity {
         #[arg(required = true)]
         entries: Vec<i64>,
@@ -153,10 +156,26 @@ enum ReviewCmd {
         activity: String,
         /// How much, in the activity's unit.
         #[arg(long)]
-        quantity: rust_decimal::Decimal,
+        quantity: Option<rust_decimal::Decimal>,
         /// The unit, to check (the activity's own when left out).
         #[arg(long)]
         unit: Option<String>,
+        /// Instead of --quantity: the price per unit, to estimate the quantity from the amount.
+        #[arg(long, requires_all = ["currency", "price_source"])]
+        price: Option<rust_decimal::Decimal>,
+        /// The currency of --price (ISO 4217, e.g. GBP); each line must be in it.
+        #[arg(long)]
+        currency: Option<String>,
+        /// Where --price comes from (e.g. "DESNZ Quarterly Energy Prices, non-domestic, 2024").
+        #[arg(long)]
+        price_source: Option<String>,
+        /// For electricity: the supplier-specific or contractual factor, kg CO2e per kWh, for
+        /// Scope 2 market-based.
+        #[arg(long, requires = "market_factor_source")]
+        market_factor: Option<rust_decimal::Decimal>,
+        /// Where --market-factor comes from (the supplier's fuel mix disclosure, a contract).
+        #[arg(long)]
+        market_factor_source: Option<String>,
         #[arg(long)]
         category: Option<String>,
         #[arg(long)]

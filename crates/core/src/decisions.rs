@@ -6,6 +6,7 @@ use carbonsync_store::{
     Actor, AuditRow, Classification, Decision, LedgerEntry, LedgerFilter, QueueItem, Reassess,
     ReviewAction, ReviewProgress, ReviewRule,
 };
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::error::capitalised;
@@ -213,10 +214,66 @@ impl App {
                     .filter(|u| !u.is_empty())
                     .unwrap_or(&activity.quantity_unit)
                     .to_owned();
-                let quantity = c.quantity.unwrap_or_default();
-                activity
-                    .emission(quantity, &unit)
-                    .map_err(|why| AppError::new("invalid_review", capitalised(why) + "."))?;
+                let refused = |why: String| AppError::new("invalid_review", capitalised(why) + ".");
+                match c.unit_price {
+                    None => {
+                        activity
+                            .emission(c.quantity.unwrap_or_default(), &unit)
+                            .map_err(refused)?;
+                    }
+                    Some(price) => {
+                        if c.quantity.is_some() {
+                            return Err(refused(
+                                "give either the quantity or a price per unit to estimate it from \
+                                 the amount, not both"
+                                    .into(),
+                            ));
+                        }
+                        carbonsync_emissions::activity::estimated_quantity(Decimal::ONE, price)
+                            .map_err(refused)?;
+                        let currency = c
+                            .unit_price_currency
+                            .as_deref()
+                            .map(|s| s.trim().to_ascii_uppercase())
+                            .filter(|s| {
+                                s.len() == 3 && s.chars().all(|ch| ch.is_ascii_alphabetic())
+                            })
+                            .ok_or_else(|| {
+                                refused(format!(
+                                    "say which currency the price per {unit} is in (e.g. GBP)"
+                                ))
+                            })?;
+                        if blank(&c.unit_price_source) {
+                            return Err(refused(format!(
+                                "say where the price per {unit} comes from (e.g. DESNZ \
+                                 Quarterly Energy Prices, non-domestic, 2024): an estimate \
+                                 states its source"
+                            )));
+                        }
+                        c.unit_price_currency = Some(currency);
+                    }
+                }
+                match c.market_factor {
+                    None => c.market_factor_source = None,
+                    Some(f) => {
+                        if activity.scope != 2 {
+                            return Err(refused(format!(
+                                "a market-based factor is for purchased electricity, heat or \
+                                 steam (Scope 2), not {}",
+                                activity.label
+                            )));
+                        }
+                        carbonsync_emissions::activity::market_kg(Decimal::ONE, f)
+                            .map_err(refused)?;
+                        if blank(&c.market_factor_source) {
+                            return Err(refused(
+                                "say where the market-based factor comes from (the supplier's \
+                                 fuel mix disclosure, a contract or certificates)"
+                                    .into(),
+                            ));
+                        }
+                    }
+                }
                 if blank(&c.category) {
                     c.category = Some(activity.label.clone());
                 }
@@ -230,6 +287,15 @@ impl App {
             c.activity = None;
             c.quantity = None;
             c.quantity_unit = None;
+            c.market_factor = None;
+            c.market_factor_source = None;
+            c.unit_price = None;
+            c.unit_price_currency = None;
+            c.unit_price_source = None;
+        }
+        if c.unit_price.is_none() {
+            c.unit_price_currency = None;
+            c.unit_price_source = None;
         }
         Ok(c)
     }
@@ -250,7 +316,20 @@ impl App {
         let c = self.checked_classification(classification)?;
         let mut store = self.store()?;
         for &id in ids {
-            store.entry(id).map_err(|_| no_such_entry(id))?;
+            let entry = store.entry(id).map_err(|_| no_such_entry(id))?;
+            // A price estimates a quantity only from an amount in its own currency.
+            if let Some(currency) = c.unit_price_currency.as_deref() {
+                if !entry.currency.eq_ignore_ascii_case(currency) {
+                    return Err(AppError::new(
+                        "invalid_review",
+                        format!(
+                            "Entry {id} is in {}, and the price is in {currency}: give a price in \
+                             {} for it, or decide it on its own.",
+                            entry.currency, entry.currency
+                        ),
+                    ));
+                }
+            }
         }
         let note = note.map(str::trim).filter(|n| !n.is_empty());
         let mut out = Vec::with_capacity(ids.len());

@@ -154,9 +154,57 @@ impl Activity {
     }
 }
 
+/// Places a quantity estimated from spend is kept to (a millionth of a kWh or litre).
+pub const ESTIMATE_DP: u32 = 6;
+
+/// The quantity `amount` buys at `unit_price` (both in the same currency): |amount| ÷ price,
+/// rounded once to [`ESTIMATE_DP`] places, half away from zero. The sign of a refund is the
+/// caller's to apply to the emission. Errors: a price that is not more than zero.
+pub fn estimated_quantity(amount: Decimal, unit_price: Decimal) -> Result<Decimal, String> {
+    if unit_price <= Decimal::ZERO {
+        return Err("the price per unit must be more than zero".to_owned());
+    }
+    amount
+        .abs()
+        .checked_div(unit_price)
+        .map(|q| q.round_dp_with_strategy(ESTIMATE_DP, RoundingStrategy::MidpointAwayFromZero))
+        .ok_or_else(|| "the amount is too large for that price".to_owned())
+}
+
+/// kg CO2e market-based: `quantity` (in the activity's quantity unit) × a supplier-specific or
+/// contractual `factor` (kg CO2e per that unit), rounded once to [`RESULT_DP`] places, half
+/// away from zero. Errors: a negative factor, or an overflow.
+pub fn market_kg(quantity: Decimal, factor: Decimal) -> Result<Decimal, String> {
+    if factor < Decimal::ZERO {
+        return Err("a market-based factor cannot be negative".to_owned());
+    }
+    quantity
+        .checked_mul(factor)
+        .map(|kg| kg.round_dp_with_strategy(RESULT_DP, RoundingStrategy::MidpointAwayFromZero))
+        .ok_or_else(|| "the quantity is too large".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quantity_from_spend_is_the_amount_over_the_price_to_a_millionth() {
+        assert_eq!(
+            estimated_quantity(Decimal::new(51234, 2), Decimal::new(245, 3)),
+            Ok(Decimal::new(2_091_183_673, 6))
+        );
+        assert_eq!(
+            estimated_quantity(Decimal::new(-100, 0), Decimal::new(25, 2)),
+            Ok(Decimal::new(400, 0))
+        );
+        assert!(estimated_quantity(Decimal::ONE, Decimal::ZERO).is_err());
+        assert_eq!(
+            market_kg(Decimal::new(12345, 1), Decimal::new(5, 2)),
+            Ok(Decimal::new(61725, 3))
+        );
+        assert!(market_kg(Decimal::ONE, Decimal::NEGATIVE_ONE).is_err());
+    }
 
     #[test]
     fn the_table_holds_the_published_values() {

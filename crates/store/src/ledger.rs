@@ -73,6 +73,12 @@ pub struct LedgerRow {
     /// `None` with no decision means the account mapping (`rule_id`) decided.
     #[serde(default)]
     pub review_rule_id: Option<i64>,
+    /// kg CO2e market-based (GHG Protocol Scope 2 Guidance), six decimal places, where a
+    /// person gave a supplier-specific or contractual factor; `None` elsewhere, where
+    /// `kg_co2e` (location-based) stands for both.
+    #[serde(default)]
+    #[ts(type = "string | null")]
+    pub market_kg_co2e: Option<Decimal>,
 }
 
 /// A ledger entry as the user reviews it.
@@ -170,10 +176,11 @@ pub(crate) const ENTRY_COLUMNS: &str = "l.id, l.connection_id, c.tenant_name, r.
     COALESCE(l.covered_reason, l.reason), l.rule_id, l.category, l.scope, l.scope3_category,
     f.factor_set, l.factor_version, l.factor_code, f.factor_title, l.factor_value, f.factor_unit,
     l.fx_rate, v.fx_source, l.deflator, v.deflator_source, l.usd_2022_micros,
-    CASE WHEN l.covered_by IS NULL THEN l.co2e_mg END, l.decision_id, l.review_rule_id";
+    CASE WHEN l.covered_by IS NULL THEN l.co2e_mg END, l.decision_id, l.review_rule_id,
+    CASE WHEN l.covered_by IS NULL THEN l.market_co2e_mg END";
 
 /// How many columns [`ENTRY_COLUMNS`] has.
-pub(crate) const ENTRY_COLUMN_COUNT: usize = 33;
+pub(crate) const ENTRY_COLUMN_COUNT: usize = 34;
 
 /// The ledger (`l`) with its connection (`c`), record (`r`), factor (`f`) and conversion (`v`).
 pub(crate) const ENTRY_TABLES: &str = "ledger l JOIN connections c ON c.id = l.connection_id
@@ -219,6 +226,7 @@ pub(crate) fn read_entry(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<L
             kg_co2e: decimal::read_opt_millionths(r, c(30))?,
             decision_id: r.get(c(31))?,
             review_rule_id: r.get(c(32))?,
+            market_kg_co2e: decimal::read_opt_millionths(r, c(33))?,
         },
     })
 }

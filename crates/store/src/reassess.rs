@@ -129,7 +129,7 @@ impl Store {
                  scope = ?6, scope3_category = ?7, factor_ref = ?8, factor_version = ?9,
                  factor_code = ?10, factor_value = ?11, conversion_ref = ?12, fx_rate = ?13,
                  deflator = ?14, usd_2022_micros = ?15, co2e_mg = ?16, computed_at = ?17,
-                 decision_id = ?18, review_rule_id = ?19
+                 decision_id = ?18, review_rule_id = ?19, market_co2e_mg = ?20
                  WHERE id = ?1",
             )?;
             let mut rows = lines.query(rusqlite::params_from_iter(params))?;
@@ -189,7 +189,8 @@ impl Store {
                     decimal::opt_millionths(&e.kg_co2e)?,
                     now,
                     e.decision_id,
-                    e.review_rule_id
+                    e.review_rule_id,
+                    decimal::opt_millionths(&e.market_kg_co2e)?
                 ])?;
             }
         }

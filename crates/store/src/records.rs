@@ -164,9 +164,9 @@ impl Store {
                  description, account_code, account_name, net_amount, currency, status, reason,
                  rule_id, category, scope, scope3_category, factor_ref, factor_version, factor_code,
                  factor_value, conversion_ref, fx_rate, deflator, usd_2022_micros, co2e_mg,
-                 computed_at, mapping_key, decision_id, review_rule_id)
+                 computed_at, mapping_key, decision_id, review_rule_id, market_co2e_mg)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
                  ON CONFLICT (record_ref, line_no) DO UPDATE SET
                  date = excluded.date, contact = excluded.contact,
                  description = excluded.description, account_code = excluded.account_code,
@@ -180,7 +180,7 @@ impl Store {
                  usd_2022_micros = excluded.usd_2022_micros, co2e_mg = excluded.co2e_mg,
                  computed_at = excluded.computed_at, mapping_key = excluded.mapping_key,
                  decision_id = excluded.decision_id, review_rule_id = excluded.review_rule_id,
-                 covered_by = NULL, covered_reason = NULL",
+                 market_co2e_mg = excluded.market_co2e_mg, covered_by = NULL, covered_reason = NULL",
             )?;
 
             for rec in records {
@@ -319,7 +319,8 @@ impl Store {
                         now,
                         line.mapping_key,
                         e.decision_id,
-                        e.review_rule_id
+                        e.review_rule_id,
+                        decimal::opt_millionths(&e.market_kg_co2e)?
                     ])?;
                 }
             }
@@ -441,7 +442,8 @@ fn bury(
         "UPDATE ledger SET status = 'excluded', reason = ?2, rule_id = NULL, category = NULL,
          scope = NULL, scope3_category = NULL, factor_ref = NULL, factor_version = NULL,
          factor_code = NULL, factor_value = NULL, conversion_ref = NULL, fx_rate = NULL,
-         deflator = NULL, usd_2022_micros = NULL, co2e_mg = NULL, computed_at = ?3
+         deflator = NULL, usd_2022_micros = NULL, co2e_mg = NULL, market_co2e_mg = NULL,
+         computed_at = ?3
          WHERE record_ref = ?1",
     )?
     .execute(rusqlite::params![record_ref, DELETED_REASON, now])?;

@@ -19,6 +19,9 @@ use crate::{decimal, LedgerFilter, ReportedFilter, ReportedTotals, Result, Store
 pub enum Method {
     /// A quantity a person gave (kWh, litres, km, …) with a published activity factor.
     Activity,
+    /// A quantity estimated from spend with a stated price per unit, with a published
+    /// activity factor.
+    Estimated,
     /// Spend with a factor a person chose for the entry, or a person's rule chose.
     SpendReviewed,
     /// Spend with the factor the account mapping gave.
@@ -35,6 +38,7 @@ impl Method {
     fn parse(s: &str) -> Self {
         match s {
             "activity" => Self::Activity,
+            "estimated" => Self::Estimated,
             "spend_reviewed" => Self::SpendReviewed,
             _ => Self::SpendMapped,
         }
@@ -54,6 +58,9 @@ pub struct ReportGroup {
     pub entries: i64,
     /// kg CO2e, exactly.
     pub kg_co2e: Decimal,
+    /// kg CO2e market-based (a person's supplier or contract factor where given, else the
+    /// same as `kg_co2e`), exactly.
+    pub market_kg_co2e: Decimal,
     /// 2022 USD, exactly.
     pub spend_usd_2022: Decimal,
 }
@@ -112,11 +119,13 @@ impl Store {
         let (cond, params) = filter.to_sql();
         let sql = format!(
             "SELECT substr(l.date, 1, 7), l.connection_id, l.scope, l.scope3_category, l.category,
-               CASE WHEN d.action = 'activity' THEN 'activity'
+               CASE WHEN d.action = 'activity' AND d.unit_price IS NOT NULL THEN 'estimated'
+                    WHEN d.action = 'activity' THEN 'activity'
                     WHEN l.decision_id IS NOT NULL OR l.review_rule_id IS NOT NULL
                       THEN 'spend_reviewed'
                     ELSE 'spend_mapped' END AS method,
-               COUNT(*), COALESCE(SUM(l.co2e_mg), 0), COALESCE(SUM(l.usd_2022_micros), 0)
+               COUNT(*), COALESCE(SUM(l.co2e_mg), 0), COALESCE(SUM(l.usd_2022_micros), 0),
+               COALESCE(SUM(COALESCE(l.market_co2e_mg, l.co2e_mg)), 0)
              FROM {source} l
              LEFT JOIN review_decisions d ON d.id = l.decision_id
              WHERE {cond} AND l.status = 'counted' AND l.covered_by IS NULL
@@ -134,6 +143,7 @@ impl Store {
                 entries: r.get(6)?,
                 kg_co2e: decimal::from_millionths(r.get(7)?),
                 spend_usd_2022: decimal::from_millionths(r.get(8)?),
+                market_kg_co2e: decimal::from_millionths(r.get(9)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -12,12 +12,13 @@ use crate::ledger::{read_entry, ENTRY_COLUMNS, ENTRY_COLUMN_COUNT, ENTRY_TABLES}
 use crate::{decimal, AuditRow, LedgerEntry, LedgerFilter, Result, Store, StoreError};
 
 /// What a person makes of an entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewAction {
     /// Right as it is: the entry keeps what the mapping (or a rule) made of it, and counts as
     /// reviewed.
+    #[default]
     Accept,
     /// Counted with the factor the person chose (`factor_code`, in the spend-based set).
     Reclassify,
@@ -49,7 +50,7 @@ impl ReviewAction {
 }
 
 /// What a decision or a rule makes of an entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 pub struct Classification {
     pub action: ReviewAction,
@@ -72,6 +73,27 @@ pub struct Classification {
     /// `kWh`, `litres`, `passenger-km`, `km`, `room-nights`, `tonne-km` or `kg`.
     #[serde(default)]
     pub quantity_unit: Option<String>,
+    /// A supplier-specific or contractual factor for purchased electricity (Scope 2
+    /// market-based), kg CO2e per unit of the quantity. Decimal text on the wire.
+    #[serde(default)]
+    #[ts(type = "string | null")]
+    pub market_factor: Option<Decimal>,
+    /// Where the market-based factor comes from (the supplier's fuel mix disclosure, a
+    /// contract); required with it.
+    #[serde(default)]
+    pub market_factor_source: Option<String>,
+    /// For a quantity estimated from spend (instead of `quantity`): the price per unit of
+    /// the quantity, in `unit_price_currency`. Decimal text on the wire.
+    #[serde(default)]
+    #[ts(type = "string | null")]
+    pub unit_price: Option<Decimal>,
+    /// ISO 4217 code of `unit_price`; the line must be in the same currency.
+    #[serde(default)]
+    pub unit_price_currency: Option<String>,
+    /// Where the price comes from (e.g. national energy price statistics, with the year);
+    /// required with it.
+    #[serde(default)]
+    pub unit_price_source: Option<String>,
 }
 
 /// A line as it stood when a person decided it.
@@ -218,6 +240,9 @@ pub struct Actor<'a> {
 pub enum QueueReason {
     /// A person decided it, and the platform has since changed the line.
     ChangedSinceReview,
+    /// Counted from a quantity estimated from spend at a stated price (data quality 3): it
+    /// stays in the queue until someone gives the measured quantity.
+    Estimated,
     /// No rule could classify it.
     Unmapped,
     /// Its supplier appears for the first time in the period (nothing from it before).
@@ -271,6 +296,9 @@ pub struct ReviewProgress {
     pub spend: Vec<SpendProgress>,
 }
 
+/// True when a person's decision counts the entry from a quantity estimated from spend.
+const ESTIMATED: &str = "(d.action = 'activity' AND d.unit_price IS NOT NULL)";
+
 /// True when the entry's decision saw another line than the one stored now.
 const CHANGED: &str = "(d.id IS NOT NULL AND (d.seen_date <> l.date
     OR CAST(d.seen_net_amount AS REAL) <> CAST(l.net_amount AS REAL)
@@ -291,7 +319,8 @@ fn reviewed_sql() -> String {
 const DECISION_COLUMNS: &str = "d.id, l2.id, rr.connection_id, rr.stream, rr.record_id,
     d.line_no, d.action, d.category, d.factor_code, d.scope3_category, d.reason, d.note,
     d.seen_date, d.seen_net_amount, d.seen_account_code, d.seen_deleted, d.decided_at_ms,
-    d.decided_by, d.activity, d.quantity, d.quantity_unit";
+    d.decided_by, d.activity, d.quantity, d.quantity_unit, d.market_factor,
+    d.market_factor_source, d.unit_price, d.unit_price_currency, d.unit_price_source";
 
 const DECISION_TABLES: &str = "review_decisions d JOIN records rr ON rr.id = d.record_ref
     LEFT JOIN ledger l2 ON l2.record_ref = d.record_ref AND l2.line_no = d.line_no";
@@ -313,6 +342,11 @@ fn read_decision(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
             activity: r.get(18)?,
             quantity: decimal::read_opt(r, 19)?,
             quantity_unit: r.get(20)?,
+            market_factor: decimal::read_opt(r, 21)?,
+            market_factor_source: r.get(22)?,
+            unit_price: decimal::read_opt(r, 23)?,
+            unit_price_currency: r.get(24)?,
+            unit_price_source: r.get(25)?,
         },
         note: r.get(11)?,
         seen: LineSnapshot {
@@ -351,9 +385,7 @@ fn read_rule(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRule> {
             factor_code: r.get(11)?,
             scope3_category: r.get(12)?,
             reason: r.get(13)?,
-            activity: None,
-            quantity: None,
-            quantity_unit: None,
+            ..Default::default()
         },
         created_at_ms: r.get(14)?,
         updated_at_ms: r.get(15)?,
@@ -513,15 +545,21 @@ impl Store {
         let n = tx.execute(
             "INSERT INTO review_decisions (record_ref, line_no, action, category, factor_code,
                scope3_category, reason, note, seen_date, seen_net_amount, seen_account_code,
-               seen_deleted, decided_at_ms, decided_by, activity, quantity, quantity_unit)
+               seen_deleted, decided_at_ms, decided_by, activity, quantity, quantity_unit,
+               market_factor, market_factor_source, unit_price, unit_price_currency,
+               unit_price_source)
              SELECT l.record_ref, l.line_no, ?2, ?3, ?4, ?5, ?6, ?7, l.date, l.net_amount,
-               l.account_code, r.deleted, ?8, ?9, ?10, ?11, ?12
+               l.account_code, r.deleted, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17
              FROM ledger l JOIN records r ON r.id = l.record_ref WHERE l.id = ?1
              ON CONFLICT (record_ref, line_no) DO UPDATE SET action = excluded.action,
                category = excluded.category, factor_code = excluded.factor_code,
                scope3_category = excluded.scope3_category, reason = excluded.reason,
                activity = excluded.activity, quantity = excluded.quantity,
-               quantity_unit = excluded.quantity_unit, note = excluded.note, seen_date = excluded.seen_date,
+               quantity_unit = excluded.quantity_unit, market_factor = excluded.market_factor,
+               market_factor_source = excluded.market_factor_source,
+               unit_price = excluded.unit_price, unit_price_currency = excluded.unit_price_currency,
+               unit_price_source = excluded.unit_price_source,
+               note = excluded.note, seen_date = excluded.seen_date,
                seen_net_amount = excluded.seen_net_amount,
                seen_account_code = excluded.seen_account_code,
                seen_deleted = excluded.seen_deleted, decided_at_ms = excluded.decided_at_ms,
@@ -538,7 +576,12 @@ impl Store {
                 who.os_user,
                 classification.activity,
                 decimal::opt_text(&classification.quantity),
-                classification.quantity_unit
+                classification.quantity_unit,
+                decimal::opt_text(&classification.market_factor),
+                classification.market_factor_source,
+                decimal::opt_text(&classification.unit_price),
+                classification.unit_price_currency,
+                classification.unit_price_source
             ],
         )?;
         if n == 0 {
@@ -780,8 +823,9 @@ impl Store {
     }
 
     /// The entries of `filter` that still need a person, most pressing first: changed since
-    /// review, unmapped, from a supplier new in the period (when `filter.from` is given), then
-    /// the rest; within each, by kg CO2e and then by amount, largest first.
+    /// review, estimated from spend, unmapped, from a supplier new in the period (when
+    /// `filter.from` is given), then the rest; within each, by kg CO2e and then by amount,
+    /// largest first.
     pub fn review_queue(
         &self,
         filter: &LedgerFilter,
@@ -811,11 +855,13 @@ impl Store {
              FROM {ENTRY_TABLES}
              LEFT JOIN review_decisions d ON d.id = l.decision_id
              JOIN (SELECT l.id AS entry,
-                     CASE WHEN {CHANGED} THEN 0 WHEN l.status = 'unmapped' THEN 1
-                          WHEN {new_supplier} THEN 2 ELSE 3 END AS why
+                     CASE WHEN {CHANGED} THEN 0 WHEN {ESTIMATED} THEN 1
+                          WHEN l.status = 'unmapped' THEN 2
+                          WHEN {new_supplier} THEN 3 ELSE 4 END AS why
                    FROM ledger l JOIN records r ON r.id = l.record_ref
                    LEFT JOIN review_decisions d ON d.id = l.decision_id
-                   WHERE {cond} AND {IN_REVIEW} AND NOT {reviewed}) q ON q.entry = l.id
+                   WHERE {cond} AND {IN_REVIEW} AND (NOT {reviewed} OR {ESTIMATED})) q
+               ON q.entry = l.id
              ORDER BY q.why, COALESCE(l.co2e_mg, 0) DESC,
                ABS(CAST(l.net_amount AS REAL)) DESC, l.id
              LIMIT ?{} OFFSET ?{}",
@@ -827,8 +873,9 @@ impl Store {
         let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
             let why = match r.get::<_, i64>(at)? {
                 0 => QueueReason::ChangedSinceReview,
-                1 => QueueReason::Unmapped,
-                2 => QueueReason::NewSupplier,
+                1 => QueueReason::Estimated,
+                2 => QueueReason::Unmapped,
+                3 => QueueReason::NewSupplier,
                 _ => QueueReason::NotReviewed,
             };
             let seen = match why {

@@ -21,10 +21,13 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/010_audit_log.sql")),
         M::up(include_str!("../migrations/011_review.sql")),
         M::up(include_str!("../migrations/012_period_close.sql")),
+        M::up(include_str!(
+            "../migrations/013_market_factors_and_estimates.sql"
+        )),
     ])
 }
 
-pub(crate) const KNOWN_VERSION: usize = 12;
+pub(crate) const KNOWN_VERSION: usize = 13;
 
 /// Brings the schema up to date. An existing database is copied to the backups folder
 /// first (see [`backup_into`]), so a migration that goes wrong can be undone.

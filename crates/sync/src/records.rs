@@ -287,6 +287,7 @@ fn bare(status: LedgerStatus, reason: Option<String>) -> LedgerRow {
         kg_co2e: None,
         decision_id: None,
         review_rule_id: None,
+        market_kg_co2e: None,
     }
 }
 

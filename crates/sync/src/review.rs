@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use rust_decimal::Decimal;
+
 use carbonsync_emissions::{activity, Calculator, MappingRule, SpendLine, Treatment};
 use carbonsync_store::{
     Classification, Decision, LedgerRow, LedgerStatus, ReviewAction, ReviewRule, Store, StoreError,
@@ -124,7 +126,7 @@ impl Review {
                 ..match d.classification.action {
                     ReviewAction::Accept => by_rule(mapped),
                     ReviewAction::Activity if by_record => mapped,
-                    ReviewAction::Activity => measured(&d.classification),
+                    ReviewAction::Activity => measured(&d.classification, line),
                     ReviewAction::Reclassify | ReviewAction::Exclude => {
                         classified(calc, line, &d.classification)
                     }
@@ -135,8 +137,10 @@ impl Review {
 }
 
 /// A line counted from a person's quantity with the activity's factor (DESNZ 2024), or
-/// unmapped with the reason when the quantity cannot be used.
-fn measured(c: &Classification) -> LedgerRow {
+/// unmapped with the reason when the quantity cannot be used. The quantity is the one given,
+/// or, with a price per unit instead, the line's amount at that price (an estimate; a refund
+/// counts negative). With a supplier or contract factor, the market-based kg is kept beside.
+fn measured(c: &Classification, line: &SpendLine<'_>) -> LedgerRow {
     let unmapped = |reason: String| LedgerRow {
         status: LedgerStatus::Unmapped,
         reason: Some(reason),
@@ -148,19 +152,73 @@ fn measured(c: &Classification) -> LedgerRow {
             c.activity.as_deref().unwrap_or("")
         ));
     };
-    let e = match activity.emission(
-        c.quantity.unwrap_or_default(),
-        c.quantity_unit.as_deref().unwrap_or(""),
-    ) {
+    let unit = c.quantity_unit.as_deref().unwrap_or("");
+    let (quantity, sign, estimate) = match c.unit_price {
+        None => (c.quantity.unwrap_or_default(), Decimal::ONE, None),
+        Some(price) => {
+            let currency = c.unit_price_currency.as_deref().unwrap_or("");
+            if !currency.eq_ignore_ascii_case(line.currency) {
+                return unmapped(format!(
+                    "the price per {unit} is in {currency} but the line is in {}; enter the \
+                     activity data again with a price in {}",
+                    line.currency, line.currency
+                ));
+            }
+            match activity::estimated_quantity(line.net_amount, price) {
+                Ok(q) => (
+                    q,
+                    if line.net_amount < Decimal::ZERO {
+                        Decimal::NEGATIVE_ONE
+                    } else {
+                        Decimal::ONE
+                    },
+                    Some(format!(
+                        "estimated from spend: {} {} at {} {} per {} ({}) = ",
+                        line.net_amount.abs(),
+                        line.currency,
+                        price,
+                        currency,
+                        unit,
+                        c.unit_price_source.as_deref().unwrap_or("source not given")
+                    )),
+                ),
+                Err(why) => return unmapped(format!("{why}; enter the activity data again")),
+            }
+        }
+    };
+    let e = match activity.emission(quantity, unit) {
         Ok(e) => e,
         Err(why) => return unmapped(format!("{why}; enter the activity data again")),
     };
+    let market_kg = match c.market_factor {
+        None => None,
+        Some(f) => match activity::market_kg(e.quantity, f) {
+            Ok(kg) => Some(kg * sign),
+            Err(why) => return unmapped(format!("{why}; enter the activity data again")),
+        },
+    };
     let a = &e.activity;
+    let market = match (c.market_factor, market_kg) {
+        (Some(f), Some(kg)) => format!(
+            "; market-based {} kg CO2e per {} ({}) = {} kg CO2e",
+            f,
+            a.quantity_unit,
+            c.market_factor_source
+                .as_deref()
+                .unwrap_or("source not given"),
+            kg
+        ),
+        _ => String::new(),
+    };
     LedgerRow {
         status: LedgerStatus::Counted,
         reason: Some(format!(
-            "activity data: {} {} × {} kg CO2e per {}",
-            e.quantity, a.quantity_unit, a.value, a.factor_unit
+            "{}{} {} × {} kg CO2e per {}{market}",
+            estimate.unwrap_or_else(|| "activity data: ".to_owned()),
+            e.quantity,
+            a.quantity_unit,
+            a.value,
+            a.factor_unit
         )),
         category: Some(c.category.clone().unwrap_or_else(|| a.label.clone())),
         scope: Some(a.scope),
@@ -171,7 +229,8 @@ fn measured(c: &Classification) -> LedgerRow {
         factor_title: Some(a.title.clone()),
         factor_value: Some(a.value),
         factor_unit: Some(format!("kg CO2e per {}", a.factor_unit)),
-        kg_co2e: Some(e.kg_co2e),
+        kg_co2e: Some(e.kg_co2e * sign),
+        market_kg_co2e: market_kg,
         ..crate::records::bare_row()
     }
 }

@@ -232,6 +232,8 @@ export class FakeBackend implements Backend {
         this.liveIds(),
         (id) => this.sourceKey(id),
       ).totals,
+    reportedRows: (connectionId, from, to) =>
+      this.cloud.select({ connection_id: connectionId, from, to, scope: null, service: null, region: null }, this.liveIds()),
     audit: (action, subject, before, after, why) => this.review.record(action, subject, before, after, why),
     auditCheck: () => this.review.auditCheck(),
   });
@@ -278,6 +280,16 @@ export class FakeBackend implements Backend {
   setLedger(entries: ReadonlyArray<LedgerEntry>): void {
     this.ledger = [];
     this.store(entries.map((e) => ({ ...e })));
+  }
+
+  /**
+   * Test hook: what a platform that reports emissions published for connection `connectionId`
+   * (Salesforce Net Zero Cloud's footprints, whose sync the recording does not hold), as a
+   * sync would store it: the connection's rows are these.
+   */
+  setReportedRows(connectionId: number, rows: ReadonlyArray<ReportedRow>): void {
+    this.connectionOrThrow(connectionId);
+    this.cloud.store(connectionId, rows);
   }
 
   /** Test hook: the next send to this destination is refused with `error`, kept in its history as failed. */

@@ -167,6 +167,11 @@ export class FakeCloud {
     return account.rows.length;
   }
 
+  /** Stores `rows` as connection `connectionId`'s, in place of those it had. */
+  store(connectionId: number, rows: ReadonlyArray<ReportedRow>): void {
+    this.rows.set(connectionId, rows.map((r) => ({ ...r, connection_id: connectionId })));
+  }
+
   forget(connectionId: number): void {
     this.rows.delete(connectionId);
     this.months.delete(connectionId);

@@ -10,9 +10,14 @@
 // - an entry of a closed period whose counted fields differ from its copy (or one added to or
 //   gone from the period) is a change after close, until a person restates it into the copy or
 //   leaves it (it is listed again if the entry changes once more);
-// - every figure of the report is an exact sum of the entries as reported, so the scopes, the
-//   Scope 3 categories, the connections, the categories, the months and the method mix each add
-//   up to the total, which is the emissions' total of the same period;
+// - every figure of the report is an exact sum of the entries as reported and of what the
+//   platforms report (ghg_report/reported_part.rs): a cloud provider's figures count as the
+//   company's purchased services (Scope 3 category 1), whatever scope the provider files them
+//   under; an inventory platform's (Salesforce Net Zero Cloud) in the scopes it gives, and the
+//   books' entries of each month, scope and category it reports are left out (and listed). So
+//   the scopes, the Scope 3 categories, the connections, the categories, the months and the
+//   method mix each add up to the inventory's total, which is the emissions' total of the same
+//   period plus what is reported, less what that leaves out;
 // - every close, reopening, restatement and change left is written to the audit trail.
 
 import type { AppError } from '../bindings/AppError';
@@ -29,7 +34,10 @@ import type { MethodLine } from '../bindings/MethodLine';
 import type { MonthLine } from '../bindings/MonthLine';
 import type { Period } from '../bindings/Period';
 import type { PeriodClose } from '../bindings/PeriodClose';
+import type { ReplacedLine } from '../bindings/ReplacedLine';
 import type { ReportLine } from '../bindings/ReportLine';
+import type { ReportedLine } from '../bindings/ReportedLine';
+import type { ReportedRow } from '../bindings/ReportedRow';
 import type { ReportedTotals } from '../bindings/ReportedTotals';
 import type { Restatement } from '../bindings/Restatement';
 import type { ReviewAction } from '../bindings/ReviewAction';
@@ -39,6 +47,7 @@ import type { SupplierPage } from '../bindings/SupplierPage';
 import type { SupplierSummary } from '../bindings/SupplierSummary';
 import type { Totals } from '../bindings/Totals';
 import { HALF_UP, compareDecimals, dec, sumDecimals } from '../lib/decimal';
+import { reportedTotalsOf } from './fakeCloud';
 import { FACTOR_SET, FACTOR_UNIT, FACTOR_VERSION } from './fakeData';
 import { ACTIVITY_SET, ACTIVITY_SET_VERSION, REVIEWER } from './fakeReview';
 
@@ -60,8 +69,10 @@ export interface InventoryHost {
   decisionAction(e: LedgerEntry): ReviewAction | null;
   /** The person's rules, in the order they are tried. */
   rules(): ReviewRule[];
-  /** What cloud providers reported for a connection (or all) and days, never added to the totals. */
+  /** What the platforms reported for a connection (or all) and days, in their own scopes, as the Cloud page sums it. */
   reportedTotals(connectionId: number | null, from: string, to: string): ReportedTotals;
+  /** The rows the platforms reported for a connection (or all, of connections that exist) and the months of days `from` to `to`. */
+  reportedRows(connectionId: number | null, from: string, to: string): ReportedRow[];
   /** Adds a row to the audit trail. */
   audit(action: string, subject: string, before: string | null, after: string | null, why: string | null): void;
   auditCheck(): AuditCheck;
@@ -179,19 +190,26 @@ const SCOPE3_NAMES = [
   'Investments',
 ];
 
+/** The methods in the application's order, with their words and data quality (1 best to 5). */
 const METHODS: ReadonlyArray<{ method: Method; label: string; quality: number }> = [
   { method: 'activity', label: 'Activity-based (quantity x published factor)', quality: 2 },
+  { method: 'estimated', label: 'Activity-based, quantity estimated from spend at a stated price', quality: 3 },
   { method: 'spend_reviewed', label: 'Spend-based, factor chosen by a person or rule', quality: 4 },
   { method: 'spend_mapped', label: 'Spend-based, factor from the account mapping', quality: 5 },
+  { method: 'reported_by_supplier', label: 'Reported by the supplier (cloud provider)', quality: 1 },
+  { method: 'reported_by_inventory', label: "Reported by the company's inventory platform", quality: 2 },
 ];
+
+/** The platforms whose scopes are the company's own: its inventory platform (Salesforce Net Zero Cloud). */
+const INVENTORY_PLATFORMS: ReadonlySet<string> = new Set(['salesforce']);
 
 const METHOD_NOTES: ReadonlyArray<string> = [
   `Spend-based entries: the line's amount before tax, converted to US dollars at the year's average rate and deflated to 2022 prices with the US GDP price index, times the ${FACTOR_SET} ${FACTOR_VERSION} factor (${FACTOR_UNIT}) of the category the entry is mapped to.`,
   `Activity-based entries: the quantity entered times the ${ACTIVITY_SET} (${ACTIVITY_SET_VERSION}) factor of the activity, in the scope that publication gives it.`,
-  'Scope 2 is location-based (the grid\'s average factor). Market-based Scope 2 needs supplier-specific or contractual factors; none has been entered, so it is not reported rather than repeated.',
+  "Scope 2 totals are location-based (the grid's average factor). Market-based Scope 2 uses the supplier-specific or contractual factor where one was entered and the grid average elsewhere, the last step of the GHG Protocol Scope 2 Guidance's hierarchy (no residual-mix factor is shipped).",
   'Data quality, 1 (best) to 5: 1 reported by the supplier itself, 2 activity data with a published factor, 3 a quantity estimated from spend with an average price, 4 spend-based with a factor chosen by a person or rule, 5 spend-based from the account mapping. The score is the mean over counted entries, weighted by kg CO2e.',
   'A closed period counts as it was reported when closed (and as restated since); changes made to its records later are listed, not counted, until accepted.',
-  'What cloud providers report for themselves is shown beside these totals and never added to them; spend with a provider for a month it reports is excluded from the spend-based total.',
+  "Cloud providers' reports of the company's share of their emissions count as purchased services (Scope 3 category 1), whatever scope the provider files them under, location-based; spend with a provider for a month it reports is excluded from the books. The company's inventory platform (Salesforce Net Zero Cloud) counts in the scopes it reports, and the books' entries of a month, scope and category it reports are left out (listed), as its figure is the more specific one.",
 ];
 
 // ---- small pieces -------------------------------------------------------------------------------
@@ -256,23 +274,208 @@ function largestFirst(a: ReportLine, b: ReportLine): number {
   return compareDecimals(b.kg_co2e, a.kg_co2e) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
-/** Adds entries up into report lines by a key. */
+/** Adds counted lines up into report lines by a key. */
 class Lines {
-  private map = new Map<string, { label: string; entries: number; kg: (string | null)[] }>();
+  private map = new Map<string, { label: string; entries: number; kg: string[] }>();
 
-  add(key: string, label: string, e: LedgerEntry): void {
+  add(key: string, label: string, entries: number, kg: string): void {
     let l = this.map.get(key);
     if (!l) {
       l = { label, entries: 0, kg: [] };
       this.map.set(key, l);
     }
-    l.entries += 1;
-    l.kg.push(e.kg_co2e);
+    l.entries += entries;
+    l.kg.push(kg);
   }
 
   lines(): ReportLine[] {
     return [...this.map].map(([key, l]) => ({ key, label: l.label, entries: l.entries, kg_co2e: six(l.kg) })).sort(largestFirst);
   }
+}
+
+/** Orders numbers or texts with nothing first, as the database orders them. */
+function nullsFirst<T extends number | string>(a: T | null, b: T | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
+}
+
+// ---- the reported part (ghg_report/reported_part.rs) -------------------------------------------
+
+/** One group of the books' counted entries, as the report sums them. */
+export interface ReportGroup {
+  /** `YYYY-MM`. */
+  month: string;
+  connection_id: number;
+  scope: number | null;
+  scope3_category: number | null;
+  category: string | null;
+  method: Method;
+  entries: number;
+  /** kg CO2e, exactly. */
+  kg_co2e: string;
+  /** kg CO2e market-based: a person's supplier or contract factor where given, else the same as `kg_co2e`. */
+  market_kg_co2e: string;
+}
+
+/** What one connection reported for one month, scope and Scope 3 category, under both bases. */
+export interface ReportedSlice {
+  connection_id: number;
+  /** The connection's platform (`aws`, `salesforce`, …). */
+  platform: string;
+  /** `YYYY-MM`: the month the figure is for, or the first month of a longer footprint. */
+  month: string;
+  /** Inclusive `YYYY-MM-DD` end of a footprint longer than its month, the latest of the slice's rows. */
+  period_end: string | null;
+  /** The scope as the platform reports it. */
+  scope: number;
+  scope3_category: number | null;
+  location_kg_co2e: string;
+  market_kg_co2e: string;
+}
+
+/** The reported part of an inventory, and which of the books' groups it replaces. */
+export interface ReportedPart {
+  lines: ReportedLine[];
+  replaced: ReplacedLine[];
+  /** Indices into the books' groups that are left out. */
+  replacedGroups: Set<number>;
+}
+
+/** Rows grouped by connection, month, scope and Scope 3 category; by month, connection, scope and category. */
+export function reportedSlicesOf(rows: ReadonlyArray<ReportedRow>): ReportedSlice[] {
+  const by = new Map<string, ReportedRow[]>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.connection_id, r.platform, r.month, r.scope, r.scope3_category]);
+    const g = by.get(key);
+    if (g) g.push(r);
+    else by.set(key, [r]);
+  }
+  return [...by.values()]
+    .map((g) => {
+      const first = g[0]!;
+      const ends = g.map((r) => r.period_end).filter((d): d is string => d !== null).sort();
+      const totals = reportedTotalsOf(g);
+      return {
+        connection_id: first.connection_id,
+        platform: first.platform,
+        month: first.month,
+        period_end: ends.at(-1) ?? null,
+        scope: first.scope,
+        scope3_category: first.scope3_category,
+        location_kg_co2e: totals.location_kg_co2e,
+        market_kg_co2e: totals.market_kg_co2e,
+      };
+    })
+    .sort(
+      (a, b) =>
+        nullsFirst(a.month, b.month) ||
+        a.connection_id - b.connection_id ||
+        a.scope - b.scope ||
+        nullsFirst(a.scope3_category, b.scope3_category),
+    );
+}
+
+/**
+ * The company's scope, Scope 3 category and method of a reported slice: an inventory
+ * platform's own; a cloud provider's is the company's purchased services, Scope 3 category 1.
+ */
+export function companyScope(slice: Pick<ReportedSlice, 'platform' | 'scope' | 'scope3_category'>): [number, number | null, Method] {
+  if (INVENTORY_PLATFORMS.has(slice.platform)) return [slice.scope, slice.scope3_category, 'reported_by_inventory'];
+  return [3, 1, 'reported_by_supplier'];
+}
+
+/**
+ * Places `slices` in the company's scopes and, when `replace` (every connection is in the
+ * report), finds the books' groups an inventory platform's figure replaces: same scope and
+ * Scope 3 category, a month from the footprint's first to the month of its end.
+ */
+export function reportedPart(
+  slices: ReadonlyArray<ReportedSlice>,
+  groups: ReadonlyArray<ReportGroup>,
+  replace: boolean,
+  nameOf: (id: number) => string,
+): ReportedPart {
+  const lines = new Map<string, { line: ReportedLine; kg: string[]; market: string[] }>();
+  const replacedGroups = new Set<number>();
+  const replaced = new Map<string, { line: ReplacedLine; kg: string[] }>();
+  for (const slice of slices) {
+    const [scope, scope3Category, method] = companyScope(slice);
+    const key = JSON.stringify([slice.connection_id, scope, scope3Category, slice.scope]);
+    let l = lines.get(key);
+    if (!l) {
+      l = {
+        line: {
+          connection_id: slice.connection_id,
+          source: nameOf(slice.connection_id),
+          platform: slice.platform,
+          scope,
+          scope3_category: scope3Category,
+          published_scope: slice.scope,
+          method,
+          months: 0,
+          period_end: null,
+          kg_co2e: '0',
+          market_kg_co2e: '0',
+        },
+        kg: [],
+        market: [],
+      };
+      lines.set(key, l);
+    }
+    l.line.months += 1;
+    l.kg.push(slice.location_kg_co2e);
+    l.market.push(slice.market_kg_co2e);
+    if (slice.period_end !== null && (l.line.period_end === null || slice.period_end > l.line.period_end)) {
+      l.line.period_end = slice.period_end;
+    }
+    const reportsIt = dec(slice.location_kg_co2e).gt(0) || dec(slice.market_kg_co2e).gt(0);
+    if (!replace || method !== 'reported_by_inventory' || !reportsIt) continue;
+    const end = slice.period_end?.slice(0, 7) ?? null;
+    const lastMonth = end !== null && end > slice.month ? end : slice.month;
+    groups.forEach((g, i) => {
+      const sameSlice = g.scope === scope && g.scope3_category === scope3Category;
+      const within = g.month >= slice.month && g.month <= lastMonth;
+      if (!sameSlice || !within || replacedGroups.has(i)) return;
+      replacedGroups.add(i);
+      const source = nameOf(slice.connection_id);
+      const rkey = JSON.stringify([g.month, scope, scope3Category, source]);
+      let r = replaced.get(rkey);
+      if (!r) {
+        r = {
+          line: { month: g.month, scope, scope3_category: scope3Category, entries: 0, kg_co2e: '0', replaced_by: source },
+          kg: [],
+        };
+        replaced.set(rkey, r);
+      }
+      r.line.entries += g.entries;
+      r.kg.push(g.kg_co2e);
+    });
+  }
+  return {
+    lines: [...lines.values()]
+      .map((l) => ({ ...l.line, kg_co2e: six(l.kg), market_kg_co2e: six(l.market) }))
+      .sort(
+        (a, b) =>
+          compareDecimals(b.kg_co2e, a.kg_co2e) ||
+          nullsFirst(a.source, b.source) ||
+          a.connection_id - b.connection_id ||
+          a.scope - b.scope ||
+          nullsFirst(a.scope3_category, b.scope3_category) ||
+          a.published_scope - b.published_scope,
+      ),
+    replaced: [...replaced.values()]
+      .map((r) => ({ ...r.line, kg_co2e: six(r.kg) }))
+      .sort(
+        (a, b) =>
+          nullsFirst(a.month, b.month) ||
+          a.scope - b.scope ||
+          nullsFirst(a.scope3_category, b.scope3_category) ||
+          nullsFirst(a.replaced_by, b.replaced_by),
+      ),
+    replacedGroups,
+  };
 }
 
 interface StoredClose {
@@ -517,38 +720,88 @@ export class FakeInventory {
     };
     const rows = this.reported(filter);
     const name = (id: number) => this.host.connectionName(id) ?? `Connection ${id}`;
+    const groups = this.groups(rows);
+    const slices = reportedSlicesOf(this.host.reportedRows(connectionId, period.from, period.to));
+    const part = reportedPart(slices, groups, connectionId === null, name);
 
-    type Kgs = (string | null)[];
+    type Kgs = string[];
     const scopes: [Kgs, Kgs, Kgs] = [[], [], []];
     const cat3 = new Lines();
     const byConnection = new Lines();
     const byCategory = new Lines();
     const byMonth = new Map<string, [Kgs, Kgs, Kgs]>(monthsOf(period).map((m) => [m, [[], [], []]]));
     const mix = new Map<Method, { entries: number; kg: Kgs }>();
-    for (const e of rows) {
-      if (!counted(e)) continue;
-      const s = Math.min(3, Math.max(1, e.scope ?? 3)) - 1;
-      scopes[s]!.push(e.kg_co2e);
+    /** Counts one line: a group of the books' entries or a reported figure. */
+    const add = (line: {
+      connection_id: number;
+      scope: number;
+      scope3_category: number | null;
+      category: string;
+      method: Method;
+      entries: number;
+      kg: string;
+      months: ReadonlyArray<readonly [string, string]>;
+    }) => {
+      const s = Math.min(3, Math.max(1, line.scope)) - 1;
+      scopes[s]!.push(line.kg);
       if (s === 2) {
-        const c = e.scope3_category;
-        if (c === null) cat3.add('3.99', 'Category not given', e);
-        else cat3.add(`3.${pad(c)}`, `${c}. ${SCOPE3_NAMES[c - 1] ?? 'Unknown category'}`, e);
+        const c = line.scope3_category;
+        if (c === null) cat3.add('3.99', 'Category not given', line.entries, line.kg);
+        else cat3.add(`3.${pad(c)}`, `${c}. ${SCOPE3_NAMES[c - 1] ?? 'Unknown category'}`, line.entries, line.kg);
       }
-      byConnection.add(String(e.connection_id), name(e.connection_id), e);
-      const category = e.category ?? 'Uncategorised';
-      byCategory.add(category, category, e);
-      const month = e.date.slice(0, 7);
-      let m = byMonth.get(month);
-      if (!m) {
-        m = [[], [], []];
-        byMonth.set(month, m);
+      byConnection.add(String(line.connection_id), name(line.connection_id), line.entries, line.kg);
+      byCategory.add(line.category, line.category, line.entries, line.kg);
+      for (const [month, kg] of line.months) {
+        let m = byMonth.get(month);
+        if (!m) {
+          m = [[], [], []];
+          byMonth.set(month, m);
+        }
+        m[s]!.push(kg);
       }
-      m[s]!.push(e.kg_co2e);
-      const method = this.methodOf(e);
-      const x = mix.get(method) ?? { entries: 0, kg: [] };
-      x.entries += 1;
-      x.kg.push(e.kg_co2e);
-      mix.set(method, x);
+      const x = mix.get(line.method) ?? { entries: 0, kg: [] };
+      x.entries += line.entries;
+      x.kg.push(line.kg);
+      mix.set(line.method, x);
+    };
+    // The books' groups, less those the inventory platform reports.
+    const scope2MarketBooks: Kgs = [];
+    groups.forEach((g, i) => {
+      if (part.replacedGroups.has(i)) return;
+      const scope = g.scope ?? 3;
+      if (scope === 2) scope2MarketBooks.push(g.market_kg_co2e);
+      add({
+        connection_id: g.connection_id,
+        scope,
+        scope3_category: g.scope3_category,
+        category: g.category ?? 'Uncategorised',
+        method: g.method,
+        entries: g.entries,
+        kg: g.kg_co2e,
+        months: [[g.month, g.kg_co2e]],
+      });
+    });
+    // What the platforms report, in the company's scopes; by month in the months they report.
+    const scope2MarketReported: Kgs = [];
+    for (const line of part.lines) {
+      if (line.scope === 2) scope2MarketReported.push(line.market_kg_co2e);
+      const months = slices
+        .filter((s) => s.connection_id === line.connection_id && s.scope === line.published_scope)
+        .filter((s) => {
+          const [scope, cat] = companyScope(s);
+          return scope === line.scope && cat === line.scope3_category;
+        })
+        .map((s) => [s.month, s.location_kg_co2e] as const);
+      add({
+        connection_id: line.connection_id,
+        scope: line.scope,
+        scope3_category: line.scope3_category,
+        category: `Reported by ${line.source}`,
+        method: line.method,
+        entries: 0,
+        kg: line.kg_co2e,
+        months,
+      });
     }
     const totals = this.host.totals(rows);
     const methodMix: MethodLine[] = METHODS.filter((m) => mix.has(m.method)).map((m) => ({
@@ -558,7 +811,8 @@ export class FakeInventory {
       entries: mix.get(m.method)!.entries,
       kg_co2e: six(mix.get(m.method)!.kg),
     }));
-    const countedKg = dec(totals.kg_co2e);
+    const inventoryKg = six(scopes.flat());
+    const countedKg = dec(inventoryKg);
     const weighted = methodMix.reduce((sum, m) => sum.plus(dec(m.kg_co2e).times(m.data_quality)), dec('0'));
     const months: MonthLine[] = [...byMonth.keys()].sort().map((month) => {
       const [a, b, c] = byMonth.get(month)!.map((kg) => six(kg)) as [string, string, string];
@@ -576,12 +830,19 @@ export class FakeInventory {
       generated_by: `${REVIEWER.os_user} on ${REVIEWER.machine}`,
       organisations: [...ids].filter((id) => connectionId === null || id === connectionId).map(name),
       totals,
+      inventory_kg_co2e: inventoryKg,
       scopes: {
         scope1_kg_co2e: six(scopes[0]),
         scope2_location_kg_co2e: six(scopes[1]),
-        scope2_market_kg_co2e: null,
+        // The books' Scope 2 with a person's supplier or contract factor where given, the grid
+        // average elsewhere, and the inventory platform's market-based Scope 2.
+        scope2_market_kg_co2e: six([...scope2MarketBooks, ...scope2MarketReported]),
         scope3_kg_co2e: six(scopes[2]),
       },
+      reported: part.lines,
+      reported_kg_co2e: six(part.lines.map((l) => l.kg_co2e)),
+      replaced: part.replaced,
+      replaced_kg_co2e: six(part.replaced.map((r) => r.kg_co2e)),
       scope3_categories: cat3.lines().sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
       by_connection: byConnection.lines(),
       by_category: byCategory.lines(),
@@ -609,6 +870,42 @@ export class FakeInventory {
   }
 
   // ---- inside ---------------------------------------------------------------------------------
+
+  /** The counted entries of `rows` by month, connection, scope, Scope 3 category, category and method, in that order. */
+  private groups(rows: ReadonlyArray<LedgerEntry>): ReportGroup[] {
+    const by = new Map<string, { group: ReportGroup; kg: string[]; market: string[] }>();
+    for (const e of rows) {
+      if (!counted(e)) continue;
+      const group: ReportGroup = {
+        month: e.date.slice(0, 7),
+        connection_id: e.connection_id,
+        scope: e.scope,
+        scope3_category: e.scope3_category,
+        category: e.category,
+        method: this.methodOf(e),
+        entries: 0,
+        kg_co2e: '0',
+        market_kg_co2e: '0',
+      };
+      const key = JSON.stringify([group.month, group.connection_id, group.scope, group.scope3_category, group.category, group.method]);
+      const g = by.get(key) ?? { group, kg: [], market: [] };
+      g.group.entries += 1;
+      g.kg.push(e.kg_co2e ?? '0');
+      g.market.push(e.market_kg_co2e ?? e.kg_co2e ?? '0');
+      by.set(key, g);
+    }
+    return [...by.values()]
+      .map((g) => ({ ...g.group, kg_co2e: six(g.kg), market_kg_co2e: six(g.market) }))
+      .sort(
+        (a, b) =>
+          nullsFirst(a.month, b.month) ||
+          a.connection_id - b.connection_id ||
+          nullsFirst(a.scope, b.scope) ||
+          nullsFirst(a.scope3_category, b.scope3_category) ||
+          nullsFirst(a.category, b.category) ||
+          nullsFirst(a.method, b.method),
+      );
+  }
 
   private methodOf(e: LedgerEntry): Method {
     if (this.host.decisionAction(e) === 'activity') return 'activity';

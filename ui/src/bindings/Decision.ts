@@ -50,4 +50,28 @@ quantity: string | null,
 /**
  * `kWh`, `litres`, `passenger-km`, `km`, `room-nights`, `tonne-km` or `kg`.
  */
-quantity_unit: string | null, };
+quantity_unit: string | null, 
+/**
+ * A supplier-specific or contractual factor for purchased electricity (Scope 2
+ * market-based), kg CO2e per unit of the quantity. Decimal text on the wire.
+ */
+market_factor: string | null, 
+/**
+ * Where the market-based factor comes from (the supplier's fuel mix disclosure, a
+ * contract); required with it.
+ */
+market_factor_source: string | null, 
+/**
+ * For a quantity estimated from spend (instead of `quantity`): the price per unit of
+ * the quantity, in `unit_price_currency`. Decimal text on the wire.
+ */
+unit_price: string | null, 
+/**
+ * ISO 4217 code of `unit_price`; the line must be in the same currency.
+ */
+unit_price_currency: string | null, 
+/**
+ * Where the price comes from (e.g. national energy price statistics, with the year);
+ * required with it.
+ */
+unit_price_source: string | null, };

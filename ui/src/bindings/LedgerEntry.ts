@@ -44,4 +44,10 @@ decision_id: number | null,
  * The person's rule for similar entries that decided it (see `ReviewRule`), if one did;
  * `None` with no decision means the account mapping (`rule_id`) decided.
  */
-review_rule_id: number | null, };
+review_rule_id: number | null, 
+/**
+ * kg CO2e market-based (GHG Protocol Scope 2 Guidance), six decimal places, where a
+ * person gave a supplier-specific or contractual factor; `None` elsewhere, where
+ * `kg_co2e` (location-based) stands for both.
+ */
+market_kg_co2e: string | null, };

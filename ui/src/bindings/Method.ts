@@ -3,4 +3,4 @@
 /**
  * How an entry's number was produced, from the most specific data to the least.
  */
-export type Method = "activity" | "spend_reviewed" | "spend_mapped" | "reported_by_supplier" | "reported_by_inventory";
+export type Method = "activity" | "estimated" | "spend_reviewed" | "spend_mapped" | "reported_by_supplier" | "reported_by_inventory";

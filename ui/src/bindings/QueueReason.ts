@@ -3,4 +3,4 @@
 /**
  * Why an entry is in the review queue, most pressing first.
  */
-export type QueueReason = "changed_since_review" | "unmapped" | "new_supplier" | "not_reviewed";
+export type QueueReason = "changed_since_review" | "estimated" | "unmapped" | "new_supplier" | "not_reviewed";

@@ -33,6 +33,7 @@ pub fn period_days(
 fn why_words(why: QueueReason) -> &'static str {
     match why {
         QueueReason::ChangedSinceReview => "changed",
+        QueueReason::Estimated => "estimate",
         QueueReason::Unmapped => "unmapped",
         QueueReason::NewSupplier => "new supplier",
         QueueReason::NotReviewed => "to review",
@@ -346,12 +347,27 @@ pub async fn review(
                 .filter(|dec| dec.classification.action == ReviewAction::Activity)
             {
                 let c = &dec.classification;
-                say!(
-                    "  Activity data: {} {} of {}",
-                    c.quantity.map(|q| q.to_string()).unwrap_or_default(),
-                    c.quantity_unit.as_deref().unwrap_or(""),
-                    c.activity.as_deref().unwrap_or("")
-                );
+                let unit = c.quantity_unit.as_deref().unwrap_or("");
+                match (c.quantity, c.unit_price) {
+                    (_, Some(price)) => say!(
+                        "  Activity data: {} estimated from the amount at {} {} per {unit} ({})",
+                        c.activity.as_deref().unwrap_or(""),
+                        price,
+                        c.unit_price_currency.as_deref().unwrap_or(""),
+                        c.unit_price_source.as_deref().unwrap_or("")
+                    ),
+                    (q, None) => say!(
+                        "  Activity data: {} {unit} of {}",
+                        q.map(|q| q.to_string()).unwrap_or_default(),
+                        c.activity.as_deref().unwrap_or("")
+                    ),
+                }
+                if let Some(f) = c.market_factor {
+                    say!(
+                        "  Market-based factor: {f} kg CO2e per {unit} ({})",
+                        c.market_factor_source.as_deref().unwrap_or("")
+                    );
+                }
             }
             if let Some(rule) = &d.rule {
                 say!("  Rule {}: {}", rule.id, rule.name);
@@ -380,6 +396,7 @@ pub async fn review(
                 activity: None,
                 quantity: None,
                 quantity_unit: None,
+                ..Default::default()
             };
             decided(
                 app.decide_entries(&entries, &c, note.as_deref(), why.as_deref())?,
@@ -403,6 +420,7 @@ pub async fn review(
                 activity: None,
                 quantity: None,
                 quantity_unit: None,
+                ..Default::default()
             };
             decided(
                 app.decide_entries(&entries, &c, note.as_deref(), why.as_deref())?,
@@ -423,6 +441,7 @@ pub async fn review(
                 activity: None,
                 quantity: None,
                 quantity_unit: None,
+                ..Default::default()
             };
             decided(
                 app.decide_entries(&entries, &c, note.as_deref(), Some(&reason))?,
@@ -434,6 +453,11 @@ pub async fn review(
             activity,
             quantity,
             unit,
+            price,
+            currency,
+            price_source,
+            market_factor,
+            market_factor_source,
             category,
             note,
             why,
@@ -445,8 +469,13 @@ pub async fn review(
                 scope3_category: None,
                 reason: None,
                 activity: Some(activity),
-                quantity: Some(quantity),
+                quantity,
                 quantity_unit: unit,
+                market_factor,
+                market_factor_source,
+                unit_price: price,
+                unit_price_currency: currency,
+                unit_price_source: price_source,
             };
             decided(
                 app.decide_entries(&entries, &c, note.as_deref(), why.as_deref())?,
@@ -485,6 +514,7 @@ fn rule_input(app: &App, f: RuleFields) -> Result<RuleInput, AppError> {
                 activity: None,
                 quantity: None,
                 quantity_unit: None,
+                ..Default::default()
             },
         },
     };
@@ -516,6 +546,7 @@ fn rule_input(app: &App, f: RuleFields) -> Result<RuleInput, AppError> {
                 activity: None,
                 quantity: None,
                 quantity_unit: None,
+                ..Default::default()
             }
         }
         (None, Some(reason)) => {
@@ -528,6 +559,7 @@ fn rule_input(app: &App, f: RuleFields) -> Result<RuleInput, AppError> {
                 activity: None,
                 quantity: None,
                 quantity_unit: None,
+                ..Default::default()
             }
         }
         (None, None) => {

@@ -341,3 +341,163 @@ fn what_providers_report_counts_in_the_companys_scopes_once() {
     );
     assert!(only_books["reported"].as_array().unwrap().is_empty());
 }
+
+/// Rounds to six places, half away from zero, as the ledger keeps kg CO2e and quantities.
+fn six(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+#[test]
+fn a_quantity_estimated_from_spend_and_a_supplier_factor_give_hand_computed_scope_2() {
+    let env = Env::new(&["--no-rate-limit", "--records", "200"], "");
+    let uk = env.connect(UK)["id"].as_i64().unwrap();
+    env.sync(uk);
+    let q = env.json(&["review", "--period", "2024", "--limit", "5000", "--json"]);
+    let unmapped: Vec<&Value> = q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["why"] == "unmapped" && i["entry"]["currency"] == "GBP")
+        .map(|i| &i["entry"])
+        .filter(|e| decimal(&e["net_amount"]) > Decimal::ZERO)
+        .collect();
+    assert!(unmapped.len() >= 2, "two unmapped lines in pounds");
+    let (a, b) = (unmapped[0], unmapped[1]);
+    let a_id = a["id"].as_i64().unwrap().to_string();
+    let b_id = b["id"].as_i64().unwrap().to_string();
+
+    // A: electricity estimated from its amount at a stated price, with the supplier's factor.
+    let decided = env.json(&[
+        "review",
+        "activity",
+        &a_id,
+        "--activity",
+        "electricity-uk",
+        "--price",
+        "0.245",
+        "--currency",
+        "GBP",
+        "--price-source",
+        "Non-domestic electricity price, 2024 (stated by finance)",
+        "--market-factor",
+        "0.05",
+        "--market-factor-source",
+        "Supplier fuel mix disclosure 2024",
+        "--json",
+    ]);
+    let kwh = six(decimal(&a["net_amount"]) / dec!(0.245));
+    let a_kg = six(kwh * dec!(0.20705));
+    let a_market = six(kwh * dec!(0.05));
+    let shown = &decided[0];
+    assert_eq!(shown["status"], "counted", "{shown}");
+    assert_eq!(shown["scope"], 2);
+    assert_eq!(decimal(&shown["kg_co2e"]), a_kg);
+    assert_eq!(decimal(&shown["market_kg_co2e"]), a_market);
+    let reason = shown["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("estimated from spend") && reason.contains(&kwh.to_string()),
+        "{reason}"
+    );
+
+    // B: a measured quantity with a contract factor.
+    env.json(&[
+        "review",
+        "activity",
+        &b_id,
+        "--activity",
+        "electricity-uk",
+        "--quantity",
+        "1000",
+        "--market-factor",
+        "0.1",
+        "--market-factor-source",
+        "Renewable supply contract",
+        "--json",
+    ]);
+
+    // The estimate stays in the queue, first, until someone gives the measured quantity.
+    let q = env.json(&["review", "--period", "2024", "--limit", "3", "--json"]);
+    assert_eq!(q["items"][0]["why"], "estimated", "{}", q["items"][0]);
+    assert_eq!(q["items"][0]["entry"]["id"].to_string(), a_id);
+
+    let r = env.json(&["report", "--period", "2024", "--json"]);
+    let s = &r["scopes"];
+    assert_eq!(
+        decimal(&s["scope2_location_kg_co2e"]),
+        a_kg + dec!(207.050000)
+    );
+    assert_eq!(decimal(&s["scope2_market_kg_co2e"]), a_market + dec!(100));
+    let estimated = r["method_mix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["method"] == "estimated")
+        .expect("the estimate is in the mix");
+    assert_eq!(estimated["data_quality"], 3);
+    assert_eq!(decimal(&estimated["kg_co2e"]), a_kg);
+
+    // Refused in words: a price in another currency, a market factor for a fuel, both a
+    // quantity and a price, a price without its source.
+    let refused = |args: &[&str]| {
+        let out = env.run(args);
+        assert!(!out.status.success(), "{args:?}");
+        stderr(&out)
+    };
+    let err = refused(&[
+        "review",
+        "activity",
+        &b_id,
+        "--activity",
+        "electricity-uk",
+        "--price",
+        "0.3",
+        "--currency",
+        "USD",
+        "--price-source",
+        "x",
+    ]);
+    assert!(err.contains("is in GBP, and the price is in USD"), "{err}");
+    let err = refused(&[
+        "review",
+        "activity",
+        &b_id,
+        "--activity",
+        "diesel",
+        "--quantity",
+        "10",
+        "--market-factor",
+        "1",
+        "--market-factor-source",
+        "x",
+    ]);
+    assert!(
+        err.contains("market-based factor is for purchased electricity"),
+        "{err}"
+    );
+    let err = refused(&[
+        "review",
+        "activity",
+        &b_id,
+        "--activity",
+        "electricity-uk",
+        "--quantity",
+        "10",
+        "--price",
+        "0.3",
+        "--currency",
+        "GBP",
+        "--price-source",
+        "x",
+    ]);
+    assert!(err.contains("cannot be used with"), "{err}");
+    let err = refused(&[
+        "review",
+        "activity",
+        &b_id,
+        "--activity",
+        "electricity-uk",
+        "--price",
+        "0.3",
+    ]);
+    assert!(err.contains("--price-source"), "{err}");
+}

@@ -60,13 +60,14 @@ pub fn scope3_category_name(n: u8) -> &'static str {
 /// - 1: reported by the supplier itself (a cloud provider's own emissions report);
 /// - 2: activity data with a published factor, entered here or calculated in the company's
 ///   inventory platform (Salesforce Net Zero Cloud);
-/// - 3: a quantity estimated from spend with an average price (not produced yet);
+/// - 3: a quantity estimated from spend with a stated average price per unit;
 /// - 4: spend-based, with the factor chosen for the entry by a person or a person's rule;
 /// - 5: spend-based, with the factor the account mapping gives.
 pub fn data_quality(method: Method) -> u8 {
     match method {
         Method::ReportedBySupplier => 1,
         Method::Activity | Method::ReportedByInventory => 2,
+        Method::Estimated => 3,
         Method::SpendReviewed => 4,
         Method::SpendMapped => 5,
     }
@@ -201,6 +202,7 @@ struct Counted<'a> {
 fn method_label(m: Method) -> &'static str {
     match m {
         Method::Activity => "Activity-based (quantity x published factor)",
+        Method::Estimated => "Activity-based, quantity estimated from spend at a stated price",
         Method::SpendReviewed => "Spend-based, factor chosen by a person or rule",
         Method::SpendMapped => "Spend-based, factor from the account mapping",
         Method::ReportedBySupplier => "Reported by the supplier (cloud provider)",
@@ -301,14 +303,14 @@ impl App {
             m.0 += line.entries;
             m.1 += line.kg;
         };
-        let mut scope2_ledger = Decimal::ZERO;
+        let mut scope2_market_books = Decimal::ZERO;
         for (i, g) in groups.iter().enumerate() {
             if part.replaced_groups.contains(&i) {
                 continue;
             }
             let scope = g.scope.unwrap_or(3);
             if scope == 2 {
-                scope2_ledger += g.kg_co2e;
+                scope2_market_books += g.market_kg_co2e;
             }
             add(Counted {
                 connection_id: g.connection_id,
@@ -391,7 +393,7 @@ impl App {
             scopes: ScopeTotals {
                 scope1_kg_co2e: scope[0],
                 scope2_location_kg_co2e: scope[1],
-                scope2_market_kg_co2e: scope2_ledger + scope2_market_reported,
+                scope2_market_kg_co2e: scope2_market_books + scope2_market_reported,
                 scope3_kg_co2e: scope[2],
             },
             totals,

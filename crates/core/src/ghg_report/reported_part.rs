@@ -200,6 +200,7 @@ mod tests {
             method: Method::SpendMapped,
             entries: 2,
             kg_co2e: Decimal::from(kg),
+            market_kg_co2e: Decimal::from(kg),
             spend_usd_2022: Decimal::from(kg),
         }
     }

@@ -52,6 +52,7 @@ pub fn counted(kg: Decimal) -> LedgerRow {
         kg_co2e: Some(kg),
         decision_id: None,
         review_rule_id: None,
+        market_kg_co2e: None,
     }
 }
 
