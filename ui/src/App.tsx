@@ -102,7 +102,8 @@ function Shell() {
           {route.page === 'emissions' && <EmissionsPage />}
           {route.page === 'review' && <ReviewPage entryId={route.entryId} />}
           {route.page === 'report' && <ReportPage />}
-          {route.page === 'cloud' && <CloudPage />}
+          {/* A link to other rows opens the page anew at them. */}
+          {route.page === 'cloud' && <CloudPage key={href(route)} view={route.view} />}
           {route.page === 'notifications' && <NotificationsPage add={route.add} />}
           {route.page === 'settings' && <SettingsPage />}
         </Suspense>

@@ -11,9 +11,10 @@ import { SupplierRules } from '../components/cloud/SupplierRules';
 import { ErrorView } from '../components/ErrorView';
 import { EmptyState, Loading } from '../components/Feedback';
 import { isKeyed, reportsEmissions } from '../lib/cloud';
+import { formatDay } from '../lib/format';
 import { connectionLabel } from '../lib/labels';
 import { type Platforms, orList } from '../lib/platforms';
-import { href } from '../router';
+import { type CloudView, href } from '../router';
 import {
   useCloudEmissions,
   useCloudMonths,
@@ -30,11 +31,19 @@ const ROWS_PAGE = 100;
 /**
  * Emissions the platforms report themselves for the accounts and organisations connected
  * (cloud footprints, a CRM's carbon inventory): imported as published, under both bases,
- * beside the spend-based estimate and never added into it. Months, their bills and supplier
- * matching are the cloud platforms' own.
+ * beside the spend-based estimate and never added into it (the inventory report counts them in
+ * the company's scopes). Months, their bills and supplier matching are the cloud platforms' own.
+ * Opened from a figure of the report, it shows that figure's rows (`view`).
  */
-export function CloudPage() {
-  const [filter, setFilter] = useState<ReportedFilter>(EMPTY_REPORTED_FILTER);
+export function CloudPage({ view }: { view?: CloudView } = {}) {
+  // A link (from a figure of the inventory report) opens the page at the rows behind it.
+  const [filter, setFilter] = useState<ReportedFilter>(() => ({
+    ...EMPTY_REPORTED_FILTER,
+    connection_id: view?.connectionId ?? null,
+    from: view?.from ?? null,
+    to: view?.to ?? null,
+    scope: view?.scope ?? null,
+  }));
   const [limit, setLimit] = useState(ROWS_PAGE);
   const providers = useProviders();
   const platforms = usePlatforms();
@@ -73,6 +82,7 @@ export function CloudPage() {
         <p className="lede">
           Emissions your platforms report themselves for your accounts and organisations, imported as they publish them
           and never re-estimated. They sit beside the spend-based estimate, never inside it; every total names its basis.
+          The <a href={href({ page: 'report' })}>inventory report</a> counts them in your scopes.
         </p>
       </header>
 
@@ -225,8 +235,20 @@ function CloudFilters({
         </select>
       </div>
       <ScopeSelect id={`${id}-scope`} value={filter.scope} onChange={(scope) => set({ scope })} testId="cloud-filter-scope" />
-      {(filter.service || filter.region) && (
+      {(filter.service || filter.region || filter.from || filter.to) && (
         <div className="chips">
+          {(filter.from || filter.to) && (
+            <span className="chip" data-testid="cloud-filter-months">
+              {filter.from && filter.to
+                ? `${formatDay(filter.from)} – ${formatDay(filter.to)}`
+                : filter.from
+                  ? `From ${formatDay(filter.from)}`
+                  : `Until ${formatDay(filter.to!)}`}
+              <button type="button" className="icon-button" aria-label="Show every month" onClick={() => set({ from: null, to: null })}>
+                ×
+              </button>
+            </span>
+          )}
           {filter.service && (
             <span className="chip">
               {filter.service}

@@ -6,8 +6,11 @@ import type { EmissionsGroup } from '../bindings/EmissionsGroup';
 import type { InventoryReport } from '../bindings/InventoryReport';
 import type { LedgerEntry } from '../bindings/LedgerEntry';
 import type { LedgerFilter } from '../bindings/LedgerFilter';
+import type { Period } from '../bindings/Period';
 import type { PeriodClose } from '../bindings/PeriodClose';
+import type { ReplacedLine } from '../bindings/ReplacedLine';
 import type { ReportLine } from '../bindings/ReportLine';
+import type { ReportedLine } from '../bindings/ReportedLine';
 import { useBackend } from '../backend/context';
 import { EMPTY_FILTER, toAppError } from '../backend/types';
 import { Badge } from '../components/Badge';
@@ -50,23 +53,68 @@ const ENTRIES_LISTED = 500;
 /** The data-quality scale of the report, 1 (best) to 5. */
 const QUALITY_SCALE: ReadonlyArray<readonly [number, string]> = [
   [1, 'Reported by the supplier itself (a cloud provider’s own emissions report)'],
-  [2, 'Activity data (kWh, litres, km) with a published average factor'],
+  [2, 'Activity data (kWh, litres, km) with a published average factor, or your inventory platform’s own calculation'],
   [3, 'A quantity estimated from spend with an average price'],
   [4, 'Spend-based, with the factor a person or a person’s rule chose for the entry'],
   [5, 'Spend-based, with the factor the account mapping gives'],
 ];
 
-/** What the entries panel lists: the entries behind one figure. */
+/** What the entries panel lists: the entries behind one figure, and what providers report in it. */
 interface Selection {
   /** What the figure is, in words: `Scope 3 in 2024`. */
   title: string;
   /** The figure, kg CO2e. */
   kg: DecimalString | null;
-  filter: LedgerFilter;
+  /** The books' entries to list; `null` when the figure is only what providers report. */
+  filter: LedgerFilter | null;
   /** Only entries of this Scope 3 category (`null`: those without one); the ledger filter has none. */
   scope3Category?: number | null;
   /** Only excluded entries with this reason. */
   reason?: string;
+  /** What providers report within the figure: each opens its rows on the Cloud page. */
+  reported?: ReadonlyArray<ReportedLine>;
+  /** Of what providers report, only this month's (`YYYY-MM`): the figure is a month's. */
+  month?: string;
+  /** The figure is market-based: entries and reported lines show their market-based kg. */
+  market?: boolean;
+  /** Counted entries of these slices are not listed: the inventory platform's figure replaces them. */
+  leaveOut?: ReadonlyArray<ReplacedLine>;
+  /** Only the counted entries of these slices are listed (those left out of the inventory). */
+  onlyIn?: ReadonlyArray<ReplacedLine>;
+}
+
+/** Whether entry `e` is in one of the books' slices `slices` (month, scope and Scope 3 category). */
+function inSlices(e: LedgerEntry, slices: ReadonlyArray<ReplacedLine>): boolean {
+  const month = e.date.slice(0, 7);
+  return slices.some((x) => x.month === month && x.scope === e.scope && x.scope3_category === e.scope3_category);
+}
+
+/** The Cloud page at the rows behind a reported line: its connection, the scope it was published under, the period's months (or one month). */
+function cloudRoute(line: ReportedLine, period: Pick<Period, 'from' | 'to'>, month?: string) {
+  return href({
+    page: 'cloud',
+    view: {
+      connectionId: line.connection_id,
+      from: month ? `${month}-01` : period.from,
+      to: month ? lastDayOf(month) : period.to,
+      scope: line.published_scope,
+    },
+  });
+}
+
+/** Where a reported figure counts: `Scope 3 · cat. 1 Purchased goods and services`, `Scope 1`. */
+function countedIn(line: Pick<ReportedLine, 'scope' | 'scope3_category'>): string {
+  return scopeLabel(line.scope, line.scope3_category);
+}
+
+/** A reported line's key, for React and tests: `4-3-1-2` (connection, scope, category, published scope). */
+function reportedKey(l: ReportedLine): string {
+  return `${l.connection_id}-${l.scope}-${l.scope3_category ?? 'none'}-${l.published_scope}`;
+}
+
+/** A replaced line's key: `2024-03-3-6` (month, scope, category). */
+function replacedKey(l: ReplacedLine): string {
+  return `${l.month}-${l.scope}-${l.scope3_category ?? 'none'}`;
 }
 
 function pad(n: number): string {
@@ -132,7 +180,8 @@ export function ReportPage() {
           <h1>Report</h1>
           <p className="lede">
             The greenhouse-gas inventory of a period, as you would hand it to an auditor: every figure adds up from the
-            ledger’s entries, and each one opens the entries behind it, down to the record, the factor and the decision.
+            ledger’s entries and what providers report, and each one opens what is behind it: the entries, down to the
+            record, the factor and the decision, or the rows a provider published.
           </p>
         </div>
         {period !== null && <ExportButton period={period} fyStart={fyStart} connectionId={connectionId} />}
@@ -272,7 +321,8 @@ function InventoryView({
   onSelect: (s: Selection | null) => void;
 }) {
   const platforms = usePlatforms();
-  const total = r.totals.kg_co2e;
+  const total = r.inventory_kg_co2e;
+  const books = r.totals.kg_co2e;
   const label = r.period.label;
   /** The counted entries of the period, narrowed by `patch`. */
   const counted = (patch: Partial<LedgerFilter> = {}): LedgerFilter => ({
@@ -283,9 +333,19 @@ function InventoryView({
     status: 'counted',
     ...patch,
   });
-  const show = (title: string, kg: DecimalString | null, filter: LedgerFilter, extra: Partial<Selection> = {}) =>
-    onSelect({ title, kg, filter, ...extra });
-  const nothing = r.totals.counted + r.totals.excluded + r.totals.unmapped === 0;
+  // A figure counts the books' entries less the slices the inventory platform reports.
+  const show = (title: string, kg: DecimalString | null, filter: LedgerFilter | null, extra: Partial<Selection> = {}) =>
+    onSelect({ title, kg, filter, leaveOut: r.replaced, ...extra });
+  const reportedIn = (scope: number, scope3Category?: number | null) =>
+    r.reported.filter((l) => l.scope === scope && (scope3Category === undefined || l.scope3_category === scope3Category));
+  const showReplaced = (l: ReplacedLine) =>
+    show(
+      `Left out of ${label}: ${countedIn(l)} in ${formatMonth(l.month)}, reported by ${l.replaced_by}`,
+      l.kg_co2e,
+      counted({ from: `${l.month}-01`, to: lastDayOf(l.month), scope: l.scope }),
+      { scope3Category: l.scope3_category, leaveOut: [] },
+    );
+  const nothing = r.totals.counted + r.totals.excluded + r.totals.unmapped === 0 && r.reported.length === 0;
   const waiting = r.changes_after_close.length;
 
   return (
@@ -332,7 +392,7 @@ function InventoryView({
             kg={r.scopes.scope1_kg_co2e}
             total={total}
             testId="report-scope-1"
-            onShow={() => show(`Scope 1 in ${label}`, r.scopes.scope1_kg_co2e, counted({ scope: 1 }))}
+            onShow={() => show(`Scope 1 in ${label}`, r.scopes.scope1_kg_co2e, counted({ scope: 1 }), { reported: reportedIn(1) })}
           />
           <ScopeCard
             title="Scope 2, location-based"
@@ -340,28 +400,32 @@ function InventoryView({
             kg={r.scopes.scope2_location_kg_co2e}
             total={total}
             testId="report-scope-2-location"
-            onShow={() => show(`Scope 2 (location-based) in ${label}`, r.scopes.scope2_location_kg_co2e, counted({ scope: 2 }))}
+            onShow={() =>
+              show(`Scope 2 (location-based) in ${label}`, r.scopes.scope2_location_kg_co2e, counted({ scope: 2 }), {
+                reported: reportedIn(2),
+              })
+            }
           />
-          <div className="report-scope">
-            <p className="total-label">Scope 2, market-based</p>
-            {r.scopes.scope2_market_kg_co2e === null ? (
-              <p className="report-not-reported" data-testid="report-scope-2-market">
-                Not reported: no supplier or contract factors entered
-              </p>
-            ) : (
-              <p className="report-figure" data-testid="report-scope-2-market">
-                {formatKg2(r.scopes.scope2_market_kg_co2e)}
-              </p>
-            )}
-            <p className="small muted">Needs supplier-specific or contractual factors; never the location-based figure repeated</p>
-          </div>
+          <ScopeCard
+            title="Scope 2, market-based"
+            note="Supplier or contract factors where given, the grid average elsewhere"
+            kg={r.scopes.scope2_market_kg_co2e}
+            total={null}
+            testId="report-scope-2-market"
+            onShow={() =>
+              show(`Scope 2 (market-based) in ${label}`, r.scopes.scope2_market_kg_co2e, counted({ scope: 2 }), {
+                reported: reportedIn(2),
+                market: true,
+              })
+            }
+          />
           <ScopeCard
             title="Scope 3"
             note="The value chain: what was bought, travel, freight…"
             kg={r.scopes.scope3_kg_co2e}
             total={total}
             testId="report-scope-3"
-            onShow={() => show(`Scope 3 in ${label}`, r.scopes.scope3_kg_co2e, counted({ scope: 3 }))}
+            onShow={() => show(`Scope 3 in ${label}`, r.scopes.scope3_kg_co2e, counted({ scope: 3 }), { reported: reportedIn(3) })}
           />
         </div>
         <div className="report-total">
@@ -371,7 +435,7 @@ function InventoryView({
               type="button"
               className="figure-link total-kg"
               data-testid="report-total"
-              onClick={() => show(`Everything counted in ${label}`, total, counted())}
+              onClick={() => show(`Everything counted in ${label}`, total, counted(), { reported: r.reported })}
               title="Show the entries behind this figure"
             >
               {formatKg2(total)}
@@ -379,16 +443,78 @@ function InventoryView({
             <p className="total-t" data-testid="report-total-tonnes">
               {formatTonnes(total)}
             </p>
+            {(r.reported.length > 0 || r.replaced.length > 0) && (
+              <dl className="report-total-parts" data-testid="report-total-parts">
+                <div>
+                  <dt>From the books</dt>
+                  <dd>
+                    <button
+                      type="button"
+                      className="figure-link"
+                      data-testid="report-from-books"
+                      onClick={() => show(`From the books in ${label}`, books, counted(), { leaveOut: [] })}
+                      title="Show the counted entries"
+                    >
+                      {formatKg2(books)}
+                    </button>{' '}
+                    <span className="muted">({plural(r.totals.counted, 'counted entry', 'counted entries')})</span>
+                  </dd>
+                </div>
+                {r.reported.length > 0 && (
+                  <div>
+                    <dt>Reported by providers</dt>
+                    <dd>
+                      +{' '}
+                      <button
+                        type="button"
+                        className="figure-link"
+                        data-testid="report-from-providers"
+                        onClick={() => show(`Reported by providers in ${label}`, r.reported_kg_co2e, null, { reported: r.reported })}
+                        title="Show what providers report"
+                      >
+                        {formatKg2(r.reported_kg_co2e)}
+                      </button>
+                    </dd>
+                  </div>
+                )}
+                {r.replaced.length > 0 && (
+                  <div>
+                    <dt>Left out (reported by the inventory platform)</dt>
+                    <dd>
+                      −{' '}
+                      <button
+                        type="button"
+                        className="figure-link"
+                        data-testid="report-left-out"
+                        onClick={() =>
+                          show(`Left out of ${label}: reported by the inventory platform`, r.replaced_kg_co2e, counted(), {
+                            leaveOut: [],
+                            onlyIn: r.replaced,
+                          })
+                        }
+                        title="Show the entries left out"
+                      >
+                        {formatKg2(r.replaced_kg_co2e)}
+                      </button>
+                    </dd>
+                  </div>
+                )}
+              </dl>
+            )}
           </div>
           <dl className="total-counts">
             <div>
               <dt>Counted</dt>
               <dd>
-                <button type="button" className="figure-link" onClick={() => show(`Counted in ${label}`, total, counted())}>
+                <button
+                  type="button"
+                  className="figure-link"
+                  onClick={() => show(`Counted in the books in ${label}`, books, counted(), { leaveOut: [] })}
+                >
                   {formatInt(r.totals.counted)}
                 </button>
               </dd>
-              <dd className="small muted">entries in the total</dd>
+              <dd className="small muted">entries from the books</dd>
             </div>
             <div>
               <dt>Excluded</dt>
@@ -423,16 +549,13 @@ function InventoryView({
             </div>
           </dl>
         </div>
-        {r.reported_by_providers.rows > 0 && (
-          <p className="small" data-testid="report-reported">
-            Reported by cloud providers for themselves in this period, beside these totals and never added to them:{' '}
-            {formatKg2(r.reported_by_providers.location_kg_co2e)} location-based,{' '}
-            {formatKg2(r.reported_by_providers.market_kg_co2e)} market-based.
-          </p>
-        )}
       </section>
 
-      {selection && <EntriesPanel selection={selection} closed={r.closes.length > 0} onClose={() => onSelect(null)} />}
+      {selection && (
+        <EntriesPanel selection={selection} period={r.period} closed={r.closes.length > 0} onClose={() => onSelect(null)} />
+      )}
+
+      <ReportedSection report={r} onShowReplaced={showReplaced} />
 
       <DataQuality report={r} />
 
@@ -448,7 +571,10 @@ function InventoryView({
           shareOf="of Scope 3"
           onShow={(l) => {
             const n = l.key === '3.99' ? null : Number(l.key.slice(2));
-            show(`Scope 3 category ${l.label} in ${label}`, l.kg_co2e, counted({ scope: 3 }), { scope3Category: n });
+            show(`Scope 3 category ${l.label} in ${label}`, l.kg_co2e, counted({ scope: 3 }), {
+              scope3Category: n,
+              reported: reportedIn(3, n),
+            });
           }}
         />
       </section>
@@ -463,7 +589,12 @@ function InventoryView({
             lines={r.by_connection}
             total={total}
             what="Organisation"
-            onShow={(l) => show(`${l.label} in ${label}`, l.kg_co2e, counted({ connection_id: Number(l.key) }))}
+            onShow={(l) => {
+              const reported = r.reported.filter((x) => String(x.connection_id) === l.key);
+              // A provider's connection has no entries in the books: only what it reports.
+              const filter = l.entries === 0 && reported.length > 0 ? null : counted({ connection_id: Number(l.key) });
+              show(`${l.label} in ${label}`, l.kg_co2e, filter, { reported });
+            }}
           />
         </section>
         <section className="panel" aria-labelledby="bycat-title">
@@ -475,9 +606,12 @@ function InventoryView({
             lines={r.by_category}
             total={total}
             what="Category"
-            onShow={(l) =>
-              show(`${l.label} in ${label}`, l.kg_co2e, counted(l.key === 'Uncategorised' ? {} : { category: l.key }))
-            }
+            onShow={(l) => {
+              // A provider's figures are a line of their own, `Reported by <source>`.
+              const reported = r.reported.filter((x) => `Reported by ${x.source}` === l.key);
+              if (reported.length > 0) show(`${l.label} in ${label}`, l.kg_co2e, null, { reported });
+              else show(`${l.label} in ${label}`, l.kg_co2e, counted(l.key === 'Uncategorised' ? {} : { category: l.key }));
+            }}
           />
         </section>
       </div>
@@ -490,6 +624,7 @@ function InventoryView({
             `${scope === null ? 'Everything counted' : scopeLabel(scope)} in ${formatMonth(month)}`,
             kg,
             counted(scope === null ? days : { ...days, scope }),
+            { reported: scope === null ? r.reported : reportedIn(scope), month },
           );
         }}
       />
@@ -695,19 +830,20 @@ function ScopeCard({
   title: string;
   note: string;
   kg: DecimalString;
-  total: DecimalString;
+  /** The total the figure is a share of; `null` when it is not part of it (market-based Scope 2). */
+  total: DecimalString | null;
   testId: string;
   onShow: () => void;
 }) {
   return (
     <div className="report-scope">
       <p className="total-label">{title}</p>
-      <button type="button" className="figure-link report-figure" data-testid={testId} onClick={onShow} title="Show the entries behind this figure">
+      <button type="button" className="figure-link report-figure" data-testid={testId} onClick={onShow} title="Show what is behind this figure">
         {formatKg2(kg)}
       </button>
       <p className="small muted">
         {formatTonnes(kg)}
-        {isPositive(total) && <> · {formatShare(kg, total)}</>}
+        {total !== null && isPositive(total) && <> · {formatShare(kg, total)}</>}
       </p>
       <p className="small muted">{note}</p>
     </div>
@@ -728,7 +864,8 @@ function DataQuality({ report: r }: { report: InventoryReport }) {
           <span className="report-figure" data-testid="report-dq-score">
             {formatDecimal(r.data_quality_score, 2)}
           </span>{' '}
-          on a scale of 1 (best) to 5, the mean of the counted entries’ quality weighted by their kg CO2e.
+          on a scale of 1 (best) to 5, the mean quality of what is counted (the entries and what providers report),
+          weighted by kg CO2e.
         </p>
       )}
       <ol className="dq-scale">
@@ -880,21 +1017,38 @@ function MonthsSection({
   );
 }
 
-/** The entries behind a figure; each opens its whole trail. */
-function EntriesPanel({ selection, closed, onClose }: { selection: Selection; closed: boolean; onClose: () => void }) {
+/** The entries behind a figure, each opening its whole trail, and what providers report in it, each opening its rows. */
+function EntriesPanel({
+  selection,
+  period,
+  closed,
+  onClose,
+}: {
+  selection: Selection;
+  period: Period;
+  closed: boolean;
+  onClose: () => void;
+}) {
   const page = useReportEntries(selection.filter, ENTRIES_LISTED);
+  // A figure that is only what providers report lists no entries.
+  const data = selection.filter === null ? undefined : page.data;
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     ref.current?.focus({ preventScroll: true });
     ref.current?.scrollIntoView?.({ block: 'nearest' });
   }, [selection]);
-  const entries: LedgerEntry[] = (page.data?.entries ?? []).filter(
+  const { leaveOut = [], onlyIn, reported = [], month } = selection;
+  const entries: LedgerEntry[] = (data?.entries ?? []).filter(
     (e) =>
       (selection.scope3Category === undefined || e.scope3_category === selection.scope3Category) &&
-      (selection.reason === undefined || (e.reason ?? 'No reason given') === selection.reason),
+      (selection.reason === undefined || (e.reason ?? 'No reason given') === selection.reason) &&
+      (e.status !== 'counted' || !inSlices(e, leaveOut)) &&
+      (onlyIn === undefined || inSlices(e, onlyIn)),
   );
-  const narrowed = selection.scope3Category !== undefined || selection.reason !== undefined;
-  const more = page.data && page.data.total > page.data.entries.length;
+  const narrowed =
+    selection.scope3Category !== undefined || selection.reason !== undefined || leaveOut.length > 0 || onlyIn !== undefined;
+  const more = data && data.total > data.entries.length;
+  const kgOf = (e: LedgerEntry) => (selection.market ? (e.market_kg_co2e ?? e.kg_co2e) : e.kg_co2e);
   return (
     <section className="panel report-entries" aria-labelledby="entries-title" data-testid="report-entries">
       <div className="section-head">
@@ -906,14 +1060,43 @@ function EntriesPanel({ selection, closed, onClose }: { selection: Selection; cl
           Close
         </button>
       </div>
-      <p className="small muted">
-        The entries behind the figure. Open one to see its record, its factor, the conversions, the decision or rule that
-        decided it, and every change to it.
-        {closed && ' The entries are as the ledger holds them now; a closed period’s figures are as reported.'}
-      </p>
-      {page.isPending && <Loading>Reading the entries…</Loading>}
-      {page.isError && <ErrorView error={page.error} compact onRetry={() => void page.refetch()} />}
-      {page.data && entries.length === 0 && <p className="muted">No entries.</p>}
+      {reported.length > 0 && (
+        <div data-testid="report-entries-reported">
+          <h3 className="small-title">
+            {month ? `Reported by providers for ${formatMonth(month)}, where they report it` : 'Reported by providers'}
+          </h3>
+          <ul className="report-sources">
+            {reported.map((l) => (
+              <li key={reportedKey(l)}>
+                <a
+                  href={cloudRoute(l, period, month)}
+                  data-testid={`report-entries-reported-${reportedKey(l)}`}
+                  title="Open the rows the provider published"
+                >
+                  {l.source}
+                </a>{' '}
+                <span className="small muted">
+                  · {countedIn(l)}, published as Scope {l.published_scope}
+                </span>
+                {month === undefined && (
+                  <span className="small"> · {formatKg2(selection.market ? l.market_kg_co2e : l.kg_co2e)}</span>
+                )}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {selection.filter !== null && (
+        <p className="small muted">
+          The entries behind the figure{reported.length > 0 ? ', from the books' : ''}. Open one to see its record, its
+          factor, the conversions, the decision or rule that decided it, and every change to it.
+          {leaveOut.length > 0 && ' Entries your inventory platform reports instead are left out.'}
+          {closed && ' The entries are as the ledger holds them now; a closed period’s figures are as reported.'}
+        </p>
+      )}
+      {selection.filter !== null && page.isPending && <Loading>Reading the entries…</Loading>}
+      {selection.filter !== null && page.isError && <ErrorView error={page.error} compact onRetry={() => void page.refetch()} />}
+      {data && entries.length === 0 && <p className="muted">{reported.length > 0 ? 'No entries from the books.' : 'No entries.'}</p>}
       {entries.length > 0 && (
         <div className="table-scroll">
           <table className="table compact" data-testid="report-entries-table">
@@ -928,7 +1111,7 @@ function EntriesPanel({ selection, closed, onClose }: { selection: Selection; cl
                 <th scope="col">Category</th>
                 <th scope="col">Scope</th>
                 <th scope="col" className="num">
-                  kg CO2e
+                  {selection.market ? 'kg CO2e (market-based)' : 'kg CO2e'}
                 </th>
               </tr>
             </thead>
@@ -951,17 +1134,17 @@ function EntriesPanel({ selection, closed, onClose }: { selection: Selection; cl
                   </td>
                   <td>{e.category ?? (e.status === 'counted' ? '–' : ledgerStatusWords(e.status).label)}</td>
                   <td className="nowrap">{scopeLabel(e.scope, e.scope3_category)}</td>
-                  <td className="num">{e.kg_co2e === null ? <span className="muted">–</span> : formatDecimal(e.kg_co2e, 2)}</td>
+                  <td className="num">{kgOf(e) == null ? <span className="muted">–</span> : formatDecimal(kgOf(e), 2)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {page.data && (
+      {data && (
         <p className="small muted" data-testid="report-entries-count">
           {more
-            ? `The first ${formatInt(page.data.entries.length)} of ${formatInt(page.data.total)} entries${narrowed ? ', narrowed' : ''}.`
+            ? `The first ${formatInt(data.entries.length)} of ${formatInt(data.total)} entries${narrowed ? ', narrowed' : ''}.`
             : plural(entries.length, 'entry', 'entries')}
         </p>
       )}

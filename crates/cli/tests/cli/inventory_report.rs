@@ -326,6 +326,27 @@ fn what_providers_report_counts_in_the_companys_scopes_once() {
         );
     }
 
+    // The monthly ESG report counts each month the same way: its Scope 2 for a month AWS
+    // reports is the inventory's for that month (AWS's own Scope 2 is not the company's).
+    let month = r["by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["month"] == "2024-06")
+        .unwrap();
+    let monthly = env.json(&["report", "preview", "--period", "2024-06", "--json"]);
+    let scope2 = monthly["by_scope"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["label"] == "Scope 2")
+        .unwrap();
+    assert_eq!(
+        decimal(&scope2["t_co2e"]),
+        (decimal(&month["by_scope"][1]) / dec!(1000)).normalize(),
+        "{monthly}"
+    );
+
     // One connection's report is that connection's alone: nothing replaced.
     let only_books = env.json(&[
         "report",

@@ -67,6 +67,8 @@ fn as_schema_3(env: &Env) {
          ALTER TABLE ledger DROP COLUMN covered_by;
          ALTER TABLE ledger DROP COLUMN covered_reason;
 
+         ALTER TABLE ledger DROP COLUMN market_co2e_mg;
+
          DROP INDEX ledger_by_contact;
          DROP INDEX ledger_by_review_rule;
          ALTER TABLE ledger DROP COLUMN decision_id;

@@ -10,6 +10,8 @@ mod csv_tables;
 mod pdf;
 mod reported_part;
 
+pub(crate) use reported_part::company_scope;
+
 use std::collections::BTreeMap;
 
 use carbonsync_store::{

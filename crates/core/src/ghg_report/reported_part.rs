@@ -68,7 +68,7 @@ fn is_inventory_platform(platform: &str) -> bool {
 }
 
 /// The company's scope, Scope 3 category and method for a reported slice.
-pub(super) fn company_scope(slice: &ReportedSlice) -> (u8, Option<u8>, Method) {
+pub(crate) fn company_scope(slice: &ReportedSlice) -> (u8, Option<u8>, Method) {
     if is_inventory_platform(&slice.platform) {
         (
             slice.scope,

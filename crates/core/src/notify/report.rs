@@ -109,10 +109,12 @@ impl App {
             to: range.to.clone(),
             ..Default::default()
         };
-        for g in store.reported_by(ReportedGroupBy::Month, &reported_range)? {
-            if let Some(scope) = g.scope {
-                *months.reported.entry((g.key, scope)).or_default() += g.totals.location_kg_co2e;
-            }
+        // In the company's scopes, as the inventory counts them: a cloud provider's figures
+        // are the company's purchased services (Scope 3), whatever scope the provider files.
+        for slice in store.reported_slices(&reported_range)? {
+            let (scope, _, _) = crate::ghg_report::company_scope(&slice);
+            *months.reported.entry((slice.month, scope)).or_default() +=
+                slice.totals.location_kg_co2e;
         }
 
         let platforms: Vec<&str> = carbonsync_providers::INVENTORY_REGISTRY
