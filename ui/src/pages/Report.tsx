@@ -798,6 +798,166 @@ function InventoryView({
   );
 }
 
+/**
+ * What providers report for the period, counted in the inventory in the company's scopes, each
+ * line opening the rows published; and the books' entries left out because the inventory
+ * platform reports their month, scope and category, each opening those entries.
+ */
+function ReportedSection({ report: r, onShowReplaced }: { report: InventoryReport; onShowReplaced: (l: ReplacedLine) => void }) {
+  const label = r.period.label;
+  const marketOnly = r.reported_by_providers.scope2_market_only_kg_co2e;
+  return (
+    <section className="panel" aria-labelledby="reported-title" data-testid="report-reported">
+      <h2 id="reported-title" className="section-title">
+        Reported by providers
+      </h2>
+      <p className="small muted">
+        What cloud providers and your inventory platform report for {label}, counted in the inventory location-based. A
+        cloud provider’s figures are your purchased services (Scope 3, category 1), whatever scope it files them under;
+        Salesforce Net Zero Cloud’s count in the scopes it reports. Each figure opens the rows as published.
+      </p>
+      {r.reported.length === 0 ? (
+        <p className="muted">No provider reports emissions for this period.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="table compact" data-testid="report-reported-lines">
+            <thead>
+              <tr>
+                <th scope="col">Source</th>
+                <th scope="col">Counted in</th>
+                <th scope="col">Published as</th>
+                <th scope="col" className="num">
+                  Months
+                </th>
+                <th scope="col" className="num">
+                  kg CO2e
+                </th>
+                <th scope="col" className="num">
+                  Market-based
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.reported.map((l) => (
+                <tr key={reportedKey(l)} data-testid={`report-reported-${reportedKey(l)}`}>
+                  <th scope="row">
+                    {l.source}
+                    <span className="small muted block">
+                      {l.method === 'reported_by_inventory' ? 'Your inventory platform' : 'The supplier’s own report'}
+                    </span>
+                  </th>
+                  <td>{countedIn(l)}</td>
+                  <td className="nowrap">Scope {l.published_scope}</td>
+                  <td className="num">
+                    {formatInt(l.months)}
+                    {l.period_end && <span className="small muted block">until {formatDay(l.period_end)}</span>}
+                  </td>
+                  <td className="num">
+                    <a
+                      className="figure-link"
+                      href={cloudRoute(l, r.period)}
+                      data-testid={`report-reported-kg-${reportedKey(l)}`}
+                      title={`Open the rows ${l.source} published`}
+                    >
+                      {formatKg2(l.kg_co2e)}
+                    </a>
+                  </td>
+                  <td className="num">{formatKg2(l.market_kg_co2e)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row" colSpan={4}>
+                  Counted in the total
+                </th>
+                <td className="num strong" data-testid="report-reported-total">
+                  {formatKg2(r.reported_kg_co2e)}
+                </td>
+                <td className="num">{formatKg2(sumDecimals(r.reported.map((l) => l.market_kg_co2e)))}</td>
+              </tr>
+            </tfoot>
+          </table>
+        </div>
+      )}
+      {isPositive(marketOnly) && (
+        <p className="small" data-testid="report-market-only">
+          A provider publishes Scope 2 market-based only: {formatKg2(marketOnly)} of what it reports is in the market-based
+          figures and missing from the location-based ones.
+        </p>
+      )}
+      {r.replaced.length > 0 && (
+        <div data-testid="report-replaced">
+          <h3 className="small-title">Left out of the books</h3>
+          <p className="small muted">
+            The books’ entries of a month, scope and category your inventory platform reports: its figure is the more
+            specific one, so they are not counted. Each figure opens the entries.
+          </p>
+          <div className="table-scroll">
+            <table className="table compact" data-testid="report-replaced-lines">
+              <thead>
+                <tr>
+                  <th scope="col">Month</th>
+                  <th scope="col">Scope</th>
+                  <th scope="col" className="num">
+                    Entries
+                  </th>
+                  <th scope="col" className="num">
+                    kg CO2e
+                  </th>
+                  <th scope="col">Reported instead by</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.replaced.map((l) => (
+                  <tr key={`${replacedKey(l)}-${l.replaced_by}`} data-testid={`report-replaced-${replacedKey(l)}`}>
+                    <th scope="row">{formatMonth(l.month)}</th>
+                    <td>{countedIn(l)}</td>
+                    <td className="num">
+                      <button
+                        type="button"
+                        className="figure-link"
+                        onClick={() => onShowReplaced(l)}
+                        title="Show the entries left out"
+                      >
+                        {formatInt(l.entries)}
+                      </button>
+                    </td>
+                    <td className="num">
+                      <button
+                        type="button"
+                        className="figure-link"
+                        onClick={() => onShowReplaced(l)}
+                        title="Show the entries left out"
+                        data-testid={`report-replaced-kg-${replacedKey(l)}`}
+                      >
+                        {formatKg2(l.kg_co2e)}
+                      </button>
+                    </td>
+                    <td>{l.replaced_by}</td>
+                  </tr>
+                ))}
+              </tbody>
+              <tfoot>
+                <tr>
+                  <th scope="row" colSpan={2}>
+                    Left out of the total
+                  </th>
+                  <td className="num">{formatInt(r.replaced.reduce((n, l) => n + l.entries, 0))}</td>
+                  <td className="num strong" data-testid="report-replaced-total">
+                    {formatKg2(r.replaced_kg_co2e)}
+                  </td>
+                  <td />
+                </tr>
+              </tfoot>
+            </table>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
+
 function AuditState({ audit }: { audit: InventoryReport['audit'] }) {
   if (audit.intact) {
     return (
@@ -1134,7 +1294,7 @@ function EntriesPanel({
                   </td>
                   <td>{e.category ?? (e.status === 'counted' ? '–' : ledgerStatusWords(e.status).label)}</td>
                   <td className="nowrap">{scopeLabel(e.scope, e.scope3_category)}</td>
-                  <td className="num">{kgOf(e) == null ? <span className="muted">–</span> : formatDecimal(kgOf(e), 2)}</td>
+                  <td className="num">{kgOf(e) === null ? <span className="muted">–</span> : formatDecimal(kgOf(e), 2)}</td>
                 </tr>
               ))}
             </tbody>
