@@ -133,6 +133,21 @@ enum ReviewCmd {
         #[arg(long)]
         why: Option<String>,
     },
+    /// Split entries between categories by share: each part is counted spend-based with its
+    /// own factor on its share of the amount (the shares add up to 100).
+    Split {
+        #[arg(required = true)]
+        entries: Vec<i64>,
+        /// A part, as SHARE:FACTOR[:SCOPE3_CATEGORY], e.g. `--part 60:481000 --part 40:721110:6`
+        /// (percent, the factor's code, the Scope 3 category, 1 when left out).
+        #[arg(long = "part", required = true, value_name = "SHARE:FACTOR[:CATEGORY]")]
+        parts: Vec<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        why: Option<String>,
+    },
     /// Exclude entries, with the reason (kept in the audit trail and the report).
     Exclude {
         #[arg(required = true)]

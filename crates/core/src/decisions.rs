@@ -176,6 +176,53 @@ impl App {
                 c.factor_code = Some(code);
                 c.scope3_category = c.scope3_category.or(Some(1));
             }
+            ReviewAction::Split => {
+                let refused = |why: String| AppError::new("invalid_review", why);
+                if c.parts.len() < 2 {
+                    return Err(refused(
+                        "Give at least two parts to split an entry, each as a share in percent \
+                         and a factor (e.g. 60% 481000 and 40% 721110)."
+                            .into(),
+                    ));
+                }
+                let mut total = Decimal::ZERO;
+                for (i, p) in c.parts.iter_mut().enumerate() {
+                    if p.share_percent <= Decimal::ZERO {
+                        return Err(refused(format!(
+                            "Part {}'s share must be more than 0 %.",
+                            i + 1
+                        )));
+                    }
+                    total += p.share_percent;
+                    let code = p.factor_code.trim().to_owned();
+                    let Some(factor) = self.calculator().factor(&code) else {
+                        let set = self.calculator().factor_set();
+                        return Err(refused(format!(
+                            "Part {}: factor {code:?} is not in {} {}; `carbonsync factors TEXT` \
+                             finds the right code.",
+                            i + 1,
+                            set.name,
+                            set.version
+                        )));
+                    };
+                    check_scope3_category(p.scope3_category)?;
+                    if p.category.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                        p.category = Some(factor.title.clone());
+                    }
+                    p.factor_code = code;
+                    p.scope3_category = p.scope3_category.or(Some(1));
+                }
+                if total != Decimal::ONE_HUNDRED {
+                    return Err(refused(format!(
+                        "The parts' shares add up to {} %, not 100 %: change them so the whole \
+                         line is counted once.",
+                        total.normalize()
+                    )));
+                }
+                c.category = None;
+                c.factor_code = None;
+                c.scope3_category = None;
+            }
             ReviewAction::Exclude => {
                 if blank(&c.reason) {
                     return Err(AppError::new(
@@ -282,6 +329,9 @@ impl App {
                 c.scope3_category = activity.scope3_category;
                 c.factor_code = Some(activity.factor_id.clone());
             }
+        }
+        if c.action != ReviewAction::Split {
+            c.parts.clear();
         }
         if c.action != ReviewAction::Activity {
             c.activity = None;

@@ -63,7 +63,8 @@ pub use carbonsync_providers::{CredentialField, Tenant};
 pub use carbonsync_sandbox as sandbox;
 pub use carbonsync_store::{
     AuditCheck, AuditRow, Classification, Decision, LineSnapshot, QueueItem, QueueReason,
-    ReviewAction, ReviewProgress, ReviewRule, RuleInput, RuleMatch, SpendProgress, DELETED_REASON,
+    ReviewAction, ReviewProgress, ReviewRule, RuleInput, RuleMatch, SpendProgress, SplitPart,
+    DELETED_REASON,
 };
 pub use carbonsync_store::{
     ChangeAfterClose, CloseChangeKind, ClosedLine, PeriodClose, Restatement, SupplierSummary,

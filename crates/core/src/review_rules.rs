@@ -154,6 +154,12 @@ impl App {
                      activity data on each entry in the review.",
                 ))
             }
+            ReviewAction::Split => {
+                return Err(invalid(
+                    "A rule reclassifies or excludes; shares belong to one line, so split each \
+                     entry in the review.",
+                ))
+            }
             ReviewAction::Reclassify | ReviewAction::Exclude => {}
         }
         rule.classification = self.checked_classification(&rule.classification)?;

@@ -14,7 +14,7 @@ const LEDGER_COLUMNS: &str = "id, record_ref, connection_id, line_no, date, cont
     account_code, account_name, net_amount, currency, status, reason, rule_id, category, scope,
     scope3_category, factor_ref, factor_version, factor_code, factor_value, conversion_ref,
     fx_rate, deflator, usd_2022_micros, co2e_mg, covered_by, covered_reason, decision_id,
-    review_rule_id, computed_at, market_co2e_mg";
+    review_rule_id, computed_at, market_co2e_mg, part_no, share_percent, line_amount";
 
 /// What of an entry, on alias `x`, makes its reported number: when two rows' fingerprints are
 /// equal, the reported totals cannot tell them apart. The status and kg CO2e are the effective

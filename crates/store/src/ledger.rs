@@ -79,6 +79,25 @@ pub struct LedgerRow {
     #[serde(default)]
     #[ts(type = "string | null")]
     pub market_kg_co2e: Option<Decimal>,
+    /// Which part of its line the entry is: 0 for a line that is not split (and for a split
+    /// line's first part), 1, 2, … for the other parts of a line a person split.
+    #[serde(default)]
+    pub part_no: i64,
+    /// A split line's part: its share of the line, percent, exactly (the parts' shares add up
+    /// to 100). Decimal text on the wire.
+    #[serde(default)]
+    #[ts(type = "string | null")]
+    pub share_percent: Option<Decimal>,
+    /// A split line's part: its amount, the line's × share ÷ 100, exactly. Decimal text on
+    /// the wire.
+    #[serde(default)]
+    #[ts(type = "string | null")]
+    pub part_amount: Option<Decimal>,
+    /// The other parts of a split line, written with this one (part 0); always empty when read
+    /// (each part is an entry of its own).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub more_parts: Vec<LedgerRow>,
 }
 
 /// A ledger entry as the user reviews it.
@@ -103,6 +122,10 @@ pub struct LedgerEntry {
     #[ts(type = "string")]
     pub net_amount: Decimal,
     pub currency: String,
+    /// For a part of a split line: the whole line's amount (`net_amount` is the part's).
+    #[serde(default)]
+    #[ts(type = "string | null")]
+    pub line_net_amount: Option<Decimal>,
     #[serde(flatten)]
     pub assessment: LedgerRow,
 }
@@ -177,10 +200,11 @@ pub(crate) const ENTRY_COLUMNS: &str = "l.id, l.connection_id, c.tenant_name, r.
     f.factor_set, l.factor_version, l.factor_code, f.factor_title, l.factor_value, f.factor_unit,
     l.fx_rate, v.fx_source, l.deflator, v.deflator_source, l.usd_2022_micros,
     CASE WHEN l.covered_by IS NULL THEN l.co2e_mg END, l.decision_id, l.review_rule_id,
-    CASE WHEN l.covered_by IS NULL THEN l.market_co2e_mg END";
+    CASE WHEN l.covered_by IS NULL THEN l.market_co2e_mg END, l.part_no, l.share_percent,
+    l.line_amount";
 
 /// How many columns [`ENTRY_COLUMNS`] has.
-pub(crate) const ENTRY_COLUMN_COUNT: usize = 34;
+pub(crate) const ENTRY_COLUMN_COUNT: usize = 37;
 
 /// The ledger (`l`) with its connection (`c`), record (`r`), factor (`f`) and conversion (`v`).
 pub(crate) const ENTRY_TABLES: &str = "ledger l JOIN connections c ON c.id = l.connection_id
@@ -205,6 +229,7 @@ pub(crate) fn read_entry(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<L
         account_name: r.get(c(10))?,
         net_amount: decimal::read(r, c(11))?,
         currency: r.get(c(12))?,
+        line_net_amount: decimal::read_opt(r, c(36))?,
         assessment: LedgerRow {
             status: LedgerStatus::parse(&r.get::<_, String>(c(13))?),
             reason: r.get(c(14))?,
@@ -227,6 +252,13 @@ pub(crate) fn read_entry(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<L
             decision_id: r.get(c(31))?,
             review_rule_id: r.get(c(32))?,
             market_kg_co2e: decimal::read_opt_millionths(r, c(33))?,
+            part_no: r.get(c(34))?,
+            share_percent: decimal::read_opt(r, c(35))?,
+            part_amount: match r.get::<_, Option<String>>(c(35))? {
+                Some(_) => Some(decimal::read(r, c(11))?),
+                None => None,
+            },
+            more_parts: Vec::new(),
         },
     })
 }

@@ -49,7 +49,7 @@ pub use reported::{
 pub use reports::{EmissionsGroup, GroupBy, ScopeThreeMonth, Totals};
 pub use review::{
     Actor, Classification, Decision, LineSnapshot, QueueItem, QueueReason, ReviewAction,
-    ReviewProgress, ReviewRule, RuleInput, RuleMatch, SpendProgress,
+    ReviewProgress, ReviewRule, RuleInput, RuleMatch, SpendProgress, SplitPart,
 };
 pub use set_aside::{SetAsideInput, SetAsideRecord};
 pub use suppliers::SupplierSummary;

@@ -107,7 +107,12 @@ impl Store {
     ) -> Result<usize> {
         let (cond, params): (String, Vec<Value>) = match which {
             Reassess::All => ("1 = 1".into(), vec![]),
-            Reassess::Entry(id) => ("l.id = ?1".into(), vec![Value::Integer(*id)]),
+            // Any part of a line stands for the line.
+            Reassess::Entry(id) => (
+                "(l.record_ref, l.line_no) = (SELECT record_ref, line_no FROM ledger WHERE id = ?1)"
+                    .into(),
+                vec![Value::Integer(*id)],
+            ),
             Reassess::Record(id) => ("l.record_ref = ?1".into(), vec![Value::Integer(*id)]),
             Reassess::Connection(id) => ("l.connection_id = ?1".into(), vec![Value::Integer(*id)]),
             Reassess::RuleChange(matches) => crate::review::rule_candidates(matches),
@@ -119,18 +124,56 @@ impl Store {
         {
             let mut lines = tx.prepare(&format!(
                 "SELECT l.id, r.kind, r.deleted, l.date, l.currency, l.mapping_key,
-                 l.account_name, l.net_amount, c.provider, l.connection_id, r.stream,
-                 r.record_id, l.line_no, l.contact, l.description, l.account_code
+                 l.account_name, COALESCE(l.line_amount, l.net_amount), c.provider,
+                 l.connection_id, r.stream, r.record_id, l.line_no, l.contact, l.description,
+                 l.account_code, l.line_amount IS NOT NULL
                  FROM ledger l JOIN records r ON r.id = l.record_ref
-                 JOIN connections c ON c.id = l.connection_id WHERE {cond} ORDER BY l.id"
+                 JOIN connections c ON c.id = l.connection_id
+                 WHERE ({cond}) AND l.part_no = 0 ORDER BY l.id"
             ))?;
             let mut put = tx.prepare(
                 "UPDATE ledger SET status = ?2, reason = ?3, rule_id = ?4, category = ?5,
                  scope = ?6, scope3_category = ?7, factor_ref = ?8, factor_version = ?9,
                  factor_code = ?10, factor_value = ?11, conversion_ref = ?12, fx_rate = ?13,
                  deflator = ?14, usd_2022_micros = ?15, co2e_mg = ?16, computed_at = ?17,
-                 decision_id = ?18, review_rule_id = ?19, market_co2e_mg = ?20
+                 decision_id = ?18, review_rule_id = ?19, market_co2e_mg = ?20,
+                 net_amount = COALESCE(?21, COALESCE(line_amount, net_amount)),
+                 line_amount = CASE WHEN ?21 IS NULL THEN NULL
+                                    ELSE COALESCE(line_amount, net_amount) END,
+                 share_percent = ?22
                  WHERE id = ?1",
+            )?;
+            // A split line's other parts, copied from its first (already written) and then
+            // given their own share, amount and assessment.
+            let mut put_part = tx.prepare(
+                "INSERT INTO ledger (record_ref, connection_id, line_no, part_no, date, contact,
+                   description, account_code, account_name, currency, mapping_key, net_amount,
+                   line_amount, share_percent, status, reason, rule_id, category, scope,
+                   scope3_category, factor_ref, factor_version, factor_code, factor_value,
+                   conversion_ref, fx_rate, deflator, usd_2022_micros, co2e_mg, computed_at,
+                   decision_id, review_rule_id, market_co2e_mg)
+                 SELECT record_ref, connection_id, line_no, ?2, date, contact, description,
+                   account_code, account_name, currency, mapping_key, ?3, line_amount, ?4, ?5,
+                   ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+                   ?22, ?23
+                 FROM ledger WHERE id = ?1
+                 ON CONFLICT (record_ref, line_no, part_no) DO UPDATE SET
+                   net_amount = excluded.net_amount, line_amount = excluded.line_amount,
+                   share_percent = excluded.share_percent, status = excluded.status,
+                   reason = excluded.reason, rule_id = excluded.rule_id,
+                   category = excluded.category, scope = excluded.scope,
+                   scope3_category = excluded.scope3_category, factor_ref = excluded.factor_ref,
+                   factor_version = excluded.factor_version, factor_code = excluded.factor_code,
+                   factor_value = excluded.factor_value, conversion_ref = excluded.conversion_ref,
+                   fx_rate = excluded.fx_rate, deflator = excluded.deflator,
+                   usd_2022_micros = excluded.usd_2022_micros, co2e_mg = excluded.co2e_mg,
+                   computed_at = excluded.computed_at, decision_id = excluded.decision_id,
+                   review_rule_id = excluded.review_rule_id,
+                   market_co2e_mg = excluded.market_co2e_mg",
+            )?;
+            let mut drop_parts = tx.prepare(
+                "DELETE FROM ledger WHERE (record_ref, line_no) =
+                   (SELECT record_ref, line_no FROM ledger WHERE id = ?1) AND part_no > ?2",
             )?;
             let mut rows = lines.query(rusqlite::params_from_iter(params))?;
             while let Some(row) = rows.next()? {
@@ -146,6 +189,7 @@ impl Store {
                 let contact: Option<String> = row.get(13)?;
                 let description: Option<String> = row.get(14)?;
                 let account_code: Option<String> = row.get(15)?;
+                let was_split: bool = row.get(16)?;
                 let e = decide(&LedgerLine {
                     entry_id: id,
                     connection_id: row.get(9)?,
@@ -190,8 +234,43 @@ impl Store {
                     now,
                     e.decision_id,
                     e.review_rule_id,
-                    decimal::opt_millionths(&e.market_kg_co2e)?
+                    decimal::opt_millionths(&e.market_kg_co2e)?,
+                    decimal::opt_text(&e.part_amount),
+                    decimal::opt_text(&e.share_percent)
                 ])?;
+                for p in &e.more_parts {
+                    let factor_ref = refs.factor(&tx, p)?;
+                    let conversion_ref = refs.conversion(&tx, p)?;
+                    put_part.execute(rusqlite::params![
+                        id,
+                        p.part_no,
+                        decimal::text(&p.part_amount.unwrap_or_default()),
+                        decimal::opt_text(&p.share_percent),
+                        p.status.as_str(),
+                        p.reason,
+                        p.rule_id,
+                        p.category,
+                        p.scope,
+                        p.scope3_category,
+                        factor_ref,
+                        p.factor_version,
+                        p.factor_code,
+                        decimal::opt_text(&p.factor_value),
+                        conversion_ref,
+                        decimal::opt_text(&p.fx_rate),
+                        decimal::opt_text(&p.deflator),
+                        decimal::opt_millionths(&p.amount_usd_2022)?,
+                        decimal::opt_millionths(&p.kg_co2e)?,
+                        now,
+                        p.decision_id,
+                        p.review_rule_id,
+                        decimal::opt_millionths(&p.market_kg_co2e)?
+                    ])?;
+                }
+                // Only a line that was split can have parts to lose.
+                if was_split {
+                    drop_parts.execute(rusqlite::params![id, e.more_parts.len() as i64])?;
+                }
             }
         }
         if !write {

@@ -143,6 +143,9 @@ impl Store {
             // the audit trail name, stay); lines it no longer has go.
             let mut drop_lines =
                 tx.prepare_cached("DELETE FROM ledger WHERE record_ref = ?1 AND line_no >= ?2")?;
+            let mut drop_parts = tx.prepare_cached(
+                "DELETE FROM ledger WHERE record_ref = ?1 AND line_no = ?2 AND part_no > ?3",
+            )?;
             // Tried first: a new record costs one probe of the unique index, not two.
             let mut insert_record = tx.prepare_cached(
                 "INSERT INTO records (connection_id, stream, record_id, kind, status, deleted, date,
@@ -164,10 +167,11 @@ impl Store {
                  description, account_code, account_name, net_amount, currency, status, reason,
                  rule_id, category, scope, scope3_category, factor_ref, factor_version, factor_code,
                  factor_value, conversion_ref, fx_rate, deflator, usd_2022_micros, co2e_mg,
-                 computed_at, mapping_key, decision_id, review_rule_id, market_co2e_mg)
+                 computed_at, mapping_key, decision_id, review_rule_id, market_co2e_mg, part_no,
+                 share_percent, line_amount)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
-                 ON CONFLICT (record_ref, line_no) DO UPDATE SET
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)
+                 ON CONFLICT (record_ref, line_no, part_no) DO UPDATE SET
                  date = excluded.date, contact = excluded.contact,
                  description = excluded.description, account_code = excluded.account_code,
                  account_name = excluded.account_name, net_amount = excluded.net_amount,
@@ -180,7 +184,9 @@ impl Store {
                  usd_2022_micros = excluded.usd_2022_micros, co2e_mg = excluded.co2e_mg,
                  computed_at = excluded.computed_at, mapping_key = excluded.mapping_key,
                  decision_id = excluded.decision_id, review_rule_id = excluded.review_rule_id,
-                 market_co2e_mg = excluded.market_co2e_mg, covered_by = NULL, covered_reason = NULL",
+                 market_co2e_mg = excluded.market_co2e_mg,
+                 share_percent = excluded.share_percent, line_amount = excluded.line_amount,
+                 covered_by = NULL, covered_reason = NULL",
             )?;
 
             for rec in records {
@@ -231,6 +237,7 @@ impl Store {
                         |r| r.get(0),
                     )
                     .optional()?;
+                let fresh = inserted.is_some();
                 let record_ref = match inserted {
                     Some(id) => {
                         out.created += 1;
@@ -283,45 +290,58 @@ impl Store {
                     }
                 };
                 for (line_no, line) in rec.lines.iter().enumerate() {
-                    let e = &line.entry;
-                    let factor_ref = refs.factor(&tx, e)?;
-                    let conversion_ref = refs.conversion(&tx, e)?;
-                    if e.status == crate::LedgerStatus::Counted {
-                        out.entries_counted += 1;
-                        out.kg_delta += e.kg_co2e.unwrap_or_default();
+                    let parts = std::iter::once(&line.entry).chain(&line.entry.more_parts);
+                    for e in parts {
+                        let factor_ref = refs.factor(&tx, e)?;
+                        let conversion_ref = refs.conversion(&tx, e)?;
+                        if e.status == crate::LedgerStatus::Counted {
+                            out.entries_counted += 1;
+                            out.kg_delta += e.kg_co2e.unwrap_or_default();
+                        }
+                        put_line.execute(rusqlite::params![
+                            record_ref,
+                            connection_id,
+                            line_no as i64,
+                            rec.date,
+                            rec.contact,
+                            line.description,
+                            line.account_code,
+                            line.account_name,
+                            decimal::text(&e.part_amount.unwrap_or(line.net_amount)),
+                            rec.currency,
+                            e.status.as_str(),
+                            e.reason,
+                            e.rule_id,
+                            e.category,
+                            e.scope,
+                            e.scope3_category,
+                            factor_ref,
+                            e.factor_version,
+                            e.factor_code,
+                            decimal::opt_text(&e.factor_value),
+                            conversion_ref,
+                            decimal::opt_text(&e.fx_rate),
+                            decimal::opt_text(&e.deflator),
+                            decimal::opt_millionths(&e.amount_usd_2022)?,
+                            decimal::opt_millionths(&e.kg_co2e)?,
+                            now,
+                            line.mapping_key,
+                            e.decision_id,
+                            e.review_rule_id,
+                            decimal::opt_millionths(&e.market_kg_co2e)?,
+                            e.part_no,
+                            decimal::opt_text(&e.share_percent),
+                            e.part_amount.map(|_| decimal::text(&line.net_amount))
+                        ])?;
                     }
-                    put_line.execute(rusqlite::params![
-                        record_ref,
-                        connection_id,
-                        line_no as i64,
-                        rec.date,
-                        rec.contact,
-                        line.description,
-                        line.account_code,
-                        line.account_name,
-                        decimal::text(&line.net_amount),
-                        rec.currency,
-                        e.status.as_str(),
-                        e.reason,
-                        e.rule_id,
-                        e.category,
-                        e.scope,
-                        e.scope3_category,
-                        factor_ref,
-                        e.factor_version,
-                        e.factor_code,
-                        decimal::opt_text(&e.factor_value),
-                        conversion_ref,
-                        decimal::opt_text(&e.fx_rate),
-                        decimal::opt_text(&e.deflator),
-                        decimal::opt_millionths(&e.amount_usd_2022)?,
-                        decimal::opt_millionths(&e.kg_co2e)?,
-                        now,
-                        line.mapping_key,
-                        e.decision_id,
-                        e.review_rule_id,
-                        decimal::opt_millionths(&e.market_kg_co2e)?
-                    ])?;
+                    // A line no longer split (or split in fewer parts) loses its other parts.
+                    if !fresh {
+                        drop_parts.execute(rusqlite::params![
+                            record_ref,
+                            line_no as i64,
+                            line.entry.more_parts.len() as i64
+                        ])?;
+                    }
                 }
             }
         }

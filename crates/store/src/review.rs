@@ -27,6 +27,9 @@ pub enum ReviewAction {
     /// Counted from a quantity (`quantity` of `activity`, in `quantity_unit`) with the
     /// activity's factor, in place of the spend-based estimate.
     Activity,
+    /// Split between categories by share (`parts`): one entry per part, each counted with its
+    /// own factor on its share of the amount.
+    Split,
 }
 
 impl ReviewAction {
@@ -36,6 +39,7 @@ impl ReviewAction {
             Self::Reclassify => "reclassify",
             Self::Exclude => "exclude",
             Self::Activity => "activity",
+            Self::Split => "split",
         }
     }
 
@@ -44,9 +48,25 @@ impl ReviewAction {
             "reclassify" => Self::Reclassify,
             "exclude" => Self::Exclude,
             "activity" => Self::Activity,
+            "split" => Self::Split,
             _ => Self::Accept,
         }
     }
+}
+
+/// One part of a split line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SplitPart {
+    /// Percent of the line, exactly; the parts add up to 100. Decimal text on the wire.
+    #[ts(type = "string")]
+    pub share_percent: Decimal,
+    /// The category shown and reported (the factor's title when not given).
+    pub category: Option<String>,
+    /// The factor's code in the spend-based factor set.
+    pub factor_code: String,
+    /// The GHG Protocol Scope 3 category (1-15); 1 when not given.
+    pub scope3_category: Option<u8>,
 }
 
 /// What a decision or a rule makes of an entry.
@@ -94,6 +114,9 @@ pub struct Classification {
     /// required with it.
     #[serde(default)]
     pub unit_price_source: Option<String>,
+    /// For a split: the parts, in order (at least two).
+    #[serde(default)]
+    pub parts: Vec<SplitPart>,
 }
 
 /// A line as it stood when a person decided it.
@@ -301,7 +324,7 @@ const ESTIMATED: &str = "(d.action = 'activity' AND d.unit_price IS NOT NULL)";
 
 /// True when the entry's decision saw another line than the one stored now.
 const CHANGED: &str = "(d.id IS NOT NULL AND (d.seen_date <> l.date
-    OR CAST(d.seen_net_amount AS REAL) <> CAST(l.net_amount AS REAL)
+    OR CAST(d.seen_net_amount AS REAL) <> CAST(COALESCE(l.line_amount, l.net_amount) AS REAL)
     OR IFNULL(d.seen_account_code, '') <> IFNULL(l.account_code, '')
     OR d.seen_deleted <> r.deleted))";
 
@@ -320,10 +343,11 @@ const DECISION_COLUMNS: &str = "d.id, l2.id, rr.connection_id, rr.stream, rr.rec
     d.line_no, d.action, d.category, d.factor_code, d.scope3_category, d.reason, d.note,
     d.seen_date, d.seen_net_amount, d.seen_account_code, d.seen_deleted, d.decided_at_ms,
     d.decided_by, d.activity, d.quantity, d.quantity_unit, d.market_factor,
-    d.market_factor_source, d.unit_price, d.unit_price_currency, d.unit_price_source";
+    d.market_factor_source, d.unit_price, d.unit_price_currency, d.unit_price_source, d.parts";
 
 const DECISION_TABLES: &str = "review_decisions d JOIN records rr ON rr.id = d.record_ref
-    LEFT JOIN ledger l2 ON l2.record_ref = d.record_ref AND l2.line_no = d.line_no";
+    LEFT JOIN ledger l2 ON l2.record_ref = d.record_ref AND l2.line_no = d.line_no
+      AND l2.part_no = 0";
 
 fn read_decision(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
     Ok(Decision {
@@ -347,6 +371,16 @@ fn read_decision(r: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
             unit_price: decimal::read_opt(r, 23)?,
             unit_price_currency: r.get(24)?,
             unit_price_source: r.get(25)?,
+            parts: match r.get::<_, Option<String>>(26)? {
+                Some(json) => serde_json::from_str(&json).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        26,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?,
+                None => Vec::new(),
+            },
         },
         note: r.get(11)?,
         seen: LineSnapshot {
@@ -547,9 +581,10 @@ impl Store {
                scope3_category, reason, note, seen_date, seen_net_amount, seen_account_code,
                seen_deleted, decided_at_ms, decided_by, activity, quantity, quantity_unit,
                market_factor, market_factor_source, unit_price, unit_price_currency,
-               unit_price_source)
-             SELECT l.record_ref, l.line_no, ?2, ?3, ?4, ?5, ?6, ?7, l.date, l.net_amount,
-               l.account_code, r.deleted, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17
+               unit_price_source, parts)
+             SELECT l.record_ref, l.line_no, ?2, ?3, ?4, ?5, ?6, ?7, l.date,
+               COALESCE(l.line_amount, l.net_amount), l.account_code, r.deleted, ?8, ?9, ?10,
+               ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18
              FROM ledger l JOIN records r ON r.id = l.record_ref WHERE l.id = ?1
              ON CONFLICT (record_ref, line_no) DO UPDATE SET action = excluded.action,
                category = excluded.category, factor_code = excluded.factor_code,
@@ -558,7 +593,7 @@ impl Store {
                quantity_unit = excluded.quantity_unit, market_factor = excluded.market_factor,
                market_factor_source = excluded.market_factor_source,
                unit_price = excluded.unit_price, unit_price_currency = excluded.unit_price_currency,
-               unit_price_source = excluded.unit_price_source,
+               unit_price_source = excluded.unit_price_source, parts = excluded.parts,
                note = excluded.note, seen_date = excluded.seen_date,
                seen_net_amount = excluded.seen_net_amount,
                seen_account_code = excluded.seen_account_code,
@@ -581,7 +616,8 @@ impl Store {
                 classification.market_factor_source,
                 decimal::opt_text(&classification.unit_price),
                 classification.unit_price_currency,
-                classification.unit_price_source
+                classification.unit_price_source,
+                (!classification.parts.is_empty()).then(|| json(&classification.parts))
             ],
         )?;
         if n == 0 {
@@ -603,6 +639,7 @@ impl Store {
             ReviewAction::Reclassify => "entry_reclassified",
             ReviewAction::Exclude => "entry_excluded",
             ReviewAction::Activity => "entry_activity_data",
+            ReviewAction::Split => "entry_split",
         };
         audit(
             &tx,

@@ -24,10 +24,11 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!(
             "../migrations/013_market_factors_and_estimates.sql"
         )),
+        M::up(include_str!("../migrations/014_split_lines.sql")),
     ])
 }
 
-pub(crate) const KNOWN_VERSION: usize = 13;
+pub(crate) const KNOWN_VERSION: usize = 14;
 
 /// Brings the schema up to date. An existing database is copied to the backups folder
 /// first (see [`backup_into`]), so a migration that goes wrong can be undone.

@@ -127,6 +127,8 @@ impl Review {
                     ReviewAction::Accept => by_rule(mapped),
                     ReviewAction::Activity if by_record => mapped,
                     ReviewAction::Activity => measured(&d.classification, line),
+                    ReviewAction::Split if by_record => mapped,
+                    ReviewAction::Split => split(calc, line, &d.classification, d.id),
                     ReviewAction::Reclassify | ReviewAction::Exclude => {
                         classified(calc, line, &d.classification)
                     }
@@ -235,6 +237,54 @@ fn measured(c: &Classification, line: &SpendLine<'_>) -> LedgerRow {
     }
 }
 
+/// A line a person split between categories: one row per part (the first carrying the
+/// others), each counted spend-based with its own factor on its share of the amount
+/// (line × share ÷ 100, exactly), all under decision `decision_id`.
+fn split(
+    calc: &Calculator,
+    line: &SpendLine<'_>,
+    c: &Classification,
+    decision_id: i64,
+) -> LedgerRow {
+    let mut rows = c.parts.iter().enumerate().map(|(i, p)| {
+        let amount = line.net_amount * p.share_percent / Decimal::ONE_HUNDRED;
+        let part_line = SpendLine {
+            net_amount: amount,
+            ..line.clone()
+        };
+        let as_reclassified = Classification {
+            action: ReviewAction::Reclassify,
+            category: p.category.clone(),
+            factor_code: Some(p.factor_code.clone()),
+            scope3_category: p.scope3_category,
+            ..Classification::default()
+        };
+        let row = classified(calc, &part_line, &as_reclassified);
+        LedgerRow {
+            reason: row.reason.clone().or_else(|| {
+                Some(format!(
+                    "split: {} % of {} {}",
+                    p.share_percent, line.net_amount, line.currency
+                ))
+            }),
+            part_no: i as i64,
+            share_percent: Some(p.share_percent),
+            part_amount: Some(amount),
+            decision_id: Some(decision_id),
+            ..row
+        }
+    });
+    let Some(mut first) = rows.next() else {
+        return LedgerRow {
+            status: LedgerStatus::Unmapped,
+            reason: Some("the split has no parts; split the entry again".to_owned()),
+            ..crate::records::bare_row()
+        };
+    };
+    first.more_parts = rows.collect();
+    first
+}
+
 /// A line as a reclassification or an exclusion makes it.
 fn classified(calc: &Calculator, line: &SpendLine<'_>, c: &Classification) -> LedgerRow {
     let row = MappingRule {
@@ -243,9 +293,10 @@ fn classified(calc: &Calculator, line: &SpendLine<'_>, c: &Classification) -> Le
         account_name: String::new(),
         treatment: match c.action {
             ReviewAction::Exclude => Treatment::Exclude,
-            ReviewAction::Reclassify | ReviewAction::Accept | ReviewAction::Activity => {
-                Treatment::Spend
-            }
+            ReviewAction::Reclassify
+            | ReviewAction::Accept
+            | ReviewAction::Activity
+            | ReviewAction::Split => Treatment::Spend,
         },
         category: c.category.clone(),
         naics_code: c.factor_code.clone(),

@@ -14,7 +14,11 @@ id: number, connection_id: number, source: string, stream: string, record_id: st
  * The line before tax, in `currency`, exactly as the platform sent it; negative for
  * refunds and credits. Decimal text on the wire.
  */
-net_amount: string, currency: string, status: LedgerStatus, reason: string | null, rule_id: string | null, category: string | null, scope: number | null, scope3_category: number | null, factor_set: string | null, factor_version: string | null, factor_code: string | null, factor_title: string | null, 
+net_amount: string, currency: string, 
+/**
+ * For a part of a split line: the whole line's amount (`net_amount` is the part's).
+ */
+line_net_amount: string | null, status: LedgerStatus, reason: string | null, rule_id: string | null, category: string | null, scope: number | null, scope3_category: number | null, factor_set: string | null, factor_version: string | null, factor_code: string | null, factor_title: string | null, 
 /**
  * kg CO2e per 2022 USD, exactly as in the factor set. Decimal text on the wire.
  */
@@ -50,4 +54,19 @@ review_rule_id: number | null,
  * person gave a supplier-specific or contractual factor; `None` elsewhere, where
  * `kg_co2e` (location-based) stands for both.
  */
-market_kg_co2e: string | null, };
+market_kg_co2e: string | null, 
+/**
+ * Which part of its line the entry is: 0 for a line that is not split (and for a split
+ * line's first part), 1, 2, … for the other parts of a line a person split.
+ */
+part_no: number, 
+/**
+ * A split line's part: its share of the line, percent, exactly (the parts' shares add up
+ * to 100). Decimal text on the wire.
+ */
+share_percent: string | null, 
+/**
+ * A split line's part: its amount, the line's × share ÷ 100, exactly. Decimal text on
+ * the wire.
+ */
+part_amount: string | null, };

@@ -40,4 +40,19 @@ review_rule_id: number | null,
  * person gave a supplier-specific or contractual factor; `None` elsewhere, where
  * `kg_co2e` (location-based) stands for both.
  */
-market_kg_co2e: string | null, };
+market_kg_co2e: string | null, 
+/**
+ * Which part of its line the entry is: 0 for a line that is not split (and for a split
+ * line's first part), 1, 2, … for the other parts of a line a person split.
+ */
+part_no: number, 
+/**
+ * A split line's part: its share of the line, percent, exactly (the parts' shares add up
+ * to 100). Decimal text on the wire.
+ */
+share_percent: string | null, 
+/**
+ * A split line's part: its amount, the line's × share ÷ 100, exactly. Decimal text on
+ * the wire.
+ */
+part_amount: string | null, };

@@ -3,4 +3,4 @@
 /**
  * What a person makes of an entry.
  */
-export type ReviewAction = "accept" | "reclassify" | "exclude" | "activity";
+export type ReviewAction = "accept" | "reclassify" | "exclude" | "activity" | "split";

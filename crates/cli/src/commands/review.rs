@@ -30,6 +30,44 @@ pub fn period_days(
     Ok((Some(p.from), Some(p.to)))
 }
 
+/// A part of a split as typed: `SHARE:FACTOR[:SCOPE3_CATEGORY]` (a `%` after the share is
+/// allowed). Errors: `usage`, with the shape expected.
+fn split_part(typed: &str) -> Result<carbonsync_core::SplitPart, carbonsync_core::AppError> {
+    let bad = || {
+        carbonsync_core::AppError::new(
+            "usage",
+            format!(
+                "{typed:?} is not a part: give it as SHARE:FACTOR[:SCOPE3_CATEGORY], e.g. 60:481000 \
+                 or 40:721110:6"
+            ),
+        )
+    };
+    let mut fields = typed.split(':').map(str::trim);
+    let share = fields
+        .next()
+        .map(|s| s.trim_end_matches('%').trim())
+        .and_then(|s| s.parse::<Decimal>().ok())
+        .ok_or_else(bad)?;
+    let factor_code = fields
+        .next()
+        .filter(|f| !f.is_empty())
+        .ok_or_else(bad)?
+        .to_owned();
+    let scope3_category = match fields.next() {
+        Some(c) => Some(c.parse::<u8>().map_err(|_| bad())?),
+        None => None,
+    };
+    if fields.next().is_some() {
+        return Err(bad());
+    }
+    Ok(carbonsync_core::SplitPart {
+        share_percent: share,
+        category: None,
+        factor_code,
+        scope3_category,
+    })
+}
+
 fn why_words(why: QueueReason) -> &'static str {
     match why {
         QueueReason::ChangedSinceReview => "changed",
@@ -369,6 +407,21 @@ pub async fn review(
                     );
                 }
             }
+            if let Some(dec) = d
+                .decision
+                .as_ref()
+                .filter(|dec| dec.classification.action == ReviewAction::Split)
+            {
+                say!("  Split:");
+                for p in &dec.classification.parts {
+                    say!(
+                        "    {:>6} %  {}  {}",
+                        p.share_percent,
+                        p.factor_code,
+                        p.category.as_deref().unwrap_or("")
+                    );
+                }
+            }
             if let Some(rule) = &d.rule {
                 say!("  Rule {}: {}", rule.id, rule.name);
             }
@@ -396,6 +449,25 @@ pub async fn review(
                 activity: None,
                 quantity: None,
                 quantity_unit: None,
+                ..Default::default()
+            };
+            decided(
+                app.decide_entries(&entries, &c, note.as_deref(), why.as_deref())?,
+                json,
+            );
+        }
+        ReviewCmd::Split {
+            entries,
+            parts,
+            note,
+            why,
+        } => {
+            let c = Classification {
+                action: ReviewAction::Split,
+                parts: parts
+                    .iter()
+                    .map(|p| split_part(p))
+                    .collect::<Result<_, _>>()?,
                 ..Default::default()
             };
             decided(
@@ -476,6 +548,7 @@ pub async fn review(
                 unit_price: price,
                 unit_price_currency: currency,
                 unit_price_source: price_source,
+                ..Default::default()
             };
             decided(
                 app.decide_entries(&entries, &c, note.as_deref(), why.as_deref())?,

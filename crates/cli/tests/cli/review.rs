@@ -602,3 +602,153 @@ fn suppliers_add_up_to_the_ledger_and_a_supplier_is_mapped_once_with_a_rule() {
         .iter()
         .any(|c| c == "Consulting"));
 }
+
+/// The entries of one line of one record, by part.
+fn parts_of(env: &Env, record_id: &str, line_no: i64) -> Vec<Value> {
+    let mut parts: Vec<Value> = env
+        .json(&["emissions", "--ledger", "--record", record_id, "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["line_no"] == line_no)
+        .cloned()
+        .collect();
+    parts.sort_by_key(|e| e["part_no"].as_i64().unwrap());
+    parts
+}
+
+#[test]
+fn a_split_line_counts_each_share_with_its_own_factor_and_survives_a_full_resync() {
+    let env = Env::new(&["--no-rate-limit", "--records", "200"], "");
+    let uk = env.connect(UK)["id"].as_i64().unwrap();
+    env.sync(uk);
+    let q = queue(&env, &["--period", "2024"]);
+    let line = &q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["why"] == "unmapped" && i["entry"]["currency"] == "GBP")
+        .expect("an unmapped line in pounds")["entry"];
+    let id = line["id"].as_i64().unwrap().to_string();
+    let record = line["record_id"].as_str().unwrap().to_owned();
+    let line_no = line["line_no"].as_i64().unwrap();
+    let amount = decimal(&line["net_amount"]);
+    let kg_before = total_kg(&env);
+
+    // 60 % flights (481111, 0.644, Scope 3 category 6), 40 % hotels (721110, 0.145, 6).
+    ok(env.run(&[
+        "review",
+        "split",
+        &id,
+        "--part",
+        "60:481111:6",
+        "--part",
+        "40%:721110:6",
+        "--why",
+        "one invoice for a trip: flights and two nights",
+    ]));
+    let parts = parts_of(&env, &record, line_no);
+    assert_eq!(parts.len(), 2, "{parts:?}");
+    let (a, b) = (amount * dec!(0.6), amount * dec!(0.4));
+    assert_eq!(decimal(&parts[0]["net_amount"]), a);
+    assert_eq!(decimal(&parts[1]["net_amount"]), b);
+    assert_eq!(a + b, amount, "the parts add up to the line exactly");
+    assert_eq!(
+        parts[0]["id"].to_string(),
+        id,
+        "the first part keeps the entry's id"
+    );
+    for (p, share, factor, category) in [
+        (
+            &parts[0],
+            "60",
+            dec!(0.644),
+            "Scheduled Passenger Air Transportation",
+        ),
+        (
+            &parts[1],
+            "40",
+            dec!(0.145),
+            "Hotels (except Casino Hotels) and Motels",
+        ),
+    ] {
+        assert_eq!(p["status"], "counted", "{p}");
+        assert_eq!(
+            decimal(&p["share_percent"]),
+            share.parse::<Decimal>().unwrap()
+        );
+        assert_eq!(decimal(&p["line_net_amount"]), amount);
+        assert_eq!(p["category"], category);
+        assert_eq!(p["scope3_category"], 6);
+        assert_eq!(
+            decimal(&p["kg_co2e"]),
+            by_hand_gbp_2024(decimal(&p["net_amount"]), factor)
+        );
+    }
+    let split_kg = by_hand_gbp_2024(a, dec!(0.644)) + by_hand_gbp_2024(b, dec!(0.145));
+    assert_eq!(total_kg(&env), kg_before + split_kg);
+
+    // A full re-sync decides the line again the same way, on the same entries.
+    let ids: Vec<String> = parts.iter().map(|p| p["id"].to_string()).collect();
+    ok(env.run(&["sync", &uk.to_string(), "--full", "--json"]));
+    let again = parts_of(&env, &record, line_no);
+    assert_eq!(
+        again
+            .iter()
+            .map(|p| p["id"].to_string())
+            .collect::<Vec<_>>(),
+        ids
+    );
+    assert_eq!(total_kg(&env), kg_before + split_kg);
+
+    // Split three ways, then decided whole again: the parts follow.
+    ok(env.run(&[
+        "review",
+        "split",
+        &ids[1],
+        "--part",
+        "50:481111",
+        "--part",
+        "25:721110",
+        "--part",
+        "25:721110",
+    ]));
+    assert_eq!(parts_of(&env, &record, line_no).len(), 3);
+    ok(env.run(&["review", "reclassify", &id, "--factor", "721110"]));
+    let whole = parts_of(&env, &record, line_no);
+    assert_eq!(whole.len(), 1, "{whole:?}");
+    assert_eq!(decimal(&whole[0]["net_amount"]), amount);
+    assert!(whole[0]["line_net_amount"].is_null());
+    assert!(whole[0]["share_percent"].is_null());
+    assert_eq!(
+        decimal(&whole[0]["kg_co2e"]),
+        by_hand_gbp_2024(amount, dec!(0.145))
+    );
+
+    // Refused in words, changing nothing: shares that do not add up to 100, a single part.
+    for (parts, says) in [
+        (vec!["60:481111", "30:721110"], "add up to 90 %, not 100 %"),
+        (vec!["100:481111"], "at least two parts"),
+        (vec!["sixty:481111", "40:721110"], "is not a part"),
+    ] {
+        let mut args = vec!["review", "split", id.as_str()];
+        for p in &parts {
+            args.extend(["--part", p]);
+        }
+        let out = env.run(&args);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
+    assert_eq!(parts_of(&env, &record, line_no).len(), 1);
+
+    let trail = env.json(&["audit", "--json"]);
+    assert!(
+        trail
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["action"] == "entry_split"),
+        "the split is in the audit trail"
+    );
+    assert_eq!(env.json(&["audit", "verify", "--json"])["intact"], true);
+}

@@ -19,6 +19,14 @@ fn as_schema_3(env: &Env) {
     let db = rusqlite::Connection::open(env.data_dir().join("carbonsync.sqlite3")).unwrap();
     db.execute_batch(
         "BEGIN;
+         -- The ledger before lines could be split: no part number in its unique key.
+         CREATE TABLE ledger_v3 AS SELECT * FROM ledger;
+         DROP TABLE ledger;
+         ALTER TABLE ledger_v3 RENAME TO ledger;
+         ALTER TABLE ledger DROP COLUMN part_no;
+         ALTER TABLE ledger DROP COLUMN share_percent;
+         ALTER TABLE ledger DROP COLUMN line_amount;
+
          ALTER TABLE records ADD COLUMN total_real REAL NOT NULL DEFAULT 0;
          UPDATE records SET total_real = CAST(total AS REAL);
          ALTER TABLE records DROP COLUMN total;
@@ -63,14 +71,11 @@ fn as_schema_3(env: &Env) {
          DROP TABLE reported_months;
          DROP TABLE reported_emissions;
          DROP TABLE cloud_supplier_rules;
-         DROP INDEX ledger_covered;
          ALTER TABLE ledger DROP COLUMN covered_by;
          ALTER TABLE ledger DROP COLUMN covered_reason;
 
          ALTER TABLE ledger DROP COLUMN market_co2e_mg;
 
-         DROP INDEX ledger_by_contact;
-         DROP INDEX ledger_by_review_rule;
          ALTER TABLE ledger DROP COLUMN decision_id;
          ALTER TABLE ledger DROP COLUMN review_rule_id;
          DROP TABLE review_rules;

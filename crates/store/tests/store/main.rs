@@ -53,6 +53,10 @@ pub fn counted(kg: Decimal) -> LedgerRow {
         decision_id: None,
         review_rule_id: None,
         market_kg_co2e: None,
+        part_no: 0,
+        share_percent: None,
+        part_amount: None,
+        more_parts: Vec::new(),
     }
 }
 
