@@ -83,7 +83,7 @@ import { CATALOGUE, FACTOR_SET, FACTOR_UNIT, FACTOR_VERSION, METHOD } from './fa
 import { FakeCloud } from './fakeCloud';
 import { FakeNotifications } from './fakeNotify';
 import { FakeReview, type LineChange } from './fakeReview';
-import { FakeInventory } from './fakeInventory';
+import { FakeInventory, companyScope, reportedSlicesOf } from './fakeInventory';
 import { RECORDED, type RecordedOrganisation, isRecordingMoment, recordedOrganisation } from './recorded';
 import type { Backend, BackendEventName, BackendEvents, Unsubscribe } from './types';
 
@@ -860,8 +860,10 @@ export class FakeBackend implements Backend {
     for (const g of this.groupBy(this.inventory.reported({ ...NO_FILTER, from, to }), 'month')) {
       if (g.scope !== null) add(`${g.key}|${g.scope}`, g.kg_co2e);
     }
-    for (const g of this.cloud.summary(reportedFilter(from, to), 'month', live, (id) => this.sourceKey(id)).groups) {
-      if (g.scope !== null) add(`${g.key}|${g.scope}`, g.location_kg_co2e);
+    // In the company's scopes, as the inventory counts them: a cloud provider's figures are the
+    // company's purchased services (Scope 3), whatever scope the provider files them under.
+    for (const slice of reportedSlicesOf(this.cloud.select(reportedFilter(from, to), live))) {
+      add(`${slice.month}|${companyScope(slice)[0]}`, slice.location_kg_co2e);
     }
     const scopeKg = (k: string, s: number) => byMonth.get(`${k}|${s}`) ?? dec('0');
     const monthKg = (k: string) => [1, 2, 3].reduce((sum, s) => sum.plus(scopeKg(k, s)), dec('0'));

@@ -4,9 +4,12 @@ import type { Classification } from '../bindings/Classification';
 import type { InventoryReport } from '../bindings/InventoryReport';
 import type { LedgerFilter } from '../bindings/LedgerFilter';
 import { dec, sumDecimals } from '../lib/decimal';
+import { readReport } from '../lib/notifications';
 import { FakeBackend } from './fake';
-import { parsePeriod } from './fakeInventory';
+import { CLOUD_SAMPLE, reportedTotalsOf } from './fakeCloud';
+import { type ReportGroup, type ReportedSlice, parsePeriod, reportedPart } from './fakeInventory';
 import { ledgerEntry } from './ledger.fixture';
+import { netZeroRow, withCloud, withNetZeroCloud } from './reported.fixture';
 import { EMPTY_FILTER } from './types';
 
 const NOW = Date.parse('2025-01-15T12:00:00Z');
@@ -24,6 +27,11 @@ const NONE: Classification = {
   activity: null,
   quantity: null,
   quantity_unit: null,
+  market_factor: null,
+  market_factor_source: null,
+  unit_price: null,
+  unit_price_currency: null,
+  unit_price_source: null,
 };
 
 async function refusal(p: Promise<unknown>): Promise<AppError> {
@@ -42,18 +50,41 @@ function addsUp(values: ReadonlyArray<string>, total: string): boolean {
   return dec(sumDecimals(values)).eq(dec(total));
 }
 
+/**
+ * The report adds up as an auditor checks it: the total is Scope 1 + Scope 2 (location-based)
+ * + Scope 3, and the books' total plus what is reported less what that leaves out; every table
+ * adds up to it; market-based Scope 2 is the books' (no supplier factor here: the grid
+ * average) plus the inventory platform's market-based Scope 2.
+ */
 function expectConsistent(r: InventoryReport) {
   const s = r.scopes;
-  expect(s.scope2_market_kg_co2e).toBeNull();
-  expect(addsUp([s.scope1_kg_co2e, s.scope2_location_kg_co2e, s.scope3_kg_co2e], r.totals.kg_co2e)).toBe(true);
+  const total = r.inventory_kg_co2e;
+  expect(addsUp([s.scope1_kg_co2e, s.scope2_location_kg_co2e, s.scope3_kg_co2e], total)).toBe(true);
+  expect(dec(total).eq(dec(r.totals.kg_co2e).plus(dec(r.reported_kg_co2e)).minus(dec(r.replaced_kg_co2e)))).toBe(true);
+  expect(addsUp(r.reported.map((l) => l.kg_co2e), r.reported_kg_co2e)).toBe(true);
+  expect(addsUp(r.replaced.map((l) => l.kg_co2e), r.replaced_kg_co2e)).toBe(true);
+  const scope2 = r.reported.filter((l) => l.scope === 2);
+  expect(
+    dec(s.scope2_market_kg_co2e).eq(
+      dec(s.scope2_location_kg_co2e).minus(dec(sumDecimals(scope2.map((l) => l.kg_co2e)))).plus(dec(sumDecimals(scope2.map((l) => l.market_kg_co2e)))),
+    ),
+  ).toBe(true);
   expect(addsUp(r.scope3_categories.map((l) => l.kg_co2e), s.scope3_kg_co2e)).toBe(true);
+  // Entries counted: the books' less those left out; a reported line counts no entry.
+  const entries = r.totals.counted - r.replaced.reduce((n, l) => n + l.entries, 0);
   for (const table of [r.by_connection, r.by_category, r.method_mix]) {
-    expect(addsUp(table.map((l) => l.kg_co2e), r.totals.kg_co2e)).toBe(true);
-    expect(table.reduce((n, l) => n + l.entries, 0)).toBe(r.totals.counted);
+    expect(addsUp(table.map((l) => l.kg_co2e), total)).toBe(true);
+    expect(table.reduce((n, l) => n + l.entries, 0)).toBe(entries);
   }
-  expect(addsUp(r.by_month.map((m) => m.kg_co2e), r.totals.kg_co2e)).toBe(true);
+  expect(addsUp(r.by_month.map((m) => m.kg_co2e), total)).toBe(true);
   for (const m of r.by_month) expect(addsUp(m.by_scope, m.kg_co2e)).toBe(true);
-  expect(r.scope3_categories.reduce((n, l) => n + l.entries, 0)).toBeLessThanOrEqual(r.totals.counted);
+  const byScope = [s.scope1_kg_co2e, s.scope2_location_kg_co2e, s.scope3_kg_co2e] as const;
+  for (const i of [0, 1, 2] as const) expect(addsUp(r.by_month.map((m) => m.by_scope[i]), byScope[i])).toBe(true);
+  expect(r.scope3_categories.reduce((n, l) => n + l.entries, 0)).toBeLessThanOrEqual(entries);
+  if (!dec(total).eq(0)) {
+    const weighted = r.method_mix.reduce((sum, m) => sum.plus(dec(m.kg_co2e).times(m.data_quality)), dec('0'));
+    expect(r.data_quality_score).toBe(weighted.div(dec(total)).toFixed(2, 1));
+  }
 }
 
 describe('periods as people write them', () => {
@@ -103,7 +134,13 @@ describe('the fake inventory report', () => {
     expect(year.method_mix.map((m) => [m.method, m.data_quality])).toEqual([['spend_mapped', 5]]);
     expect(year.data_quality_score).toBe('5.00');
     expect(year.audit).toEqual({ rows: 0, intact: true, broken_at: null, problem: null });
-    expect(year.method_notes.some((n) => n.includes('not reported rather than repeated'))).toBe(true);
+    // Nothing reported: the inventory is the books', and market-based Scope 2 the grid average.
+    expect(year.reported).toEqual([]);
+    expect(year.replaced).toEqual([]);
+    expect(year.inventory_kg_co2e).toBe(year.totals.kg_co2e);
+    expect(year.scopes.scope2_market_kg_co2e).toBe(year.scopes.scope2_location_kg_co2e);
+    expect(year.method_notes.some((n) => n.includes('the grid average elsewhere'))).toBe(true);
+    expect(year.method_notes.some((n) => n.includes('count as purchased services (Scope 3 category 1)'))).toBe(true);
   });
 
   it('narrows to one connection', async () => {
@@ -150,6 +187,180 @@ describe('the fake inventory report', () => {
       { reason: 'No reason given', entries: 1, amounts: { GBP: '100.00' } },
     ]);
     expect(r.totals.kg_co2e).toBe('13.690700');
+  });
+});
+
+describe('the fake inventory’s reported part', () => {
+  it('counts a cloud provider’s report as purchased services, Scope 3 category 1, whatever scope it files it under', async () => {
+    const b = fake();
+    const before = await b.inventoryReport('2024', 1, null);
+    const aws = await withCloud(b, 'aws');
+    const r = await b.inventoryReport('2024', 1, null);
+    expectConsistent(r);
+    // The books are as they were; the inventory adds what AWS reports, location-based.
+    expect(r.totals).toEqual(before.totals);
+    const rows = CLOUD_SAMPLE.accounts.aws!.rows.filter((x) => x.month >= '2024-01' && x.month <= '2024-12');
+    expect(r.reported_kg_co2e).toBe(reportedTotalsOf(rows).location_kg_co2e);
+    expect(r.inventory_kg_co2e).toBe(dec(before.inventory_kg_co2e).plus(dec(r.reported_kg_co2e)).toFixed(6));
+    const source = 'Amazon Web Services: AWS (1 account)';
+    expect(r.reported.map((l) => [l.source, l.scope, l.scope3_category, l.published_scope, l.method, l.months]).sort()).toEqual([
+      [source, 3, 1, 1, 'reported_by_supplier', 6],
+      [source, 3, 1, 2, 'reported_by_supplier', 6],
+      [source, 3, 1, 3, 'reported_by_supplier', 6],
+    ]);
+    for (const l of r.reported) {
+      const published = reportedTotalsOf(rows.filter((x) => x.scope === l.published_scope));
+      expect([l.connection_id, l.platform, l.period_end]).toEqual([aws.id, 'aws', null]);
+      expect(l.kg_co2e).toBe(published.location_kg_co2e);
+      expect(l.market_kg_co2e).toBe(published.market_kg_co2e);
+    }
+    // Largest first.
+    for (let i = 1; i < r.reported.length; i++) expect(dec(r.reported[i - 1]!.kg_co2e).gte(dec(r.reported[i]!.kg_co2e))).toBe(true);
+    // A supplier's report replaces none of the books, and is not Scope 2 of the company.
+    expect(r.replaced).toEqual([]);
+    expect(r.scopes.scope1_kg_co2e).toBe(before.scopes.scope1_kg_co2e);
+    expect(r.scopes.scope2_location_kg_co2e).toBe(before.scopes.scope2_location_kg_co2e);
+    expect(r.scopes.scope2_market_kg_co2e).toBe(before.scopes.scope2_market_kg_co2e);
+    expect(r.scopes.scope3_kg_co2e).toBe(dec(before.scopes.scope3_kg_co2e).plus(dec(r.reported_kg_co2e)).toFixed(6));
+    const cat1 = (x: InventoryReport) => x.scope3_categories.find((l) => l.key === '3.01')!;
+    expect(cat1(r).kg_co2e).toBe(dec(cat1(before).kg_co2e).plus(dec(r.reported_kg_co2e)).toFixed(6));
+    expect(cat1(r).entries).toBe(cat1(before).entries);
+    // Its own line in the tables, with no entry; in the months it reports, in Scope 3.
+    expect(r.by_connection.find((l) => l.key === String(aws.id))).toEqual({ key: String(aws.id), label: source, entries: 0, kg_co2e: r.reported_kg_co2e });
+    expect(r.by_category.find((l) => l.key === `Reported by ${source}`)).toMatchObject({ entries: 0, kg_co2e: r.reported_kg_co2e });
+    for (const m of r.by_month) {
+      const was = before.by_month.find((x) => x.month === m.month)!;
+      const month = reportedTotalsOf(rows.filter((x) => x.month === m.month)).location_kg_co2e;
+      expect(m.by_scope[2]).toBe(dec(was.by_scope[2]).plus(dec(month)).toFixed(6));
+    }
+    expect(r.method_mix.find((m) => m.method === 'reported_by_supplier')).toEqual({
+      method: 'reported_by_supplier',
+      label: 'Reported by the supplier (cloud provider)',
+      data_quality: 1,
+      entries: 0,
+      kg_co2e: r.reported_kg_co2e,
+    });
+    // The reported data lowers (betters) the score.
+    expect(Number(r.data_quality_score)).toBeLessThan(Number(before.data_quality_score));
+    // A period it does not report, and a report of one other connection, count none of it.
+    expect((await b.inventoryReport('2024-03', 1, null)).reported).toEqual([]);
+    const other = await b.inventoryReport('2024', 1, 2);
+    expect(other.reported).toEqual([]);
+    expectConsistent(other);
+    const own = await b.inventoryReport('2024', 1, aws.id);
+    expect(own.inventory_kg_co2e).toBe(r.reported_kg_co2e);
+    expectConsistent(own);
+  });
+
+  it('counts the inventory platform’s figures in their own scopes, leaving out the books’ entries of each slice it reports', async () => {
+    const b = fake();
+    const before = await b.inventoryReport('2024', 1, null);
+    const travel = await b.ledgerPage({ ...days('2024-01-01', '2024-12-31'), scope: 3, status: 'counted' }, 0, 10_000);
+    const cat6 = travel.entries.filter((e) => e.scope3_category === 6);
+    expect(cat6.length).toBeGreaterThan(1);
+    const nzc = await withNetZeroCloud(b, [
+      // An annual business-travel footprint, from January to December.
+      { month: '2024-01', period_end: '2024-12-31', scope: 3, scope3_category: 6, kg_co2e: '5000.5' },
+      // Electricity of March under both bases, and fuel of the year's first month (no basis).
+      { month: '2024-03', scope: 2, basis: 'location', kg_co2e: '300' },
+      { month: '2024-03', scope: 2, basis: 'market', kg_co2e: '120.25' },
+      { month: '2024-01', scope: 1, kg_co2e: '40' },
+    ]);
+    const r = await b.inventoryReport('2024', 1, null);
+    expectConsistent(r);
+    const source = 'Salesforce: CarbonSync Demo Group';
+    expect(r.reported.map((l) => [l.source, l.platform, l.scope, l.scope3_category, l.published_scope, l.method, l.months, l.period_end, l.kg_co2e, l.market_kg_co2e])).toEqual([
+      [source, 'salesforce', 3, 6, 3, 'reported_by_inventory', 1, '2024-12-31', '5000.500000', '5000.500000'],
+      [source, 'salesforce', 2, null, 2, 'reported_by_inventory', 1, null, '300.000000', '120.250000'],
+      [source, 'salesforce', 1, null, 1, 'reported_by_inventory', 1, null, '40.000000', '40.000000'],
+    ]);
+    // Every month of the year's business travel in the books is left out, listed by month.
+    const byMonth = new Map<string, string[]>();
+    for (const e of cat6) byMonth.set(e.date.slice(0, 7), [...(byMonth.get(e.date.slice(0, 7)) ?? []), e.kg_co2e!]);
+    expect(r.replaced).toEqual(
+      [...byMonth.keys()].sort().map((month) => ({
+        month,
+        scope: 3,
+        scope3_category: 6,
+        entries: byMonth.get(month)!.length,
+        kg_co2e: dec(sumDecimals(byMonth.get(month)!)).toFixed(6),
+        replaced_by: source,
+      })),
+    );
+    expect(r.replaced_kg_co2e).toBe(dec(sumDecimals(cat6.map((e) => e.kg_co2e))).toFixed(6));
+    const six = (x: InventoryReport) => x.scope3_categories.find((l) => l.key === '3.06');
+    expect(six(r)).toEqual({ key: '3.06', label: '6. Business travel', entries: 0, kg_co2e: '5000.500000' });
+    expect(six(before)!.entries).toBe(cat6.length);
+    // The books' Scope 2 has no entry in March to replace (it reports none of the books' slices).
+    expect(r.replaced.every((l) => l.scope === 3)).toBe(true);
+    // Scope 2: location-based adds its location-based figure; market-based its market-based one.
+    expect(r.scopes.scope2_location_kg_co2e).toBe(dec(before.scopes.scope2_location_kg_co2e).plus(300).toFixed(6));
+    expect(r.scopes.scope2_market_kg_co2e).toBe(dec(before.scopes.scope2_location_kg_co2e).plus('120.25').toFixed(6));
+    expect(r.scopes.scope1_kg_co2e).toBe(dec(before.scopes.scope1_kg_co2e).plus(40).toFixed(6));
+    // An annual footprint counts in its first month.
+    const jan = (x: InventoryReport) => x.by_month.find((m) => m.month === '2024-01')!;
+    expect(dec(jan(r).by_scope[2]).minus(dec(jan(before).by_scope[2])).plus(dec(sumDecimals(byMonth.get('2024-01') ?? []))).toFixed(6)).toBe('5000.500000');
+    expect(r.method_mix.find((m) => m.method === 'reported_by_inventory')).toMatchObject({ data_quality: 2, entries: 0, kg_co2e: '5340.500000' });
+    // The report of one connection replaces nothing.
+    const one = await b.inventoryReport('2024', 1, nzc.id);
+    expect(one.replaced).toEqual([]);
+    expect(one.inventory_kg_co2e).toBe('5340.500000');
+    expectConsistent(one);
+    // A footprint of nothing replaces nothing.
+    b.setReportedRows(nzc.id, [netZeroRow({ month: '2024-01', period_end: '2024-12-31', scope: 3, scope3_category: 6, kg_co2e: '0' })]);
+    const zero = await b.inventoryReport('2024', 1, null);
+    expect(zero.replaced).toEqual([]);
+    expect(zero.inventory_kg_co2e).toBe(before.inventory_kg_co2e);
+    expectConsistent(zero);
+  });
+
+  it('places a cloud provider’s figures in the monthly report’s scopes as the inventory does', async () => {
+    const b = fake();
+    await withCloud(b, 'aws');
+    const inventory = await b.inventoryReport('2024-11', 1, null);
+    expect(inventory.reported.length).toBe(3);
+    const monthly = readReport((await b.previewReport('2024-11')).report)!;
+    const scopes = [inventory.scopes.scope1_kg_co2e, inventory.scopes.scope2_location_kg_co2e, inventory.scopes.scope3_kg_co2e];
+    expect(monthly.by_scope.map((f) => f.label)).toEqual(['Scope 1', 'Scope 2', 'Scope 3']);
+    monthly.by_scope.forEach((f, i) => expect(dec(f.t_co2e).eq(dec(scopes[i]!).times('0.001'))).toBe(true));
+    expect(dec(monthly.total_t_co2e).eq(dec(inventory.inventory_kg_co2e).times('0.001'))).toBe(true);
+  });
+
+  it('places slices as the application does (its own cases)', () => {
+    const slice = (platform: string, month: string, end: string | null, scope: number, cat: number | null): ReportedSlice => ({
+      connection_id: 9,
+      platform,
+      month,
+      period_end: end,
+      scope,
+      scope3_category: cat,
+      location_kg_co2e: '100',
+      market_kg_co2e: '80',
+    });
+    const group = (month: string, scope: number, cat: number | null, kg: number): ReportGroup => ({
+      month,
+      connection_id: 1,
+      scope,
+      scope3_category: cat,
+      category: 'Office supplies',
+      method: 'spend_mapped',
+      entries: 2,
+      kg_co2e: String(kg),
+      market_kg_co2e: String(kg),
+    });
+    const cloud = reportedPart([slice('aws', '2024-03', null, 2, null)], [group('2024-03', 2, null, 5)], true, (id) => `AWS ${id}`);
+    expect(cloud.lines.map((l) => [l.scope, l.scope3_category, l.published_scope, l.method])).toEqual([[3, 1, 2, 'reported_by_supplier']]);
+    expect(cloud.replacedGroups.size).toBe(0);
+
+    const groups = [group('2024-01', 3, 1, 5), group('2024-06', 3, 1, 7), group('2024-06', 3, 6, 11), group('2025-01', 3, 1, 13)];
+    const annual = [slice('salesforce', '2024-01', '2024-12-31', 3, 1)];
+    const part = reportedPart(annual, groups, true, () => 'Salesforce: Acme');
+    expect([...part.replacedGroups].sort()).toEqual([0, 1]);
+    expect(part.replaced.map((l) => [l.month, l.entries, l.kg_co2e])).toEqual([
+      ['2024-01', 2, '5.000000'],
+      ['2024-06', 2, '7.000000'],
+    ]);
+    expect(reportedPart(annual, groups, false, () => '').replacedGroups.size).toBe(0);
   });
 });
 

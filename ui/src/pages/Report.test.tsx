@@ -2,6 +2,8 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { FakeBackend } from '../backend/fake';
+import { CLOUD_SAMPLE } from '../backend/fakeCloud';
+import { withCloud, withNetZeroCloud } from '../backend/reported.fixture';
 import { EMPTY_FILTER } from '../backend/types';
 import type { Classification } from '../bindings/Classification';
 import type { InventoryReport } from '../bindings/InventoryReport';
@@ -21,6 +23,11 @@ const NONE: Classification = {
   activity: null,
   quantity: null,
   quantity_unit: null,
+  market_factor: null,
+  market_factor_source: null,
+  unit_price: null,
+  unit_price_currency: null,
+  unit_price_source: null,
 };
 
 const days = (from: string, to: string): LedgerFilter => ({ ...EMPTY_FILTER, from, to });
@@ -42,7 +49,7 @@ describe('the Report page', { timeout: 20_000 }, () => {
     expect(screen.getByRole('heading', { name: 'Report', level: 1 })).toBeInTheDocument();
   });
 
-  it('shows the emissions’ totals of the period, scopes that add up to them, and market-based Scope 2 as not reported', async () => {
+  it('shows the emissions’ totals of the period, scopes that add up to them, and market-based Scope 2 at the grid average', async () => {
     const { backend } = renderApp({ hash: '#/report' });
     // The latest year with entries is chosen first.
     const total = await totalOf(backend as FakeBackend, YEAR);
@@ -57,9 +64,11 @@ describe('the Report page', { timeout: 20_000 }, () => {
     expect(screen.getByTestId('report-scope-2-location')).toHaveTextContent(formatKg2(s.scope2_location_kg_co2e));
     expect(screen.getByTestId('report-scope-3')).toHaveTextContent(formatKg2(s.scope3_kg_co2e));
     expect(dec(sumDecimals([s.scope1_kg_co2e, s.scope2_location_kg_co2e, s.scope3_kg_co2e])).eq(dec(total))).toBe(true);
-    const market = screen.getByTestId('report-scope-2-market');
-    expect(market).toHaveTextContent('Not reported: no supplier or contract factors entered');
-    expect(market).not.toHaveTextContent(/\d/);
+    // No supplier or contract factor entered: market-based Scope 2 is the grid average.
+    expect(screen.getByTestId('report-scope-2-market')).toHaveTextContent(formatKg2(s.scope2_location_kg_co2e));
+    // Nothing reported by providers: the total is the books', with no parts beneath it.
+    expect(screen.queryByTestId('report-total-parts')).not.toBeInTheDocument();
+    expect(screen.getByTestId('report-reported')).toHaveTextContent('No provider reports emissions for this period.');
 
     // Every Scope 3 category and every month, each adding up.
     const cats = within(screen.getByTestId('report-scope3-categories'));
@@ -69,7 +78,7 @@ describe('the Report page', { timeout: 20_000 }, () => {
     expect(screen.getByTestId('report-dq')).toHaveTextContent('Spend-based, with the factor the account mapping gives · in this period');
     expect(screen.getByTestId('report-excluded')).toHaveTextContent('tax: taxes paid are not a purchase of goods or services');
     expect(screen.getByTestId('report-factor-sets')).toHaveTextContent('US EPA');
-    expect(screen.getByTestId('report-method-notes')).toHaveTextContent('not reported rather than repeated');
+    expect(screen.getByTestId('report-method-notes')).toHaveTextContent('the grid average elsewhere');
   });
 
   it('reads a month, a quarter or a financial year starting in the month chosen', async () => {
@@ -258,5 +267,133 @@ describe('the Report page', { timeout: 20_000 }, () => {
     expect(path).toHaveTextContent(/~\/Downloads\/carbonsync-inventory-2024-\d{8}-\d{6}\.pdf/);
     expect(await screen.findByText('Inventory report exported as PDF')).toBeInTheDocument();
     expect(screen.getByTestId('notice')).toHaveTextContent('its CSV tables and the audit trail are in a folder beside it');
+  });
+});
+
+describe('what providers report, in the Report page', { timeout: 20_000 }, () => {
+  it('counts a cloud provider’s report in Scope 3 category 1: the total is the scopes’, the books’ plus the reported', async () => {
+    const backend = new FakeBackend({ entriesPerOrg: 300, now: NOW });
+    const aws = await withCloud(backend, 'aws');
+    renderApp({ backend, hash: '#/report' });
+    const r = await backend.inventoryReport('2024', 1, null);
+    expect(r.reported.length).toBeGreaterThan(0);
+    const s = r.scopes;
+    // The headline is Scope 1 + Scope 2 (location-based) + Scope 3 ...
+    const scopes = sumDecimals([s.scope1_kg_co2e, s.scope2_location_kg_co2e, s.scope3_kg_co2e]);
+    await waitFor(() => expect(screen.getByTestId('report-total')).toHaveTextContent(formatKg2(scopes)));
+    expect(screen.getByTestId('report-scope-3')).toHaveTextContent(formatKg2(s.scope3_kg_co2e));
+    // ... which is the books' total, as on the Emissions page, plus what providers report.
+    const books = await totalOf(backend, YEAR);
+    expect(dec(scopes).eq(dec(books).plus(dec(r.reported_kg_co2e)))).toBe(true);
+    const parts = screen.getByTestId('report-total-parts');
+    expect(within(parts).getByTestId('report-from-books')).toHaveTextContent(formatKg2(books));
+    expect(parts).toHaveTextContent(`From the books${formatKg2(books)} (${r.totals.counted} counted entries)`);
+    expect(within(parts).getByTestId('report-from-providers')).toHaveTextContent(formatKg2(r.reported_kg_co2e));
+    expect(within(parts).queryByTestId('report-left-out')).not.toBeInTheDocument();
+
+    // AWS's Scope 2 is the company's purchased services.
+    const line = r.reported.find((l) => l.published_scope === 2)!;
+    const key = `${aws.id}-3-1-2`;
+    const row = within(screen.getByTestId('report-reported-lines')).getByTestId(`report-reported-${key}`);
+    expect(row).toHaveTextContent('Amazon Web Services: AWS (1 account)');
+    expect(row).toHaveTextContent('Scope 3 · cat. 1 Purchased goods and services');
+    expect(row).toHaveTextContent('Scope 2');
+    expect(within(row).getByRole('cell', { name: 'Scope 2' })).toBeInTheDocument();
+    expect(row).toHaveTextContent(formatKg2(line.kg_co2e));
+    expect(screen.getByTestId('report-reported-total')).toHaveTextContent(formatKg2(r.reported_kg_co2e));
+    expect(screen.queryByTestId('report-replaced')).not.toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent('never added');
+  });
+
+  it('opens the rows behind a reported line on the Cloud page: that connection, the period, the scope it was published under', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ entriesPerOrg: 300, now: NOW });
+    const aws = await withCloud(backend, 'aws');
+    renderApp({ backend, hash: '#/report' });
+    const link = await screen.findByTestId(`report-reported-kg-${aws.id}-3-1-2`);
+    const target = `#/cloud?connection=${aws.id}&from=2024-01-01&to=2024-12-31&scope=2`;
+    expect(link).toHaveAttribute('href', target);
+    await user.click(link);
+    expect(await screen.findByTestId('page-cloud', {}, { timeout: 5000 })).toBeInTheDocument();
+    expect(window.location.hash).toBe(target);
+    await waitFor(() => expect(screen.getByTestId('cloud-filter-connection')).toHaveValue(String(aws.id)));
+    expect(screen.getByTestId('cloud-filter-scope')).toHaveValue('2');
+    expect(screen.getByTestId('cloud-filter-months')).toHaveTextContent('1 Jan 2024 – 31 Dec 2024');
+    // Only AWS's Scope 2 rows, which add up to the line.
+    const rows = CLOUD_SAMPLE.accounts.aws!.rows.filter((x) => x.scope === 2 && x.month.startsWith('2024'));
+    const table = await screen.findByTestId('cloud-rows');
+    const listed = within(table).getAllByRole('row').slice(1);
+    expect(listed).toHaveLength(Math.min(100, rows.length));
+    for (const tr of listed) {
+      expect(tr).toHaveTextContent('Amazon Web Services');
+      expect(tr).toHaveTextContent('Scope 2');
+    }
+    // Every month again, from the chip.
+    await user.click(screen.getByRole('button', { name: 'Show every month' }));
+    expect(screen.queryByTestId('cloud-filter-months')).not.toBeInTheDocument();
+  });
+
+  it('lists what a figure counts from providers beside its entries, each opening the provider’s rows', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ entriesPerOrg: 300, now: NOW });
+    const aws = await withCloud(backend, 'aws');
+    renderApp({ backend, hash: '#/report' });
+    await user.click(await screen.findByTestId('report-scope-3'));
+    const panel = await screen.findByTestId('report-entries');
+    const reported = within(panel).getByTestId('report-entries-reported');
+    expect(within(reported).getAllByRole('link')).toHaveLength(3);
+    expect(within(reported).getByTestId(`report-entries-reported-${aws.id}-3-1-1`)).toHaveAttribute(
+      'href',
+      `#/cloud?connection=${aws.id}&from=2024-01-01&to=2024-12-31&scope=1`,
+    );
+    // The books' entries of the figure are listed below.
+    await waitFor(() => expect(within(panel).getAllByTestId(/^report-entry-\d+$/).length).toBeGreaterThan(0));
+
+    // AWS's own line of the connections is only what it reports: no entry of the books.
+    await user.click(within(screen.getByTestId(`report-by-connection-${aws.id}`)).getByRole('button'));
+    await waitFor(() => expect(screen.getByTestId('report-entries')).toHaveTextContent('Amazon Web Services: AWS (1 account) in 2024'));
+    expect(within(screen.getByTestId('report-entries')).queryAllByTestId(/^report-entry-\d+$/)).toHaveLength(0);
+    expect(within(screen.getByTestId('report-entries')).getAllByRole('link')).toHaveLength(3);
+  });
+
+  it('leaves out the books’ entries the inventory platform reports, listed, each opening the entries left out', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ entriesPerOrg: 300, now: NOW });
+    await withNetZeroCloud(backend, [{ month: '2024-03', scope: 3, scope3_category: 6, kg_co2e: '2500' }]);
+    renderApp({ backend, hash: '#/report' });
+    const r = await backend.inventoryReport('2024', 1, null);
+    expect(r.replaced).toHaveLength(1);
+    const [left] = r.replaced;
+    expect(left).toMatchObject({ month: '2024-03', scope: 3, scope3_category: 6, replaced_by: 'Salesforce: CarbonSync Demo Group' });
+    const books = await totalOf(backend, YEAR);
+    const total = dec(books).plus(2500).minus(dec(left!.kg_co2e)).toFixed(6);
+    expect(r.inventory_kg_co2e).toBe(total);
+    await waitFor(() => expect(screen.getByTestId('report-total')).toHaveTextContent(formatKg2(total)));
+    expect(screen.getByTestId('report-left-out')).toHaveTextContent(formatKg2(left!.kg_co2e));
+
+    // Net Zero Cloud's figure counts in its own scope and category, published as such.
+    const row = screen.getByTestId(`report-reported-${r.reported[0]!.connection_id}-3-6-3`);
+    expect(row).toHaveTextContent('Scope 3 · cat. 6 Business travel');
+    expect(row).toHaveTextContent('Your inventory platform');
+
+    const line = within(screen.getByTestId('report-replaced-lines')).getByTestId('report-replaced-2024-03-3-6');
+    expect(line).toHaveTextContent('Mar 2024');
+    expect(line).toHaveTextContent('Salesforce: CarbonSync Demo Group');
+    await user.click(within(line).getByTestId('report-replaced-kg-2024-03-3-6'));
+    const panel = await screen.findByTestId('report-entries');
+    expect(panel).toHaveTextContent(formatKg2(left!.kg_co2e));
+    await waitFor(() => expect(within(panel).getAllByTestId(/^report-entry-\d+$/)).toHaveLength(left!.entries));
+    for (const tr of within(screen.getByTestId('report-entries-table')).getAllByRole('row').slice(1)) {
+      expect(tr).toHaveTextContent('Scope 3 · cat. 6');
+      expect(tr).toHaveTextContent('Mar 2024');
+    }
+
+    // The Scope 3 figure's entries leave them out.
+    await user.click(screen.getByTestId('report-scope-3'));
+    await waitFor(() => expect(screen.getByTestId('report-entries')).toHaveTextContent('Scope 3 in 2024'));
+    const scope3 = await backend.ledgerPage({ ...YEAR, scope: 3, status: 'counted' }, 0, 500);
+    await waitFor(() =>
+      expect(within(screen.getByTestId('report-entries')).getAllByTestId(/^report-entry-\d+$/)).toHaveLength(scope3.total - left!.entries),
+    );
   });
 });
