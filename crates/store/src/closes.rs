@@ -2,12 +2,13 @@
 //! sync made to its entries, and restatements. Every change here is written with its
 //! audit-trail row in the same transaction.
 
+use chrono::Datelike;
 use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::review::{audit, json};
-use crate::{decimal, Actor, LedgerStatus, Result, Store, StoreError, Totals};
+use crate::{decimal, Actor, LedgerFilter, LedgerStatus, Result, Store, StoreError, Totals};
 
 /// The ledger's columns, as `closed_ledger` copies them (same names, same order).
 const LEDGER_COLUMNS: &str = "id, record_ref, connection_id, line_no, date, contact, description,
@@ -237,6 +238,59 @@ impl Store {
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
+    }
+
+    /// The month totals (migration 015) as reported, with the ledger's column names, when
+    /// they answer `filter` exactly: whole months (or no bound), no single record, and every
+    /// standing close made of whole months. `None` otherwise: the caller reads the entries.
+    pub(crate) fn month_totals_source(&self, filter: &LedgerFilter) -> Result<Option<String>> {
+        let first_of_month =
+            |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok_and(|d| d.day() == 1);
+        let last_of_month = |d: &str| {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .is_ok_and(|d| d.succ_opt().is_some_and(|n| n.day() == 1))
+        };
+        if filter.record_id.is_some()
+            || !filter.from.as_deref().is_none_or(first_of_month)
+            || !filter.to.as_deref().is_none_or(last_of_month)
+        {
+            return Ok(None);
+        }
+        let standing: Vec<(i64, String, String)> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, from_date, to_date FROM period_closes WHERE reopened_at_ms IS NULL",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if !standing
+            .iter()
+            .all(|(_, f, t)| first_of_month(f) && last_of_month(t))
+        {
+            return Ok(None);
+        }
+        const COLUMNS: &str = "date, connection_id, status, NULL AS covered_by,
+            NULLIF(scope, 0) AS scope, NULLIF(scope3_category, 0) AS scope3_category,
+            NULLIF(category, '') AS category, entries, co2e_mg, usd_2022_micros";
+        if standing.is_empty() {
+            return Ok(Some(format!("(SELECT {COLUMNS} FROM month_totals)")));
+        }
+        // Checked above to be dates, so they are safe as literals.
+        let outside = standing
+            .iter()
+            .map(|(_, f, t)| format!("date NOT BETWEEN '{f}' AND '{t}'"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let ids = standing
+            .iter()
+            .map(|(id, _, _)| id.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Ok(Some(format!(
+            "(SELECT {COLUMNS} FROM month_totals WHERE {outside}
+              UNION ALL
+              SELECT {COLUMNS} FROM closed_month_totals WHERE close_id IN ({ids}))"
+        )))
     }
 
     fn close_head(&self, id: i64) -> Result<CloseHead> {

@@ -63,6 +63,15 @@ const TOTALS_SQL: &str = "COALESCE(SUM(CASE WHEN l.status = 'counted' AND l.cove
     COUNT(CASE WHEN l.status = 'excluded' OR l.covered_by IS NOT NULL THEN 1 END),
     COUNT(CASE WHEN l.status = 'unmapped' AND l.covered_by IS NULL THEN 1 END)";
 
+/// [`TOTALS_SQL`] over month totals (migration 015), whose `status` is already the effective
+/// one and whose rows each stand for `entries` entries.
+const SUMMED_TOTALS_SQL: &str =
+    "COALESCE(SUM(CASE WHEN l.status = 'counted' THEN l.co2e_mg END), 0),
+    COALESCE(SUM(CASE WHEN l.status = 'counted' THEN l.usd_2022_micros END), 0),
+    COALESCE(SUM(CASE WHEN l.status = 'counted' THEN l.entries END), 0),
+    COALESCE(SUM(CASE WHEN l.status = 'excluded' THEN l.entries END), 0),
+    COALESCE(SUM(CASE WHEN l.status = 'unmapped' THEN l.entries END), 0)";
+
 fn totals_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Totals> {
     Ok(Totals {
         kg_co2e: decimal::from_millionths(r.get(at)?),
@@ -77,6 +86,18 @@ impl Store {
     /// Totals of the selection as reported: the dates of a standing period close read from
     /// its frozen copy (see [`Store::close_period`]), every other date from the live ledger.
     pub fn totals(&self, filter: &LedgerFilter) -> Result<Totals> {
+        if let Some(source) = self.month_totals_source(filter)? {
+            let (cond, params) = filter.to_sql();
+            let sql = format!(
+                "SELECT {SUMMED_TOTALS_SQL} FROM {source} l
+                 JOIN connections c ON c.id = l.connection_id WHERE {cond}"
+            );
+            return Ok(self
+                .conn
+                .query_row(&sql, rusqlite::params_from_iter(params), |r| {
+                    totals_at(r, 0)
+                })?);
+        }
         let source = self.reported_ledger()?;
         self.totals_from(&source, filter)
     }
@@ -98,7 +119,10 @@ impl Store {
     /// their frozen copies). By month, each month is split further by scope so the window can
     /// stack its chart.
     pub fn emissions_by(&self, by: GroupBy, filter: &LedgerFilter) -> Result<Vec<EmissionsGroup>> {
-        let source = self.reported_ledger()?;
+        let (source, totals_sql) = match self.month_totals_source(filter)? {
+            Some(source) => (source, SUMMED_TOTALS_SQL),
+            None => (self.reported_ledger()?, TOTALS_SQL),
+        };
         let (cond, params) = filter.to_sql();
         let (scope_col, connection_col, group) = match by {
             GroupBy::Month => ("l.scope", "NULL", "1, 2"),
@@ -106,7 +130,7 @@ impl Store {
             GroupBy::Category | GroupBy::Scope => ("NULL", "NULL", "1"),
         };
         let sql = format!(
-            "SELECT {key} AS k, {scope_col}, {connection_col}, {TOTALS_SQL}
+            "SELECT {key} AS k, {scope_col}, {connection_col}, {totals_sql}
              FROM {source} l JOIN connections c ON c.id = l.connection_id
              WHERE {cond} GROUP BY {group} ORDER BY {order}",
             key = by.key_sql(),

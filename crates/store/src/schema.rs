@@ -25,10 +25,11 @@ fn migrations() -> Migrations<'static> {
             "../migrations/013_market_factors_and_estimates.sql"
         )),
         M::up(include_str!("../migrations/014_split_lines.sql")),
+        M::up(include_str!("../migrations/015_month_totals.sql")),
     ])
 }
 
-pub(crate) const KNOWN_VERSION: usize = 14;
+pub(crate) const KNOWN_VERSION: usize = 15;
 
 /// Brings the schema up to date. An existing database is copied to the backups folder
 /// first (see [`backup_into`]), so a migration that goes wrong can be undone.

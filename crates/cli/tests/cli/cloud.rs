@@ -343,6 +343,7 @@ fn a_cloud_bill_in_xero_is_not_counted_twice_while_the_provider_reports_its_mont
     env.sync(aws_id);
     let covered = entry(&env);
     assert_eq!(covered["status"], "excluded", "{covered}");
+    assert_month_totals_agree(&env);
     assert_eq!(
         covered["reason"],
         format!(
@@ -376,6 +377,7 @@ fn a_cloud_bill_in_xero_is_not_counted_twice_while_the_provider_reports_its_mont
     env.json(&["suppliers", "--enable", &rule.to_string(), "--json"]);
     assert_eq!(entry(&env)["status"], "excluded");
     let out = env.run(&["disconnect", &aws_id.to_string()]);
+    assert_month_totals_agree(&env);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(entry(&env)["status"], "counted");
     assert_eq!(

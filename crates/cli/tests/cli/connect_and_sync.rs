@@ -268,6 +268,8 @@ fn the_rate_limit_is_waited_out_with_no_error_and_no_duplicate() {
     assert_eq!(stored + accounts, counts["fetched"].as_i64().unwrap());
     let full = env.json(&["sync", &id.to_string(), "--full", "--json"]);
     assert_eq!(full[0]["report"]["counts"]["created"], 0, "{full}");
+    // Changed, deleted and re-read records kept the month totals exact.
+    assert_month_totals_agree(&env);
 }
 
 #[test]

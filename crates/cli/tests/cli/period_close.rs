@@ -182,6 +182,7 @@ fn a_closed_month_keeps_its_numbers_through_a_full_resync_and_its_changes_are_re
     assert_eq!(decimal(&r["before"]["kg_co2e"]), live_before);
     assert_eq!(decimal(&r["after"]["kg_co2e"]), live_now);
     assert_eq!(month_kg(&env, month, to), live_now);
+    assert_month_totals_agree(&env);
     assert_eq!(env.json(&["period", "changes", "--json"]), json!([]));
     let e = refused(env.run(&["period", "restate", month]));
     assert!(e.contains("no change after close to restate"), "{e}");

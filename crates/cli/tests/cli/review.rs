@@ -741,6 +741,7 @@ fn a_split_line_counts_each_share_with_its_own_factor_and_survives_a_full_resync
     }
     assert_eq!(parts_of(&env, &record, line_no).len(), 1);
 
+    assert_month_totals_agree(&env);
     let trail = env.json(&["audit", "--json"]);
     assert!(
         trail

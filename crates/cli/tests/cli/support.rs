@@ -302,3 +302,47 @@ pub fn counted_kg(entries: &[Value]) -> rust_decimal::Decimal {
         .map(|e| decimal(&e["kg_co2e"]))
         .sum()
 }
+
+/// The totals kept by month (whole-month selections) equal a pass over the entries (a
+/// selection ending on a day that is not a month's last): the same counts and sums, exactly,
+/// for the whole ledger and for 2024.
+pub fn assert_month_totals_agree(env: &Env) {
+    let totals = |args: &[&str]| {
+        let mut all = vec!["emissions", "--json"];
+        all.extend_from_slice(args);
+        env.json(&all)["totals"].clone()
+    };
+    assert_eq!(
+        totals(&[]),
+        totals(&["--to", "9999-12-30"]),
+        "the whole ledger by month and by entry"
+    );
+    let by_entry = sum_totals(
+        &totals(&["--from", "2024-01-01", "--to", "2024-12-30"]),
+        &totals(&["--from", "2024-12-31", "--to", "2024-12-31"]),
+    );
+    let by_month = totals(&["--from", "2024-01-01", "--to", "2024-12-31"]);
+    for field in ["kg_co2e", "spend_usd_2022"] {
+        assert_eq!(
+            decimal(&by_month[field]),
+            decimal(&by_entry[field]),
+            "{field}"
+        );
+    }
+    for field in ["counted", "excluded", "unmapped"] {
+        assert_eq!(by_month[field], by_entry[field], "{field}");
+    }
+}
+
+/// Two `totals` objects added field by field (decimals exactly).
+fn sum_totals(a: &Value, b: &Value) -> Value {
+    let add = |f: &str| (decimal(&a[f]) + decimal(&b[f])).to_string();
+    let count = |f: &str| a[f].as_i64().unwrap() + b[f].as_i64().unwrap();
+    serde_json::json!({
+        "kg_co2e": add("kg_co2e"),
+        "spend_usd_2022": add("spend_usd_2022"),
+        "counted": count("counted"),
+        "excluded": count("excluded"),
+        "unmapped": count("unmapped"),
+    })
+}
