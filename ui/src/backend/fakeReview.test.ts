@@ -5,6 +5,7 @@ import type { LedgerFilter } from '../bindings/LedgerFilter';
 import type { RuleInput } from '../bindings/RuleInput';
 import { dec } from '../lib/decimal';
 import { FakeBackend } from './fake';
+import { ledgerEntry } from './ledger.fixture';
 import { RECORDED } from './recorded';
 import { EMPTY_FILTER } from './types';
 
@@ -23,6 +24,12 @@ const NONE: Classification = {
   activity: null,
   quantity: null,
   quantity_unit: null,
+  market_factor: null,
+  market_factor_source: null,
+  unit_price: null,
+  unit_price_currency: null,
+  unit_price_source: null,
+  parts: [],
 };
 
 const reclassify = (factor_code: string, category: string | null = null, scope3_category: number | null = null): Classification => ({
@@ -347,5 +354,159 @@ describe('fake rules for similar entries', () => {
     expect(preview.entries.map((p) => p.entry.id).sort()).toEqual([1, 4]);
     expect(preview.kg_co2e_after).toBe('0');
     expect(preview.kg_co2e_now).toBe('1599.645618');
+  });
+});
+
+describe('fake activity data estimated from spend, and a supplier or contract factor', () => {
+  const PRICE_SOURCE = 'DESNZ Quarterly Energy Prices, non-domestic, 2024';
+  const electricity = (patch: Partial<Classification>): Classification => ({
+    ...NONE,
+    action: 'activity',
+    activity: 'electricity-uk',
+    quantity_unit: 'kWh',
+    ...patch,
+  });
+  const estimate = (price: string, currency = 'GBP', source: string | null = PRICE_SOURCE) =>
+    electricity({ unit_price: price, unit_price_currency: currency, unit_price_source: source });
+
+  /** Three bills of Harbour & Pine Ltd, in pounds: electricity, a refund of it, and rent counted with more kg. */
+  function bills(): FakeBackend {
+    const b = new FakeBackend({ entriesPerOrg: 10, now: NOW });
+    b.setLedger([
+      ledgerEntry({ id: 701, contact: 'Northern Power', description: 'Electricity, March', net_amount: '512.34', kg_co2e: '60.000000' }),
+      ledgerEntry({ id: 702, contact: 'Northern Power', description: 'Credit: meter misread', net_amount: '-100.00', kg_co2e: '-11.000000' }),
+      ledgerEntry({ id: 703, contact: 'Albion Property Management', description: 'Rent', net_amount: '2833.33', kg_co2e: '839.415173' }),
+      ledgerEntry({ id: 704, contact: 'Northern Power', description: 'Electricity, April', net_amount: '180.00', kg_co2e: '20.000000' }),
+      ledgerEntry({ id: 705, contact: 'Unknown', description: 'Unmapped line', net_amount: '50.00', status: 'unmapped', kg_co2e: null }),
+    ]);
+    return b;
+  }
+
+  it('counts the quantity the amount buys at the price, with the supplier factor beside, and says how', async () => {
+    const b = bills();
+    const [e] = await b.decideEntries(
+      [701],
+      { ...estimate('0.245'), market_factor: '0.05', market_factor_source: 'Supplier disclosure' },
+      null,
+      null,
+    );
+    // 512.34 / 0.245 = 2091.1836734… → 2091.183673 kWh; × 0.20705 = 432.97957949… → 432.979579 kg;
+    // × 0.05 = 104.55918365 → 104.559184 kg market-based.
+    expect(e!.status).toBe('counted');
+    expect(e!.scope).toBe(2);
+    expect(e!.kg_co2e).toBe('432.979579');
+    expect(e!.market_kg_co2e).toBe('104.559184');
+    expect(e!.reason).toBe(
+      'estimated from spend: 512.34 GBP at 0.245 GBP per kWh (DESNZ Quarterly Energy Prices, non-domestic, 2024) = 2091.183673 kWh × 0.20705 kg CO2e per kWh; market-based 0.05 kg CO2e per kWh (Supplier disclosure) = 104.559184 kg CO2e',
+    );
+    const d = (await b.entryDetail(701)).decision!;
+    expect(d).toMatchObject({ quantity: null, unit_price: '0.245', unit_price_currency: 'GBP', unit_price_source: PRICE_SOURCE });
+    expect(d).toMatchObject({ market_factor: '0.05', market_factor_source: 'Supplier disclosure' });
+  });
+
+  it('counts a refund negative, its quantity from the amount without the sign', async () => {
+    const b = bills();
+    const [e] = await b.decideEntries([702], estimate('0.25', 'gbp'), null, null);
+    // 100.00 / 0.25 = 400 kWh (the quotient comes out even: no places); × 0.20705 = 82.82 kg, negative.
+    expect(e!.kg_co2e).toBe('-82.820000');
+    expect(e!.market_kg_co2e).toBeNull();
+    expect(e!.reason).toBe(`estimated from spend: 100.00 GBP at 0.25 GBP per kWh (${PRICE_SOURCE}) = 400 kWh × 0.20705 kg CO2e per kWh`);
+    // The currency is kept as the application keeps it: upper case.
+    expect((await b.entryDetail(702)).decision?.unit_price_currency).toBe('GBP');
+  });
+
+  it('keeps an estimate first in the queue, reviewed, until the measured quantity is given', async () => {
+    const b = bills();
+    await b.decideEntries([701], estimate('0.245'), null, null);
+    let q = await b.reviewQueue(EMPTY_FILTER, 0, 100);
+    expect(q.items.map((i) => [i.entry.id, i.why])).toEqual([
+      [701, 'estimated'],
+      [705, 'unmapped'],
+      [703, 'not_reviewed'],
+      [704, 'not_reviewed'],
+      [702, 'not_reviewed'],
+    ]);
+    expect(q.items[0]!.seen).toBeNull();
+    expect(q.progress.reviewed).toBe(1);
+    expect(q.progress.kg_co2e_reviewed).toBe('432.979579');
+
+    // A line changed since the estimate comes before it.
+    await b.decideEntries([703], NONE, null, null);
+    await b.changeLine(703, { net_amount: '2933.33' });
+    q = await b.reviewQueue(EMPTY_FILTER, 0, 100);
+    expect(q.items.slice(0, 2).map((i) => [i.entry.id, i.why])).toEqual([
+      [703, 'changed_since_review'],
+      [701, 'estimated'],
+    ]);
+
+    // The bill arrives: 2,100 kWh measured.
+    const [e] = await b.decideEntries([701], electricity({ quantity: '2100' }), null, null);
+    expect(e!.kg_co2e).toBe('434.805000');
+    expect(e!.reason).toBe('activity data: 2100 kWh × 0.20705 kg CO2e per kWh');
+    q = await b.reviewQueue(EMPTY_FILTER, 0, 100);
+    expect(q.items.some((i) => i.entry.id === 701)).toBe(false);
+    expect(q.progress.reviewed).toBe(1);
+    // The decision no longer carries the price.
+    expect((await b.entryDetail(701)).decision).toMatchObject({ quantity: '2100', unit_price: null, unit_price_currency: null, unit_price_source: null });
+  });
+
+  it('keeps a measured quantity’s market-based kg beside the location-based kg', async () => {
+    const b = bills();
+    const [e] = await b.decideEntries([704], electricity({ quantity: '1000', market_factor: '0.1', market_factor_source: 'contract' }), null, null);
+    // 1000 × 0.20705 = 207.05 kg location-based; 1000 × 0.1 = 100 kg market-based.
+    expect(e!.kg_co2e).toBe('207.050000');
+    expect(e!.market_kg_co2e).toBe('100.000000');
+    // In the reason, the product has the places of its factors, as the application writes it.
+    expect(e!.reason).toBe('activity data: 1000 kWh × 0.20705 kg CO2e per kWh; market-based 0.1 kg CO2e per kWh (contract) = 100.0 kg CO2e');
+    // A decision without a factor has no market-based kg: the location-based kg stands for both.
+    const [again] = await b.decideEntries([704], electricity({ quantity: '1000', market_factor_source: 'ignored' }), null, null);
+    expect(again!.market_kg_co2e).toBeNull();
+    expect((await b.entryDetail(704)).decision?.market_factor_source).toBeNull();
+    const trail = (await b.entryDetail(704)).history;
+    expect(JSON.parse(trail[1]!.after!)).toMatchObject({ market_factor: '0.1', market_factor_source: 'contract', unit_price: null });
+  });
+
+  it('refuses a price in another currency than the entry’s, and changes nothing', async () => {
+    const b = bills();
+    const e = await refusal(b.decideEntries([701], estimate('0.3', 'USD'), null, null));
+    expect(e.code).toBe('invalid_review');
+    expect(e.message).toBe('Entry 701 is in GBP, and the price is in USD: give a price in GBP for it, or decide it on its own.');
+    expect((await b.entryDetail(701)).decision).toBeNull();
+  });
+
+  it('refuses a market-based factor for anything but purchased electricity', async () => {
+    const b = bills();
+    const e = await refusal(
+      b.decideEntries(
+        [704],
+        { ...NONE, action: 'activity', activity: 'diesel', quantity: '10', quantity_unit: 'litres', market_factor: '1', market_factor_source: 'x' },
+        null,
+        null,
+      ),
+    );
+    expect(e.message).toBe(
+      'A market-based factor is for purchased electricity, heat or steam (Scope 2), not Diesel (average biofuel blend) burnt in owned vehicles or plant.',
+    );
+    expect((await b.entryDetail(704)).decision).toBeNull();
+  });
+
+  it('refuses an estimate that is not one, in the application’s words', async () => {
+    const b = bills();
+    const message = async (c: Classification) => (await refusal(b.decideEntries([701], c, null, null))).message;
+    expect(await message({ ...estimate('0.245'), quantity: '2000' })).toBe(
+      'Give either the quantity or a price per unit to estimate it from the amount, not both.',
+    );
+    expect(await message(estimate('0'))).toBe('The price per unit must be more than zero.');
+    expect(await message(estimate('0.245', 'pounds'))).toBe('Say which currency the price per kWh is in (e.g. GBP).');
+    expect(await message(estimate('0.245', 'GBP', '  '))).toBe(
+      'Say where the price per kWh comes from (e.g. DESNZ Quarterly Energy Prices, non-domestic, 2024): an estimate states its source.',
+    );
+    expect(await message(electricity({ quantity: '10', market_factor: '0.05' }))).toBe(
+      "Say where the market-based factor comes from (the supplier's fuel mix disclosure, a contract or certificates).",
+    );
+    expect(await message(electricity({ quantity: '10', market_factor: '-0.05', market_factor_source: 'x' }))).toBe(
+      'A market-based factor cannot be negative.',
+    );
+    expect((await b.entryDetail(701)).decision).toBeNull();
   });
 });

@@ -10,7 +10,8 @@
 // - a reclassified entry is counted again with the chosen factor from the same exchange rates
 //   and US price index as the application's tables, rounded once to six places, so the
 //   kilograms are those the application works out; activity data uses the UK DESNZ 2024
-//   factors;
+//   factors, with the quantity as given or estimated from the line's amount at a stated price
+//   per unit, and a supplier or contract factor kept beside as the market-based kg;
 // - the factor list is a part of the shipped US EPA set (the factors the sample ledger uses
 //   and some more), with their published values;
 // - decisions are kept by line (connection, stream, record, line number), so a line the
@@ -279,6 +280,50 @@ function emission(act: Activity, quantity: string | null, unit: string): { kg: s
   return { kg: inFactorUnit.times(act.value).toFixed(scale, HALF_UP), quantity: q };
 }
 
+/** Places a quantity estimated from spend is kept to (a millionth of a kWh or litre). */
+const ESTIMATE_DP = 6;
+
+/**
+ * The quantity `amount` buys at `unitPrice` (both in the same currency): |amount| ÷ price,
+ * rounded once to six places, half away from zero, and written with the places the
+ * application's decimals keep (a quotient that comes out even keeps the dividend's places less
+ * the divisor's, `10.00 / 4` is `2.50`; any other is as short as it is exact, to six places at
+ * most). Or the application's words for a price that is not more than zero.
+ */
+function estimatedQuantity(amount: string, unitPrice: string): { quantity: string } | string {
+  const price = dec(unitPrice);
+  if (!price.gt(0)) return 'the price per unit must be more than zero';
+  const spent = dec(amount).abs();
+  if (spent.eq(0)) return { quantity: '0' };
+  const q = spent.div(price);
+  const exact = q.times(price).eq(spent);
+  const places = exact ? Math.max(0, scaleOf(amount) - scaleOf(unitPrice), scaleOf(q.toFixed())) : ESTIMATE_DP + 1;
+  return { quantity: places > ESTIMATE_DP ? q.toFixed(ESTIMATE_DP, HALF_UP) : q.toFixed(places) };
+}
+
+/**
+ * kg CO2e market-based: `quantity` × a supplier-specific or contractual `factor` (kg CO2e per
+ * unit of the quantity), rounded once to six places at most; or the application's words for a
+ * negative factor.
+ */
+function marketKg(quantity: string, factor: string): { kg: string } | string {
+  const f = dec(factor);
+  if (f.lt(0)) return 'a market-based factor cannot be negative';
+  const scale = Math.min(6, scaleOf(quantity) + scaleOf(factor));
+  return { kg: dec(quantity).times(f).toFixed(scale, HALF_UP) };
+}
+
+/** `-x` for `x` as the application's decimals negate (the places kept); zero stays zero. */
+function negated(s: string): string {
+  if (dec(s).eq(0)) return s;
+  return s.startsWith('-') ? s.slice(1) : `-${s}`;
+}
+
+/** kg CO2e as the ledger keeps and returns it: in milligrams, six places. */
+function milligrams(kg: string): string {
+  return dec(kg).toFixed(6, HALF_UP);
+}
+
 // ---- small pieces -------------------------------------------------------------------------------
 
 function err(code: string, message: string): AppError {
@@ -313,14 +358,26 @@ function invalidReview(message: string): AppError {
   return err('invalid_review', message);
 }
 
+/**
+ * `s` when it is a plain decimal number. The application reads these as numbers before it
+ * looks at them (another shape never reaches its checks); the fake says so in words.
+ */
+function number(s: string, what: string, example: string): string {
+  if (!isPlainDecimal(s)) throw invalidReview(`The ${what} ${JSON.stringify(s)} is not a number: write it like ${example}.`);
+  return s;
+}
+
 const ROW_FIELDS = [
   'status', 'reason', 'rule_id', 'category', 'scope', 'scope3_category', 'factor_set', 'factor_version',
   'factor_code', 'factor_title', 'factor_value', 'factor_unit', 'fx_rate', 'fx_source', 'deflator',
-  'deflator_source', 'amount_usd_2022', 'kg_co2e', 'decision_id', 'review_rule_id',
+  'deflator_source', 'amount_usd_2022', 'kg_co2e', 'decision_id', 'review_rule_id', 'market_kg_co2e',
+  'part_no', 'share_percent', 'part_amount',
 ] as const satisfies ReadonlyArray<keyof LedgerRow>;
 
 function rowOf(e: LedgerRow): LedgerRow {
   const out = {} as Record<string, unknown>;
+  // As stored: entries recorded before the market-based and part columns existed have none,
+  // and the stand-in answers with them as they were recorded.
   for (const f of ROW_FIELDS) out[f] = e[f];
   return out as LedgerRow;
 }
@@ -352,6 +409,10 @@ function bare(status: LedgerRow['status'], reason: string | null): LedgerRow {
     kg_co2e: null,
     decision_id: null,
     review_rule_id: null,
+    market_kg_co2e: null,
+    part_no: 0,
+    share_percent: null,
+    part_amount: null,
   };
 }
 
@@ -367,9 +428,15 @@ function classificationOf(c: Classification): Classification {
     factor_code: c.factor_code,
     scope3_category: c.scope3_category,
     reason: c.reason,
-    activity: c.activity,
-    quantity: c.quantity,
-    quantity_unit: c.quantity_unit,
+    activity: c.activity ?? null,
+    quantity: c.quantity ?? null,
+    quantity_unit: c.quantity_unit ?? null,
+    market_factor: c.market_factor ?? null,
+    market_factor_source: c.market_factor_source ?? null,
+    unit_price: c.unit_price ?? null,
+    unit_price_currency: c.unit_price_currency ?? null,
+    unit_price_source: c.unit_price_source ?? null,
+    parts: (c.parts ?? []).map((p) => ({ ...p })),
   };
 }
 
@@ -468,6 +535,17 @@ export class FakeReview {
     return e.decision_id === null ? null : (this.decisions.get(lineKey(e))?.action ?? null);
   }
 
+  /**
+   * Whether a person's decision counts the entry from a quantity estimated from spend at a
+   * stated price (data quality 3): it stays in the queue until someone gives the measured
+   * quantity.
+   */
+  estimated(e: LedgerEntry): boolean {
+    if (e.decision_id === null) return false;
+    const d = this.decisions.get(lineKey(e));
+    return d !== undefined && d.action === 'activity' && d.unit_price !== null;
+  }
+
   /** Adds a row to the audit trail, chained to the last (period closes write theirs here too). */
   record(action: string, subject: string, before: string | null, after: string | null, why: string | null): void {
     this.trail(this.host.nowMs(), action, subject, before, after, why);
@@ -503,11 +581,14 @@ export class FakeReview {
     const rows = this.host.select(filter).filter((e) => this.inReview(e));
     const items: (QueueItem & { rank: number })[] = [];
     for (const e of rows) {
-      if (this.isReviewed(e)) continue;
+      // An estimate counts as reviewed, and waits here for the measured quantity all the same.
+      const estimated = this.estimated(e);
+      if (this.isReviewed(e) && !estimated) continue;
       const decision = this.decisionOf(e);
       const changed = decision !== null && this.changed(e, decision);
       let why: QueueReason;
       if (changed) why = 'changed_since_review';
+      else if (estimated) why = 'estimated';
       else if (e.status === 'unmapped') why = 'unmapped';
       else if (filter.from !== null && e.contact !== null && !all.some((p) => p.contact === e.contact && p.connection_id === e.connection_id && p.date < filter.from!))
         why = 'new_supplier';
@@ -563,7 +644,17 @@ export class FakeReview {
 
   decide(ids: ReadonlyArray<number>, classification: Classification, note: string | null, why: string | null): LedgerEntry[] {
     const c = this.checkedClassification(classification);
-    const entries = ids.map((id) => this.entryOrThrow(id));
+    const entries = ids.map((id) => {
+      const e = this.entryOrThrow(id);
+      // A price estimates a quantity only from an amount in its own currency.
+      const currency = c.unit_price_currency;
+      if (currency !== null && e.currency.toLowerCase() !== currency.toLowerCase()) {
+        throw invalidReview(
+          `Entry ${id} is in ${e.currency}, and the price is in ${currency}: give a price in ${e.currency} for it, or decide it on its own.`,
+        );
+      }
+      return e;
+    });
     const n = trimmed(note);
     const at = this.host.nowMs();
     return entries.map((e) => {
@@ -894,7 +985,7 @@ export class FakeReview {
         row = byRule;
         break;
       case 'activity':
-        row = byRecord ? { ...m } : this.measured(d);
+        row = byRecord ? { ...m } : this.measured(d, e);
         break;
       default:
         row = this.classified(e, d, byRecord, m);
@@ -954,16 +1045,52 @@ export class FakeReview {
     };
   }
 
-  /** A line counted from a person's quantity with the activity's factor, or unmapped saying why not. */
-  private measured(c: Classification): LedgerRow {
+  /**
+   * A line counted from a person's quantity with the activity's factor, or unmapped saying why
+   * not. The quantity is the one given, or, with a price per unit instead, the line's amount at
+   * that price (an estimate; a refund counts negative). With a supplier or contract factor, the
+   * market-based kg is kept beside.
+   */
+  private measured(c: Classification, e: LedgerEntry): LedgerRow {
     const act = ACTIVITIES.find((x) => x.key === (c.activity ?? '').trim());
     if (!act) {
       return bare('unmapped', `the activity ${JSON.stringify(c.activity ?? '')} is not one this version knows; enter the activity data again`);
     }
-    const result = emission(act, c.quantity, c.quantity_unit ?? '');
+    const unit = c.quantity_unit ?? '';
+    let quantity = c.quantity;
+    let negative = false;
+    let estimate: string | null = null;
+    if (c.unit_price !== null) {
+      const currency = c.unit_price_currency ?? '';
+      if (currency.toLowerCase() !== e.currency.toLowerCase()) {
+        return bare(
+          'unmapped',
+          `the price per ${unit} is in ${currency} but the line is in ${e.currency}; enter the activity data again with a price in ${e.currency}`,
+        );
+      }
+      const q = estimatedQuantity(e.net_amount, c.unit_price);
+      if (typeof q === 'string') return bare('unmapped', `${q}; enter the activity data again`);
+      quantity = q.quantity;
+      negative = dec(e.net_amount).lt(0);
+      const spent = e.net_amount.replace(/^-/, '');
+      estimate = `estimated from spend: ${spent} ${e.currency} at ${c.unit_price} ${currency} per ${unit} (${c.unit_price_source ?? 'source not given'}) = `;
+    }
+    const result = emission(act, quantity, unit);
     if (typeof result === 'string') return bare('unmapped', `${result}; enter the activity data again`);
+    const signed = (kg: string) => (negative ? negated(kg) : kg);
+    let market = '';
+    let marketKgCo2e: string | null = null;
+    if (c.market_factor !== null) {
+      const m = marketKg(result.quantity, c.market_factor);
+      if (typeof m === 'string') return bare('unmapped', `${m}; enter the activity data again`);
+      marketKgCo2e = signed(m.kg);
+      market = `; market-based ${c.market_factor} kg CO2e per ${act.quantity_unit} (${c.market_factor_source ?? 'source not given'}) = ${marketKgCo2e} kg CO2e`;
+    }
     return {
-      ...bare('counted', `activity data: ${result.quantity} ${act.quantity_unit} × ${act.value} kg CO2e per ${act.factor_unit}`),
+      ...bare(
+        'counted',
+        `${estimate ?? 'activity data: '}${result.quantity} ${act.quantity_unit} × ${act.value} kg CO2e per ${act.factor_unit}${market}`,
+      ),
       category: c.category ?? act.label,
       scope: act.scope,
       scope3_category: act.scope3_category,
@@ -973,7 +1100,9 @@ export class FakeReview {
       factor_title: act.title,
       factor_value: act.value,
       factor_unit: `kg CO2e per ${act.factor_unit}`,
-      kg_co2e: result.kg,
+      // The ledger keeps kilograms in milligrams: six places, as the application returns them.
+      kg_co2e: milligrams(signed(result.kg)),
+      market_kg_co2e: marketKgCo2e === null ? null : milligrams(marketKgCo2e),
     };
   }
 
@@ -1024,11 +1153,47 @@ export class FakeReview {
           throw invalidReview(`Say which activity the quantity is of: one of ${known}.`);
         }
         const unit = trimmed(c.quantity_unit) ?? act.quantity_unit;
-        const result = emission(act, c.quantity, unit);
-        if (typeof result === 'string') throw invalidReview(`${capitalised(result)}.`);
+        const refused = (why: string) => invalidReview(`${capitalised(why)}.`);
+        const price = trimmed(c.unit_price);
+        if (price === null) {
+          const result = emission(act, c.quantity, unit);
+          if (typeof result === 'string') throw refused(result);
+          c.quantity = result.quantity;
+          c.unit_price = null;
+        } else {
+          if (trimmed(c.quantity) !== null) {
+            throw refused('give either the quantity or a price per unit to estimate it from the amount, not both');
+          }
+          const q = estimatedQuantity('1', number(price, `price per ${unit}`, '0.245'));
+          if (typeof q === 'string') throw refused(q);
+          const currency = (c.unit_price_currency ?? '').trim().toUpperCase();
+          if (!/^[A-Z]{3}$/.test(currency)) throw refused(`say which currency the price per ${unit} is in (e.g. GBP)`);
+          if (blank(c.unit_price_source)) {
+            throw refused(
+              `say where the price per ${unit} comes from (e.g. DESNZ Quarterly Energy Prices, non-domestic, 2024): an estimate states its source`,
+            );
+          }
+          c.quantity = null;
+          c.unit_price = price;
+          c.unit_price_currency = currency;
+        }
+        const factor = trimmed(c.market_factor);
+        if (factor === null) {
+          c.market_factor = null;
+          c.market_factor_source = null;
+        } else {
+          if (act.scope !== 2) throw refused(`a market-based factor is for purchased electricity, heat or steam (Scope 2), not ${act.label}`);
+          const m = marketKg('1', number(factor, 'market-based factor', '0.05'));
+          if (typeof m === 'string') throw refused(m);
+          if (blank(c.market_factor_source)) {
+            throw refused(
+              "say where the market-based factor comes from (the supplier's fuel mix disclosure, a contract or certificates)",
+            );
+          }
+          c.market_factor = factor;
+        }
         if (blank(c.category)) c.category = act.label;
         c.activity = act.key;
-        c.quantity = result.quantity;
         c.quantity_unit = unit;
         c.scope3_category = act.scope3_category;
         c.factor_code = act.factor_id;
@@ -1039,6 +1204,15 @@ export class FakeReview {
       c.activity = null;
       c.quantity = null;
       c.quantity_unit = null;
+      c.market_factor = null;
+      c.market_factor_source = null;
+      c.unit_price = null;
+      c.unit_price_currency = null;
+      c.unit_price_source = null;
+    }
+    if (c.unit_price === null) {
+      c.unit_price_currency = null;
+      c.unit_price_source = null;
     }
     return c;
   }
@@ -1086,9 +1260,10 @@ export class FakeReview {
 
 const REASON_RANK: Record<QueueReason, number> = {
   changed_since_review: 0,
-  unmapped: 1,
-  new_supplier: 2,
-  not_reviewed: 3,
+  estimated: 1,
+  unmapped: 2,
+  new_supplier: 3,
+  not_reviewed: 4,
 };
 
 const DECIDED: Record<ReviewAction, string> = {
@@ -1096,4 +1271,5 @@ const DECIDED: Record<ReviewAction, string> = {
   reclassify: 'entry_reclassified',
   exclude: 'entry_excluded',
   activity: 'entry_activity_data',
+  split: 'entry_split',
 };

@@ -7,7 +7,7 @@ import { RECORDED } from '../backend/recorded';
 import { EMPTY_FILTER } from '../backend/types';
 import type { Classification } from '../bindings/Classification';
 import type { RuleInput } from '../bindings/RuleInput';
-import { formatKg } from '../lib/format';
+import { formatKg, formatKgNumber } from '../lib/format';
 import { renderApp } from '../test/render';
 
 const NOW = Date.parse('2025-01-15T12:00:00Z');
@@ -24,6 +24,12 @@ const ACCEPT: Classification = {
   activity: null,
   quantity: null,
   quantity_unit: null,
+  market_factor: null,
+  market_factor_source: null,
+  unit_price: null,
+  unit_price_currency: null,
+  unit_price_source: null,
+  parts: [],
 };
 
 const rent = (name: string, classification: Classification): RuleInput => ({
@@ -322,5 +328,122 @@ describe('the Review page', { timeout: 15_000 }, () => {
     await user.type(screen.getByTestId('review-from'), '2024-11-01');
     await waitFor(() => expect(screen.queryByTestId('review-row-1')).not.toBeInTheDocument());
     expect(within(screen.getByTestId('review-row-21')).getByText('New supplier')).toBeInTheDocument();
+  });
+});
+
+describe('activity data estimated from spend, and a supplier or contract factor', { timeout: 15_000 }, () => {
+  /** Harbour & Pine Ltd’s bills, in pounds: two electricity bills, the rent (more kg), an unmapped line. */
+  function bills(): FakeBackend {
+    const backend = new FakeBackend({ entriesPerOrg: 10, now: NOW });
+    backend.setLedger([
+      ledgerEntry({ id: 801, contact: 'Northern Power', description: 'Electricity, March', net_amount: '512.34', kg_co2e: '60.000000' }),
+      ledgerEntry({ id: 802, contact: 'Albion Property Management', description: 'Rent', net_amount: '2833.33', kg_co2e: '839.415173' }),
+      ledgerEntry({ id: 803, contact: 'Northern Power', description: 'Electricity, April', net_amount: '180.00', kg_co2e: '20.000000' }),
+      ledgerEntry({ id: 804, contact: 'Arnold Laver Timber', description: 'Walnut boards', net_amount: '50.00', status: 'unmapped', kg_co2e: null }),
+    ]);
+    return backend;
+  }
+
+  async function openActivityDialog(user: ReturnType<typeof userEvent.setup>, id: number) {
+    await user.click(await screen.findByTestId(`review-select-${id}`));
+    await user.click(screen.getByTestId('review-activity'));
+    return screen.findByRole('dialog', { name: 'Add activity data for 1 entry' });
+  }
+
+  it('estimates an entry from its amount: counted at the price, first in the queue as estimated from spend', async () => {
+    const user = userEvent.setup();
+    const backend = bills();
+    renderApp({ backend, hash: '#/review' });
+    await screen.findByTestId('review-queue');
+    expect(rowIds()).toEqual([804, 802, 801, 803]);
+
+    const dialog = await openActivityDialog(user, 801);
+    expect(screen.getByTestId('activity-select')).toHaveValue('electricity-uk');
+    await user.click(within(dialog).getByRole('radio', { name: /Estimate from the amount/ }));
+    // The price’s currency is the entry’s.
+    expect(within(dialog).getByLabelText('Currency of the price')).toHaveValue('GBP');
+    expect(within(dialog).getByTestId('activity-estimate-note')).toHaveTextContent('data quality 3');
+    expect(within(dialog).getByTestId('activity-estimate-note')).toHaveTextContent('until someone gives the measured quantity');
+    await user.type(within(dialog).getByLabelText('Price per kWh'), '0.245');
+    await user.type(within(dialog).getByLabelText('Source of the price'), 'DESNZ Quarterly Energy Prices, non-domestic, 2024');
+    await user.click(screen.getByTestId('activity-save'));
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    // 512.34 GBP / 0.245 GBP per kWh = 2091.183673 kWh (to a millionth); × 0.20705 kg CO2e per kWh
+    // = 432.97957949… → 432.979579 kg CO2e.
+    await waitFor(() => expect(rowIds()[0]).toBe(801));
+    const row = screen.getByTestId('review-row-801');
+    expect(within(row).getByText('Estimated from spend')).toBeInTheDocument();
+    expect(row).toHaveTextContent(formatKgNumber('432.979579'));
+    expect(rowIds()).toEqual([801, 804, 802, 803]);
+    // Counted as reviewed, and still in the queue until measured.
+    expect(screen.getByTestId('review-progress')).toHaveTextContent('1 of 4 entries reviewed');
+    expect(screen.getByTestId('review-estimates')).toHaveTextContent('1 estimate from spend waiting for the measured quantity');
+    expect((await backend.entryDetail(801)).entry.kg_co2e).toBe('432.979579');
+
+    // The entry says what the estimate rests on.
+    window.location.hash = '#/review/entry/801';
+    const estimate = await screen.findByTestId('entry-estimate');
+    expect(estimate).toHaveTextContent('Estimated from the amount: 512.34 GBP at 0.245 GBP per kWh');
+    expect(estimate).toHaveTextContent('Price from: DESNZ Quarterly Energy Prices, non-domestic, 2024');
+    expect(screen.getByTestId('entry-kg')).toHaveTextContent(formatKg('432.979579'));
+    expect(screen.getByTestId('entry-detail')).toHaveTextContent('2091.183673 kWh');
+    expect(screen.getByTestId('entry-decided-by')).toHaveTextContent('Activity data: estimated from the amount at 0.245 GBP per kWh');
+    expect(screen.queryByTestId('entry-market-kg')).not.toBeInTheDocument();
+  });
+
+  it('counts a measured quantity with the supplier’s factor, and shows the market-based kg', async () => {
+    const user = userEvent.setup();
+    const backend = bills();
+    renderApp({ backend, hash: '#/review/entry/803' });
+    await screen.findByTestId('entry-detail');
+    await user.click(screen.getByTestId('review-activity'));
+    const dialog = await screen.findByRole('dialog', { name: 'Add activity data for 1 entry' });
+    // A supplier factor is for electricity only.
+    await user.selectOptions(screen.getByTestId('activity-select'), 'diesel');
+    expect(within(dialog).queryByLabelText(/Supplier or contract factor/)).not.toBeInTheDocument();
+    await user.selectOptions(screen.getByTestId('activity-select'), 'electricity-uk');
+    expect(within(dialog).getByRole('radio', { name: /Measured quantity/ })).toBeChecked();
+    await user.type(screen.getByTestId('activity-quantity'), '1,000');
+    await user.type(within(dialog).getByLabelText('Supplier or contract factor (kg CO2e per kWh)'), '0.1');
+    // The factor needs its source: the application says so.
+    await user.click(screen.getByTestId('activity-save'));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Say where the market-based factor comes from');
+    await user.type(within(dialog).getByLabelText('Source of the factor'), 'Renewable supply contract');
+    await user.click(screen.getByTestId('activity-save'));
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    // 1000 kWh × 0.20705 = 207.05 kg location-based; × 0.1 = 100 kg market-based.
+    await waitFor(() => expect(screen.getByTestId('entry-kg')).toHaveTextContent(formatKg('207.050000')));
+    const market = screen.getByTestId('entry-market-kg');
+    expect(market).toHaveTextContent(formatKg('100.000000'));
+    expect(market).toHaveTextContent('Supplier or contract factor 0.1 kg CO2e per kWh (Renewable supply contract)');
+    expect(screen.getByTestId('entry-quantity')).toHaveTextContent('1000 kWh, measured');
+    expect(screen.getByTestId('entry-detail')).toHaveTextContent('= emissions, market-based');
+    expect((await backend.entryDetail(803)).entry.market_kg_co2e).toBe('100.000000');
+  });
+
+  it('refuses a price in another currency than the entry’s, in the application’s words', async () => {
+    const user = userEvent.setup();
+    const backend = bills();
+    renderApp({ backend, hash: '#/review' });
+    const dialog = await openActivityDialog(user, 801);
+    await user.click(within(dialog).getByRole('radio', { name: /Estimate from the amount/ }));
+    // A price that is not a number is caught before it is sent.
+    await user.type(within(dialog).getByLabelText('Price per kWh'), '30p');
+    await user.click(screen.getByTestId('activity-save'));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Write the price per kWh as a number, like 0.245.');
+    expect(within(dialog).getByLabelText('Price per kWh')).toHaveAttribute('aria-invalid', 'true');
+    await user.clear(within(dialog).getByLabelText('Price per kWh'));
+    await user.type(within(dialog).getByLabelText('Price per kWh'), '0.3');
+    await user.clear(within(dialog).getByLabelText('Currency of the price'));
+    await user.type(within(dialog).getByLabelText('Currency of the price'), 'usd');
+    await user.type(within(dialog).getByLabelText('Source of the price'), 'US average, 2024');
+    await user.click(screen.getByTestId('activity-save'));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'Entry 801 is in GBP, and the price is in USD: give a price in GBP for it, or decide it on its own.',
+    );
+    expect((await backend.entryDetail(801)).decision).toBeNull();
+    expect(rowIds()).toEqual([804, 802, 801, 803]);
   });
 });

@@ -1,11 +1,13 @@
 import { ConnectionField, DayRangeFields } from '../components/FilterFields';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
+import type { AuditRow } from '../bindings/AuditRow';
 import type { Classification } from '../bindings/Classification';
 import type { EntryDetail } from '../bindings/EntryDetail';
 import type { LedgerEntry } from '../bindings/LedgerEntry';
 import type { LedgerFilter } from '../bindings/LedgerFilter';
 import type { QueueItem } from '../bindings/QueueItem';
+import type { QueueReason } from '../bindings/QueueReason';
 import type { ReviewAction } from '../bindings/ReviewAction';
 import type { ReviewProgress } from '../bindings/ReviewProgress';
 import type { ReviewRule } from '../bindings/ReviewRule';
@@ -17,9 +19,9 @@ import { Badge, SandboxBadge } from '../components/Badge';
 import { Dialog } from '../components/Dialog';
 import { ErrorView } from '../components/ErrorView';
 import { EmptyState, Loading, ProgressBar } from '../components/Feedback';
-import { multiplyDecimals } from '../lib/decimal';
+import { dec, isPlainDecimal, multiplyDecimals, roundDecimal } from '../lib/decimal';
 import { formatAmount, formatDateTime, formatDay, formatInt, formatKg, formatKgNumber, plural } from '../lib/format';
-import { ledgerStatusWords, scopeLabel } from '../lib/labels';
+import { ledgerStatusWords, scopeLabel, type StateWords } from '../lib/labels';
 import type { Platforms } from '../lib/platforms';
 import {
   ACTIVITY_CHOICES,
@@ -61,7 +63,66 @@ const NO_CLASSIFICATION: Classification = {
   activity: null,
   quantity: null,
   quantity_unit: null,
+  market_factor: null,
+  market_factor_source: null,
+  unit_price: null,
+  unit_price_currency: null,
+  unit_price_source: null,
+  parts: [],
 };
+
+/**
+ * The activities whose quantity is purchased electricity, heat or steam (Scope 2 in the
+ * application's DESNZ table): the only ones a supplier or contract factor (market-based) is for.
+ */
+const SCOPE2_ACTIVITIES: ReadonlySet<string> = new Set(['electricity-uk']);
+
+/** Why an entry waits in the queue, in words; an estimate waits for its measured quantity. */
+function queueReason(why: QueueReason): StateWords {
+  if (why === 'estimated') {
+    return {
+      label: 'Estimated from spend',
+      detail:
+        'Counted from a quantity estimated from the amount at a stated price (data quality 3): give the measured quantity from the bill or a meter reading when it is at hand.',
+      tone: 'info',
+    };
+  }
+  return queueReasonWords(why);
+}
+
+/** Activity data in words, with the price of an estimate and a supplier or contract factor. */
+function activityWords(c: Classification): string {
+  const label = ACTIVITY_CHOICES.find((x) => x.key === c.activity)?.label ?? c.activity ?? 'an activity';
+  const unit = c.quantity_unit ?? '';
+  const price = c.unit_price ?? null;
+  const quantity =
+    price !== null
+      ? `estimated from the amount at ${price} ${c.unit_price_currency ?? ''} per ${unit} (${c.unit_price_source ?? 'no source'})`
+      : `${c.quantity ?? '?'} ${unit}`;
+  const factor = c.market_factor ?? null;
+  const market = factor !== null ? `; supplier or contract factor ${factor} kg CO2e per ${unit} (${c.market_factor_source ?? 'no source'})` : '';
+  return `Activity data: ${quantity} of ${label}${market}`;
+}
+
+/** What a decision makes of an entry, in a few words. */
+function decisionWords(c: Classification): string {
+  return c.action === 'activity' ? activityWords(c) : classificationWords(c);
+}
+
+/** A row of an entry's history in words (activity data with its estimate and factor). */
+function historyWords(row: AuditRow): ReturnType<typeof auditWords> {
+  const words = auditWords(row);
+  if (words.detail === null || row.after === null) return words;
+  try {
+    const after: unknown = JSON.parse(row.after);
+    if (typeof after === 'object' && after !== null && (after as Classification).action === 'activity') {
+      return { ...words, detail: activityWords(after as Classification) };
+    }
+  } catch {
+    // Not a decision: as auditWords reads it.
+  }
+  return words;
+}
 
 /** A rule being written: from "apply to similar", or an existing rule being changed. */
 interface RuleDraft {
@@ -96,6 +157,16 @@ function QueuePage() {
   const items = queue.data?.items ?? [];
   const progress = queue.data?.progress;
   const remaining = progress ? progress.entries - progress.reviewed : 0;
+  // Estimates count as reviewed and stay in the queue until measured. They come right after
+  // the changed entries, so the first page tells how many there are.
+  const [estimates, setEstimates] = useState(0);
+  useEffect(() => {
+    if (queue.data && !queue.isPlaceholderData && offset === 0) {
+      setEstimates(queue.data.items.filter((i) => i.why === 'estimated').length);
+    }
+  }, [queue.data, queue.isPlaceholderData, offset]);
+  const queued = remaining + estimates;
+  const currencies = [...new Set(items.filter((i) => selected.has(i.entry.id)).map((i) => i.entry.currency))];
 
   // A decision can empty the last page: go back to one that has entries.
   useEffect(() => {
@@ -165,11 +236,17 @@ function QueuePage() {
             <h2 id="queue-title" className="section-title">
               To review <span className="count">{plural(remaining, 'entry', 'entries')}</span>
             </h2>
+            {estimates > 0 && (
+              <p className="small muted" data-testid="review-estimates">
+                and {plural(estimates, 'estimate', 'estimates')} from spend waiting for the measured quantity
+              </p>
+            )}
           </div>
           <ReviewActions
             ids={[...selected]}
             what={selected.size === 0 ? 'Select entries to act on them.' : `${plural(selected.size, 'entry', 'entries')} selected`}
             canInclude={selected.size > 0}
+            currencies={currencies}
             onDecided={(entries, action) => {
               setSelected(new Set());
               setDecided(entries.length === 1 && (action === 'reclassify' || action === 'exclude') ? entries[0]! : null);
@@ -186,7 +263,7 @@ function QueuePage() {
           ) : (
             <QueueTable items={items} selected={selected} onToggle={toggle} allSelected={allSelected} onToggleAll={toggleAll} />
           )}
-          {remaining > QUEUE_PAGE_SIZE && (
+          {queued > QUEUE_PAGE_SIZE && (
             <nav className="pager" aria-label="Pages of the queue">
               <button
                 type="button"
@@ -198,13 +275,13 @@ function QueuePage() {
                 Previous
               </button>
               <span className="small muted" aria-live="polite">
-                {formatInt(offset + 1)}–{formatInt(Math.min(offset + items.length, remaining))} of {formatInt(remaining)}
+                {formatInt(offset + 1)}–{formatInt(Math.min(offset + items.length, queued))} of {formatInt(queued)}
               </span>
               <button
                 type="button"
                 className="button small"
                 onClick={() => goTo(offset + QUEUE_PAGE_SIZE)}
-                disabled={offset + QUEUE_PAGE_SIZE >= remaining}
+                disabled={offset + QUEUE_PAGE_SIZE >= queued}
                 data-testid="review-next"
               >
                 Next
@@ -348,7 +425,7 @@ function QueueTable({
         </thead>
         <tbody>
           {items.map(({ entry: e, why, seen }) => {
-            const reason = queueReasonWords(why);
+            const reason = queueReason(why);
             const checked = selected.has(e.id);
             const changes = seen ? changeWords(seen, e) : [];
             return (
@@ -441,6 +518,7 @@ const DONE_WORDS: Record<ReviewAction, string> = {
   reclassify: 'Reclassified',
   exclude: 'Excluded',
   activity: 'Activity data entered for',
+  split: 'Split',
 };
 
 /** Accept, reclassify, exclude, include again or add activity data, for `ids`, with a note. */
@@ -448,12 +526,15 @@ function ReviewActions({
   ids,
   what,
   canInclude,
+  currencies = [],
   onDecided,
 }: {
   ids: number[];
   /** What the actions act on, in words. */
   what: string;
   canInclude: boolean;
+  /** The currencies of the entries acted on, as far as they are known (a price per unit is in one). */
+  currencies?: ReadonlyArray<string>;
   onDecided?: (entries: LedgerEntry[], action: ReviewAction | 'include') => void;
 }) {
   const backend = useBackend();
@@ -543,7 +624,14 @@ function ReviewActions({
         <ExcludeDialog count={count} pending={decide.isPending} error={decide.error} onSave={(c) => decide.mutate(c)} onClose={() => setDialog(null)} />
       )}
       {dialog === 'activity' && (
-        <ActivityDialog count={count} pending={decide.isPending} error={decide.error} onSave={(c) => decide.mutate(c)} onClose={() => setDialog(null)} />
+        <ActivityDialog
+          count={count}
+          currencies={currencies}
+          pending={decide.isPending}
+          error={decide.error}
+          onSave={(c) => decide.mutate(c)}
+          onClose={() => setDialog(null)}
+        />
       )}
     </div>
   );
@@ -709,25 +797,88 @@ function ExcludeDialog({ count, pending, error, onSave, onClose }: DecisionDialo
   );
 }
 
-function ActivityDialog({ count, pending, error, onSave, onClose }: DecisionDialogProps) {
+/** A number as a person types it (`1,234.5`), as the application reads it: `1234.5`; empty is null. */
+function typedNumber(text: string): string | null {
+  return text.trim().replace(/,/g, '') || null;
+}
+
+/** The words for a typed number that is not one, or null when it is one (or, unless `required`, empty). */
+function numberProblem(text: string, what: string, example: string, required: boolean): string | null {
+  const n = typedNumber(text);
+  if (n === null) return required ? `Give the ${what}, like ${example}.` : null;
+  return isPlainDecimal(n) ? null : `Write the ${what} as a number, like ${example}.`;
+}
+
+function ActivityDialog({ count, currencies, pending, error, onSave, onClose }: DecisionDialogProps & { currencies: ReadonlyArray<string> }) {
   const id = useId();
   const [activity, setActivity] = useState(ACTIVITY_CHOICES[0]!.key);
+  const [how, setHow] = useState<'measured' | 'estimated'>('measured');
   const [quantity, setQuantity] = useState('');
   const [unit, setUnit] = useState(ACTIVITY_CHOICES[0]!.unit);
-  const save = () =>
+  const [price, setPrice] = useState('');
+  const [currency, setCurrency] = useState(currencies[0] ?? '');
+  const [priceSource, setPriceSource] = useState('');
+  const [factor, setFactor] = useState('');
+  const [factorSource, setFactorSource] = useState('');
+  /** Whether saving was tried: the numbers' problems show from then on. */
+  const [tried, setTried] = useState(false);
+  const chosen = ACTIVITY_CHOICES.find((a) => a.key === activity) ?? ACTIVITY_CHOICES[0]!;
+  const estimated = how === 'estimated';
+  const scope2 = SCOPE2_ACTIVITIES.has(activity);
+  // A price is per unit of the activity's own quantity.
+  const priceUnit = chosen.unit;
+
+  const problems = {
+    quantity: estimated ? null : numberProblem(quantity, 'quantity', '1234.5', false),
+    price: estimated ? numberProblem(price, `price per ${priceUnit}`, '0.245', true) : null,
+    factor: scope2 ? numberProblem(factor, 'supplier or contract factor', '0.05', false) : null,
+  };
+  const shown = (p: string | null) => (tried ? p : null);
+
+  const save = () => {
+    if (Object.values(problems).some((p) => p !== null)) {
+      setTried(true);
+      return;
+    }
+    const marketFactor = scope2 ? typedNumber(factor) : null;
     onSave({
       ...NO_CLASSIFICATION,
       action: 'activity',
       activity,
-      quantity: quantity.trim().replace(/,/g, '') || null,
-      quantity_unit: unit,
+      quantity: estimated ? null : typedNumber(quantity),
+      quantity_unit: estimated ? priceUnit : unit,
+      unit_price: estimated ? typedNumber(price) : null,
+      unit_price_currency: estimated ? currency.trim().toUpperCase() || null : null,
+      unit_price_source: estimated ? priceSource.trim() || null : null,
+      market_factor: marketFactor,
+      market_factor_source: marketFactor !== null ? factorSource.trim() || null : null,
     });
+  };
+  const fieldError = (key: keyof typeof problems) => {
+    const p = shown(problems[key]);
+    return p ? (
+      <span id={`${id}-${key}-error`} className="field-error" role="alert">
+        {p}
+      </span>
+    ) : null;
+  };
+  const described = (key: keyof typeof problems, hint?: string) =>
+    [hint, shown(problems[key]) ? `${id}-${key}-error` : undefined].filter(Boolean).join(' ') || undefined;
+
   return (
     <Dialog
       title={`Add activity data for ${count}`}
       onClose={onClose}
       testId="activity-dialog"
-      footer={<DialogFooter pending={pending} onClose={onClose} save={save} saveLabel="Count from the quantity" testId="activity-save" />}
+      footer={
+        <DialogFooter
+          pending={pending}
+          onClose={onClose}
+          save={save}
+          saveLabel={estimated ? 'Count from the estimate' : 'Count from the quantity'}
+          testId="activity-save"
+        />
+      }
     >
       <p className="small muted">
         A quantity from the bill counts the entry with a published factor for the activity (UK DESNZ 2024) in place of
@@ -751,30 +902,174 @@ function ActivityDialog({ count, pending, error, onSave, onClose }: DecisionDial
           ))}
         </select>
       </div>
-      <div className="form-row">
-        <div className="field grow">
-          <label htmlFor={`${id}-quantity`}>Quantity</label>
+      <fieldset className="choice-list">
+        <legend className="small-title">The quantity</legend>
+        <label className="choice">
           <input
-            id={`${id}-quantity`}
-            type="text"
-            inputMode="decimal"
-            value={quantity}
-            onChange={(e) => setQuantity(e.target.value)}
-            placeholder="e.g. 1234.5"
-            data-testid="activity-quantity"
+            type="radio"
+            name={`${id}-how`}
+            value="measured"
+            checked={!estimated}
+            onChange={() => setHow('measured')}
+            data-testid="activity-measured"
           />
+          <span>
+            Measured quantity
+            <span className="small muted block">From the bill, a meter reading or a fuel card.</span>
+          </span>
+        </label>
+        <label className="choice">
+          <input
+            type="radio"
+            name={`${id}-how`}
+            value="estimated"
+            checked={estimated}
+            onChange={() => setHow('estimated')}
+            data-testid="activity-estimated"
+          />
+          <span>
+            Estimate from the amount
+            <span className="small muted block">The entry’s amount divided by a price per {priceUnit}, when the quantity is not at hand.</span>
+          </span>
+        </label>
+      </fieldset>
+      {!estimated && (
+        <div className="form-row">
+          <div className="field grow">
+            <label htmlFor={`${id}-quantity`}>Quantity</label>
+            <input
+              id={`${id}-quantity`}
+              type="text"
+              inputMode="decimal"
+              value={quantity}
+              onChange={(e) => setQuantity(e.target.value)}
+              placeholder="e.g. 1234.5"
+              data-testid="activity-quantity"
+              aria-invalid={shown(problems.quantity) ? true : undefined}
+              aria-describedby={described('quantity')}
+            />
+            {fieldError('quantity')}
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-unit`}>Unit</label>
+            <select id={`${id}-unit`} value={unit} onChange={(e) => setUnit(e.target.value)} data-testid="activity-unit">
+              {QUANTITY_UNITS.map((u) => (
+                <option key={u} value={u}>
+                  {u}
+                </option>
+              ))}
+            </select>
+          </div>
         </div>
-        <div className="field">
-          <label htmlFor={`${id}-unit`}>Unit</label>
-          <select id={`${id}-unit`} value={unit} onChange={(e) => setUnit(e.target.value)} data-testid="activity-unit">
-            {QUANTITY_UNITS.map((u) => (
-              <option key={u} value={u}>
-                {u}
-              </option>
-            ))}
-          </select>
-        </div>
-      </div>
+      )}
+      {estimated && (
+        <>
+          <div className="form-row">
+            <div className="field grow">
+              <label htmlFor={`${id}-price`}>Price per {priceUnit}</label>
+              <input
+                id={`${id}-price`}
+                type="text"
+                inputMode="decimal"
+                value={price}
+                onChange={(e) => setPrice(e.target.value)}
+                placeholder="e.g. 0.245"
+                data-testid="activity-price"
+                aria-required="true"
+                aria-invalid={shown(problems.price) ? true : undefined}
+                aria-describedby={described('price')}
+              />
+              {fieldError('price')}
+            </div>
+            <div className="field">
+              <label htmlFor={`${id}-currency`}>Currency of the price</label>
+              <input
+                id={`${id}-currency`}
+                type="text"
+                value={currency}
+                onChange={(e) => setCurrency(e.target.value)}
+                maxLength={3}
+                size={5}
+                autoCapitalize="characters"
+                spellCheck={false}
+                data-testid="activity-price-currency"
+                aria-required="true"
+                aria-describedby={currencies.length > 1 ? `${id}-currency-hint` : undefined}
+              />
+            </div>
+          </div>
+          {currencies.length > 1 && (
+            <p id={`${id}-currency-hint`} className="hint">
+              The entries are in {currencies.join(' and ')}: a price estimates only entries in its own currency, so decide
+              them apart.
+            </p>
+          )}
+          <div className="field">
+            <label htmlFor={`${id}-price-source`}>Source of the price</label>
+            <input
+              id={`${id}-price-source`}
+              type="text"
+              value={priceSource}
+              onChange={(e) => setPriceSource(e.target.value)}
+              placeholder="e.g. DESNZ Quarterly Energy Prices, non-domestic, 2024"
+              data-testid="activity-price-source"
+              aria-required="true"
+              aria-describedby={`${id}-price-source-hint`}
+            />
+            <span id={`${id}-price-source-hint`} className="hint">
+              Required: an estimate states where its price comes from.
+            </span>
+          </div>
+          <p className="callout small" data-testid="activity-estimate-note">
+            The quantity is the amount divided by the price, to a millionth of a {priceUnit}. An estimate counts with data
+            quality 3 (a measured quantity has 2), and the entry stays in the review queue as “Estimated from spend” until
+            someone gives the measured quantity.
+          </p>
+        </>
+      )}
+      {scope2 && (
+        <fieldset className="rule-match" data-testid="activity-market">
+          <legend className="small-title">Market-based Scope 2 (optional)</legend>
+          <p className="small muted">
+            The supplier’s factor (its fuel mix disclosure) or a contract’s makes the market-based Scope 2 figure, kept
+            beside the location-based one from the UK grid average. Without one, the market-based figure is the grid
+            average.
+          </p>
+          <div className="form-row">
+            <div className="field">
+              <label htmlFor={`${id}-factor`}>Supplier or contract factor (kg CO2e per {priceUnit})</label>
+              <input
+                id={`${id}-factor`}
+                type="text"
+                inputMode="decimal"
+                value={factor}
+                onChange={(e) => setFactor(e.target.value)}
+                placeholder="e.g. 0.05"
+                data-testid="activity-market-factor"
+                aria-invalid={shown(problems.factor) ? true : undefined}
+                aria-describedby={described('factor')}
+              />
+              {fieldError('factor')}
+            </div>
+            <div className="field grow">
+              <label htmlFor={`${id}-factor-source`}>Source of the factor</label>
+              <input
+                id={`${id}-factor-source`}
+                type="text"
+                value={factorSource}
+                onChange={(e) => setFactorSource(e.target.value)}
+                placeholder="e.g. supplier fuel mix disclosure 2024"
+                data-testid="activity-market-source"
+                aria-required={typedNumber(factor) !== null ? true : undefined}
+                aria-describedby={`${id}-factor-source-hint`}
+              />
+              <span id={`${id}-factor-source-hint`} className="hint">
+                Required with a factor: the supplier’s fuel mix disclosure, a contract or certificates.
+              </span>
+            </div>
+          </div>
+        </fieldset>
+      )}
       {error != null && <ErrorView error={error} title="Not counted from the quantity" compact />}
     </Dialog>
   );
@@ -1119,6 +1414,12 @@ function EntryView({ detail, onApplyToSimilar }: { detail: EntryDetail; onApplyT
     onError: (err) => pushError('A rule for similar entries could not be started', toAppError(err)),
   });
   const changes = decision && detail.changed_since_review ? changeWords(decision.seen, e) : [];
+  // Counted from a person's quantity: the quantity (or the price it was estimated at) takes the
+  // place of the exchange rate and the price deflator.
+  const activity = decision !== null && decision.action === 'activity' && e.status === 'counted' && e.fx_rate === null ? decision : null;
+  const price = activity?.unit_price ?? null;
+  const unit = activity?.quantity_unit ?? '';
+  const estimatedQuantity = price !== null && isPlainDecimal(price) && dec(price).gt(0) ? roundDecimal(dec(e.net_amount).abs().div(dec(price)).toFixed(), 6) : null;
 
   return (
     <div className="review-entry" data-testid="entry-detail">
@@ -1142,7 +1443,7 @@ function EntryView({ detail, onApplyToSimilar }: { detail: EntryDetail; onApplyT
           <dd data-testid="entry-decided-by">
             {decision ? (
               <>
-                {classificationWords(decision)} — {decision.decided_by}, {formatDateTime(new Date(decision.decided_at_ms).toISOString())}
+                {decisionWords(decision)} — {decision.decided_by}, {formatDateTime(new Date(decision.decided_at_ms).toISOString())}
                 {decision.note && <span className="block muted">Note: {decision.note}</span>}
               </>
             ) : rule ? (
@@ -1153,6 +1454,42 @@ function EntryView({ detail, onApplyToSimilar }: { detail: EntryDetail; onApplyT
               <>The account mapping{e.rule_id && <span className="muted"> · rule {e.rule_id}</span>}</>
             )}
           </dd>
+          {activity && (
+            <>
+              <dt>Quantity</dt>
+              <dd data-testid="entry-quantity">
+                {price !== null ? (
+                  <span data-testid="entry-estimate">
+                    Estimated from the amount: {formatAmount(e.net_amount)} {e.currency} at {price} {activity.unit_price_currency}{' '}
+                    per {unit}
+                    <span className="block muted">
+                      Price from: {activity.unit_price_source ?? '–'}. Data quality 3: the entry stays in the review queue
+                      until someone gives the measured quantity.
+                    </span>
+                  </span>
+                ) : (
+                  <>
+                    {activity.quantity} {unit}, measured
+                  </>
+                )}
+              </dd>
+            </>
+          )}
+          {e.market_kg_co2e != null && (
+            <>
+              <dt>Market-based</dt>
+              <dd data-testid="entry-market-kg">
+                {formatKg(e.market_kg_co2e)}
+                {activity?.market_factor != null && (
+                  <span className="block muted">
+                    Supplier or contract factor {activity.market_factor} kg CO2e per {unit}
+                    {activity.market_factor_source ? ` (${activity.market_factor_source})` : ''}; the figure above is
+                    location-based, from the grid average.
+                  </span>
+                )}
+              </dd>
+            </>
+          )}
         </dl>
         {changes.length > 0 && (
           <p className="callout warn" role="note">
@@ -1170,6 +1507,7 @@ function EntryView({ detail, onApplyToSimilar }: { detail: EntryDetail; onApplyT
           ids={[e.id]}
           what={decision ? 'A person decided this entry; a new decision replaces it.' : 'No one has decided this entry yet.'}
           canInclude={decision !== null}
+          currencies={[e.currency]}
         />
         {canApply && (
           <div className="form-actions">
@@ -1217,28 +1555,59 @@ function EntryView({ detail, onApplyToSimilar }: { detail: EntryDetail; onApplyT
               </td>
               <td className="muted small">as recorded, exactly {e.net_amount}</td>
             </tr>
-            <tr>
-              <th scope="row">× exchange rate</th>
-              <td className="num mono">{e.fx_rate !== null ? `${e.fx_rate} USD/${e.currency}` : '–'}</td>
-              <td className="muted small">{e.fx_source ?? (e.factor_set !== null ? 'not used' : '')}</td>
-            </tr>
-            {usdNominal !== null && (
-              <tr>
-                <th scope="row">= in US dollars</th>
-                <td className="num mono">{formatAmount(usdNominal)} USD</td>
-                <td />
-              </tr>
+            {activity ? (
+              price !== null ? (
+                <>
+                  <tr>
+                    <th scope="row">÷ price per unit</th>
+                    <td className="num mono">
+                      {price} {activity.unit_price_currency}/{unit}
+                    </td>
+                    <td className="muted small">{activity.unit_price_source}</td>
+                  </tr>
+                  <tr>
+                    <th scope="row">= quantity, estimated</th>
+                    <td className="num mono">
+                      {estimatedQuantity ?? '–'} {unit}
+                    </td>
+                    <td className="muted small">to a millionth; data quality 3</td>
+                  </tr>
+                </>
+              ) : (
+                <tr>
+                  <th scope="row">Quantity, measured</th>
+                  <td className="num mono">
+                    {activity.quantity} {unit}
+                  </td>
+                  <td className="muted small">in place of the amount</td>
+                </tr>
+              )
+            ) : (
+              <>
+                <tr>
+                  <th scope="row">× exchange rate</th>
+                  <td className="num mono">{e.fx_rate !== null ? `${e.fx_rate} USD/${e.currency}` : '–'}</td>
+                  <td className="muted small">{e.fx_source ?? (e.factor_set !== null ? 'not used' : '')}</td>
+                </tr>
+                {usdNominal !== null && (
+                  <tr>
+                    <th scope="row">= in US dollars</th>
+                    <td className="num mono">{formatAmount(usdNominal)} USD</td>
+                    <td />
+                  </tr>
+                )}
+                <tr>
+                  <th scope="row">× price deflator to 2022</th>
+                  <td className="num mono">{e.deflator ?? '–'}</td>
+                  <td className="muted small">{e.deflator_source}</td>
+                </tr>
+                <tr>
+                  <th scope="row">= in 2022 US dollars</th>
+                  <td className="num mono">{e.amount_usd_2022 !== null ? `${formatAmount(e.amount_usd_2022)} USD` : '–'}</td>
+                  <td className="muted small">{e.amount_usd_2022 !== null ? `exactly ${e.amount_usd_2022}` : ''}</td>
+                </tr>
+              </>
             )}
-            <tr>
-              <th scope="row">× price deflator to 2022</th>
-              <td className="num mono">{e.deflator ?? '–'}</td>
-              <td className="muted small">{e.deflator_source}</td>
-            </tr>
-            <tr>
-              <th scope="row">= in 2022 US dollars</th>
-              <td className="num mono">{e.amount_usd_2022 !== null ? `${formatAmount(e.amount_usd_2022)} USD` : '–'}</td>
-              <td className="muted small">{e.amount_usd_2022 !== null ? `exactly ${e.amount_usd_2022}` : ''}</td>
-            </tr>
             <tr>
               <th scope="row">× emission factor</th>
               <td className="num mono">{e.factor_value ?? '–'}</td>
@@ -1256,10 +1625,28 @@ function EntryView({ detail, onApplyToSimilar }: { detail: EntryDetail; onApplyT
               </td>
             </tr>
             <tr className="total-row">
-              <th scope="row">= emissions</th>
+              <th scope="row">{e.market_kg_co2e != null ? '= emissions, location-based' : '= emissions'}</th>
               <td className="num mono strong">{e.kg_co2e !== null ? formatKg(e.kg_co2e) : '–'}</td>
               <td className="muted small">{e.kg_co2e !== null ? `exactly ${e.kg_co2e} · ${scopeLabel(e.scope, e.scope3_category)}` : ''}</td>
             </tr>
+            {e.market_kg_co2e != null && (
+              <>
+                {activity?.market_factor != null && (
+                  <tr>
+                    <th scope="row">quantity × supplier or contract factor</th>
+                    <td className="num mono">
+                      {activity.market_factor} kg CO2e/{unit}
+                    </td>
+                    <td className="muted small">{activity.market_factor_source}</td>
+                  </tr>
+                )}
+                <tr className="total-row">
+                  <th scope="row">= emissions, market-based</th>
+                  <td className="num mono strong">{formatKg(e.market_kg_co2e)}</td>
+                  <td className="muted small">exactly {e.market_kg_co2e}</td>
+                </tr>
+              </>
+            )}
           </tbody>
         </table>
       </section>
@@ -1283,7 +1670,7 @@ function EntryView({ detail, onApplyToSimilar }: { detail: EntryDetail; onApplyT
               </thead>
               <tbody>
                 {history.map((row) => {
-                  const words = auditWords(row);
+                  const words = historyWords(row);
                   return (
                     <tr key={row.id}>
                       <td className="nowrap">{formatDateTime(new Date(row.at_ms).toISOString())}</td>
