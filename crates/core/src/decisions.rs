@@ -86,12 +86,28 @@ impl App {
         offset: i64,
         limit: i64,
     ) -> Result<ReviewQueue, AppError> {
-        let store = self.store()?;
         Ok(ReviewQueue {
-            items: store.review_queue(filter, offset, limit)?,
+            items: self.review_queue_items(filter, offset, limit)?,
             offset,
-            progress: store.review_progress(filter)?,
+            progress: self.review_progress(filter)?,
         })
+    }
+
+    /// One page of the review queue of `filter` (see [`App::review_queue`]), without the
+    /// progress: what the window asks for as the person scrolls.
+    pub fn review_queue_items(
+        &self,
+        filter: &LedgerFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<QueueItem>, AppError> {
+        Ok(self.store()?.review_queue(filter, offset, limit)?)
+    }
+
+    /// How far the review of `filter`'s entries has come: by entries, kg CO2e and spend per
+    /// currency.
+    pub fn review_progress(&self, filter: &LedgerFilter) -> Result<ReviewProgress, AppError> {
+        Ok(self.store()?.review_progress(filter)?)
     }
 
     /// One entry and its trail.

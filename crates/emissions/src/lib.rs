@@ -382,6 +382,29 @@ impl Calculator {
             .flat_map(|m| m.rules.values().map(|r| &r.rule))
     }
 
+    /// Whether the record itself settles the line, whatever account, rule or person says:
+    /// deleted, a transfer, income, a prepayment or overpayment, money in that is not a refund
+    /// of a purchase. Exactly the lines [`Calculator::assess`] excludes "by record", without
+    /// computing anything else.
+    pub fn settled_by_record(&self, line: &SpendLine<'_>) -> bool {
+        if line.status_deleted {
+            return true;
+        }
+        match line.kind {
+            SpendKind::BankTransfer
+            | SpendKind::SalesInvoice
+            | SpendKind::Prepayment
+            | SpendKind::Overpayment => true,
+            SpendKind::BankReceive => line
+                .account_code
+                .map(str::trim)
+                .zip(self.tables.mappings.get(line.platform))
+                .and_then(|(code, m)| m.rules.get(code))
+                .is_none_or(|rule| rule.factor.is_none()),
+            SpendKind::BankSpend | SpendKind::Bill | SpendKind::SupplierCredit => false,
+        }
+    }
+
     /// Decides what one line contributes. Pure: the same line always gives the same answer.
     pub fn assess(&self, line: &SpendLine<'_>) -> Assessment {
         if line.status_deleted {

@@ -141,7 +141,18 @@ impl Store {
                  line_amount = CASE WHEN ?21 IS NULL THEN NULL
                                     ELSE COALESCE(line_amount, net_amount) END,
                  share_percent = ?22
-                 WHERE id = ?1",
+                 WHERE id = ?1
+                   -- Only what changes is written: a rule or a recomputation that leaves most
+                   -- entries as they were costs no write (and no trigger) for them.
+                   AND (status IS NOT ?2 OR reason IS NOT ?3 OR rule_id IS NOT ?4
+                     OR category IS NOT ?5 OR scope IS NOT ?6 OR scope3_category IS NOT ?7
+                     OR factor_ref IS NOT ?8 OR factor_version IS NOT ?9 OR factor_code IS NOT ?10
+                     OR factor_value IS NOT ?11 OR conversion_ref IS NOT ?12 OR fx_rate IS NOT ?13
+                     OR deflator IS NOT ?14 OR usd_2022_micros IS NOT ?15 OR co2e_mg IS NOT ?16
+                     OR decision_id IS NOT ?18 OR review_rule_id IS NOT ?19
+                     OR market_co2e_mg IS NOT ?20 OR share_percent IS NOT ?22
+                     OR (?21 IS NULL AND line_amount IS NOT NULL)
+                     OR (?21 IS NOT NULL AND (line_amount IS NULL OR net_amount IS NOT ?21)))",
             )?;
             // A split line's other parts, copied from its first (already written) and then
             // given their own share, amount and assessment.

@@ -332,13 +332,6 @@ const CHANGED: &str = "(d.id IS NOT NULL AND (d.seen_date <> l.date
 const IN_REVIEW: &str = "((l.covered_by IS NULL AND l.status IN ('counted', 'unmapped'))
     OR l.decision_id IS NOT NULL OR l.review_rule_id IS NOT NULL)";
 
-fn reviewed_sql() -> String {
-    format!(
-        "((l.decision_id IS NOT NULL AND NOT {CHANGED})
-          OR (l.decision_id IS NULL AND l.review_rule_id IS NOT NULL))"
-    )
-}
-
 const DECISION_COLUMNS: &str = "d.id, l2.id, rr.connection_id, rr.stream, rr.record_id,
     d.line_no, d.action, d.category, d.factor_code, d.scope3_category, d.reason, d.note,
     d.seen_date, d.seen_net_amount, d.seen_account_code, d.seen_deleted, d.decided_at_ms,
@@ -863,88 +856,168 @@ impl Store {
     /// review, estimated from spend, unmapped, from a supplier new in the period (when
     /// `filter.from` is given), then the rest; within each, by kg CO2e and then by amount,
     /// largest first.
+    ///
+    /// Each section is read on its own, walking an index in the queue's order (migration 016)
+    /// and stopping at the page's end, so the first page costs about as much as a page of the
+    /// ledger however large the period; a later page counts the sections it skips.
     pub fn review_queue(
         &self,
         filter: &LedgerFilter,
         offset: i64,
         limit: i64,
     ) -> Result<Vec<QueueItem>> {
-        let (cond, mut params) = filter.to_sql();
-        let new_supplier = match &filter.from {
-            Some(from) => {
-                params.push(Value::Text(from.clone()));
-                format!(
-                    "(l.contact IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ledger p
-                      WHERE p.contact = l.contact AND p.connection_id = l.connection_id
-                      AND p.date < ?{}))",
-                    params.len()
-                )
-            }
-            None => "0".to_owned(),
+        let (cond, base) = filter.to_sql();
+        let n = base.len();
+        // Not decided by a person or a rule, and a purchase no provider's report covers.
+        let open = "l.decision_id IS NULL AND l.review_rule_id IS NULL AND l.covered_by IS NULL";
+        let new_supplier = |new: bool| match &filter.from {
+            Some(_) => format!(
+                "{} EXISTS (SELECT 1 FROM supplier_first_seen s
+                   WHERE s.connection_id = l.connection_id AND s.contact = l.contact
+                   AND s.first_date >= ?{})",
+                if new { "" } else { "NOT" },
+                n + 1
+            ),
+            None if new => "0".to_owned(),
+            None => "1".to_owned(),
         };
-        params.push(Value::Integer(limit));
-        params.push(Value::Integer(offset));
-        let n = params.len();
-        let reviewed = reviewed_sql();
-        let sql = format!(
-            "SELECT {ENTRY_COLUMNS}, q.why, d.seen_date, d.seen_net_amount,
-               d.seen_account_code, d.seen_deleted
-             FROM {ENTRY_TABLES}
-             LEFT JOIN review_decisions d ON d.id = l.decision_id
-             JOIN (SELECT l.id AS entry,
-                     CASE WHEN {CHANGED} THEN 0 WHEN {ESTIMATED} THEN 1
-                          WHEN l.status = 'unmapped' THEN 2
-                          WHEN {new_supplier} THEN 3 ELSE 4 END AS why
-                   FROM ledger l JOIN records r ON r.id = l.record_ref
-                   LEFT JOIN review_decisions d ON d.id = l.decision_id
-                   WHERE {cond} AND {IN_REVIEW} AND (NOT {reviewed} OR {ESTIMATED})) q
-               ON q.entry = l.id
-             ORDER BY q.why, COALESCE(l.co2e_mg, 0) DESC,
-               ABS(CAST(l.net_amount AS REAL)) DESC, l.id
-             LIMIT ?{} OFFSET ?{}",
-            n - 1,
-            n
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let at = ENTRY_COLUMN_COUNT;
-        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
-            let why = match r.get::<_, i64>(at)? {
-                0 => QueueReason::ChangedSinceReview,
-                1 => QueueReason::Estimated,
-                2 => QueueReason::Unmapped,
-                3 => QueueReason::NewSupplier,
-                _ => QueueReason::NotReviewed,
-            };
-            let seen = match why {
-                QueueReason::ChangedSinceReview => Some(LineSnapshot {
-                    date: r.get(at + 1)?,
-                    net_amount: decimal::read(r, at + 2)?,
-                    account_code: r.get(at + 3)?,
-                    deleted: r.get(at + 4)?,
-                }),
-                _ => None,
-            };
-            Ok(QueueItem {
-                entry: read_entry(r, 0)?,
-                why,
-                seen,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let by_kg = "COALESCE(l.co2e_mg, 0) DESC, ABS(CAST(l.net_amount AS REAL)) DESC, l.id";
+        let sections: [(QueueReason, &str, String, &str); 5] = [
+            (
+                QueueReason::ChangedSinceReview,
+                "ledger_by_decision",
+                format!("l.decision_id IS NOT NULL AND {CHANGED}"),
+                by_kg,
+            ),
+            (
+                QueueReason::Estimated,
+                "ledger_by_decision",
+                format!("l.decision_id IS NOT NULL AND {ESTIMATED} AND NOT {CHANGED}"),
+                by_kg,
+            ),
+            (
+                QueueReason::Unmapped,
+                "ledger_unmapped_by_amount",
+                format!("l.status = 'unmapped' AND {open}"),
+                "ABS(CAST(l.net_amount AS REAL)) DESC, l.id",
+            ),
+            (
+                QueueReason::NewSupplier,
+                "ledger_counted_by_kg",
+                format!("l.status = 'counted' AND {open} AND {}", new_supplier(true)),
+                "l.co2e_mg DESC, ABS(CAST(l.net_amount AS REAL)) DESC, l.id",
+            ),
+            (
+                QueueReason::NotReviewed,
+                "ledger_counted_by_kg",
+                format!(
+                    "l.status = 'counted' AND {open} AND {}",
+                    new_supplier(false)
+                ),
+                "l.co2e_mg DESC, ABS(CAST(l.net_amount AS REAL)) DESC, l.id",
+            ),
+        ];
+        let mut params = base;
+        if let Some(from) = &filter.from {
+            params.push(Value::Text(from.clone()));
+        }
+        let (mut skip, mut want) = (offset.max(0), limit.max(0));
+        let mut out = Vec::new();
+        for (why, index, section, order) in sections {
+            if want == 0 {
+                break;
+            }
+            if why == QueueReason::NewSupplier && filter.from.is_none() {
+                continue;
+            }
+            // The ledger first, through the section's index, so the walk is in page order.
+            let from = format!(
+                "ledger l INDEXED BY {index}
+                 CROSS JOIN records r ON r.id = l.record_ref
+                 CROSS JOIN connections c ON c.id = l.connection_id
+                 LEFT JOIN review_decisions d ON d.id = l.decision_id
+                 LEFT JOIN factor_refs f ON f.id = l.factor_ref
+                 LEFT JOIN conversion_refs v ON v.id = l.conversion_ref"
+            );
+            let filter_sql = format!("{cond} AND {section}");
+            if skip > 0 {
+                let count: i64 = self.conn.query_row(
+                    &format!("SELECT COUNT(*) FROM {from} WHERE {filter_sql}"),
+                    rusqlite::params_from_iter(params.iter()),
+                    |r| r.get(0),
+                )?;
+                if skip >= count {
+                    skip -= count;
+                    continue;
+                }
+            }
+            let mut page_params = params.clone();
+            page_params.push(Value::Integer(want));
+            page_params.push(Value::Integer(skip));
+            let k = page_params.len();
+            let sql = format!(
+                "SELECT {ENTRY_COLUMNS}, d.seen_date, d.seen_net_amount, d.seen_account_code,
+                   d.seen_deleted
+                 FROM {from} WHERE {filter_sql} ORDER BY {order} LIMIT ?{} OFFSET ?{k}",
+                k - 1
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let at = ENTRY_COLUMN_COUNT;
+            let rows = stmt.query_map(rusqlite::params_from_iter(page_params), |r| {
+                let seen = match why {
+                    QueueReason::ChangedSinceReview => Some(LineSnapshot {
+                        date: r.get(at)?,
+                        net_amount: decimal::read(r, at + 1)?,
+                        account_code: r.get(at + 2)?,
+                        deleted: r.get(at + 3)?,
+                    }),
+                    _ => None,
+                };
+                Ok(QueueItem {
+                    entry: read_entry(r, 0)?,
+                    why,
+                    seen,
+                })
+            })?;
+            let page = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            skip = 0;
+            want -= page.len() as i64;
+            out.extend(page);
+        }
+        Ok(out)
     }
 
     /// How far the review of the entries of `filter` has come.
     pub fn review_progress(&self, filter: &LedgerFilter) -> Result<ReviewProgress> {
         let (cond, params) = filter.to_sql();
-        let reviewed = reviewed_sql();
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT l.currency, l.net_amount, {reviewed}, {CHANGED}, l.status = 'unmapped',
-               CASE WHEN l.status = 'counted' AND l.covered_by IS NULL THEN l.co2e_mg END
-             FROM ledger l JOIN records r ON r.id = l.record_ref
-             LEFT JOIN review_decisions d ON d.id = l.decision_id
-             WHERE {cond} AND {IN_REVIEW}"
-        ))?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+        // Grouped in SQL, exactly: each amount's digits as an integer (its decimal point
+        // removed) summed per currency and number of decimal places, so no row's text crosses
+        // into Rust and nothing is rounded. Whether a decided entry changed since is asked
+        // only of decided entries.
+        let changed = format!(
+            "CASE WHEN l.decision_id IS NULL THEN 0 ELSE (SELECT {CHANGED}
+               FROM review_decisions d JOIN records r ON r.id = l.record_ref
+               WHERE d.id = l.decision_id) END"
+        );
+        let sql = format!(
+            "SELECT currency, places, reviewed, COUNT(*), SUM(digits), SUM(changed),
+               SUM(unmapped), COALESCE(SUM(mg), 0)
+             FROM (SELECT l.currency AS currency,
+                     CASE WHEN instr(l.net_amount, '.') > 0
+                          THEN length(l.net_amount) - instr(l.net_amount, '.') ELSE 0 END AS places,
+                     ABS(CAST(replace(l.net_amount, '.', '') AS INTEGER)) AS digits,
+                     ch AS changed,
+                     CASE WHEN l.decision_id IS NOT NULL THEN NOT ch
+                          ELSE l.review_rule_id IS NOT NULL END AS reviewed,
+                     l.status = 'unmapped' AS unmapped,
+                     CASE WHEN l.status = 'counted' AND l.covered_by IS NULL
+                          THEN l.co2e_mg END AS mg
+                   FROM (SELECT l.*, {changed} AS ch FROM ledger l
+                         WHERE {cond} AND {IN_REVIEW}) l)
+             GROUP BY 1, 2, 3"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
         let mut p = ReviewProgress {
             entries: 0,
             reviewed: 0,
@@ -958,18 +1031,22 @@ impl Store {
         let mut spend: std::collections::BTreeMap<String, (Decimal, Decimal)> = Default::default();
         while let Some(r) = rows.next()? {
             let currency: String = r.get(0)?;
-            let amount = decimal::read(r, 1)?.abs();
+            let places: u32 = r.get(1)?;
             let is_reviewed: bool = r.get(2)?;
-            let co2e: Option<i64> = r.get(5)?;
-            p.entries += 1;
-            p.changed_since_review += i64::from(r.get::<_, bool>(3)?);
-            p.unmapped += i64::from(r.get::<_, bool>(4)?);
-            mg += co2e.unwrap_or(0);
+            let entries: i64 = r.get(3)?;
+            let digits: i64 = r.get(4)?;
+            let amount = Decimal::try_from_i128_with_scale(i128::from(digits), places)
+                .map_err(|e| StoreError::Invalid(format!("an amount out of range: {e}")))?;
+            let group_mg: i64 = r.get(7)?;
+            p.entries += entries;
+            p.changed_since_review += r.get::<_, i64>(5)?;
+            p.unmapped += r.get::<_, i64>(6)?;
+            mg += group_mg;
             let s = spend.entry(currency).or_default();
             s.0 += amount;
             if is_reviewed {
-                p.reviewed += 1;
-                mg_reviewed += co2e.unwrap_or(0);
+                p.reviewed += entries;
+                mg_reviewed += group_mg;
                 s.1 += amount;
             }
         }

@@ -94,19 +94,23 @@ impl Review {
         calc: &Calculator,
         line: &SpendLine<'_>,
         facts: &LineFacts<'_>,
-        mapped: impl FnOnce() -> LedgerRow,
+        mapped: impl Fn() -> LedgerRow,
     ) -> LedgerRow {
-        let rule = self.rule_for(line, facts);
-        let mapped = mapped();
         // What the record itself settles (deleted, a transfer, income) is not a rule's to
-        // decide, nor a quantity's to count.
-        let by_record = mapped.rule_id.is_none() && mapped.status == LedgerStatus::Excluded;
-        let by_rule = |mapped: LedgerRow| match rule {
-            Some(r) if !by_record => LedgerRow {
+        // decide, nor a quantity's to count. The account mapping is computed only where it
+        // decides: a rule or a person's decision makes it unnecessary.
+        let by_record = calc.settled_by_record(line);
+        let rule = if by_record {
+            None
+        } else {
+            self.rule_for(line, facts)
+        };
+        let by_rule = |mapped: &dyn Fn() -> LedgerRow| match rule {
+            Some(r) => LedgerRow {
                 review_rule_id: Some(r.id),
                 ..classified(calc, line, &r.classification)
             },
-            _ => mapped,
+            None => mapped(),
         };
         // Most syncs have no decisions at all: no key to build then.
         let decision = if self.decisions.is_empty() {
@@ -120,14 +124,14 @@ impl Review {
             ))
         };
         match decision {
-            None => by_rule(mapped),
+            None => by_rule(&mapped),
             Some(d) => LedgerRow {
                 decision_id: Some(d.id),
                 ..match d.classification.action {
-                    ReviewAction::Accept => by_rule(mapped),
-                    ReviewAction::Activity if by_record => mapped,
+                    ReviewAction::Accept => by_rule(&mapped),
+                    ReviewAction::Activity if by_record => mapped(),
                     ReviewAction::Activity => measured(&d.classification, line),
-                    ReviewAction::Split if by_record => mapped,
+                    ReviewAction::Split if by_record => mapped(),
                     ReviewAction::Split => split(calc, line, &d.classification, d.id),
                     ReviewAction::Reclassify | ReviewAction::Exclude => {
                         classified(calc, line, &d.classification)

@@ -83,6 +83,9 @@ fn as_schema_3(env: &Env) {
          DROP TABLE close_left_changes;
          DROP TABLE closed_ledger;
          DROP TABLE period_closes;
+         DROP TABLE month_totals;
+         DROP TABLE closed_month_totals;
+         DROP TABLE supplier_first_seen;
 
          DROP TABLE webhook_events;
          DROP TABLE deliveries;

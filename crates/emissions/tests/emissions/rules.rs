@@ -329,3 +329,36 @@ fn every_shipped_rule_id_names_its_platform() {
         }
     }
 }
+
+#[test]
+fn settled_by_record_names_exactly_the_lines_assess_excludes_by_record() {
+    let calc = calculator();
+    let kinds = [
+        SpendKind::BankSpend,
+        SpendKind::BankReceive,
+        SpendKind::BankTransfer,
+        SpendKind::Bill,
+        SpendKind::SupplierCredit,
+        SpendKind::SalesInvoice,
+        SpendKind::Prepayment,
+        SpendKind::Overpayment,
+    ];
+    // A purchase account, an income account, an account with no mapping, and no account.
+    for account in [Some("494"), Some("200"), Some("9999"), None] {
+        for kind in kinds {
+            for deleted in [false, true] {
+                let mut line = bill(account.unwrap_or(""), "GBP", date(2024, 3, 14), dec!(50));
+                line.account_code = account;
+                line.kind = kind;
+                line.status_deleted = deleted;
+                let a = calc.assess(&line);
+                let by_record = a.rule_id.is_none() && a.outcome == Outcome::Excluded;
+                assert_eq!(
+                    calc.settled_by_record(&line),
+                    by_record,
+                    "{kind:?} on {account:?}, deleted {deleted}"
+                );
+            }
+        }
+    }
+}
