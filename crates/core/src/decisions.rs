@@ -131,7 +131,8 @@ impl App {
     }
 
     /// Factors of the spend-based set whose code starts with `query` or whose title holds
-    /// every word of it (letters' case aside), in the set's order; at most `limit`.
+    /// every word of it (letters' case aside; an everyday word also finds the industry's name
+    /// for it, see [`everyday_words`]), in the set's order; at most `limit`.
     pub fn find_factors(&self, query: &str, limit: usize) -> Vec<FactorChoice> {
         let calc = self.calculator();
         let info = calc.factor_set();
@@ -142,7 +143,10 @@ impl App {
                 let title = f.title.to_lowercase();
                 query.trim().is_empty()
                     || f.code.starts_with(query.trim())
-                    || words.iter().all(|w| title.contains(w))
+                    || words.iter().all(|w| {
+                        title.contains(w.as_str())
+                            || everyday_words(w).iter().any(|s| title.contains(s))
+                    })
             })
             .take(limit)
             .map(|f| FactorChoice {
@@ -461,4 +465,25 @@ pub(crate) fn no_such_entry(id: i64) -> AppError {
             "There is no ledger entry {id}; `carbonsync review` and `carbonsync emissions --ledger` list them."
         ),
     )
+}
+
+/// What the industry classification (2017 NAICS titles, as in US EPA USEEIO) calls what people
+/// type when they look for a factor: `flight` finds air transportation, `hotel` the hotels.
+fn everyday_words(word: &str) -> &'static [&'static str] {
+    match word.trim_end_matches('s') {
+        "flight" | "airfare" | "airline" | "plane" => &["air transportation"],
+        "hotel" | "accommodation" | "lodging" => &["hotels"],
+        "taxi" | "cab" | "uber" | "rideshare" => &["taxi", "ground passenger"],
+        "train" | "rail" => &["rail"],
+        "software" | "saa" | "subscription" => &["software"],
+        "courier" | "postage" | "parcel" => &["couriers", "postal"],
+        "stationery" => &["office supplies"],
+        "petrol" | "gasoline" => &["gasoline"],
+        "electricity" | "power" => &["electric power"],
+        "internet" | "broadband" | "phone" | "mobile" => &["telecommunications"],
+        "advertising" | "marketing" => &["advertising"],
+        "meal" | "restaurant" | "catering" => &["restaurants", "food services"],
+        "legal" | "lawyer" | "solicitor" => &["legal services"],
+        _ => &[],
+    }
 }

@@ -75,4 +75,10 @@ reported_by_providers: ReportedTotals, audit: AuditCheck,
 /**
  * How the numbers were made, in sentences for the reader.
  */
-method_notes: Array<string>, };
+method_notes: Array<string>, 
+/**
+ * What the reader must know before relying on the numbers, each with what to do: nothing
+ * dated in the period, entries not counted for want of a mapping, a provider's month not
+ * published yet, a broken audit chain.
+ */
+warnings: Array<string>, };

@@ -254,6 +254,9 @@ fn inventory_words(r: &carbonsync_core::InventoryReport) {
         r.period.from,
         r.period.to
     );
+    for warning in &r.warnings {
+        say!("  ! {warning}");
+    }
     say!("  Scope 1:                   {:>16}", kg(s.scope1_kg_co2e));
     say!(
         "  Scope 2 (location-based):  {:>16}",

@@ -199,6 +199,44 @@ fn the_report_of_a_year_equals_the_ledger_and_its_pdf_and_csv_hold_the_same_tota
     assert!(stderr(&out).contains("--period FY2024"), "{}", stderr(&out));
     let out = env.run(&["report", "--period", "2024-13"]);
     assert!(stderr(&out).contains("is not a period"), "{}", stderr(&out));
+    // What a reader must know comes first: the unmapped entries, and a period with nothing.
+    let warnings = |r: &Value| -> String {
+        r["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let unmapped = r["totals"]["unmapped"].as_i64().unwrap();
+    assert!(unmapped > 0);
+    assert!(
+        warnings(&r).contains(&format!("{unmapped} entries are unmapped and not counted")),
+        "{}",
+        warnings(&r)
+    );
+    assert!(text.contains("Before relying on these numbers"), "{text}");
+    let empty = env.json(&["report", "--period", "2019", "--json"]);
+    assert!(
+        warnings(&empty).contains("Nothing is dated in 2019"),
+        "{}",
+        warnings(&empty)
+    );
+    let a_file = dir.path().join("inventory-2024.pdf");
+    let out = env.run(&[
+        "report",
+        "--period",
+        "2024",
+        "--csv",
+        a_file.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("is a file, not a folder"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// The company's scope an inventory line counts in, as `(scope, Scope 3 category)`.

@@ -753,3 +753,24 @@ fn a_split_line_counts_each_share_with_its_own_factor_and_survives_a_full_resync
     );
     assert_eq!(env.json(&["audit", "verify", "--json"])["intact"], true);
 }
+
+#[test]
+fn a_factor_is_found_by_the_everyday_word_as_well_as_the_industrys() {
+    let env = Env::new(&[], "");
+    let codes = |q: &str| -> Vec<String> {
+        env.json(&["factors", q, "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        codes("flights").contains(&"481111".to_owned()),
+        "{:?}",
+        codes("flights")
+    );
+    assert!(codes("hotel").contains(&"721110".to_owned()));
+    assert!(codes("air transportation").contains(&"481111".to_owned()));
+    assert!(codes("481111") == vec!["481111".to_owned()]);
+}

@@ -124,6 +124,16 @@ impl InventoryReport {
     /// # Errors
     /// `export_failed`, naming the file, when the folder or a file cannot be written.
     pub fn write_csv(&self, dir: &Path) -> Result<Vec<PathBuf>, AppError> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(AppError::new(
+                "export_failed",
+                format!(
+                    "{} is a file, not a folder: give a folder for the tables (it is made if \
+                     missing), one file per table goes in it.",
+                    dir.display()
+                ),
+            ));
+        }
         std::fs::create_dir_all(dir).map_err(|e| cannot_write(dir, e))?;
         let mut written = Vec::new();
         for name in CSV_FILES {

@@ -186,6 +186,10 @@ pub struct InventoryReport {
     pub audit: AuditCheck,
     /// How the numbers were made, in sentences for the reader.
     pub method_notes: Vec<String>,
+    /// What the reader must know before relying on the numbers, each with what to do: nothing
+    /// dated in the period, entries not counted for want of a mapping, a provider's month not
+    /// published yet, a broken audit chain.
+    pub warnings: Vec<String>,
 }
 
 /// One line the inventory counts: a group of the books' entries or a reported figure.
@@ -380,9 +384,12 @@ impl App {
             to: Some(period.to.clone()),
             ..Default::default()
         })?;
+        let audit = store.verify_audit()?;
+        let warnings = self.inventory_warnings(period, connection_id, &totals, &part, &audit)?;
         let (user, machine) = crate::audit::actor();
         let set = self.calculator().factor_set();
         Ok(InventoryReport {
+            warnings,
             period: period.clone(),
             connection_id,
             generated_at_ms: chrono::Utc::now().timestamp_millis(),
@@ -437,7 +444,7 @@ impl App {
             closes,
             changes_after_close,
             reported_by_providers,
-            audit: store.verify_audit()?,
+            audit,
             method_notes: vec![
                 format!(
                     "Spend-based entries: the line's amount before tax, converted to US dollars at the year's average rate and deflated to 2022 prices with the US GDP price index, times the {} {} factor ({}) of the category the entry is mapped to.",
@@ -458,6 +465,61 @@ impl App {
 }
 
 impl App {
+    /// The report's warnings (see [`InventoryReport::warnings`]).
+    fn inventory_warnings(
+        &self,
+        period: &Period,
+        connection_id: Option<i64>,
+        totals: &Totals,
+        part: &reported_part::ReportedPart,
+        audit: &AuditCheck,
+    ) -> Result<Vec<String>, AppError> {
+        let mut warnings = Vec::new();
+        if totals.counted + totals.excluded + totals.unmapped == 0 && part.lines.is_empty() {
+            warnings.push(format!(
+                "Nothing is dated in {} ({} to {}): no entry and no provider's figure. Sync the connections first (carbonsync sync), or check the period.",
+                period.label, period.from, period.to
+            ));
+        }
+        if totals.unmapped > 0 {
+            warnings.push(format!(
+                "{} entries are unmapped and not counted: review them (carbonsync review --period {}) before relying on the totals.",
+                totals.unmapped, period.label
+            ));
+        }
+        let store = self.store()?;
+        let from = &period.from[..7];
+        let to = &period.to[..7];
+        for c in store.connections()? {
+            if connection_id.is_some_and(|id| id != c.id)
+                || c.status == carbonsync_store::ConnectionStatus::Disconnected
+            {
+                continue;
+            }
+            let pending: Vec<String> = store
+                .reported_months(Some(c.id))?
+                .into_iter()
+                .filter(|m| m.state == carbonsync_store::MonthState::Pending)
+                .filter(|m| m.month.as_str() >= from && m.month.as_str() <= to)
+                .map(|m| m.month)
+                .collect();
+            if !pending.is_empty() {
+                warnings.push(format!(
+                    "{} has not published {} yet: the inventory lacks those months' figures. Sync it again once they are published, then make the report again.",
+                    self.connection_label(&c),
+                    pending.join(", ")
+                ));
+            }
+        }
+        if !audit.intact {
+            warnings.push(format!(
+                "The audit trail's chain is broken at row {}: run carbonsync audit verify before giving this report to anyone.",
+                audit.broken_at.unwrap_or_default()
+            ));
+        }
+        Ok(warnings)
+    }
+
     /// Writes the inventory report of `period` as a PDF to the user's Downloads folder (or
     /// the data folder's `exports/` where there is none), under a dated name, with its tables
     /// as CSV in a folder of the same name beside it. Returns the PDF's path.

@@ -277,6 +277,12 @@ impl InventoryReport {
             8.0,
             false,
         );
+        if !self.warnings.is_empty() {
+            w.heading("Before relying on these numbers");
+            for warning in &self.warnings {
+                w.paragraph(warning, 8.5);
+            }
+        }
 
         // The totals.
         let s = &self.scopes;
@@ -329,13 +335,12 @@ impl InventoryReport {
             false,
         );
         if !self.reported.is_empty() {
-            w.text(
+            w.paragraph(
                 &format!(
                     "Reported by providers and the inventory platform: {} kg CO2e; the books' entries for the slices the inventory platform reports, left out: {} kg CO2e.",
                     self.reported_kg_co2e, self.replaced_kg_co2e
                 ),
                 8.5,
-                false,
             );
         }
         if let Some(dq) = self.data_quality_score {
@@ -513,7 +518,7 @@ impl InventoryReport {
                 );
             }
             for r in &self.replaced {
-                w.text(
+                w.paragraph(
                     &format!(
                         "Left out of the books, {} Scope {}{}: {} entries, {} kg CO2e, as {} reports it.",
                         r.month,
@@ -526,7 +531,6 @@ impl InventoryReport {
                         r.replaced_by
                     ),
                     8.0,
-                    false,
                 );
             }
         }
