@@ -917,10 +917,6 @@ impl Store {
                 "l.co2e_mg DESC, ABS(CAST(l.net_amount AS REAL)) DESC, l.id",
             ),
         ];
-        let mut params = base;
-        if let Some(from) = &filter.from {
-            params.push(Value::Text(from.clone()));
-        }
         let (mut skip, mut want) = (offset.max(0), limit.max(0));
         let mut out = Vec::new();
         for (why, index, section, order) in sections {
@@ -940,6 +936,13 @@ impl Store {
                  LEFT JOIN conversion_refs v ON v.id = l.conversion_ref"
             );
             let filter_sql = format!("{cond} AND {section}");
+            // The period's first day, for the sections that ask whether a supplier is new.
+            let mut params = base.clone();
+            if filter_sql.contains(&format!("?{}", n + 1)) {
+                if let Some(from) = &filter.from {
+                    params.push(Value::Text(from.clone()));
+                }
+            }
             if skip > 0 {
                 let count: i64 = self.conn.query_row(
                     &format!("SELECT COUNT(*) FROM {from} WHERE {filter_sql}"),

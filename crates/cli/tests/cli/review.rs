@@ -73,6 +73,39 @@ fn decisions_count_as_worked_by_hand_survive_a_full_resync_and_a_changed_record_
         .map(|i| decimal(&i["entry"]["net_amount"]).abs())
         .collect();
     assert!(amounts.windows(2).all(|w| w[0] >= w[1]), "{amounts:?}");
+    // A later page is the same queue, further on, across the sections' boundaries.
+    let ids = |items: &Value| -> Vec<i64> {
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["entry"]["id"].as_i64().unwrap())
+            .collect()
+    };
+    let all = ids(&q["items"]);
+    let sections = q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take_while(|i| i["why"] == "unmapped")
+        .count();
+    for offset in [0, 3, sections - 2, sections, sections + 5] {
+        let page = env.json(&[
+            "review",
+            "--json",
+            "--period",
+            "2024",
+            "--offset",
+            &offset.to_string(),
+            "--limit",
+            "7",
+        ]);
+        assert_eq!(
+            ids(&page["items"]),
+            all[offset..(offset + 7).min(all.len())].to_vec(),
+            "from {offset}"
+        );
+    }
     let id = first["id"].as_i64().unwrap();
     let other = second["id"].as_i64().unwrap();
     let amount = decimal(&first["net_amount"]);
