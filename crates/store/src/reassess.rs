@@ -189,34 +189,25 @@ impl Store {
             let mut rows = lines.query(rusqlite::params_from_iter(params))?;
             while let Some(row) = rows.next()? {
                 let id: i64 = row.get(0)?;
-                let kind: String = row.get(1)?;
-                let date: String = row.get(3)?;
-                let currency: String = row.get(4)?;
-                let mapping_key: Option<String> = row.get(5)?;
-                let account_name: Option<String> = row.get(6)?;
-                let platform: String = row.get(8)?;
-                let stream: String = row.get(10)?;
-                let record_id: String = row.get(11)?;
-                let contact: Option<String> = row.get(13)?;
-                let description: Option<String> = row.get(14)?;
-                let account_code: Option<String> = row.get(15)?;
                 let was_split: bool = row.get(16)?;
+                // Read in place (no copy of each text per entry): a rule's candidates are
+                // counted in hundreds of thousands.
                 let e = decide(&LedgerLine {
                     entry_id: id,
                     connection_id: row.get(9)?,
-                    stream: &stream,
-                    record_id: &record_id,
+                    stream: text(row, 10)?,
+                    record_id: text(row, 11)?,
                     line_no: row.get(12)?,
-                    contact: contact.as_deref(),
-                    description: description.as_deref(),
-                    account_code: account_code.as_deref(),
-                    platform: &platform,
-                    kind: &kind,
+                    contact: opt_text(row, 13)?,
+                    description: opt_text(row, 14)?,
+                    account_code: opt_text(row, 15)?,
+                    platform: text(row, 8)?,
+                    kind: text(row, 1)?,
                     deleted: row.get(2)?,
-                    date: &date,
-                    currency: &currency,
-                    mapping_key: mapping_key.as_deref(),
-                    account_name: account_name.as_deref(),
+                    date: text(row, 3)?,
+                    currency: text(row, 4)?,
+                    mapping_key: opt_text(row, 5)?,
+                    account_name: opt_text(row, 6)?,
                     net_amount: decimal::read(row, 7)?,
                 });
                 count += 1;
@@ -295,4 +286,18 @@ impl Store {
         self.refs = refs;
         Ok(count)
     }
+}
+
+/// Column `i` as text, borrowed from the row.
+fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(i)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Column `i` as text or NULL, borrowed from the row.
+fn opt_text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    row.get_ref(i)?.as_str_or_null().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
