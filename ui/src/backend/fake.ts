@@ -189,6 +189,8 @@ export class FakeBackend implements Backend {
   private nextRunId = 1;
   private nextChoiceId = 1;
   private nextSeq = 1;
+  /** The largest entry id given so far (a split line's new parts get the next ones). */
+  private lastEntryId = 0;
   private clock: number;
   /** How far the recording's moments move: from `RECORDED.readAt` to the fake's start. */
   private readonly shiftMs: number;
@@ -211,6 +213,20 @@ export class FakeBackend implements Backend {
     select: (filter) => this.select(filter),
     platformOf: (id) => this.connections.find((c) => c.id === id)?.provider ?? null,
     platformIds: () => this.opts.catalogue.map((p) => p.id),
+    addEntries: (entries) => {
+      // Written after the line's first part, so listed before it (the newest first), as the
+      // application lists a day's entries by id, the largest first.
+      for (const entry of entries) this.ledger.push({ seq: this.nextSeq++, entry });
+      this.sortLedger();
+    },
+    removeEntries: (entries) => {
+      const gone = new Set(entries);
+      this.ledger = this.ledger.filter((s) => !gone.has(s.entry));
+    },
+    newEntryId: () => {
+      for (const { entry } of this.ledger) this.lastEntryId = Math.max(this.lastEntryId, entry.id);
+      return ++this.lastEntryId;
+    },
   });
   /** Suppliers, period closes and changes after close, the inventory report. */
   private readonly inventory = new FakeInventory({
@@ -224,6 +240,21 @@ export class FakeBackend implements Backend {
     },
     totals: (entries) => totalsOf([...entries]),
     decisionAction: (e) => this.review.decisionAction(e),
+    estimated: (e) => this.review.estimated(e),
+    pendingMonths: (connectionId, fromMonth, toMonth) =>
+      this.connections
+        .filter((c) => (connectionId === null || c.id === connectionId) && c.status !== 'disconnected')
+        .sort((a, b) => a.id - b.id)
+        .map((c) => ({
+          connection: `${this.platformName(c.provider)}: ${c.tenant_name}`,
+          months: this.cloud
+            .monthsOf(c.id, this.liveIds())
+            .filter((m) => m.state === 'pending' && m.month >= fromMonth && m.month <= toMonth)
+            .map((m) => m.month)
+            .sort()
+            .reverse(),
+        }))
+        .filter((x) => x.months.length > 0),
     rules: () => this.review.reviewRules(),
     reportedTotals: (connectionId, from, to) =>
       this.cloud.summary(
@@ -589,7 +620,11 @@ export class FakeBackend implements Backend {
     for (const entry of entries) this.ledger.push({ seq: this.nextSeq++, entry });
     // As a sync does: people's decisions and rules decide the lines before the mapping.
     this.review.stored(entries);
-    // The application's order: newest date first, then the line stored last first.
+    this.sortLedger();
+  }
+
+  /** The application's order: newest date first, then the line stored last first. */
+  private sortLedger(): void {
     this.ledger.sort((a, b) => (a.entry.date === b.entry.date ? b.seq - a.seq : a.entry.date < b.entry.date ? 1 : -1));
   }
 

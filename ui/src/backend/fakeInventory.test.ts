@@ -32,6 +32,7 @@ const NONE: Classification = {
   unit_price: null,
   unit_price_currency: null,
   unit_price_source: null,
+  parts: [],
 };
 
 async function refusal(p: Promise<unknown>): Promise<AppError> {
@@ -187,6 +188,87 @@ describe('the fake inventory report', () => {
       { reason: 'No reason given', entries: 1, amounts: { GBP: '100.00' } },
     ]);
     expect(r.totals.kg_co2e).toBe('13.690700');
+  });
+});
+
+describe('the fake inventory’s estimates, splits and warnings', () => {
+  const PRICE_SOURCE = 'DESNZ Quarterly Energy Prices, non-domestic, 2024';
+
+  it('counts a quantity estimated from spend at data quality 3, and market-based Scope 2 from the supplier’s factor', async () => {
+    const b = fake();
+    b.setLedger([
+      ledgerEntry({ id: 701, contact: 'Northern Power', description: 'Electricity, January', net_amount: '512.34', kg_co2e: '60.000000' }),
+      ledgerEntry({ id: 702, contact: 'Northern Power', description: 'Electricity, January, second site', net_amount: '100.00', kg_co2e: '11.000000' }),
+      ledgerEntry({ id: 703 }),
+    ]);
+    const electricity = { ...NONE, action: 'activity' as const, activity: 'electricity-uk', quantity_unit: 'kWh' };
+    // 512.34 / 0.245 = 2091.183673 kWh; × 0.20705 = 432.979579 kg; × 0.05 = 104.559184 kg market-based.
+    await b.decideEntries(
+      [701],
+      { ...electricity, unit_price: '0.245', unit_price_currency: 'GBP', unit_price_source: PRICE_SOURCE, market_factor: '0.05', market_factor_source: 'Supplier disclosure' },
+      null,
+      null,
+    );
+    // 400 kWh measured × 0.20705 = 82.82 kg; no supplier factor: the grid average stands for both.
+    await b.decideEntries([702], { ...electricity, quantity: '400' }, null, null);
+    const r = await b.inventoryReport('2024-01', 1, null);
+    // (Not expectConsistent: that one expects no supplier factor in the books.)
+    expect(r.inventory_kg_co2e).toBe('529.490279');
+    expect(addsUp(r.method_mix.map((m) => m.kg_co2e), r.inventory_kg_co2e)).toBe(true);
+    expect(r.method_mix.map((m) => [m.method, m.label, m.data_quality, m.entries, m.kg_co2e])).toEqual([
+      ['activity', 'Activity-based (quantity x published factor)', 2, 1, '82.820000'],
+      ['estimated', 'Activity-based, quantity estimated from spend at a stated price', 3, 1, '432.979579'],
+      ['spend_mapped', 'Spend-based, factor from the account mapping', 5, 1, '13.690700'],
+    ]);
+    expect(r.scopes.scope2_location_kg_co2e).toBe('515.799579');
+    // Market-based: Σ of the Scope 2 entries' market-based kg where given, else their kg.
+    expect(r.scopes.scope2_market_kg_co2e).toBe('187.379184');
+    // (82.82 × 2 + 432.979579 × 3 + 13.6907 × 5) / 529.490279 = 1533.032237 / 529.490279 = 2.8953… → 2.90.
+    expect(r.data_quality_score).toBe('2.90');
+  });
+
+  it('counts a split line’s parts as a person’s factor (4), each in its own category', async () => {
+    const b = fake();
+    b.setLedger([ledgerEntry({ id: 901, contact: 'Clarity Business Travel', net_amount: '1000.00' })]);
+    await b.decideEntries(
+      [901],
+      {
+        ...NONE,
+        action: 'split',
+        parts: [
+          { share_percent: '60', factor_code: '481111', category: 'Air travel', scope3_category: 6 },
+          { share_percent: '40', factor_code: '721110', category: 'Hotel stays', scope3_category: 6 },
+        ],
+      },
+      null,
+      null,
+    );
+    const r = await b.inventoryReport('2024-01', 1, null);
+    expectConsistent(r);
+    expect(r.totals.counted).toBe(2);
+    expect(r.method_mix.map((m) => [m.method, m.entries, m.kg_co2e])).toEqual([['spend_reviewed', 2, '535.203073']]);
+    expect(r.by_category.map((l) => [l.label, l.kg_co2e])).toEqual([
+      ['Air travel', '465.352087'],
+      ['Hotel stays', '69.850986'],
+    ]);
+    expect(r.scope3_categories.map((l) => [l.key, l.entries])).toEqual([['3.06', 2]]);
+  });
+
+  it('warns first about what the reader must know, with what to do', async () => {
+    const b = fake();
+    const empty = await b.inventoryReport('2020', 1, null);
+    expect(empty.warnings).toEqual([
+      "Nothing is dated in 2020 (2020-01-01 to 2020-12-31): no entry and no provider's figure. Sync the connections first (carbonsync sync), or check the period.",
+    ]);
+    const year = await b.inventoryReport('2024', 1, null);
+    expect(year.warnings).toEqual([
+      `${year.totals.unmapped} entries are unmapped and not counted: review them (carbonsync review --period 2024) before relying on the totals.`,
+    ]);
+    const c = await withCloud(b, 'aws');
+    const q4 = await b.inventoryReport('2024-Q4', 1, c.id);
+    expect(q4.warnings).toContain(
+      `${q4.organisations[0]} has not published 2024-12 yet: the inventory lacks those months' figures. Sync it again once they are published, then make the report again.`,
+    );
   });
 });
 

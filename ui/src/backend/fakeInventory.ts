@@ -67,6 +67,14 @@ export interface InventoryHost {
   totals(entries: ReadonlyArray<LedgerEntry>): Totals;
   /** What the person's decision on an entry did, if one decided it. */
   decisionAction(e: LedgerEntry): ReviewAction | null;
+  /** Whether a person's decision counts the entry from a quantity estimated from spend at a stated price. */
+  estimated(e: LedgerEntry): boolean;
+  /**
+   * The months of `fromMonth` to `toMonth` (`YYYY-MM`) that connections not disconnected (of
+   * `connectionId`, or all) have not published yet, newest first, by connection in id order,
+   * with the connection as the report names it; connections with none are left out.
+   */
+  pendingMonths(connectionId: number | null, fromMonth: string, toMonth: string): Array<{ connection: string; months: string[] }>;
   /** The person's rules, in the order they are tried. */
   rules(): ReviewRule[];
   /** What the platforms reported for a connection (or all) and days, in their own scopes, as the Cloud page sums it. */
@@ -823,7 +831,9 @@ export class FakeInventory {
       .filter((c) => c.reopened_at_ms === null && c.to >= period.from && c.from <= period.to)
       .sort((a, b) => (a.from < b.from ? -1 : 1));
     const ids = this.host.liveIds();
+    const audit = this.host.auditCheck();
     return {
+      warnings: this.warnings(period, connectionId, totals, part.lines.length, audit),
       period,
       connection_id: connectionId,
       generated_at_ms: this.host.nowMs(),
@@ -856,7 +866,7 @@ export class FakeInventory {
       closes: closes.map((c) => this.view(c)),
       changes_after_close: closes.flatMap((c) => this.changeKeys(c).map((k) => this.changeOf(c, k))),
       reported_by_providers: this.host.reportedTotals(connectionId, period.from, period.to),
-      audit: this.host.auditCheck(),
+      audit,
       method_notes: [...METHOD_NOTES],
     };
   }
@@ -870,6 +880,36 @@ export class FakeInventory {
   }
 
   // ---- inside ---------------------------------------------------------------------------------
+
+  /**
+   * What the reader must know before relying on the report, each with what to do, in the
+   * application's order: nothing dated in the period, unmapped entries, a provider's months
+   * not published yet, a broken audit chain.
+   */
+  private warnings(period: Period, connectionId: number | null, totals: Totals, reportedLines: number, audit: AuditCheck): string[] {
+    const out: string[] = [];
+    if (totals.counted + totals.excluded + totals.unmapped === 0 && reportedLines === 0) {
+      out.push(
+        `Nothing is dated in ${period.label} (${period.from} to ${period.to}): no entry and no provider's figure. Sync the connections first (carbonsync sync), or check the period.`,
+      );
+    }
+    if (totals.unmapped > 0) {
+      out.push(
+        `${totals.unmapped} entries are unmapped and not counted: review them (carbonsync review --period ${period.label}) before relying on the totals.`,
+      );
+    }
+    for (const { connection, months } of this.host.pendingMonths(connectionId, period.from.slice(0, 7), period.to.slice(0, 7))) {
+      out.push(
+        `${connection} has not published ${months.join(', ')} yet: the inventory lacks those months' figures. Sync it again once they are published, then make the report again.`,
+      );
+    }
+    if (!audit.intact) {
+      out.push(
+        `The audit trail's chain is broken at row ${audit.broken_at ?? 0}: run carbonsync audit verify before giving this report to anyone.`,
+      );
+    }
+    return out;
+  }
 
   /** The counted entries of `rows` by month, connection, scope, Scope 3 category, category and method, in that order. */
   private groups(rows: ReadonlyArray<LedgerEntry>): ReportGroup[] {
@@ -908,7 +948,8 @@ export class FakeInventory {
   }
 
   private methodOf(e: LedgerEntry): Method {
-    if (this.host.decisionAction(e) === 'activity') return 'activity';
+    // A quantity estimated from spend at a stated price is data quality 3, a measured one 2.
+    if (this.host.decisionAction(e) === 'activity') return this.host.estimated(e) ? 'estimated' : 'activity';
     return e.decision_id !== null || e.review_rule_id !== null ? 'spend_reviewed' : 'spend_mapped';
   }
 

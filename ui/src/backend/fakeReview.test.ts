@@ -3,7 +3,7 @@ import type { AppError } from '../bindings/AppError';
 import type { Classification } from '../bindings/Classification';
 import type { LedgerFilter } from '../bindings/LedgerFilter';
 import type { RuleInput } from '../bindings/RuleInput';
-import { dec } from '../lib/decimal';
+import { dec, sumDecimals } from '../lib/decimal';
 import { FakeBackend } from './fake';
 import { ledgerEntry } from './ledger.fixture';
 import { RECORDED } from './recorded';
@@ -508,5 +508,206 @@ describe('fake activity data estimated from spend, and a supplier or contract fa
       'A market-based factor cannot be negative.',
     );
     expect((await b.entryDetail(701)).decision).toBeNull();
+  });
+});
+
+describe('fake split of a line between categories', () => {
+  const part = (share_percent: string, factor_code: string, category: string | null = null, scope3_category: number | null = null) => ({
+    share_percent,
+    factor_code,
+    category,
+    scope3_category,
+  });
+  const split = (...parts: ReturnType<typeof part>[]): Classification => ({ ...NONE, action: 'split', parts });
+  /** Flights 60 %, the hotel 40 %. */
+  const TRIP = split(part('60', '481111', 'Air travel', 6), part('40', '721110', 'Hotel stays', 6));
+
+  /** A travel agent's invoice of 1,000.00 GBP (a flight and a hotel on one line) and an unrelated bill, of Harbour & Pine Ltd in 2024. */
+  function trip(): FakeBackend {
+    const b = new FakeBackend({ entriesPerOrg: 10, now: NOW });
+    b.setLedger([
+      ledgerEntry({ id: 901, contact: 'Clarity Business Travel', description: 'Trip to Leeds: flight and hotel', net_amount: '1000.00' }),
+      ledgerEntry({ id: 902, contact: 'Paperworks Supplies', description: 'Paper', net_amount: '50.00', kg_co2e: '6.684516' }),
+    ]);
+    return b;
+  }
+
+  /** The entries of line 901 in the ledger: its parts, in part order. */
+  async function partsOf(b: FakeBackend) {
+    const page = await b.ledgerPage(EMPTY_FILTER, 0, 100);
+    return page.entries.filter((e) => e.contact === 'Clarity Business Travel').sort((x, y) => x.part_no - y.part_no);
+  }
+
+  it('counts each part on its share of the amount with its own factor, exactly as a reclassification of that amount', async () => {
+    const b = trip();
+    const totalBefore = (await b.emissionsSummary(EMPTY_FILTER, null)).totals;
+    const [first] = await b.decideEntries([901], TRIP, 'one invoice, two things', null);
+    expect(first!.id).toBe(901);
+    const parts = await partsOf(b);
+    expect(parts).toHaveLength(2);
+    const [flight, hotel] = parts as [(typeof parts)[0], (typeof parts)[0]];
+    // The first part keeps the line's id; the other is a new entry.
+    expect(flight.id).toBe(901);
+    expect(hotel.id).not.toBe(901);
+    expect(hotel.id).not.toBe(902);
+
+    // 1000.00 × 60 ÷ 100 = 600.00 and 1000.00 × 40 ÷ 100 = 400.00: together the line, exactly.
+    expect([flight.net_amount, hotel.net_amount]).toEqual(['600.00', '400.00']);
+    expect([flight.part_amount, hotel.part_amount]).toEqual(['600.00', '400.00']);
+    expect(dec(flight.net_amount).plus(dec(hotel.net_amount)).eq(dec('1000.00'))).toBe(true);
+    expect([flight.line_net_amount, hotel.line_net_amount]).toEqual(['1000.00', '1000.00']);
+    expect([flight.part_no, hotel.part_no]).toEqual([0, 1]);
+    expect([flight.share_percent, hotel.share_percent]).toEqual(['60', '40']);
+
+    // 600.00 GBP × 1.2781 × 117.996 / 125.224 = 722.59640771…; × 0.644 = 465.35208656… → 465.352087.
+    expect(flight.amount_usd_2022).toBe('722.596408');
+    expect(flight.kg_co2e).toBe('465.352087');
+    // 400.00 GBP × 1.2781 × 117.996 / 125.224 = 481.73093847…; × 0.145 = 69.85098607… → 69.850986.
+    expect(hotel.amount_usd_2022).toBe('481.730938');
+    expect(hotel.kg_co2e).toBe('69.850986');
+    expect(flight).toMatchObject({ status: 'counted', category: 'Air travel', factor_code: '481111', scope: 3, scope3_category: 6 });
+    expect(hotel).toMatchObject({ status: 'counted', category: 'Hotel stays', factor_code: '721110', scope: 3, scope3_category: 6 });
+    expect(flight.reason).toBe('split: 60 % of 1000.00 GBP');
+    expect(hotel.reason).toBe('split: 40 % of 1000.00 GBP');
+    expect(flight.decision_id).not.toBeNull();
+    expect(hotel.decision_id).toBe(flight.decision_id);
+
+    // The same as reclassifying lines of each part's amount.
+    const alone = new FakeBackend({ entriesPerOrg: 10, now: NOW });
+    alone.setLedger([ledgerEntry({ id: 1, net_amount: '600.00' }), ledgerEntry({ id: 2, net_amount: '400.00' })]);
+    const [asFlight] = await alone.decideEntries([1], reclassify('481111'), null, null);
+    const [asHotel] = await alone.decideEntries([2], reclassify('721110'), null, null);
+    expect([flight.kg_co2e, hotel.kg_co2e]).toEqual([asFlight!.kg_co2e, asHotel!.kg_co2e]);
+
+    // The totals count the parts, not the line: the mapping's kilograms of the line go.
+    const totalAfter = (await b.emissionsSummary(EMPTY_FILTER, null)).totals;
+    expect(totalAfter.counted).toBe(totalBefore.counted + 1);
+    expect(dec(totalAfter.kg_co2e).eq(dec('465.352087').plus(dec('69.850986')).plus(dec('6.684516')))).toBe(true);
+
+    // Both parts are reviewed; the spend reviewed is the line's.
+    const q = await b.reviewQueue(EMPTY_FILTER, 0, 100);
+    expect(q.items.map((i) => i.entry.id)).toEqual([902]);
+    expect(q.progress).toMatchObject({ entries: 3, reviewed: 2, kg_co2e_reviewed: '535.203073' });
+    const gbp = q.progress.spend.find((x) => x.currency === 'GBP')!;
+    expect(dec(gbp.total).eq(dec('1050.00'))).toBe(true);
+    expect(dec(gbp.reviewed).eq(dec('1000.00'))).toBe(true);
+
+    // The decision keeps the parts, filled in as the application fills them; the trail says split.
+    const detail = await b.entryDetail(hotel.id);
+    expect(detail.decision).toMatchObject({ action: 'split', entry_id: 901, category: null, factor_code: null, note: 'one invoice, two things' });
+    expect(detail.decision!.seen).toEqual({ date: '2024-01-15', net_amount: '1000.00', account_code: '453', deleted: false });
+    expect(detail.decision!.parts).toEqual([part('60', '481111', 'Air travel', 6), part('40', '721110', 'Hotel stays', 6)]);
+    const history = (await b.entryDetail(901)).history;
+    expect(history.map((h) => h.action)).toEqual(['entry_split']);
+    expect(JSON.parse(history[0]!.after!)).toMatchObject({ action: 'split', parts: [{ share_percent: '60' }, { share_percent: '40' }] });
+  });
+
+  it('fills a part’s category with the factor’s title and its Scope 3 category with 1, and keeps the places of an amount that needs them', async () => {
+    const b = new FakeBackend({ entriesPerOrg: 10, now: NOW });
+    b.setLedger([ledgerEntry({ id: 911, net_amount: '1000.01' })]);
+    await b.decideEntries([911], split(part('60', '481111'), part('25.5', '721110'), part('14.5', '453210')), null, null);
+    const parts = (await b.ledgerPage(EMPTY_FILTER, 0, 10)).entries.sort((x, y) => x.part_no - y.part_no);
+    // 1000.01 × 60 = 60000.60, ÷ 100 = 600.006 (three places where the product has two);
+    // 1000.01 × 25.5 = 25500.255, ÷ 100 = 255.00255; 1000.01 × 14.5 = 14500.145, ÷ 100 = 145.00145.
+    expect(parts.map((p) => p.net_amount)).toEqual(['600.006', '255.00255', '145.00145']);
+    expect(dec(sumDecimals(parts.map((p) => p.net_amount))).eq(dec('1000.01'))).toBe(true);
+    expect(parts.map((p) => [p.category, p.scope3_category])).toEqual([
+      ['Scheduled Passenger Air Transportation', 1],
+      ['Hotels (except Casino Hotels) and Motels', 1],
+      ['Office Supplies and Stationery Stores', 1],
+    ]);
+    expect(parts[1]!.reason).toBe('split: 25.5 % of 1000.01 GBP');
+  });
+
+  it('refuses shares that do not add up to 100, and other splits that are not one, in the application’s words', async () => {
+    const b = trip();
+    const message = async (c: Classification) => (await refusal(b.decideEntries([901], c, null, null))).message;
+    expect(await message(split(part('60', '481111'), part('30', '721110')))).toBe(
+      "The parts' shares add up to 90 %, not 100 %: change them so the whole line is counted once.",
+    );
+    expect(await message(split(part('60.50', '481111'), part('40.00', '721110')))).toBe(
+      "The parts' shares add up to 100.5 %, not 100 %: change them so the whole line is counted once.",
+    );
+    expect(await message(split(part('100', '481111')))).toBe(
+      'Give at least two parts to split an entry, each as a share in percent and a factor (e.g. 60% 481000 and 40% 721110).',
+    );
+    expect(await message(split(part('100', '481111'), part('0', '721110')))).toBe("Part 2's share must be more than 0 %.");
+    expect(await message(split(part('60', '481111'), part('40', '999999')))).toBe(
+      'Part 2: factor "999999" is not in US EPA Supply Chain GHG Emission Factors (USEEIO v2.2) v1.3.0; `carbonsync factors TEXT` finds the right code.',
+    );
+    expect(await message(split(part('60', '481111', null, 16), part('40', '721110')))).toMatch(/numbers them 1 to 15/);
+    const e = await refusal(b.decideEntries([901], split(part('60', '481111'), part('30', '721110')), null, null));
+    expect(e.code).toBe('invalid_review');
+    // Nothing changed.
+    expect((await b.entryDetail(901)).decision).toBeNull();
+    expect((await b.ledgerPage(EMPTY_FILTER, 0, 10)).total).toBe(2);
+    // A rule cannot split.
+    const rule: RuleInput = {
+      name: 'Travel',
+      match: { platform: null, supplier: 'Clarity Business Travel', account_code: null, description_contains: null, amount_min: null, amount_max: null },
+      classification: TRIP,
+    };
+    expect((await refusal(b.previewRule(rule, null))).message).toBe(
+      'A rule reclassifies or excludes; shares belong to one line, so split each entry in the review.',
+    );
+  });
+
+  it('folds the parts back into one entry with the whole amount when the line is decided whole', async () => {
+    const b = trip();
+    await b.decideEntries([901], TRIP, null, null);
+    const hotelId = (await partsOf(b))[1]!.id;
+
+    // Reclassified whole, from the hotel part: one entry again, the line's, with its id.
+    const [whole] = await b.decideEntries([hotelId], reclassify('481111', 'Air travel', 6), null, null);
+    expect(whole!.id).toBe(901);
+    const parts = await partsOf(b);
+    expect(parts).toHaveLength(1);
+    expect(parts[0]).toMatchObject({ id: 901, net_amount: '1000.00', line_net_amount: null, part_no: 0, share_percent: null, part_amount: null });
+    // 1000.00 GBP × 1.2781 × 117.996 / 125.224 = 1204.32734619…; × 0.644 = 775.58681094… → 775.586811.
+    expect(parts[0]!.kg_co2e).toBe('775.586811');
+    expect(parts[0]!.reason).toBeNull();
+    expect((await refusal(b.entryDetail(hotelId))).code).toBe('no_such_entry');
+    expect((await b.emissionsSummary(EMPTY_FILTER, null)).totals.counted).toBe(2);
+    // The trail names the entry the decision was made on, as the application's does.
+    expect((await b.entryDetail(901)).history.map((h) => h.action)).toEqual(['entry_split']);
+
+    // Split again, then included again: the mapping counts the whole line as it did.
+    await b.decideEntries([901], TRIP, null, null);
+    expect(await partsOf(b)).toHaveLength(2);
+    const [back] = await b.undoDecisions([901], null);
+    expect(back).toMatchObject({ id: 901, net_amount: '1000.00', line_net_amount: null, share_percent: null, decision_id: null, kg_co2e: '13.6907' });
+    expect(await partsOf(b)).toHaveLength(1);
+  });
+
+  it('keeps the parts’ ids when the line is split again, and returns every part to the queue when the platform changes the line', async () => {
+    const b = trip();
+    await b.decideEntries([901], TRIP, null, null);
+    const hotelId = (await partsOf(b))[1]!.id;
+    await b.decideEntries([901], split(part('50', '481111'), part('30', '721110'), part('20', '453210')), null, null);
+    let parts = await partsOf(b);
+    expect(parts.map((p) => p.id).slice(0, 2)).toEqual([901, hotelId]);
+    expect(parts.map((p) => p.net_amount)).toEqual(['500.00', '300.00', '200.00']);
+    // In two parts again: the third goes.
+    await b.decideEntries([901], TRIP, null, null);
+    parts = await partsOf(b);
+    expect(parts.map((p) => p.id)).toEqual([901, hotelId]);
+
+    await b.changeLine(901, { net_amount: '1100.00' });
+    parts = await partsOf(b);
+    // Counted anew on the new amount, with the same shares.
+    expect(parts.map((p) => [p.net_amount, p.line_net_amount])).toEqual([
+      ['660.00', '1100.00'],
+      ['440.00', '1100.00'],
+    ]);
+    const q = await b.reviewQueue(EMPTY_FILTER, 0, 100);
+    expect(q.items.slice(0, 2).map((i) => [i.entry.id, i.why])).toEqual(
+      expect.arrayContaining([
+        [901, 'changed_since_review'],
+        [hotelId, 'changed_since_review'],
+      ]),
+    );
+    // What the decision saw is the whole line.
+    expect(q.items[0]!.seen).toMatchObject({ net_amount: '1000.00' });
+    expect(q.progress.changed_since_review).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
 // The FakeBackend's review: the queue of entries that still need a person, people's decisions
-// on entries (accept, reclassify, exclude, activity data, include again), their rules for
+// on entries (accept, reclassify, exclude, activity data, split, include again), their rules for
 // similar entries, and the audit trail of it all. Written by hand after the application's
 // rules and words (crates/core/src/decisions.rs, review_rules.rs, crates/store/src/review.rs
 // and crates/sync/src/review.rs), because the recording of ./recorded/ holds no review:
@@ -15,7 +15,10 @@
 // - the factor list is a part of the shipped US EPA set (the factors the sample ledger uses
 //   and some more), with their published values;
 // - decisions are kept by line (connection, stream, record, line number), so a line the
-//   platform later changes returns to the queue as changed since review.
+//   platform later changes returns to the queue as changed since review;
+// - a line split between categories is one entry per part (the first keeps the line's id),
+//   each counted as a reclassification of its exact share of the amount; deciding the line
+//   whole folds the parts back into the first.
 
 import type { AppError } from '../bindings/AppError';
 import type { AuditCheck } from '../bindings/AuditCheck';
@@ -38,7 +41,8 @@ import type { ReviewRule } from '../bindings/ReviewRule';
 import type { RuleInput } from '../bindings/RuleInput';
 import type { RuleMatch } from '../bindings/RuleMatch';
 import type { RulePreview } from '../bindings/RulePreview';
-import { HALF_UP, compareDecimals, dec, isPlainDecimal, sumDecimals } from '../lib/decimal';
+import type { SplitPart } from '../bindings/SplitPart';
+import { HALF_UP, compareDecimals, dec, isPlainDecimal, percentOf, sumDecimals } from '../lib/decimal';
 import { FACTOR_SET, FACTOR_UNIT, FACTOR_VERSION } from './fakeData';
 
 /** What the FakeReview needs of the FakeBackend around it. */
@@ -53,6 +57,12 @@ export interface ReviewHost {
   platformOf(connectionId: number): string | null;
   /** The catalogue's platform ids. */
   platformIds(): string[];
+  /** Stores the other parts of a line just split, as new entries of the ledger. */
+  addEntries(entries: ReadonlyArray<LedgerEntry>): void;
+  /** Removes parts of a line no longer split (or split in fewer parts) from the ledger. */
+  removeEntries(entries: ReadonlyArray<LedgerEntry>): void;
+  /** An id no entry has had yet, for a new part of a split line. */
+  newEntryId(): number;
 }
 
 /** The operating-system user and machine the audit trail names. */
@@ -421,6 +431,49 @@ function lineKey(e: Pick<LedgerEntry, 'connection_id' | 'stream' | 'record_id' |
   return JSON.stringify([e.connection_id, e.stream, e.record_id, e.line_no]);
 }
 
+/** Whether the entry is a split line's second, third, … part (its first part stands for the line). */
+function isLaterPart(e: LedgerEntry): boolean {
+  return (e.part_no ?? 0) > 0;
+}
+
+/** The whole line's amount: a split line's (`line_net_amount`), else the entry's own. */
+function lineAmountOf(e: LedgerEntry): string {
+  return e.line_net_amount ?? e.net_amount;
+}
+
+/** The line as the platform sent it, whole: what decisions, rules and the mapping see. */
+function wholeLine(e: LedgerEntry): LedgerEntry {
+  return e.line_net_amount == null ? e : { ...e, net_amount: e.line_net_amount, line_net_amount: null };
+}
+
+/**
+ * Places an entry's amounts after it was decided: a part's own amount with the line's beside,
+ * or the whole line's amount again for a line counted whole.
+ */
+function placeAmounts(e: LedgerEntry, row: LedgerRow, line: string): void {
+  if (row.part_amount != null) {
+    e.net_amount = row.part_amount;
+    e.line_net_amount = line;
+  } else if (e.line_net_amount != null) {
+    e.net_amount = line;
+    e.line_net_amount = null;
+  }
+}
+
+/** A share in percent as the application's decimals keep it: `060` is `60`, `12.50` stays `12.50`. */
+function canonicalShare(s: string): string {
+  return dec(s).toFixed(scaleOf(s));
+}
+
+/** Refuses a Scope 3 category that is not one of the GHG Protocol's 1 to 15. */
+function checkScope3(s3: number | null): void {
+  if (s3 !== null && !(Number.isInteger(s3) && s3 >= 1 && s3 <= 15)) {
+    throw invalidReview(
+      `Scope 3 category ${s3} does not exist: the GHG Protocol numbers them 1 to 15 (1 purchased goods and services, 6 business travel, …)`,
+    );
+  }
+}
+
 function classificationOf(c: Classification): Classification {
   return {
     action: c.action,
@@ -514,14 +567,20 @@ export class FakeReview {
    * factor, the rates of its year), and a decision on it no longer matches what it saw.
    */
   changeLine(entryId: number, change: LineChange): LedgerEntry {
-    const e = this.entryOrThrow(entryId);
-    Object.assign(e, change);
+    // The platform changes the line: a split line's amount is the whole line's.
+    const e = this.head(this.entryOrThrow(entryId));
+    const { net_amount: amount, ...rest } = change;
+    Object.assign(e, rest);
+    if (amount !== undefined) {
+      if (e.line_net_amount != null) e.line_net_amount = amount;
+      else e.net_amount = amount;
+    }
     const m = this.mappedOf(e);
     let row = m;
     if (m.status === 'counted' && m.factor_code !== null) {
       const factor = FAKE_FACTORS.find((f) => f.code === m.factor_code);
       if (factor) {
-        const counted = this.spend(e, factor, m.category, m.scope3_category, m.reason);
+        const counted = this.spend(wholeLine(e), factor, m.category, m.scope3_category, m.reason);
         row = { ...counted, rule_id: m.rule_id, scope: m.scope };
       }
     }
@@ -657,7 +716,7 @@ export class FakeReview {
     });
     const n = trimmed(note);
     const at = this.host.nowMs();
-    return entries.map((e) => {
+    return this.byLine(entries).map((e) => {
       const key = lineKey(e);
       const before = this.decisions.get(key) ?? null;
       // Accepting an entry a person already reclassified or excluded confirms that decision
@@ -665,7 +724,7 @@ export class FakeReview {
       const chosen = before && c.action === 'accept' ? classificationOf(before) : c;
       const after: Decision = {
         id: before?.id ?? this.nextDecisionId++,
-        entry_id: e.id,
+        entry_id: this.head(e).id,
         connection_id: e.connection_id,
         stream: e.stream,
         record_id: e.record_id,
@@ -679,23 +738,20 @@ export class FakeReview {
       this.decisions.set(key, after);
       const confirmed = before !== null && sameClassification(before, chosen);
       this.trail(at, confirmed ? 'entry_confirmed' : DECIDED[chosen.action], `entry:${e.id}`, before && decisionJson(before), decisionJson(after), why);
-      this.apply(e);
-      return { ...e };
+      return { ...this.apply(e) };
     });
   }
 
   undo(ids: ReadonlyArray<number>, why: string | null): LedgerEntry[] {
     const entries = ids.map((id) => this.entryOrThrow(id));
     const at = this.host.nowMs();
-    return entries.map((e) => {
+    return this.byLine(entries).map((e) => {
       const key = lineKey(e);
       const before = this.decisions.get(key);
-      if (before) {
-        this.decisions.delete(key);
-        this.trail(at, 'entry_decision_removed', `entry:${e.id}`, decisionJson(before), null, why);
-        this.apply(e);
-      }
-      return { ...e };
+      if (!before) return { ...e };
+      this.decisions.delete(key);
+      this.trail(at, 'entry_decision_removed', `entry:${e.id}`, decisionJson(before), null, why);
+      return { ...this.apply(e) };
     });
   }
 
@@ -750,8 +806,10 @@ export class FakeReview {
     }
     const changes: { e: LedgerEntry; now: LedgerRow; after: LedgerRow }[] = [];
     for (const e of this.host.entries()) {
+      // A split line is a person's decision, which no rule changes: its first part stands for it.
+      if (isLaterPart(e)) continue;
       const now = rowOf(e);
-      const after = this.decideRow(e, rules);
+      const after = this.decideLine(e, rules)[0]!;
       if (!sameRow(now, after)) changes.push({ e, now, after });
     }
     const kg = (r: LedgerRow) => r.kg_co2e ?? '0';
@@ -824,6 +882,30 @@ export class FakeReview {
     return e;
   }
 
+  /** A split line's first part (the one that stands for the line), for any of its parts; else the entry. */
+  private head(e: LedgerEntry): LedgerEntry {
+    if (!isLaterPart(e)) return e;
+    const key = lineKey(e);
+    return this.host.entries().find((x) => !isLaterPart(x) && lineKey(x) === key) ?? e;
+  }
+
+  /** A split line's other parts (second, third, …), in the ledger's order. */
+  private laterParts(head: LedgerEntry): LedgerEntry[] {
+    const key = lineKey(head);
+    return this.host.entries().filter((x) => isLaterPart(x) && lineKey(x) === key);
+  }
+
+  /** The entries named, one a line: a line is decided once, however many of its parts are named. */
+  private byLine(entries: ReadonlyArray<LedgerEntry>): LedgerEntry[] {
+    const seen = new Set<string>();
+    return entries.filter((e) => {
+      const key = lineKey(e);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+
   private ruleOrThrow(id: number): StoredRule {
     const r = this.rules.find((x) => x.id === id);
     if (!r) throw noSuchRule(id);
@@ -853,22 +935,24 @@ export class FakeReview {
     return m;
   }
 
+  /** The decision on the entry's line; it names the line's first part, as the application's does. */
   private decisionOf(e: LedgerEntry): Decision | null {
     const d = this.decisions.get(lineKey(e));
-    return d ? { ...d, entry_id: e.id } : null;
+    return d ? { ...d, entry_id: this.head(e).id } : null;
   }
 
+  /** The line as a decision sees it: whole, whatever its parts. */
   private snapshot(e: LedgerEntry): LineSnapshot {
-    return { date: e.date, net_amount: e.net_amount, account_code: e.account_code, deleted: this.deleted.has(e) };
+    return { date: e.date, net_amount: lineAmountOf(e), account_code: e.account_code, deleted: this.deleted.has(this.head(e)) };
   }
 
   /** The decision saw another line than the one stored now. */
   private changed(e: LedgerEntry, d: Decision): boolean {
     return (
       d.seen.date !== e.date ||
-      compareDecimals(d.seen.net_amount, e.net_amount) !== 0 ||
+      compareDecimals(d.seen.net_amount, lineAmountOf(e)) !== 0 ||
       (d.seen.account_code ?? '') !== (e.account_code ?? '') ||
-      d.seen.deleted !== this.deleted.has(e)
+      d.seen.deleted !== this.deleted.has(this.head(e))
     );
   }
 
@@ -942,13 +1026,39 @@ export class FakeReview {
     this.audit.push({ ...row, hash: chainHash(JSON.stringify(row)) });
   }
 
-  private apply(e: LedgerEntry): void {
-    Object.assign(e, this.decideRow(e, this.ordered()));
+  /**
+   * Decides the entry's line again and writes what it makes of it: the first part into the
+   * line's first entry, the other parts into entries of their own (kept by part number, new
+   * ones for parts the line did not have, gone for parts it no longer has). Returns the
+   * entry, or the line's first part when the entry was a part that is gone.
+   */
+  private apply(e: LedgerEntry, rules: ReadonlyArray<StoredRule> = this.ordered()): LedgerEntry {
+    const head = this.head(e);
+    const wasSplit = head.line_net_amount != null;
+    const line = lineAmountOf(head);
+    const [first, ...more] = this.decideLine(head, rules);
+    Object.assign(head, first);
+    placeAmounts(head, first!, line);
+    if (!wasSplit && more.length === 0) return head;
+    const existing = this.laterParts(head);
+    const added: LedgerEntry[] = [];
+    for (const row of more) {
+      const old = existing.find((p) => p.part_no === row.part_no);
+      const part: LedgerEntry = { ...head, ...row, id: old?.id ?? this.host.newEntryId() };
+      placeAmounts(part, row, line);
+      if (old) Object.assign(old, part);
+      else added.push(part);
+    }
+    const gone = existing.filter((p) => !more.some((row) => row.part_no === p.part_no));
+    if (gone.length > 0) this.host.removeEntries(gone);
+    if (added.length > 0) this.host.addEntries(added);
+    return gone.includes(e) ? head : e;
   }
 
   private applyAll(): void {
     const rules = this.ordered();
-    for (const e of this.host.entries()) Object.assign(e, this.decideRow(e, rules));
+    // A line's other parts are decided with its first.
+    for (const e of this.host.entries().filter((x) => !isLaterPart(x))) this.apply(e, rules);
   }
 
   private ruleMatches(m: RuleMatch, e: LedgerEntry): boolean {
@@ -969,28 +1079,62 @@ export class FakeReview {
     );
   }
 
-  /** One line decided: the person's decision on it, else the first rule that matches, else the mapping. */
-  private decideRow(e: LedgerEntry, rules: ReadonlyArray<StoredRule>): LedgerRow {
-    const m = this.mappedOf(e);
+  /**
+   * One line decided: the person's decision on it, else the first rule that matches, else the
+   * mapping. One row a part: a line split by a person has a row for each of its parts, in
+   * order; any other line, one. `head` is the line's first entry.
+   */
+  private decideLine(head: LedgerEntry, rules: ReadonlyArray<StoredRule>): LedgerRow[] {
+    const m = this.mappedOf(head);
+    // Decisions, rules and the mapping see the line whole, whatever its parts.
+    const e = wholeLine(head);
     // What the record itself settles (deleted, a transfer, income) is not a rule's to decide,
-    // nor a quantity's to count.
+    // nor a quantity's to count, nor a share's to split.
     const byRecord = m.rule_id === null && m.status === 'excluded';
     const rule = byRecord ? undefined : rules.find((r) => this.ruleMatches(r.match, e));
     const byRule: LedgerRow = rule ? { ...this.classified(e, rule.classification, byRecord, m), review_rule_id: rule.id } : { ...m };
     const d = this.decisions.get(lineKey(e));
-    if (!d) return byRule;
-    let row: LedgerRow;
+    if (!d) return [byRule];
+    let rows: LedgerRow[];
     switch (d.action) {
       case 'accept':
-        row = byRule;
+        rows = [byRule];
         break;
       case 'activity':
-        row = byRecord ? { ...m } : this.measured(d, e);
+        rows = [byRecord ? { ...m } : this.measured(d, e)];
+        break;
+      case 'split':
+        rows = byRecord ? [{ ...m }] : this.split(e, d);
         break;
       default:
-        row = this.classified(e, d, byRecord, m);
+        rows = [this.classified(e, d, byRecord, m)];
     }
-    return { ...row, decision_id: d.id };
+    return rows.map((row) => ({ ...row, decision_id: d.id }));
+  }
+
+  /**
+   * A line split between categories: a row for each part, counted spend-based with the part's
+   * factor on its share of the amount (line × share ÷ 100, exactly), as a reclassification of
+   * that amount would count it.
+   */
+  private split(e: LedgerEntry, c: Classification): LedgerRow[] {
+    if (c.parts.length === 0) return [bare('unmapped', 'the split has no parts; split the entry again')];
+    return c.parts.map((p, i) => {
+      const amount = percentOf(e.net_amount, p.share_percent);
+      const row = this.classified(
+        { ...e, net_amount: amount },
+        { ...classificationOf(c), action: 'reclassify', category: p.category, factor_code: p.factor_code, scope3_category: p.scope3_category, reason: null, parts: [] },
+        false,
+        bare('unmapped', null),
+      );
+      return {
+        ...row,
+        reason: row.reason ?? `split: ${p.share_percent} % of ${e.net_amount} ${e.currency}`,
+        part_no: i,
+        share_percent: p.share_percent,
+        part_amount: amount,
+      };
+    });
   }
 
   /** A line as a reclassification or an exclusion makes it. */
@@ -1109,12 +1253,7 @@ export class FakeReview {
   /** Checks a classification and fills what it may leave out, as the application does. */
   private checkedClassification(input: Classification): Classification {
     const c = classificationOf(input);
-    const s3 = c.scope3_category;
-    if (s3 !== null && !(Number.isInteger(s3) && s3 >= 1 && s3 <= 15)) {
-      throw invalidReview(
-        `Scope 3 category ${s3} does not exist: the GHG Protocol numbers them 1 to 15 (1 purchased goods and services, 6 business travel, …)`,
-      );
-    }
+    checkScope3(c.scope3_category);
     switch (c.action) {
       case 'reclassify': {
         const code = (c.factor_code ?? '').trim();
@@ -1129,6 +1268,43 @@ export class FakeReview {
         if (blank(c.category)) c.category = factor.title;
         c.factor_code = code;
         c.scope3_category = c.scope3_category ?? 1;
+        break;
+      }
+      case 'split': {
+        if (c.parts.length < 2) {
+          throw invalidReview(
+            'Give at least two parts to split an entry, each as a share in percent and a factor (e.g. 60% 481000 and 40% 721110).',
+          );
+        }
+        let total = dec('0');
+        c.parts = c.parts.map((p, i): SplitPart => {
+          const share = canonicalShare(number(String(p.share_percent ?? '').trim(), `share of part ${i + 1}`, '60'));
+          if (!dec(share).gt(0)) throw invalidReview(`Part ${i + 1}'s share must be more than 0 %.`);
+          total = total.plus(dec(share));
+          const code = (p.factor_code ?? '').trim();
+          const factor = FAKE_FACTORS.find((f) => f.code === code);
+          if (!factor) {
+            throw invalidReview(
+              `Part ${i + 1}: factor ${JSON.stringify(code)} is not in ${FACTOR_SET} ${FACTOR_VERSION}; \`carbonsync factors TEXT\` finds the right code.`,
+            );
+          }
+          checkScope3(p.scope3_category);
+          return {
+            share_percent: share,
+            category: blank(p.category) ? factor.title : p.category,
+            factor_code: code,
+            scope3_category: p.scope3_category ?? 1,
+          };
+        });
+        if (!total.eq(100)) {
+          // As the application writes a sum of shares: without trailing zeros (90, 99.5).
+          throw invalidReview(
+            `The parts' shares add up to ${total.toFixed()} %, not 100 %: change them so the whole line is counted once.`,
+          );
+        }
+        c.category = null;
+        c.factor_code = null;
+        c.scope3_category = null;
         break;
       }
       case 'exclude':
@@ -1200,6 +1376,7 @@ export class FakeReview {
         break;
       }
     }
+    if (c.action !== 'split') c.parts = [];
     if (c.action !== 'activity') {
       c.activity = null;
       c.quantity = null;
@@ -1253,6 +1430,9 @@ export class FakeReview {
       throw invalidRule(
         'A rule reclassifies or excludes; a quantity belongs to one entry, so enter activity data on each entry in the review.',
       );
+    }
+    if (action === 'split') {
+      throw invalidRule('A rule reclassifies or excludes; shares belong to one line, so split each entry in the review.');
     }
     return { name, match, classification: this.checkedClassification(input.classification) };
   }

@@ -27,6 +27,7 @@ export function ledgerEntry(patch: Partial<LedgerEntry> = {}): LedgerEntry {
     account_name: 'Office Expenses',
     net_amount: '100.00',
     currency: 'GBP',
+    line_net_amount: null,
     status: 'counted',
     reason: null,
     rule_id: 'xero-std-453',
@@ -47,6 +48,10 @@ export function ledgerEntry(patch: Partial<LedgerEntry> = {}): LedgerEntry {
     decision_id: null,
     review_rule_id: null,
     kg_co2e: '13.6907',
+    market_kg_co2e: null,
+    part_no: 0,
+    share_percent: null,
+    part_amount: null,
     ...patch,
   };
 }

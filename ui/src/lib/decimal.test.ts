@@ -8,6 +8,7 @@ import {
   maxDecimal,
   multiplyDecimals,
   parseDecimal,
+  percentOf,
   roundDecimal,
   sumDecimals,
 } from './decimal';
@@ -94,5 +95,22 @@ describe('reading', () => {
     expect(decimalToNumber('-12.50')).toBe(-12.5);
     expect(decimalToNumber('1e5')).toBeNaN();
     expect(decimalToNumber(null)).toBeNaN();
+  });
+});
+
+describe('percentOf', () => {
+  it('is a share of an amount exactly, with the places the application’s decimals keep', () => {
+    // The product's places when the quotient fits them…
+    expect(percentOf('1000.00', '60')).toBe('600.00');
+    expect(percentOf('1000.00', '40')).toBe('400.00');
+    expect(percentOf('100.00', '33.3')).toBe('33.300');
+    expect(percentOf('-12.50', '50')).toBe('-6.25');
+    // …and as many as the quotient needs otherwise.
+    expect(percentOf('1000.01', '60')).toBe('600.006');
+    expect(percentOf('1000.01', '25.5')).toBe('255.00255');
+    expect(percentOf('0.01', '1')).toBe('0.0001');
+    expect(percentOf('0.00', '60')).toBe('0');
+    // The parts of a line add up to the line.
+    expect(sumDecimals([percentOf('1000.01', '60'), percentOf('1000.01', '25.5'), percentOf('1000.01', '14.5')])).toBe('1000.01000');
   });
 });

@@ -120,3 +120,17 @@ export function roundDecimal(s: DecimalString, places: number): DecimalString {
 export function decimalToNumber(s: DecimalString | null | undefined): number {
   return s !== null && s !== undefined && PLAIN_DECIMAL.test(s) ? Number(s) : Number.NaN;
 }
+
+/**
+ * `percent` % of `amount`, exactly, as the application's decimals write it: `amount × percent
+ * ÷ 100`, keeping the product's places when the quotient fits them (`1000.00` × `60` ÷ 100 is
+ * `600.00`) and as many as it needs otherwise (`1000.01` × `60` ÷ 100 is `600.006`); zero is
+ * `0`. What each part of a split line is counted on.
+ */
+export function percentOf(amount: DecimalString, percent: DecimalString): DecimalString {
+  const product = dec(amount).times(dec(percent));
+  if (product.eq(0)) return '0';
+  // A division by 100 always comes out even: only the places change.
+  const quotient = product.div(100);
+  return quotient.toFixed(Math.max(scaleOf(amount) + scaleOf(percent), scaleOf(quotient.toFixed())));
+}

@@ -9,7 +9,7 @@ import type { ReviewProgress } from '../bindings/ReviewProgress';
 import type { RuleMatch } from '../bindings/RuleMatch';
 import type { LedgerEntry } from '../bindings/LedgerEntry';
 import { HALF_UP, type DecimalString, compareDecimals, parseDecimal } from './decimal';
-import { formatAmount, formatDay, formatInt } from './format';
+import { formatAmount, formatDay, formatDecimal, formatInt } from './format';
 import { SCOPE3_CATEGORIES, type StateWords } from './labels';
 
 export function queueReasonWords(why: QueueReason): StateWords {
@@ -19,6 +19,13 @@ export function queueReasonWords(why: QueueReason): StateWords {
         label: 'Changed since review',
         detail: 'The platform changed the line after a person decided it: check the decision still holds.',
         tone: 'error',
+      };
+    case 'estimated':
+      return {
+        label: 'Estimated from spend',
+        detail:
+          'Counted from a quantity estimated from the amount at a stated price (data quality 3): give the measured quantity from the bill or a meter reading when it is at hand.',
+        tone: 'info',
       };
     case 'unmapped':
       return { label: 'Unmapped', detail: 'No rule could classify it: it is not counted until someone does.', tone: 'warn' };
@@ -97,7 +104,32 @@ export function classificationWords(c: Classification): string {
       const act = ACTIVITY_CHOICES.find((x) => x.key === c.activity);
       return `Activity data: ${c.quantity ?? '?'} ${c.quantity_unit ?? ''} of ${act?.label ?? c.activity ?? 'an activity'}`;
     }
+    case 'split': {
+      const parts = (c.parts ?? []).map((p) => {
+        const cat = p.scope3_category !== null ? `, Scope 3 cat. ${p.scope3_category}` : '';
+        return `${p.share_percent} % ${p.category ?? 'another category'} (NAICS ${p.factor_code}${cat})`;
+      });
+      return `Split in ${parts.length} parts: ${parts.join('; ')}`;
+    }
   }
+}
+
+/**
+ * Where an entry is a part of a split line: `Part 1 of 2 · 60 % of 1,000.00 GBP`; null for a
+ * line counted whole. `of` is the number of parts, when known.
+ */
+export function partWords(e: Pick<LedgerEntry, 'part_no' | 'share_percent' | 'line_net_amount' | 'net_amount' | 'currency'>, of: number | null): string | null {
+  if (e.share_percent == null) return null;
+  const n = (e.part_no ?? 0) + 1;
+  const line = e.line_net_amount ?? e.net_amount;
+  return `Part ${n}${of !== null ? ` of ${of}` : ''} · ${e.share_percent} % of ${exactAmount(line)} ${e.currency}`;
+}
+
+/** An amount with two decimals (`1,000.00`), or all of its own when it has more (a part's `600.006`). */
+export function exactAmount(amount: DecimalString): string {
+  const dot = amount.indexOf('.');
+  const places = dot < 0 ? 0 : amount.length - dot - 1;
+  return formatDecimal(amount, Math.max(2, places));
 }
 
 /** What a rule matches, in words: `supplier Albion Property Management · on Xero`. */
@@ -113,11 +145,18 @@ export function ruleMatchWords(m: RuleMatch, platformName: (id: string) => strin
   return parts.length > 0 ? parts.join(' · ') : 'nothing';
 }
 
-/** How the line differs from what the person saw when deciding it: `amount 2,833.33 → 2,933.33 GBP`. */
-export function changeWords(seen: LineSnapshot, e: Pick<LedgerEntry, 'date' | 'net_amount' | 'account_code' | 'currency'>): string[] {
+/**
+ * How the line differs from what the person saw when deciding it: `amount 2,833.33 → 2,933.33
+ * GBP`. A decision sees the whole line: for a part of a split line, the line's amount.
+ */
+export function changeWords(
+  seen: LineSnapshot,
+  e: Pick<LedgerEntry, 'date' | 'net_amount' | 'account_code' | 'currency'> & { line_net_amount?: string | null },
+): string[] {
   const out: string[] = [];
-  if (compareDecimals(seen.net_amount, e.net_amount) !== 0) {
-    out.push(`amount ${formatAmount(seen.net_amount)} → ${formatAmount(e.net_amount)} ${e.currency}`);
+  const amount = e.line_net_amount ?? e.net_amount;
+  if (compareDecimals(seen.net_amount, amount) !== 0) {
+    out.push(`amount ${formatAmount(seen.net_amount)} → ${formatAmount(amount)} ${e.currency}`);
   }
   if ((seen.account_code ?? '') !== (e.account_code ?? '')) {
     out.push(`account ${seen.account_code ?? 'none'} → ${e.account_code ?? 'none'}`);
@@ -133,6 +172,7 @@ const AUDIT_ACTIONS: Record<string, string> = {
   entry_reclassified: 'Reclassified',
   entry_excluded: 'Excluded',
   entry_activity_data: 'Entered activity data',
+  entry_split: 'Split between categories',
   entry_decision_removed: 'Took the decision back (included again)',
   review_rule_added: 'Added a rule',
   review_rule_edited: 'Changed a rule',

@@ -28,6 +28,7 @@ const NONE: Classification = {
   unit_price: null,
   unit_price_currency: null,
   unit_price_source: null,
+  parts: [],
 };
 
 const days = (from: string, to: string): LedgerFilter => ({ ...EMPTY_FILTER, from, to });

@@ -447,3 +447,157 @@ describe('activity data estimated from spend, and a supplier or contract factor'
     expect(rowIds()).toEqual([804, 802, 801, 803]);
   });
 });
+
+describe('splitting a line between categories', { timeout: 20_000 }, () => {
+  /** A travel agent’s invoice of 1,000.00 GBP (a flight and a hotel on one line), and a bill for paper. */
+  function trip(): FakeBackend {
+    const backend = new FakeBackend({ entriesPerOrg: 10, now: NOW });
+    backend.setLedger([
+      ledgerEntry({ id: 901, contact: 'Clarity Business Travel', description: 'Trip to Leeds: flight and hotel', net_amount: '1000.00' }),
+      ledgerEntry({ id: 902, contact: 'Paperworks Supplies', description: 'Paper', net_amount: '50.00', kg_co2e: '6.684516' }),
+    ]);
+    return backend;
+  }
+
+  const TRIP: Classification = {
+    ...ACCEPT,
+    action: 'split',
+    parts: [
+      { share_percent: '60', factor_code: '481111', category: 'Air travel', scope3_category: 6 },
+      { share_percent: '40', factor_code: '721110', category: 'Hotel stays', scope3_category: 6 },
+    ],
+  };
+
+  it('splits an entry 60/40 with a factor for each part, the amounts shown as the shares are typed; shares short of 100 are refused', async () => {
+    const user = userEvent.setup();
+    const backend = trip();
+    renderApp({ backend, hash: '#/review' });
+    await screen.findByTestId('review-row-901');
+    // One entry at a time.
+    expect(screen.getByTestId('review-split')).toBeDisabled();
+    await user.click(screen.getByTestId('review-select-901'));
+    await user.click(screen.getByTestId('review-select-902'));
+    expect(screen.getByTestId('review-split')).toBeDisabled();
+    await user.click(screen.getByTestId('review-select-902'));
+    await user.click(screen.getByTestId('review-split'));
+    const dialog = await screen.findByRole('dialog', { name: 'Split 1,000.00 GBP between categories' });
+    expect(screen.getByTestId('split-share-0')).toHaveFocus();
+
+    // Part 1: 60 % of the line, a flight.
+    const first = within(dialog).getByRole('group', { name: 'Part 1' });
+    await user.type(within(first).getByLabelText('Share (%)'), '60');
+    expect(within(first).getByTestId('split-amount-0')).toHaveTextContent('600.00 GBP');
+    expect(screen.getByTestId('split-total')).toHaveTextContent('Total 60 % · 40 % of the line is in no part yet');
+    await user.type(screen.getByTestId('split-factor-0-search'), 'air');
+    const air = await within(dialog).findByTestId('split-factor-0-option-481111');
+    expect(air).toHaveTextContent('Scheduled Passenger Air Transportation');
+    expect(air).toHaveTextContent('0.644 kg CO2e/2022 USD, purchaser price');
+    expect(air).toHaveTextContent('US EPA Office of Research and Development');
+    await user.click(air);
+    expect(screen.getByTestId('split-factor-0')).toHaveTextContent('481111 Scheduled Passenger Air Transportation');
+    expect(within(first).getByLabelText('Category name')).toHaveValue('Scheduled Passenger Air Transportation');
+    await user.clear(within(first).getByLabelText('Category name'));
+    await user.type(within(first).getByLabelText('Category name'), 'Air travel');
+    await user.selectOptions(within(first).getByLabelText('Scope 3 category'), '6');
+
+    // Part 2: 30 % (too little), a hotel.
+    const second = within(dialog).getByRole('group', { name: 'Part 2' });
+    await user.type(within(second).getByLabelText('Share (%)'), '30');
+    expect(within(second).getByTestId('split-amount-1')).toHaveTextContent('300.00 GBP');
+    await user.click(screen.getByTestId('split-choose-1'));
+    await user.type(screen.getByTestId('split-factor-1-search'), 'hotels');
+    await user.click(await within(dialog).findByTestId('split-factor-1-option-721110'));
+    expect(screen.getByTestId('split-total')).toHaveTextContent('Total 90 % · 10 % of the line is in no part yet');
+
+    // The application refuses shares that do not add up to 100, in its words, in the dialog.
+    await user.click(screen.getByTestId('split-save'));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      "The parts' shares add up to 90 %, not 100 %: change them so the whole line is counted once.",
+    );
+    expect((await backend.entryDetail(901)).decision).toBeNull();
+
+    await user.clear(within(second).getByLabelText('Share (%)'));
+    await user.type(within(second).getByLabelText('Share (%)'), '40');
+    expect(within(second).getByTestId('split-amount-1')).toHaveTextContent('400.00 GBP');
+    expect(screen.getByTestId('split-total')).toHaveTextContent('Total 100 % · 1,000.00 GBP, the whole line counted once');
+    // The refusal was of the shares as they were.
+    expect(within(dialog).queryByRole('alert')).not.toBeInTheDocument();
+    await user.click(screen.getByTestId('split-save'));
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(await screen.findByText('Split 1 entry into 2 parts')).toBeInTheDocument();
+    await waitFor(() => expect(rowIds()).toEqual([902]));
+    expect(screen.getByTestId('review-progress')).toHaveTextContent('2 of 3 entries reviewed');
+
+    // 600.00 GBP × 1.2781 × 117.996 / 125.224 × 0.644 = 465.352087 kg CO2e;
+    // 400.00 GBP × 1.2781 × 117.996 / 125.224 × 0.145 = 69.850986 kg CO2e.
+    const page = await backend.ledgerPage(EMPTY_FILTER, 0, 10);
+    const parts = page.entries.filter((e) => e.contact === 'Clarity Business Travel').sort((a, b) => a.part_no - b.part_no);
+    expect(parts.map((p) => [p.id === 901, p.net_amount, p.share_percent, p.category, p.scope3_category, p.kg_co2e])).toEqual([
+      [true, '600.00', '60', 'Air travel', 6, '465.352087'],
+      [false, '400.00', '40', 'Hotels (except Casino Hotels) and Motels', 1, '69.850986'],
+    ]);
+
+    // The entry says which part it is, of what.
+    window.location.hash = '#/review/entry/901';
+    expect(await screen.findByTestId('entry-part')).toHaveTextContent('Part 1 of 2 · 60 % of 1,000.00 GBP');
+    expect(screen.getByTestId('entry-part-amount')).toHaveTextContent('600.00 GBP');
+    expect(screen.getByTestId('entry-kg')).toHaveTextContent(formatKg('465.352087'));
+    expect(screen.getByTestId('entry-decided-by')).toHaveTextContent(
+      'Split in 2 parts: 60 % Air travel (NAICS 481111, Scope 3 cat. 6); 40 % Hotels (except Casino Hotels) and Motels (NAICS 721110, Scope 3 cat. 1)',
+    );
+    expect(within(screen.getByTestId('entry-history')).getByText('Split between categories')).toBeInTheDocument();
+
+  });
+
+  it('shows each part of a split line the platform changed in the queue, with its share of the line', async () => {
+    const backend = trip();
+    await backend.decideEntries([901], TRIP, null, null);
+    const hotel = (await backend.ledgerPage(EMPTY_FILTER, 0, 10)).entries.find((e) => e.contact === 'Clarity Business Travel' && e.part_no === 1)!;
+    await backend.changeLine(901, { net_amount: '1100.00' });
+    renderApp({ backend, hash: '#/review' });
+    const row = await screen.findByTestId('review-row-901');
+    expect(rowIds().slice(0, 2).sort()).toEqual([901, hotel.id].sort());
+    expect(within(row).getByText('Changed since review')).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId('review-part-901')).toHaveTextContent('Part 1 of 2 · 60 % of 1,100.00 GBP'));
+    await waitFor(() => expect(screen.getByTestId(`review-part-${hotel.id}`)).toHaveTextContent('Part 2 of 2 · 40 % of 1,100.00 GBP'));
+    // Each part is counted anew on its share of the new amount: 1100.00 × 60 ÷ 100 = 660.00.
+    expect(row).toHaveTextContent('660.00');
+    expect(screen.getByTestId('review-change-901')).toHaveTextContent('Since the decision: amount 1,000.00 → 1,100.00 GBP');
+    expect(screen.getByText(/2 entries changed since review/)).toBeInTheDocument();
+  });
+
+  it('starts a split again from the parts, and folds them back into one entry when the line is reclassified whole', async () => {
+    const user = userEvent.setup();
+    const backend = trip();
+    await backend.decideEntries([901], TRIP, null, null);
+    const hotel = (await backend.ledgerPage(EMPTY_FILTER, 0, 10)).entries.find((e) => e.contact === 'Clarity Business Travel' && e.part_no === 1)!;
+    renderApp({ backend, hash: `#/review/entry/${hotel.id}` });
+    expect(await screen.findByTestId('entry-part')).toHaveTextContent('Part 2 of 2 · 40 % of 1,000.00 GBP');
+
+    // The split as it stands, to change.
+    await user.click(screen.getByTestId('review-split'));
+    const dialog = await screen.findByRole('dialog', { name: 'Split 1,000.00 GBP between categories' });
+    expect(screen.getByTestId('split-share-0')).toHaveValue('60');
+    expect(screen.getByTestId('split-share-1')).toHaveValue('40');
+    expect(within(dialog).getByTestId('split-amount-1')).toHaveTextContent('400.00 GBP');
+    expect(screen.getByTestId('split-total')).toHaveTextContent('Total 100 %');
+    expect(await within(dialog).findByTestId('split-factor-1')).toHaveTextContent('721110 Hotels (except Casino Hotels) and Motels');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+
+    // Reclassified whole: the hotel part is gone, and the page shows the line’s entry.
+    await user.click(screen.getByTestId('review-reclassify'));
+    await screen.findByRole('dialog', { name: 'Reclassify 1 entry' });
+    await user.type(screen.getByTestId('factor-search'), 'hotels');
+    await user.click(await screen.findByTestId('factor-option-721110'));
+    await user.click(screen.getByTestId('reclassify-save'));
+    await waitFor(() => expect(window.location.hash).toBe('#/review/entry/901'));
+    // 1000.00 GBP × 1.2781 × 117.996 / 125.224 × 0.145 = 174.627465 kg CO2e.
+    await waitFor(() => expect(screen.getByTestId('entry-kg')).toHaveTextContent(formatKg('174.627465')));
+    expect(screen.queryByTestId('entry-part')).not.toBeInTheDocument();
+    const page = await backend.ledgerPage(EMPTY_FILTER, 0, 10);
+    expect(page.entries.filter((e) => e.contact === 'Clarity Business Travel')).toEqual([
+      expect.objectContaining({ id: 901, net_amount: '1000.00', line_net_amount: null, share_percent: null, kg_co2e: '174.627465' }),
+    ]);
+  });
+});

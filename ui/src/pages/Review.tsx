@@ -4,24 +4,25 @@ import { useEffect, useId, useState } from 'react';
 import type { AuditRow } from '../bindings/AuditRow';
 import type { Classification } from '../bindings/Classification';
 import type { EntryDetail } from '../bindings/EntryDetail';
+import type { FactorChoice } from '../bindings/FactorChoice';
 import type { LedgerEntry } from '../bindings/LedgerEntry';
 import type { LedgerFilter } from '../bindings/LedgerFilter';
 import type { QueueItem } from '../bindings/QueueItem';
-import type { QueueReason } from '../bindings/QueueReason';
 import type { ReviewAction } from '../bindings/ReviewAction';
 import type { ReviewProgress } from '../bindings/ReviewProgress';
 import type { ReviewRule } from '../bindings/ReviewRule';
 import type { RuleInput } from '../bindings/RuleInput';
 import type { RulePreview } from '../bindings/RulePreview';
+import type { SplitPart } from '../bindings/SplitPart';
 import { useBackend } from '../backend/context';
 import { EMPTY_FILTER, toAppError } from '../backend/types';
 import { Badge, SandboxBadge } from '../components/Badge';
 import { Dialog } from '../components/Dialog';
 import { ErrorView } from '../components/ErrorView';
 import { EmptyState, Loading, ProgressBar } from '../components/Feedback';
-import { dec, isPlainDecimal, multiplyDecimals, roundDecimal } from '../lib/decimal';
+import { dec, isPlainDecimal, multiplyDecimals, percentOf, roundDecimal, sumDecimals } from '../lib/decimal';
 import { formatAmount, formatDateTime, formatDay, formatInt, formatKg, formatKgNumber, plural } from '../lib/format';
-import { ledgerStatusWords, scopeLabel, type StateWords } from '../lib/labels';
+import { ledgerStatusWords, scopeLabel } from '../lib/labels';
 import type { Platforms } from '../lib/platforms';
 import {
   ACTIVITY_CHOICES,
@@ -30,11 +31,13 @@ import {
   auditWords,
   changeWords,
   classificationWords,
+  exactAmount,
+  partWords,
   progressWords,
   queueReasonWords,
   ruleMatchWords,
 } from '../lib/review';
-import { href } from '../router';
+import { href, navigate } from '../router';
 import { useNotices } from '../state/notices';
 import { ReviewSuppliers } from './ReviewSuppliers';
 import {
@@ -76,19 +79,6 @@ const NO_CLASSIFICATION: Classification = {
  * application's DESNZ table): the only ones a supplier or contract factor (market-based) is for.
  */
 const SCOPE2_ACTIVITIES: ReadonlySet<string> = new Set(['electricity-uk']);
-
-/** Why an entry waits in the queue, in words; an estimate waits for its measured quantity. */
-function queueReason(why: QueueReason): StateWords {
-  if (why === 'estimated') {
-    return {
-      label: 'Estimated from spend',
-      detail:
-        'Counted from a quantity estimated from the amount at a stated price (data quality 3): give the measured quantity from the bill or a meter reading when it is at hand.',
-      tone: 'info',
-    };
-  }
-  return queueReasonWords(why);
-}
 
 /** Activity data in words, with the price of an estimate and a supplier or contract factor. */
 function activityWords(c: Classification): string {
@@ -167,6 +157,8 @@ function QueuePage() {
   }, [queue.data, queue.isPlaceholderData, offset]);
   const queued = remaining + estimates;
   const currencies = [...new Set(items.filter((i) => selected.has(i.entry.id)).map((i) => i.entry.currency))];
+  // A line is split one at a time.
+  const single = selected.size === 1 ? (items.find((i) => selected.has(i.entry.id))?.entry ?? null) : null;
 
   // A decision can empty the last page: go back to one that has entries.
   useEffect(() => {
@@ -194,9 +186,9 @@ function QueuePage() {
       <header className="page-header">
         <h1>Review</h1>
         <p className="lede">
-          Check what each purchase was counted as. Accept it, count it with another factor, exclude it with a reason, or
-          give the quantity (kWh, litres, kilometres) in place of the spend. A decision outranks every rule and survives
-          re-syncs; if the platform later changes the line, it comes back here.
+          Check what each purchase was counted as. Accept it, count it with another factor, split it between categories
+          by share, exclude it with a reason, or give the quantity (kWh, litres, kilometres) in place of the spend. A
+          decision outranks every rule and survives re-syncs; if the platform later changes the line, it comes back here.
         </p>
       </header>
 
@@ -247,6 +239,7 @@ function QueuePage() {
             what={selected.size === 0 ? 'Select entries to act on them.' : `${plural(selected.size, 'entry', 'entries')} selected`}
             canInclude={selected.size > 0}
             currencies={currencies}
+            entry={single}
             onDecided={(entries, action) => {
               setSelected(new Set());
               setDecided(entries.length === 1 && (action === 'reclassify' || action === 'exclude') ? entries[0]! : null);
@@ -425,7 +418,7 @@ function QueueTable({
         </thead>
         <tbody>
           {items.map(({ entry: e, why, seen }) => {
-            const reason = queueReason(why);
+            const reason = queueReasonWords(why);
             const checked = selected.has(e.id);
             const changes = seen ? changeWords(seen, e) : [];
             return (
@@ -452,6 +445,7 @@ function QueueTable({
                 </td>
                 <td>
                   {e.description ?? '–'}
+                  {e.share_percent != null && <PartNote entry={e} testId={`review-part-${e.id}`} />}
                   {changes.length > 0 && (
                     <span className="review-change" data-testid={`review-change-${e.id}`}>
                       Since the decision: {changes.join('; ')}
@@ -460,7 +454,7 @@ function QueueTable({
                 </td>
                 <td>{e.account_code ?? e.account_name ?? '–'}</td>
                 <td className="num nowrap">
-                  {formatAmount(e.net_amount)} <span className="muted">{e.currency}</span>
+                  {e.share_percent != null ? exactAmount(e.net_amount) : formatAmount(e.net_amount)} <span className="muted">{e.currency}</span>
                 </td>
                 <td>{e.category ?? <span className="muted">–</span>}</td>
                 <td className="num">{e.kg_co2e === null ? <span className="muted">–</span> : formatKgNumber(e.kg_co2e)}</td>
@@ -470,6 +464,21 @@ function QueueTable({
         </tbody>
       </table>
     </div>
+  );
+}
+
+/**
+ * Where an entry is a part of a split line: `Part 1 of 2 · 60 % of 1,000.00 GBP`. How many
+ * parts the line has is its decision's to say.
+ */
+function PartNote({ entry, testId }: { entry: LedgerEntry; testId: string }) {
+  const detail = useEntryDetail(entry.id);
+  const decision = detail.data?.decision;
+  const of = decision?.action === 'split' ? decision.parts.length : null;
+  return (
+    <span className="review-part" data-testid={testId}>
+      {partWords(entry, of)}
+    </span>
   );
 }
 
@@ -511,7 +520,7 @@ function DecidedCallout({
 
 // ---- actions on entries ---------------------------------------------------------------------
 
-type DialogKind = 'reclassify' | 'exclude' | 'activity';
+type DialogKind = 'reclassify' | 'exclude' | 'activity' | 'split';
 
 const DONE_WORDS: Record<ReviewAction, string> = {
   accept: 'Accepted',
@@ -521,12 +530,21 @@ const DONE_WORDS: Record<ReviewAction, string> = {
   split: 'Split',
 };
 
-/** Accept, reclassify, exclude, include again or add activity data, for `ids`, with a note. */
+/** What a decision did, in words for its notice: `Reclassified 2 entries as Air travel`, `Split 1 entry into 2 parts`. */
+function doneWords(entries: ReadonlyArray<LedgerEntry>, c: Classification): string {
+  const count = plural(entries.length, 'entry', 'entries');
+  if (c.action === 'split') return `Split ${count} into ${c.parts.length} parts`;
+  return `${DONE_WORDS[c.action]} ${count}${c.action === 'reclassify' && entries[0]?.category ? ` as ${entries[0].category}` : ''}`;
+}
+
+/** Accept, reclassify, split, exclude, include again or add activity data, for `ids`, with a note. */
 function ReviewActions({
   ids,
   what,
   canInclude,
   currencies = [],
+  entry = null,
+  splitParts = null,
   onDecided,
 }: {
   ids: number[];
@@ -535,6 +553,10 @@ function ReviewActions({
   canInclude: boolean;
   /** The currencies of the entries acted on, as far as they are known (a price per unit is in one). */
   currencies?: ReadonlyArray<string>;
+  /** The entry acted on when it is exactly one: only then can its line be split. */
+  entry?: LedgerEntry | null;
+  /** The parts the line is split in now, to start the split from. */
+  splitParts?: ReadonlyArray<SplitPart> | null;
   onDecided?: (entries: LedgerEntry[], action: ReviewAction | 'include') => void;
 }) {
   const backend = useBackend();
@@ -557,8 +579,7 @@ function ReviewActions({
   // In a dialog, a refusal is shown in the dialog; otherwise as a notice.
   const decide = useMutation({
     mutationFn: (c: Classification) => backend.decideEntries(ids, c, note.trim() || null, null),
-    onSuccess: (entries, c) =>
-      done(entries, c.action, `${DONE_WORDS[c.action]} ${plural(entries.length, 'entry', 'entries')}${c.action === 'reclassify' && entries[0]?.category ? ` as ${entries[0].category}` : ''}`),
+    onSuccess: (entries, c) => done(entries, c.action, doneWords(entries, c)),
   });
   const accept = useMutation({
     mutationFn: () => backend.decideEntries(ids, NO_CLASSIFICATION, note.trim() || null, null),
@@ -588,6 +609,16 @@ function ReviewActions({
         </button>
         <button type="button" className="button" onClick={() => open('reclassify')} disabled={none || busy} data-testid="review-reclassify">
           Reclassify…
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => open('split')}
+          disabled={entry === null || busy}
+          data-testid="review-split"
+          title={entry === null ? 'Select one entry to split it' : 'Count shares of the line with different factors'}
+        >
+          Split…
         </button>
         <button type="button" className="button" onClick={() => open('exclude')} disabled={none || busy} data-testid="review-exclude">
           Exclude…
@@ -622,6 +653,16 @@ function ReviewActions({
       )}
       {dialog === 'exclude' && (
         <ExcludeDialog count={count} pending={decide.isPending} error={decide.error} onSave={(c) => decide.mutate(c)} onClose={() => setDialog(null)} />
+      )}
+      {dialog === 'split' && entry !== null && (
+        <SplitDialog
+          entry={entry}
+          initial={splitParts}
+          pending={decide.isPending}
+          error={decide.error}
+          onSave={(c) => decide.mutate(c)}
+          onClose={() => setDialog(null)}
+        />
       )}
       {dialog === 'activity' && (
         <ActivityDialog
@@ -659,15 +700,77 @@ function DialogFooter({ pending, onClose, save, saveLabel, testId }: { pending: 
   );
 }
 
-function ReclassifyDialog({ count, pending, error, onSave, onClose }: DecisionDialogProps) {
+/** A factor of the shipped spend-based set, found by code or words of its title, with its value, unit and source. */
+function FactorPicker({
+  chosen,
+  onChoose,
+  testIdPrefix,
+  label = 'Find a factor by code or words of its title',
+}: {
+  chosen: Pick<FactorChoice, 'code' | 'title'> | null;
+  onChoose: (f: FactorChoice) => void;
+  /** `factor`: the search is `factor-search`, the options `factor-option-481111`. */
+  testIdPrefix: string;
+  label?: string;
+}) {
   const id = useId();
   const [query, setQuery] = useState('');
+  const factors = useFactors(query, FACTORS_LISTED);
+  const list = factors.data ?? [];
+  return (
+    <>
+      <div className="field">
+        <label htmlFor={`${id}-search`}>{label}</label>
+        <input
+          id={`${id}-search`}
+          type="search"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          placeholder="e.g. air, hotel, 4841"
+          data-testid={`${testIdPrefix}-search`}
+          aria-controls={`${id}-factors`}
+        />
+      </div>
+      <fieldset className="choice-list factor-list" id={`${id}-factors`} aria-busy={factors.isFetching || undefined}>
+        <legend className="visually-hidden">Factor</legend>
+        {factors.isError && <ErrorView error={factors.error} compact onRetry={() => void factors.refetch()} />}
+        {factors.data && list.length === 0 && <p className="small muted">No factor matches “{query}”.</p>}
+        {list.map((f) => (
+          <label key={f.code} className="choice factor-choice" data-testid={`${testIdPrefix}-option-${f.code}`}>
+            <input type="radio" name={`${id}-factor`} value={f.code} checked={chosen?.code === f.code} onChange={() => onChoose(f)} />
+            <span className="factor-text">
+              <span>
+                <span className="mono">{f.code}</span> {f.title}
+              </span>
+              <FactorSource factor={f} />
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      {chosen && !list.some((f) => f.code === chosen.code) && (
+        <p className="small">
+          Chosen: <span className="mono">{chosen.code}</span> {chosen.title}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** A factor's value, unit and source: `0.644 kg CO2e/2022 USD, purchaser price · US EPA …, set version`. */
+function FactorSource({ factor: f }: { factor: FactorChoice }) {
+  return (
+    <span className="small muted block">
+      <span className="mono">{f.value}</span> {f.unit} · {f.publisher}, {f.set} {f.version}
+    </span>
+  );
+}
+
+function ReclassifyDialog({ count, pending, error, onSave, onClose }: DecisionDialogProps) {
+  const id = useId();
   const [chosen, setChosen] = useState<{ code: string; title: string } | null>(null);
   const [category, setCategory] = useState('');
   const [categoryTyped, setCategoryTyped] = useState(false);
   const [scope3, setScope3] = useState(1);
-  const factors = useFactors(query, FACTORS_LISTED);
-  const list = factors.data ?? [];
 
   const save = () =>
     onSave({
@@ -690,50 +793,14 @@ function ReclassifyDialog({ count, pending, error, onSave, onClose }: DecisionDi
         Choose the spend-based factor that fits what was bought. The kilograms are worked out again from the amount with
         it.
       </p>
-      <div className="field">
-        <label htmlFor={`${id}-search`}>Find a factor by code or words of its title</label>
-        <input
-          id={`${id}-search`}
-          type="search"
-          value={query}
-          onChange={(e) => setQuery(e.target.value)}
-          placeholder="e.g. air, hotel, 4841"
-          data-testid="factor-search"
-          aria-controls={`${id}-factors`}
-        />
-      </div>
-      <fieldset className="choice-list factor-list" id={`${id}-factors`} aria-busy={factors.isFetching || undefined}>
-        <legend className="visually-hidden">Factor</legend>
-        {factors.isError && <ErrorView error={factors.error} compact onRetry={() => void factors.refetch()} />}
-        {factors.data && list.length === 0 && <p className="small muted">No factor matches “{query}”.</p>}
-        {list.map((f) => (
-          <label key={f.code} className="choice factor-choice" data-testid={`factor-option-${f.code}`}>
-            <input
-              type="radio"
-              name={`${id}-factor`}
-              value={f.code}
-              checked={chosen?.code === f.code}
-              onChange={() => {
-                setChosen({ code: f.code, title: f.title });
-                if (!categoryTyped) setCategory(f.title);
-              }}
-            />
-            <span className="factor-text">
-              <span>
-                <span className="mono">{f.code}</span> {f.title}
-              </span>
-              <span className="small muted block">
-                <span className="mono">{f.value}</span> {f.unit} · {f.publisher}, {f.set} {f.version}
-              </span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
-      {chosen && !list.some((f) => f.code === chosen.code) && (
-        <p className="small">
-          Chosen: <span className="mono">{chosen.code}</span> {chosen.title}
-        </p>
-      )}
+      <FactorPicker
+        chosen={chosen}
+        testIdPrefix="factor"
+        onChoose={(f) => {
+          setChosen({ code: f.code, title: f.title });
+          if (!categoryTyped) setCategory(f.title);
+        }}
+      />
       <div className="form-row">
         <div className="field grow">
           <label htmlFor={`${id}-category`}>Category name</label>
@@ -762,6 +829,277 @@ function ReclassifyDialog({ count, pending, error, onSave, onClose }: DecisionDi
       </div>
       {error != null && <ErrorView error={error} title="Not reclassified" compact />}
     </Dialog>
+  );
+}
+
+/** One part of a split being written. */
+interface SplitRow {
+  /** Stable across additions and removals, for React. */
+  key: number;
+  share: string;
+  factor: Pick<FactorChoice, 'code' | 'title'> | null;
+  category: string;
+  /** Whether the category was named by the person (else it follows the factor's title). */
+  categoryTyped: boolean;
+  scope3: number;
+}
+
+/** A share as a person types it (`60`, `60 %`, `12.5`), as the application reads it; empty is null. */
+function typedShare(text: string): string | null {
+  return text.trim().replace(/\s*%$/, '').replace(/,/g, '') || null;
+}
+
+/** A share in words for the running total: `90`, `100`, `99.5`. */
+function shareWords(s: string): string {
+  const d = dec(s);
+  return d.eq(0) ? '0' : d.toFixed();
+}
+
+/**
+ * Splits one line between categories by share: a row a part (its share in percent, its
+ * factor, its category and Scope 3 category), the amount each part gets as the share is typed,
+ * and a running total that must reach 100 %. The application checks the parts; its refusal is
+ * shown here.
+ */
+function SplitDialog({
+  entry,
+  initial,
+  pending,
+  error,
+  onSave,
+  onClose,
+}: {
+  entry: LedgerEntry;
+  initial: ReadonlyArray<SplitPart> | null;
+  pending: boolean;
+  error: unknown;
+  onSave: (c: Classification) => void;
+  onClose: () => void;
+}) {
+  const id = useId();
+  const line = entry.line_net_amount ?? entry.net_amount;
+  const currency = entry.currency;
+  const [nextKey, setNextKey] = useState(2);
+  const [rows, setRows] = useState<SplitRow[]>(() => {
+    const from: ReadonlyArray<SplitPart> = initial && initial.length >= 2 ? initial : [];
+    if (from.length === 0) {
+      const blankRow = (key: number): SplitRow => ({ key, share: '', factor: null, category: '', categoryTyped: false, scope3: 1 });
+      return [blankRow(0), blankRow(1)];
+    }
+    return from.map((p, i) => ({
+      key: -1 - i,
+      share: p.share_percent,
+      factor: { code: p.factor_code, title: p.category ?? p.factor_code },
+      category: p.category ?? '',
+      categoryTyped: true,
+      scope3: p.scope3_category ?? 1,
+    }));
+  });
+  /** The row whose factor is being chosen: the first, for a new split. */
+  const [picking, setPicking] = useState<number | null>(() => (rows[0]!.factor === null ? rows[0]!.key : null));
+  /** Whether saving was tried: the rows' problems show from then on. */
+  const [tried, setTried] = useState(false);
+  /** The rows as they were last sent: a refusal is shown until they change. */
+  const [sent, setSent] = useState<string | null>(null);
+  const current = JSON.stringify(rows);
+
+  const update = (key: number, patch: Partial<SplitRow>) => setRows((rs) => rs.map((r) => (r.key === key ? { ...r, ...patch } : r)));
+  const add = () => {
+    const key = nextKey;
+    setNextKey(key + 1);
+    setRows((rs) => [...rs, { key, share: '', factor: null, category: '', categoryTyped: false, scope3: 1 }]);
+    setPicking(key);
+  };
+  const remove = (key: number) => {
+    setRows((rs) => rs.filter((r) => r.key !== key));
+    if (picking === key) setPicking(null);
+  };
+
+  const shareProblem = (r: SplitRow, n: number): string | null => {
+    const share = typedShare(r.share);
+    if (share === null) return `Give part ${n}’s share in percent, like 60.`;
+    return isPlainDecimal(share) ? null : `Write part ${n}’s share as a number, like 60.`;
+  };
+  const factorProblem = (r: SplitRow, n: number): string | null => (r.factor === null ? `Choose the factor for part ${n}.` : null);
+  const problems = rows.map((r, i) => ({ share: shareProblem(r, i + 1), factor: factorProblem(r, i + 1) }));
+
+  const shares = rows.map((r) => typedShare(r.share)).filter((x): x is string => x !== null && isPlainDecimal(x));
+  const total = sumDecimals(shares);
+  const left = dec('100').minus(dec(total));
+  const complete = left.eq(0);
+
+  const save = () => {
+    if (problems.some((p) => p.share !== null || p.factor !== null)) {
+      setTried(true);
+      return;
+    }
+    setSent(current);
+    onSave({
+      ...NO_CLASSIFICATION,
+      action: 'split',
+      parts: rows.map((r) => ({
+        share_percent: typedShare(r.share)!,
+        category: r.category.trim() || null,
+        factor_code: r.factor!.code,
+        scope3_category: r.scope3,
+      })),
+    });
+  };
+
+  return (
+    <Dialog
+      title={`Split ${exactAmount(line)} ${currency} between categories`}
+      onClose={onClose}
+      testId="split-dialog"
+      initialFocus="[data-testid='split-share-0']"
+      footer={<DialogFooter pending={pending} onClose={onClose} save={save} saveLabel="Split" testId="split-save" />}
+    >
+      <p className="small muted">
+        {entry.contact ?? `Entry ${entry.id}`}, {entry.description ?? 'no description'}: when one line pays for several
+        things (a flight and a hotel), count each part with its own factor. Each part is its share of the amount, exactly,
+        and counts as an entry of its own; the shares add up to 100 %.
+      </p>
+      {rows.map((r, i) => {
+        const n = i + 1;
+        const share = typedShare(r.share);
+        const amount = share !== null && isPlainDecimal(share) ? percentOf(line, share) : null;
+        const p = problems[i]!;
+        const shareError = tried ? p.share : null;
+        const factorError = tried ? p.factor : null;
+        const rowId = `${id}-${r.key}`;
+        return (
+          <fieldset key={r.key} className="rule-match split-part" data-testid={`split-part-${i}`}>
+            <legend className="small-title">Part {n}</legend>
+            <div className="form-row">
+              <div className="field split-share">
+                <label htmlFor={`${rowId}-share`}>Share (%)</label>
+                <input
+                  id={`${rowId}-share`}
+                  type="text"
+                  inputMode="decimal"
+                  value={r.share}
+                  onChange={(e) => update(r.key, { share: e.target.value })}
+                  placeholder="e.g. 60"
+                  size={7}
+                  data-testid={`split-share-${i}`}
+                  aria-required="true"
+                  aria-invalid={shareError ? true : undefined}
+                  aria-describedby={[`${rowId}-amount`, shareError ? `${rowId}-share-error` : undefined].filter(Boolean).join(' ')}
+                />
+              </div>
+              <div className="field">
+                <label htmlFor={`${rowId}-amount`}>Amount</label>
+                <output id={`${rowId}-amount`} htmlFor={`${rowId}-share`} className="mono split-amount" data-testid={`split-amount-${i}`}>
+                  {amount !== null ? `${exactAmount(amount)} ${currency}` : '–'}
+                </output>
+              </div>
+            </div>
+            {shareError && (
+              <span id={`${rowId}-share-error`} className="field-error" role="alert">
+                {shareError}
+              </span>
+            )}
+            <div className="split-factor">
+              <p className="small grow" data-testid={`split-factor-${i}`}>
+                <span className="muted">Factor: </span>
+                {r.factor ? <ChosenFactor code={r.factor.code} title={r.factor.title} /> : <span className="muted">none chosen yet</span>}
+              </p>
+              <div className="form-actions">
+                <button
+                  type="button"
+                  className="button small"
+                  onClick={() => setPicking(picking === r.key ? null : r.key)}
+                  aria-expanded={picking === r.key}
+                  aria-controls={picking === r.key ? `${rowId}-picker` : undefined}
+                  data-testid={`split-choose-${i}`}
+                >
+                  {picking === r.key ? 'Close the factor list' : r.factor ? 'Change the factor' : 'Choose the factor'}
+                </button>
+                <button
+                  type="button"
+                  className="button small subtle"
+                  onClick={() => remove(r.key)}
+                  disabled={rows.length <= 2}
+                  aria-label={`Remove part ${n}`}
+                  title={rows.length <= 2 ? 'A split has at least two parts' : undefined}
+                  data-testid={`split-remove-${i}`}
+                >
+                  Remove
+                </button>
+              </div>
+            </div>
+            {factorError && (
+              <span className="field-error" role="alert">
+                {factorError}
+              </span>
+            )}
+            {picking === r.key && (
+              <div id={`${rowId}-picker`} className="split-picker">
+                <FactorPicker
+                  chosen={r.factor}
+                  testIdPrefix={`split-factor-${i}`}
+                  label={`Find the factor for part ${n} by code or words of its title`}
+                  onChoose={(f) => {
+                    update(r.key, { factor: { code: f.code, title: f.title }, ...(r.categoryTyped ? {} : { category: f.title }) });
+                    setPicking(null);
+                  }}
+                />
+              </div>
+            )}
+            <div className="form-row">
+              <div className="field grow">
+                <label htmlFor={`${rowId}-category`}>Category name</label>
+                <input
+                  id={`${rowId}-category`}
+                  type="text"
+                  value={r.category}
+                  onChange={(e) => update(r.key, { category: e.target.value, categoryTyped: true })}
+                  placeholder="The factor’s title, unless you name it"
+                  data-testid={`split-category-${i}`}
+                />
+              </div>
+              <div className="field">
+                <label htmlFor={`${rowId}-scope3`}>Scope 3 category</label>
+                <select id={`${rowId}-scope3`} value={r.scope3} onChange={(e) => update(r.key, { scope3: Number(e.target.value) })} data-testid={`split-scope3-${i}`}>
+                  {SCOPE3_OPTIONS.map((o) => (
+                    <option key={o.value} value={o.value}>
+                      {o.label}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            </div>
+          </fieldset>
+        );
+      })}
+      <div className="split-foot">
+        <button type="button" className="button small" onClick={add} data-testid="split-add">
+          Add a part
+        </button>
+        <p className={`split-total${complete ? ' complete' : ' incomplete'}`} aria-live="polite" data-testid="split-total">
+          Total {shareWords(total)} %
+          {complete
+            ? ` · ${exactAmount(line)} ${currency}, the whole line counted once`
+            : left.gt(0)
+              ? ` · ${shareWords(left.toFixed())} % of the line is in no part yet`
+              : ` · ${shareWords(left.abs().toFixed())} % too much: the line would count more than once`}
+        </p>
+      </div>
+      {error != null && sent === current && <ErrorView error={error} title="Not split" compact />}
+    </Dialog>
+  );
+}
+
+/** A chosen factor: its code and title, and its value, unit and source once the shipped set is read. */
+function ChosenFactor({ code, title }: { code: string; title: string }) {
+  const found = useFactors(code, 5).data?.find((f) => f.code === code);
+  return (
+    <span className="factor-text">
+      <span>
+        <span className="mono">{code}</span> {found?.title ?? title}
+      </span>
+      {found && <FactorSource factor={found} />}
+    </span>
   );
 }
 
@@ -1414,6 +1752,9 @@ function EntryView({ detail, onApplyToSimilar }: { detail: EntryDetail; onApplyT
     onError: (err) => pushError('A rule for similar entries could not be started', toAppError(err)),
   });
   const changes = decision && detail.changed_since_review ? changeWords(decision.seen, e) : [];
+  // A part of a split line: its share of the line's amount is what it counts on.
+  const part = partWords(e, decision?.action === 'split' ? decision.parts.length : null);
+  const line = e.line_net_amount ?? e.net_amount;
   // Counted from a person's quantity: the quantity (or the price it was estimated at) takes the
   // place of the exchange rate and the price deflator.
   const activity = decision !== null && decision.action === 'activity' && e.status === 'counted' && e.fx_rate === null ? decision : null;
@@ -1439,6 +1780,18 @@ function EntryView({ detail, onApplyToSimilar }: { detail: EntryDetail; onApplyT
           <dd>{scopeLabel(e.scope, e.scope3_category)}</dd>
           <dt>Category</dt>
           <dd>{e.category ?? '–'}</dd>
+          {part !== null && (
+            <>
+              <dt>Part</dt>
+              <dd data-testid="entry-part">
+                {part}
+                <span className="block muted small">
+                  Each part of the line is an entry of its own, counted with its own factor on its share of the amount.
+                  Deciding any of them whole (accept, reclassify, exclude) counts the line as one entry again.
+                </span>
+              </dd>
+            </>
+          )}
           <dt>Decided by</dt>
           <dd data-testid="entry-decided-by">
             {decision ? (
@@ -1505,9 +1858,22 @@ function EntryView({ detail, onApplyToSimilar }: { detail: EntryDetail; onApplyT
         </h2>
         <ReviewActions
           ids={[e.id]}
-          what={decision ? 'A person decided this entry; a new decision replaces it.' : 'No one has decided this entry yet.'}
+          what={
+            part !== null
+              ? 'A person split this line; a new decision replaces the split, for every part of the line.'
+              : decision
+                ? 'A person decided this entry; a new decision replaces it.'
+                : 'No one has decided this entry yet.'
+          }
           canInclude={decision !== null}
           currencies={[e.currency]}
+          entry={e}
+          splitParts={decision?.action === 'split' ? decision.parts : null}
+          onDecided={(entries) => {
+            // A part that is gone (the line is whole again) hands over to the line's entry.
+            const now = entries[0];
+            if (now && now.id !== e.id) navigate({ page: 'review', entryId: now.id });
+          }}
         />
         {canApply && (
           <div className="form-actions">
@@ -1548,13 +1914,37 @@ function EntryView({ detail, onApplyToSimilar }: { detail: EntryDetail; onApplyT
               <td>{e.account_code ?? '–'}</td>
               <td className="small">{e.account_name}</td>
             </tr>
-            <tr>
-              <th scope="row">Net amount (excluding tax)</th>
-              <td className="num mono">
-                {formatAmount(e.net_amount)} {e.currency}
-              </td>
-              <td className="muted small">as recorded, exactly {e.net_amount}</td>
-            </tr>
+            {part !== null ? (
+              <>
+                <tr>
+                  <th scope="row">Line’s net amount (excluding tax)</th>
+                  <td className="num mono">
+                    {formatAmount(line)} {e.currency}
+                  </td>
+                  <td className="muted small">as recorded, exactly {line}</td>
+                </tr>
+                <tr>
+                  <th scope="row">× this part’s share</th>
+                  <td className="num mono">{e.share_percent} %</td>
+                  <td className="muted small">{part}</td>
+                </tr>
+                <tr>
+                  <th scope="row">= this part’s amount</th>
+                  <td className="num mono" data-testid="entry-part-amount">
+                    {exactAmount(e.net_amount)} {e.currency}
+                  </td>
+                  <td className="muted small">exactly {e.net_amount}</td>
+                </tr>
+              </>
+            ) : (
+              <tr>
+                <th scope="row">Net amount (excluding tax)</th>
+                <td className="num mono">
+                  {formatAmount(e.net_amount)} {e.currency}
+                </td>
+                <td className="muted small">as recorded, exactly {e.net_amount}</td>
+              </tr>
+            )}
             {activity ? (
               price !== null ? (
                 <>
