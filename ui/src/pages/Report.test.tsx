@@ -271,6 +271,50 @@ describe('the Report page', { timeout: 20_000 }, () => {
   });
 });
 
+describe('what to know before relying on the report', { timeout: 20_000 }, () => {
+  it('warns above the totals of the entries left unmapped, and lists them', async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp({ hash: '#/report' });
+    const r = await backend.inventoryReport('2024', 1, null);
+    expect(r.totals.unmapped).toBeGreaterThan(0);
+    const unmapped = r.warnings.find((w) => w.includes('unmapped'));
+    expect(unmapped).toContain(`${r.totals.unmapped} entries are unmapped and not counted`);
+
+    const region = await screen.findByRole('alert', { name: 'Before relying on these numbers' });
+    expect(region).toHaveAttribute('data-testid', 'report-warnings');
+    expect(within(region).getByRole('heading', { name: 'Before relying on these numbers' })).toBeInTheDocument();
+    const items = within(region).getAllByRole('listitem');
+    expect(items).toHaveLength(r.warnings.length);
+    expect(region).toHaveTextContent(unmapped!);
+    expect(region).toHaveTextContent(`${r.totals.unmapped} entries are unmapped and not counted`);
+    // Above the totals.
+    const total = screen.getByTestId('report-total');
+    expect(region.compareDocumentPosition(total) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+
+    // The review queue, and the period's unmapped entries listed here.
+    expect(within(region).getByTestId('report-warning-review')).toHaveAttribute('href', '#/review');
+    const list = within(region).getByTestId('report-warning-unmapped');
+    expect(list).toHaveTextContent(`List the ${r.totals.unmapped} unmapped entries of 2024`);
+    await user.click(list);
+    const panel = await screen.findByTestId('report-entries');
+    expect(panel).toHaveTextContent('Unmapped in 2024');
+    await waitFor(() => expect(within(panel).getAllByTestId(/^report-entry-\d+$/)).toHaveLength(r.totals.unmapped));
+  });
+
+  it('shows no warnings when there is nothing to know', async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp({ hash: '#/report' });
+    expect((await backend.inventoryReport('2023', 1, null)).warnings).toEqual([]);
+    await screen.findByTestId('report-warnings');
+    await user.selectOptions(screen.getByTestId('report-period'), '2023');
+    await waitFor(() => expect(screen.getByTestId('report-days')).toHaveTextContent('2023: 1 Jan 2023 – 31 Dec 2023'));
+    await screen.findByTestId('report-total');
+    expect(screen.queryByTestId('report-warnings')).not.toBeInTheDocument();
+    expect(screen.queryByRole('alert', { name: 'Before relying on these numbers' })).not.toBeInTheDocument();
+    expect(screen.queryByText('Before relying on these numbers')).not.toBeInTheDocument();
+  });
+});
+
 describe('what providers report, in the Report page', { timeout: 20_000 }, () => {
   it('counts a cloud provider’s report in Scope 3 category 1: the total is the scopes’, the books’ plus the reported', async () => {
     const backend = new FakeBackend({ entriesPerOrg: 300, now: NOW });

@@ -350,6 +350,11 @@ function InventoryView({
 
   return (
     <>
+      <Warnings
+        report={r}
+        onShowUnmapped={() => show(`Unmapped in ${label}`, null, counted({ status: 'unmapped' }))}
+      />
+
       <AuditState audit={r.audit} />
 
       {r.closes.length > 0 && (
@@ -954,6 +959,47 @@ function ReportedSection({ report: r, onShowReplaced }: { report: InventoryRepor
           </div>
         </div>
       )}
+    </section>
+  );
+}
+
+/** Whether a warning is the one about unmapped entries. */
+function isUnmappedWarning(w: string): boolean {
+  return /\bunmapped\b/i.test(w);
+}
+
+/**
+ * What the reader must know before relying on the numbers, each saying what to do, as the PDF
+ * shows them after its title block; nothing when there is nothing to know. The warning about
+ * unmapped entries lists them here (each opens on the Review page) and opens the review queue.
+ */
+function Warnings({ report: r, onShowUnmapped }: { report: InventoryReport; onShowUnmapped: () => void }) {
+  const id = useId();
+  if (r.warnings.length === 0) return null;
+  return (
+    <section className="callout warn report-warnings" role="alert" aria-labelledby={`${id}-title`} data-testid="report-warnings">
+      <h2 id={`${id}-title`} className="report-warnings-title">
+        Before relying on these numbers
+      </h2>
+      <ul className="report-warnings-list">
+        {r.warnings.map((w, i) => (
+          <li key={i} data-testid="report-warning">
+            {w}
+            {isUnmappedWarning(w) && r.totals.unmapped > 0 && (
+              <span className="report-warning-actions">
+                <button type="button" className="link-button" onClick={onShowUnmapped} data-testid="report-warning-unmapped">
+                  List the {plural(r.totals.unmapped, 'unmapped entry', 'unmapped entries')} of {r.period.label}
+                </button>
+                <span aria-hidden="true"> · </span>
+                <a href={href({ page: 'review' })} data-testid="report-warning-review">
+                  Open the review queue
+                </a>{' '}
+                <span className="muted">(unmapped entries first)</span>
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

@@ -482,9 +482,13 @@ impl App {
             ));
         }
         if totals.unmapped > 0 {
+            let entries = match totals.unmapped {
+                1 => "1 entry is".to_owned(),
+                n => format!("{n} entries are"),
+            };
             warnings.push(format!(
-                "{} entries are unmapped and not counted: review them (carbonsync review --period {}) before relying on the totals.",
-                totals.unmapped, period.label
+                "{entries} unmapped and not counted: review them (carbonsync review --period {}) before relying on the totals.",
+                period.label
             ));
         }
         let store = self.store()?;
