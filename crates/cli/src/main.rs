@@ -118,7 +118,7 @@ enum ReviewCmd {
     Reclassify {
         #[arg(required = true)]
         entries: Vec<i64>,
-        /// The factor's code (a 2017 NAICS code, e.g. 481000 air transportation).
+        /// The factor's code (a 2017 NAICS code, e.g. 481111 scheduled passenger air transportation).
         #[arg(long)]
         factor: String,
         /// The category to report them under (default: the factor's title).
@@ -138,9 +138,14 @@ enum ReviewCmd {
     Split {
         #[arg(required = true)]
         entries: Vec<i64>,
-        /// A part, as SHARE:FACTOR[:SCOPE3_CATEGORY], e.g. `--part 60:481000 --part 40:721110:6`
-        /// (percent, the factor's code, the Scope 3 category, 1 when left out).
-        #[arg(long = "part", required = true, value_name = "SHARE:FACTOR[:CATEGORY]")]
+        /// A part, as SHARE:FACTOR[:SCOPE3_CATEGORY[:NAME]], e.g. `--part 60:481111:6:Flights
+        /// --part 40:721110:6:Hotels` (percent, the factor's code, the Scope 3 category, 1 when
+        /// left out, and the category to report it under, the factor's title when left out).
+        #[arg(
+            long = "part",
+            required = true,
+            value_name = "SHARE:FACTOR[:SCOPE3_CATEGORY[:NAME]]"
+        )]
         parts: Vec<String>,
         #[arg(long)]
         note: Option<String>,

@@ -604,9 +604,5 @@ pub(crate) fn local_time(ms: i64) -> String {
 /// Writes a file readable by its owner only (charts and reports show the company's emissions).
 pub(crate) fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(bytes)
+    carbonsync_core::create_private(path)?.write_all(bytes)
 }

@@ -120,7 +120,9 @@ impl App {
             _ => None,
         };
         let changed_since_review = store.changed_since_review(id)?;
-        let history = store.audit_rows(Some(&format!("entry:{id}")), 200)?;
+        // A decision is the line's, recorded under its first part.
+        let line = store.line_entries(id)?.first().copied().unwrap_or(id);
+        let history = store.audit_rows(Some(&format!("entry:{line}")), 200)?;
         Ok(EntryDetail {
             entry,
             decision,
@@ -130,9 +132,10 @@ impl App {
         })
     }
 
-    /// Factors of the spend-based set whose code starts with `query` or whose title holds
-    /// every word of it (letters' case aside; an everyday word also finds the industry's name
-    /// for it, see [`everyday_words`]), in the set's order; at most `limit`.
+    /// Factors of the spend-based set whose code starts with `query` or whose title has a word
+    /// beginning with each word of it (letters' case aside: `air` finds "Air Transportation",
+    /// not "Dairy"; an everyday word also finds the industry's name for it, see
+    /// [`everyday_words`]), in the set's order; at most `limit`.
     pub fn find_factors(&self, query: &str, limit: usize) -> Vec<FactorChoice> {
         let calc = self.calculator();
         let info = calc.factor_set();
@@ -144,8 +147,8 @@ impl App {
                 query.trim().is_empty()
                     || f.code.starts_with(query.trim())
                     || words.iter().all(|w| {
-                        title.contains(w.as_str())
-                            || everyday_words(w).iter().any(|s| title.contains(s))
+                        starts_a_word(&title, w)
+                            || everyday_words(w).iter().any(|s| starts_a_word(&title, s))
                     })
             })
             .take(limit)
@@ -178,7 +181,7 @@ impl App {
                     return Err(AppError::new(
                         "invalid_review",
                         if code.is_empty() {
-                            "Choose the factor to count this with (its code, e.g. 481000 for \
+                            "Choose the factor to count this with (its code, e.g. 481111 for \
                              air transportation; `carbonsync factors TEXT` finds one)."
                                 .to_owned()
                         } else {
@@ -201,7 +204,7 @@ impl App {
                 if c.parts.len() < 2 {
                     return Err(refused(
                         "Give at least two parts to split an entry, each as a share in percent \
-                         and a factor (e.g. 60% 481000 and 40% 721110)."
+                         and a factor (e.g. 60% 481111 and 40% 721110)."
                             .into(),
                     ));
                 }
@@ -274,13 +277,18 @@ impl App {
                         format!("Say which activity the quantity is of: one of {}.", known()),
                     ));
                 };
-                let unit = c
+                let given = c
                     .quantity_unit
                     .as_deref()
                     .map(str::trim)
                     .filter(|u| !u.is_empty())
-                    .unwrap_or(&activity.quantity_unit)
-                    .to_owned();
+                    .unwrap_or(&activity.quantity_unit);
+                // `kwh` is kWh: the unit is kept as the publication writes it.
+                let unit = if given.eq_ignore_ascii_case(&activity.quantity_unit) {
+                    activity.quantity_unit.clone()
+                } else {
+                    given.to_owned()
+                };
                 let refused = |why: String| AppError::new("invalid_review", capitalised(why) + ".");
                 match c.unit_price {
                     None => {
@@ -321,6 +329,13 @@ impl App {
                     }
                 }
                 match c.market_factor {
+                    None if !blank(&c.market_factor_source) => {
+                        return Err(refused(
+                            "give the market-based factor itself (kg CO2e per kWh) with its \
+                             source, or neither"
+                                .into(),
+                        ));
+                    }
                     None => c.market_factor_source = None,
                     Some(f) => {
                         if activity.scope != 2 {
@@ -403,7 +418,7 @@ impl App {
         }
         let note = note.map(str::trim).filter(|n| !n.is_empty());
         let mut out = Vec::with_capacity(ids.len());
-        for &id in ids {
+        for id in lines_of(&store, ids)? {
             // Accepting an entry a person already reclassified or excluded confirms that
             // decision (for the line as it is now), rather than undoing it.
             let c = match store.decision(id)? {
@@ -412,7 +427,9 @@ impl App {
             };
             self.with_actor(|who| store.put_decision(id, &c, note, who, why))?;
             carbonsync_sync::reassess_entries(&mut store, self.calculator(), &Reassess::Entry(id))?;
-            out.push(store.entry(id)?);
+            for part in store.line_entries(id)? {
+                out.push(store.entry(part)?);
+            }
         }
         Ok(out)
     }
@@ -431,7 +448,7 @@ impl App {
             store.entry(id).map_err(|_| no_such_entry(id))?;
         }
         let mut out = Vec::with_capacity(ids.len());
-        for &id in ids {
+        for id in lines_of(&store, ids)? {
             if self
                 .with_actor(|who| store.remove_decision(id, who, why))?
                 .is_some()
@@ -442,7 +459,9 @@ impl App {
                     &Reassess::Entry(id),
                 )?;
             }
-            out.push(store.entry(id)?);
+            for part in store.line_entries(id)? {
+                out.push(store.entry(part)?);
+            }
         }
         Ok(out)
     }
@@ -486,4 +505,32 @@ fn everyday_words(word: &str) -> &'static [&'static str] {
         "legal" | "lawyer" | "solicitor" => &["legal services"],
         _ => &[],
     }
+}
+
+/// The lines `ids` name, each by its first part's entry (a decision and its audit row belong
+/// to the whole line, whichever part was chosen), once each, in the order given.
+fn lines_of(store: &carbonsync_store::Store, ids: &[i64]) -> Result<Vec<i64>, AppError> {
+    let mut lines: Vec<i64> = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let first = store
+            .line_entries(id)
+            .map_err(|_| no_such_entry(id))?
+            .first()
+            .copied()
+            .unwrap_or(id);
+        if !lines.contains(&first) {
+            lines.push(first);
+        }
+    }
+    Ok(lines)
+}
+
+/// Whether `needle` appears in `haystack` at the start of a word (both lower case).
+fn starts_a_word(haystack: &str, needle: &str) -> bool {
+    haystack.match_indices(needle).any(|(at, _)| {
+        haystack[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+    })
 }

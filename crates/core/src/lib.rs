@@ -45,7 +45,7 @@ pub use ghg_report::{
 pub use notify::{
     ChannelOption, ReportPreview, ALERT_AFTER_FAILURES, CHART_MONTHS, SLACK_BOUNCE_PATH,
 };
-pub use paths::Paths;
+pub use paths::{create_private, Paths};
 pub use period::Period;
 pub use redirect_connect::{ConnectOutcome, TenantOption, DEEP_LINK_REDIRECT};
 pub use review::{CursorView, EmissionsSummary, LedgerPage, ProviderView, StreamView};

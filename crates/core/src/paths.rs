@@ -172,3 +172,16 @@ fn tighten(path: &Path) -> Option<Tightened> {
         to,
     })
 }
+
+/// Creates (or empties) a file readable by its owner only: reports, tables and charts show the
+/// company's emissions and spend, and are the user's to share.
+///
+/// # Errors
+/// Whatever opening the file for writing gives.
+pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}

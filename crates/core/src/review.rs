@@ -249,7 +249,9 @@ impl App {
             AppError::new("export", format!("Cannot write {}: {e}", path.display()))
         };
         let store = self.store()?;
-        let mut out = csv::Writer::from_path(path).map_err(failed)?;
+        let mut out = csv::Writer::from_writer(
+            crate::paths::create_private(path).map_err(|e| failed(e.into()))?,
+        );
         out.write_record([
             "date",
             "source",

@@ -8,8 +8,11 @@
 --
 -- SQLite cannot change a table's UNIQUE constraint in place, so the ledger is rebuilt with
 -- (record_ref, line_no, part_no) unique, the same columns in the same order, and its indexes.
+-- Its ids are now never given twice (AUTOINCREMENT): parts come and go as lines are split and
+-- folded back, and an id the audit trail or a close names must never come to mean another
+-- line.
 CREATE TABLE ledger_split (
-    id               INTEGER PRIMARY KEY,
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     record_ref       INTEGER NOT NULL REFERENCES records (id) ON DELETE CASCADE,
     connection_id    INTEGER NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
     line_no          INTEGER NOT NULL,

@@ -293,6 +293,22 @@ impl Store {
         )))
     }
 
+    /// The line (record, line number) entry `id` belongs to, live or in close `close_id`'s
+    /// copy (a part folded back since the close is only there).
+    fn line_of(&self, close_id: i64, id: i64) -> Result<Option<(i64, i64)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT record_ref, line_no FROM ledger WHERE id = ?2
+                 UNION ALL
+                 SELECT record_ref, line_no FROM closed_ledger WHERE close_id = ?1 AND id = ?2
+                 LIMIT 1",
+                params![close_id, id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
     fn close_head(&self, id: i64) -> Result<CloseHead> {
         self.conn
             .query_row(
@@ -567,11 +583,30 @@ impl Store {
                 h.label
             )));
         }
-        let keys: Vec<ChangeKey> = self
-            .change_keys(h.id, &h.from, &h.to)?
-            .into_iter()
-            .filter(|k| entries.is_none_or(|e| e.contains(&k.entry_id)))
-            .collect();
+        // A split line's parts go together: naming one part names its whole line.
+        let lines: Option<Vec<(i64, i64)>> = match entries {
+            None => None,
+            Some(e) => Some(
+                e.iter()
+                    .map(|&id| self.line_of(h.id, id))
+                    .collect::<Result<Vec<_>>>()?
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            ),
+        };
+        let mut keys = Vec::new();
+        for k in self.change_keys(h.id, &h.from, &h.to)? {
+            let named = match &lines {
+                None => true,
+                Some(lines) => self
+                    .line_of(h.id, k.entry_id)?
+                    .is_some_and(|line| lines.contains(&line)),
+            };
+            if named {
+                keys.push(k);
+            }
+        }
         if keys.is_empty() {
             return Err(StoreError::Refused(format!(
                 "{} has no change after close{} to {verb}",

@@ -515,6 +515,27 @@ impl Store {
             })
     }
 
+    /// The entries of entry `id`'s line, by part: the entry alone unless the line is split.
+    /// Decisions, their audit rows and restatements belong to the line, named by its first
+    /// part. Errors: `NotFound` for an unknown entry.
+    pub fn line_entries(&self, id: i64) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.id FROM ledger l
+             WHERE (l.record_ref, l.line_no) = (SELECT record_ref, line_no FROM ledger WHERE id = ?1)
+             ORDER BY l.part_no",
+        )?;
+        let ids = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        if ids.is_empty() {
+            return Err(StoreError::NotFound {
+                what: "ledger entry",
+                id,
+            });
+        }
+        Ok(ids)
+    }
+
     /// Whether a person decided entry `id` and the platform has changed the line since.
     pub fn changed_since_review(&self, id: i64) -> Result<bool> {
         Ok(self.conn.query_row(
@@ -1059,8 +1080,8 @@ impl Store {
             .into_iter()
             .map(|(currency, (total, reviewed))| SpendProgress {
                 currency,
-                total,
-                reviewed,
+                total: total.normalize(),
+                reviewed: reviewed.normalize(),
             })
             .collect();
         Ok(p)

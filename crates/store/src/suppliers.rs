@@ -135,7 +135,12 @@ impl Store {
         }
         let mut out = Vec::with_capacity(heads.len());
         for (k, mut s) in heads {
-            s.spend = spend.remove(&k).unwrap_or_default();
+            s.spend = spend
+                .remove(&k)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(currency, amount)| (currency, amount.normalize()))
+                .collect();
             s.categories = categories.remove(&k).unwrap_or_default();
             s.rule_id = rules
                 .iter()

@@ -262,7 +262,7 @@ describe('the fake inventory’s estimates, splits and warnings', () => {
     ]);
     const year = await b.inventoryReport('2024', 1, null);
     expect(year.warnings).toEqual([
-      `${year.totals.unmapped} entries are unmapped and not counted: review them (carbonsync review --period 2024) before relying on the totals.`,
+      `${year.totals.unmapped} entries are unmapped and not counted: review them (carbonsync review --from 2024-01-01 --to 2024-12-31) before relying on the totals.`,
     ]);
     const c = await withCloud(b, 'aws');
     const q4 = await b.inventoryReport('2024-Q4', 1, c.id);

@@ -895,7 +895,7 @@ export class FakeInventory {
     }
     if (totals.unmapped > 0) {
       out.push(
-        `${totals.unmapped === 1 ? '1 entry is' : `${totals.unmapped} entries are`} unmapped and not counted: review them (carbonsync review --period ${period.label}) before relying on the totals.`,
+        `${totals.unmapped === 1 ? '1 entry is' : `${totals.unmapped} entries are`} unmapped and not counted: review them (carbonsync review --from ${period.from} --to ${period.to}${connectionId != null ? ` --connection ${connectionId}` : ''}) before relying on the totals.`,
       );
     }
     for (const { connection, months } of this.host.pendingMonths(connectionId, period.from.slice(0, 7), period.to.slice(0, 7))) {

@@ -629,7 +629,7 @@ describe('fake split of a line between categories', () => {
       "The parts' shares add up to 100.5 %, not 100 %: change them so the whole line is counted once.",
     );
     expect(await message(split(part('100', '481111')))).toBe(
-      'Give at least two parts to split an entry, each as a share in percent and a factor (e.g. 60% 481000 and 40% 721110).',
+      'Give at least two parts to split an entry, each as a share in percent and a factor (e.g. 60% 481111 and 40% 721110).',
     );
     expect(await message(split(part('100', '481111'), part('0', '721110')))).toBe("Part 2's share must be more than 0 %.");
     expect(await message(split(part('60', '481111'), part('40', '999999')))).toBe(

@@ -1261,7 +1261,7 @@ export class FakeReview {
         if (!factor) {
           throw invalidReview(
             code === ''
-              ? 'Choose the factor to count this with (its code, e.g. 481000 for air transportation; `carbonsync factors TEXT` finds one).'
+              ? 'Choose the factor to count this with (its code, e.g. 481111 for air transportation; `carbonsync factors TEXT` finds one).'
               : `Factor ${code} is not in ${FACTOR_SET} ${FACTOR_VERSION}; \`carbonsync factors TEXT\` finds the right code.`,
           );
         }
@@ -1273,7 +1273,7 @@ export class FakeReview {
       case 'split': {
         if (c.parts.length < 2) {
           throw invalidReview(
-            'Give at least two parts to split an entry, each as a share in percent and a factor (e.g. 60% 481000 and 40% 721110).',
+            'Give at least two parts to split an entry, each as a share in percent and a factor (e.g. 60% 481111 and 40% 721110).',
           );
         }
         let total = dec('0');

@@ -30,19 +30,19 @@ pub fn period_days(
     Ok((Some(p.from), Some(p.to)))
 }
 
-/// A part of a split as typed: `SHARE:FACTOR[:SCOPE3_CATEGORY]` (a `%` after the share is
-/// allowed). Errors: `usage`, with the shape expected.
+/// A part of a split as typed: `SHARE:FACTOR[:SCOPE3_CATEGORY[:NAME]]` (a `%` after the share
+/// is allowed; the name may hold colons). Errors: `usage`, with the shape expected.
 fn split_part(typed: &str) -> Result<carbonsync_core::SplitPart, carbonsync_core::AppError> {
     let bad = || {
         carbonsync_core::AppError::new(
             "usage",
             format!(
-                "{typed:?} is not a part: give it as SHARE:FACTOR[:SCOPE3_CATEGORY], e.g. 60:481000 \
-                 or 40:721110:6"
+                "{typed:?} is not a part: give it as SHARE:FACTOR[:SCOPE3_CATEGORY[:NAME]], e.g. \
+                 60:481111 or 40:721110:6:Hotels"
             ),
         )
     };
-    let mut fields = typed.split(':').map(str::trim);
+    let mut fields = typed.splitn(4, ':').map(str::trim);
     let share = fields
         .next()
         .map(|s| s.trim_end_matches('%').trim())
@@ -54,15 +54,13 @@ fn split_part(typed: &str) -> Result<carbonsync_core::SplitPart, carbonsync_core
         .ok_or_else(bad)?
         .to_owned();
     let scope3_category = match fields.next() {
+        Some("") | None => None,
         Some(c) => Some(c.parse::<u8>().map_err(|_| bad())?),
-        None => None,
     };
-    if fields.next().is_some() {
-        return Err(bad());
-    }
+    let category = fields.next().filter(|n| !n.is_empty()).map(str::to_owned);
     Ok(carbonsync_core::SplitPart {
         share_percent: share,
-        category: None,
+        category,
         factor_code,
         scope3_category,
     })
@@ -147,11 +145,13 @@ fn queue(q: &ReviewQueue) {
         );
         if let Some(seen) = &item.seen {
             let mut diffs = Vec::new();
-            if seen.net_amount != e.net_amount {
+            // A decision saw the whole line: a split line's part compares the line's amount.
+            let now = e.line_net_amount.unwrap_or(e.net_amount);
+            if seen.net_amount != now {
                 diffs.push(format!(
                     "amount {} → {}",
                     fixed(seen.net_amount, 2),
-                    fixed(e.net_amount, 2)
+                    fixed(now, 2)
                 ));
             }
             if seen.date != e.date {
@@ -405,6 +405,12 @@ pub async fn review(
                         "  Market-based factor: {f} kg CO2e per {unit} ({})",
                         c.market_factor_source.as_deref().unwrap_or("")
                     );
+                }
+                if let Some(how) = &d.entry.assessment.reason {
+                    say!("  Computed: {how}");
+                }
+                if let Some(kg) = d.entry.assessment.market_kg_co2e {
+                    say!("  Market-based: {kg} kg CO2e");
                 }
             }
             if let Some(dec) = d
@@ -870,7 +876,10 @@ fn merge(base: &mut RuleInput, given: RuleInput) {
 
 /// `carbonsync factors [TEXT]`.
 pub fn factors(app: &App, query: &str, limit: usize, json: bool) {
-    let found = app.find_factors(query, limit);
+    // One more than asked: to say when there are more.
+    let mut found = app.find_factors(query, limit.saturating_add(1));
+    let more = found.len() > limit;
+    found.truncate(limit);
     if json {
         print_json(&found);
         return;
@@ -888,6 +897,12 @@ pub fn factors(app: &App, query: &str, limit: usize, json: bool) {
     );
     for f in &found {
         say!("  {:<7} {:>7}  {}", f.code, f.value, f.title);
+    }
+    if more {
+        say!(
+            "More match: narrow the words, or show more with --limit {}.",
+            limit * 4
+        );
     }
 }
 

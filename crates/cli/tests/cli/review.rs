@@ -747,6 +747,19 @@ fn a_split_line_counts_each_share_with_its_own_factor_and_survives_a_full_resync
         "25:721110",
     ]));
     assert_eq!(parts_of(&env, &record, line_no).len(), 3);
+    let three: Vec<i64> = parts_of(&env, &record, line_no)
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    // Split through a part's id: the decision, and its trail, are the line's.
+    let shown = env.json(&["review", "show", &id, "--json"]);
+    let splits = shown["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["action"] == "entry_split")
+        .count();
+    assert_eq!(splits, 2, "both splits are in the line's trail: {shown}");
     ok(env.run(&["review", "reclassify", &id, "--factor", "721110"]));
     let whole = parts_of(&env, &record, line_no);
     assert_eq!(whole.len(), 1, "{whole:?}");
@@ -773,6 +786,38 @@ fn a_split_line_counts_each_share_with_its_own_factor_and_survives_a_full_resync
         assert!(stderr(&out).contains(says), "{}", stderr(&out));
     }
     assert_eq!(parts_of(&env, &record, line_no).len(), 1);
+
+    // An id a folded-back part had is never given to another line's part.
+    let other = q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["entry"])
+        .find(|e| e["id"] != shown["entry"]["id"] && e["status"] == "unmapped")
+        .expect("another unmapped line");
+    let decided = env.json(&[
+        "review",
+        "split",
+        &other["id"].to_string(),
+        "--part",
+        "50:481111",
+        "--part",
+        "50:721110:1:Hotels",
+        "--json",
+    ]);
+    assert_eq!(
+        decided.as_array().unwrap().len(),
+        2,
+        "both parts are shown: {decided}"
+    );
+    assert_eq!(decided[1]["category"], "Hotels");
+    for part in decided.as_array().unwrap() {
+        let new_id = part["id"].as_i64().unwrap();
+        assert!(
+            !three.contains(&new_id) || new_id == other["id"].as_i64().unwrap(),
+            "id {new_id} was a part of another line"
+        );
+    }
 
     assert_month_totals_agree(&env);
     let trail = env.json(&["audit", "--json"]);
@@ -806,4 +851,11 @@ fn a_factor_is_found_by_the_everyday_word_as_well_as_the_industrys() {
     assert!(codes("hotel").contains(&"721110".to_owned()));
     assert!(codes("air transportation").contains(&"481111".to_owned()));
     assert!(codes("481111") == vec!["481111".to_owned()]);
+    // A word is found at a word's start: air transport, not dairy farming or repair shops.
+    let air = codes("air");
+    assert!(air.contains(&"481111".to_owned()), "{air:?}");
+    assert!(
+        !air.contains(&"112120".to_owned()),
+        "dairy cattle is not air: {air:?}"
+    );
 }

@@ -72,7 +72,7 @@ impl crate::App {
         let rows = self.store()?.audit_rows(None, i64::MAX)?;
         let path = dir.join(AUDIT_FILE);
         let write = || -> csv::Result<()> {
-            let mut out = csv::Writer::from_path(&path)?;
+            let mut out = csv::Writer::from_writer(crate::paths::create_private(&path)?);
             let mut w = Defused(&mut out);
             w.write_record([
                 "id",
@@ -138,7 +138,9 @@ impl InventoryReport {
         let mut written = Vec::new();
         for name in CSV_FILES {
             let path = dir.join(name);
-            let mut w = csv::Writer::from_path(&path).map_err(|e| cannot_write(&path, e))?;
+            let mut w = csv::Writer::from_writer(
+                crate::paths::create_private(&path).map_err(|e| cannot_write(&path, e))?,
+            );
             self.table(name, &mut w)
                 .map_err(|e| cannot_write(&path, e))?;
             w.flush().map_err(|e| cannot_write(&path, e))?;

@@ -343,7 +343,7 @@ impl App {
                     let (scope, cat, _) = reported_part::company_scope(s);
                     scope == line.scope && cat == line.scope3_category
                 })
-                .map(|s| (&s.month, s.totals.location_kg_co2e))
+                .map(|s| (&s.month, reported_part::counted_kg(s)))
                 .collect();
             add(Counted {
                 connection_id: line.connection_id,
@@ -385,7 +385,14 @@ impl App {
             ..Default::default()
         })?;
         let audit = store.verify_audit()?;
-        let warnings = self.inventory_warnings(period, connection_id, &totals, &part, &audit)?;
+        let warnings = self.inventory_warnings(
+            period,
+            connection_id,
+            &totals,
+            &part,
+            &audit,
+            changes_after_close.len(),
+        )?;
         let (user, machine) = crate::audit::actor();
         let set = self.calculator().factor_set();
         Ok(InventoryReport {
@@ -458,7 +465,7 @@ impl App {
                 "Scope 2 totals are location-based (the grid's average factor). Market-based Scope 2 uses the supplier-specific or contractual factor where one was entered and the grid average elsewhere, the last step of the GHG Protocol Scope 2 Guidance's hierarchy (no residual-mix factor is shipped).".into(),
                 "Data quality, 1 (best) to 5: 1 reported by the supplier itself, 2 activity data with a published factor, 3 a quantity estimated from spend with an average price, 4 spend-based with a factor chosen by a person or rule, 5 spend-based from the account mapping. The score is the mean over counted entries, weighted by kg CO2e.".into(),
                 "A closed period counts as it was reported when closed (and as restated since); changes made to its records later are listed, not counted, until accepted.".into(),
-                "Cloud providers' reports of the company's share of their emissions count as purchased services (Scope 3 category 1), whatever scope the provider files them under, location-based; spend with a provider for a month it reports is excluded from the books. The company's inventory platform (Salesforce Net Zero Cloud) counts in the scopes it reports, and the books' entries of a month, scope and category it reports are left out (listed), as its figure is the more specific one.".into(),
+                "Cloud providers' reports of the company's share of their emissions count as purchased services (Scope 3 category 1), whatever scope the provider files them under, location-based (a figure a provider publishes market-based only, such as Microsoft's Scope 2, as published); spend with a provider for a month it reports is excluded from the books. The company's inventory platform (Salesforce Net Zero Cloud) counts in the scopes it reports, and the books' entries of a month, scope and category it reports are left out (listed), as its figure is the more specific one.".into(),
             ],
         })
     }
@@ -473,6 +480,7 @@ impl App {
         totals: &Totals,
         part: &reported_part::ReportedPart,
         audit: &AuditCheck,
+        waiting_changes: usize,
     ) -> Result<Vec<String>, AppError> {
         let mut warnings = Vec::new();
         if totals.counted + totals.excluded + totals.unmapped == 0 && part.lines.is_empty() {
@@ -487,11 +495,46 @@ impl App {
                 n => format!("{n} entries are"),
             };
             warnings.push(format!(
-                "{entries} unmapped and not counted: review them (carbonsync review --period {}) before relying on the totals.",
-                period.label
+                "{entries} unmapped and not counted: review them (carbonsync review --from {} --to {}{}) before relying on the totals.",
+                period.from,
+                period.to,
+                connection_id
+                    .map(|id| format!(" --connection {id}"))
+                    .unwrap_or_default()
             ));
         }
         let store = self.store()?;
+        let review = carbonsync_store::LedgerFilter {
+            connection_id,
+            from: Some(period.from.clone()),
+            to: Some(period.to.clone()),
+            ..Default::default()
+        };
+        let changed = store.review_progress(&review)?.changed_since_review;
+        if changed > 0 {
+            warnings.push(format!(
+                "{} changed at the platform after a person decided {}: look at {} again (carbonsync review --from {} --to {}), the decision still applies to the new line.",
+                match changed {
+                    1 => "1 entry".to_owned(),
+                    n => format!("{n} entries"),
+                },
+                if changed == 1 { "it" } else { "them" },
+                if changed == 1 { "it" } else { "them" },
+                period.from,
+                period.to
+            ));
+        }
+        if waiting_changes > 0 {
+            warnings.push(format!(
+                "{} after close {} waiting: the closed numbers leave {} out until restated or left (carbonsync period changes).",
+                match waiting_changes {
+                    1 => "1 change".to_owned(),
+                    n => format!("{n} changes"),
+                },
+                if waiting_changes == 1 { "is" } else { "are" },
+                if waiting_changes == 1 { "it" } else { "them" },
+            ));
+        }
         let from = &period.from[..7];
         let to = &period.to[..7];
         for c in store.connections()? {
@@ -547,7 +590,10 @@ impl App {
         let pdf = dir.join(format!("{stem}.pdf"));
         let bytes = report.to_pdf()?;
         std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(&pdf, &bytes))
+            .and_then(|()| {
+                use std::io::Write;
+                crate::paths::create_private(&pdf)?.write_all(&bytes)
+            })
             .map_err(|e| {
                 AppError::new(
                     "export_failed",

@@ -322,7 +322,7 @@ impl InventoryReport {
             ],
             true,
         );
-        w.text(
+        w.paragraph(
             &format!(
                 "Exact total: {} kg CO2e. From the books: {} kg CO2e, {} counted entries ({} excluded, {} unmapped, not counted).",
                 self.inventory_kg_co2e,
@@ -332,7 +332,6 @@ impl InventoryReport {
                 self.totals.unmapped
             ),
             8.5,
-            false,
         );
         if !self.reported.is_empty() {
             w.paragraph(
@@ -386,6 +385,8 @@ impl InventoryReport {
             height: CHART_H,
             title: "Emissions by month and scope (t CO2e)".into(),
         };
+        // The heading goes with its chart: both on the next page when they do not fit.
+        w.room((PAGE_W - 2.0 * MARGIN) * CHART_H as f32 / CHART_W as f32 + 30.0);
         w.heading("By month");
         match carbonsync_charts::monthly_by_scope_rgb(&months, &opts) {
             Ok(rgb) => w.chart(rgb),
@@ -517,22 +518,53 @@ impl InventoryReport {
                     false,
                 );
             }
+        }
+        if !self.replaced.is_empty() {
+            w.heading("Left out of the books (the inventory platform reports these)");
+            let xcol = [0.0, 22.0, 62.0, 84.0, 118.0];
+            w.row(
+                &[
+                    (xcol[0], "Month".into()),
+                    (xcol[1], "Scope".into()),
+                    (xcol[2], "Entries".into()),
+                    (xcol[3], "kg CO2e".into()),
+                    (xcol[4], "Reported instead by".into()),
+                ],
+                true,
+            );
             for r in &self.replaced {
-                w.paragraph(
-                    &format!(
-                        "Left out of the books, {} Scope {}{}: {} entries, {} kg CO2e, as {} reports it.",
-                        r.month,
-                        r.scope,
-                        r.scope3_category
-                            .map(|c| format!(" category {c}"))
-                            .unwrap_or_default(),
-                        r.entries,
-                        grouped(r.kg_co2e, 3),
-                        r.replaced_by
-                    ),
-                    8.0,
+                w.row(
+                    &[
+                        (xcol[0], r.month.clone()),
+                        (
+                            xcol[1],
+                            match r.scope3_category {
+                                Some(c) => format!("Scope {} cat. {c}", r.scope),
+                                None => format!("Scope {}", r.scope),
+                            },
+                        ),
+                        (xcol[2], r.entries.to_string()),
+                        (xcol[3], kg_cell(r.kg_co2e)),
+                        (xcol[4], cut(&r.replaced_by, 40)),
+                    ],
+                    false,
                 );
             }
+            w.row(
+                &[
+                    (xcol[0], "Total".into()),
+                    (
+                        xcol[2],
+                        self.replaced
+                            .iter()
+                            .map(|r| r.entries)
+                            .sum::<i64>()
+                            .to_string(),
+                    ),
+                    (xcol[3], kg_cell(self.replaced_kg_co2e)),
+                ],
+                true,
+            );
         }
 
         w.heading("Excluded (not counted)");

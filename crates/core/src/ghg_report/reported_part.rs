@@ -80,6 +80,23 @@ pub(crate) fn company_scope(slice: &ReportedSlice) -> (u8, Option<u8>, Method) {
     }
 }
 
+/// The kg CO2e the inventory counts for a reported slice: location-based (basis-free figures
+/// included), as every total. A supplier's figure published under one basis only (Microsoft
+/// publishes its Scope 2 market-based only) counts as published: for the customer it is a
+/// purchased service either way, and leaving it out would understate Scope 3.
+pub(crate) fn counted_kg(slice: &ReportedSlice) -> Decimal {
+    let t = &slice.totals;
+    let (_, _, method) = company_scope(slice);
+    if method == Method::ReportedBySupplier
+        && t.location_kg_co2e.is_zero()
+        && !t.market_kg_co2e.is_zero()
+    {
+        t.market_kg_co2e
+    } else {
+        t.location_kg_co2e
+    }
+}
+
 /// The reported part of an inventory, and which of the books' groups it replaces.
 pub(super) struct ReportedPart {
     pub lines: Vec<ReportedLine>,
@@ -118,7 +135,7 @@ pub(super) fn reported_part(
                 market_kg_co2e: Decimal::ZERO,
             });
         line.months += 1;
-        line.kg_co2e += slice.totals.location_kg_co2e;
+        line.kg_co2e += counted_kg(slice);
         line.market_kg_co2e += slice.totals.market_kg_co2e;
         if slice.period_end > line.period_end {
             line.period_end.clone_from(&slice.period_end);
