@@ -10,12 +10,16 @@
 //!
 //!   scripts/with-keyring cargo bench -p carbonsync-cli --bench review_scale
 //!   CARBONSYNC_BENCH_RECORDS=100000 scripts/with-keyring cargo bench …
+//!
+//! With `CARBONSYNC_BENCH_KEEP=DIR`, the synced data folder is kept in `DIR` and a later run
+//! with the same `DIR` (and record count) times a copy of it instead of syncing again.
 
 mod support;
 
 use carbonsync_core::{
     App, Classification, LedgerFilter, OpenOptions, Period, ReviewAction, RuleInput, RuleMatch,
 };
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -36,30 +40,23 @@ fn timed<T>(mut f: impl FnMut() -> T) -> (f64, T) {
     (median(times), last)
 }
 
-fn main() {
-    let records: usize = std::env::var("CARBONSYNC_BENCH_RECORDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(400_000);
-    let bin = env!("CARGO_BIN_EXE_carbonsync");
+/// Syncs both sandbox organisations of `records` records each into `data` with the real
+/// binary; returns the seconds it took and the peak RSS in MB.
+fn sync(bin: &str, records: usize, config: &Path, data: &Path) -> (f64, f64) {
     let browser = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/browser.sh");
     let (mut sandbox, url) =
         support::start_sandbox(bin, &["--no-rate-limit", "--records", &records.to_string()]);
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("carbonsync.toml");
     std::fs::write(
-        &config,
+        config,
         format!("[sandbox]\nurl = \"{url}\"\n[providers.xero]\npage_size = 1000\n"),
     )
     .unwrap();
-    let data = dir.path().join("data");
-    // Returns the seconds it took and its peak RSS in MB.
     let run = |args: &[&str]| {
         let mut c = Command::new(bin);
         c.arg("--config")
-            .arg(&config)
+            .arg(config)
             .arg("--data-dir")
-            .arg(&data)
+            .arg(data)
             .env("BROWSER", browser)
             .args(args);
         let (out, seconds, mb) = support::run_measured(&mut c);
@@ -79,6 +76,45 @@ fn main() {
     }
     let _ = sandbox.kill();
     let _ = sandbox.wait();
+    (synced_s, sync_mb)
+}
+
+/// Copies the files of folder `from` (one level: the data folder's database and logs).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for f in std::fs::read_dir(from).unwrap() {
+        let f = f.unwrap();
+        if f.file_type().unwrap().is_file() {
+            std::fs::copy(f.path(), to.join(f.file_name())).unwrap();
+        }
+    }
+}
+
+fn main() {
+    let records: usize = std::env::var("CARBONSYNC_BENCH_RECORDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(400_000);
+    let bin = env!("CARGO_BIN_EXE_carbonsync");
+    let dir = tempfile::tempdir().unwrap();
+    let kept = std::env::var_os("CARBONSYNC_BENCH_KEEP")
+        .map(|d| std::path::PathBuf::from(d).join(format!("{records}-records")));
+    let (config, data) = (dir.path().join("carbonsync.toml"), dir.path().join("data"));
+    let (synced_s, sync_mb) = match &kept {
+        Some(k) if k.join("data").is_dir() => {
+            copy_dir(&k.join("data"), &data);
+            std::fs::copy(k.join("carbonsync.toml"), &config).unwrap();
+            (0.0, 0.0)
+        }
+        _ => {
+            let measured = sync(bin, records, &config, &data);
+            if let Some(k) = &kept {
+                copy_dir(&data, &k.join("data"));
+                std::fs::copy(&config, k.join("carbonsync.toml")).unwrap();
+            }
+            measured
+        }
+    };
 
     let app = App::open(&OpenOptions {
         config_file: Some(config.clone()),
@@ -141,10 +177,14 @@ fn main() {
     let close_ms = start.elapsed().as_secs_f64() * 1000.0;
     let (closed_totals_ms, _) = timed(|| app.emissions(None, &year).unwrap());
 
-    println!(
-        "records synced: {records} per organisation, 2 organisations, in {synced_s:.0} s \
-         (peak RSS {sync_mb:.0} MB)"
-    );
+    if synced_s > 0.0 {
+        println!(
+            "records synced: {records} per organisation, 2 organisations, in {synced_s:.0} s \
+             (peak RSS {sync_mb:.0} MB)"
+        );
+    } else {
+        println!("records: {records} per organisation, 2 organisations, synced by an earlier run");
+    }
     println!(
         "ledger entries: {entries}; first queue page holds {}",
         q.len()

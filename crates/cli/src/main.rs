@@ -231,11 +231,12 @@ struct RuleFields {
     /// Words found in the line's description.
     #[arg(long)]
     description: Option<String>,
-    /// Smallest amount, in the line's currency (inclusive).
-    #[arg(long)]
+    /// Smallest amount, in the line's currency (inclusive); refunds and credits are
+    /// negative (`--min -500`).
+    #[arg(long, allow_negative_numbers = true)]
     min: Option<rust_decimal::Decimal>,
     /// Largest amount, in the line's currency (inclusive).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     max: Option<rust_decimal::Decimal>,
     /// The platform: xero, quickbooks, …
     #[arg(long)]

@@ -210,10 +210,17 @@ impl App {
         let mut changes =
             carbonsync_sync::preview_rules(&mut store, self.calculator(), rules, which)?;
         let kg = |r: &LedgerRow| r.kg_co2e.unwrap_or_default();
-        let kg_co2e_now = changes.iter().map(|(_, now, _)| kg(now)).sum();
+        let kg_co2e_now = changes
+            .iter()
+            .map(|(_, now, _)| now.unwrap_or_default())
+            .sum();
         let kg_co2e_after = changes.iter().map(|(_, _, after)| kg(after)).sum();
-        changes
-            .sort_by_key(|(id, now, after)| (std::cmp::Reverse((kg(after) - kg(now)).abs()), *id));
+        changes.sort_by_key(|(id, now, after)| {
+            (
+                std::cmp::Reverse((kg(after) - now.unwrap_or_default()).abs()),
+                *id,
+            )
+        });
         let entries = changes
             .iter()
             .take(PREVIEW_LISTED)

@@ -37,7 +37,7 @@ pub use ledger::{LedgerEntry, LedgerFilter, LedgerRow, LedgerStatus};
 pub use notifications::{
     Delivery, DeliveryOutcome, Destination, DestinationSettings, Incident, NewDestination,
 };
-pub use reassess::{LedgerLine, Reassess, REASSESS_LEDGER};
+pub use reassess::{LedgerLine, Reassess, StoredOutcome, REASSESS_LEDGER};
 pub use records::{LineInput, PageInput, PageOutcome, RecordInput, RevisionWatch, DELETED_REASON};
 pub use report_groups::{
     ConversionUse, ExcludedGroup, Method, ReportGroup, ReportedSlice, SourceUse,

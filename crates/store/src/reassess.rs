@@ -8,6 +8,10 @@ use rusqlite::types::Value;
 
 use crate::{decimal, now_text, LedgerRow, Result, RuleMatch, Store};
 
+/// The page cache while many entries are written at once, in KiB as SQLite's negative
+/// `cache_size` takes it: 256 MiB, about the ledger of a million entries.
+const BULK_CACHE_KIB: i64 = -256 * 1024;
+
 /// The `meta` key present while a recomputation of every ledger entry is owed.
 pub const REASSESS_LEDGER: &str = "reassess_ledger";
 
@@ -43,6 +47,58 @@ pub struct LedgerLine<'a> {
     pub account_name: Option<&'a str>,
     /// The line before tax, signed as spend (negative for refunds and credits).
     pub net_amount: Decimal,
+    /// What the ledger holds for the line now.
+    pub stored: StoredOutcome<'a>,
+}
+
+/// What the ledger holds for a line now: the columns a new decision is compared with to
+/// tell whether it changes the entry (the write compares the same ones).
+#[derive(Debug, Clone, Copy)]
+pub struct StoredOutcome<'a> {
+    pub status: &'a str,
+    pub reason: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub scope: Option<i64>,
+    pub scope3_category: Option<i64>,
+    pub factor_code: Option<&'a str>,
+    pub factor_version: Option<&'a str>,
+    /// kg CO2e in milligrams (millionths of a kg), location-based and market-based.
+    pub co2e_mg: Option<i64>,
+    pub market_co2e_mg: Option<i64>,
+    /// The amount in USD 2022, in millionths.
+    pub usd_2022_micros: Option<i64>,
+    pub decision_id: Option<i64>,
+    pub review_rule_id: Option<i64>,
+    /// A split part's share, decimal text; `None` for a whole line.
+    pub share_percent: Option<&'a str>,
+}
+
+impl StoredOutcome<'_> {
+    /// kg CO2e as stored (exact: whole milligrams).
+    pub fn kg_co2e(&self) -> Option<Decimal> {
+        self.co2e_mg.map(decimal::from_millionths)
+    }
+
+    /// Whether writing `row` would change the entry. A row whose kg cannot be kept in
+    /// milligrams, or that splits the line, always does.
+    pub fn differs(&self, row: &LedgerRow) -> bool {
+        let mg = |d: &Option<Decimal>| decimal::opt_millionths(d).ok();
+        let share = |d: &Option<Decimal>| d.as_ref().map(decimal::text);
+        self.status != row.status.as_str()
+            || self.reason != row.reason.as_deref()
+            || self.category != row.category.as_deref()
+            || self.scope != row.scope.map(i64::from)
+            || self.scope3_category != row.scope3_category.map(i64::from)
+            || self.factor_code != row.factor_code.as_deref()
+            || self.factor_version != row.factor_version.as_deref()
+            || Some(self.co2e_mg) != mg(&row.kg_co2e)
+            || Some(self.market_co2e_mg) != mg(&row.market_kg_co2e)
+            || Some(self.usd_2022_micros) != mg(&row.amount_usd_2022)
+            || self.decision_id != row.decision_id
+            || self.review_rule_id != row.review_rule_id
+            || self.share_percent.map(str::to_owned) != share(&row.share_percent)
+            || !row.more_parts.is_empty()
+    }
 }
 
 /// Which entries [`Store::reassess_entries`] decides again.
@@ -117,8 +173,38 @@ impl Store {
             Reassess::Connection(id) => ("l.connection_id = ?1".into(), vec![Value::Integer(*id)]),
             Reassess::RuleChange(matches) => crate::review::rule_candidates(matches),
         };
-        let now = now_text();
         let mut refs = std::mem::take(&mut self.refs);
+        if write {
+            // A rule or a recomputation can rewrite most of the ledger's pages; kept in
+            // memory until the commit instead of spilled to the log half-way, they are
+            // written once. The cache shrinks back once the work is done.
+            self.conn
+                .pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+        }
+        let result = self.write_decisions(which, cond, params, write, &mut refs, decide);
+        if write {
+            self.conn
+                .pragma_update(None, "cache_size", crate::schema::CACHE_KIB)?;
+        }
+        // A failed transaction may have cached references it then rolled back.
+        self.refs = if result.is_ok() {
+            refs
+        } else {
+            Default::default()
+        };
+        result
+    }
+
+    fn write_decisions(
+        &mut self,
+        which: &Reassess,
+        cond: String,
+        params: Vec<Value>,
+        write: bool,
+        refs: &mut crate::records::RefCache,
+        decide: &mut dyn FnMut(&LedgerLine<'_>) -> LedgerRow,
+    ) -> Result<usize> {
+        let now = now_text();
         let tx = self.conn.transaction()?;
         let mut count = 0;
         {
@@ -126,7 +212,10 @@ impl Store {
                 "SELECT l.id, r.kind, r.deleted, l.date, l.currency, l.mapping_key,
                  l.account_name, COALESCE(l.line_amount, l.net_amount), c.provider,
                  l.connection_id, r.stream, r.record_id, l.line_no, l.contact, l.description,
-                 l.account_code, l.line_amount IS NOT NULL
+                 l.account_code, l.line_amount IS NOT NULL, l.status, l.reason, l.category,
+                 l.scope, l.scope3_category, l.factor_code, l.factor_version, l.co2e_mg,
+                 l.market_co2e_mg, l.usd_2022_micros, l.decision_id, l.review_rule_id,
+                 l.share_percent
                  FROM ledger l JOIN records r ON r.id = l.record_ref
                  JOIN connections c ON c.id = l.connection_id
                  WHERE ({cond}) AND l.part_no = 0 ORDER BY l.id"
@@ -209,6 +298,21 @@ impl Store {
                     mapping_key: opt_text(row, 5)?,
                     account_name: opt_text(row, 6)?,
                     net_amount: decimal::read(row, 7)?,
+                    stored: StoredOutcome {
+                        status: text(row, 17)?,
+                        reason: opt_text(row, 18)?,
+                        category: opt_text(row, 19)?,
+                        scope: row.get(20)?,
+                        scope3_category: row.get(21)?,
+                        factor_code: opt_text(row, 22)?,
+                        factor_version: opt_text(row, 23)?,
+                        co2e_mg: row.get(24)?,
+                        market_co2e_mg: row.get(25)?,
+                        usd_2022_micros: row.get(26)?,
+                        decision_id: row.get(27)?,
+                        review_rule_id: row.get(28)?,
+                        share_percent: opt_text(row, 29)?,
+                    },
                 });
                 count += 1;
                 if !write {
@@ -276,14 +380,12 @@ impl Store {
             }
         }
         if !write {
-            self.refs = refs;
             return Ok(count);
         }
         if matches!(which, Reassess::All) {
             tx.execute("DELETE FROM meta WHERE key = ?1", [REASSESS_LEDGER])?;
         }
         tx.commit()?;
-        self.refs = refs;
         Ok(count)
     }
 }

@@ -480,6 +480,16 @@ pub(crate) fn rule_candidates(matches: &[RuleMatch]) -> (String, Vec<Value>) {
                 d.trim().to_owned(),
             );
         }
+        // Amounts are exact decimal text; SQLite can compare them only as binary floating
+        // point. That narrows the lines, no more: the bound is widened past any rounding of
+        // the conversion, and the rule itself then compares the exact amounts.
+        let amount = "CAST(COALESCE(l.line_amount, l.net_amount) AS REAL)";
+        for (bound, op, outward) in [(m.amount_min, ">=", -1.0), (m.amount_max, "<=", 1.0)] {
+            if let Some(b) = bound.and_then(|b| f64::try_from(b).ok()) {
+                params.push(Value::Real(b + outward * (b.abs() * 1e-9 + 1e-6)));
+                all.push(format!("{amount} {op} ?{}", params.len()));
+            }
+        }
         any.push(format!("({})", all.join(" AND ")));
     }
     (

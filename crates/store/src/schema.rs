@@ -266,6 +266,9 @@ fn private_new_file(path: &Path) -> std::io::Result<std::fs::File> {
     o.open(path)
 }
 
+/// The page cache, in KiB as SQLite's negative `cache_size` takes it: 32 MiB.
+pub(crate) const CACHE_KIB: i64 = -32 * 1024;
+
 fn set_pragmas(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     // WAL lets the window read while a sync writes; NORMAL sync is durable at each
     // checkpoint and safe against corruption, which is the right trade for data
@@ -276,7 +279,7 @@ fn set_pragmas(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     // 32 MiB of page cache (the default is 2 MiB): the unique index a sync probes for
     // every record mostly stays in memory, and memory still stays flat however large
     // the ledger grows.
-    conn.pragma_update(None, "cache_size", -32 * 1024)?;
+    conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     // Checkpoint the WAL every 32 MiB rather than every 4 MiB: a bulk sync then
     // pays for far fewer checkpoint fsyncs.
     conn.pragma_update(None, "wal_autocheckpoint", 8192)?;

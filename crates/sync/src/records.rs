@@ -4,6 +4,7 @@
 use carbonsync_emissions::{Calculator, Outcome, SpendKind, SpendLine};
 use carbonsync_providers::{registration, DocumentKind, SpendDocument};
 use carbonsync_store::{LedgerRow, LedgerStatus, LineInput, Reassess, RecordInput};
+use rust_decimal::Decimal;
 
 use crate::review::{LineFacts, Review};
 use std::collections::HashMap;
@@ -187,25 +188,23 @@ pub fn reassess_entries(
 }
 
 /// What a change of the rules to `rules` would do to the entries `which` selects, writing
-/// nothing: each entry whose outcome would change, as `(entry id, now, after)`.
+/// nothing: each entry whose outcome would change, as `(entry id, kg CO2e now, after)`. Each
+/// line is decided once, under the new rules, and compared with what the ledger holds, as the
+/// write would compare it.
 pub fn preview_rules(
     store: &mut carbonsync_store::Store,
     calc: &Calculator,
     rules: Vec<carbonsync_store::ReviewRule>,
     which: &Reassess,
-) -> Result<Vec<(i64, LedgerRow, LedgerRow)>, carbonsync_store::StoreError> {
-    let now = Review::load(store, None)?;
+) -> Result<Vec<(i64, Option<Decimal>, LedgerRow)>, carbonsync_store::StoreError> {
     let after = Review::load(store, None)?.with_rules(rules);
     let mut changes = Vec::new();
     store.preview_entries(which, &mut |line| {
-        let (a, b) = (
-            decide_line(calc, &now, line),
-            decide_line(calc, &after, line),
-        );
-        if a != b {
-            changes.push((line.entry_id, a, b.clone()));
+        let row = decide_line(calc, &after, line);
+        if line.stored.differs(&row) {
+            changes.push((line.entry_id, line.stored.kg_co2e(), row.clone()));
         }
-        b
+        row
     })?;
     Ok(changes)
 }

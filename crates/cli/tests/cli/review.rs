@@ -859,3 +859,59 @@ fn a_factor_is_found_by_the_everyday_word_as_well_as_the_industrys() {
         "dairy cattle is not air: {air:?}"
     );
 }
+
+#[test]
+fn a_rules_amount_range_takes_its_bounds_to_the_penny() {
+    let env = Env::new(&["--no-rate-limit", "--records", "300"], "");
+    let uk = env.connect(UK)["id"].as_i64().unwrap();
+    env.sync(uk);
+    let ledger = env.json(&["emissions", "--ledger", "--limit", "100000", "--json"]);
+    // What a rule may decide: everything the record itself does not settle.
+    let amounts: Vec<Decimal> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !(e["status"] == "excluded" && e["rule_id"].is_null()))
+        .map(|e| decimal(&e["net_amount"]))
+        .collect();
+    let mut distinct = amounts.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert!(distinct.len() > 50, "the sandbox spends varied amounts");
+    let preview = |bounds: &[&str]| -> i64 {
+        let mut args = vec![
+            "rules",
+            "add",
+            "--preview",
+            "--json",
+            "--exclude",
+            "checked by amount",
+            "--name",
+            "By amount",
+        ];
+        args.extend_from_slice(bounds);
+        env.json(&args)["changes"].as_i64().unwrap()
+    };
+    let count =
+        |keep: &dyn Fn(Decimal) -> bool| amounts.iter().filter(|a| keep(**a)).count() as i64;
+    // Amounts spread over the ledger's range, each the exact bound of a range of its own.
+    for a in distinct.iter().step_by(distinct.len() / 7) {
+        let a_text = a.to_string();
+        assert_eq!(
+            preview(&["--min", &a_text, "--max", &a_text]),
+            count(&|x| x == *a),
+            "entries of exactly {a}"
+        );
+        assert_eq!(
+            preview(&["--max", &a_text]),
+            count(&|x| x <= *a),
+            "entries up to {a}"
+        );
+        let above = (*a + dec!(0.01)).to_string();
+        assert_eq!(
+            preview(&["--min", &above]),
+            count(&|x| x >= *a + dec!(0.01)),
+            "entries from {above}"
+        );
+    }
+}
