@@ -4,6 +4,7 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod autostart;
 mod commands;
 mod deep_link;
 mod inventory;
@@ -13,28 +14,55 @@ mod notify;
 mod review;
 mod shell;
 mod tray;
+mod updates;
 
 use tauri::Manager;
 
 fn main() {
+    let started = std::time::Instant::now();
     tauri::Builder::default()
         // First: a second launch (e.g. by a deep link) hands over to this one and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            shell::show_main_window(app);
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            // The login entry starting a second copy changes nothing; anything else (the
+            // menu, a sign-in link) brings the window up.
+            if !argv.iter().any(|a| a == autostart::HIDDEN_ARG) {
+                shell::show_main_window(app);
+            }
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
-        .setup(|app| {
+        .plugin(autostart::plugin())
+        .setup(move |app| {
             let handle = app.handle().clone();
+            let setup_from = started.elapsed();
+            updates::plugin(&handle)?;
             let shell = shell::Shell::start(&handle)?;
             app.manage(shell);
+            let opened = started.elapsed();
             tray::build(&handle)?;
             deep_link::listen(&handle)?;
             // Replaces the handler entry the deep-link plugin registers, whose quoted
             // `Exec` line xdg-open cannot run outside GNOME and KDE.
             #[cfg(target_os = "linux")]
             link_handler::register(&handle);
+            // A start at login stays in the tray: the window, built from the configuration
+            // before this runs, is hidden before the first event can map it on screen.
+            let hidden = autostart::launched_hidden();
+            if hidden {
+                if let Some(w) = handle.get_webview_window("main") {
+                    w.hide()?;
+                }
+            }
+            // Where a start's time goes, for anyone asking why the window came up late.
+            tracing::info!(
+                hidden,
+                setup_from_ms = setup_from.as_millis() as u64,
+                database_and_schedule_ms = (opened - setup_from).as_millis() as u64,
+                tray_and_links_ms = (started.elapsed() - opened).as_millis() as u64,
+                shown_ms = started.elapsed().as_millis() as u64,
+                "started"
+            );
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -105,6 +133,10 @@ fn main() {
             commands::send_report,
             commands::list_incidents,
             commands::choose_channel,
+            autostart::autostart_state,
+            autostart::set_autostart,
+            updates::check_for_update,
+            updates::install_update,
         ])
         .run(tauri::generate_context!())
         .expect("CarbonSync could not start");

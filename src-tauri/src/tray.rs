@@ -2,7 +2,9 @@
 //! Quit. Its tooltip shows progress while a sync runs.
 
 use crate::shell::Shell;
-use carbonsync_core::{AppError, Connection, Progress, SchedulerCommand, SyncFinished, Trigger};
+use carbonsync_core::{
+    next_tick, AppError, Connection, Frequency, Progress, SchedulerCommand, SyncFinished, Trigger,
+};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
@@ -63,21 +65,50 @@ fn connections(app: &AppHandle) -> Vec<Connection> {
         .unwrap_or_default()
 }
 
-/// One line for the schedule: `Schedule: on time`, the one connection it holds back
-/// (`Harbour & Pine Ltd: Paused until 09:14 tomorrow: Xero's daily limit`), or how many.
+/// One line for the schedule: when the next sync is due (`Next sync: 14:14, Harbour & Pine
+/// Ltd`), the one connection it holds back (`Harbour & Pine Ltd: Paused until 09:14 tomorrow:
+/// Xero's daily limit`), or how many.
 fn schedule_text(connections: &[Connection]) -> String {
     let held: Vec<(&Connection, String)> = connections
         .iter()
         .filter_map(|c| Some((c, c.schedule_hold_words_local()?)))
         .collect();
     match held.as_slice() {
-        [] => "Schedule: on time".into(),
+        [] => next_sync_text(connections, chrono::Utc::now()),
         [(c, words)] => format!("{}: {words}", c.tenant_name),
         many => format!(
             "Schedule: {} connections paused or stopped; open CarbonSync to see why",
             many.len()
         ),
     }
+}
+
+/// `Next sync: 14:14, Harbour & Pine Ltd` (local time; `tomorrow` or the date when not
+/// today), or that nothing is scheduled.
+fn next_sync_text(connections: &[Connection], now: chrono::DateTime<chrono::Utc>) -> String {
+    let next = connections
+        .iter()
+        .filter(|c| c.schedule_due(now.timestamp_millis()))
+        .filter_map(|c| {
+            let freq = Frequency::parse(&c.frequency).ok()?;
+            Some((next_tick(&freq, c.id, now)?, c))
+        })
+        .min_by_key(|(at, c)| (*at, c.id));
+    let Some((at, c)) = next else {
+        return "Schedule: no sync scheduled".into();
+    };
+    let (at, today) = (
+        at.with_timezone(&chrono::Local),
+        now.with_timezone(&chrono::Local),
+    );
+    let day = if at.date_naive() == today.date_naive() {
+        String::new()
+    } else if at.date_naive() == today.date_naive().succ_opt().unwrap_or_default() {
+        " tomorrow".into()
+    } else {
+        at.format(" on %-d %b").to_string()
+    };
+    format!("Next sync: {}{day}, {}", at.format("%H:%M"), c.tenant_name)
 }
 
 /// Re-reads the schedule's state into the menu: after a sync, and after the person acts

@@ -154,6 +154,8 @@ impl Desktop {
                 "CARBONSYNC_CONFIG".into(),
                 path("carbonsync.toml").display().to_string(),
             ),
+            // A home of its own: starting at login writes ~/.config/autostart there.
+            ("HOME".into(), path("home").display().to_string()),
         ];
         let port = free_port();
         let native = free_port();
@@ -199,6 +201,11 @@ impl Desktop {
             env,
             _turn: turn,
         }
+    }
+
+    /// A folder of this desktop's own: `home`, `app-data` (the data folder), `config`, …
+    pub fn folder(&self, name: &str) -> PathBuf {
+        self._dir.path().join(name)
     }
 
     /// Runs a program in this desktop's environment (xdg-open, gio, the CLI, secret-tool,

@@ -6,6 +6,7 @@
 //! Screenshots of each page go to `target/screenshots/`.
 
 mod cloud;
+mod desktop;
 mod harness;
 mod notifications;
 mod review;
@@ -309,6 +310,12 @@ async fn a_person_connects_xero_and_quickbooks_syncs_reviews_emissions_and_disco
     assert!(tray::layout(&dest, &path)
         .unwrap_or_default()
         .contains("records"));
+    // … and when the schedule syncs next.
+    let layout = tray::layout(&dest, &path).unwrap_or_default();
+    assert!(
+        layout.contains("Next sync: "),
+        "the tray says when the next sync is due: {layout}"
+    );
 
     // Settings shows where the data lives, and the log folder it shows is the one the
     // running app writes to.

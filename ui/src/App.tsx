@@ -3,6 +3,7 @@ import { lazy, Suspense, useEffect, useRef } from 'react';
 import type { Backend } from './backend/types';
 import { BackendProvider } from './backend/context';
 import { Loading } from './components/Feedback';
+import { Banners } from './components/Banners';
 import { Notices } from './components/Notices';
 import { ChannelPicker } from './components/ChannelPicker';
 import { TenantPicker } from './components/TenantPicker';
@@ -11,6 +12,7 @@ import { href, useRoute, type Route } from './router';
 import { LiveProvider, useLive } from './state/live';
 import { NoticeProvider } from './state/notices';
 import { useActivity, useConnections } from './state/queries';
+import { UpdatesProvider } from './state/updates';
 import { IntegrationsPage } from './pages/Integrations';
 
 // Pages other than the first are loaded when first opened, so the window starts fast.
@@ -28,7 +30,9 @@ export function App({ backend, queryClient }: { backend: Backend; queryClient: Q
       <QueryClientProvider client={queryClient}>
         <NoticeProvider>
           <LiveProvider>
-            <Shell />
+            <UpdatesProvider>
+              <Shell />
+            </UpdatesProvider>
           </LiveProvider>
         </NoticeProvider>
       </QueryClientProvider>
@@ -96,6 +100,8 @@ function Shell() {
         <SyncFooter />
       </nav>
       <main className="main" id="main" ref={mainRef} tabIndex={-1}>
+        {/* Questions and news that concern every page; none of them stops anything else. */}
+        <Banners />
         <Suspense fallback={<Loading />}>
           {route.page === 'integrations' && <IntegrationsPage />}
           {route.page === 'connection' && <ConnectionPage id={route.id} />}

@@ -23,6 +23,21 @@ pub struct Config {
     pub providers: BTreeMap<String, ProviderConfig>,
     pub sync: SyncConfig,
     pub emissions: EmissionsConfig,
+    pub updates: UpdatesConfig,
+}
+
+/// `[updates]`: where the desktop app asks whether a newer version is out. Without an
+/// `endpoint` it never asks. What it offers is installed only when a person says so, and
+/// only if the package's signature verifies with CarbonSync's public key (built into the
+/// app; the endpoint cannot change it).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UpdatesConfig {
+    /// The update manifest's URL (a static `latest.json`: version, notes, and per platform
+    /// the package's URL and signature). An http(s) URL; plain http is for a test server on
+    /// loopback only.
+    #[serde(deserialize_with = "checks::http_url")]
+    pub endpoint: Option<String>,
 }
 
 /// `[sandbox]`: where the built-in stand-in for the platforms runs.

@@ -76,6 +76,6 @@ pub use carbonsync_store::{
     SetAsideRecord, SupplierRule, SyncRun, SyncRunCounts, Totals,
 };
 pub use carbonsync_sync::{
-    Frequency, Progress, SchedulerCommand, SyncOptions, SyncReport, Trigger,
+    next_tick, Frequency, Progress, SchedulerCommand, SyncOptions, SyncReport, Trigger,
 };
 pub use carbonsync_vault::Sensitive;

@@ -14,6 +14,9 @@ pub struct SettingsView {
     pub config_file: String,
     pub log_dir: String,
     pub providers: Vec<ProviderSettings>,
+    /// Where the desktop app asks for a newer version (`[updates] endpoint`); `None`: it
+    /// never asks.
+    pub update_endpoint: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -69,7 +72,19 @@ impl App {
                 .display()
                 .to_string(),
             providers,
+            update_endpoint: self.config().updates.endpoint,
         })
+    }
+
+    /// A choice the desktop app remembers for this data folder (`desktop.<name>`), such as
+    /// whether the person was asked about starting at login; `None` until set.
+    pub fn desktop_preference(&self, name: &str) -> Result<Option<String>, AppError> {
+        Ok(self.store()?.meta_get(&format!("desktop.{name}"))?)
+    }
+
+    /// Remembers a desktop choice (see [`App::desktop_preference`]).
+    pub fn set_desktop_preference(&self, name: &str, value: &str) -> Result<(), AppError> {
+        Ok(self.store()?.meta_set(&format!("desktop.{name}"), value)?)
     }
 
     /// Sets (or, with `None`, clears) a platform's own app credentials. The client id

@@ -21,7 +21,7 @@ pub use inventory::{export_to_inventory, sync_inventory_connection, InventorySyn
 pub use locks::ConnectionLock;
 pub use records::{ledger_row, preview_rules, reassess_entries, reassess_ledger};
 pub use review::{LineFacts, Review};
-pub use schedule::{cron_for, Frequency, Scheduler, SchedulerCommand};
+pub use schedule::{cron_for, next_tick, Frequency, Scheduler, SchedulerCommand};
 pub use tokens::TokenKeeper;
 
 /// A platform's name for people (`QuickBooks Online`) from its catalogue id, the id itself for

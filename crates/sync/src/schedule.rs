@@ -145,15 +145,32 @@ fn backoff_step(base: Duration, cap: Duration, failures: u32) -> Duration {
     steps.nth(n - 1).unwrap_or(cap).min(cap)
 }
 
-/// The shorter of the next two gaps between the ticks of a six-field cron expression,
-/// read by the same parser the scheduler uses.
-fn cron_period(expr: &str, now: DateTime<Utc>) -> Option<Duration> {
-    let cron = croner::parser::CronParser::builder()
+/// When the schedule next ticks for connection `connection_id` at frequency `freq` after
+/// `now` (the jobs run on UTC, as this reads them); `None` for `manual`, or for an expression
+/// that never ticks again.
+pub fn next_tick(
+    freq: &Frequency,
+    connection_id: i64,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let expr = cron_for(freq, connection_id)?;
+    parse_cron(&expr)?.find_next_occurrence(&now, false).ok()
+}
+
+/// A six-field cron expression, read by the same parser the scheduler uses.
+fn parse_cron(expr: &str) -> Option<croner::Cron> {
+    croner::parser::CronParser::builder()
         .seconds(croner::parser::Seconds::Required)
         .dom_and_dow(true)
         .build()
         .parse(expr)
-        .ok()?;
+        .ok()
+}
+
+/// The shorter of the next two gaps between the ticks of a six-field cron expression,
+/// read by the same parser the scheduler uses.
+fn cron_period(expr: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let cron = parse_cron(expr)?;
     let first = cron.find_next_occurrence(&now, false).ok()?;
     let second = cron.find_next_occurrence(&first, false).ok()?;
     let third = cron.find_next_occurrence(&second, false).ok()?;
@@ -333,6 +350,21 @@ mod tests {
         let d = every2s.retry_delay(minute, 1, now).unwrap();
         assert!(d <= Duration::from_secs(2), "{d:?}");
         assert_eq!(Frequency::Manual.retry_delay(minute, 1, now), None);
+    }
+
+    #[test]
+    fn the_next_tick_is_the_first_of_the_connections_own_minute() {
+        // Connection 2 ticks at minute 14, second 26 of every hour.
+        let now = at("2026-12-03T13:20:00Z");
+        assert_eq!(
+            next_tick(&Frequency::Hourly, 2, now),
+            Some(at("2026-12-03T14:14:26Z"))
+        );
+        assert_eq!(
+            next_tick(&Frequency::Daily, 2, now),
+            Some(at("2026-12-04T03:14:26Z"))
+        );
+        assert_eq!(next_tick(&Frequency::Manual, 2, now), None);
     }
 
     #[test]

@@ -313,6 +313,45 @@ describe('the stand-in, doing again what the recording did', () => {
   });
 });
 
+describe('the fake backend: starting at login and updates', () => {
+  it('records the answer about starting at login, whichever it is', async () => {
+    const backend = new FakeBackend({ scenario: 'empty', autostart: { enabled: false, asked: false } });
+    expect(await backend.autostartState()).toEqual({ enabled: false, asked: false });
+    expect(await backend.setAutostart(false)).toEqual({ enabled: false, asked: true });
+    expect(await backend.setAutostart(true)).toEqual({ enabled: true, asked: true });
+    // Tests that do not care see no question.
+    expect(await new FakeBackend({ scenario: 'empty' }).autostartState()).toEqual({ enabled: false, asked: true });
+  });
+
+  it('answers "off" without an endpoint, and with one offers its update, downloaded in pieces only when installed', async () => {
+    const backend = new FakeBackend({ scenario: 'empty' });
+    expect(await backend.checkForUpdate()).toEqual({ state: 'off' });
+    expect((await backend.getSettings()).update_endpoint).toBeNull();
+    backend.setUpdate(null);
+    expect(await backend.checkForUpdate()).toEqual({ state: 'current', version: '0.1.0' });
+    backend.setUpdate({ version: '0.2.0', notes: 'Faster rules.', date: '2026-12-01T09:00:00Z', size: null });
+    expect((await backend.getSettings()).update_endpoint).toBe('https://updates.carbonsync.example/latest.json');
+    expect(await backend.checkForUpdate()).toEqual({
+      state: 'available',
+      version: '0.2.0',
+      current_version: '0.1.0',
+      notes: 'Faster rules.',
+      date: '2026-12-01T09:00:00Z',
+    });
+    const pieces: BackendEvents['update-progress'][] = [];
+    backend.on('update-progress', (p) => pieces.push(p));
+    expect(await backend.installUpdate()).toEqual({
+      version: '0.2.0',
+      installed: false,
+      saved_to: '/home/you/.local/share/carbonsync/updates/CarbonSync_0.2.0_amd64.AppImage',
+    });
+    expect(pieces.map((p) => p.total)).toEqual([null, null, null]);
+    expect(pieces.at(-1)!.downloaded).toBe(4_300_800);
+    // The found update is taken by the install: another needs a new check.
+    await expect(backend.installUpdate()).rejects.toMatchObject({ code: 'update', message: 'There is no update to install; check for updates first.' });
+  });
+});
+
 /** The payload of the next `event` the backend sends. */
 function next<E extends BackendEventName>(backend: FakeBackend, event: E): Promise<BackendEvents[E]> {
   return new Promise((resolve) => {

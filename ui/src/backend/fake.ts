@@ -28,7 +28,10 @@
 //   for similar entries, the factors to choose from, and the audit trail of them;
 // - everything about the inventory (./fakeInventory.ts): suppliers, period closes and the
 //   changes after them, the inventory report and its export; totals of a closed period's
-//   dates, the emissions' too, read from what was reported when it was closed.
+//   dates, the emissions' too, read from what was reported when it was closed;
+// - starting at login and updates: whether the first-run question was answered, the update
+//   an endpoint offers (none unless a test or the page address gives one), its download's
+//   progress and where the verified package is saved.
 
 import type { AppError } from '../bindings/AppError';
 import type { Connection } from '../bindings/Connection';
@@ -85,7 +88,31 @@ import { FakeNotifications } from './fakeNotify';
 import { FakeReview, type LineChange } from './fakeReview';
 import { FakeInventory, companyScope, reportedSlicesOf } from './fakeInventory';
 import { RECORDED, type RecordedOrganisation, isRecordingMoment, recordedOrganisation } from './recorded';
-import type { Backend, BackendEventName, BackendEvents, Unsubscribe } from './types';
+import type {
+  AutostartState,
+  Backend,
+  BackendEventName,
+  BackendEvents,
+  UpdateCheck,
+  UpdateInstalled,
+  Unsubscribe,
+} from './types';
+
+/** A newer version an update endpoint offers. */
+export interface FakeUpdate {
+  version: string;
+  notes?: string | null;
+  /** When it was published (RFC 3339). */
+  date?: string | null;
+  /** The package's size in bytes (default 4.2 MB); `null`: the server does not say. */
+  size?: number | null;
+}
+
+/** The version of CarbonSync the fake is. */
+export const FAKE_VERSION = '0.1.0';
+
+/** The endpoint the fake's updates come from when a test gives an update but no endpoint. */
+export const FAKE_UPDATE_ENDPOINT = 'https://updates.carbonsync.example/latest.json';
 
 export interface FakeBackendOptions {
   /**
@@ -98,7 +125,7 @@ export interface FakeBackendOptions {
   entriesPerOrg?: number;
   /** Delay before each command answers, in ms (default 0). */
   latencyMs?: number;
-  /** Delay between two progress events of a sync, in ms (default 0). */
+  /** Delay between two progress events of a sync or of an update's download, in ms (default 0). */
   stepMs?: number;
   /** Delay before a sign-in answers through `connect-result`, in ms (default 0). */
   connectDelayMs?: number;
@@ -121,6 +148,24 @@ export interface FakeBackendOptions {
    * recorded catalogue). `sandbox` and `connections` are worked out as the application does.
    */
   catalogue?: ReadonlyArray<ProviderView>;
+  /**
+   * Starting at login at start (default: off, and the first-run question already answered, so
+   * tests that do not care about it see no question; `{ enabled: false, asked: false }` is a
+   * fresh install).
+   */
+  autostart?: AutostartState;
+  /**
+   * `[updates] endpoint` of carbonsync.toml (default: none, so updates are off; with `update`
+   * given, `FAKE_UPDATE_ENDPOINT`).
+   */
+  updateEndpoint?: string | null;
+  /** The newer version the endpoint offers (default: none, this copy is the newest). */
+  update?: FakeUpdate | null;
+  /**
+   * Whether this copy was installed from a package, so an update is installed over it
+   * (default false: the verified package is saved in the data folder instead).
+   */
+  packaged?: boolean;
 }
 
 const ZERO_COUNTS: SyncRunCounts = {
@@ -174,7 +219,9 @@ interface SyncPlan {
 export class FakeBackend implements Backend {
   readonly kind = 'fake' as const;
 
-  private readonly opts: Required<Omit<FakeBackendOptions, 'entriesPerOrg'>> & { entriesPerOrg: number };
+  private readonly opts: Required<
+    Omit<FakeBackendOptions, 'entriesPerOrg' | 'autostart' | 'updateEndpoint' | 'update' | 'packaged'>
+  > & { entriesPerOrg: number };
   private connections: Connection[] = [];
   private ledger: Stored[] = [];
   private runs: SyncRun[] = [];
@@ -198,6 +245,17 @@ export class FakeBackend implements Backend {
   private timers = new Set<ReturnType<typeof setTimeout>>();
   /** Platforms whose sign-in is open in the (pretend) browser. */
   private signIns = new Set<string>();
+  /** Starting at login, and whether the first-run question was answered. */
+  private autostart: AutostartState;
+  /** `[updates] endpoint`; null: updates are off. */
+  private updateEndpoint: string | null;
+  /** What the update endpoint offers. */
+  private offered: FakeUpdate | null;
+  /** The update the last check found, kept for `installUpdate` (which takes it). */
+  private pendingUpdate: FakeUpdate | null = null;
+  private packaged: boolean;
+  private autostartFailure: AppError | null = null;
+  private updateFailure: { at: 'check' | 'install'; error: AppError } | null = null;
   /** The cloud platforms' forms, rows, months and supplier rules. */
   private readonly cloud = new FakeCloud((id) => this.platformName(id));
   /** Destinations, deliveries, incidents and the monthly report. */
@@ -282,6 +340,11 @@ export class FakeBackend implements Backend {
       syntheticRows: options.syntheticRows ?? 0,
       catalogue: options.catalogue ?? CATALOGUE,
     };
+    this.autostart = { ...(options.autostart ?? { enabled: false, asked: true }) };
+    this.offered = options.update ?? null;
+    this.updateEndpoint =
+      options.updateEndpoint !== undefined ? options.updateEndpoint : this.offered ? FAKE_UPDATE_ENDPOINT : null;
+    this.packaged = options.packaged ?? false;
     this.clock = this.opts.now;
     this.shiftMs = this.opts.now - RECORDED.readAt;
     if (this.opts.scenario !== 'empty') this.loadRecording(this.opts.scenario === 'revoked');
@@ -339,6 +402,25 @@ export class FakeBackend implements Backend {
   /** Test hook: an incident about a connection, as the application opens one. */
   addIncident(incident: Omit<Incident, 'id'>): Incident {
     return this.notify.addIncident(incident);
+  }
+
+  /**
+   * Test hook: the update endpoint now offers `update` (`null`: this copy is the newest). An
+   * endpoint is set if none was (`FAKE_UPDATE_ENDPOINT`); `endpoint: null` turns updates off.
+   */
+  setUpdate(update: FakeUpdate | null, endpoint?: string | null): void {
+    this.offered = update;
+    this.updateEndpoint = endpoint !== undefined ? endpoint : (this.updateEndpoint ?? FAKE_UPDATE_ENDPOINT);
+  }
+
+  /** Test hook: the next update check (`check`) or install (`install`) fails with `error`. */
+  failNextUpdate(at: 'check' | 'install', error: AppError): void {
+    this.updateFailure = { at, error };
+  }
+
+  /** Test hook: the next change to starting at login fails with `error` (and changes nothing). */
+  failNextAutostart(error: AppError): void {
+    this.autostartFailure = error;
   }
 
   /** Test hook: the platform sent a record that could not be read. */
@@ -567,6 +649,76 @@ export class FakeBackend implements Backend {
       });
       return this.settings();
     });
+  }
+
+  autostartState(): Promise<AutostartState> {
+    return this.answer(() => ({ ...this.autostart }));
+  }
+
+  setAutostart(enabled: boolean): Promise<AutostartState> {
+    return this.answer(() => {
+      const failure = this.autostartFailure;
+      this.autostartFailure = null;
+      if (failure) throw { ...failure };
+      this.autostart = { enabled, asked: true };
+      return { ...this.autostart };
+    });
+  }
+
+  checkForUpdate(): Promise<UpdateCheck> {
+    return this.answer((): UpdateCheck => {
+      if (this.updateEndpoint === null) return { state: 'off' };
+      const failure = this.takeUpdateFailure('check');
+      if (failure) throw failure;
+      const u = this.offered;
+      this.pendingUpdate = u;
+      if (!u) return { state: 'current', version: FAKE_VERSION };
+      return { state: 'available', version: u.version, current_version: FAKE_VERSION, notes: u.notes ?? null, date: u.date ?? null };
+    });
+  }
+
+  /** As the application: the package arrives in a few pieces, then is verified and installed or saved. */
+  installUpdate(): Promise<UpdateInstalled> {
+    return new Promise<UpdateInstalled>((resolve, reject) => {
+      const u = this.pendingUpdate;
+      this.pendingUpdate = null;
+      if (!u) {
+        reject(err('update', 'There is no update to install; check for updates first.', null, false));
+        return;
+      }
+      const size = u.size === undefined ? 4_300_800 : u.size;
+      const bytes = size ?? 4_300_800;
+      const pieces = [Math.round(bytes / 3), Math.round((bytes * 2) / 3), bytes];
+      const step = (i: number) => {
+        if (i < pieces.length) {
+          this.emit('update-progress', { downloaded: pieces[i]!, total: size });
+          this.later(this.opts.stepMs, () => step(i + 1));
+          return;
+        }
+        const failure = this.takeUpdateFailure('install');
+        if (failure) {
+          reject(failure);
+          return;
+        }
+        resolve(
+          this.packaged
+            ? { version: u.version, installed: true, saved_to: null }
+            : {
+                version: u.version,
+                installed: false,
+                saved_to: `/home/you/.local/share/carbonsync/updates/CarbonSync_${u.version}_amd64.AppImage`,
+              },
+        );
+      };
+      this.later(this.opts.latencyMs, () => step(0));
+    });
+  }
+
+  private takeUpdateFailure(at: 'check' | 'install'): AppError | null {
+    if (this.updateFailure?.at !== at) return null;
+    const { error } = this.updateFailure;
+    this.updateFailure = null;
+    return { ...error };
   }
 
   // ---- the recording ------------------------------------------------------------------------
@@ -1025,6 +1177,7 @@ export class FakeBackend implements Backend {
       // The desktop app logs to the platform's log folder for apps, not the data folder.
       log_dir: '/home/you/.local/share/app.carbonsync.desktop/logs',
       providers,
+      update_endpoint: this.updateEndpoint,
     };
   }
 

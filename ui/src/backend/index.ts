@@ -23,7 +23,10 @@ export function inTauri(): boolean {
  * `?demo=empty` (nothing connected), `?demo=revoked` (Xero withdrew the grant of connection 1),
  * `?connect=forged|denied` (how a sign-in ends), `?entries=N` (at most N ledger lines per
  * organisation), `?fail=ID` (the next sync of ID fails), `?rows=N` (the unfiltered ledger
- * pretends to hold N entries), `&revoked` (with `fail=1`: Xero withdrew access).
+ * pretends to hold N entries), `&revoked` (with `fail=1`: Xero withdrew access),
+ * `?asked` (the start-at-login question was answered, as after the first run; without it the
+ * window asks, as on a fresh install), `?update=VERSION` (the update endpoint offers VERSION),
+ * `&packaged` (this copy came from a package, so an update is installed rather than saved).
  */
 export function fakeOptionsFromUrl(search: string): FakeBackendOptions {
   const q = new URLSearchParams(search);
@@ -38,6 +41,10 @@ export function fakeOptionsFromUrl(search: string): FakeBackendOptions {
     connectAnswer: connect === 'forged' || connect === 'denied' ? connect : 'normal',
     ...(entries === null ? {} : { entriesPerOrg: Math.max(0, Number(entries)) }),
     syntheticRows: Math.min(Number(q.get('rows') ?? 0), 10_000_000),
+    autostart: { enabled: false, asked: q.has('asked') },
+    ...(q.get('update')
+      ? { update: { version: q.get('update')!, notes: 'Faster syncs and clearer reports.' }, packaged: q.has('packaged') }
+      : {}),
   };
 }
 

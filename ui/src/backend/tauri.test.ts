@@ -173,6 +173,45 @@ describe('the Tauri backend', () => {
     ]);
   });
 
+  it('calls the start-at-login and update commands, and passes the download progress on', async () => {
+    const b = createTauriBackend();
+    const available = { state: 'available', version: '0.2.0', current_version: '0.1.0', notes: null, date: null };
+    const saved = { version: '0.2.0', installed: false, saved_to: '/data/updates/CarbonSync_0.2.0_amd64.deb' };
+    invoke.mockImplementation(
+      answer({
+        autostart_state: { enabled: false, asked: false },
+        set_autostart: { enabled: true, asked: true },
+        check_for_update: available,
+        install_update: saved,
+      }),
+    );
+    const progress = vi.fn();
+    b.on('update-progress', progress);
+    expect(await b.autostartState()).toEqual({ enabled: false, asked: false });
+    expect(await b.setAutostart(true)).toEqual({ enabled: true, asked: true });
+    expect(await b.checkForUpdate()).toEqual(available);
+    expect(await b.installUpdate()).toEqual(saved);
+    expect(invoke.mock.calls).toEqual([
+      ['autostart_state', undefined],
+      ['set_autostart', { enabled: true }],
+      ['check_for_update', undefined],
+      ['install_update', undefined],
+    ]);
+    listeners.get('update-progress')!({ payload: { downloaded: 1024, total: null } });
+    expect(progress).toHaveBeenCalledWith({ downloaded: 1024, total: null });
+  });
+
+  it('rejects an update whose signature does not match with the words the application used', async () => {
+    const refused = {
+      code: 'update',
+      message: "The update's signature does not match CarbonSync's key (bad signature), so it was not installed.",
+      detail: null,
+      permanent: false,
+    };
+    invoke.mockRejectedValueOnce(refused);
+    await expect(createTauriBackend().installUpdate()).rejects.toEqual(refused);
+  });
+
   it('calls the inventory commands: suppliers, period close, the report and the audit check', async () => {
     const b = createTauriBackend();
     invoke.mockImplementation(answer({ inventory_report: structuredClone(REPORT) }));

@@ -170,6 +170,10 @@ export function createTauriBackend(): Backend {
     sendReport: (destinationId, period) => call('send_report', { destinationId, period }),
     listIncidents: (openOnly, limit) => call('list_incidents', { openOnly, limit }),
     chooseChannel: (choiceId, channelId) => call('choose_channel', { choiceId, channelId }),
+    autostartState: () => call('autostart_state'),
+    setAutostart: (enabled) => call('set_autostart', { enabled }),
+    checkForUpdate: () => call('check_for_update'),
+    installUpdate: () => call('install_update'),
 
     on<E extends BackendEventName>(event: E, handler: (payload: BackendEvents[E]) => void): Unsubscribe {
       // `listen` registers asynchronously; an unsubscribe that comes first still unlistens

@@ -46,11 +46,43 @@ import type { SupplierPage } from '../bindings/SupplierPage';
 
 export type { AppError };
 
+/** Whether CarbonSync starts at login (in the tray, window hidden), and whether the person was asked. */
+export interface AutostartState {
+  enabled: boolean;
+  /** The first-run question was answered, either way; the window asks only until then. */
+  asked: boolean;
+}
+
+/** What a check for a newer version found. */
+export type UpdateCheck =
+  /** No `[updates] endpoint` in carbonsync.toml: CarbonSync never asks. */
+  | { state: 'off' }
+  /** This is the newest version the endpoint offers. */
+  | { state: 'current'; version: string }
+  /** A newer version is out; `date` is when it was published (RFC 3339), if the endpoint says. */
+  | { state: 'available'; version: string; current_version: string; notes: string | null; date: string | null };
+
+/** What accepting an update did. */
+export interface UpdateInstalled {
+  version: string;
+  /** Installed over this copy: it runs the next time CarbonSync starts. */
+  installed: boolean;
+  /** Otherwise: this copy was not installed from a package, and the verified package was saved here. */
+  saved_to: string | null;
+}
+
+/** How far an update's download got, in bytes; `total` when the server gives the size. */
+export interface UpdateProgress {
+  downloaded: number;
+  total: number | null;
+}
+
 /** The events the application sends to the window, by name. */
 export interface BackendEvents {
   'sync-progress': Progress;
   'sync-finished': SyncFinished;
   'connect-result': ConnectResult;
+  'update-progress': UpdateProgress;
 }
 
 export type BackendEventName = keyof BackendEvents;
@@ -226,6 +258,26 @@ export interface Backend {
   exportInventory(period: string, fyStartMonth: number, connectionId: number | null): Promise<string>;
   /** Walks the audit trail's hash chain: intact, or the first row where it breaks. */
   auditCheck(): Promise<AuditCheck>;
+
+  /** Whether CarbonSync starts at login, and whether the first-run question was answered. */
+  autostartState(): Promise<AutostartState>;
+  /**
+   * Turns starting at login on or off, and records that the person chose (so the first-run
+   * question is not asked again). Rejects with code `autostart`.
+   */
+  setAutostart(enabled: boolean): Promise<AutostartState>;
+  /**
+   * Asks the update endpoint whether a newer version is out (`off` without an endpoint), and
+   * remembers it for `installUpdate`. Downloads nothing. Rejects with code `update`.
+   */
+  checkForUpdate(): Promise<UpdateCheck>;
+  /**
+   * Downloads the update the last check found (progress arrives as `update-progress`), checks
+   * its signature, and installs it, or saves it when this copy was not installed from a
+   * package. Only ever called on the person's click. Rejects with code `update`, e.g. when the
+   * signature does not match or no check found an update.
+   */
+  installUpdate(): Promise<UpdateInstalled>;
 
   /** Calls `handler` for every event of that name until the returned function is called. */
   on<E extends BackendEventName>(event: E, handler: (payload: BackendEvents[E]) => void): Unsubscribe;

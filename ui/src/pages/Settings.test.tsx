@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FakeBackend } from '../backend/fake';
 import { RECORDED } from '../backend/recorded';
 import { renderApp } from '../test/render';
@@ -48,5 +48,79 @@ describe('the Settings page', () => {
     expect(await screen.findByTestId('frequency-1')).toHaveValue(RECORDED.connections[0]!.frequency);
     expect(screen.getByTestId('frequency-1')).toHaveValue('hourly');
     expect(screen.getByTestId('frequency-2')).toHaveValue('daily');
+  });
+
+  it('turns starting at login on and off with its checkbox', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ now: RECORDED.readAt });
+    const setAutostart = vi.spyOn(backend, 'setAutostart');
+    renderApp({ hash: '#/settings', backend });
+    expect(await screen.findByRole('heading', { name: 'Start at login' })).toBeInTheDocument();
+    const box = await screen.findByRole('checkbox', { name: 'Start CarbonSync at login (in the tray, window hidden)' });
+    expect(box).not.toBeChecked();
+    await user.click(box);
+    await waitFor(() => expect(box).toBeChecked());
+    expect(await backend.autostartState()).toEqual({ enabled: true, asked: true });
+    await user.click(box);
+    await waitFor(() => expect(box).not.toBeChecked());
+    expect(setAutostart.mock.calls).toEqual([[true], [false]]);
+    expect(await backend.autostartState()).toEqual({ enabled: false, asked: true });
+  });
+
+  it('says why starting at login could not be turned on, and leaves the checkbox as it was', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ now: RECORDED.readAt });
+    const message =
+      'CarbonSync could not turn on starting at login: permission denied. Check that the folder ~/.config/autostart can be written.';
+    backend.failNextAutostart({ code: 'autostart', message, detail: null, permanent: false });
+    renderApp({ hash: '#/settings', backend });
+    const box = await screen.findByRole('checkbox', { name: 'Start CarbonSync at login (in the tray, window hidden)' });
+    await user.click(box);
+    expect(await within(screen.getByTestId('start-at-login')).findByRole('alert')).toHaveTextContent(message);
+    expect(box).not.toBeChecked();
+  });
+
+  it('says updates are off when no update endpoint is set', async () => {
+    const backend = new FakeBackend({ now: RECORDED.readAt });
+    const check = vi.spyOn(backend, 'checkForUpdate');
+    renderApp({ hash: '#/settings', backend });
+    expect(await screen.findByRole('heading', { name: 'Updates' })).toBeInTheDocument();
+    expect(screen.getByTestId('updates')).toHaveTextContent(
+      'Updates are off: no update endpoint is set ([updates] endpoint in carbonsync.toml).',
+    );
+    expect(within(screen.getByTestId('updates')).queryByRole('button', { name: 'Check for updates' })).not.toBeInTheDocument();
+    expect(check).not.toHaveBeenCalled();
+  });
+
+  it('shows the update endpoint, and checks for updates when asked', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ now: RECORDED.readAt, updateEndpoint: 'https://updates.example.com/carbonsync/latest.json' });
+    const check = vi.spyOn(backend, 'checkForUpdate');
+    renderApp({ hash: '#/settings', backend });
+    const updates = await screen.findByTestId('updates');
+    expect(updates).toHaveTextContent('https://updates.example.com/carbonsync/latest.json');
+    await waitFor(() => expect(updates).toHaveTextContent('CarbonSync 0.1.0 is the newest version.'));
+    expect(check).toHaveBeenCalledTimes(1);
+
+    // A newer version is published: the check finds it, and the notice offers it.
+    backend.setUpdate({ version: '0.2.0' });
+    await user.click(within(updates).getByRole('button', { name: 'Check for updates' }));
+    await waitFor(() => expect(updates).toHaveTextContent('CarbonSync 0.2.0 is available (you have 0.1.0).'));
+    expect(check).toHaveBeenCalledTimes(2);
+    expect(await screen.findByRole('status', { name: 'Update available' })).toHaveTextContent(
+      'CarbonSync 0.2.0 is available (you have 0.1.0).',
+    );
+  });
+
+  it('says why a check for updates failed', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ now: RECORDED.readAt, updateEndpoint: 'https://updates.example.com/latest.json' });
+    renderApp({ hash: '#/settings', backend });
+    const updates = await screen.findByTestId('updates');
+    await waitFor(() => expect(updates).toHaveTextContent('CarbonSync 0.1.0 is the newest version.'));
+    const message = 'CarbonSync could not reach its update server: connection refused. It will ask again next time it starts.';
+    backend.failNextUpdate('check', { code: 'update', message, detail: null, permanent: false });
+    await user.click(within(updates).getByRole('button', { name: 'Check for updates' }));
+    expect(await within(updates).findByRole('alert')).toHaveTextContent(message);
   });
 });

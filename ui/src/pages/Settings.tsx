@@ -7,7 +7,8 @@ import { SandboxBadge } from '../components/Badge';
 import { ErrorView } from '../components/ErrorView';
 import { EmptyState, Loading } from '../components/Feedback';
 import { href } from '../router';
-import { keys, useConnections, usePlatforms, useProviders, useSettings } from '../state/queries';
+import { keys, useAutostart, useConnections, usePlatforms, useProviders, useSetAutostart, useSettings } from '../state/queries';
+import { useUpdates } from '../state/updates';
 import { FrequencySelect } from './Connection';
 
 export function SettingsPage() {
@@ -20,7 +21,10 @@ export function SettingsPage() {
     <div className="page" data-testid="page-settings">
       <header className="page-header">
         <h1>Settings</h1>
-        <p className="lede">Where CarbonSync keeps its data, how it reaches each platform, and how often it syncs.</p>
+        <p className="lede">
+          Where CarbonSync keeps its data, how it reaches each platform, how often it syncs, and how it starts and
+          updates.
+        </p>
       </header>
       {settings.isPending && <Loading>Loading the settings…</Loading>}
       {settings.isError && (
@@ -60,6 +64,8 @@ export function SettingsPage() {
             )}
           </section>
           <Frequencies />
+          <StartAtLogin />
+          <Updates endpoint={settings.data.update_endpoint} />
         </>
       )}
     </div>
@@ -235,5 +241,99 @@ function Frequencies() {
         </ul>
       )}
     </section>
+  );
+}
+
+// The first-run question answers the same setting; the section has no region name of its own,
+// so "Start at login" names only that question.
+function StartAtLogin() {
+  const state = useAutostart();
+  const set = useSetAutostart();
+  const id = useId();
+  const enabled = set.isPending ? set.variables : state.data?.enabled;
+  return (
+    <section className="panel" data-testid="start-at-login">
+      <h2 className="section-title">Start at login</h2>
+      <p className="small muted">
+        With this on, CarbonSync starts in the tray when you log in, without opening this window, so syncs run on
+        schedule.
+      </p>
+      {state.isPending && <Loading />}
+      {state.isError && <ErrorView error={state.error} compact onRetry={() => void state.refetch()} />}
+      {state.data && (
+        <label className="switch" htmlFor={`${id}-autostart`}>
+          <input
+            id={`${id}-autostart`}
+            type="checkbox"
+            checked={Boolean(enabled)}
+            disabled={set.isPending}
+            onChange={(e) => set.mutate(e.currentTarget.checked)}
+            data-testid="autostart"
+          />
+          <span>Start CarbonSync at login (in the tray, window hidden)</span>
+        </label>
+      )}
+      {set.isError && <ErrorView error={set.error} compact />}
+    </section>
+  );
+}
+
+function Updates({ endpoint }: { endpoint: string | null }) {
+  return (
+    <section className="panel" aria-labelledby="updates-title" data-testid="updates">
+      <h2 id="updates-title" className="section-title">
+        Updates
+      </h2>
+      {endpoint === null ? (
+        <p className="small muted">Updates are off: no update endpoint is set ([updates] endpoint in carbonsync.toml).</p>
+      ) : (
+        <UpdateCheckNow endpoint={endpoint} />
+      )}
+    </section>
+  );
+}
+
+function UpdateCheckNow({ endpoint }: { endpoint: string }) {
+  const { check, install, dismissed, checkAgain } = useUpdates();
+  const result = check.data;
+  return (
+    <>
+      <p className="small muted">
+        CarbonSync asks <code className="selectable update-endpoint">{endpoint}</code> for a newer version when it
+        starts. Nothing is downloaded until you choose to install it, and only an update signed with CarbonSync's key
+        is installed.
+      </p>
+      <div className="form-actions">
+        <button
+          type="button"
+          className="button"
+          disabled={check.isFetching || install.isPending}
+          onClick={checkAgain}
+          data-testid="check-for-updates"
+        >
+          Check for updates
+        </button>
+        <span role="status" className="small">
+          {check.isFetching
+            ? 'Checking for updates…'
+            : check.isError
+              ? null
+              : result?.state === 'current'
+                ? `CarbonSync ${result.version} is the newest version.`
+                : result?.state === 'available'
+                  ? `CarbonSync ${result.version} is available (you have ${result.current_version}). ${
+                      dismissed
+                        ? 'Check for updates to see the notice again.'
+                        : 'Install it from the notice at the top of the window.'
+                    }`
+                  : result?.state === 'off'
+                    ? 'Updates are off.'
+                    : null}
+        </span>
+      </div>
+      {check.isError && !check.isFetching && (
+        <ErrorView error={check.error} title="CarbonSync could not check for updates" compact />
+      )}
+    </>
   );
 }

@@ -1,6 +1,6 @@
 // Every piece of application data the window shows lives in React Query, under these keys.
 
-import { QueryClient, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { QueryClient, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import type { GroupBy } from '../bindings/GroupBy';
 import type { LedgerFilter } from '../bindings/LedgerFilter';
@@ -50,6 +50,10 @@ export const keys = {
   reportEntries: (filter: LedgerFilter, limit: number) => ['inventory', 'entries', filterKey(filter), limit] as const,
   /** Everything about the inventory: reports, closes, changes after close, entries behind figures. */
   inventoryAll: ['inventory'] as const,
+  /** Whether CarbonSync starts at login, and whether the first-run question was answered. */
+  autostart: ['autostart'] as const,
+  /** The last check for a newer version (one at start, then only when asked). */
+  updateCheck: ['update-check'] as const,
   /** Bumped whenever stored ledger data may have changed (a sync ended, a disconnect). */
   dataEpoch: ['data-epoch'] as const,
 };
@@ -200,6 +204,27 @@ export function useSupplierRules() {
 export function useSettings() {
   const backend = useBackend();
   return useQuery({ queryKey: keys.settings, queryFn: () => backend.getSettings() });
+}
+
+/** Starting at login: read once, then kept current by what `setAutostart` answers. */
+export function useAutostart() {
+  const backend = useBackend();
+  return useQuery({
+    queryKey: keys.autostart,
+    queryFn: () => backend.autostartState(),
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
+  });
+}
+
+/** Turns starting at login on or off; the answer is the state everyone reads. */
+export function useSetAutostart() {
+  const backend = useBackend();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (enabled: boolean) => backend.setAutostart(enabled),
+    onSuccess: (state) => qc.setQueryData(keys.autostart, state),
+  });
 }
 
 export function useDestinations() {
