@@ -29,11 +29,34 @@ pub fn launched_hidden() -> bool {
     std::env::args().any(|a| a == HIDDEN_ARG)
 }
 
-/// The login entry's plugin, adding [`HIDDEN_ARG`] to the command it writes.
+/// Arguments that move the data folder and the configuration file, as the login entry
+/// passes them when this copy runs with `CARBONSYNC_DATA_DIR` or `CARBONSYNC_CONFIG` (the
+/// session at login may not have those variables).
+pub const DATA_DIR_ARG: &str = "--data-dir=";
+pub const CONFIG_ARG: &str = "--config=";
+
+/// The value of `--data-dir=` or `--config=` among this launch's arguments.
+pub fn arg_value(prefix: &str) -> Option<std::path::PathBuf> {
+    std::env::args()
+        .find_map(|a| a.strip_prefix(prefix).map(std::path::PathBuf::from))
+        .filter(|p| !p.as_os_str().is_empty())
+}
+
+/// The login entry's plugin: the command it writes starts hidden ([`HIDDEN_ARG`]) on the
+/// data folder and configuration this copy uses.
 pub fn plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
-    tauri_plugin_autostart::Builder::new()
-        .arg(HIDDEN_ARG)
-        .build()
+    let mut args = vec![HIDDEN_ARG.to_owned()];
+    let moved = [
+        (DATA_DIR_ARG, "CARBONSYNC_DATA_DIR"),
+        (CONFIG_ARG, "CARBONSYNC_CONFIG"),
+    ];
+    for (prefix, variable) in moved {
+        let value = arg_value(prefix).or_else(|| std::env::var_os(variable).map(Into::into));
+        if let Some(path) = value {
+            args.push(format!("{prefix}{}", path.display()));
+        }
+    }
+    tauri_plugin_autostart::Builder::new().args(args).build()
 }
 
 fn state(app: &AppHandle) -> Result<AutostartState, AppError> {

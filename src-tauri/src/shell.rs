@@ -14,9 +14,12 @@ impl Shell {
     pub fn start(handle: &AppHandle) -> Result<Shell, Box<dyn std::error::Error>> {
         let log_dir = handle.path().app_log_dir()?;
         let log = carbonsync_core::logging::init(&log_dir, false);
+        // The login entry names the data folder and configuration it was written with;
+        // otherwise the variables (or the platform's folders) decide.
         let app = App::open(&OpenOptions {
-            config_file: std::env::var_os("CARBONSYNC_CONFIG").map(Into::into),
-            data_dir: None,
+            config_file: crate::autostart::arg_value(crate::autostart::CONFIG_ARG)
+                .or_else(|| std::env::var_os("CARBONSYNC_CONFIG").map(Into::into)),
+            data_dir: crate::autostart::arg_value(crate::autostart::DATA_DIR_ARG),
         })?;
 
         let on_report = {

@@ -56,6 +56,16 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
     tray.build(app)?;
     app.manage(LastSyncItem(last));
     app.manage(ScheduleItem(schedule));
+    // The next sync's time moves on by itself (a tick passes, midnight turns "tomorrow" into
+    // today): read again every minute, besides after each sync and change.
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            refresh_schedule(&handle);
+        }
+    });
     Ok(())
 }
 
@@ -90,7 +100,8 @@ fn next_sync_text(connections: &[Connection], now: chrono::DateTime<chrono::Utc>
         .iter()
         .filter(|c| c.schedule_due(now.timestamp_millis()))
         .filter_map(|c| {
-            let freq = Frequency::parse(&c.frequency).ok()?;
+            // As the schedule reads it: a frequency it cannot read runs hourly.
+            let freq = Frequency::parse(&c.frequency).unwrap_or(Frequency::Hourly);
             Some((next_tick(&freq, c.id, now)?, c))
         })
         .min_by_key(|(at, c)| (*at, c.id));

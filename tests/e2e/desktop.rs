@@ -1,9 +1,10 @@
 //! What makes the window a background app a company can install: starting at login (asked
 //! on the first run, written as an XDG autostart entry that starts the app hidden in the
 //! tray) and updates (offered from the configured endpoint, downloaded only when the person
-//! says so, and refused unless signed with CarbonSync's key). The update server is a static
-//! server on loopback serving a manifest and a stand-in package signed with the project's
-//! update key (tests/fixtures/updates).
+//! says so, and refused unless signed with the key the app trusts). The update server is a
+//! static server on loopback serving a manifest and a stand-in package signed with a test key
+//! (tests/fixtures/updates), which this debug build is told to trust in place of CarbonSync's
+//! own key (a release build ignores that variable).
 
 use crate::harness::Desktop;
 use fantoccini::Locator;
@@ -108,11 +109,12 @@ async fn a_person_starts_carbonsync_at_login_and_installs_only_an_update_signed_
     let signed = std::fs::read_to_string(fixtures.join("CarbonSync_0.2.0_amd64.deb.sig")).unwrap();
     let other_key =
         std::fs::read_to_string(fixtures.join("CarbonSync_0.2.0_amd64.deb.other-key.sig")).unwrap();
+    let test_key = std::fs::read_to_string(fixtures.join("updater-test.key.pub")).unwrap();
     let server = UpdateServer::start(package.clone(), other_key.trim());
-    let d = Desktop::launch_with_config(&format!(
-        "[updates]\nendpoint = \"{}/latest.json\"\n",
-        server.url
-    ))
+    let d = Desktop::launch_with_env(
+        &format!("[updates]\nendpoint = \"{}/latest.json\"\n", server.url),
+        &[("CARBONSYNC_UPDATER_TEST_PUBKEY", test_key.trim())],
+    )
     .await;
     let entry = d
         .folder("home")
@@ -142,8 +144,17 @@ async fn a_person_starts_carbonsync_at_login_and_installs_only_an_update_signed_
         .find(|l| l.starts_with("Exec="))
         .expect("an Exec line");
     assert!(
-        exec.contains("carbonsync-desktop") && exec.ends_with(" --hidden"),
+        exec.contains("carbonsync-desktop --hidden"),
         "starts the app hidden in the tray: {exec}"
+    );
+    // … on the data folder and configuration this copy runs with.
+    assert!(
+        exec.contains(&format!("--data-dir={}", d.folder("app-data").display()))
+            && exec.contains(&format!(
+                "--config={}",
+                d.folder("carbonsync.toml").display()
+            )),
+        "{exec}"
     );
     assert!(
         d.client.find(Locator::XPath(ask)).await.is_err(),
@@ -180,7 +191,7 @@ async fn a_person_starts_carbonsync_at_login_and_installs_only_an_update_signed_
         "a package that fails its signature is not kept"
     );
 
-    // Signed with CarbonSync's key: verified, and (this copy not being a package install)
+    // Signed with the trusted key: verified, and (this copy not being a package install)
     // saved for the person to install.
     *server.signature.lock().unwrap() = signed.trim().to_owned();
     button(&d, notice, "Check again")

@@ -76,6 +76,11 @@ impl Desktop {
     /// Launches the app with `config` as its configuration file (TOML; empty for none),
     /// e.g. `[sandbox] url = "…"` to use a sandbox the test runs itself.
     pub async fn launch_with_config(config: &str) -> Desktop {
+        Desktop::launch_with_env(config, &[]).await
+    }
+
+    /// As [`Desktop::launch_with_config`], with these variables set for the app as well.
+    pub async fn launch_with_env(config: &str, extra: &[(&str, &str)]) -> Desktop {
         let turn = ONE_APP_AT_A_TIME.clone().lock_owned().await;
         assert!(
             std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
@@ -134,7 +139,7 @@ impl Desktop {
         )
         .await;
 
-        let env: Vec<(String, String)> = vec![
+        let env: Vec<(String, String)> = [
             ("DISPLAY".into(), format!(":{display}")),
             (
                 "XDG_CONFIG_HOME".into(),
@@ -156,7 +161,10 @@ impl Desktop {
             ),
             // A home of its own: starting at login writes ~/.config/autostart there.
             ("HOME".into(), path("home").display().to_string()),
-        ];
+        ]
+        .into_iter()
+        .chain(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect();
         let port = free_port();
         let native = free_port();
         let mut driver = Command::new(tool("tauri-driver"));

@@ -79,7 +79,8 @@ fn sync(bin: &str, records: usize, config: &Path, data: &Path) -> (f64, f64) {
     (synced_s, sync_mb)
 }
 
-/// Copies the files of folder `from` (one level: the data folder's database and logs).
+/// Copies the files of folder `from`, one level (the data folder's database; its `logs/` is
+/// not needed).
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for f in std::fs::read_dir(from).unwrap() {

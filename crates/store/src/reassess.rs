@@ -51,8 +51,11 @@ pub struct LedgerLine<'a> {
     pub stored: StoredOutcome<'a>,
 }
 
-/// What the ledger holds for a line now: the columns a new decision is compared with to
-/// tell whether it changes the entry (the write compares the same ones).
+/// What the ledger holds for a line now: the outcome a new decision is compared with to tell
+/// whether it changes the entry (status, reason, category, scopes, factor, kg, the decision or
+/// rule that decided it). The write also compares what follows from these for the same line
+/// (the factor's value and set, the conversions), so a preview may miss only a row whose
+/// outcome stays and whose factor table or conversion changed underneath.
 #[derive(Debug, Clone, Copy)]
 pub struct StoredOutcome<'a> {
     pub status: &'a str,
@@ -183,8 +186,10 @@ impl Store {
         }
         let result = self.write_decisions(which, cond, params, write, &mut refs, decide);
         if write {
-            self.conn
-                .pragma_update(None, "cache_size", crate::schema::CACHE_KIB)?;
+            // The work is done (or failed) either way; a cache left large costs only memory.
+            let _ = self
+                .conn
+                .pragma_update(None, "cache_size", crate::schema::CACHE_KIB);
         }
         // A failed transaction may have cached references it then rolled back.
         self.refs = if result.is_ok() {

@@ -278,7 +278,8 @@ fn set_pragmas(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // 32 MiB of page cache (the default is 2 MiB): the unique index a sync probes for
     // every record mostly stays in memory, and memory still stays flat however large
-    // the ledger grows.
+    // the ledger grows (a recomputation of many entries raises it for its own transaction:
+    // reassess.rs).
     conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     // Checkpoint the WAL every 32 MiB rather than every 4 MiB: a bulk sync then
     // pays for far fewer checkpoint fsyncs.

@@ -340,15 +340,15 @@ describe('the fake backend: starting at login and updates', () => {
     });
     const pieces: BackendEvents['update-progress'][] = [];
     backend.on('update-progress', (p) => pieces.push(p));
-    expect(await backend.installUpdate()).toEqual({
+    expect(await backend.installUpdate('0.2.0')).toEqual({
       version: '0.2.0',
       installed: false,
-      saved_to: '/home/you/.local/share/carbonsync/updates/CarbonSync_0.2.0_amd64.AppImage',
+      saved_to: '/home/you/.local/share/carbonsync/updates/CarbonSync_0.2.0_amd64.deb',
     });
     expect(pieces.map((p) => p.total)).toEqual([null, null, null]);
     expect(pieces.at(-1)!.downloaded).toBe(4_300_800);
     // The found update is taken by the install: another needs a new check.
-    await expect(backend.installUpdate()).rejects.toMatchObject({ code: 'update', message: 'There is no update to install; check for updates first.' });
+    await expect(backend.installUpdate('0.2.0')).rejects.toMatchObject({ code: 'update', message: 'There is no update to install; check for updates first.' });
   });
 });
 

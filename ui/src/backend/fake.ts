@@ -678,12 +678,23 @@ export class FakeBackend implements Backend {
   }
 
   /** As the application: the package arrives in a few pieces, then is verified and installed or saved. */
-  installUpdate(): Promise<UpdateInstalled> {
+  installUpdate(version: string): Promise<UpdateInstalled> {
     return new Promise<UpdateInstalled>((resolve, reject) => {
       const u = this.pendingUpdate;
       this.pendingUpdate = null;
       if (!u) {
         reject(err('update', 'There is no update to install; check for updates first.', null, false));
+        return;
+      }
+      if (u.version !== version) {
+        reject(
+          err(
+            'update',
+            `The update server now offers ${u.version} instead of ${version}, which you agreed to; check again to see what it offers.`,
+            null,
+            false,
+          ),
+        );
         return;
       }
       const size = u.size === undefined ? 4_300_800 : u.size;
@@ -706,7 +717,7 @@ export class FakeBackend implements Backend {
             : {
                 version: u.version,
                 installed: false,
-                saved_to: `/home/you/.local/share/carbonsync/updates/CarbonSync_${u.version}_amd64.AppImage`,
+                saved_to: `/home/you/.local/share/carbonsync/updates/CarbonSync_${u.version}_amd64.deb`,
               },
         );
       };

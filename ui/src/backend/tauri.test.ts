@@ -190,12 +190,12 @@ describe('the Tauri backend', () => {
     expect(await b.autostartState()).toEqual({ enabled: false, asked: false });
     expect(await b.setAutostart(true)).toEqual({ enabled: true, asked: true });
     expect(await b.checkForUpdate()).toEqual(available);
-    expect(await b.installUpdate()).toEqual(saved);
+    expect(await b.installUpdate('0.2.0')).toEqual(saved);
     expect(invoke.mock.calls).toEqual([
       ['autostart_state', undefined],
       ['set_autostart', { enabled: true }],
       ['check_for_update', undefined],
-      ['install_update', undefined],
+      ['install_update', { version: '0.2.0' }],
     ]);
     listeners.get('update-progress')!({ payload: { downloaded: 1024, total: null } });
     expect(progress).toHaveBeenCalledWith({ downloaded: 1024, total: null });
@@ -209,7 +209,8 @@ describe('the Tauri backend', () => {
       permanent: false,
     };
     invoke.mockRejectedValueOnce(refused);
-    await expect(createTauriBackend().installUpdate()).rejects.toEqual(refused);
+    await expect(createTauriBackend().installUpdate('0.2.0')).rejects.toEqual(refused);
+    expect(invoke).toHaveBeenLastCalledWith('install_update', { version: '0.2.0' });
   });
 
   it('calls the inventory commands: suppliers, period close, the report and the audit check', async () => {

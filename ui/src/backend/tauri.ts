@@ -173,7 +173,7 @@ export function createTauriBackend(): Backend {
     autostartState: () => call('autostart_state'),
     setAutostart: (enabled) => call('set_autostart', { enabled }),
     checkForUpdate: () => call('check_for_update'),
-    installUpdate: () => call('install_update'),
+    installUpdate: (version) => call('install_update', { version }),
 
     on<E extends BackendEventName>(event: E, handler: (payload: BackendEvents[E]) => void): Unsubscribe {
       // `listen` registers asynchronously; an unsubscribe that comes first still unlistens

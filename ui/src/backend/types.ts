@@ -272,12 +272,13 @@ export interface Backend {
    */
   checkForUpdate(): Promise<UpdateCheck>;
   /**
-   * Downloads the update the last check found (progress arrives as `update-progress`), checks
-   * its signature, and installs it, or saves it when this copy was not installed from a
-   * package. Only ever called on the person's click. Rejects with code `update`, e.g. when the
-   * signature does not match or no check found an update.
+   * Downloads `version`, the update the last check found and the person agreed to (progress
+   * arrives as `update-progress`), checks its signature, and installs it, or saves it when this
+   * copy was not installed from a package. Only ever called on the person's click. Rejects with
+   * code `update`, e.g. when the signature does not match, no check found an update, or the
+   * update found is not the version agreed to.
    */
-  installUpdate(): Promise<UpdateInstalled>;
+  installUpdate(version: string): Promise<UpdateInstalled>;
 
   /** Calls `handler` for every event of that name until the returned function is called. */
   on<E extends BackendEventName>(event: E, handler: (payload: BackendEvents[E]) => void): Unsubscribe;

@@ -125,7 +125,7 @@ describe('the update notice', () => {
     expect(within(notice).getByRole('progressbar', { name: 'Download of the update' })).toBeInTheDocument();
     await waitFor(() =>
       expect(notice).toHaveTextContent(
-        'CarbonSync 0.2.0 was downloaded and its signature verified. This copy was not installed from a package, so install it from /home/you/.local/share/carbonsync/updates/CarbonSync_0.2.0_amd64.AppImage.',
+        'CarbonSync 0.2.0 was downloaded and its signature verified. This copy was not installed from a package, so install it from /home/you/.local/share/carbonsync/updates/CarbonSync_0.2.0_amd64.deb.',
       ),
     );
     expect(install).toHaveBeenCalledTimes(1);

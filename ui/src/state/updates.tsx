@@ -45,7 +45,7 @@ export function UpdatesProvider({ children }: { children: ReactNode }) {
   });
   const [progress, setProgress] = useState<UpdateProgress | null>(null);
   const install = useMutation({
-    mutationFn: (_version: string) => backend.installUpdate(),
+    mutationFn: (version: string) => backend.installUpdate(version),
     onMutate: () => setProgress(null),
   });
   const [dismissed, setDismissed] = useState(false);
