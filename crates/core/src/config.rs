@@ -34,8 +34,8 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct UpdatesConfig {
     /// The update manifest's URL (a static `latest.json`: version, notes, and per platform
-    /// the package's URL and signature). An http(s) URL; plain http is for a test server on
-    /// loopback only.
+    /// the package's URL and signature). An http(s) URL; a release build refuses plain http
+    /// when it checks (only a debug build, as the tests run, accepts it).
     #[serde(deserialize_with = "checks::http_url")]
     pub endpoint: Option<String>,
 }
