@@ -233,3 +233,52 @@ async fn a_person_starts_carbonsync_at_login_and_installs_only_an_update_signed_
     wait_until("the autostart entry is removed", || !entry.exists()).await;
     d.quit().await;
 }
+
+/// Whether a window titled "CarbonSync" is on screen (mapped and viewable), as xwininfo
+/// reads the display.
+fn window_on_screen(d: &Desktop) -> bool {
+    let tree = d
+        .command("xwininfo")
+        .args(["-display", d.display(), "-root", "-tree"])
+        .output()
+        .expect("xwininfo (x11-utils) reads the display");
+    String::from_utf8_lossy(&tree.stdout)
+        .lines()
+        .filter(|l| l.contains("\"CarbonSync\""))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .any(|id| {
+            let info = d
+                .command("xwininfo")
+                .args(["-display", d.display(), "-id", &id])
+                .output()
+                .expect("xwininfo");
+            String::from_utf8_lossy(&info.stdout).contains("Map State: IsViewable")
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn started_at_login_it_runs_in_the_tray_without_its_window_until_opened() {
+    let d = Desktop::launch_with_args("", &[], &[crate::autostart_arg()]).await;
+    // The tray is up (its menu on the bus), the window is not on screen.
+    let start = Instant::now();
+    let (dest, path) = loop {
+        if let Some(menu) = crate::tray::find_menu() {
+            break menu;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the tray menu never appeared"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!window_on_screen(&d), "a start at login shows no window");
+    // "Open CarbonSync" in the tray brings it up.
+    let open = crate::tray::item_id(&dest, &path, "Open CarbonSync").expect("an Open item");
+    assert!(crate::tray::click(&dest, &path, open));
+    wait_until("the window is on screen after Open", || {
+        window_on_screen(&d)
+    })
+    .await;
+    d.quit().await;
+}

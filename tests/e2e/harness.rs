@@ -81,6 +81,11 @@ impl Desktop {
 
     /// As [`Desktop::launch_with_config`], with these variables set for the app as well.
     pub async fn launch_with_env(config: &str, extra: &[(&str, &str)]) -> Desktop {
+        Desktop::launch_with_args(config, extra, &[]).await
+    }
+
+    /// As [`Desktop::launch_with_env`], with these arguments on the app's command line.
+    pub async fn launch_with_args(config: &str, extra: &[(&str, &str)], args: &[&str]) -> Desktop {
         let turn = ONE_APP_AT_A_TIME.clone().lock_owned().await;
         assert!(
             std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
@@ -194,7 +199,7 @@ impl Desktop {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
-            json!({ "application": env!("CARGO_BIN_EXE_carbonsync-desktop") }),
+            json!({ "application": env!("CARGO_BIN_EXE_carbonsync-desktop"), "args": args }),
         );
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
@@ -209,6 +214,15 @@ impl Desktop {
             env,
             _turn: turn,
         }
+    }
+
+    /// The X display the app draws on (`:93`).
+    pub fn display(&self) -> &str {
+        self.env
+            .iter()
+            .find(|(k, _)| k == "DISPLAY")
+            .map(|(_, v)| v.as_str())
+            .expect("the app's DISPLAY")
     }
 
     /// A folder of this desktop's own: `home`, `app-data` (the data folder), `config`, …

@@ -13,6 +13,11 @@ mod review;
 mod tray;
 
 use harness::Desktop;
+
+/// The argument a start at login passes (`carbonsync-desktop --hidden`).
+fn autostart_arg() -> &'static str {
+    "--hidden"
+}
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
