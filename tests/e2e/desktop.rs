@@ -84,7 +84,8 @@ impl UpdateServer {
     }
 }
 
-async fn button(d: &Desktop, within: &str, label: &str) -> fantoccini::elements::Element {
+/// Clicks the button labelled `label` inside the element `within` (an XPath), once it is there.
+async fn press(d: &Desktop, within: &str, label: &str) {
     let xpath = format!("{within}//button[normalize-space()='{label}']");
     d.client
         .wait()
@@ -92,6 +93,9 @@ async fn button(d: &Desktop, within: &str, label: &str) -> fantoccini::elements:
         .for_element(Locator::XPath(&xpath))
         .await
         .unwrap_or_else(|e| panic!("no button {label:?}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {label:?}: {e}"));
 }
 
 async fn wait_until(what: &str, ok: impl Fn() -> bool) {
@@ -132,11 +136,7 @@ async fn a_person_starts_carbonsync_at_login_and_installs_only_an_update_signed_
         .await
         .expect("the first run asks about starting at login");
     assert!(!entry.exists(), "off until the person chooses");
-    button(&d, ask, "Start at login")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(&d, ask, "Start at login").await;
     wait_until("the autostart entry is written", || entry.exists()).await;
     let text = std::fs::read_to_string(&entry).unwrap();
     let exec = text
@@ -174,11 +174,7 @@ async fn a_person_starts_carbonsync_at_login_and_installs_only_an_update_signed_
     assert_eq!(server.downloads.load(Ordering::SeqCst), 0);
 
     // Signed with another key: downloaded, refused, nothing kept.
-    button(&d, notice, "Install 0.2.0")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(&d, notice, "Install 0.2.0").await;
     let refused = d
         .text_until("[role=alert]", "the refusal", |t| {
             t.contains("signature does not match")
@@ -194,16 +190,8 @@ async fn a_person_starts_carbonsync_at_login_and_installs_only_an_update_signed_
     // Signed with the trusted key: verified, and (this copy not being a package install)
     // saved for the person to install.
     *server.signature.lock().unwrap() = signed.trim().to_owned();
-    button(&d, notice, "Check again")
-        .await
-        .click()
-        .await
-        .unwrap();
-    button(&d, notice, "Install 0.2.0")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(&d, notice, "Check again").await;
+    press(&d, notice, "Install 0.2.0").await;
     let done = d
         .text_until(
             "[aria-label='Update available']",
