@@ -28,7 +28,7 @@ impl Store {
         accounts: &[AccountRow],
         cursor: Option<i64>,
     ) -> Result<(i64, i64)> {
-        let tx = self.conn.transaction()?;
+        let tx = self.db_mut().transaction()?;
         let (mut created, mut updated) = (0, 0);
         {
             let mut find = tx.prepare_cached(
@@ -77,7 +77,7 @@ impl Store {
 
     /// The chart of accounts of a connection, by code.
     pub fn accounts(&self, connection_id: i64) -> Result<Vec<AccountRow>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.db().prepare(
             "SELECT account_id, code, name, type, class, status, tax_type, updated_ms, line_ref,
              mapping_key FROM accounts WHERE connection_id = ?1 ORDER BY code",
         )?;

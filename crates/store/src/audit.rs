@@ -128,7 +128,7 @@ impl Store {
     /// Appends a change to the trail, chained to the last row, in one transaction (a writer
     /// at a time, so two processes never chain to the same row).
     pub fn append_audit(&self, e: &AuditEntry<'_>) -> Result<AuditRow> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let row = append_in(&tx, e)?;
         tx.commit()?;
         Ok(row)
@@ -136,7 +136,7 @@ impl Store {
 
     /// The trail, newest first; `subject` keeps only the rows about it.
     pub fn audit_rows(&self, subject: Option<&str>, limit: i64) -> Result<Vec<AuditRow>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.db().prepare(&format!(
             "SELECT {COLS} FROM audit_log WHERE (?1 IS NULL OR subject = ?1)
              ORDER BY id DESC LIMIT ?2"
         ))?;

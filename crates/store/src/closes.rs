@@ -191,7 +191,7 @@ impl Store {
     /// columns, to be aliased by the caller; plain `ledger` while nothing is closed.
     pub(crate) fn reported_ledger(&self) -> Result<String> {
         let standing: Vec<(i64, String, String)> = {
-            let mut stmt = self.conn.prepare_cached(
+            let mut stmt = self.db().prepare_cached(
                 "SELECT id, from_date, to_date FROM period_closes WHERE reopened_at_ms IS NULL",
             )?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -257,7 +257,7 @@ impl Store {
             return Ok(None);
         }
         let standing: Vec<(i64, String, String)> = {
-            let mut stmt = self.conn.prepare_cached(
+            let mut stmt = self.db().prepare_cached(
                 "SELECT id, from_date, to_date FROM period_closes WHERE reopened_at_ms IS NULL",
             )?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -310,7 +310,7 @@ impl Store {
     }
 
     fn close_head(&self, id: i64) -> Result<CloseHead> {
-        self.conn
+        self.db()
             .query_row(
                 &format!("SELECT {CLOSE_COLUMNS} FROM period_closes p WHERE p.id = ?1"),
                 [id],
@@ -329,7 +329,7 @@ impl Store {
 
     /// The close with its reported totals; its waiting changes counted only when `changes`.
     fn numbers(&self, h: CloseHead, changes: bool) -> Result<PeriodClose> {
-        let (reported, entries) = self.conn.query_row(
+        let (reported, entries) = self.db().query_row(
             &format!("SELECT {SNAPSHOT_TOTALS} FROM closed_ledger l WHERE l.close_id = ?1"),
             [h.id],
             |r| {
@@ -370,7 +370,7 @@ impl Store {
     /// Every close, newest first, with its reported numbers and waiting changes.
     pub fn period_closes(&self) -> Result<Vec<PeriodClose>> {
         let heads = {
-            let mut stmt = self.conn.prepare(&format!(
+            let mut stmt = self.db().prepare(&format!(
                 "SELECT {CLOSE_COLUMNS} FROM period_closes p ORDER BY p.closed_at_ms DESC, p.id DESC"
             ))?;
             let rows = stmt.query_map([], read_head)?;
@@ -390,7 +390,7 @@ impl Store {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Vec<CloseHead>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.db().prepare(&format!(
             "SELECT {CLOSE_COLUMNS} FROM period_closes p WHERE p.reopened_at_ms IS NULL
                AND (?1 IS NULL OR p.to_date >= ?1) AND (?2 IS NULL OR p.from_date <= ?2)
              ORDER BY p.from_date"
@@ -444,7 +444,7 @@ impl Store {
         note: Option<&str>,
         who: &Actor<'_>,
     ) -> Result<PeriodClose> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let overlap: Option<String> = tx
             .query_row(
                 "SELECT label FROM period_closes WHERE reopened_at_ms IS NULL
@@ -497,7 +497,7 @@ impl Store {
     /// Reopens a standing close, for `reason` (required by the caller): its dates read from
     /// the live ledger again. The copy is kept. Audited as `period_reopened`.
     pub fn reopen_period(&self, id: i64, reason: &str, who: &Actor<'_>) -> Result<PeriodClose> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let before = self.numbers(self.close_head(id)?, false)?;
         if !before.standing() {
             return Err(StoreError::Refused(format!(
@@ -541,13 +541,13 @@ impl Store {
              ORDER BY 1"
         );
         let left: std::collections::HashMap<i64, String> = {
-            let mut stmt = self.conn.prepare_cached(
+            let mut stmt = self.db().prepare_cached(
                 "SELECT entry_id, fingerprint FROM close_left_changes WHERE close_id = ?1",
             )?;
             let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.db().prepare(&sql)?;
         let rows = stmt.query_map(params![id, from, to], |r| {
             Ok(ChangeKey {
                 entry_id: r.get(0)?,
@@ -626,7 +626,7 @@ impl Store {
         let heads = match id {
             Some(id) => vec![self.close_head(id)?],
             None => {
-                let mut stmt = self.conn.prepare(&format!(
+                let mut stmt = self.db().prepare(&format!(
                     "SELECT {CLOSE_COLUMNS} FROM period_closes p WHERE p.reopened_at_ms IS NULL
                      ORDER BY p.from_date"
                 ))?;
@@ -645,7 +645,7 @@ impl Store {
 
     fn change_of(&self, h: &CloseHead, k: &ChangeKey) -> Result<ChangeAfterClose> {
         let line = |table: &str, cond: &str, args: &[&dyn rusqlite::ToSql]| {
-            self.conn
+            self.db()
                 .query_row(
                     &format!(
                         "SELECT l.date, l.net_amount, l.currency,
@@ -750,7 +750,7 @@ impl Store {
         who: &Actor<'_>,
         why: Option<&str>,
     ) -> Result<Restatement> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let h = self.close_head(id)?;
         let keys = self.waiting(&h, entries, "restate")?;
         let before = self.numbers(self.close_head(id)?, false)?;
@@ -807,7 +807,7 @@ impl Store {
         who: &Actor<'_>,
         why: Option<&str>,
     ) -> Result<i64> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let h = self.close_head(id)?;
         let keys = self.waiting(&h, entries, "leave")?;
         let mut changed = Vec::new();

@@ -239,7 +239,7 @@ impl Store {
         let created = existing.is_none();
         let id = match existing {
             Some(id) => {
-                self.conn.execute(
+                self.db().execute(
                     &format!(
                         "UPDATE connections SET tenant_name = ?2, base_currency = ?3, status = 'active',
                          last_error = NULL, updated_at = ?4, {NO_HOLD} WHERE id = ?1"
@@ -249,7 +249,7 @@ impl Store {
                 id
             }
             None => {
-                self.conn.execute(
+                self.db().execute(
                     "INSERT INTO connections (provider, tenant_id, tenant_name, base_currency, sandbox,
                      vault_key, frequency, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, '', ?6, ?7, ?7)",
                     rusqlite::params![
@@ -262,8 +262,8 @@ impl Store {
                         now
                     ],
                 )?;
-                let id = self.conn.last_insert_rowid();
-                self.conn.execute(
+                let id = self.db().last_insert_rowid();
+                self.db().execute(
                     "UPDATE connections SET vault_key = ?2 WHERE id = ?1",
                     rusqlite::params![id, vault_key_for(id)],
                 )?;
@@ -283,7 +283,7 @@ impl Store {
         new: &NewConnection<'_>,
         vault_key_for: impl Fn(i64) -> String,
     ) -> Result<(Connection, bool)> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let existing: Option<(i64, Option<String>)> = tx
             .query_row(
                 "SELECT id, setup FROM connections WHERE provider = ?1 AND tenant_id = ?2 AND sandbox = ?3
@@ -339,7 +339,7 @@ impl Store {
         tenant_name: &str,
         base_currency: Option<&str>,
     ) -> Result<Connection> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let n = tx.execute(
             &format!(
                 "UPDATE connections SET tenant_name = ?2, base_currency = ?3, status = 'active',
@@ -365,7 +365,7 @@ impl Store {
 
     /// Every connection whose making was stopped part way, oldest first.
     pub fn unfinished_connections(&self) -> Result<Vec<(Connection, UnfinishedSetup)>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.db().prepare(&format!(
             "SELECT {COLUMNS}, setup FROM connections WHERE setup IS NOT NULL ORDER BY id"
         ))?;
         let rows = stmt.query_map([], |r| {
@@ -379,7 +379,7 @@ impl Store {
     }
 
     fn connection_in_any_state(&self, id: i64) -> Result<Connection> {
-        self.conn
+        self.db()
             .query_row(
                 &format!("SELECT {COLUMNS} FROM connections WHERE id = ?1"),
                 [id],
@@ -391,7 +391,7 @@ impl Store {
 
     /// A connection that exists for the person: one still being created is not.
     pub fn connection(&self, id: i64) -> Result<Connection> {
-        self.conn
+        self.db()
             .query_row(
                 &format!("SELECT {COLUMNS} FROM connections WHERE id = ?1 AND {LISTED}"),
                 [id],
@@ -403,7 +403,7 @@ impl Store {
 
     /// The connections that exist for the person (see [`Store::connection`]).
     pub fn connections(&self) -> Result<Vec<Connection>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.db().prepare(&format!(
             "SELECT {COLUMNS} FROM connections WHERE {LISTED} ORDER BY id"
         ))?;
         let rows = stmt.query_map([], from_row)?;
@@ -416,7 +416,7 @@ impl Store {
         status: ConnectionStatus,
         error: Option<&str>,
     ) -> Result<()> {
-        let n = self.conn.execute(
+        let n = self.db().execute(
             "UPDATE connections SET status = ?2, last_error = ?3, updated_at = ?4 WHERE id = ?1",
             rusqlite::params![id, status.as_str(), error, now_text()],
         )?;
@@ -430,7 +430,7 @@ impl Store {
     /// on the connection, so a stopped schedule starts again; a pause set by the platform
     /// (or a retry under way) stays, since the new frequency does not change it.
     pub fn set_connection_frequency(&self, id: i64, frequency: &str) -> Result<()> {
-        let n = self.conn.execute(
+        let n = self.db().execute(
             "UPDATE connections SET frequency = ?2, updated_at = ?3,
              pause_reason = CASE WHEN schedule_stopped = 1 THEN NULL ELSE pause_reason END,
              schedule_stopped = 0
@@ -450,7 +450,7 @@ impl Store {
         status: &str,
         error: Option<&str>,
     ) -> Result<()> {
-        self.conn.execute(
+        self.db().execute(
             "UPDATE connections SET last_sync_at = ?2, last_status = ?3, last_error = ?4 WHERE id = ?1",
             rusqlite::params![id, finished_at, status, error],
         )?;
@@ -466,7 +466,7 @@ impl Store {
         reason: &str,
         retry_at: impl FnOnce(i64) -> Option<i64>,
     ) -> Result<i64> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let streak: i64 = tx
             .query_row(
                 "UPDATE connections SET failure_streak = failure_streak + 1
@@ -510,7 +510,7 @@ impl Store {
     }
 
     fn update_hold(&self, id: i64, set: &str, params: &[&dyn rusqlite::ToSql]) -> Result<()> {
-        let n = self.conn.execute(
+        let n = self.db().execute(
             &format!("UPDATE connections SET {set} WHERE id = ?1"),
             params,
         )?;
@@ -523,7 +523,7 @@ impl Store {
     /// Removes a connection and, through the foreign keys, every record, ledger entry,
     /// cursor and sync log that belonged to it.
     pub fn delete_connection(&self, id: i64) -> Result<()> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         tx.execute("DELETE FROM ledger WHERE connection_id = ?1", [id])?;
         tx.execute("DELETE FROM records WHERE connection_id = ?1", [id])?;
         tx.execute("DELETE FROM connections WHERE id = ?1", [id])?;

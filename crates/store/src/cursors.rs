@@ -79,7 +79,7 @@ impl Store {
 
     /// Forgets every stream position of a connection so that the next sync is full.
     pub fn reset_cursors(&self, connection_id: i64) -> Result<()> {
-        self.conn.execute(
+        self.db().execute(
             "DELETE FROM cursors WHERE connection_id = ?1",
             [connection_id],
         )?;
@@ -89,7 +89,7 @@ impl Store {
     /// All stream positions of a connection, for the connection view: (stream, complete up to,
     /// a walk unfinished).
     pub fn cursors(&self, connection_id: i64) -> Result<Vec<(String, Option<i64>, bool)>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.db().prepare(
             "SELECT stream, modified_since, walk IS NOT NULL FROM cursors
              WHERE connection_id = ?1 ORDER BY stream",
         )?;

@@ -80,7 +80,7 @@ impl Store {
         position: &StreamPosition,
     ) -> Result<ReportedWrite> {
         let now = now_text();
-        let tx = self.conn.transaction()?;
+        let tx = self.db_mut().transaction()?;
         let mut out = ReportedWrite::default();
         for record in records {
             let written = write_rows(&tx, connection_id, run_id, &record.rows, &now)?;
@@ -110,7 +110,7 @@ impl Store {
         position: Option<(&str, &StreamPosition)>,
     ) -> Result<(i64, i64)> {
         let now = now_text();
-        let tx = self.conn.transaction()?;
+        let tx = self.db_mut().transaction()?;
         let (mut withdrawn, mut mg) = (0, 0);
         for id in record_ids {
             let (n, m) = withdraw_rows(&tx, connection_id, run_id, id, &BTreeSet::new(), &now)?;
@@ -126,7 +126,7 @@ impl Store {
 
     /// The ids of every footprint record with rows kept for a connection.
     pub fn footprint_record_ids(&self, connection_id: i64) -> Result<BTreeSet<String>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.db().prepare(
             "SELECT DISTINCT grouping FROM reported_emissions
              WHERE connection_id = ?1 AND grouping IS NOT NULL",
         )?;
@@ -183,7 +183,7 @@ impl Store {
              WHERE r.mg > 0 AND o.mg > 0
              ORDER BY r.month, r.scope, r.scope3_category, r.connection_id"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.db().prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(platforms), |r| {
             Ok(ReportedOverlap {
                 connection_id: r.get(0)?,

@@ -281,7 +281,7 @@ impl Store {
             n - 1,
             n
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.db().prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| read_entry(r, 0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -291,7 +291,7 @@ impl Store {
     /// How many entries match `filter`.
     pub fn ledger_count(&self, filter: &LedgerFilter) -> Result<i64> {
         let (cond, params) = filter.to_sql();
-        Ok(self.conn.query_row(
+        Ok(self.db().query_row(
             &format!("SELECT COUNT(*) FROM ledger l WHERE {cond}"),
             rusqlite::params_from_iter(params),
             |r| r.get(0),

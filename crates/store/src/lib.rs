@@ -68,10 +68,13 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// An open database. Cheap to open more than one on the same file (one per thread);
 /// SQLite in WAL mode serialises the writers.
 pub struct Store {
+    /// Reached through [`Store::db`] / [`Store::db_mut`], which make this store the one
+    /// errors on this thread name.
     conn: rusqlite::Connection,
     path: PathBuf,
     refs: records::RefCache,
     read_only: Option<String>,
+    in_use: schema::InUse,
 }
 
 impl Store {
@@ -86,6 +89,7 @@ impl Store {
             path: path.to_path_buf(),
             refs: Default::default(),
             read_only: None,
+            in_use: std::sync::Arc::new((path.to_path_buf(), None)),
         })
     }
 
@@ -99,7 +103,21 @@ impl Store {
             path: path.to_path_buf(),
             refs: Default::default(),
             read_only: Some(cause.to_string()),
+            in_use: std::sync::Arc::new((path.to_path_buf(), Some(cause.to_string()))),
         })
+    }
+
+    /// The connection, with this store named by any error met on this thread.
+    fn db(&self) -> &rusqlite::Connection {
+        schema::touch(&self.in_use);
+        &self.conn
+    }
+
+    /// The connection for a transaction, with this store named by any error met on this
+    /// thread.
+    fn db_mut(&mut self) -> &mut rusqlite::Connection {
+        schema::touch(&self.in_use);
+        &mut self.conn
     }
 
     pub fn path(&self) -> &Path {
@@ -120,7 +138,7 @@ impl Store {
         if size > QUICK_CHECK_LIMIT_BYTES {
             return Ok(());
         }
-        let problems = schema::integrity_problems(&self.conn, &self.path, true)?;
+        let problems = schema::integrity_problems(self.db(), &self.path, true)?;
         if problems.is_empty() {
             return Ok(());
         }
@@ -133,7 +151,7 @@ impl Store {
     /// SQLite's full `integrity_check` (every page, every index against its table):
     /// the problems found, none when the file is sound. Takes seconds on a large file.
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
-        schema::integrity_problems(&self.conn, &self.path, false)
+        schema::integrity_problems(self.db(), &self.path, false)
     }
 
     /// Copies the database as it is now into the backups folder next to it (keeping the
@@ -142,7 +160,7 @@ impl Store {
         let version: i64 = self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))?;
-        schema::backup_into(&self.conn, &backups_dir(&self.path), version as usize)
+        schema::backup_into(self.db(), &backups_dir(&self.path), version as usize)
     }
 }
 

@@ -10,7 +10,7 @@ impl Store {
     }
 
     pub fn meta_set(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
+        self.db().execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
@@ -27,7 +27,7 @@ impl Store {
         let id: String = self
             .conn
             .query_row("SELECT lower(hex(randomblob(8)))", [], |r| r.get(0))?;
-        self.conn.execute(
+        self.db().execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('install_id', ?1)",
             [&id],
         )?;

@@ -261,7 +261,7 @@ fn delivery_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
 impl Store {
     /// Adds a destination; `now_ms` is ms since 1970, UTC.
     pub fn add_destination(&self, new: &NewDestination, now_ms: i64) -> Result<Destination> {
-        self.conn.execute(
+        self.db().execute(
             "INSERT INTO destinations (platform, route, name, workspace_id, workspace_name,
                channel_id, channel_name, vault_key, sandbox, created_at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -278,12 +278,12 @@ impl Store {
                 now_ms
             ],
         )?;
-        self.destination(self.conn.last_insert_rowid())
+        self.destination(self.db().last_insert_rowid())
     }
 
     /// The destinations still in use, oldest first.
     pub fn destinations(&self) -> Result<Vec<Destination>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.db().prepare(&format!(
             "SELECT {DESTINATION_COLS} FROM destinations WHERE removed_at_ms IS NULL ORDER BY id"
         ))?;
         let rows = stmt.query_map([], destination_row)?;
@@ -292,7 +292,7 @@ impl Store {
 
     /// One destination still in use. Errors: [`StoreError::NotFound`].
     pub fn destination(&self, id: i64) -> Result<Destination> {
-        self.conn
+        self.db()
             .query_row(
                 &format!(
                     "SELECT {DESTINATION_COLS} FROM destinations WHERE id = ?1 AND removed_at_ms IS NULL"
@@ -325,7 +325,7 @@ impl Store {
             None => current.alert_connections,
         }
         .map(|ids| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
-        self.conn.execute(
+        self.db().execute(
             "UPDATE destinations SET report_enabled = ?2, report_day = ?3, report_time = ?4,
                alert_kinds = ?5, alert_connections = ?6 WHERE id = ?1",
             params![
@@ -343,7 +343,7 @@ impl Store {
     /// Marks a destination removed; its history stays.
     pub fn remove_destination(&self, id: i64, now_ms: i64) -> Result<()> {
         self.destination(id)?;
-        self.conn.execute(
+        self.db().execute(
             "UPDATE destinations SET removed_at_ms = ?2 WHERE id = ?1",
             params![id, now_ms],
         )?;
@@ -375,7 +375,7 @@ impl Store {
         fix: &str,
         now_ms: i64,
     ) -> Result<Option<Incident>> {
-        let inserted = self.conn.execute(
+        let inserted = self.db().execute(
             "INSERT INTO incidents (connection_id, kind, what, fix, opened_at_ms)
              SELECT ?1, ?2, ?3, ?4, ?5
              WHERE NOT EXISTS (SELECT 1 FROM incidents WHERE connection_id = ?1 AND resolved_at_ms IS NULL)",
@@ -384,7 +384,7 @@ impl Store {
         if inserted == 0 {
             return Ok(None);
         }
-        self.incident(self.conn.last_insert_rowid()).map(Some)
+        self.incident(self.db().last_insert_rowid()).map(Some)
     }
 
     /// Resolves the connection's open incident; returns it, or `None` when none was open.
@@ -397,7 +397,7 @@ impl Store {
         let Some(open) = self.open_incident(connection_id)? else {
             return Ok(None);
         };
-        self.conn.execute(
+        self.db().execute(
             "UPDATE incidents SET resolved_at_ms = ?2, resolved_how = ?3
              WHERE id = ?1 AND resolved_at_ms IS NULL",
             params![open.id, now_ms, how],
@@ -407,7 +407,7 @@ impl Store {
 
     /// One incident. Errors: [`StoreError::NotFound`].
     pub fn incident(&self, id: i64) -> Result<Incident> {
-        self.conn
+        self.db()
             .query_row(
                 &format!("SELECT {INCIDENT_COLS} FROM incidents WHERE id = ?1"),
                 [id],
@@ -422,7 +422,7 @@ impl Store {
 
     /// Incidents, newest first; `open_only` leaves out resolved ones.
     pub fn incidents(&self, open_only: bool, limit: i64) -> Result<Vec<Incident>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.db().prepare(&format!(
             "SELECT {INCIDENT_COLS} FROM incidents
              WHERE (?1 = 0 OR resolved_at_ms IS NULL) ORDER BY id DESC LIMIT ?2"
         ))?;
@@ -446,7 +446,7 @@ impl Store {
         once: Option<u32>,
         now_ms: i64,
     ) -> Result<Option<i64>> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         if let Some(max_failures) = once {
             let (done, failed): (i64, i64) = tx.query_row(
                 "SELECT COUNT(CASE WHEN status IN ('sent', 'sending') THEN 1 END),
@@ -485,7 +485,7 @@ impl Store {
             Some((code, message)) => ("failed", Some(code.as_str()), Some(message.as_str())),
             None => ("sent", None, None),
         };
-        self.conn.execute(
+        self.db().execute(
             "UPDATE deliveries SET finished_at_ms = ?2, status = ?3, error_code = ?4,
                error_message = ?5, message_ref = ?6, chart_sent = ?7, chart_note = ?8,
                calls = ?9, waited_ms = ?10
@@ -508,7 +508,7 @@ impl Store {
 
     /// A destination's deliveries, newest first.
     pub fn deliveries(&self, destination_id: i64, limit: i64) -> Result<Vec<Delivery>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.db().prepare(&format!(
             "SELECT {DELIVERY_COLS} FROM deliveries WHERE destination_id = ?1
              ORDER BY id DESC LIMIT ?2"
         ))?;
@@ -536,7 +536,7 @@ impl Store {
         started_before_ms: i64,
         now_ms: i64,
     ) -> Result<usize> {
-        Ok(self.conn.execute(
+        Ok(self.db().execute(
             "UPDATE deliveries SET status = 'failed', finished_at_ms = ?2, error_code = 'interrupted',
                error_message = 'CarbonSync stopped while sending; whether the message arrived is unknown.'
              WHERE status = 'sending' AND started_at_ms < ?1",
@@ -553,7 +553,7 @@ impl Store {
         kind: &str,
         subject: &str,
     ) -> Result<Vec<Delivery>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.db().prepare(&format!(
             "SELECT {DELIVERY_COLS} FROM deliveries
              WHERE destination_id = ?1 AND kind = ?2 AND subject = ?3 ORDER BY id"
         ))?;

@@ -181,7 +181,7 @@ impl Store {
             // A rule or a recomputation can rewrite most of the ledger's pages; kept in
             // memory until the commit instead of spilled to the log half-way, they are
             // written once. The cache shrinks back once the work is done.
-            self.conn
+            self.db()
                 .pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
         }
         let result = self.write_decisions(which, cond, params, write, &mut refs, decide);
@@ -210,7 +210,7 @@ impl Store {
         decide: &mut dyn FnMut(&LedgerLine<'_>) -> LedgerRow,
     ) -> Result<usize> {
         let now = now_text();
-        let tx = self.conn.transaction()?;
+        let tx = self.db_mut().transaction()?;
         let mut count = 0;
         {
             let mut lines = tx.prepare(&format!(

@@ -132,7 +132,7 @@ impl Store {
         } = *page;
         let now = now_text();
         let mut refs = std::mem::take(&mut self.refs);
-        let tx = self.conn.transaction()?;
+        let tx = self.db_mut().transaction()?;
         let mut out = PageOutcome::default();
         {
             let mut find = tx.prepare_cached(
@@ -370,7 +370,7 @@ impl Store {
 
     /// How many records of a stream a connection holds (deleted ones included).
     pub fn record_count(&self, connection_id: i64, stream: &str) -> Result<i64> {
-        Ok(self.conn.query_row(
+        Ok(self.db().query_row(
             "SELECT COUNT(*) FROM records WHERE connection_id = ?1 AND stream = ?2",
             rusqlite::params![connection_id, stream],
             |r| r.get(0),

@@ -131,7 +131,7 @@ impl Store {
              WHERE {cond} AND l.status = 'counted' AND l.covered_by IS NULL
              GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.db().prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
             Ok(ReportGroup {
                 month: r.get(0)?,
@@ -160,7 +160,7 @@ impl Store {
              WHERE {cond}
              GROUP BY 1, 2, 3, 5, 6 ORDER BY 3, 1, 5, 6"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.db().prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
             Ok(ReportedSlice {
                 connection_id: r.get(0)?,
@@ -186,7 +186,7 @@ impl Store {
              FROM {source} l
              WHERE {cond} AND (l.status = 'excluded' OR l.covered_by IS NOT NULL)"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.db().prepare(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         let mut by: BTreeMap<String, ExcludedGroup> = BTreeMap::new();
         while let Some(r) = rows.next()? {
@@ -215,7 +215,7 @@ impl Store {
         let source = self.reported_ledger()?;
         let (cond, params) = filter.to_sql();
         let factors = {
-            let mut stmt = self.conn.prepare(&format!(
+            let mut stmt = self.db().prepare(&format!(
                 "SELECT f.factor_set, f.factor_version, COUNT(*) FROM {source} l
                  JOIN factor_refs f ON f.id = l.factor_ref
                  WHERE {cond} AND l.status = 'counted' AND l.covered_by IS NULL
@@ -231,7 +231,7 @@ impl Store {
             rows.collect::<rusqlite::Result<Vec<_>>>()?
         };
         let conversions = {
-            let mut stmt = self.conn.prepare(&format!(
+            let mut stmt = self.db().prepare(&format!(
                 "SELECT v.fx_source, v.deflator_source, COUNT(*) FROM {source} l
                  JOIN conversion_refs v ON v.id = l.conversion_ref
                  WHERE {cond} AND l.status = 'counted' AND l.covered_by IS NULL

@@ -469,7 +469,7 @@ impl Store {
         rows: &[ReportedInput],
     ) -> Result<ReportedWrite> {
         let now = now_text();
-        let tx = self.conn.transaction()?;
+        let tx = self.db_mut().transaction()?;
         let out = write_rows(&tx, connection_id, run_id, rows, &now)?;
         tx.commit()?;
         Ok(out)
@@ -486,7 +486,7 @@ impl Store {
         to: &str,
     ) -> Result<i64> {
         let now = now_text();
-        let tx = self.conn.transaction()?;
+        let tx = self.db_mut().transaction()?;
         tx.execute(
             "INSERT INTO reported_restatements (connection_id, run_id, row_key, month,
              previous_kg_co2e, new_kg_co2e, previous_model_version, new_model_version, at)
@@ -507,7 +507,7 @@ impl Store {
     /// The months run `run_id` restated, with their sums before and after (location-based
     /// and basis-free rows), for the sync log.
     pub fn restatements_of_run(&self, run_id: i64) -> Result<Vec<MonthRestatement>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.db().prepare(
             "SELECT month, previous_kg_co2e, new_kg_co2e, row_key FROM reported_restatements
              WHERE run_id = ?1 ORDER BY month",
         )?;
@@ -554,7 +554,7 @@ impl Store {
 
     /// Location- and market-based sums of a month of the connection that run `run_id` synced.
     fn month_sums(&self, run_id: i64, month: &str) -> Result<(Decimal, Decimal)> {
-        let (loc, market): (i64, i64) = self.conn.query_row(
+        let (loc, market): (i64, i64) = self.db().query_row(
             &format!(
                 "SELECT {REPORTED_TOTALS_SQL_PAIR} FROM reported_emissions e
                  WHERE e.connection_id = (SELECT connection_id FROM sync_runs WHERE id = ?1)
@@ -576,7 +576,7 @@ impl Store {
         months: &[(String, MonthState)],
     ) -> Result<()> {
         let now = now_text();
-        let tx = self.conn.transaction()?;
+        let tx = self.db_mut().transaction()?;
         {
             let mut put = tx.prepare_cached(
                 "INSERT INTO reported_months (connection_id, month, state, rows, checked_at)
@@ -595,7 +595,7 @@ impl Store {
 
     /// Published months whose bill has not been read yet (`YYYY-MM`, oldest first).
     pub fn months_without_spend(&self, connection_id: i64) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.db().prepare(
             "SELECT month FROM reported_months WHERE connection_id = ?1 AND state = 'published'
              AND spend_read = 0 ORDER BY month",
         )?;
@@ -611,7 +611,7 @@ impl Store {
         month: &str,
         lines: &[(String, Decimal, String)],
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.db_mut().transaction()?;
         tx.execute(
             "DELETE FROM reported_spend WHERE connection_id = ?1 AND month = ?2",
             params![connection_id, month],
@@ -642,7 +642,7 @@ impl Store {
     /// The months of cloud connections (all, or `connection_id`'s), newest first, with their
     /// sums, bill and what they cover.
     pub fn reported_months(&self, connection_id: Option<i64>) -> Result<Vec<ReportedMonth>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.db().prepare(&format!(
             "SELECT m.connection_id, m.month, m.state, m.rows,
              (SELECT {LOCATION_SQL} FROM reported_emissions e
                WHERE e.connection_id = m.connection_id AND e.month = m.month),
@@ -708,7 +708,7 @@ impl Store {
     /// Reported totals over a selection, under both bases.
     pub fn reported_totals(&self, filter: &ReportedFilter) -> Result<ReportedTotals> {
         let (cond, values) = filter.to_sql();
-        Ok(self.conn.query_row(
+        Ok(self.db().query_row(
             &format!(
                 "SELECT {REPORTED_TOTALS_SQL} FROM reported_emissions e
                  JOIN connections c ON c.id = e.connection_id WHERE {cond}"
@@ -735,7 +735,7 @@ impl Store {
              GROUP BY {group} ORDER BY {order}",
             key = by.key_sql()
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.db().prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
             Ok(ReportedGroup {
                 key: r.get(0)?,
@@ -770,7 +770,7 @@ impl Store {
             n - 1,
             n
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.db().prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
             Ok(ReportedRow {
                 connection_id: r.get(0)?,
@@ -812,7 +812,7 @@ impl Store {
         let now = now_text();
         let unless = Some(unless.trim()).filter(|u| !u.is_empty());
         for pattern in patterns {
-            self.conn.execute(
+            self.db().execute(
                 "INSERT OR IGNORE INTO cloud_supplier_rules (platform, pattern, unless, origin, enabled, changed_at)
                  VALUES (?1, ?2, ?3, 'default', 1, ?4)",
                 params![platform, pattern, unless, now],
@@ -823,7 +823,7 @@ impl Store {
 
     /// Every supplier-matching rule, by platform and pattern.
     pub fn supplier_rules(&self) -> Result<Vec<SupplierRule>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.db().prepare(
             "SELECT id, platform, pattern, unless, origin, enabled, changed_at FROM cloud_supplier_rules
              ORDER BY platform, pattern",
         )?;
@@ -857,7 +857,7 @@ impl Store {
                 "a supplier pattern cannot be empty".to_owned(),
             ));
         }
-        self.conn.execute(
+        self.db().execute(
             "INSERT INTO cloud_supplier_rules (platform, pattern, unless, origin, enabled, changed_at)
              VALUES (?1, ?2, ?3, 'user', 1, ?4)
              ON CONFLICT (platform, pattern) DO UPDATE SET enabled = 1, unless = excluded.unless,
@@ -874,7 +874,7 @@ impl Store {
     /// Switches a rule on or off (a shipped rule is switched off rather than removed, so it
     /// does not come back).
     pub fn set_supplier_rule_enabled(&self, id: i64, enabled: bool) -> Result<()> {
-        let n = self.conn.execute(
+        let n = self.db().execute(
             "UPDATE cloud_supplier_rules SET enabled = ?2, changed_at = ?3 WHERE id = ?1",
             params![id, enabled, now_text()],
         )?;
@@ -898,7 +898,7 @@ impl Store {
             .into_iter()
             .filter(|r| r.enabled)
             .collect();
-        let tx = self.conn.transaction()?;
+        let tx = self.db_mut().transaction()?;
         tx.execute(
             "UPDATE ledger SET covered_by = NULL, covered_reason = NULL WHERE covered_by IS NOT NULL",
             [],

@@ -140,7 +140,7 @@ impl Store {
                 "4 DESC, 1"
             },
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.db().prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
             Ok(EmissionsGroup {
                 key: r.get(0)?,
@@ -170,7 +170,7 @@ impl Store {
     /// provider's own report are left out, as in every total.
     pub fn scope3_by_month(&self, from: &str, to: &str) -> Result<Vec<ScopeThreeMonth>> {
         let source = self.reported_ledger()?;
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.db().prepare(&format!(
             "SELECT substr(l.date, 1, 7) AS month, l.scope3_category, SUM(l.co2e_mg)
              FROM {source} l
              WHERE l.status = 'counted' AND l.covered_by IS NULL AND l.scope = 3
@@ -205,7 +205,7 @@ impl Store {
              ORDER BY 2 DESC, 1 LIMIT ?{n}",
             n = params.len()
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.db().prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
             Ok(EmissionsGroup {
                 key: r.get(0)?,

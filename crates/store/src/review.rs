@@ -502,7 +502,7 @@ impl Store {
     /// Changes whenever a decision or a rule changes (the last such row of the audit trail):
     /// a sync compares it before and after to know whether the review moved under it.
     pub fn review_stamp(&self) -> Result<i64> {
-        Ok(self.conn.query_row(
+        Ok(self.db().query_row(
             "SELECT COALESCE(MAX(id), 0) FROM audit_log
              WHERE action LIKE 'entry!_%' ESCAPE '!' OR action LIKE 'review!_rule!_%' ESCAPE '!'",
             [],
@@ -512,7 +512,7 @@ impl Store {
 
     /// One entry, by id.
     pub fn entry(&self, id: i64) -> Result<LedgerEntry> {
-        self.conn
+        self.db()
             .query_row(
                 &format!("SELECT {ENTRY_COLUMNS} FROM {ENTRY_TABLES} WHERE l.id = ?1"),
                 [id],
@@ -529,7 +529,7 @@ impl Store {
     /// Decisions, their audit rows and restatements belong to the line, named by its first
     /// part. Errors: `NotFound` for an unknown entry.
     pub fn line_entries(&self, id: i64) -> Result<Vec<i64>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.db().prepare_cached(
             "SELECT l.id FROM ledger l
              WHERE (l.record_ref, l.line_no) = (SELECT record_ref, line_no FROM ledger WHERE id = ?1)
              ORDER BY l.part_no",
@@ -548,7 +548,7 @@ impl Store {
 
     /// Whether a person decided entry `id` and the platform has changed the line since.
     pub fn changed_since_review(&self, id: i64) -> Result<bool> {
-        Ok(self.conn.query_row(
+        Ok(self.db().query_row(
             &format!(
                 "SELECT {CHANGED} FROM ledger l JOIN records r ON r.id = l.record_ref
                  LEFT JOIN review_decisions d ON d.id = l.decision_id WHERE l.id = ?1"
@@ -576,7 +576,7 @@ impl Store {
 
     /// Every decision, of one connection or all, oldest first.
     pub fn decisions(&self, connection_id: Option<i64>) -> Result<Vec<Decision>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.db().prepare(&format!(
             "SELECT {DECISION_COLUMNS} FROM {DECISION_TABLES}
              WHERE ?1 IS NULL OR rr.connection_id = ?1 ORDER BY d.id"
         ))?;
@@ -598,7 +598,7 @@ impl Store {
         who: &Actor<'_>,
         why: Option<&str>,
     ) -> Result<(Option<Decision>, Decision)> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let before = self.decision(entry_id)?;
         let n = tx.execute(
             "INSERT INTO review_decisions (record_ref, line_no, action, category, factor_code,
@@ -687,7 +687,7 @@ impl Store {
         who: &Actor<'_>,
         why: Option<&str>,
     ) -> Result<Option<Decision>> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let Some(before) = self.decision(entry_id)? else {
             return Ok(None);
         };
@@ -707,7 +707,7 @@ impl Store {
 
     /// The rules, in the order they are tried.
     pub fn review_rules(&self) -> Result<Vec<ReviewRule>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.db().prepare(&format!(
             "SELECT {RULE_COLUMNS} FROM review_rules ORDER BY position, id"
         ))?;
         let rows = stmt.query_map([], read_rule)?;
@@ -716,7 +716,7 @@ impl Store {
 
     /// One rule.
     pub fn review_rule(&self, id: i64) -> Result<ReviewRule> {
-        self.conn
+        self.db()
             .query_row(
                 &format!("SELECT {RULE_COLUMNS} FROM review_rules WHERE id = ?1"),
                 [id],
@@ -734,7 +734,7 @@ impl Store {
         who: &Actor<'_>,
         why: Option<&str>,
     ) -> Result<ReviewRule> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let position: i64 = tx.query_row(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM review_rules",
             [],
@@ -786,7 +786,7 @@ impl Store {
         who: &Actor<'_>,
         why: Option<&str>,
     ) -> Result<(ReviewRule, ReviewRule)> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let before = self.review_rule(id)?;
         tx.execute(
             "UPDATE review_rules SET name = ?2, platform = ?3, supplier = ?4, account_code = ?5,
@@ -834,7 +834,7 @@ impl Store {
         who: &Actor<'_>,
         why: Option<&str>,
     ) -> Result<Vec<ReviewRule>> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let before = self.review_rule(id)?;
         let mut order: Vec<i64> = self.review_rules()?.iter().map(|r| r.id).collect();
         order.retain(|r| *r != id);
@@ -867,7 +867,7 @@ impl Store {
         who: &Actor<'_>,
         why: Option<&str>,
     ) -> Result<ReviewRule> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         let before = self.review_rule(id)?;
         tx.execute("DELETE FROM review_rules WHERE id = ?1", [id])?;
         audit(
@@ -975,7 +975,7 @@ impl Store {
                 }
             }
             if skip > 0 {
-                let count: i64 = self.conn.query_row(
+                let count: i64 = self.db().query_row(
                     &format!("SELECT COUNT(*) FROM {from} WHERE {filter_sql}"),
                     rusqlite::params_from_iter(params.iter()),
                     |r| r.get(0),
@@ -995,7 +995,7 @@ impl Store {
                  FROM {from} WHERE {filter_sql} ORDER BY {order} LIMIT ?{} OFFSET ?{k}",
                 k - 1
             );
-            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut stmt = self.db().prepare_cached(&sql)?;
             let at = ENTRY_COLUMN_COUNT;
             let rows = stmt.query_map(rusqlite::params_from_iter(page_params), |r| {
                 let seen = match why {
@@ -1050,7 +1050,7 @@ impl Store {
                          WHERE {cond} AND {IN_REVIEW}) l)
              GROUP BY 1, 2, 3"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.db().prepare(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
         let mut p = ReviewProgress {
             entries: 0,

@@ -2,7 +2,6 @@ use crate::StoreError;
 use rusqlite::OpenFlags;
 use rusqlite_migration::{Migrations, M};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 /// Every migration, oldest first. Append only: a released migration never changes.
 fn migrations() -> Migrations<'static> {
@@ -78,30 +77,50 @@ pub const QUICK_CHECK_LIMIT_BYTES: u64 = 8 * 1024 * 1024;
 /// How many backups are kept in the backups folder; older ones are removed.
 pub const BACKUPS_KEPT: usize = 3;
 
-/// The database this process opened, and why it is read-only if it is; errors met later
-/// in a query (a damaged page, a refused write) name it. A process uses one data folder.
-static IN_USE: Mutex<Option<(PathBuf, Option<String>)>> = Mutex::new(None);
+/// The database a store on this thread last touched, and why it is read-only if it is.
+/// An error met later in a query (a damaged page, a refused write) arrives as a bare
+/// SQLite error; converted on the thread that ran the query, it names that store's file.
+/// Per thread, because one process may hold several stores (a backup checked while the
+/// database is open, tests side by side), and each access sets it again.
+pub(crate) type InUse = std::sync::Arc<(PathBuf, Option<String>)>;
+
+thread_local! {
+    static IN_USE: std::cell::RefCell<Option<InUse>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Makes `store` the one this thread's errors name.
+pub(crate) fn touch(store: &InUse) {
+    IN_USE.with(|cell| {
+        let mut current = cell.borrow_mut();
+        if !current
+            .as_ref()
+            .is_some_and(|c| std::sync::Arc::ptr_eq(c, store))
+        {
+            *current = Some(store.clone());
+        }
+    });
+}
 
 fn remember(path: &Path, read_only: Option<&str>) {
-    *IN_USE.lock().unwrap_or_else(|e| e.into_inner()) =
-        Some((path.to_path_buf(), read_only.map(str::to_string)));
+    touch(&std::sync::Arc::new((
+        path.to_path_buf(),
+        read_only.map(str::to_string),
+    )));
+}
+
+fn in_use() -> Option<InUse> {
+    IN_USE.with(|cell| cell.borrow().clone())
 }
 
 pub(crate) fn database_in_use() -> PathBuf {
-    IN_USE
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        .map(|(p, _)| p.clone())
+    in_use()
+        .map(|c| c.0.clone())
         .unwrap_or_else(|| PathBuf::from("carbonsync.sqlite3"))
 }
 
 pub(crate) fn read_only_cause() -> String {
-    IN_USE
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        .and_then(|(_, c)| c.clone())
+    in_use()
+        .and_then(|c| c.1.clone())
         .unwrap_or_else(|| "the file or its folder is not writable".into())
 }
 

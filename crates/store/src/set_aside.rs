@@ -89,7 +89,7 @@ impl Store {
         if set_aside.is_empty() {
             return Ok(0);
         }
-        let tx = self.conn.transaction()?;
+        let tx = self.db_mut().transaction()?;
         let kept = Store::keep_set_aside_in(
             &tx,
             &PageInput {
@@ -111,7 +111,7 @@ impl Store {
 
     /// The records of a connection (or of all) kept aside, newest first.
     pub fn set_aside(&self, connection_id: Option<i64>) -> Result<Vec<SetAsideRecord>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.db().prepare(
             "SELECT id, connection_id, run_id, stream, record_id, reason, seen_at, raw FROM set_aside
              WHERE (?1 IS NULL OR connection_id = ?1) ORDER BY id DESC",
         )?;

@@ -46,7 +46,7 @@ impl Store {
     ) -> Result<(Vec<SupplierSummary>, i64)> {
         let (cond, mut params) = filter.to_sql();
         let key = "lower(trim(l.contact))";
-        let total: i64 = self.conn.query_row(
+        let total: i64 = self.db().query_row(
             &format!(
                 "SELECT COUNT(DISTINCT {key}) FROM ledger l
                  WHERE {cond} AND l.contact IS NOT NULL AND trim(l.contact) != ''"
@@ -58,7 +58,7 @@ impl Store {
         params.push(Value::Integer(offset));
         let n = params.len();
         let heads: Vec<(String, SupplierSummary)> = {
-            let mut stmt = self.conn.prepare(&format!(
+            let mut stmt = self.db().prepare(&format!(
                 "SELECT {key}, MIN(l.contact), group_concat(DISTINCT l.connection_id), COUNT(*),
                    COUNT(CASE WHEN l.status = 'counted' AND l.covered_by IS NULL THEN 1 END),
                    COUNT(CASE WHEN l.status = 'unmapped' AND l.covered_by IS NULL THEN 1 END),
@@ -109,7 +109,7 @@ impl Store {
         let mut categories: std::collections::HashMap<String, Vec<String>> =
             std::collections::HashMap::new();
         if !heads.is_empty() {
-            let mut stmt = self.conn.prepare(&format!(
+            let mut stmt = self.db().prepare(&format!(
                 "SELECT {key}, l.currency, l.net_amount FROM ledger l
                  WHERE {cond} AND {key} IN ({marks})"
             ))?;
@@ -119,7 +119,7 @@ impl Store {
                 let currency: String = r.get(1)?;
                 *spend.entry(k).or_default().entry(currency).or_default() += decimal::read(r, 2)?;
             }
-            let mut stmt = self.conn.prepare(&format!(
+            let mut stmt = self.db().prepare(&format!(
                 "SELECT {key}, l.category FROM ledger l
                  WHERE {cond} AND {key} IN ({marks}) AND l.status = 'counted'
                    AND l.covered_by IS NULL AND l.category IS NOT NULL

@@ -83,7 +83,7 @@ pub struct SyncRun {
 impl Store {
     /// Adds a sentence to a run's notes (see [`SyncRun::notes`]).
     pub fn add_run_note(&self, run_id: i64, note: &str) -> Result<()> {
-        self.conn.execute(
+        self.db().execute(
             "UPDATE sync_runs SET notes = CASE WHEN notes IS NULL OR notes = '' THEN ?2
              ELSE notes || char(10) || ?2 END WHERE id = ?1",
             rusqlite::params![run_id, note.replace('\n', " ")],
@@ -96,12 +96,12 @@ impl Store {
     /// settled first (see [`Store::settle_stale_runs`]).
     pub fn start_run(&self, connection_id: i64, trigger: &str, full: bool) -> Result<i64> {
         self.settle_stale_runs(connection_id)?;
-        self.conn.execute(
+        self.db().execute(
             "INSERT INTO sync_runs (connection_id, trigger, full, started_at, status)
              VALUES (?1, ?2, ?3, ?4, 'running')",
             rusqlite::params![connection_id, trigger, full, now_text()],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.db().last_insert_rowid())
     }
 
     /// The connections with a run still marked running: each is live only while a process
@@ -120,7 +120,7 @@ impl Store {
     /// stopped without a word (killed, crashed, power cut) and is `interrupted`. Returns
     /// how many runs were settled.
     pub fn settle_stale_runs(&self, connection_id: i64) -> Result<usize> {
-        Ok(self.conn.execute(
+        Ok(self.db().execute(
             "UPDATE sync_runs SET
                status = CASE WHEN error_code IS NULL THEN 'interrupted' ELSE 'failed' END,
                finished_at = COALESCE(finished_at, ?2),
@@ -132,7 +132,7 @@ impl Store {
     }
 
     pub fn update_run_counts(&self, run_id: i64, c: &SyncRunCounts) -> Result<()> {
-        self.conn
+        self.db()
             .prepare_cached(
                 "UPDATE sync_runs SET pages = ?2, calls = ?3, rate_limited = ?4, fetched = ?5,
                  created = ?6, updated = ?7, deleted = ?8, skipped = ?9, emissions_added = ?10,
@@ -174,7 +174,7 @@ impl Store {
         };
         if code.is_some() {
             // Only the error: the counters and status follow in the full update below.
-            let _ = self.conn.execute(
+            let _ = self.db().execute(
                 "UPDATE sync_runs SET error_code = ?2, error_message = ?3, error_detail = ?4
                  WHERE id = ?1",
                 rusqlite::params![run_id, code, message, detail],
@@ -201,7 +201,7 @@ impl Store {
         c: &SyncRunCounts,
         (code, message, detail): (Option<&str>, Option<&str>, Option<&str>),
     ) -> Result<()> {
-        self.conn.execute(
+        self.db().execute(
             "UPDATE sync_runs SET status = ?2, finished_at = ?3, error_code = ?4,
              error_message = ?5, error_detail = ?6, pages = ?7, calls = ?8, rate_limited = ?9,
              fetched = ?10, created = ?11, updated = ?12, deleted = ?13, skipped = ?14,
@@ -231,7 +231,7 @@ impl Store {
 
     /// The newest runs first, of one connection or of all.
     pub fn runs(&self, connection_id: Option<i64>, limit: i64) -> Result<Vec<SyncRun>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.db().prepare(
             "SELECT id, connection_id, trigger, full, started_at, finished_at, status, pages, calls,
              rate_limited, fetched, created, updated, deleted, skipped, emissions_added,
              co2e_mg_delta, error_code, error_message, error_detail, set_aside, notes

@@ -20,7 +20,7 @@ impl Store {
         events: &[(String, String)],
         now_ms: i64,
     ) -> Result<Vec<String>> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.db().unchecked_transaction()?;
         tx.execute(
             "DELETE FROM webhook_events WHERE received_at_ms < ?1",
             [now_ms - WEBHOOK_EVENTS_KEPT_DAYS * 86_400_000],

@@ -233,6 +233,10 @@ fn a_read_only_store_reads_and_says_why_it_cannot_write() {
     let path = database(dir.path());
     let store = Store::open_read_only(&path, "the data folder is read-only (test)").unwrap();
     assert_eq!(store.connections().unwrap().len(), 1);
+    // Another store opened since (a backup checked, a second folder) does not take over
+    // the names in this one's errors.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = Store::open(&database(other_dir.path())).unwrap();
     let e = store.meta_set("k", "v").expect_err("no writes");
     let text = e.to_string();
     assert!(matches!(e, StoreError::ReadOnly { .. }), "{text}");
@@ -241,6 +245,7 @@ fn a_read_only_store_reads_and_says_why_it_cannot_write() {
         text.contains("the data folder is read-only (test)"),
         "{text}"
     );
+    other.meta_set("k", "v").expect("the other store writes");
 }
 
 #[test]
