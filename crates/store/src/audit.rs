@@ -149,7 +149,7 @@ impl Store {
     /// (a removed row leaves a gap). Returns where it first breaks.
     pub fn verify_audit(&self) -> Result<AuditCheck> {
         let mut stmt = self
-            .conn
+            .db()
             .prepare(&format!("SELECT {COLS} FROM audit_log ORDER BY id"))?;
         let mut rows = stmt.query([])?;
         let mut expected_prev = GENESIS_HASH.to_owned();

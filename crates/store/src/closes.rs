@@ -272,8 +272,11 @@ impl Store {
         const COLUMNS: &str = "date, connection_id, status, NULL AS covered_by,
             NULLIF(scope, 0) AS scope, NULLIF(scope3_category, 0) AS scope3_category,
             NULLIF(category, '') AS category, entries, co2e_mg, usd_2022_micros";
+        // A row whose entries have all moved elsewhere stays, at zero; it is no group.
         if standing.is_empty() {
-            return Ok(Some(format!("(SELECT {COLUMNS} FROM month_totals)")));
+            return Ok(Some(format!(
+                "(SELECT {COLUMNS} FROM month_totals WHERE entries <> 0)"
+            )));
         }
         // Checked above to be dates, so they are safe as literals.
         let outside = standing
@@ -287,9 +290,10 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         Ok(Some(format!(
-            "(SELECT {COLUMNS} FROM month_totals WHERE {outside}
+            "(SELECT {COLUMNS} FROM month_totals WHERE entries <> 0 AND {outside}
               UNION ALL
-              SELECT {COLUMNS} FROM closed_month_totals WHERE close_id IN ({ids}))"
+              SELECT {COLUMNS} FROM closed_month_totals
+              WHERE entries <> 0 AND close_id IN ({ids}))"
         )))
     }
 
@@ -297,7 +301,7 @@ impl Store {
     /// copy (a part folded back since the close is only there).
     fn line_of(&self, close_id: i64, id: i64) -> Result<Option<(i64, i64)>> {
         Ok(self
-            .conn
+            .db()
             .query_row(
                 "SELECT record_ref, line_no FROM ledger WHERE id = ?2
                  UNION ALL

@@ -228,7 +228,7 @@ impl Store {
     ) -> Result<(Connection, bool)> {
         let now = now_text();
         let existing: Option<i64> = self
-            .conn
+            .db()
             .query_row(
                 "SELECT id FROM connections WHERE provider = ?1 AND tenant_id = ?2 AND sandbox = ?3
                  ORDER BY id DESC LIMIT 1",

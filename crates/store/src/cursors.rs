@@ -22,7 +22,7 @@ impl Store {
     /// The whole position of a stream (default: never synced).
     pub fn position(&self, connection_id: i64, stream: &str) -> Result<StreamPosition> {
         Ok(self
-            .conn
+            .db()
             .query_row(
                 "SELECT modified_since, walk FROM cursors WHERE connection_id = ?1 AND stream = ?2",
                 rusqlite::params![connection_id, stream],

@@ -9,6 +9,7 @@ mod closes;
 mod connections;
 mod cursors;
 mod decimal;
+mod entry_writer;
 mod error;
 mod footprints;
 mod ledger;
@@ -158,7 +159,7 @@ impl Store {
     /// newest [`BACKUPS_KEPT`]); returns the backup's path.
     pub fn backup(&self) -> Result<PathBuf> {
         let version: i64 = self
-            .conn
+            .db()
             .pragma_query_value(None, "user_version", |r| r.get(0))?;
         schema::backup_into(self.db(), &backups_dir(&self.path), version as usize)
     }

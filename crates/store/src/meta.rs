@@ -4,7 +4,7 @@ use rusqlite::OptionalExtension;
 impl Store {
     pub fn meta_get(&self, key: &str) -> Result<Option<String>> {
         Ok(self
-            .conn
+            .db()
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()?)
     }
@@ -25,7 +25,7 @@ impl Store {
             return Ok(id);
         }
         let id: String = self
-            .conn
+            .db()
             .query_row("SELECT lower(hex(randomblob(8)))", [], |r| r.get(0))?;
         self.db().execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('install_id', ?1)",

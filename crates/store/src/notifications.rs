@@ -353,7 +353,7 @@ impl Store {
     /// The open incident of a connection, if any.
     pub fn open_incident(&self, connection_id: i64) -> Result<Option<Incident>> {
         Ok(self
-            .conn
+            .db()
             .query_row(
                 &format!(
                     "SELECT {INCIDENT_COLS} FROM incidents
@@ -519,7 +519,7 @@ impl Store {
     /// The delivery that sent `message_ref` (to update it after a button click).
     pub fn delivery_by_message(&self, message_ref: &str) -> Result<Option<Delivery>> {
         Ok(self
-            .conn
+            .db()
             .query_row(
                 &format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE message_ref = ?1 ORDER BY id DESC LIMIT 1"),
                 [message_ref],

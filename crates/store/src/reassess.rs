@@ -2,11 +2,14 @@
 //! again: after an upgrade that changed how results are kept, and (through the same call) when
 //! a mapping or factor table changes.
 
+use std::sync::mpsc;
+
 use rust_decimal::Decimal;
 
 use rusqlite::types::Value;
 
-use crate::{decimal, now_text, LedgerRow, Result, RuleMatch, Store};
+use crate::entry_writer::{Decided, EntryValues, EntryWriter, MonthTotals};
+use crate::{decimal, now_text, LedgerRow, Result, RuleMatch, Store, StoreError};
 
 /// The page cache while many entries are written at once, in KiB as SQLite's negative
 /// `cache_size` takes it: 256 MiB, about the ledger of a million entries.
@@ -176,21 +179,29 @@ impl Store {
             Reassess::Connection(id) => ("l.connection_id = ?1".into(), vec![Value::Integer(*id)]),
             Reassess::RuleChange(matches) => crate::review::rule_candidates(matches),
         };
+        let sql = candidates_sql(&cond);
+        if !write {
+            // One statement: one consistent reading of the ledger.
+            let mut lines = self.db().prepare(&sql)?;
+            let mut rows = lines.query(rusqlite::params_from_iter(params))?;
+            let mut count = 0;
+            while let Some(row) = rows.next()? {
+                decide(&line_at(row)?.line);
+                count += 1;
+            }
+            return Ok(count);
+        }
         let mut refs = std::mem::take(&mut self.refs);
-        if write {
-            // A rule or a recomputation can rewrite most of the ledger's pages; kept in
-            // memory until the commit instead of spilled to the log half-way, they are
-            // written once. The cache shrinks back once the work is done.
-            self.db()
-                .pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
-        }
-        let result = self.write_decisions(which, cond, params, write, &mut refs, decide);
-        if write {
-            // The work is done (or failed) either way; a cache left large costs only memory.
-            let _ = self
-                .conn
-                .pragma_update(None, "cache_size", crate::schema::CACHE_KIB);
-        }
+        // A rule or a recomputation can rewrite most of the ledger's pages; kept in memory
+        // until the commit instead of spilled to the log half-way, they are written once.
+        // The cache shrinks back once the work is done.
+        self.db()
+            .pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+        let result = self.write_decisions(which, &sql, params, &mut refs, decide);
+        // The work is done (or failed) either way; a cache left large costs only memory.
+        let _ = self
+            .db()
+            .pragma_update(None, "cache_size", crate::schema::CACHE_KIB);
         // A failed transaction may have cached references it then rolled back.
         self.refs = if result.is_ok() {
             refs
@@ -200,199 +211,248 @@ impl Store {
         result
     }
 
+    /// Reads and decides the lines on this thread while another writes the decisions, on
+    /// this store's connection, in one transaction: deciding a line and writing an entry
+    /// take about as long as each other, and a rule can decide a hundred thousand.
+    ///
+    /// The writer takes the write lock first; the lines are then read through a second
+    /// (read-only) connection, which therefore sees the database exactly as the writer's
+    /// transaction began. A failure on either side rolls the whole transaction back.
     fn write_decisions(
         &mut self,
         which: &Reassess,
-        cond: String,
+        sql: &str,
         params: Vec<Value>,
-        write: bool,
         refs: &mut crate::records::RefCache,
         decide: &mut dyn FnMut(&LedgerLine<'_>) -> LedgerRow,
     ) -> Result<usize> {
+        let path = self.path.clone();
+        let read_from = self.path.clone();
+        let in_use = self.in_use.clone();
+        let clears_owed_work = matches!(which, Reassess::All);
         let now = now_text();
-        let tx = self.db_mut().transaction()?;
-        let mut count = 0;
-        {
-            let mut lines = tx.prepare(&format!(
-                "SELECT l.id, r.kind, r.deleted, l.date, l.currency, l.mapping_key,
-                 l.account_name, COALESCE(l.line_amount, l.net_amount), c.provider,
-                 l.connection_id, r.stream, r.record_id, l.line_no, l.contact, l.description,
-                 l.account_code, l.line_amount IS NOT NULL, l.status, l.reason, l.category,
-                 l.scope, l.scope3_category, l.factor_code, l.factor_version, l.co2e_mg,
-                 l.market_co2e_mg, l.usd_2022_micros, l.decision_id, l.review_rule_id,
-                 l.share_percent
-                 FROM ledger l JOIN records r ON r.id = l.record_ref
-                 JOIN connections c ON c.id = l.connection_id
-                 WHERE ({cond}) AND l.part_no = 0 ORDER BY l.id"
-            ))?;
-            let mut put = tx.prepare(
-                "UPDATE ledger SET status = ?2, reason = ?3, rule_id = ?4, category = ?5,
-                 scope = ?6, scope3_category = ?7, factor_ref = ?8, factor_version = ?9,
-                 factor_code = ?10, factor_value = ?11, conversion_ref = ?12, fx_rate = ?13,
-                 deflator = ?14, usd_2022_micros = ?15, co2e_mg = ?16, computed_at = ?17,
-                 decision_id = ?18, review_rule_id = ?19, market_co2e_mg = ?20,
-                 net_amount = COALESCE(?21, COALESCE(line_amount, net_amount)),
-                 line_amount = CASE WHEN ?21 IS NULL THEN NULL
-                                    ELSE COALESCE(line_amount, net_amount) END,
-                 share_percent = ?22
-                 WHERE id = ?1
-                   -- Only what changes is written: a rule or a recomputation that leaves most
-                   -- entries as they were costs no write (and no trigger) for them.
-                   AND (status IS NOT ?2 OR reason IS NOT ?3 OR rule_id IS NOT ?4
-                     OR category IS NOT ?5 OR scope IS NOT ?6 OR scope3_category IS NOT ?7
-                     OR factor_ref IS NOT ?8 OR factor_version IS NOT ?9 OR factor_code IS NOT ?10
-                     OR factor_value IS NOT ?11 OR conversion_ref IS NOT ?12 OR fx_rate IS NOT ?13
-                     OR deflator IS NOT ?14 OR usd_2022_micros IS NOT ?15 OR co2e_mg IS NOT ?16
-                     OR decision_id IS NOT ?18 OR review_rule_id IS NOT ?19
-                     OR market_co2e_mg IS NOT ?20 OR share_percent IS NOT ?22
-                     OR (?21 IS NULL AND line_amount IS NOT NULL)
-                     OR (?21 IS NOT NULL AND (line_amount IS NULL OR net_amount IS NOT ?21)))",
-            )?;
-            // A split line's other parts, copied from its first (already written) and then
-            // given their own share, amount and assessment.
-            let mut put_part = tx.prepare(
-                "INSERT INTO ledger (record_ref, connection_id, line_no, part_no, date, contact,
-                   description, account_code, account_name, currency, mapping_key, net_amount,
-                   line_amount, share_percent, status, reason, rule_id, category, scope,
-                   scope3_category, factor_ref, factor_version, factor_code, factor_value,
-                   conversion_ref, fx_rate, deflator, usd_2022_micros, co2e_mg, computed_at,
-                   decision_id, review_rule_id, market_co2e_mg)
-                 SELECT record_ref, connection_id, line_no, ?2, date, contact, description,
-                   account_code, account_name, currency, mapping_key, ?3, line_amount, ?4, ?5,
-                   ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-                   ?22, ?23
-                 FROM ledger WHERE id = ?1
-                 ON CONFLICT (record_ref, line_no, part_no) DO UPDATE SET
-                   net_amount = excluded.net_amount, line_amount = excluded.line_amount,
-                   share_percent = excluded.share_percent, status = excluded.status,
-                   reason = excluded.reason, rule_id = excluded.rule_id,
-                   category = excluded.category, scope = excluded.scope,
-                   scope3_category = excluded.scope3_category, factor_ref = excluded.factor_ref,
-                   factor_version = excluded.factor_version, factor_code = excluded.factor_code,
-                   factor_value = excluded.factor_value, conversion_ref = excluded.conversion_ref,
-                   fx_rate = excluded.fx_rate, deflator = excluded.deflator,
-                   usd_2022_micros = excluded.usd_2022_micros, co2e_mg = excluded.co2e_mg,
-                   computed_at = excluded.computed_at, decision_id = excluded.decision_id,
-                   review_rule_id = excluded.review_rule_id,
-                   market_co2e_mg = excluded.market_co2e_mg",
-            )?;
-            let mut drop_parts = tx.prepare(
-                "DELETE FROM ledger WHERE (record_ref, line_no) =
-                   (SELECT record_ref, line_no FROM ledger WHERE id = ?1) AND part_no > ?2",
-            )?;
-            let mut rows = lines.query(rusqlite::params_from_iter(params))?;
-            while let Some(row) = rows.next()? {
-                let id: i64 = row.get(0)?;
-                let was_split: bool = row.get(16)?;
-                // Read in place (no copy of each text per entry): a rule's candidates are
-                // counted in hundreds of thousands.
-                let e = decide(&LedgerLine {
-                    entry_id: id,
-                    connection_id: row.get(9)?,
-                    stream: text(row, 10)?,
-                    record_id: text(row, 11)?,
-                    line_no: row.get(12)?,
-                    contact: opt_text(row, 13)?,
-                    description: opt_text(row, 14)?,
-                    account_code: opt_text(row, 15)?,
-                    platform: text(row, 8)?,
-                    kind: text(row, 1)?,
-                    deleted: row.get(2)?,
-                    date: text(row, 3)?,
-                    currency: text(row, 4)?,
-                    mapping_key: opt_text(row, 5)?,
-                    account_name: opt_text(row, 6)?,
-                    net_amount: decimal::read(row, 7)?,
-                    stored: StoredOutcome {
-                        status: text(row, 17)?,
-                        reason: opt_text(row, 18)?,
-                        category: opt_text(row, 19)?,
-                        scope: row.get(20)?,
-                        scope3_category: row.get(21)?,
-                        factor_code: opt_text(row, 22)?,
-                        factor_version: opt_text(row, 23)?,
-                        co2e_mg: row.get(24)?,
-                        market_co2e_mg: row.get(25)?,
-                        usd_2022_micros: row.get(26)?,
-                        decision_id: row.get(27)?,
-                        review_rule_id: row.get(28)?,
-                        share_percent: opt_text(row, 29)?,
-                    },
-                });
-                count += 1;
-                if !write {
-                    continue;
+        let conn = self.db_mut();
+        std::thread::scope(|scope| {
+            let (ready, writer_ready) = mpsc::sync_channel::<()>(1);
+            let (lines, lines_rx) = mpsc::sync_channel::<Batch>(4);
+            let writer = std::thread::Builder::new()
+                .name("ledger-writer".into())
+                .spawn_scoped(scope, move || {
+                    crate::schema::touch(&in_use);
+                    write_all(conn, &path, now, refs, clears_owed_work, ready, lines_rx)
+                })
+                .map_err(|e| {
+                    StoreError::Refused(format!(
+                        "could not start writing the ledger ({e}); close other programs to \
+                         free memory and try again"
+                    ))
+                })?;
+            let joined = |w: std::thread::ScopedJoinHandle<'_, Result<()>>| {
+                w.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+            };
+            if writer_ready.recv().is_err() {
+                // The writer could not begin (the database is locked, read-only, …).
+                return joined(writer).map(|()| 0);
+            }
+            match read_and_decide(&read_from, sql, params, decide, &lines) {
+                Ok(Some(count)) => joined(writer).map(|()| count),
+                Ok(None) => {
+                    // The writer stopped on an error; it says which.
+                    drop(lines);
+                    joined(writer).map(|()| 0)
                 }
-                let factor_ref = refs.factor(&tx, &e)?;
-                let conversion_ref = refs.conversion(&tx, &e)?;
-                put.execute(rusqlite::params![
-                    id,
-                    e.status.as_str(),
-                    e.reason,
-                    e.rule_id,
-                    e.category,
-                    e.scope,
-                    e.scope3_category,
-                    factor_ref,
-                    e.factor_version,
-                    e.factor_code,
-                    decimal::opt_text(&e.factor_value),
-                    conversion_ref,
-                    decimal::opt_text(&e.fx_rate),
-                    decimal::opt_text(&e.deflator),
-                    decimal::opt_millionths(&e.amount_usd_2022)?,
-                    decimal::opt_millionths(&e.kg_co2e)?,
-                    now,
-                    e.decision_id,
-                    e.review_rule_id,
-                    decimal::opt_millionths(&e.market_kg_co2e)?,
-                    decimal::opt_text(&e.part_amount),
-                    decimal::opt_text(&e.share_percent)
-                ])?;
-                for p in &e.more_parts {
-                    let factor_ref = refs.factor(&tx, p)?;
-                    let conversion_ref = refs.conversion(&tx, p)?;
-                    put_part.execute(rusqlite::params![
-                        id,
-                        p.part_no,
-                        decimal::text(&p.part_amount.unwrap_or_default()),
-                        decimal::opt_text(&p.share_percent),
-                        p.status.as_str(),
-                        p.reason,
-                        p.rule_id,
-                        p.category,
-                        p.scope,
-                        p.scope3_category,
-                        factor_ref,
-                        p.factor_version,
-                        p.factor_code,
-                        decimal::opt_text(&p.factor_value),
-                        conversion_ref,
-                        decimal::opt_text(&p.fx_rate),
-                        decimal::opt_text(&p.deflator),
-                        decimal::opt_millionths(&p.amount_usd_2022)?,
-                        decimal::opt_millionths(&p.kg_co2e)?,
-                        now,
-                        p.decision_id,
-                        p.review_rule_id,
-                        decimal::opt_millionths(&p.market_kg_co2e)?
-                    ])?;
+                Err(e) => {
+                    drop(lines);
+                    let _ = joined(writer);
+                    Err(e)
                 }
-                // Only a line that was split can have parts to lose.
-                if was_split {
-                    drop_parts.execute(rusqlite::params![id, e.more_parts.len() as i64])?;
+            }
+        })
+    }
+}
+
+/// The writer's side of [`Store::reassess_entries`]: begins the transaction, says it is
+/// `ready`, writes what arrives on `lines` and commits at the end; when `lines` closes
+/// before the end (the reader failed) nothing is kept.
+fn write_all(
+    conn: &mut rusqlite::Connection,
+    path: &std::path::Path,
+    now: String,
+    refs: &mut crate::records::RefCache,
+    clears_owed_work: bool,
+    ready: mpsc::SyncSender<()>,
+    lines: mpsc::Receiver<Batch>,
+) -> Result<()> {
+    // The only references written are to factor and conversion rows this transaction looked
+    // up or made (RefCache) and, for a split line's parts, the record and connection of the
+    // line they copy: checking each against its table again would cost a lookup per entry.
+    // (The setting cannot change inside a transaction, so it is set around it.)
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let written = crate::schema::commit_large(conn, path, |tx| {
+        let mut entries = EntryWriter::new(tx, now)?;
+        let _ = ready.send(());
+        for batch in lines {
+            match batch {
+                Batch::Lines(decided) => {
+                    for d in &decided {
+                        entries.write(refs, d)?;
+                    }
+                }
+                Batch::End(counted) => {
+                    entries.finish(counted)?;
+                    if clears_owed_work {
+                        tx.execute("DELETE FROM meta WHERE key = ?1", [REASSESS_LEDGER])?;
+                    }
+                    return Ok(());
                 }
             }
         }
-        if !write {
-            return Ok(count);
+        Err(StoreError::Invalid(
+            "the reading of the ledger stopped before its end".into(),
+        ))
+    });
+    conn.pragma_update(None, "foreign_keys", true)?;
+    written
+}
+
+/// What the reader hands the writer: decided lines, in the ledger's order, then the end.
+enum Batch {
+    Lines(Vec<Decided>),
+    /// Every line was read and decided, with what the unsplit ones move in the month
+    /// totals: the writer may commit.
+    End(MonthTotals),
+}
+
+/// Lines handed to the writer at a time.
+const BATCH_LINES: usize = 512;
+
+/// Reads the candidates (`sql`, from [`candidates_sql`]) through a read-only connection of
+/// its own and decides each, sending the decisions to the writer. `None` when the writer
+/// stopped taking them (it failed).
+fn read_and_decide(
+    path: &std::path::Path,
+    sql: &str,
+    params: Vec<Value>,
+    decide: &mut dyn FnMut(&LedgerLine<'_>) -> LedgerRow,
+    to_writer: &mpsc::SyncSender<Batch>,
+) -> Result<Option<usize>> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.pragma_update(None, "cache_size", crate::schema::CACHE_KIB)?;
+    let mut lines = conn.prepare(sql)?;
+    let mut rows = lines.query(rusqlite::params_from_iter(params))?;
+    let mut batch = Vec::with_capacity(BATCH_LINES);
+    let mut totals = MonthTotals::default();
+    let mut count = 0;
+    while let Some(row) = rows.next()? {
+        let read = line_at(row)?;
+        let row = decide(&read.line);
+        let values = EntryValues::of(&row)?;
+        if !read.was_split && row.more_parts.is_empty() {
+            totals.count_change(
+                read.line.date,
+                read.line.connection_id,
+                read.covered,
+                &read.line.stored,
+                &row,
+                &values,
+            );
         }
-        if matches!(which, Reassess::All) {
-            tx.execute("DELETE FROM meta WHERE key = ?1", [REASSESS_LEDGER])?;
+        batch.push(Decided {
+            entry_id: read.line.entry_id,
+            was_split: read.was_split,
+            row,
+            values,
+        });
+        count += 1;
+        if batch.len() == BATCH_LINES
+            && to_writer
+                .send(Batch::Lines(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(BATCH_LINES),
+                )))
+                .is_err()
+        {
+            return Ok(None);
         }
-        tx.commit()?;
-        Ok(count)
     }
+    if (!batch.is_empty() && to_writer.send(Batch::Lines(batch)).is_err())
+        || to_writer.send(Batch::End(totals)).is_err()
+    {
+        return Ok(None);
+    }
+    Ok(Some(count))
+}
+
+/// The lines `cond` selects (first parts only: a part stands for its line), with what they
+/// were decided from and what the ledger holds for them, in the columns [`line_at`] reads.
+fn candidates_sql(cond: &str) -> String {
+    format!(
+        "SELECT l.id, r.kind, r.deleted, l.date, l.currency, l.mapping_key,
+         l.account_name, COALESCE(l.line_amount, l.net_amount), c.provider,
+         l.connection_id, r.stream, r.record_id, l.line_no, l.contact, l.description,
+         l.account_code, l.line_amount IS NOT NULL, l.status, l.reason, l.category,
+         l.scope, l.scope3_category, l.factor_code, l.factor_version, l.co2e_mg,
+         l.market_co2e_mg, l.usd_2022_micros, l.decision_id, l.review_rule_id,
+         l.share_percent, l.covered_by IS NOT NULL
+         FROM ledger l JOIN records r ON r.id = l.record_ref
+         JOIN connections c ON c.id = l.connection_id
+         WHERE ({cond}) AND l.part_no = 0 ORDER BY l.id"
+    )
+}
+
+/// A candidate line as [`candidates_sql`] reads it.
+struct ReadLine<'r> {
+    line: LedgerLine<'r>,
+    /// The line is split into parts now.
+    was_split: bool,
+    /// A cloud provider's report covers the entry.
+    covered: bool,
+}
+
+/// Reads a candidate in place (no copy of each text per entry): a rule's candidates are
+/// counted in hundreds of thousands.
+fn line_at<'r>(row: &'r rusqlite::Row<'_>) -> rusqlite::Result<ReadLine<'r>> {
+    Ok(ReadLine {
+        line: LedgerLine {
+            entry_id: row.get(0)?,
+            connection_id: row.get(9)?,
+            stream: text(row, 10)?,
+            record_id: text(row, 11)?,
+            line_no: row.get(12)?,
+            contact: opt_text(row, 13)?,
+            description: opt_text(row, 14)?,
+            account_code: opt_text(row, 15)?,
+            platform: text(row, 8)?,
+            kind: text(row, 1)?,
+            deleted: row.get(2)?,
+            date: text(row, 3)?,
+            currency: text(row, 4)?,
+            mapping_key: opt_text(row, 5)?,
+            account_name: opt_text(row, 6)?,
+            net_amount: decimal::read(row, 7)?,
+            stored: StoredOutcome {
+                status: text(row, 17)?,
+                reason: opt_text(row, 18)?,
+                category: opt_text(row, 19)?,
+                scope: row.get(20)?,
+                scope3_category: row.get(21)?,
+                factor_code: opt_text(row, 22)?,
+                factor_version: opt_text(row, 23)?,
+                co2e_mg: row.get(24)?,
+                market_co2e_mg: row.get(25)?,
+                usd_2022_micros: row.get(26)?,
+                decision_id: row.get(27)?,
+                review_rule_id: row.get(28)?,
+                share_percent: opt_text(row, 29)?,
+            },
+        },
+        was_split: row.get(16)?,
+        covered: row.get(30)?,
+    })
 }
 
 /// Column `i` as text, borrowed from the row.

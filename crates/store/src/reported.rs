@@ -678,7 +678,7 @@ impl Store {
         // Bills are few (one per month and service): summed exactly here, not in SQL.
         let mut spend: HashMap<(i64, String), (Decimal, String)> = HashMap::new();
         let mut bills = self
-            .conn
+            .db()
             .prepare("SELECT connection_id, month, amount, currency FROM reported_spend")?;
         let lines = bills.query_map([], |r| {
             Ok((

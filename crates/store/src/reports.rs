@@ -93,7 +93,7 @@ impl Store {
                  JOIN connections c ON c.id = l.connection_id WHERE {cond}"
             );
             return Ok(self
-                .conn
+                .db()
                 .query_row(&sql, rusqlite::params_from_iter(params), |r| {
                     totals_at(r, 0)
                 })?);
@@ -109,7 +109,7 @@ impl Store {
             "SELECT {TOTALS_SQL} FROM {source} l JOIN connections c ON c.id = l.connection_id WHERE {cond}"
         );
         Ok(self
-            .conn
+            .db()
             .query_row(&sql, rusqlite::params_from_iter(params), |r| {
                 totals_at(r, 0)
             })?)

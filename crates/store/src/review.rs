@@ -561,7 +561,7 @@ impl Store {
     /// The decision on entry `id`, if a person made one.
     pub fn decision(&self, entry_id: i64) -> Result<Option<Decision>> {
         Ok(self
-            .conn
+            .db()
             .query_row(
                 &format!(
                     "SELECT {DECISION_COLUMNS} FROM {DECISION_TABLES}

@@ -288,6 +288,55 @@ fn private_new_file(path: &Path) -> std::io::Result<std::fs::File> {
 /// The page cache, in KiB as SQLite's negative `cache_size` takes it: 32 MiB.
 pub(crate) const CACHE_KIB: i64 = -32 * 1024;
 
+/// The WAL is written back to the database (checkpointed) once it holds this many pages
+/// (4 KiB each: 32 MiB).
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 8192;
+
+/// What a WAL file is cut back to after it has been written back, in bytes.
+const WAL_KEPT_BYTES: i64 = 64 * 1024 * 1024;
+
+/// Commits a transaction that may have written much of the database at `path` on `conn`,
+/// and leaves writing its pages back from the WAL into the database file (for a rule that
+/// rewrites most of a large ledger, about as long again as the transaction itself) to a
+/// thread of its own, as the last part of the work. Readers see the committed data at once
+/// either way, the write-back never holds them up, and one that is interrupted (the process
+/// ends) is taken up by the next; closing `conn` does not wait for it either.
+pub(crate) fn commit_large(
+    conn: &mut rusqlite::Connection,
+    path: &Path,
+    write: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    let committed = conn.transaction().map_err(StoreError::from).and_then(|tx| {
+        write(&tx)?;
+        Ok(tx.commit()?)
+    });
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+    committed?;
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal_bytes = std::fs::metadata(PathBuf::from(wal)).map_or(0, |m| m.len());
+    if wal_bytes <= (WAL_AUTOCHECKPOINT_PAGES * 4096) as u64 {
+        return Ok(());
+    }
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
+    let path = path.to_path_buf();
+    let _ = std::thread::Builder::new()
+        .name("wal-checkpoint".into())
+        .spawn(move || {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            if let Ok(conn) = rusqlite::Connection::open_with_flags(&path, flags) {
+                let _ = conn.busy_timeout(std::time::Duration::from_secs(30));
+                // Passive: it never makes the window's reads or a sync's writes wait.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            }
+        });
+    Ok(())
+}
+
 fn set_pragmas(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     // WAL lets the window read while a sync writes; NORMAL sync is durable at each
     // checkpoint and safe against corruption, which is the right trade for data
@@ -302,7 +351,10 @@ fn set_pragmas(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     // Checkpoint the WAL every 32 MiB rather than every 4 MiB: a bulk sync then
     // pays for far fewer checkpoint fsyncs.
-    conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+    // A WAL that one large transaction grew (a rule rewriting much of the ledger) is cut
+    // back to this once it has been written back, instead of keeping its size on disk.
+    conn.pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     Ok(())
 }

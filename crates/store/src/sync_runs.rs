@@ -108,7 +108,7 @@ impl Store {
     /// holds that connection's sync lock.
     pub fn connections_with_running_runs(&self) -> Result<Vec<i64>> {
         let mut stmt = self
-            .conn
+            .db()
             .prepare("SELECT DISTINCT connection_id FROM sync_runs WHERE status = 'running'")?;
         let ids = stmt.query_map([], |r| r.get(0))?;
         Ok(ids.collect::<rusqlite::Result<_>>()?)

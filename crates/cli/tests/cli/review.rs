@@ -366,6 +366,7 @@ fn a_rule_is_previewed_then_applies_to_what_later_syncs_bring_and_a_decision_out
     assert_eq!(after["entry"]["review_rule_id"], saved["id"]);
     assert_eq!(after["entry"]["category"], "Timber");
     assert_eq!(after["rule"]["name"], "Timber from Arnold Laver");
+    assert_month_totals_agree(&env);
 
     // Removed: the entries go back to the account mapping.
     ok(env.run(&[
@@ -393,6 +394,7 @@ fn a_rule_is_previewed_then_applies_to_what_later_syncs_bring_and_a_decision_out
         .collect();
     assert_eq!(trail, ["review_rule_removed", "review_rule_added"]);
     ok(env.run(&["audit", "verify"]));
+    assert_month_totals_agree(&env);
 }
 
 #[test]

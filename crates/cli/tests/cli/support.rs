@@ -317,6 +317,18 @@ pub fn assert_month_totals_agree(env: &Env) {
         totals(&["--to", "9999-12-30"]),
         "the whole ledger by month and by entry"
     );
+    for by in ["category", "scope"] {
+        let groups = |args: &[&str]| {
+            let mut all = vec!["emissions", "--json", "--by", by];
+            all.extend_from_slice(args);
+            env.json(&all)
+        };
+        assert_eq!(
+            groups(&[]),
+            groups(&["--to", "9999-12-30"]),
+            "the whole ledger by {by}, by month and by entry"
+        );
+    }
     let by_entry = sum_totals(
         &totals(&["--from", "2024-01-01", "--to", "2024-12-30"]),
         &totals(&["--from", "2024-12-31", "--to", "2024-12-31"]),

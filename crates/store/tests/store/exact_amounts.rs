@@ -2,7 +2,7 @@
 //! they were is carried over without losing a digit.
 
 use carbonsync_store::*;
-use rust_decimal::dec;
+use rust_decimal::{dec, Decimal};
 
 use crate::{connection, counted, open, record, write};
 
@@ -221,4 +221,104 @@ fn grouping_by_source_keeps_two_connections_apart_even_with_one_name() {
         .emissions_by(GroupBy::Month, &LedgerFilter::default())
         .unwrap();
     assert!(by_month.iter().all(|g| g.connection_id.is_none()));
+}
+
+/// The month totals (whole months) and a pass over the entries (a selection ending on a day
+/// that is not a month's last) give the same groups, exactly.
+fn assert_month_totals_agree(store: &Store) {
+    let by_entry = LedgerFilter {
+        to: Some("2024-03-30".into()),
+        ..Default::default()
+    };
+    for by in [GroupBy::Category, GroupBy::Scope] {
+        assert_eq!(
+            store.emissions_by(by, &LedgerFilter::default()).unwrap(),
+            store.emissions_by(by, &by_entry).unwrap(),
+            "{by:?}"
+        );
+    }
+}
+
+#[test]
+fn a_recomputation_keeps_the_month_totals_and_one_that_fails_half_way_writes_nothing() {
+    let (_d, mut store) = open();
+    let c = connection(&store);
+    let page: Vec<RecordInput> = (0..3_000)
+        .map(|n| record(&format!("r{n}"), n + 1, dec!(1), false))
+        .collect();
+    write(&mut store, c.id, "bills", &page, Some(3_000)).unwrap();
+    let before = store.totals(&LedgerFilter::default()).unwrap();
+    assert_eq!((before.kg_co2e, before.counted), (dec!(3000), 3_000));
+
+    // Every third entry to hotels at 2 kg, every fifth excluded, the rest as they were.
+    let decide = |id: i64| {
+        if id % 5 == 0 {
+            let mut row = counted(dec!(0));
+            row.status = LedgerStatus::Excluded;
+            row.reason = Some("not a purchase".into());
+            row.kg_co2e = None;
+            row.amount_usd_2022 = None;
+            row
+        } else if id % 3 == 0 {
+            let mut row = counted(dec!(2));
+            row.category = Some("Hotels".into());
+            row
+        } else {
+            counted(dec!(1))
+        }
+    };
+
+    // A result that cannot be kept, two thirds of the way: nothing of the work stays.
+    let err = store
+        .reassess_ledger(&mut |line| {
+            if line.entry_id == 2_000 {
+                counted(dec!(0.0000001))
+            } else {
+                decide(line.entry_id)
+            }
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("decimal places"), "{err}");
+    assert_eq!(store.totals(&LedgerFilter::default()).unwrap(), before);
+    assert_month_totals_agree(&store);
+
+    // A calculation that breaks off (a panic) leaves the database as it was, and usable.
+    let broke = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store.reassess_ledger(&mut |line| {
+            assert!(line.entry_id < 1_500, "broke off");
+            decide(line.entry_id)
+        })
+    }));
+    assert!(broke.is_err());
+    assert_eq!(store.totals(&LedgerFilter::default()).unwrap(), before);
+
+    assert_eq!(
+        store
+            .reassess_ledger(&mut |line| decide(line.entry_id))
+            .unwrap(),
+        3_000
+    );
+    let after = store.totals(&LedgerFilter::default()).unwrap();
+    let (excluded, hotels) = (600, 800); // multiples of 5; of 3 and not of 5
+    assert_eq!(after.excluded, excluded);
+    assert_eq!(after.counted, 3_000 - excluded);
+    assert_eq!(
+        after.kg_co2e,
+        Decimal::from(3_000 - excluded - hotels) + Decimal::from(2 * hotels)
+    );
+    assert_month_totals_agree(&store);
+    let hotels_group = store
+        .emissions_by(GroupBy::Category, &LedgerFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|g| g.key == "Hotels")
+        .expect("a hotels group");
+    assert_eq!(hotels_group.totals.counted, hotels);
+
+    // Decided again the same way, nothing changes and nothing moves.
+    store
+        .reassess_ledger(&mut |line| decide(line.entry_id))
+        .unwrap();
+    assert_eq!(store.totals(&LedgerFilter::default()).unwrap(), after);
+    assert_month_totals_agree(&store);
 }
