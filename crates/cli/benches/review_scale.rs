@@ -1,5 +1,6 @@
-//! The review at scale: the real `carbonsync` binary syncs Xero organisations from a sandbox
-//! process until the ledger holds about N entries; then, in this process, the application's own
+//! The review at scale: the real `carbonsync` binary syncs two Xero organisations of
+//! `CARBONSYNC_BENCH_RECORDS` records each (470,000 by default: a ledger of about a million
+//! entries) from a sandbox process; then, in this process, the application's own
 //! calls are timed on that database (median of five, after one warm-up): the review queue's
 //! first page (50 entries) for the whole ledger and for one year, a later page, the review's
 //! progress, the totals of a year, and a rule that decides about 100,000 purchases, previewed
@@ -95,7 +96,7 @@ fn main() {
     let records: usize = std::env::var("CARBONSYNC_BENCH_RECORDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(400_000);
+        .unwrap_or(470_000);
     let bin = env!("CARGO_BIN_EXE_carbonsync");
     let dir = tempfile::tempdir().unwrap();
     let kept = std::env::var_os("CARBONSYNC_BENCH_KEEP")

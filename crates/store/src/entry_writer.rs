@@ -277,11 +277,12 @@ impl<'tx> EntryWriter<'tx> {
         for p in &e.more_parts {
             let factor_ref = refs.factor(self.tx, p)?;
             let conversion_ref = refs.conversion(self.tx, p)?;
+            let v = EntryValues::of(p)?;
             self.put_part.execute(rusqlite::params![
                 d.entry_id,
                 p.part_no,
                 decimal::text(&p.part_amount.unwrap_or_default()),
-                decimal::opt_text(&p.share_percent),
+                v.share_percent,
                 p.status.as_str(),
                 p.reason,
                 p.rule_id,
@@ -291,16 +292,16 @@ impl<'tx> EntryWriter<'tx> {
                 factor_ref,
                 p.factor_version,
                 p.factor_code,
-                decimal::opt_text(&p.factor_value),
+                v.factor_value,
                 conversion_ref,
-                decimal::opt_text(&p.fx_rate),
-                decimal::opt_text(&p.deflator),
-                decimal::opt_millionths(&p.amount_usd_2022)?,
-                decimal::opt_millionths(&p.kg_co2e)?,
+                v.fx_rate,
+                v.deflator,
+                v.usd_2022_micros,
+                v.co2e_mg,
                 self.now,
                 p.decision_id,
                 p.review_rule_id,
-                decimal::opt_millionths(&p.market_kg_co2e)?
+                v.market_co2e_mg
             ])?;
         }
         // Only a line that was split can have parts to lose.
