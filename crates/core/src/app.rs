@@ -582,16 +582,18 @@ fn open_store(paths: &Paths, calculator: &Calculator) -> Result<Option<String>, 
 /// The `meta` key holding the fingerprint of the emission tables the ledger was computed with.
 const TABLES_FINGERPRINT: &str = "emission_tables_sha256";
 
-/// Recomputes every ledger entry from its record when an upgrade owes it, or when the emission
+/// Recomputes every ledger entry from its record when an upgrade owes it, when the emission
 /// tables changed since the ledger was computed (a user's mapping, factor, rate or index file
-/// added, edited or removed): the ledger always shows what the tables in use say, without a
-/// re-sync.
+/// added, edited or removed), or when a change of the review rules was saved and the process
+/// stopped before its entries were decided again: the ledger always shows what the tables and
+/// rules in use say, without a re-sync.
 fn reassess_if_owed(store: &mut Store, calculator: &Calculator) -> Result<(), AppError> {
     let fingerprint = calculator.fingerprint();
     let stored = store.meta_get(TABLES_FINGERPRINT)?;
     let upgrade = store.has_pending_work(carbonsync_store::REASSESS_LEDGER)?;
     let changed = stored.as_deref().is_some_and(|s| s != fingerprint);
-    if upgrade || changed {
+    let rules = store.rules_owe_work()?;
+    if upgrade || changed || rules {
         let started = std::time::Instant::now();
         let entries = carbonsync_sync::reassess_ledger(store, calculator)?;
         tracing::info!(
@@ -600,8 +602,10 @@ fn reassess_if_owed(store: &mut Store, calculator: &Calculator) -> Result<(), Ap
             "recomputed every ledger entry from its record: {}",
             if upgrade {
                 "the database was upgraded"
-            } else {
+            } else if changed {
                 "the emission tables changed"
+            } else {
+                "a change of the review rules was saved but CarbonSync stopped before applying it"
             }
         );
     }

@@ -534,7 +534,7 @@ async fn revoke_quietly(oauth: &OAuthClient, tokens: &TokenSet) {
 /// would); `CARBONSYNC_TEST_PAUSE_AT=<step>` says "paused at <step>" on stderr and waits
 /// a minute, for a test to send a real signal (Ctrl-C's SIGINT, SIGKILL). Compiled only
 /// into debug builds: a release build ignores both variables.
-fn crash_point(step: &str) {
+pub(crate) fn crash_point(step: &str) {
     #[cfg(debug_assertions)]
     {
         let named = |var: &str| std::env::var(var).is_ok_and(|s| s == step);

@@ -245,6 +245,7 @@ impl App {
         let rule = self.checked_rule(rule)?;
         let mut store = self.store()?;
         let saved = self.with_actor(|who| store.add_review_rule(&rule, who, why))?;
+        crate::connect::crash_point("after_rule_saved");
         carbonsync_sync::reassess_entries(
             &mut store,
             self.calculator(),
@@ -266,6 +267,7 @@ impl App {
         let mut store = self.store()?;
         let before = store.review_rule(id).map_err(|_| no_such_rule(id))?;
         self.with_actor(|who| store.update_review_rule(id, &rule, who, why))?;
+        crate::connect::crash_point("after_rule_saved");
         carbonsync_sync::reassess_entries(
             &mut store,
             self.calculator(),
@@ -285,6 +287,7 @@ impl App {
         let mut store = self.store()?;
         store.review_rule(id).map_err(|_| no_such_rule(id))?;
         self.with_actor(|who| store.move_review_rule(id, position, who, why))?;
+        crate::connect::crash_point("after_rule_saved");
         carbonsync_sync::reassess_entries(
             &mut store,
             self.calculator(),
@@ -299,6 +302,7 @@ impl App {
         let mut store = self.store()?;
         store.review_rule(id).map_err(|_| no_such_rule(id))?;
         let removed = self.with_actor(|who| store.remove_review_rule(id, who, why))?;
+        crate::connect::crash_point("after_rule_saved");
         carbonsync_sync::reassess_entries(
             &mut store,
             self.calculator(),

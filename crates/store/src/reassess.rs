@@ -18,6 +18,22 @@ const BULK_CACHE_KIB: i64 = -256 * 1024;
 /// The `meta` key present while a recomputation of every ledger entry is owed.
 pub const REASSESS_LEDGER: &str = "reassess_ledger";
 
+/// The `meta` key counting changes of a person's rules whose entries are not decided again
+/// yet: a change adds one in its own transaction, and the recomputation after it takes one
+/// away in its. A process stopped between the two leaves it above zero, and the next start
+/// decides every entry again ([`Store::rules_owe_work`]).
+pub(crate) const REASSESS_RULES: &str = "reassess_rules";
+
+/// Counts one change of the rules as owed, inside `tx` (the change's own transaction).
+pub(crate) fn owe_rule_work(tx: &rusqlite::Connection) -> Result<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        [REASSESS_RULES],
+    )?;
+    Ok(())
+}
+
 /// One line as its record has it: what a calculation (and a person's decision or rule) needs
 /// to decide its entry again.
 #[derive(Debug, Clone, Copy)]
@@ -130,6 +146,12 @@ impl Store {
         Ok(self.meta_get(name)?.is_some())
     }
 
+    /// Whether a change of a person's rules was saved and its entries were not decided again
+    /// (the process stopped in between): [`Store::reassess_ledger`] settles it.
+    pub fn rules_owe_work(&self) -> Result<bool> {
+        self.has_pending_work(REASSESS_RULES)
+    }
+
     /// Decides every ledger entry again with `decide` and writes the results, in one
     /// transaction that also clears [`REASSESS_LEDGER`]: an interruption leaves the old
     /// entries and the work still owed. Returns how many entries were decided.
@@ -229,7 +251,11 @@ impl Store {
         let path = self.path.clone();
         let read_from = self.path.clone();
         let in_use = self.in_use.clone();
-        let clears_owed_work = matches!(which, Reassess::All);
+        let owed = match which {
+            Reassess::All => Owed::Everything,
+            Reassess::RuleChange(_) => Owed::OneRuleChange,
+            _ => Owed::Nothing,
+        };
         let now = now_text();
         let conn = self.db_mut();
         std::thread::scope(|scope| {
@@ -239,7 +265,7 @@ impl Store {
                 .name("ledger-writer".into())
                 .spawn_scoped(scope, move || {
                     crate::schema::touch(&in_use);
-                    write_all(conn, &path, now, refs, clears_owed_work, ready, lines_rx)
+                    write_all(conn, &path, now, refs, owed, ready, lines_rx)
                 })
                 .map_err(|e| {
                     StoreError::Refused(format!(
@@ -279,7 +305,7 @@ fn write_all(
     path: &std::path::Path,
     now: String,
     refs: &mut crate::records::RefCache,
-    clears_owed_work: bool,
+    owed: Owed,
     ready: mpsc::SyncSender<()>,
     lines: mpsc::Receiver<Batch>,
 ) -> Result<()> {
@@ -300,8 +326,24 @@ fn write_all(
                 }
                 Batch::End(counted) => {
                     entries.finish(counted)?;
-                    if clears_owed_work {
-                        tx.execute("DELETE FROM meta WHERE key = ?1", [REASSESS_LEDGER])?;
+                    match owed {
+                        Owed::Everything => {
+                            tx.execute(
+                                "DELETE FROM meta WHERE key IN (?1, ?2)",
+                                [REASSESS_LEDGER, REASSESS_RULES],
+                            )?;
+                        }
+                        Owed::OneRuleChange => {
+                            tx.execute(
+                                "UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = ?1",
+                                [REASSESS_RULES],
+                            )?;
+                            tx.execute(
+                                "DELETE FROM meta WHERE key = ?1 AND CAST(value AS INTEGER) <= 0",
+                                [REASSESS_RULES],
+                            )?;
+                        }
+                        Owed::Nothing => {}
                     }
                     return Ok(());
                 }
@@ -313,6 +355,16 @@ fn write_all(
     });
     conn.pragma_update(None, "foreign_keys", true)?;
     written
+}
+
+/// What owed work a recomputation settles when it commits.
+#[derive(Clone, Copy)]
+enum Owed {
+    /// Every entry was decided again: nothing is owed any more.
+    Everything,
+    /// The entries one change of the rules may change were decided again.
+    OneRuleChange,
+    Nothing,
 }
 
 /// What the reader hands the writer: decided lines, in the ledger's order, then the end.

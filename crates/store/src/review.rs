@@ -773,6 +773,7 @@ impl Store {
             Some(json(&RuleInput::from(&after))),
             why,
         )?;
+        crate::reassess::owe_rule_work(&tx)?;
         tx.commit()?;
         Ok(after)
     }
@@ -821,6 +822,7 @@ impl Store {
             Some(json(&RuleInput::from(&after))),
             why,
         )?;
+        crate::reassess::owe_rule_work(&tx)?;
         tx.commit()?;
         Ok((before, after))
     }
@@ -855,6 +857,7 @@ impl Store {
             Some(format!("{{\"position\":{}}}", at + 1)),
             why,
         )?;
+        crate::reassess::owe_rule_work(&tx)?;
         tx.commit()?;
         self.review_rules()
     }
@@ -879,6 +882,7 @@ impl Store {
             None,
             why,
         )?;
+        crate::reassess::owe_rule_work(&tx)?;
         tx.commit()?;
         Ok(before)
     }

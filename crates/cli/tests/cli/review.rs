@@ -917,3 +917,81 @@ fn a_rules_amount_range_takes_its_bounds_to_the_penny() {
         );
     }
 }
+
+/// Saving a change of the rules and deciding its entries again are two steps; a process
+/// stopped between them (killed, a power cut) leaves the change owed, and the next start
+/// decides every entry again, so the ledger never disagrees with the rules in force.
+#[test]
+fn a_rule_change_interrupted_before_its_entries_are_decided_is_finished_at_the_next_start() {
+    let env = Env::new(&["--no-rate-limit", "--records", "200"], "");
+    let uk = env.connect(UK)["id"].as_i64().unwrap();
+    env.sync(uk);
+    let decided_by = |rule: &Value| -> Vec<i64> {
+        env.json(&["emissions", "--ledger", "--limit", "100000", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["review_rule_id"] == *rule)
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect()
+    };
+    let crashed = |args: &[&str]| {
+        let out = env
+            .cmd()
+            .env("CARBONSYNC_TEST_CRASH_AT", "after_rule_saved")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains("stopping at after_rule_saved"),
+            "{}",
+            stderr(&out)
+        );
+    };
+    let rule = [
+        "--supplier",
+        "arnold laver timber",
+        "--factor",
+        "321113",
+        "--category",
+        "Timber",
+        "--name",
+        "Timber",
+    ];
+    let mut preview = vec!["rules", "add", "--preview", "--json"];
+    preview.extend_from_slice(&rule);
+    let expected = env.json(&preview)["changes"].as_i64().unwrap();
+    assert!(expected > 0, "the sandbox buys timber");
+
+    // Added, then stopped: the rule is saved, and the next command finds its entries decided.
+    let mut add = vec!["rules", "add"];
+    add.extend_from_slice(&rule);
+    crashed(&add);
+    let saved = env.json(&["rules", "--json"])[0].clone();
+    assert_eq!(saved["name"], "Timber");
+    assert_eq!(decided_by(&saved["id"]).len() as i64, expected);
+    assert_eq!(saved["entries"].as_i64(), Some(expected), "{saved}");
+
+    // Removed, then stopped: no entry stays decided by a rule that no longer exists.
+    crashed(&["rules", "remove", &saved["id"].to_string()]);
+    assert_eq!(env.json(&["rules", "--json"]), json!([]));
+    assert!(decided_by(&saved["id"]).is_empty());
+    assert_month_totals_agree(&env);
+    ok(env.run(&["audit", "verify"]));
+
+    // Only an interrupted change is finished at the next start: one that ran to its end
+    // leaves nothing owed, and the next command recomputes nothing.
+    let recomputes = |args: &[&str]| {
+        let mut all = vec!["--verbose"];
+        all.extend_from_slice(args);
+        let out = env.run(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out).contains("recomputed every ledger entry")
+    };
+    assert!(!recomputes(&add));
+    assert!(!recomputes(&["rules"]));
+    crashed(&["rules", "remove", "1"]);
+    assert!(recomputes(&["rules"]));
+    assert!(!recomputes(&["rules"]));
+}
