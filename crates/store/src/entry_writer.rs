@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use crate::reassess::StoredOutcome;
+use crate::reassess::{opt_text, text, StoredOutcome};
 use crate::{decimal, LedgerRow, Result};
 
 /// The triggers that keep `month_totals` as the ledger is written.
@@ -76,7 +76,38 @@ struct Sums {
     usd_2022_micros: i64,
 }
 
+impl MonthKey {
+    /// The row an entry dated `date` (`YYYY-MM-DD`) counts in.
+    fn of(
+        date: &str,
+        connection_id: i64,
+        covered: bool,
+        status: &str,
+        scope: Option<i64>,
+        scope3_category: Option<i64>,
+        category: Option<&str>,
+    ) -> Self {
+        Self {
+            month: format!("{}-01", date.get(..7).unwrap_or(date)),
+            connection_id,
+            status: if covered { "excluded" } else { status }.to_string(),
+            scope: scope.unwrap_or(0),
+            scope3_category: scope3_category.unwrap_or(0),
+            category: category.unwrap_or("").to_string(),
+        }
+    }
+}
+
 impl Sums {
+    /// What one entry adds.
+    fn one(co2e_mg: Option<i64>, usd_2022_micros: Option<i64>) -> Self {
+        Self {
+            entries: 1,
+            co2e_mg: co2e_mg.unwrap_or(0),
+            usd_2022_micros: usd_2022_micros.unwrap_or(0),
+        }
+    }
+
     fn add(&mut self, other: Sums, sign: i64) {
         self.entries += sign * other.entries;
         self.co2e_mg += sign * other.co2e_mg;
@@ -105,37 +136,30 @@ impl MonthTotals {
         if !stored.differs(row) {
             return;
         }
-        let month = month_of(date);
         self.add(
-            MonthKey {
-                month: month.clone(),
+            MonthKey::of(
+                date,
                 connection_id,
-                status: effective_status(covered, stored.status).to_string(),
-                scope: stored.scope.unwrap_or(0),
-                scope3_category: stored.scope3_category.unwrap_or(0),
-                category: stored.category.unwrap_or("").to_string(),
-            },
-            Sums {
-                entries: 1,
-                co2e_mg: stored.co2e_mg.unwrap_or(0),
-                usd_2022_micros: stored.usd_2022_micros.unwrap_or(0),
-            },
+                covered,
+                stored.status,
+                stored.scope,
+                stored.scope3_category,
+                stored.category,
+            ),
+            Sums::one(stored.co2e_mg, stored.usd_2022_micros),
             -1,
         );
         self.add(
-            MonthKey {
-                month,
+            MonthKey::of(
+                date,
                 connection_id,
-                status: effective_status(covered, row.status.as_str()).to_string(),
-                scope: row.scope.map_or(0, i64::from),
-                scope3_category: row.scope3_category.map_or(0, i64::from),
-                category: row.category.clone().unwrap_or_default(),
-            },
-            Sums {
-                entries: 1,
-                co2e_mg: values.co2e_mg.unwrap_or(0),
-                usd_2022_micros: values.usd_2022_micros.unwrap_or(0),
-            },
+                covered,
+                row.status.as_str(),
+                row.scope.map(i64::from),
+                row.scope3_category.map(i64::from),
+                row.category.as_deref(),
+            ),
+            Sums::one(values.co2e_mg, values.usd_2022_micros),
             1,
         );
     }
@@ -148,18 +172,6 @@ impl MonthTotals {
         for (k, s) in other.0 {
             self.add(k, s, 1);
         }
-    }
-}
-
-fn month_of(date: &str) -> String {
-    format!("{}-01", date.get(..7).unwrap_or(date))
-}
-
-fn effective_status(covered: bool, status: &str) -> &str {
-    if covered {
-        "excluded"
-    } else {
-        status
     }
 }
 
@@ -220,19 +232,16 @@ impl<'tx> EntryWriter<'tx> {
     fn count_line(&mut self, id: i64, sign: i64) -> Result<()> {
         let mut rows = self.line_parts.query([id])?;
         while let Some(r) = rows.next()? {
-            let key = MonthKey {
-                month: month_of(text(r, 0)?),
-                connection_id: r.get(1)?,
-                status: effective_status(r.get(2)?, text(r, 3)?).to_string(),
-                category: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-                scope: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
-                scope3_category: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
-            };
-            let sums = Sums {
-                entries: 1,
-                co2e_mg: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
-                usd_2022_micros: r.get::<_, Option<i64>>(8)?.unwrap_or(0),
-            };
+            let key = MonthKey::of(
+                text(r, 0)?,
+                r.get(1)?,
+                r.get(2)?,
+                text(r, 3)?,
+                r.get(5)?,
+                r.get(6)?,
+                opt_text(r, 4)?,
+            );
+            let sums = Sums::one(r.get(7)?, r.get(8)?);
             self.totals.add(key, sums, sign);
         }
         Ok(())
@@ -396,10 +405,3 @@ const PUT_PART: &str = "INSERT INTO ledger (record_ref, connection_id, line_no, 
        computed_at = excluded.computed_at, decision_id = excluded.decision_id,
        review_rule_id = excluded.review_rule_id,
        market_co2e_mg = excluded.market_co2e_mg";
-
-/// Column `i` as text, borrowed from the row.
-fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
-    row.get_ref(i)?.as_str().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
-}

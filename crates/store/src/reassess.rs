@@ -508,14 +508,17 @@ fn line_at<'r>(row: &'r rusqlite::Row<'_>) -> rusqlite::Result<ReadLine<'r>> {
 }
 
 /// Column `i` as text, borrowed from the row.
-fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+pub(crate) fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
     row.get_ref(i)?.as_str().map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
     })
 }
 
 /// Column `i` as text or NULL, borrowed from the row.
-fn opt_text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
+pub(crate) fn opt_text<'r>(
+    row: &'r rusqlite::Row<'_>,
+    i: usize,
+) -> rusqlite::Result<Option<&'r str>> {
     row.get_ref(i)?.as_str_or_null().map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
     })
