@@ -8,10 +8,9 @@ use serde_json::{json, Value};
 
 /// Runs `connect xero --tenant UK` and lets it stop dead at `step`.
 fn connect_crashing_at(env: &Env, step: &str) {
-    let out = env
-        .cmd()
-        .env("CARBONSYNC_TEST_CRASH_AT", step)
-        .args([
+    env.run_crashing_at(
+        step,
+        &[
             "connect",
             "xero",
             "--tenant",
@@ -19,14 +18,7 @@ fn connect_crashing_at(env: &Env, step: &str) {
             "--timeout",
             "30",
             "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "the connect went through {step}");
-    let err = stderr(&out);
-    assert!(
-        err.contains(&format!("stopping at {step}")),
-        "the connect never reached {step}: {err}"
+        ],
     );
 }
 

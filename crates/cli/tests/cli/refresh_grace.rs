@@ -27,18 +27,7 @@ fn refreshed(env: &Env) -> i64 {
 /// `sync <id>`, stopped dead once the platform's renewal answer is in hand.
 fn sync_crashing_after_refresh(env: &Env, id: &str) {
     let before = refreshed(env);
-    let out = env
-        .cmd()
-        .env("CARBONSYNC_TEST_CRASH_AT", "after_refresh_answer")
-        .args(["sync", id])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("stopping at after_refresh_answer"),
-        "{}",
-        stderr(&out)
-    );
+    env.run_crashing_at("after_refresh_answer", &["sync", id]);
     // The platform did rotate the token; the answer never reached the keychain.
     assert_eq!(refreshed(env), before + 1);
 }

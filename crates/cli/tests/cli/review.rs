@@ -935,20 +935,7 @@ fn a_rule_change_interrupted_before_its_entries_are_decided_is_finished_at_the_n
             .map(|e| e["id"].as_i64().unwrap())
             .collect()
     };
-    let crashed = |args: &[&str]| {
-        let out = env
-            .cmd()
-            .env("CARBONSYNC_TEST_CRASH_AT", "after_rule_saved")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(!out.status.success());
-        assert!(
-            stderr(&out).contains("stopping at after_rule_saved"),
-            "{}",
-            stderr(&out)
-        );
-    };
+    let crashed = |args: &[&str]| env.run_crashing_at("after_rule_saved", args);
     let rule = [
         "--supplier",
         "arnold laver timber",

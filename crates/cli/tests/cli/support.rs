@@ -155,6 +155,23 @@ impl Env {
         self.cmd().args(args).output().expect("run carbonsync")
     }
 
+    /// Runs `args` and lets the process stop dead (as `kill -9` would) at `step`
+    /// (`CARBONSYNC_TEST_CRASH_AT`, which only debug builds obey); fails unless it got there.
+    pub fn run_crashing_at(&self, step: &str, args: &[&str]) {
+        let out = self
+            .cmd()
+            .env("CARBONSYNC_TEST_CRASH_AT", step)
+            .args(args)
+            .output()
+            .expect("run carbonsync");
+        assert!(!out.status.success(), "{args:?} went through {step}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("stopping at {step}")),
+            "{args:?} never reached {step}: {err}"
+        );
+    }
+
     /// Runs and expects success; returns stdout parsed as JSON.
     pub fn json(&self, args: &[&str]) -> Value {
         let out = self.run(args);
