@@ -87,7 +87,11 @@ fn copy_dir(from: &Path, to: &Path) {
     for f in std::fs::read_dir(from).unwrap() {
         let f = f.unwrap();
         if f.file_type().unwrap().is_file() {
-            std::fs::copy(f.path(), to.join(f.file_name())).unwrap();
+            let copy = to.join(f.file_name());
+            std::fs::copy(f.path(), &copy).unwrap();
+            // On disk before anything is timed: the kernel writing half a gigabyte back in
+            // the middle of a measurement would be measured with it.
+            std::fs::File::open(&copy).unwrap().sync_all().unwrap();
         }
     }
 }
