@@ -266,6 +266,15 @@ impl App {
         let rule = self.checked_rule(rule)?;
         let mut store = self.store()?;
         let before = store.review_rule(id).map_err(|_| no_such_rule(id))?;
+        if before.name == rule.name
+            && before.matches == rule.matches
+            && before.classification == rule.classification
+        {
+            return Err(invalid(format!(
+                "Rule {id} already matches and does exactly this: nothing was changed. Give \
+                 what should change (a name, what it matches, a factor, category or reason)."
+            )));
+        }
         self.with_actor(|who| store.update_review_rule(id, &rule, who, why))?;
         crate::connect::crash_point("after_rule_saved");
         carbonsync_sync::reassess_entries(
@@ -286,6 +295,17 @@ impl App {
         self.refuse_if_read_only()?;
         let mut store = self.store()?;
         store.review_rule(id).map_err(|_| no_such_rule(id))?;
+        let count = store.review_rules()?.len() as i64;
+        if !(1..=count).contains(&position) {
+            return Err(invalid(if count == 1 {
+                format!("There is one rule, so its position can only be 1, not {position}.")
+            } else {
+                format!(
+                    "There are {count} rules, so a rule's position is 1 to {count}, not \
+                     {position}."
+                )
+            }));
+        }
         self.with_actor(|who| store.move_review_rule(id, position, who, why))?;
         crate::connect::crash_point("after_rule_saved");
         carbonsync_sync::reassess_entries(

@@ -382,6 +382,17 @@ impl Calculator {
             .flat_map(|m| m.rules.values().map(|r| &r.rule))
     }
 
+    /// Whether the platform's account mapping says the line is not a purchase at all
+    /// ([`Treatment::Exclude`]: payroll, tax, loans, …): a rule for similar entries leaves
+    /// it to the mapping, and only a person's decision on the entry itself (or a new
+    /// mapping table) counts it.
+    pub fn excluded_by_mapping(&self, line: &SpendLine<'_>) -> bool {
+        line.account_code
+            .map(str::trim)
+            .and_then(|code| self.rule(line.platform, code))
+            .is_some_and(|rule| rule.treatment == Treatment::Exclude)
+    }
+
     /// Whether the record itself settles the line, whatever account, rule or person says:
     /// deleted, a transfer, income, a prepayment or overpayment, money in that is not a refund
     /// of a purchase. Exactly the lines [`Calculator::assess`] excludes "by record", without

@@ -97,10 +97,12 @@ impl Review {
         mapped: impl Fn() -> LedgerRow,
     ) -> LedgerRow {
         // What the record itself settles (deleted, a transfer, income) is not a rule's to
-        // decide, nor a quantity's to count. The account mapping is computed only where it
-        // decides: a rule or a person's decision makes it unnecessary.
+        // decide, nor a quantity's to count. Nor is what the mapping says is no purchase
+        // (payroll, tax): a rule on an amount or a word would otherwise sweep salaries into
+        // a spend category. The account mapping is computed only where it decides: a rule or
+        // a person's decision makes it unnecessary.
         let by_record = calc.settled_by_record(line);
-        let rule = if by_record {
+        let rule = if by_record || calc.excluded_by_mapping(line) {
             None
         } else {
             self.rule_for(line, facts)

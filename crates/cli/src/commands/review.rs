@@ -862,8 +862,20 @@ fn merge(base: &mut RuleInput, given: RuleInput) {
     b.amount_min = g.amount_min.or(b.amount_min);
     b.amount_max = g.amount_max.or(b.amount_max);
     let c = given.classification;
-    if c.factor_code.is_some() || c.action == ReviewAction::Exclude {
+    if c.action == ReviewAction::Exclude {
         base.classification = c;
+    } else if c.factor_code.is_some() {
+        // Another factor for the same spend: the rule's category is the person's word for
+        // that spend and stays unless a new one is given (the factor's title otherwise).
+        let kept = if base.classification.action == ReviewAction::Reclassify {
+            base.classification.category.take()
+        } else {
+            None
+        };
+        base.classification = Classification {
+            category: c.category.or(kept),
+            ..c
+        };
     } else {
         if c.category.is_some() {
             base.classification.category = c.category;

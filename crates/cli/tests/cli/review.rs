@@ -266,11 +266,9 @@ fn a_rule_is_previewed_then_applies_to_what_later_syncs_bring_and_a_decision_out
         .filter(|e| e["contact"] == SUPPLIER)
         .collect();
     assert!(timber.len() >= 3, "the sandbox buys timber");
-    // Everything of the supplier's the record itself does not settle (deleted, a transfer).
-    let decidable = timber
-        .iter()
-        .filter(|e| !(e["status"] == "excluded" && e["rule_id"].is_null()))
-        .count() as i64;
+    // Everything of the supplier's that is a purchase: neither settled by the record (deleted,
+    // a transfer) nor on an account the mapping says is none (payroll, tax).
+    let decidable = timber.iter().filter(|e| e["status"] != "excluded").count() as i64;
 
     let rule = [
         "--supplier",
@@ -321,7 +319,7 @@ fn a_rule_is_previewed_then_applies_to_what_later_syncs_bring_and_a_decision_out
     // A person's decision on one of them outranks the rule.
     let counted: Vec<&Value> = timber
         .iter()
-        .filter(|e| !(e["status"] == "excluded" && e["rule_id"].is_null()))
+        .filter(|e| e["status"] != "excluded")
         .copied()
         .collect();
     let mine = counted[0]["id"].as_i64().unwrap();
@@ -454,6 +452,39 @@ fn a_decision_or_rule_that_cannot_be_applied_is_refused_in_words_and_changes_not
     }
     assert_eq!(env.json(&["rules", "--json"]), json!([]));
     assert_eq!(env.json(&["audit", "--json"]), json!([]));
+
+    // A rule's edit that changes nothing, and a move past the end, are refused and leave no
+    // audit row; a new factor keeps the category the person gave.
+    let rule = env.json(&[
+        "rules",
+        "add",
+        "--json",
+        "--supplier",
+        "x",
+        "--factor",
+        "481111",
+        "--category",
+        "Flights",
+        "--name",
+        "n",
+    ]);
+    let id = rule["id"].to_string();
+    for (args, says) in [
+        (vec!["rules", "edit", &id], "nothing was changed"),
+        (vec!["rules", "edit", &id, "--name", "n"], "nothing was changed"),
+        (vec!["rules", "move", &id, "2"], "can only be 1, not 2"),
+        (vec!["rules", "move", &id, "0"], "can only be 1, not 0"),
+    ] {
+        let out = env.run(&args);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+    let actions = |env: &Env| env.json(&["audit", "--json"]).as_array().unwrap().len();
+    assert_eq!(actions(&env), 1, "only the rule's addition");
+    let edited = env.json(&["rules", "edit", &id, "--json", "--factor", "721110"]);
+    assert_eq!(edited["classification"]["factor_code"], "721110");
+    assert_eq!(edited["classification"]["category"], "Flights");
+    assert_eq!(actions(&env), 2);
 }
 
 #[test]
@@ -868,12 +899,13 @@ fn a_rules_amount_range_takes_its_bounds_to_the_penny() {
     let uk = env.connect(UK)["id"].as_i64().unwrap();
     env.sync(uk);
     let ledger = env.json(&["emissions", "--ledger", "--limit", "100000", "--json"]);
-    // What a rule may decide: everything the record itself does not settle.
+    // What a rule may decide: every purchase. Excluded before any rule is what the record
+    // settles (a transfer, income) and what the mapping says is no purchase (payroll, tax).
     let amounts: Vec<Decimal> = ledger
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| !(e["status"] == "excluded" && e["rule_id"].is_null()))
+        .filter(|e| e["status"] != "excluded")
         .map(|e| decimal(&e["net_amount"]))
         .collect();
     let mut distinct = amounts.clone();
@@ -916,6 +948,60 @@ fn a_rules_amount_range_takes_its_bounds_to_the_penny() {
             "entries from {above}"
         );
     }
+
+    // A rule over every amount counts every purchase, and nothing the mapping says is none:
+    // salaries and tax keep the mapping's exclusion and its reason.
+    let not_purchases: Vec<&Value> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == "excluded" && !e["rule_id"].is_null())
+        .collect();
+    assert!(
+        not_purchases
+            .iter()
+            .any(|e| e["reason"].as_str().unwrap_or("").contains("payroll")
+                || e["reason"].as_str().unwrap_or("").contains("tax")),
+        "the sandbox pays salaries or tax: {not_purchases:?}"
+    );
+    let lowest = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| decimal(&e["net_amount"]))
+        .min()
+        .unwrap()
+        .to_string();
+    let saved = env.json(&[
+        "rules",
+        "add",
+        "--json",
+        "--factor",
+        "453210",
+        "--category",
+        "Office supplies",
+        "--name",
+        "Everything",
+        "--min",
+        &lowest,
+    ]);
+    assert_eq!(saved["entries"], amounts.len() as i64);
+    let after = env.json(&["emissions", "--ledger", "--limit", "100000", "--json"]);
+    for before in &not_purchases {
+        let now = after
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == before["id"])
+            .unwrap();
+        assert_eq!(
+            (&now["status"], &now["reason"], &now["category"]),
+            (&before["status"], &before["reason"], &before["category"]),
+            "{now}"
+        );
+        assert!(now["review_rule_id"].is_null(), "{now}");
+    }
+    assert_month_totals_agree(&env);
 }
 
 /// Saving a change of the rules and deciding its entries again are two steps; a process
