@@ -154,8 +154,17 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                     ConnectOptions {
                         tenant,
                         timeout: Duration::from_secs(timeout),
-                        show_url: Some(Box::new(|url| {
+                        show_url: Some(Box::new(move |url| {
                             eprintln!("Opening the browser to sign in. If it does not open, visit:\n  {url}");
+                            eprintln!("Waiting up to {timeout} s for the sign-in to finish (Ctrl-C stops).");
+                            // Real platforms sign in on their own sites; only the sandbox
+                            // serves its consent page on this machine.
+                            if url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost") {
+                                eprintln!(
+                                    "This is the sandbox: approve on its page, or start the sandbox with \
+                                     CARBONSYNC_SANDBOX_AUTO_APPROVE=1 to approve every sign-in by itself."
+                                );
+                            }
                         })),
                     },
                 )

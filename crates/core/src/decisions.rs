@@ -164,8 +164,20 @@ impl App {
             .collect()
     }
 
+    /// The Scope 3 category of spend counted with factor `code` when none is given: the one
+    /// the account mappings give that factor (6, business travel, for air transportation),
+    /// else 1 (purchased goods and services), the category of spend-based purchases.
+    fn default_scope3_category(&self, code: &str) -> Option<u8> {
+        Some(
+            self.calculator()
+                .scope3_category_for_factor(code)
+                .unwrap_or(1),
+        )
+    }
+
     /// Checks a classification and fills what it may leave out (a reclassification's category
-    /// is the factor's title unless given, its Scope 3 category 1).
+    /// is the factor's title unless given, its Scope 3 category as
+    /// [`App::default_scope3_category`] says).
     pub(crate) fn checked_classification(
         &self,
         c: &Classification,
@@ -196,8 +208,10 @@ impl App {
                 if blank(&c.category) {
                     c.category = Some(factor.title.clone());
                 }
+                c.scope3_category = c
+                    .scope3_category
+                    .or_else(|| self.default_scope3_category(&code));
                 c.factor_code = Some(code);
-                c.scope3_category = c.scope3_category.or(Some(1));
             }
             ReviewAction::Split => {
                 let refused = |why: String| AppError::new("invalid_review", why);
@@ -232,8 +246,10 @@ impl App {
                     if p.category.as_deref().is_none_or(|s| s.trim().is_empty()) {
                         p.category = Some(factor.title.clone());
                     }
+                    p.scope3_category = p
+                        .scope3_category
+                        .or_else(|| self.default_scope3_category(&code));
                     p.factor_code = code;
-                    p.scope3_category = p.scope3_category.or(Some(1));
                 }
                 if total != Decimal::ONE_HUNDRED {
                     return Err(refused(format!(

@@ -41,6 +41,26 @@ fn invalid(message: impl Into<String>) -> AppError {
     AppError::new("invalid_rule", message)
 }
 
+/// Refuses `name` when another rule than `this` has it: the rules list, the entries and the
+/// report name a rule by it, and two of one name could not be told apart there.
+fn refuse_taken_name(
+    store: &carbonsync_store::Store,
+    name: &str,
+    this: Option<i64>,
+) -> Result<(), AppError> {
+    let taken = store
+        .review_rules()?
+        .into_iter()
+        .find(|r| Some(r.id) != this && r.name.trim().eq_ignore_ascii_case(name.trim()));
+    match taken {
+        Some(r) => Err(invalid(format!(
+            "Rule {} is already named {:?}; give this one another name.",
+            r.id, r.name
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn no_such_rule(id: i64) -> AppError {
     AppError::new(
         "no_such_rule",
@@ -244,6 +264,7 @@ impl App {
         self.refuse_if_read_only()?;
         let rule = self.checked_rule(rule)?;
         let mut store = self.store()?;
+        refuse_taken_name(&store, &rule.name, None)?;
         let saved = self.with_actor(|who| store.add_review_rule(&rule, who, why))?;
         crate::connect::crash_point("after_rule_saved");
         carbonsync_sync::reassess_entries(
@@ -266,6 +287,7 @@ impl App {
         let rule = self.checked_rule(rule)?;
         let mut store = self.store()?;
         let before = store.review_rule(id).map_err(|_| no_such_rule(id))?;
+        refuse_taken_name(&store, &rule.name, Some(id))?;
         if before.name == rule.name
             && before.matches == rule.matches
             && before.classification == rule.classification

@@ -382,6 +382,22 @@ impl Calculator {
             .flat_map(|m| m.rules.values().map(|r| &r.rule))
     }
 
+    /// The Scope 3 category the shipped account mappings give spend counted with spend
+    /// factor `code`, where every row that counts with it agrees (481111, air
+    /// transportation: 6, business travel); `None` where no row counts with it or rows
+    /// differ. What a person's reclassification takes when it names no category.
+    pub fn scope3_category_for_factor(&self, code: &str) -> Option<u8> {
+        let mut found = self
+            .tables
+            .mappings
+            .values()
+            .flat_map(|m| m.rules.values().map(|r| &r.rule))
+            .filter(|r| r.treatment == Treatment::Spend && r.naics_code.as_deref() == Some(code))
+            .map(|r| r.scope3_category);
+        let first = found.next()??;
+        found.all(|c| c == Some(first)).then_some(first)
+    }
+
     /// Whether the platform's account mapping says the line is not a purchase at all
     /// ([`Treatment::Exclude`]: payroll, tax, loans, …): a rule for similar entries leaves
     /// it to the mapping, and only a person's decision on the entry itself (or a new

@@ -469,11 +469,29 @@ fn a_decision_or_rule_that_cannot_be_applied_is_refused_in_words_and_changes_not
         "n",
     ]);
     let id = rule["id"].to_string();
+    // Air travel is business travel (Scope 3 category 6), as the account mappings count it.
+    assert_eq!(rule["classification"]["scope3_category"], 6, "{rule}");
     for (args, says) in [
         (vec!["rules", "edit", &id], "nothing was changed"),
-        (vec!["rules", "edit", &id, "--name", "n"], "nothing was changed"),
+        (
+            vec!["rules", "edit", &id, "--name", "n"],
+            "nothing was changed",
+        ),
         (vec!["rules", "move", &id, "2"], "can only be 1, not 2"),
         (vec!["rules", "move", &id, "0"], "can only be 1, not 0"),
+        (
+            vec![
+                "rules",
+                "add",
+                "--supplier",
+                "y",
+                "--exclude",
+                "z",
+                "--name",
+                "N ",
+            ],
+            "is already named \"n\"",
+        ),
     ] {
         let out = env.run(&args);
         assert!(!out.status.success(), "{args:?} was accepted");
