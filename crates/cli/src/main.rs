@@ -51,7 +51,7 @@ enum ReportAction {
 #[derive(clap::Args)]
 struct InventoryArgs {
     /// A year (2024), a quarter (2024-Q2), a month (2024-03) or a financial year (FY2024:
-    /// the one that starts in 2024, in --fy-start-month).
+    /// the one that starts in 2024, in --fy-start-month; FY2024-25 names both its years).
     #[arg(long)]
     period: Option<String>,
     /// The month (1-12) the financial year starts in, for FY periods.
@@ -220,6 +220,8 @@ struct RuleFields {
     /// Start from entry ENTRY's decision: same platform and supplier (or account).
     #[arg(long, value_name = "ENTRY")]
     like: Option<i64>,
+    /// What the rule is called in the rules list, on the entries it decides and in the
+    /// report; no two rules share one.
     #[arg(long)]
     name: Option<String>,
     /// The supplier, whole (letters' case aside).
@@ -244,8 +246,12 @@ struct RuleFields {
     /// Count matching entries with this factor's code.
     #[arg(long)]
     factor: Option<String>,
+    /// The category the entries are reported under (default: the factor's title; an edit
+    /// keeps the rule's own).
     #[arg(long)]
     category: Option<String>,
+    /// The GHG Protocol Scope 3 category, 1 to 15 (default: the one the account mappings
+    /// give the factor, else 1, purchased goods and services).
     #[arg(long)]
     scope3_category: Option<u8>,
     /// Exclude matching entries, for this reason.
@@ -299,7 +305,8 @@ enum PeriodCmd {
     /// change in it as changes after close instead of changing them.
     Close {
         /// A month (2024-03), a quarter (2024-Q2), a year (2024) or a financial year
-        /// (FY2024: the one that starts in 2024, in --fy-start-month).
+        /// (FY2024: the one that starts in 2024, in --fy-start-month; FY2024-25 names both
+        /// its years).
         period: String,
         /// The month (1-12) the financial year starts in, for FY periods.
         #[arg(long, default_value_t = 1, value_name = "MONTH")]

@@ -50,6 +50,11 @@ pub struct FactorChoice {
     pub value: rust_decimal::Decimal,
     pub unit: String,
     pub publisher: String,
+    /// The GHG Protocol Scope 3 category (1 to 15) spend counted with this factor goes under
+    /// when the person names none: the one the account mappings give the factor, else the
+    /// one its industry settles (6, business travel, for flights and hotels), else 1,
+    /// purchased goods and services.
+    pub scope3_category: u8,
 }
 
 /// The GHG Protocol's Scope 3 categories, 1 to 15.
@@ -160,19 +165,19 @@ impl App {
                 value: f.with_margins,
                 unit: f.unit.clone(),
                 publisher: info.publisher.clone(),
+                scope3_category: self.default_scope3_category(&f.code),
             })
             .collect()
     }
 
     /// The Scope 3 category of spend counted with factor `code` when none is given: the one
-    /// the account mappings give that factor (6, business travel, for air transportation),
-    /// else 1 (purchased goods and services), the category of spend-based purchases.
-    fn default_scope3_category(&self, code: &str) -> Option<u8> {
-        Some(
-            self.calculator()
-                .scope3_category_for_factor(code)
-                .unwrap_or(1),
-        )
+    /// [`carbonsync_emissions::Calculator::scope3_category_for_factor`] gives (6, business
+    /// travel, for flights and hotels), else 1 (purchased goods and services), the category
+    /// of spend-based purchases.
+    fn default_scope3_category(&self, code: &str) -> u8 {
+        self.calculator()
+            .scope3_category_for_factor(code)
+            .unwrap_or(1)
     }
 
     /// Checks a classification and fills what it may leave out (a reclassification's category
@@ -210,7 +215,7 @@ impl App {
                 }
                 c.scope3_category = c
                     .scope3_category
-                    .or_else(|| self.default_scope3_category(&code));
+                    .or_else(|| Some(self.default_scope3_category(&code)));
                 c.factor_code = Some(code);
             }
             ReviewAction::Split => {
@@ -248,7 +253,7 @@ impl App {
                     }
                     p.scope3_category = p
                         .scope3_category
-                        .or_else(|| self.default_scope3_category(&code));
+                        .or_else(|| Some(self.default_scope3_category(&code)));
                     p.factor_code = code;
                 }
                 if total != Decimal::ONE_HUNDRED {

@@ -12,6 +12,7 @@
 
 pub mod activity;
 mod error;
+mod scope3_by_industry;
 mod tables;
 
 use std::fmt;
@@ -23,6 +24,7 @@ use rust_decimal::RoundingStrategy;
 use serde::{Deserialize, Serialize};
 
 pub use error::EmissionsError;
+pub use scope3_by_industry::scope3_category_by_industry;
 use tables::{currency_key, Rule, Tables};
 
 /// The tables shipped inside the crate, byte for byte, so the app can show them or write them
@@ -382,20 +384,24 @@ impl Calculator {
             .flat_map(|m| m.rules.values().map(|r| &r.rule))
     }
 
-    /// The Scope 3 category the shipped account mappings give spend counted with spend
-    /// factor `code`, where every row that counts with it agrees (481111, air
-    /// transportation: 6, business travel); `None` where no row counts with it or rows
-    /// differ. What a person's reclassification takes when it names no category.
+    /// The Scope 3 category of spend counted with spend factor `code` when a person names
+    /// none: the one the shipped account mappings give it, where every row that counts with
+    /// it agrees (481111, air transportation: 6, business travel); else the one its industry
+    /// settles ([`scope3_category_by_industry`]: 721110, hotels: 6); `None` for the rest,
+    /// which are purchased goods and services (1).
     pub fn scope3_category_for_factor(&self, code: &str) -> Option<u8> {
-        let mut found = self
+        let mut mapped = self
             .tables
             .mappings
             .values()
             .flat_map(|m| m.rules.values().map(|r| &r.rule))
             .filter(|r| r.treatment == Treatment::Spend && r.naics_code.as_deref() == Some(code))
             .map(|r| r.scope3_category);
-        let first = found.next()??;
-        found.all(|c| c == Some(first)).then_some(first)
+        let by_mapping = match mapped.next() {
+            Some(Some(first)) => mapped.all(|c| c == Some(first)).then_some(first),
+            _ => None,
+        };
+        by_mapping.or_else(|| scope3_category_by_industry(code))
     }
 
     /// Whether the platform's account mapping says the line is not a purchase at all

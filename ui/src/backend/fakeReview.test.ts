@@ -602,7 +602,7 @@ describe('fake split of a line between categories', () => {
     expect(JSON.parse(history[0]!.after!)).toMatchObject({ action: 'split', parts: [{ share_percent: '60' }, { share_percent: '40' }] });
   });
 
-  it('fills a part’s category with the factor’s title and its Scope 3 category with 1, and keeps the places of an amount that needs them', async () => {
+  it('fills a part’s category with the factor’s title and its Scope 3 category with the factor’s (flights and hotels 6, supplies 1), and keeps the places of an amount that needs them', async () => {
     const b = new FakeBackend({ entriesPerOrg: 10, now: NOW });
     b.setLedger([ledgerEntry({ id: 911, net_amount: '1000.01' })]);
     await b.decideEntries([911], split(part('60', '481111'), part('25.5', '721110'), part('14.5', '453210')), null, null);
@@ -612,8 +612,8 @@ describe('fake split of a line between categories', () => {
     expect(parts.map((p) => p.net_amount)).toEqual(['600.006', '255.00255', '145.00145']);
     expect(dec(sumDecimals(parts.map((p) => p.net_amount))).eq(dec('1000.01'))).toBe(true);
     expect(parts.map((p) => [p.category, p.scope3_category])).toEqual([
-      ['Scheduled Passenger Air Transportation', 1],
-      ['Hotels (except Casino Hotels) and Motels', 1],
+      ['Scheduled Passenger Air Transportation', 6],
+      ['Hotels (except Casino Hotels) and Motels', 6],
       ['Office Supplies and Stationery Stores', 1],
     ]);
     expect(parts[1]!.reason).toBe('split: 25.5 % of 1000.01 GBP');

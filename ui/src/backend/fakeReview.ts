@@ -131,6 +131,28 @@ const FACTOR_ROWS: ReadonlyArray<readonly [code: string, title: string, value: s
   ['813910', 'Business Associations', '0.128'],
 ];
 
+/**
+ * The Scope 3 category of the factors above whose spend does not go under 1 (purchased goods
+ * and services) when nobody names one, as the application gives it: from the account
+ * mappings (air travel 6, fuel 3, computers 2, rent 8), else from the industry (passenger transport and
+ * hotels 6, freight and couriers 4).
+ */
+const SCOPE3_BY_CODE: Readonly<Record<string, number>> = {
+  '324110': 3,
+  '334111': 2,
+  '481111': 6,
+  '481211': 6,
+  '483111': 4,
+  '484110': 4,
+  '484121': 4,
+  '485310': 6,
+  '485999': 6,
+  '488510': 4,
+  '492110': 4,
+  '531120': 8,
+  '721110': 6,
+};
+
 export const FAKE_FACTORS: ReadonlyArray<FactorChoice> = FACTOR_ROWS.map(([code, title, value]) => ({
   set: FACTOR_SET,
   version: FACTOR_VERSION,
@@ -139,6 +161,7 @@ export const FAKE_FACTORS: ReadonlyArray<FactorChoice> = FACTOR_ROWS.map(([code,
   value,
   unit: FACTOR_UNIT,
   publisher: FACTOR_PUBLISHER,
+  scope3_category: SCOPE3_BY_CODE[code] ?? 1,
 }));
 
 // ---- exchange rates and the US price index, as the application's tables hold them ------------
@@ -1267,7 +1290,7 @@ export class FakeReview {
         }
         if (blank(c.category)) c.category = factor.title;
         c.factor_code = code;
-        c.scope3_category = c.scope3_category ?? 1;
+        c.scope3_category = c.scope3_category ?? factor.scope3_category;
         break;
       }
       case 'split': {
@@ -1293,7 +1316,7 @@ export class FakeReview {
             share_percent: share,
             category: blank(p.category) ? factor.title : p.category,
             factor_code: code,
-            scope3_category: p.scope3_category ?? 1,
+            scope3_category: p.scope3_category ?? factor.scope3_category,
           };
         });
         if (!total.eq(100)) {

@@ -15,4 +15,11 @@ code: string, title: string,
 /**
  * kg CO2e per 2022 USD, purchaser price, exactly as published. Decimal text.
  */
-value: string, unit: string, publisher: string, };
+value: string, unit: string, publisher: string, 
+/**
+ * The GHG Protocol Scope 3 category (1 to 15) spend counted with this factor goes under
+ * when the person names none: the one the account mappings give the factor, else the
+ * one its industry settles (6, business travel, for flights and hotels), else 1,
+ * purchased goods and services.
+ */
+scope3_category: number, };

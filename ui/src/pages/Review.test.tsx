@@ -104,11 +104,12 @@ describe('the Review page', { timeout: 15_000 }, () => {
     expect(option).toHaveTextContent('0.145 kg CO2e/2022 USD, purchaser price');
     expect(option).toHaveTextContent('US EPA Office of Research and Development');
     await user.click(option);
-    // The category is the factor's title until it is named.
+    // The category is the factor's title until it is named, and the Scope 3 category the
+    // factor's own: a hotel is business travel.
     expect(screen.getByTestId('reclassify-category')).toHaveValue('Hotels (except Casino Hotels) and Motels');
+    expect(screen.getByTestId('reclassify-scope3')).toHaveValue('6');
     await user.clear(screen.getByTestId('reclassify-category'));
     await user.type(screen.getByTestId('reclassify-category'), 'Hotel stays');
-    await user.selectOptions(screen.getByLabelText('Scope 3 category'), '6');
     await user.type(screen.getByTestId('review-note'), 'a hotel, not a taxi');
     await user.click(screen.getByTestId('reclassify-save'));
 
@@ -128,6 +129,28 @@ describe('the Review page', { timeout: 15_000 }, () => {
     const total = (await backend.emissionsSummary(EMPTY_FILTER, null)).totals.kg_co2e;
     expect(total).not.toBe(totalBefore);
     await waitFor(() => expect(screen.getByTestId('total-kg')).toHaveTextContent(formatKg(total)), { timeout: 5000 });
+  });
+
+  it('keeps the Scope 3 category a person chose when the factor changes after it', async () => {
+    const user = userEvent.setup();
+    const { backend } = renderApp({ hash: '#/review' });
+    await user.click(await screen.findByTestId('review-select-13'));
+    await user.click(screen.getByTestId('review-reclassify'));
+    const dialog = await screen.findByRole('dialog', { name: 'Reclassify 1 entry' });
+    await user.type(screen.getByTestId('factor-search'), 'couriers');
+    await user.click(await within(dialog).findByTestId('factor-option-492110'));
+    // Couriers bought by the company are upstream transportation and distribution.
+    expect(screen.getByTestId('reclassify-scope3')).toHaveValue('4');
+    await user.selectOptions(screen.getByTestId('reclassify-scope3'), '9');
+    await user.clear(screen.getByTestId('factor-search'));
+    await user.type(screen.getByTestId('factor-search'), 'taxi');
+    await user.click(await within(dialog).findByTestId('factor-option-485310'));
+    expect(screen.getByTestId('reclassify-scope3')).toHaveValue('9');
+    await user.click(screen.getByTestId('reclassify-save'));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    const e = (await backend.entryDetail(13)).entry;
+    expect(e.factor_code).toBe('485310');
+    expect(e.scope3_category).toBe(9);
   });
 
   it('refuses to exclude without a reason, in the application’s words, then excludes with one', async () => {
@@ -498,7 +521,8 @@ describe('splitting a line between categories', { timeout: 20_000 }, () => {
     expect(within(first).getByLabelText('Category name')).toHaveValue('Scheduled Passenger Air Transportation');
     await user.clear(within(first).getByLabelText('Category name'));
     await user.type(within(first).getByLabelText('Category name'), 'Air travel');
-    await user.selectOptions(within(first).getByLabelText('Scope 3 category'), '6');
+    // A flight is business travel without anyone saying so.
+    expect(within(first).getByLabelText('Scope 3 category')).toHaveValue('6');
 
     // Part 2: 30 % (too little), a hotel.
     const second = within(dialog).getByRole('group', { name: 'Part 2' });
@@ -535,7 +559,7 @@ describe('splitting a line between categories', { timeout: 20_000 }, () => {
     const parts = page.entries.filter((e) => e.contact === 'Clarity Business Travel').sort((a, b) => a.part_no - b.part_no);
     expect(parts.map((p) => [p.id === 901, p.net_amount, p.share_percent, p.category, p.scope3_category, p.kg_co2e])).toEqual([
       [true, '600.00', '60', 'Air travel', 6, '465.352087'],
-      [false, '400.00', '40', 'Hotels (except Casino Hotels) and Motels', 1, '69.850986'],
+      [false, '400.00', '40', 'Hotels (except Casino Hotels) and Motels', 6, '69.850986'],
     ]);
 
     // The entry says which part it is, of what.
@@ -544,7 +568,7 @@ describe('splitting a line between categories', { timeout: 20_000 }, () => {
     expect(screen.getByTestId('entry-part-amount')).toHaveTextContent('600.00 GBP');
     expect(screen.getByTestId('entry-kg')).toHaveTextContent(formatKg('465.352087'));
     expect(screen.getByTestId('entry-decided-by')).toHaveTextContent(
-      'Split in 2 parts: 60 % Air travel (NAICS 481111, Scope 3 cat. 6); 40 % Hotels (except Casino Hotels) and Motels (NAICS 721110, Scope 3 cat. 1)',
+      'Split in 2 parts: 60 % Air travel (NAICS 481111, Scope 3 cat. 6); 40 % Hotels (except Casino Hotels) and Motels (NAICS 721110, Scope 3 cat. 6)',
     );
     expect(within(screen.getByTestId('entry-history')).getByText('Split between categories')).toBeInTheDocument();
 

@@ -771,6 +771,8 @@ function ReclassifyDialog({ count, pending, error, onSave, onClose }: DecisionDi
   const [category, setCategory] = useState('');
   const [categoryTyped, setCategoryTyped] = useState(false);
   const [scope3, setScope3] = useState(1);
+  /** Whether the person chose the Scope 3 category (else it follows the factor's). */
+  const [scope3Chosen, setScope3Chosen] = useState(false);
 
   const save = () =>
     onSave({
@@ -799,6 +801,7 @@ function ReclassifyDialog({ count, pending, error, onSave, onClose }: DecisionDi
         onChoose={(f) => {
           setChosen({ code: f.code, title: f.title });
           if (!categoryTyped) setCategory(f.title);
+          if (!scope3Chosen) setScope3(f.scope3_category);
         }}
       />
       <div className="form-row">
@@ -818,7 +821,15 @@ function ReclassifyDialog({ count, pending, error, onSave, onClose }: DecisionDi
         </div>
         <div className="field">
           <label htmlFor={`${id}-scope3`}>Scope 3 category</label>
-          <select id={`${id}-scope3`} value={scope3} onChange={(e) => setScope3(Number(e.target.value))} data-testid="reclassify-scope3">
+          <select
+            id={`${id}-scope3`}
+            value={scope3}
+            onChange={(e) => {
+              setScope3(Number(e.target.value));
+              setScope3Chosen(true);
+            }}
+            data-testid="reclassify-scope3"
+          >
             {SCOPE3_OPTIONS.map((o) => (
               <option key={o.value} value={o.value}>
                 {o.label}
@@ -842,6 +853,8 @@ interface SplitRow {
   /** Whether the category was named by the person (else it follows the factor's title). */
   categoryTyped: boolean;
   scope3: number;
+  /** Whether the person chose the Scope 3 category (else it follows the factor's). */
+  scope3Chosen: boolean;
 }
 
 /** A share as a person types it (`60`, `60 %`, `12.5`), as the application reads it; empty is null. */
@@ -883,7 +896,7 @@ function SplitDialog({
   const [rows, setRows] = useState<SplitRow[]>(() => {
     const from: ReadonlyArray<SplitPart> = initial && initial.length >= 2 ? initial : [];
     if (from.length === 0) {
-      const blankRow = (key: number): SplitRow => ({ key, share: '', factor: null, category: '', categoryTyped: false, scope3: 1 });
+      const blankRow = (key: number): SplitRow => ({ key, share: '', factor: null, category: '', categoryTyped: false, scope3: 1, scope3Chosen: false });
       return [blankRow(0), blankRow(1)];
     }
     return from.map((p, i) => ({
@@ -893,6 +906,7 @@ function SplitDialog({
       category: p.category ?? '',
       categoryTyped: true,
       scope3: p.scope3_category ?? 1,
+      scope3Chosen: true,
     }));
   });
   /** The row whose factor is being chosen: the first, for a new split. */
@@ -907,7 +921,7 @@ function SplitDialog({
   const add = () => {
     const key = nextKey;
     setNextKey(key + 1);
-    setRows((rs) => [...rs, { key, share: '', factor: null, category: '', categoryTyped: false, scope3: 1 }]);
+    setRows((rs) => [...rs, { key, share: '', factor: null, category: '', categoryTyped: false, scope3: 1, scope3Chosen: false }]);
     setPicking(key);
   };
   const remove = (key: number) => {
@@ -1040,7 +1054,11 @@ function SplitDialog({
                   testIdPrefix={`split-factor-${i}`}
                   label={`Find the factor for part ${n} by code or words of its title`}
                   onChoose={(f) => {
-                    update(r.key, { factor: { code: f.code, title: f.title }, ...(r.categoryTyped ? {} : { category: f.title }) });
+                    update(r.key, {
+                      factor: { code: f.code, title: f.title },
+                      ...(r.categoryTyped ? {} : { category: f.title }),
+                      ...(r.scope3Chosen ? {} : { scope3: f.scope3_category }),
+                    });
                     setPicking(null);
                   }}
                 />
@@ -1060,7 +1078,12 @@ function SplitDialog({
               </div>
               <div className="field">
                 <label htmlFor={`${rowId}-scope3`}>Scope 3 category</label>
-                <select id={`${rowId}-scope3`} value={r.scope3} onChange={(e) => update(r.key, { scope3: Number(e.target.value) })} data-testid={`split-scope3-${i}`}>
+                <select
+                  id={`${rowId}-scope3`}
+                  value={r.scope3}
+                  onChange={(e) => update(r.key, { scope3: Number(e.target.value), scope3Chosen: true })}
+                  data-testid={`split-scope3-${i}`}
+                >
                   {SCOPE3_OPTIONS.map((o) => (
                     <option key={o.value} value={o.value}>
                       {o.label}

@@ -612,7 +612,7 @@ fn rule_input(app: &App, f: RuleFields) -> Result<RuleInput, AppError> {
         (Some(_), Some(_)) => {
             return Err(AppError::new(
                 "usage",
-                "a rule either counts with a factor (--factor) or excludes (--exclude REASON), not both",
+                "A rule either counts with a factor (--factor) or excludes (--exclude REASON), not both",
             ))
         }
         (Some(code), None) => {
@@ -908,7 +908,12 @@ pub fn factors(app: &App, query: &str, limit: usize, json: bool) {
         "2022 USD (purchaser price)"
     );
     for f in &found {
-        say!("  {:<7} {:>7}  {}", f.code, f.value, f.title);
+        // Category 1 is what spend-based purchases go under; another is worth saying.
+        let scope3 = match f.scope3_category {
+            1 => String::new(),
+            n => format!(" (Scope 3 category {n})"),
+        };
+        say!("  {:<7} {:>7}  {}{scope3}", f.code, f.value, f.title);
     }
     if more {
         say!(

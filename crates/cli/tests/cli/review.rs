@@ -909,6 +909,13 @@ fn a_factor_is_found_by_the_everyday_word_as_well_as_the_industrys() {
         !air.contains(&"112120".to_owned()),
         "dairy cattle is not air: {air:?}"
     );
+    // Each factor says which Scope 3 category its spend goes under when nobody names one,
+    // as the account mappings file it: flights are business travel, hotels too (both
+    // category 6), office supplies are purchased goods and services (1).
+    let scope3 = |code: &str| env.json(&["factors", code, "--json"])[0]["scope3_category"].clone();
+    assert_eq!(scope3("481111"), 6);
+    assert_eq!(scope3("721110"), 6);
+    assert_eq!(scope3("541211"), 1);
 }
 
 #[test]
