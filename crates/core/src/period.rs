@@ -30,7 +30,9 @@ fn month_end(y: i32, m: u32) -> Option<NaiveDate> {
 
 impl Period {
     /// Reads `text`. `fy_start_month` (1–12) is the month a financial year starts in: with 4,
-    /// `FY2024` is 2024-04-01 to 2025-03-31; with 1 it is the calendar year 2024.
+    /// `FY2024` (the year that starts in 2024) is 2024-04-01 to 2025-03-31, which may also be
+    /// written with both its years, `FY2024-25` or `FY2024/2025` (labelled `FY2024-25`); with
+    /// 1 it is the calendar year 2024.
     ///
     /// # Errors
     /// `usage`, in words that show the forms accepted, for anything else.
@@ -41,7 +43,7 @@ impl Period {
                 "usage",
                 format!(
                     "{text:?} is not a period: write a year (2024), a month (2024-03), a quarter \
-                     (2024-Q2) or a financial year (FY2024, the one that starts in 2024)"
+                     (2024-Q2) or a financial year (FY2024, the one that starts in 2024, or FY2024-25)"
                 ),
             )
         };
@@ -49,7 +51,7 @@ impl Period {
             return Err(AppError::new(
                 "usage",
                 format!(
-                    "the financial year cannot start in month {fy_start_month}: give 1 \
+                    "The financial year cannot start in month {fy_start_month}: give 1 \
                      (January) to 12 (December)"
                 ),
             ));
@@ -61,8 +63,37 @@ impl Period {
             }
         };
         let upper = p.to_ascii_uppercase();
+        let mut label = None;
         let (first, last) = if let Some(y) = upper.strip_prefix("FY") {
-            let y = year(y)?;
+            let y = match y.split_once(['-', '/']) {
+                // The two-year form (FY2024-25, FY2024/2025), as UK accounts write a year that
+                // does not start in January: it must name the years the start month gives.
+                Some((a, b)) => {
+                    let a = year(a)?;
+                    let second = a + 1;
+                    let named = match b.len() {
+                        2 => b.parse::<i32>().ok() == Some(second % 100),
+                        4 => b.parse::<i32>().ok() == Some(second),
+                        _ => false,
+                    };
+                    if !named {
+                        return Err(bad());
+                    }
+                    if fy_start_month == 1 {
+                        return Err(AppError::new(
+                            "usage",
+                            format!(
+                                "A financial year that starts in January lies in one calendar \
+                                 year: write FY{a}, or give the month it starts in with \
+                                 --fy-start-month (4 for April)"
+                            ),
+                        ));
+                    }
+                    label = Some(format!("FY{a}-{:02}", second % 100));
+                    a
+                }
+                None => year(y)?,
+            };
             let first = NaiveDate::from_ymd_opt(y, fy_start_month, 1);
             let last = first
                 .and_then(|f| f.checked_add_months(chrono::Months::new(12)))
@@ -97,7 +128,9 @@ impl Period {
         };
         match (first, last) {
             (Some(f), Some(l)) => Ok(Period {
-                label: if upper.starts_with("FY") || upper.contains("-Q") {
+                label: if let Some(label) = label {
+                    label
+                } else if upper.starts_with("FY") || upper.contains("-Q") {
                     upper
                 } else {
                     p.to_owned()
@@ -168,6 +201,44 @@ mod tests {
             ("2023-07-01".into(), "2024-06-30".into())
         );
         assert_eq!(Period::parse("fy2023", 7).unwrap().label, "FY2023");
+        // Both years named, as UK accounts write them: the same days as FY2024.
+        for text in ["FY2024-25", "fy2024/25", "FY2024-2025", "FY2024/2025"] {
+            let p = Period::parse(text, 4).unwrap();
+            assert_eq!(
+                (p.from.as_str(), p.to.as_str(), p.label.as_str()),
+                ("2024-04-01", "2025-03-31", "FY2024-25"),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            days("FY1999-00", 7),
+            ("1999-07-01".into(), "2000-06-30".into())
+        );
+    }
+
+    #[test]
+    fn a_two_year_financial_year_must_name_the_years_it_spans() {
+        for bad in [
+            "FY2024-24",
+            "FY2024-26",
+            "FY2024/2026",
+            "FY2024-5",
+            "FY2024-",
+        ] {
+            let e = Period::parse(bad, 4).unwrap_err();
+            assert!(
+                e.message.contains("is not a period"),
+                "{bad}: {}",
+                e.message
+            );
+        }
+        let e = Period::parse("FY2024-25", 1).unwrap_err();
+        assert!(
+            e.message
+                .contains("starts in January lies in one calendar year"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

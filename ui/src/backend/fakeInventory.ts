@@ -115,10 +115,10 @@ export function parsePeriod(text: string, fyStartMonth: number): Period {
   const bad = () =>
     err(
       'usage',
-      `${JSON.stringify(text)} is not a period: write a year (2024), a month (2024-03), a quarter (2024-Q2) or a financial year (FY2024, the one that starts in 2024)`,
+      `${JSON.stringify(text)} is not a period: write a year (2024), a month (2024-03), a quarter (2024-Q2) or a financial year (FY2024, the one that starts in 2024, or FY2024-25)`,
     );
   if (!(Number.isInteger(fyStartMonth) && fyStartMonth >= 1 && fyStartMonth <= 12)) {
-    throw err('usage', `the financial year cannot start in month ${fyStartMonth}: give 1 (January) to 12 (December)`);
+    throw err('usage', `The financial year cannot start in month ${fyStartMonth}: give 1 (January) to 12 (December)`);
   }
   const year = (s: string): number => {
     if (!/^\d{4}$/.test(s)) throw bad();
