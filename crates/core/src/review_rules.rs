@@ -28,6 +28,12 @@ pub struct RulePreview {
     /// Entries whose outcome would change.
     #[ts(type = "number")]
     pub changes: i64,
+    /// Of those, the entries whose result would stay as it is (status, category, Scope 3
+    /// category, factor, kg CO2e): only who decides them would change, the rule taking them
+    /// over from the account mapping or another rule, which takes them out of the review
+    /// queue.
+    #[ts(type = "number")]
+    pub same_result: i64,
     /// kg CO2e of those entries now and after, exactly. Decimal text.
     #[ts(type = "string")]
     pub kg_co2e_now: Decimal,
@@ -232,27 +238,32 @@ impl App {
         let kg = |r: &LedgerRow| r.kg_co2e.unwrap_or_default();
         let kg_co2e_now = changes
             .iter()
-            .map(|(_, now, _)| now.unwrap_or_default())
+            .map(|c| c.kg_co2e_now.unwrap_or_default())
             .sum();
-        let kg_co2e_after = changes.iter().map(|(_, _, after)| kg(after)).sum();
-        changes.sort_by_key(|(id, now, after)| {
+        let kg_co2e_after = changes.iter().map(|c| kg(&c.after)).sum();
+        // What changes a number first, the largest change first; then the entries the rule
+        // would only take over.
+        changes.sort_by_key(|c| {
             (
-                std::cmp::Reverse((kg(after) - now.unwrap_or_default()).abs()),
-                *id,
+                c.same_result,
+                std::cmp::Reverse((kg(&c.after) - c.kg_co2e_now.unwrap_or_default()).abs()),
+                c.entry_id,
             )
         });
+        let same_result = changes.iter().filter(|c| c.same_result).count() as i64;
         let entries = changes
             .iter()
             .take(PREVIEW_LISTED)
-            .map(|(id, _, after)| {
+            .map(|c| {
                 Ok(PreviewedEntry {
-                    entry: store.entry(*id)?,
-                    after: after.clone(),
+                    entry: store.entry(c.entry_id)?,
+                    after: c.after.clone(),
                 })
             })
             .collect::<Result<_, carbonsync_store::StoreError>>()?;
         Ok(RulePreview {
             changes: changes.len() as i64,
+            same_result,
             kg_co2e_now,
             kg_co2e_after,
             entries,

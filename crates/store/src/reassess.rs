@@ -104,8 +104,20 @@ impl StoredOutcome<'_> {
     /// Whether writing `row` would change the entry. A row whose kg cannot be kept in
     /// milligrams, or that splits the line, always does.
     pub fn differs(&self, row: &LedgerRow) -> bool {
-        let mg = |d: &Option<Decimal>| decimal::opt_millionths(d).ok();
         let share = |d: &Option<Decimal>| d.as_ref().map(decimal::text);
+        self.result_differs(row)
+            || self.decision_id != row.decision_id
+            || self.review_rule_id != row.review_rule_id
+            || self.share_percent.map(str::to_owned) != share(&row.share_percent)
+            || !row.more_parts.is_empty()
+    }
+
+    /// Whether `row` would change what the entry counts, as the report shows it: its status
+    /// and reason, category, scope and Scope 3 category, factor, kg CO2e (location- and
+    /// market-based) or 2022 USD. A row that differs only in who decided it (a person's
+    /// decision, a rule) or in its share does not.
+    pub fn result_differs(&self, row: &LedgerRow) -> bool {
+        let mg = |d: &Option<Decimal>| decimal::opt_millionths(d).ok();
         self.status != row.status.as_str()
             || self.reason != row.reason.as_deref()
             || self.category != row.category.as_deref()
@@ -116,10 +128,6 @@ impl StoredOutcome<'_> {
             || Some(self.co2e_mg) != mg(&row.kg_co2e)
             || Some(self.market_co2e_mg) != mg(&row.market_kg_co2e)
             || Some(self.usd_2022_micros) != mg(&row.amount_usd_2022)
-            || self.decision_id != row.decision_id
-            || self.review_rule_id != row.review_rule_id
-            || self.share_percent.map(str::to_owned) != share(&row.share_percent)
-            || !row.more_parts.is_empty()
     }
 }
 

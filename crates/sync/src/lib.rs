@@ -19,7 +19,7 @@ pub use engine::{
 pub use error::SyncError;
 pub use inventory::{export_to_inventory, sync_inventory_connection, InventorySyncContext};
 pub use locks::ConnectionLock;
-pub use records::{ledger_row, preview_rules, reassess_entries, reassess_ledger};
+pub use records::{ledger_row, preview_rules, reassess_entries, reassess_ledger, PreviewedChange};
 pub use review::{LineFacts, Review};
 pub use schedule::{cron_for, next_tick, Frequency, Scheduler, SchedulerCommand};
 pub use tokens::TokenKeeper;

@@ -188,7 +188,7 @@ pub fn reassess_entries(
 }
 
 /// What a change of the rules to `rules` would do to the entries `which` selects, writing
-/// nothing: each entry whose outcome would change, as `(entry id, kg CO2e now, after)`. Each
+/// nothing: each entry whose outcome would change, as a [`PreviewedChange`]. Each
 /// line is decided once, under the new rules, and compared with what the ledger holds, as the
 /// write would compare it.
 pub fn preview_rules(
@@ -196,17 +196,35 @@ pub fn preview_rules(
     calc: &Calculator,
     rules: Vec<carbonsync_store::ReviewRule>,
     which: &Reassess,
-) -> Result<Vec<(i64, Option<Decimal>, LedgerRow)>, carbonsync_store::StoreError> {
+) -> Result<Vec<PreviewedChange>, carbonsync_store::StoreError> {
     let after = Review::load(store, None)?.with_rules(rules);
     let mut changes = Vec::new();
     store.preview_entries(which, &mut |line| {
         let row = decide_line(calc, &after, line);
         if line.stored.differs(&row) {
-            changes.push((line.entry_id, line.stored.kg_co2e(), row.clone()));
+            changes.push(PreviewedChange {
+                entry_id: line.entry_id,
+                kg_co2e_now: line.stored.kg_co2e(),
+                same_result: !line.stored.result_differs(&row),
+                after: row.clone(),
+            });
         }
         row
     })?;
     Ok(changes)
+}
+
+/// An entry the rules being previewed would change.
+#[derive(Debug, Clone)]
+pub struct PreviewedChange {
+    pub entry_id: i64,
+    /// kg CO2e as stored now (`None` when it counts none).
+    pub kg_co2e_now: Option<Decimal>,
+    /// The entry as the rules would decide it.
+    pub after: LedgerRow,
+    /// Only who decides it would change (the rule instead of the account mapping or another
+    /// rule): its status, category, factor and kg CO2e stay as they are.
+    pub same_result: bool,
 }
 
 /// Decides one stored line again: the review first, then the platform's account mapping.

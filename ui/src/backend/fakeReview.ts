@@ -419,6 +419,17 @@ function sameRow(x: LedgerRow, y: LedgerRow): boolean {
   return ROW_FIELDS.every((f) => x[f] === y[f]);
 }
 
+/** What an entry counts, as the report shows it: not who decided it, nor its share. */
+const RESULT_FIELDS = [
+  'status', 'reason', 'category', 'scope', 'scope3_category', 'factor_code', 'factor_version',
+  'kg_co2e', 'market_kg_co2e', 'amount_usd_2022',
+] as const satisfies ReadonlyArray<keyof LedgerRow>;
+
+/** Whether `x` and `y` count the same, whoever decided them. */
+function sameResult(x: LedgerRow, y: LedgerRow): boolean {
+  return RESULT_FIELDS.every((f) => (x[f] ?? null) === (y[f] ?? null));
+}
+
 /** An entry with only its status and reason: no rule, no factor, no emission. */
 function bare(status: LedgerRow['status'], reason: string | null): LedgerRow {
   return {
@@ -837,10 +848,13 @@ export class FakeReview {
     }
     const kg = (r: LedgerRow) => r.kg_co2e ?? '0';
     const change = (x: { now: LedgerRow; after: LedgerRow }) => dec(kg(x.after)).minus(dec(kg(x.now))).abs();
-    changes.sort((x, y) => change(y).cmp(change(x)) || x.e.id - y.e.id);
+    const same = (x: { now: LedgerRow; after: LedgerRow }) => (sameResult(x.now, x.after) ? 1 : 0);
+    // What changes a number first, the largest change first; then what the rule only takes over.
+    changes.sort((x, y) => same(x) - same(y) || change(y).cmp(change(x)) || x.e.id - y.e.id);
     const entries: PreviewedEntry[] = changes.slice(0, PREVIEW_LISTED).map((x) => ({ entry: { ...x.e }, after: x.after }));
     return {
       changes: changes.length,
+      same_result: changes.filter((x) => same(x) === 1).length,
       kg_co2e_now: sumDecimals(changes.map((x) => x.now.kg_co2e)),
       kg_co2e_after: sumDecimals(changes.map((x) => x.after.kg_co2e)),
       entries,

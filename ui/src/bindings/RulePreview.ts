@@ -10,6 +10,13 @@ export type RulePreview = {
  */
 changes: number, 
 /**
+ * Of those, the entries whose result would stay as it is (status, category, Scope 3
+ * category, factor, kg CO2e): only who decides them would change, the rule taking them
+ * over from the account mapping or another rule, which takes them out of the review
+ * queue.
+ */
+same_result: number, 
+/**
  * kg CO2e of those entries now and after, exactly. Decimal text.
  */
 kg_co2e_now: string, kg_co2e_after: string, 

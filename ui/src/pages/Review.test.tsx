@@ -202,6 +202,8 @@ describe('the Review page', { timeout: 15_000 }, () => {
     await user.click(screen.getByTestId('rule-preview'));
     // The other three rents; the one decided keeps its decision.
     expect(await screen.findByTestId('rule-preview-count')).toHaveTextContent('Saving it would change 3 entries');
+    // Each changes what it counts: the category is the person's.
+    expect(screen.queryByTestId('rule-preview-same-result')).not.toBeInTheDocument();
     expect(within(dialog).getAllByTestId(/^rule-preview-\d+$/)).toHaveLength(3);
     expect(within(dialog).queryByTestId('rule-preview-12')).not.toBeInTheDocument();
     await user.click(screen.getByTestId('rule-save'));
@@ -213,6 +215,28 @@ describe('the Review page', { timeout: 15_000 }, () => {
     expect(row).toHaveTextContent('Decides 3 entries');
     await waitFor(() => expect(screen.getByTestId('review-progress')).toHaveTextContent(`4 of ${IN_REVIEW.length} entries reviewed`));
     for (const id of [1, 4, 8, 12]) expect(screen.queryByTestId(`review-row-${id}`)).not.toBeInTheDocument();
+  });
+
+  it('says which entries a rule would only take over, keeping what they count', async () => {
+    const user = userEvent.setup();
+    renderApp({ hash: '#/review' });
+    // The mapping counts the rents as rent of premises (531120, Scope 3 category 8); the
+    // person says the same of one of them and applies it to the similar ones.
+    await user.click(await screen.findByTestId('review-select-12'));
+    await user.click(screen.getByTestId('review-reclassify'));
+    await user.type(await screen.findByTestId('factor-search'), '531120');
+    await user.click(await screen.findByTestId('factor-option-531120'));
+    expect(screen.getByTestId('reclassify-scope3')).toHaveValue('8');
+    await user.clear(screen.getByTestId('reclassify-category'));
+    await user.type(screen.getByTestId('reclassify-category'), 'Rent of premises');
+    await user.click(screen.getByTestId('reclassify-save'));
+    await user.click(await screen.findByTestId('apply-to-similar'));
+    await screen.findByRole('dialog', { name: 'Apply to similar entries' });
+    await user.click(screen.getByTestId('rule-preview'));
+    expect(await screen.findByTestId('rule-preview-count')).toHaveTextContent('Saving it would change 3 entries');
+    expect(screen.getByTestId('rule-preview-same-result')).toHaveTextContent(
+      'Of them, 3 entries keep the results they have and only become decided by this rule.',
+    );
   });
 
   it('refuses a rule that matches nothing in particular, in words', async () => {

@@ -1699,6 +1699,13 @@ function RulePreviewView({ preview: p }: { preview: RulePreview }) {
           </>
         )}
       </p>
+      {p.same_result > 0 && (
+        <p className="small muted" data-testid="rule-preview-same-result">
+          {p.same_result === 1
+            ? 'Of them, 1 entry keeps the result it has and only becomes decided by this rule.'
+            : `Of them, ${plural(p.same_result, 'entry', 'entries')} keep the results they have and only become decided by this rule.`}
+        </p>
+      )}
       {p.entries.length > 0 && (
         <div className="table-scroll rule-preview-list">
           <table className="table compact">

@@ -721,6 +721,13 @@ fn preview(p: &RulePreview) {
         kg(p.kg_co2e_now),
         kg(p.kg_co2e_after)
     );
+    match p.same_result {
+        0 => {}
+        1 => say!("  Of them, 1 keeps the result it has and only becomes decided by this rule."),
+        n => {
+            say!("  Of them, {n} keep the results they have and only become decided by this rule.")
+        }
+    }
     for c in &p.entries {
         let e = &c.entry;
         let after = LedgerEntry {

@@ -284,6 +284,10 @@ fn a_rule_is_previewed_then_applies_to_what_later_syncs_bring_and_a_decision_out
     args.extend_from_slice(&rule);
     let preview = env.json(&args);
     assert_eq!(preview["changes"], decidable, "{preview}");
+    assert_eq!(
+        preview["same_result"], 0,
+        "timber is unmapped until the rule"
+    );
     assert!(preview["entries"]
         .as_array()
         .unwrap()
@@ -881,6 +885,74 @@ fn a_split_line_counts_each_share_with_its_own_factor_and_survives_a_full_resync
         "the split is in the audit trail"
     );
     assert_eq!(env.json(&["audit", "verify", "--json"])["intact"], true);
+}
+
+#[test]
+fn a_rule_that_restates_what_the_mapping_counts_is_previewed_as_keeping_the_results() {
+    let env = Env::new(&["--no-rate-limit", "--records", "200"], "");
+    let uk = env.connect(UK)["id"].as_i64().unwrap();
+    env.sync(uk);
+    let ledger = env.json(&["emissions", "--ledger", "--limit", "100000", "--json"]);
+    let entries = ledger.as_array().unwrap();
+    let result = |e: &Value| {
+        (
+            e["factor_code"].clone(),
+            e["category"].clone(),
+            e["scope3_category"].clone(),
+        )
+    };
+    // A supplier whose purchases the mapping counts all alike, with one factor and category.
+    let purchases = |contact: &Value| -> Vec<&Value> {
+        entries
+            .iter()
+            .filter(|e| &e["contact"] == contact && e["status"] != "excluded")
+            .collect()
+    };
+    let (contact, alike) = entries
+        .iter()
+        .filter(|e| e["status"] == "counted" && e["contact"].is_string())
+        .map(|e| (e["contact"].clone(), purchases(&e["contact"])))
+        .find(|(_, p)| {
+            p.len() >= 2
+                && p.iter()
+                    .all(|e| e["status"] == "counted" && result(e) == result(p[0]))
+        })
+        .expect("a supplier the mapping counts alike");
+    let (code, category, scope3) = result(alike[0]);
+    let scope3 = scope3.as_i64().unwrap().to_string();
+    let rule = [
+        "--supplier",
+        contact.as_str().unwrap(),
+        "--factor",
+        code.as_str().unwrap(),
+        "--category",
+        category.as_str().unwrap(),
+        "--scope3-category",
+        &scope3,
+        "--name",
+        "As the mapping says",
+    ];
+    let mut args = vec!["rules", "add", "--preview", "--json"];
+    args.extend_from_slice(&rule);
+    let preview = env.json(&args);
+    // Every purchase becomes the rule's, and none changes what it counts.
+    assert_eq!(preview["changes"], alike.len() as i64, "{preview}");
+    assert_eq!(preview["same_result"], alike.len() as i64, "{preview}");
+    assert_eq!(
+        decimal(&preview["kg_co2e_now"]),
+        decimal(&preview["kg_co2e_after"])
+    );
+    let mut words = vec!["rules", "add", "--preview"];
+    words.extend_from_slice(&rule);
+    let out = env.run(&words);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!(
+            "Of them, {} keep the results they have and only become decided by this rule.",
+            alike.len()
+        )),
+        "{said}"
+    );
 }
 
 #[test]
