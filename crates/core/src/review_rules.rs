@@ -276,6 +276,9 @@ impl App {
         let rule = self.checked_rule(rule)?;
         let mut store = self.store()?;
         refuse_taken_name(&store, &rule.name, None)?;
+        // Until the entries are decided: another process that starts meanwhile leaves
+        // them to this one.
+        let _applying = store.rule_work()?;
         let saved = self.with_actor(|who| store.add_review_rule(&rule, who, why))?;
         crate::connect::crash_point("after_rule_saved");
         carbonsync_sync::reassess_entries(
@@ -308,6 +311,7 @@ impl App {
                  what should change (a name, what it matches, a factor, category or reason)."
             )));
         }
+        let _applying = store.rule_work()?;
         self.with_actor(|who| store.update_review_rule(id, &rule, who, why))?;
         crate::connect::crash_point("after_rule_saved");
         carbonsync_sync::reassess_entries(
@@ -339,6 +343,7 @@ impl App {
                 )
             }));
         }
+        let _applying = store.rule_work()?;
         self.with_actor(|who| store.move_review_rule(id, position, who, why))?;
         crate::connect::crash_point("after_rule_saved");
         carbonsync_sync::reassess_entries(
@@ -354,6 +359,7 @@ impl App {
         self.refuse_if_read_only()?;
         let mut store = self.store()?;
         store.review_rule(id).map_err(|_| no_such_rule(id))?;
+        let _applying = store.rule_work()?;
         let removed = self.with_actor(|who| store.remove_review_rule(id, who, why))?;
         crate::connect::crash_point("after_rule_saved");
         carbonsync_sync::reassess_entries(

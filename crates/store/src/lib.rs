@@ -21,6 +21,7 @@ mod report_groups;
 mod reported;
 mod reports;
 mod review;
+mod rule_work;
 mod schema;
 mod set_aside;
 mod suppliers;
@@ -52,6 +53,7 @@ pub use review::{
     Actor, Classification, Decision, LineSnapshot, QueueItem, QueueReason, ReviewAction,
     ReviewProgress, ReviewRule, RuleInput, RuleMatch, SpendProgress, SplitPart,
 };
+pub use rule_work::RuleWork;
 pub use set_aside::{SetAsideInput, SetAsideRecord};
 pub use suppliers::SupplierSummary;
 pub use sync_runs::{RunStatus, SyncRun, SyncRunCounts, INTERRUPTED_MESSAGE};

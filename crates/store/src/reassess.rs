@@ -154,12 +154,6 @@ impl Store {
         Ok(self.meta_get(name)?.is_some())
     }
 
-    /// Whether a change of a person's rules was saved and its entries were not decided again
-    /// (the process stopped in between): [`Store::reassess_ledger`] settles it.
-    pub fn rules_owe_work(&self) -> Result<bool> {
-        self.has_pending_work(REASSESS_RULES)
-    }
-
     /// Decides every ledger entry again with `decide` and writes the results, in one
     /// transaction that also clears [`REASSESS_LEDGER`]: an interruption leaves the old
     /// entries and the work still owed. Returns how many entries were decided.

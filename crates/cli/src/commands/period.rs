@@ -8,6 +8,25 @@ use carbonsync_core::{
 use crate::output::{kg, local_time, print_json, truncate};
 use crate::PeriodCmd;
 
+/// `text` as a period, with `--fy-start-month`, which only a financial year (FY2024) has:
+/// given with another period it is refused, so that `2024 --fy-start-month 4` is not
+/// taken for April to March without a word.
+fn period_arg(text: &str, fy_start_month: u32) -> Result<Period, AppError> {
+    let p = Period::parse(text, fy_start_month)?;
+    if fy_start_month != 1 && !p.label.starts_with("FY") {
+        let fy = Period::parse(&format!("FY{}", &p.from[..4]), fy_start_month)?;
+        return Err(AppError::new(
+            "usage",
+            format!(
+                "--fy-start-month is for a financial year, and {} is not one ({} to {}): \
+                 write {} for {} to {}, or leave --fy-start-month out",
+                p.label, p.from, p.to, fy.label, fy.from, fy.to
+            ),
+        ));
+    }
+    Ok(p)
+}
+
 pub fn period(app: &App, action: Option<PeriodCmd>, json: bool) -> Result<(), AppError> {
     match action.unwrap_or(PeriodCmd::List) {
         PeriodCmd::List => {
@@ -23,7 +42,7 @@ pub fn period(app: &App, action: Option<PeriodCmd>, json: bool) -> Result<(), Ap
             fy_start_month,
             note,
         } => {
-            let p = Period::parse(&period, fy_start_month)?;
+            let p = period_arg(&period, fy_start_month)?;
             let c = app.close_period(&p, note.as_deref())?;
             if json {
                 print_json(&c);
@@ -206,7 +225,7 @@ pub fn inventory_report(app: &App, args: crate::InventoryArgs) -> Result<(), App
              `carbonsync report send|preview` is the monthly ESG report",
         ));
     };
-    let p = Period::parse(period, args.fy_start_month)?;
+    let p = period_arg(period, args.fy_start_month)?;
     let report = app.inventory_report(&p, args.connection)?;
     if let Some(path) = &args.pdf {
         let bytes = report.to_pdf()?;

@@ -199,6 +199,28 @@ fn the_report_of_a_year_equals_the_ledger_and_its_pdf_and_csv_hold_the_same_tota
     assert!(stderr(&out).contains("--period FY2024"), "{}", stderr(&out));
     let out = env.run(&["report", "--period", "2024-13"]);
     assert!(stderr(&out).contains("is not a period"), "{}", stderr(&out));
+    // The same year named by both its years; a start month given with a calendar year is
+    // refused, with the financial year it may have meant.
+    let named = env.json(&[
+        "report",
+        "--period",
+        "FY2024-25",
+        "--fy-start-month",
+        "4",
+        "--json",
+    ]);
+    assert_eq!(named["period"]["label"], "FY2024-25");
+    assert_eq!(named["totals"], fy["totals"]);
+    let out = env.run(&["report", "--period", "2024", "--fy-start-month", "4"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(
+            "--fy-start-month is for a financial year, and 2024 is not one (2024-01-01 to \
+             2024-12-31): write FY2024 for 2024-04-01 to 2025-03-31"
+        ),
+        "{}",
+        stderr(&out)
+    );
     // What a reader must know comes first: the unmapped entries, and a period with nothing.
     let warnings = |r: &Value| -> String {
         r["warnings"]

@@ -1164,4 +1164,27 @@ fn a_rule_change_interrupted_before_its_entries_are_decided_is_finished_at_the_n
     crashed(&["rules", "remove", "1"]);
     assert!(recomputes(&["rules"]));
     assert!(!recomputes(&["rules"]));
+
+    // A start while another process is still deciding a change's entries leaves them to
+    // it; once that process is gone without finishing, the next start decides them.
+    let mut applying = env
+        .cmd()
+        .env("CARBONSYNC_TEST_PAUSE_AT", "after_rule_saved")
+        .args(&add)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run carbonsync");
+    let mut said = std::io::BufReader::new(applying.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("paused at after_rule_saved") {
+        line.clear();
+        let read = std::io::BufRead::read_line(&mut said, &mut line).unwrap();
+        assert!(read > 0, "the rule change ended before it paused");
+    }
+    assert!(!recomputes(&["rules"]), "the paused process applies it");
+    applying.kill().unwrap();
+    applying.wait().unwrap();
+    assert!(recomputes(&["rules"]), "abandoned with its process");
+    assert!(!recomputes(&["rules"]));
+    assert_month_totals_agree(&env);
 }
