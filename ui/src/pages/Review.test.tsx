@@ -45,6 +45,21 @@ const rent = (name: string, classification: Classification): RuleInput => ({
   classification,
 });
 
+/**
+ * Reclassifies one of Albion Property Management's rents (entry 12) as rent of premises (531120) under `category`, from
+ * the queue; the Scope 3 category is the factor's own, 8 (upstream leased assets).
+ */
+async function reclassifyRent(user: ReturnType<typeof userEvent.setup>, category: string): Promise<void> {
+  await user.click(await screen.findByTestId('review-select-12'));
+  await user.click(screen.getByTestId('review-reclassify'));
+  await user.type(await screen.findByTestId('factor-search'), '531120');
+  await user.click(await screen.findByTestId('factor-option-531120'));
+  expect(screen.getByTestId('reclassify-scope3')).toHaveValue('8');
+  await user.clear(screen.getByTestId('reclassify-category'));
+  await user.type(screen.getByTestId('reclassify-category'), category);
+  await user.click(screen.getByTestId('reclassify-save'));
+}
+
 function rowIds(): number[] {
   return within(screen.getByTestId('review-queue'))
     .getAllByRole('row')
@@ -186,13 +201,7 @@ describe('the Review page', { timeout: 15_000 }, () => {
   it('applies a decision to similar entries: previews the change, saves the rule and lists it with its entries', async () => {
     const user = userEvent.setup();
     renderApp({ hash: '#/review' });
-    await user.click(await screen.findByTestId('review-select-12'));
-    await user.click(screen.getByTestId('review-reclassify'));
-    await user.type(await screen.findByTestId('factor-search'), '531120');
-    await user.click(await screen.findByTestId('factor-option-531120'));
-    await user.clear(screen.getByTestId('reclassify-category'));
-    await user.type(screen.getByTestId('reclassify-category'), 'Office rent');
-    await user.click(screen.getByTestId('reclassify-save'));
+    await reclassifyRent(user, 'Office rent');
 
     await user.click(await screen.findByTestId('apply-to-similar'));
     const dialog = await screen.findByRole('dialog', { name: 'Apply to similar entries' });
@@ -222,14 +231,7 @@ describe('the Review page', { timeout: 15_000 }, () => {
     renderApp({ hash: '#/review' });
     // The mapping counts the rents as rent of premises (531120, Scope 3 category 8); the
     // person says the same of one of them and applies it to the similar ones.
-    await user.click(await screen.findByTestId('review-select-12'));
-    await user.click(screen.getByTestId('review-reclassify'));
-    await user.type(await screen.findByTestId('factor-search'), '531120');
-    await user.click(await screen.findByTestId('factor-option-531120'));
-    expect(screen.getByTestId('reclassify-scope3')).toHaveValue('8');
-    await user.clear(screen.getByTestId('reclassify-category'));
-    await user.type(screen.getByTestId('reclassify-category'), 'Rent of premises');
-    await user.click(screen.getByTestId('reclassify-save'));
+    await reclassifyRent(user, 'Rent of premises');
     await user.click(await screen.findByTestId('apply-to-similar'));
     await screen.findByRole('dialog', { name: 'Apply to similar entries' });
     await user.click(screen.getByTestId('rule-preview'));
