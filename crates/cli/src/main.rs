@@ -302,7 +302,8 @@ enum PeriodCmd {
     /// Every period closed or reopened, with its reported totals and waiting changes.
     List,
     /// Close a period: its numbers are frozen as reported now; later syncs list what they
-    /// change in it as changes after close instead of changing them.
+    /// change in it as changes after close instead of changing them. Periods closed before
+    /// inside it (its months) are taken in as they reported.
     Close {
         /// A month (2024-03), a quarter (2024-Q2), a year (2024) or a financial year
         /// (FY2024: the one that starts in 2024, in --fy-start-month; FY2024-25 names both

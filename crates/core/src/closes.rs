@@ -25,11 +25,23 @@ impl App {
 
     /// The standing close named `label` (`2024-03`, `FY2024`, as it was closed).
     pub fn standing_close(&self, label: &str) -> Result<PeriodClose, AppError> {
-        self.store()?
-            .period_closes()?
-            .into_iter()
-            .find(|c| c.standing() && c.label.eq_ignore_ascii_case(label.trim()))
-            .ok_or_else(|| no_such_close(label.trim()))
+        let closes = self.store()?.period_closes()?;
+        let named = |c: &&PeriodClose| c.label.eq_ignore_ascii_case(label.trim());
+        if let Some(c) = closes.iter().filter(named).find(|c| c.standing()) {
+            return Ok(c.clone());
+        }
+        // Newest first: the last close of that name says where its days went.
+        match closes.iter().find(named) {
+            Some(PeriodClose {
+                label,
+                taken_into: Some(into),
+                ..
+            }) => Err(AppError::new(
+                "taken_in",
+                carbonsync_store::taken_in_words(label, into),
+            )),
+            _ => Err(no_such_close(label.trim())),
+        }
     }
 
     /// Standing closes overlapping the days `from..=to` (either open).
@@ -41,11 +53,14 @@ impl App {
         Ok(self.store()?.standing_closes_within(from, to)?)
     }
 
-    /// Closes `period`: its entries' numbers are frozen as reported now.
+    /// Closes `period`: its entries' numbers are frozen as reported now. Standing closes
+    /// wholly inside it (its months, closed before) are taken in as they reported
+    /// ([`carbonsync_store::Store::close_period`]).
     ///
     /// # Errors
     /// `period_not_over` for a period whose last day is today or later (its records are still
-    /// coming); `refused` when it overlaps a standing close; `read_only`.
+    /// coming); `refused` when the same days are closed already or a standing close reaches
+    /// past either end of it; `read_only`.
     pub fn close_period(
         &self,
         period: &Period,

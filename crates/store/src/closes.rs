@@ -52,6 +52,11 @@ pub struct PeriodClose {
     pub reopened_at_ms: Option<i64>,
     pub reopened_by: Option<String>,
     pub reopen_reason: Option<String>,
+    /// The longer close that took this one in (a month closed, then its year): its rows are
+    /// in that close's copy as this close reported them, and it no longer stands.
+    pub taken_into: Option<String>,
+    /// The shorter closes this one took in when it was closed, by first day.
+    pub took_in: Vec<String>,
     /// The period's numbers as reported: the frozen copy, with the restatements accepted.
     pub reported: Totals,
     /// Entries frozen in the copy.
@@ -61,9 +66,9 @@ pub struct PeriodClose {
 }
 
 impl PeriodClose {
-    /// Still in force (not reopened).
+    /// Still in force: neither reopened nor taken into a longer close.
     pub fn standing(&self) -> bool {
-        self.reopened_at_ms.is_none()
+        self.reopened_at_ms.is_none() && self.taken_into.is_none()
     }
 }
 
@@ -138,7 +143,12 @@ pub struct Restatement {
 }
 
 const CLOSE_COLUMNS: &str = "p.id, p.label, p.from_date, p.to_date, p.closed_at_ms, p.closed_by,
-    p.note, p.reopened_at_ms, p.reopened_by, p.reopen_reason";
+    p.note, p.reopened_at_ms, p.reopened_by, p.reopen_reason,
+    (SELECT t.label FROM period_closes t WHERE t.id = p.taken_into)";
+
+/// A close in force, on alias `p`: neither reopened nor taken into a longer one. At most one
+/// stands on any day.
+const STANDING: &str = "p.reopened_at_ms IS NULL AND p.taken_into IS NULL";
 
 struct CloseHead {
     id: i64,
@@ -151,6 +161,14 @@ struct CloseHead {
     reopened_at_ms: Option<i64>,
     reopened_by: Option<String>,
     reopen_reason: Option<String>,
+    /// The label of the close that took this one in.
+    taken_into: Option<String>,
+}
+
+impl CloseHead {
+    fn standing(&self) -> bool {
+        self.reopened_at_ms.is_none() && self.taken_into.is_none()
+    }
 }
 
 fn read_head(r: &rusqlite::Row<'_>) -> rusqlite::Result<CloseHead> {
@@ -165,6 +183,7 @@ fn read_head(r: &rusqlite::Row<'_>) -> rusqlite::Result<CloseHead> {
         reopened_at_ms: r.get(7)?,
         reopened_by: r.get(8)?,
         reopen_reason: r.get(9)?,
+        taken_into: r.get(10)?,
     })
 }
 
@@ -191,9 +210,9 @@ impl Store {
     /// columns, to be aliased by the caller; plain `ledger` while nothing is closed.
     pub(crate) fn reported_ledger(&self) -> Result<String> {
         let standing: Vec<(i64, String, String)> = {
-            let mut stmt = self.db().prepare_cached(
-                "SELECT id, from_date, to_date FROM period_closes WHERE reopened_at_ms IS NULL",
-            )?;
+            let mut stmt = self.db().prepare_cached(&format!(
+                "SELECT p.id, p.from_date, p.to_date FROM period_closes p WHERE {STANDING}"
+            ))?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
@@ -257,9 +276,9 @@ impl Store {
             return Ok(None);
         }
         let standing: Vec<(i64, String, String)> = {
-            let mut stmt = self.db().prepare_cached(
-                "SELECT id, from_date, to_date FROM period_closes WHERE reopened_at_ms IS NULL",
-            )?;
+            let mut stmt = self.db().prepare_cached(&format!(
+                "SELECT p.id, p.from_date, p.to_date FROM period_closes p WHERE {STANDING}"
+            ))?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
@@ -349,10 +368,17 @@ impl Store {
                 ))
             },
         )?;
-        let changes_after_close = if changes && h.reopened_at_ms.is_none() {
+        let changes_after_close = if changes && h.standing() {
             self.change_keys(h.id, &h.from, &h.to)?.len() as i64
         } else {
             0
+        };
+        let took_in = {
+            let mut stmt = self.db().prepare_cached(
+                "SELECT label FROM period_closes WHERE taken_into = ?1 ORDER BY from_date, id",
+            )?;
+            let rows = stmt.query_map([h.id], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<Vec<String>>>()?
         };
         Ok(PeriodClose {
             id: h.id,
@@ -365,6 +391,8 @@ impl Store {
             reopened_at_ms: h.reopened_at_ms,
             reopened_by: h.reopened_by,
             reopen_reason: h.reopen_reason,
+            taken_into: h.taken_into,
+            took_in,
             reported,
             entries,
             changes_after_close,
@@ -395,7 +423,7 @@ impl Store {
         to: Option<&str>,
     ) -> Result<Vec<CloseHead>> {
         let mut stmt = self.db().prepare(&format!(
-            "SELECT {CLOSE_COLUMNS} FROM period_closes p WHERE p.reopened_at_ms IS NULL
+            "SELECT {CLOSE_COLUMNS} FROM period_closes p WHERE {STANDING}
                AND (?1 IS NULL OR p.to_date >= ?1) AND (?2 IS NULL OR p.from_date <= ?2)
              ORDER BY p.from_date"
         ))?;
@@ -438,8 +466,14 @@ impl Store {
 
     /// Closes `from..=to` (inclusive `YYYY-MM-DD`) as `label`: the ledger's entries dated in
     /// it are copied as reported, and the close is in the audit trail (`period_closed`,
-    /// subject `period:<label>`, with the reported totals). Refused, writing nothing, when a
-    /// standing close overlaps it.
+    /// subject `period:<label>`, with the reported totals).
+    ///
+    /// Standing closes wholly inside the period (its months, closed one by one) are taken in:
+    /// the copy holds their rows as they reported them, restatements included, instead of
+    /// the live ledger's, so the longer period reports what its parts did; their changes
+    /// after close become its own (those a person left stay left), and each is audited as
+    /// `period_taken_in`. Refused, writing nothing, when the same days are already closed or
+    /// a standing close reaches past either end of the period.
     pub fn close_period(
         &self,
         label: &str,
@@ -449,25 +483,35 @@ impl Store {
         who: &Actor<'_>,
     ) -> Result<PeriodClose> {
         let tx = self.db().unchecked_transaction()?;
-        let overlap: Option<String> = tx
-            .query_row(
-                "SELECT label FROM period_closes WHERE reopened_at_ms IS NULL
-                   AND from_date <= ?2 AND to_date >= ?1 ORDER BY from_date LIMIT 1",
-                params![from, to],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(other) = overlap {
-            if other == label {
-                return Err(StoreError::Refused(format!(
-                    "{label} is already closed; `carbonsync period list` shows it, and \
-                     `carbonsync period reopen {label} --reason …` reopens it"
-                )));
-            }
+        let overlapping: Vec<CloseHead> = {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT {CLOSE_COLUMNS} FROM period_closes p WHERE {STANDING}
+                   AND p.from_date <= ?2 AND p.to_date >= ?1 ORDER BY p.from_date"
+            ))?;
+            let rows = stmt.query_map(params![from, to], read_head)?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if let Some(same) = overlapping.iter().find(|o| o.from == from && o.to == to) {
+            let named = if same.label.eq_ignore_ascii_case(label) {
+                String::new()
+            } else {
+                format!(" as {}", same.label)
+            };
             return Err(StoreError::Refused(format!(
-                "{label} overlaps {other}, which is closed: reopen {other} first \
-                 (`carbonsync period reopen {other} --reason …`), or close a period that does \
-                 not overlap it"
+                "{label} is already closed{named}; `carbonsync period list` shows it, and \
+                 `carbonsync period reopen {} --reason …` reopens it",
+                same.label
+            )));
+        }
+        if let Some(other) = overlapping
+            .iter()
+            .find(|o| o.from.as_str() < from || o.to.as_str() > to)
+        {
+            let other = &other.label;
+            return Err(StoreError::Refused(format!(
+                "{label} overlaps {other}, which is closed and reaches past it: reopen {other} \
+                 first (`carbonsync period reopen {other} --reason …`), or close a period that \
+                 holds all of {other} or none of it"
             )));
         }
         tx.execute(
@@ -476,15 +520,73 @@ impl Store {
             params![label, from, to, who.at_ms, who.os_user, note],
         )?;
         let id = tx.last_insert_rowid();
+        // The live ledger for the days no close takes in (their dates are the store's own
+        // `YYYY-MM-DD`, bound as parameters)...
+        let mut outside = String::new();
+        let mut days: Vec<&str> = vec![from, to];
+        for o in &overlapping {
+            days.push(&o.from);
+            days.push(&o.to);
+            // ?1 is the close's id, so day i is ?(i + 2).
+            outside.push_str(&format!(
+                " AND date NOT BETWEEN ?{} AND ?{}",
+                days.len(),
+                days.len() + 1
+            ));
+        }
+        let mut args: Vec<&dyn rusqlite::ToSql> = vec![&id];
+        args.extend(days.iter().map(|d| d as &dyn rusqlite::ToSql));
         tx.execute(
             &format!(
                 "INSERT INTO closed_ledger (close_id, {LEDGER_COLUMNS})
-                 SELECT ?1, {LEDGER_COLUMNS} FROM ledger WHERE date BETWEEN ?2 AND ?3"
+                 SELECT ?1, {LEDGER_COLUMNS} FROM ledger WHERE date BETWEEN ?2 AND ?3{outside}"
             ),
-            params![id, from, to],
+            rusqlite::params_from_iter(args),
         )?;
-        // Nothing can have changed since the copy was made a moment ago, in this transaction.
-        let close = self.numbers(self.close_head(id)?, false)?;
+        // ...and each close taken in as it reported its days. An entry two of them reported
+        // (it moved from one month into the next between their closes) is taken from the one
+        // closed last; the other's stale row was its change after close.
+        let mut newest_first: Vec<&CloseHead> = overlapping.iter().collect();
+        newest_first.sort_by_key(|t| std::cmp::Reverse((t.closed_at_ms, t.id)));
+        for t in newest_first {
+            tx.execute(
+                &format!(
+                    "INSERT OR IGNORE INTO closed_ledger (close_id, {LEDGER_COLUMNS})
+                     SELECT ?1, {LEDGER_COLUMNS} FROM closed_ledger WHERE close_id = ?2"
+                ),
+                params![id, t.id],
+            )?;
+            tx.execute(
+                "INSERT OR IGNORE INTO close_left_changes
+                   (close_id, entry_id, fingerprint, left_at_ms, left_by)
+                 SELECT ?1, entry_id, fingerprint, left_at_ms, left_by
+                 FROM close_left_changes WHERE close_id = ?2",
+                params![id, t.id],
+            )?;
+        }
+        let mut parts = Vec::new();
+        for t in &overlapping {
+            parts.push(self.numbers(self.close_head(t.id)?, false)?);
+            tx.execute(
+                "UPDATE period_closes SET taken_into = ?1 WHERE id = ?2",
+                params![id, t.id],
+            )?;
+        }
+        // Nothing can have changed since the copy was made a moment ago, in this transaction,
+        // but what the closes taken in were still waiting for.
+        let close = self.numbers(self.close_head(id)?, !parts.is_empty())?;
+        for before in &parts {
+            let after = self.numbers(self.close_head(before.id)?, false)?;
+            audit(
+                &tx,
+                who,
+                "period_taken_in",
+                &format!("period:{}", before.label),
+                Some(json(&CloseAudit::of(before))),
+                Some(json(&CloseAudit::of(&after))),
+                note,
+            )?;
+        }
         audit(
             &tx,
             who,
@@ -503,6 +605,9 @@ impl Store {
     pub fn reopen_period(&self, id: i64, reason: &str, who: &Actor<'_>) -> Result<PeriodClose> {
         let tx = self.db().unchecked_transaction()?;
         let before = self.numbers(self.close_head(id)?, false)?;
+        if let Some(into) = &before.taken_into {
+            return Err(taken_in(&before.label, into));
+        }
         if !before.standing() {
             return Err(StoreError::Refused(format!(
                 "{} was already reopened; nothing changed",
@@ -587,6 +692,9 @@ impl Store {
                 h.label
             )));
         }
+        if let Some(into) = &h.taken_into {
+            return Err(taken_in(&h.label, into));
+        }
         // A split line's parts go together: naming one part names its whole line.
         let lines: Option<Vec<(i64, i64)>> = match entries {
             None => None,
@@ -631,7 +739,7 @@ impl Store {
             Some(id) => vec![self.close_head(id)?],
             None => {
                 let mut stmt = self.db().prepare(&format!(
-                    "SELECT {CLOSE_COLUMNS} FROM period_closes p WHERE p.reopened_at_ms IS NULL
+                    "SELECT {CLOSE_COLUMNS} FROM period_closes p WHERE {STANDING}
                      ORDER BY p.from_date"
                 ))?;
                 let rows = stmt.query_map([], read_head)?;
@@ -639,7 +747,7 @@ impl Store {
             }
         };
         let mut out = Vec::new();
-        for h in heads.iter().filter(|h| h.reopened_at_ms.is_none()) {
+        for h in heads.iter().filter(|h| h.standing()) {
             for k in self.change_keys(h.id, &h.from, &h.to)? {
                 out.push(self.change_of(h, &k)?);
             }
@@ -858,6 +966,10 @@ struct CloseAudit<'a> {
     excluded: i64,
     unmapped: i64,
     reopened: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    taken_into: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    took_in: &'a [String],
 }
 
 impl<'a> CloseAudit<'a> {
@@ -872,9 +984,24 @@ impl<'a> CloseAudit<'a> {
             counted: c.reported.counted,
             excluded: c.reported.excluded,
             unmapped: c.reported.unmapped,
-            reopened: !c.standing(),
+            reopened: c.reopened_at_ms.is_some(),
+            taken_into: c.taken_into.as_deref(),
+            took_in: &c.took_in,
         }
     }
+}
+
+/// Why close `label`, taken into close `into`, can no longer be reopened, restated or left:
+/// its days are that close's now.
+pub fn taken_in_words(label: &str, into: &str) -> String {
+    format!(
+        "{label} was taken into {into} when {into} was closed: its days are {into}'s now \
+         (`carbonsync period changes {into}`, `carbonsync period reopen {into} --reason …`)"
+    )
+}
+
+fn taken_in(label: &str, into: &str) -> StoreError {
+    StoreError::Refused(taken_in_words(label, into))
 }
 
 #[derive(Serialize)]

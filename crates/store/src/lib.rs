@@ -30,7 +30,9 @@ mod webhook_events;
 
 pub use accounts::AccountRow;
 pub use audit::{AuditCheck, AuditEntry, AuditRow, GENESIS_HASH};
-pub use closes::{ChangeAfterClose, CloseChangeKind, ClosedLine, PeriodClose, Restatement};
+pub use closes::{
+    taken_in_words, ChangeAfterClose, CloseChangeKind, ClosedLine, PeriodClose, Restatement,
+};
 pub use connections::{Connection, ConnectionStatus, NewConnection};
 pub use cursors::StreamPosition;
 pub use error::StoreError;

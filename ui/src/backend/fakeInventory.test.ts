@@ -546,12 +546,32 @@ describe('the fake period close', () => {
     ]);
   });
 
+  it('takes a closed month into the quarter closed over it, as the month reported', async () => {
+    const b = fake();
+    const march = await b.closePeriod('2024-03', 1, null);
+    await b.changeLine(7, { net_amount: '1334.56' });
+    const quarter = await b.closePeriod('2024-Q1', 1, 'quarter end');
+    const janFeb = (await b.emissionsSummary(days('2024-01-01', '2024-02-29'), null)).totals.kg_co2e;
+    expect(quarter.took_in).toEqual(['2024-03']);
+    expect(quarter.reported.kg_co2e).toBe(dec(march.reported.kg_co2e).plus(dec(janFeb)).toFixed(6));
+    expect(quarter.changes_after_close).toBe(1);
+    expect((await b.changesAfterClose('2024-Q1')).map((c) => c.entry_id)).toEqual([7]);
+    const closes = await b.periodCloses();
+    expect(closes.map((c) => [c.label, c.taken_into])).toEqual([
+      ['2024-Q1', null],
+      ['2024-03', '2024-Q1'],
+    ]);
+    expect(await refusal(b.changesAfterClose('2024-03'))).toMatchObject({ code: 'taken_in' });
+    expect(await b.auditCheck()).toEqual({ rows: 3, intact: true, broken_at: null, problem: null });
+  });
+
   it('refuses, in words that say what to do', async () => {
     const b = fake();
     await b.closePeriod('2024-Q1', 1, null);
     expect(await refusal(b.closePeriod('2024-03', 1, null))).toEqual({
       code: 'refused',
-      message: '2024-03 overlaps 2024-Q1, which is closed: reopen 2024-Q1 first, or close a period that does not overlap it',
+      message:
+        '2024-03 overlaps 2024-Q1, which is closed and reaches past it: reopen 2024-Q1 first, or close a period that holds all of 2024-Q1 or none of it',
       detail: null,
       permanent: true,
     });

@@ -497,6 +497,8 @@ interface StoredClose {
   reopened_at_ms: number | null;
   reopened_by: string | null;
   reopen_reason: string | null;
+  /** The id of the longer close that took this one in. */
+  taken_into: number | null;
   /** The period's entries as reported, by entry id: copied at close, replaced by restatements. */
   copy: Map<number, LedgerEntry>;
   /** Changes a person left, by entry id: the entry's fingerprint then (`gone` when it was gone). */
@@ -511,6 +513,9 @@ interface ChangeKey {
   live: LedgerEntry | null;
 }
 
+/** In force: neither reopened nor taken into a longer close. */
+const isStanding = (c: StoredClose) => c.reopened_at_ms === null && c.taken_into === null;
+
 export class FakeInventory {
   private closes: StoredClose[] = [];
   private nextCloseId = 1;
@@ -524,7 +529,7 @@ export class FakeInventory {
    * every other from the live ledger (connections that exist only).
    */
   reported(filter: LedgerFilter): LedgerEntry[] {
-    const standing = this.closes.filter((c) => c.reopened_at_ms === null);
+    const standing = this.closes.filter(isStanding);
     const live = this.host.select(filter);
     if (standing.length === 0) return live;
     const closed = (date: string) => standing.some((c) => date >= c.from && date <= c.to);
@@ -617,17 +622,32 @@ export class FakeInventory {
         `${period.label} runs to ${period.to}: a period can be closed once its last day has passed, when its records are in`,
       );
     }
-    const other = this.closes
-      .filter((c) => c.reopened_at_ms === null && c.from <= period.to && c.to >= period.from)
-      .sort((a, b) => (a.from < b.from ? -1 : 1))[0];
-    if (other) {
+    const overlapping = this.closes
+      .filter((c) => isStanding(c) && c.from <= period.to && c.to >= period.from)
+      .sort((a, b) => (a.from < b.from ? -1 : 1));
+    const same = overlapping.find((c) => c.from === period.from && c.to === period.to);
+    if (same) {
+      const as = same.label.toUpperCase() === period.label.toUpperCase() ? '' : ` as ${same.label}`;
+      throw err('refused', `${period.label} is already closed${as}; reopen ${same.label} to close it again`);
+    }
+    const past = overlapping.find((c) => c.from < period.from || c.to > period.to);
+    if (past) {
       throw err(
         'refused',
-        `${period.label} overlaps ${other.label}, which is closed: reopen ${other.label} first, or close a period that does not overlap it`,
+        `${period.label} overlaps ${past.label}, which is closed and reaches past it: reopen ${past.label} first, or close a period that holds all of ${past.label} or none of it`,
       );
     }
+    // Closes wholly inside are taken in as they reported; the live ledger gives the rest.
+    const inTaken = (date: string) => overlapping.some((c) => date >= c.from && date <= c.to);
     const copy = new Map<number, LedgerEntry>();
-    for (const e of this.host.entries()) if (e.date >= period.from && e.date <= period.to) copy.set(e.id, { ...e });
+    for (const e of this.host.entries()) {
+      if (e.date >= period.from && e.date <= period.to && !inTaken(e.date)) copy.set(e.id, { ...e });
+    }
+    const left = new Map<number, string>();
+    for (const t of [...overlapping].sort((a, b) => b.closed_at_ms - a.closed_at_ms || b.id - a.id)) {
+      for (const [id, e] of t.copy) if (!copy.has(id)) copy.set(id, { ...e });
+      for (const [id, f] of t.left) if (!left.has(id)) left.set(id, f);
+    }
     const close: StoredClose = {
       id: this.nextCloseId++,
       label: period.label,
@@ -639,10 +659,22 @@ export class FakeInventory {
       reopened_at_ms: null,
       reopened_by: null,
       reopen_reason: null,
+      taken_into: null,
       copy,
-      left: new Map(),
+      left,
     };
     this.closes.push(close);
+    for (const t of overlapping) {
+      const before = this.view(t);
+      t.taken_into = close.id;
+      this.host.audit(
+        'period_taken_in',
+        `period:${t.label}`,
+        JSON.stringify(auditOf(before)),
+        JSON.stringify(auditOf(this.view(t))),
+        close.note,
+      );
+    }
     const view = this.view(close);
     this.host.audit('period_closed', `period:${close.label}`, null, JSON.stringify(auditOf(view)), close.note);
     return view;
@@ -669,7 +701,7 @@ export class FakeInventory {
   changesAfterClose(label: string | null): ChangeAfterClose[] {
     const closes =
       label === null
-        ? this.closes.filter((c) => c.reopened_at_ms === null).sort((a, b) => (a.from < b.from ? -1 : 1))
+        ? this.closes.filter(isStanding).sort((a, b) => (a.from < b.from ? -1 : 1))
         : [this.standing(label)];
     return closes.flatMap((c) => this.changeKeys(c).map((k) => this.changeOf(c, k)));
   }
@@ -828,7 +860,7 @@ export class FakeInventory {
     });
     const [factorSets, conversions] = this.sources(rows);
     const closes = this.closes
-      .filter((c) => c.reopened_at_ms === null && c.to >= period.from && c.from <= period.to)
+      .filter((c) => isStanding(c) && c.to >= period.from && c.from <= period.to)
       .sort((a, b) => (a.from < b.from ? -1 : 1));
     const ids = this.host.liveIds();
     const audit = this.host.auditCheck();
@@ -1004,7 +1036,15 @@ export class FakeInventory {
   /** The standing close named `label`, whatever its letters' case. */
   private standing(label: string): StoredClose {
     const l = label.trim().toUpperCase();
-    const c = this.closes.find((x) => x.reopened_at_ms === null && x.label.toUpperCase() === l);
+    const c = this.closes.find((x) => isStanding(x) && x.label.toUpperCase() === l);
+    const taken = this.closes.find((x) => x.taken_into !== null && x.label.toUpperCase() === l);
+    if (!c && taken) {
+      const into = this.closes.find((x) => x.id === taken.taken_into)!.label;
+      throw err(
+        'taken_in',
+        `${taken.label} was taken into ${into} when ${into} was closed: its days are ${into}'s now`,
+      );
+    }
     if (!c) {
       throw err(
         'no_such_close',
@@ -1026,9 +1066,14 @@ export class FakeInventory {
       reopened_at_ms: c.reopened_at_ms,
       reopened_by: c.reopened_by,
       reopen_reason: c.reopen_reason,
+      taken_into: this.closes.find((t) => t.id === c.taken_into)?.label ?? null,
+      took_in: this.closes
+        .filter((t) => t.taken_into === c.id)
+        .sort((a, b) => (a.from < b.from ? -1 : 1))
+        .map((t) => t.label),
       reported: this.host.totals([...c.copy.values()]),
       entries: c.copy.size,
-      changes_after_close: c.reopened_at_ms === null ? this.changeKeys(c).length : 0,
+      changes_after_close: isStanding(c) ? this.changeKeys(c).length : 0,
     };
   }
 

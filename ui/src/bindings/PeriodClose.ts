@@ -22,6 +22,15 @@ closed_at_ms: number,
  */
 closed_by: string, note: string | null, reopened_at_ms: number | null, reopened_by: string | null, reopen_reason: string | null, 
 /**
+ * The longer close that took this one in (a month closed, then its year): its rows are
+ * in that close's copy as this close reported them, and it no longer stands.
+ */
+taken_into: string | null, 
+/**
+ * The shorter closes this one took in when it was closed, by first day.
+ */
+took_in: Array<string>, 
+/**
  * The period's numbers as reported: the frozen copy, with the restatements accepted.
  */
 reported: Totals, 

@@ -201,8 +201,21 @@ describe('the Report page', { timeout: 20_000 }, () => {
     await user.selectOptions(screen.getByTestId('report-period'), '2024-03');
     await user.click(screen.getByTestId('close-period'));
     expect(await within(screen.getByTestId('closes')).findByRole('alert')).toHaveTextContent(
-      '2024-03 overlaps 2024-Q1, which is closed: reopen 2024-Q1 first, or close a period that does not overlap it',
+      '2024-03 overlaps 2024-Q1, which is closed and reaches past it: reopen 2024-Q1 first, or close a period that holds all of 2024-Q1 or none of it',
     );
+  });
+
+  it('closes a quarter over its closed month and shows the month taken in', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend({ entriesPerOrg: 300, now: NOW });
+    const march = await backend.closePeriod('2024-03', 1, null);
+    renderApp({ backend, hash: '#/report' });
+    await screen.findByTestId('report-total');
+    await user.selectOptions(screen.getByTestId('report-period'), '2024-Q1');
+    await user.click(screen.getByTestId('close-period'));
+    expect(await screen.findByTestId(`taken-into-${march.id}`)).toHaveTextContent('Taken into 2024-Q1');
+    expect(screen.getByTestId('closes')).toHaveTextContent('Took in 2024-03 as they reported');
+    expect(screen.queryByTestId(`reopen-${march.id}`)).not.toBeInTheDocument();
   });
 
   it('reopens a close only with a reason, refused in words without one', async () => {

@@ -1508,7 +1508,7 @@ function ClosesSection({ period, fyStart, report }: { period: string; fyStart: n
             </thead>
             <tbody>
               {list.map((c) => {
-                const standing = c.reopened_at_ms === null;
+                const standing = c.reopened_at_ms === null && c.taken_into === null;
                 return (
                   <tr key={c.id} data-testid={`close-row-${c.id}`}>
                     <th scope="row">{c.label}</th>
@@ -1516,10 +1516,24 @@ function ClosesSection({ period, fyStart, report }: { period: string; fyStart: n
                       {formatDay(c.from)} – {formatDay(c.to)}
                     </td>
                     <td>
-                      {standing ? <Badge tone="ok">Closed</Badge> : <Badge tone="muted">Reopened</Badge>}
-                      {!standing && (
+                      {standing ? (
+                        <Badge tone="ok">Closed</Badge>
+                      ) : c.taken_into !== null ? (
+                        <Badge tone="muted">Taken in</Badge>
+                      ) : (
+                        <Badge tone="muted">Reopened</Badge>
+                      )}
+                      {c.taken_into !== null && (
+                        <span className="small block" data-testid={`taken-into-${c.id}`}>
+                          Taken into {c.taken_into} when it was closed
+                        </span>
+                      )}
+                      {c.took_in.length > 0 && (
+                        <span className="small muted block">Took in {c.took_in.join(', ')} as they reported</span>
+                      )}
+                      {c.reopened_at_ms !== null && (
                         <span className="small block">
-                          {c.reopened_by}, {formatDateTime(new Date(c.reopened_at_ms!).toISOString())}: {c.reopen_reason}
+                          {c.reopened_by}, {formatDateTime(new Date(c.reopened_at_ms).toISOString())}: {c.reopen_reason}
                         </span>
                       )}
                     </td>

@@ -55,6 +55,14 @@ pub fn period(app: &App, action: Option<PeriodCmd>, json: bool) -> Result<(), Ap
                     kg(c.reported.kg_co2e),
                     c.reported.counted
                 );
+                if !c.took_in.is_empty() {
+                    say!(
+                        "It takes in {}, closed before: their days count as they reported them, \
+                         and their changes after close are {}'s now.",
+                        c.took_in.join(", "),
+                        c.label
+                    );
+                }
                 say!(
                     "Later syncs no longer change these numbers; what they change in the period \
                      is listed by `carbonsync period changes {}`.",
@@ -72,6 +80,12 @@ pub fn period(app: &App, action: Option<PeriodCmd>, json: bool) -> Result<(), Ap
                      reason are in the audit trail.",
                     c.label
                 );
+                if !c.took_in.is_empty() {
+                    say!(
+                        "{} stay taken in, as they were; close them again to freeze their days.",
+                        c.took_in.join(", ")
+                    );
+                }
             }
         }
         PeriodCmd::Changes { period } => {
@@ -139,7 +153,13 @@ fn list(closes: &[PeriodClose]) {
             c.label,
             c.from,
             c.to,
-            if c.standing() { "closed" } else { "reopened" },
+            if c.standing() {
+                "closed"
+            } else if c.taken_into.is_some() {
+                "taken in"
+            } else {
+                "reopened"
+            },
             kg(c.reported.kg_co2e),
             if c.standing() {
                 c.changes_after_close.to_string()
@@ -149,6 +169,9 @@ fn list(closes: &[PeriodClose]) {
             local_time(c.closed_at_ms),
             truncate(&c.closed_by, 16)
         );
+        if let Some(into) = &c.taken_into {
+            say!("         taken into {into} when {into} was closed");
+        }
         if let (Some(at), Some(reason)) = (c.reopened_at_ms, &c.reopen_reason) {
             say!(
                 "         reopened {} by {}: {}",

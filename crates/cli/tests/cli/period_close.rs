@@ -5,6 +5,7 @@
 //! reason; every step is in the audit trail, which verifies.
 
 use crate::support::*;
+use carbonsync_core::Period;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
@@ -61,7 +62,7 @@ fn a_closed_month_keeps_its_numbers_through_a_full_resync_and_its_changes_are_re
         .clone();
     let date = bill["date"].as_str().unwrap();
     let month = &date[..7];
-    let period = carbonsync_core::Period::parse(month, 1).unwrap();
+    let period = Period::parse(month, 1).unwrap();
     let (from, to) = (period.from.as_str(), period.to.as_str());
     let entry = bill["id"].as_i64().unwrap();
     let live_before = ledger_sum(&env, from, to);
@@ -86,18 +87,7 @@ fn a_closed_month_keeps_its_numbers_through_a_full_resync_and_its_changes_are_re
     assert_eq!(decimal(&closed["reported"]["kg_co2e"]), live_before);
     assert_eq!(closed["changes_after_close"], 0);
 
-    // A period overlapping it, or one not over yet, cannot be closed.
-    let quarter = format!(
-        "{}-Q{}",
-        &month[..4],
-        (month[5..].parse::<u32>().unwrap() - 1) / 3 + 1
-    );
-    let e = refused(env.run(&["period", "close", &quarter]));
-    assert!(
-        e.contains(&format!("overlaps {month}, which is closed")),
-        "{e}"
-    );
-    assert!(e.contains("`carbonsync period reopen"), "{e}");
+    // The same days closed again, or a period not over yet, cannot be closed.
     let e = refused(env.run(&["period", "close", month]));
     assert!(e.contains(&format!("{month} is already closed")), "{e}");
     let e = refused(env.run(&["period", "close", "2999-01"]));
@@ -220,5 +210,175 @@ fn a_closed_month_keeps_its_numbers_through_a_full_resync_and_its_changes_are_re
             "period_closed"
         ]
     );
+    ok(env.run(&["audit", "verify"]));
+}
+
+/// The quarter of a `YYYY-MM` month, as `carbonsync period` names it.
+fn quarter_of(month: &str) -> String {
+    format!(
+        "{}-Q{}",
+        &month[..4],
+        (month[5..].parse::<u32>().unwrap() - 1) / 3 + 1
+    )
+}
+
+#[test]
+fn a_quarter_closed_over_its_closed_months_takes_them_in_as_they_reported() {
+    let env = Env::new(&["--no-rate-limit", "--records", "300"], "");
+    let uk = env.connect(UK)["id"].as_i64().unwrap();
+    env.sync(uk);
+
+    // Two counted bills of 2024 in different months of one quarter.
+    let ledger = env.json(&["emissions", "--ledger", "--limit", "100000", "--json"]);
+    let bills: Vec<Value> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["stream"] == "bills"
+                && e["line_no"] == 0
+                && e["status"] == "counted"
+                && e["date"].as_str().unwrap().starts_with("2024-")
+        })
+        .cloned()
+        .collect();
+    let month = |e: &Value| e["date"].as_str().unwrap()[..7].to_owned();
+    let (b1, b2) = bills
+        .iter()
+        .flat_map(|a| bills.iter().map(move |b| (a, b)))
+        .find(|(a, b)| month(a) < month(b) && quarter_of(&month(a)) == quarter_of(&month(b)))
+        .expect("the sandbox has counted bills in two months of one quarter of 2024");
+    let (m1, m2) = (month(b1), month(b2));
+    let quarter = Period::parse(&quarter_of(&m1), 1).unwrap();
+    let mut reported = Decimal::ZERO;
+    for m in [&m1, &m2] {
+        let c = env.json(&["period", "close", m, "--json"]);
+        reported += decimal(&c["reported"]["kg_co2e"]);
+    }
+    // The quarter's third month, closed by nobody, counts from the live ledger.
+    let third: Vec<Period> = (0..3)
+        .map(|i| {
+            let first = chrono::NaiveDate::parse_from_str(&quarter.from, "%Y-%m-%d").unwrap();
+            let m = first + chrono::Months::new(i);
+            Period::parse(&m.format("%Y-%m").to_string(), 1).unwrap()
+        })
+        .filter(|p| p.label != m1 && p.label != m2)
+        .collect();
+    let open = ledger_sum(&env, &third[0].from, &third[0].to);
+
+    // Both bills are amended and re-synced: two changes after close; one is left.
+    for b in [b1, b2] {
+        amend(&env, &b["record_id"]);
+    }
+    ok(env.run(&["sync", &uk.to_string(), "--full", "--json"]));
+    let b2_id = b2["id"].as_i64().unwrap().to_string();
+    ok(env.run(&[
+        "period",
+        "leave",
+        &m2,
+        "--entry",
+        &b2_id,
+        "--why",
+        "immaterial",
+    ]));
+
+    // The quarter takes the months in: its numbers are theirs as reported, plus the third
+    // month's live entries, and the change still waiting is the quarter's now.
+    let q = env.json(&[
+        "period",
+        "close",
+        &quarter.label,
+        "--note",
+        "Q close",
+        "--json",
+    ]);
+    assert_eq!(q["took_in"], json!([m1, m2]));
+    assert_eq!(decimal(&q["reported"]["kg_co2e"]), reported + open);
+    assert_eq!(q["changes_after_close"], 1, "{q}");
+    let changes = env.json(&["period", "changes", &quarter.label, "--json"]);
+    assert_eq!(changes.as_array().unwrap().len(), 1, "{changes}");
+    assert_eq!(changes[0]["entry_id"], b1["id"]);
+    assert_eq!(
+        decimal(&changes[0]["reported"]["kg_co2e"]),
+        decimal(&b1["kg_co2e"])
+    );
+    let totals = env.json(&[
+        "emissions",
+        "--from",
+        &quarter.from,
+        "--to",
+        &quarter.to,
+        "--json",
+    ]);
+    assert_eq!(decimal(&totals["totals"]["kg_co2e"]), reported + open);
+    assert_month_totals_agree(&env);
+
+    // The months no longer stand; each names the quarter, and is refused what only a
+    // standing close can do.
+    let list = env.json(&["period", "--json"]);
+    for m in [&m1, &m2] {
+        let c = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["label"] == m.as_str())
+            .unwrap();
+        assert_eq!(c["taken_into"], quarter.label.as_str());
+        assert!(c["reopened_at_ms"].is_null());
+    }
+    let text = ok(env.run(&["period"]));
+    assert!(
+        text.contains(&format!("taken into {}", quarter.label)),
+        "{text}"
+    );
+    for args in [
+        vec!["period", "changes", m1.as_str()],
+        vec!["period", "reopen", m1.as_str(), "--reason", "typo"],
+    ] {
+        let e = refused(env.run(&args));
+        assert!(e.contains(&m1) && e.contains(&quarter.label), "{e}");
+    }
+    // A financial year that starts inside the quarter would split it: refused, naming it.
+    let start_month: u32 = third
+        .iter()
+        .map(|p| p.from[5..7].parse::<u32>().unwrap())
+        .chain([m2[5..].parse().unwrap()])
+        .max()
+        .unwrap();
+    let e = refused(env.run(&[
+        "period",
+        "close",
+        &format!("FY{}", &m1[..4]),
+        "--fy-start-month",
+        &start_month.to_string(),
+    ]));
+    assert!(
+        e.contains(&format!(
+            "overlaps {}, which is closed and reaches past it",
+            quarter.label
+        )),
+        "{e}"
+    );
+
+    // Reopening the quarter opens its days; the months stay taken in, as the trail says.
+    let text = ok(env.run(&["period", "reopen", &quarter.label, "--reason", "re-run"]));
+    assert!(text.contains("stay taken in"), "{text}");
+    assert_eq!(
+        month_kg(&env, &m1, &Period::parse(&m1, 1).unwrap().to),
+        ledger_sum(
+            &env,
+            &format!("{m1}-01"),
+            &Period::parse(&m1, 1).unwrap().to
+        )
+    );
+    let trail = env.json(&["audit", "--subject", &format!("period:{m1}"), "--json"]);
+    let actions: Vec<&str> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["period_taken_in", "period_closed"]);
+    assert_eq!(trail[0]["reason"], "Q close");
     ok(env.run(&["audit", "verify"]));
 }
