@@ -195,6 +195,28 @@ pub struct SpendLine<'a> {
     pub net_amount: Decimal,
 }
 
+/// A line's spend in 2022 US dollars and how it was converted ([`Calculator::spend_usd_2022`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpendConversion {
+    /// USD 2022, rounded as a counted line's is.
+    pub amount_usd_2022: Decimal,
+    /// USD per unit of the line's currency, for the line's year, exactly as in the table.
+    pub fx_rate: Decimal,
+    pub fx_source: String,
+    /// index(2022) / index(line's year), as shown.
+    pub deflator: Decimal,
+    pub deflator_source: String,
+}
+
+/// The conversion of a line's amount, before the result is rounded.
+struct Conversion {
+    unrounded: Decimal,
+    fx_rate: Decimal,
+    fx_source: String,
+    deflator: Decimal,
+    deflator_source: String,
+}
+
 /// What became of one line, and which rule decided it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {
@@ -583,55 +605,13 @@ impl Calculator {
         let unmapped =
             |reason: String| Assessment::by_rule(Outcome::Unmapped, mapping, Some(reason));
 
-        let Some(currency) = currency_key(line.currency) else {
-            return unmapped(format!(
-                "currency {:?} is not a three-letter ISO 4217 code; check the line in {platform_name}",
-                line.currency
-            ));
+        let conversion = match self.convert(line, platform_name) {
+            Ok(c) => c,
+            Err(reason) => return unmapped(reason),
         };
-        // Built from ASCII letters only, so this cannot fail.
-        let code = std::str::from_utf8(&currency).unwrap_or("???");
-        let year = line.date.year();
-        let rate = self.tables.fx.get(&(currency, year));
-        let deflator = self.tables.deflators.get(&year);
-        let (rate, deflator) = match (rate, deflator) {
-            (Some(rate), Some(deflator)) => (rate, deflator),
-            // Another year's rate or index would be a silent guess, and an unconverted amount
-            // would treat pounds or euros as dollars: both are refused.
-            (None, Some(_)) => {
-                return unmapped(format!(
-                    "no USD exchange rate for {code} in {year}; add the {year} rate for {code} \
-                     to the exchange-rate table"
-                ))
-            }
-            (Some(_), None) => {
-                return unmapped(format!(
-                    "no US price index for {year} to convert to 2022 dollars; add {year} to the \
-                     price-index table"
-                ))
-            }
-            (None, None) => {
-                return unmapped(format!(
-                    "no USD exchange rate for {code} in {year} and no US price index for {year}; \
-                     add them to the exchange-rate and price-index tables"
-                ))
-            }
-        };
-
+        let usd_2022 = conversion.unrounded;
         let factor = &self.tables.factors[factor];
         let info = &self.tables.info;
-        // Negative amounts are refunds or credits and pass through the same arithmetic, so
-        // they reverse the emission of the purchase they undo. The division by the year's index
-        // comes last among the conversions, so the only rounding before the final one is the
-        // 28th significant digit of that quotient.
-        let Some(usd_2022) = line
-            .net_amount
-            .checked_mul(rate.usd_per_unit)
-            .and_then(|usd| usd.checked_mul(deflator.base))
-            .and_then(|usd| usd.checked_div(deflator.index))
-        else {
-            return unmapped(TOO_LARGE.to_owned());
-        };
         let Some(kg) = usd_2022.checked_mul(factor.with_margins) else {
             return unmapped(TOO_LARGE.to_owned());
         };
@@ -646,13 +626,88 @@ impl Calculator {
             factor_unit: factor.unit.clone(),
             factor_set: info.name.clone(),
             factor_version: info.version.clone(),
-            fx_rate: rate.usd_per_unit,
-            fx_source: rate.source.clone(),
-            deflator: deflator.shown,
-            deflator_source: deflator.source.clone(),
+            fx_rate: conversion.fx_rate,
+            fx_source: conversion.fx_source,
+            deflator: conversion.deflator,
+            deflator_source: conversion.deflator_source,
             amount_usd_2022,
             kg_co2e,
         };
         Assessment::by_rule(Outcome::Counted(emission), mapping, mapping.reason.clone())
+    }
+
+    /// A line's amount in 2022 US dollars, with the exchange rate and price index that made
+    /// it, whatever its account: how large an unmapped line is, next to lines in other
+    /// currencies. `None` when the line's currency or year has no rate or index (the counted
+    /// path says which, in words).
+    pub fn spend_usd_2022(&self, line: &SpendLine<'_>) -> Option<SpendConversion> {
+        let c = self.convert(line, line.platform).ok()?;
+        Some(SpendConversion {
+            amount_usd_2022: round_result(c.unrounded),
+            fx_rate: c.fx_rate,
+            fx_source: c.fx_source,
+            deflator: c.deflator,
+            deflator_source: c.deflator_source,
+        })
+    }
+
+    /// net_amount × fx_rate × index(2022) / index(year), unrounded; refused in words (naming
+    /// `platform_name` where the line must be corrected) when a rate or index is missing or
+    /// the result overflows.
+    fn convert(&self, line: &SpendLine<'_>, platform_name: &str) -> Result<Conversion, String> {
+        let Some(currency) = currency_key(line.currency) else {
+            return Err(format!(
+                "currency {:?} is not a three-letter ISO 4217 code; check the line in {platform_name}",
+                line.currency
+            ));
+        };
+        // Built from ASCII letters only, so this cannot fail.
+        let code = std::str::from_utf8(&currency).unwrap_or("???");
+        let year = line.date.year();
+        let rate = self.tables.fx.get(&(currency, year));
+        let deflator = self.tables.deflators.get(&year);
+        let (rate, deflator) = match (rate, deflator) {
+            (Some(rate), Some(deflator)) => (rate, deflator),
+            // Another year's rate or index would be a silent guess, and an unconverted amount
+            // would treat pounds or euros as dollars: both are refused.
+            (None, Some(_)) => {
+                return Err(format!(
+                    "no USD exchange rate for {code} in {year}; add the {year} rate for {code} \
+                     to the exchange-rate table"
+                ))
+            }
+            (Some(_), None) => {
+                return Err(format!(
+                    "no US price index for {year} to convert to 2022 dollars; add {year} to the \
+                     price-index table"
+                ))
+            }
+            (None, None) => {
+                return Err(format!(
+                    "no USD exchange rate for {code} in {year} and no US price index for {year}; \
+                     add them to the exchange-rate and price-index tables"
+                ))
+            }
+        };
+
+        // Negative amounts are refunds or credits and pass through the same arithmetic, so
+        // they reverse the emission of the purchase they undo. The division by the year's index
+        // comes last among the conversions, so the only rounding before the final one is the
+        // 28th significant digit of that quotient.
+        let Some(usd_2022) = line
+            .net_amount
+            .checked_mul(rate.usd_per_unit)
+            .and_then(|usd| usd.checked_mul(deflator.base))
+            .and_then(|usd| usd.checked_div(deflator.index))
+        else {
+            return Err(TOO_LARGE.to_owned());
+        };
+        Ok(Conversion {
+            unrounded: usd_2022,
+            fx_rate: rate.usd_per_unit,
+            fx_source: rate.source.clone(),
+            deflator: deflator.shown,
+            deflator_source: deflator.source.clone(),
+        })
     }
 }

@@ -890,7 +890,8 @@ impl Store {
     /// The entries of `filter` that still need a person, most pressing first: changed since
     /// review, estimated from spend, unmapped, from a supplier new in the period (when
     /// `filter.from` is given), then the rest; within each, by kg CO2e and then by amount,
-    /// largest first.
+    /// largest first. Unmapped entries, which have no kg CO2e, go by their amount in 2022 US
+    /// dollars, then (those whose currency has no rate) by their own amount.
     ///
     /// Each section is read on its own, walking an index in the queue's order (migration 016)
     /// and stopping at the page's end, so the first page costs about as much as a page of the
@@ -934,7 +935,8 @@ impl Store {
                 QueueReason::Unmapped,
                 "ledger_unmapped_by_amount",
                 format!("l.status = 'unmapped' AND {open}"),
-                "ABS(CAST(l.net_amount AS REAL)) DESC, l.id",
+                "l.usd_2022_micros IS NULL, ABS(l.usd_2022_micros) DESC,
+                 ABS(CAST(l.net_amount AS REAL)) DESC, l.id",
             ),
             (
                 QueueReason::NewSupplier,

@@ -28,10 +28,11 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/016_review_queue_indexes.sql")),
         M::up(include_str!("../migrations/017_rule_count_index.sql")),
         M::up(include_str!("../migrations/018_closes_taken_in.sql")),
+        M::up(include_str!("../migrations/019_unmapped_by_usd.sql")),
     ])
 }
 
-pub(crate) const KNOWN_VERSION: usize = 18;
+pub(crate) const KNOWN_VERSION: usize = 19;
 
 /// Brings the schema up to date. An existing database is copied to the backups folder
 /// first (see [`backup_into`]), so a migration that goes wrong can be undone.

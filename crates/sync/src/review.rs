@@ -125,7 +125,7 @@ impl Review {
                 facts.line_no,
             ))
         };
-        match decision {
+        let row = match decision {
             None => by_rule(&mapped),
             Some(d) => LedgerRow {
                 decision_id: Some(d.id),
@@ -140,8 +140,27 @@ impl Review {
                     }
                 }
             },
-        }
+        };
+        with_spend_size(calc, line, row)
     }
+}
+
+/// An unmapped entry carries its amount in 2022 US dollars, with the exchange rate and price
+/// index that made it, so that the review queue ranks unmapped lines in different currencies
+/// by what they are worth (a hundred thousand yen is not larger than a thousand pounds). It
+/// counts in no total: only counted entries do.
+fn with_spend_size(calc: &Calculator, line: &SpendLine<'_>, mut row: LedgerRow) -> LedgerRow {
+    if row.status != LedgerStatus::Unmapped || row.amount_usd_2022.is_some() {
+        return row;
+    }
+    if let Some(c) = calc.spend_usd_2022(line) {
+        row.fx_rate = Some(c.fx_rate);
+        row.fx_source = Some(c.fx_source);
+        row.deflator = Some(c.deflator);
+        row.deflator_source = Some(c.deflator_source);
+        row.amount_usd_2022 = Some(c.amount_usd_2022);
+    }
+    row
 }
 
 /// A line counted from a person's quantity with the activity's factor (DESNZ 2024), or

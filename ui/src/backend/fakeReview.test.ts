@@ -81,6 +81,19 @@ describe('the fake review queue', () => {
     expect(dec(q.progress.spend.find((s) => s.currency === 'USD')!.total).eq(usd)).toBe(true);
   });
 
+  it('ranks unmapped lines by their amount in 2022 dollars across currencies, those without one last', async () => {
+    const b = fake();
+    const unmapped = { status: 'unmapped' as const, kg_co2e: null, scope: null, factor_code: null };
+    b.setLedger([
+      ledgerEntry({ id: 1, ...unmapped, net_amount: '900.00', currency: 'GBP', amount_usd_2022: '1160.000000' }),
+      ledgerEntry({ id: 2, ...unmapped, net_amount: '150000', currency: 'JPY', amount_usd_2022: '1050.000000' }),
+      ledgerEntry({ id: 3, ...unmapped, net_amount: '-1000.00', currency: 'EUR', amount_usd_2022: '-1100.000000' }),
+      ledgerEntry({ id: 4, ...unmapped, net_amount: '5000.00', currency: 'XTS', amount_usd_2022: null }),
+    ]);
+    const q = await b.reviewQueue(EMPTY_FILTER, 0, 10);
+    expect(q.items.map((i) => i.entry.id)).toEqual([1, 3, 2, 4]);
+  });
+
   it('pages the queue', async () => {
     const b = fake();
     const all = await b.reviewQueue(EMPTY_FILTER, 0, 100);

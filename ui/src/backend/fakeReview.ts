@@ -571,6 +571,17 @@ type StoredRule = Omit<ReviewRule, 'entries'>;
 /** Something that changed about a line at the platform (for tests: a re-synced, edited line). */
 export type LineChange = Partial<Pick<LedgerEntry, 'date' | 'net_amount' | 'account_code' | 'contact' | 'description'>>;
 
+/**
+ * Unmapped lines, which have no kg CO2e, rank by their amount in 2022 US dollars across
+ * currencies; a line whose currency has no rate (no dollar amount) comes after those that have.
+ */
+function byUsd(x: LedgerEntry, y: LedgerEntry): number {
+  const none = (e: LedgerEntry) => (e.amount_usd_2022 === null ? 1 : 0);
+  if (none(x) !== none(y)) return none(x) - none(y);
+  if (x.amount_usd_2022 === null || y.amount_usd_2022 === null) return 0;
+  return compareDecimals(dec(y.amount_usd_2022).abs().toFixed(), dec(x.amount_usd_2022).abs().toFixed());
+}
+
 export class FakeReview {
   private decisions = new Map<string, Decision>();
   private rules: StoredRule[] = [];
@@ -692,6 +703,7 @@ export class FakeReview {
       (x, y) =>
         x.rank - y.rank ||
         compareDecimals(y.entry.kg_co2e ?? '0', x.entry.kg_co2e ?? '0') ||
+        (x.why === 'unmapped' ? byUsd(x.entry, y.entry) : 0) ||
         compareDecimals(dec(y.entry.net_amount).abs().toFixed(), dec(x.entry.net_amount).abs().toFixed()) ||
         x.entry.id - y.entry.id,
     );

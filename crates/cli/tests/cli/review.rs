@@ -1188,3 +1188,70 @@ fn a_rule_change_interrupted_before_its_entries_are_decided_is_finished_at_the_n
     assert!(!recomputes(&["rules"]));
     assert_month_totals_agree(&env);
 }
+
+#[test]
+fn unmapped_lines_in_several_currencies_are_ranked_by_their_amount_in_2022_dollars() {
+    let env = Env::new(&["--no-rate-limit", "--records", "600"], "");
+    let qb = env.json(&["connect", "quickbooks", "--timeout", "30", "--json"])["id"]
+        .as_i64()
+        .unwrap();
+    env.sync(qb);
+
+    let q = queue(&env, &[]);
+    let unmapped: Vec<&Value> = q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip_while(|i| i["why"] != "unmapped")
+        .take_while(|i| i["why"] == "unmapped")
+        .map(|i| &i["entry"])
+        .collect();
+    let currencies: std::collections::BTreeSet<&str> = unmapped
+        .iter()
+        .map(|e| e["currency"].as_str().unwrap())
+        .collect();
+    assert!(
+        currencies.len() >= 2,
+        "the company buys in several currencies: {currencies:?}"
+    );
+    // Each carries its amount in 2022 dollars, converted as a counted line would be, and the
+    // queue goes by it, largest first.
+    let usd: Vec<Decimal> = unmapped
+        .iter()
+        .map(|e| {
+            let (net, fx, deflator) = (
+                decimal(&e["net_amount"]),
+                decimal(&e["fx_rate"]),
+                decimal(&e["deflator"]),
+            );
+            let usd = decimal(&e["amount_usd_2022"]);
+            assert!(
+                (net * fx * deflator - usd).abs() < Decimal::new(1, 2),
+                "{e}"
+            );
+            assert!(e["kg_co2e"].is_null(), "counted in no total: {e}");
+            usd.abs()
+        })
+        .collect();
+    assert!(usd.windows(2).all(|w| w[0] >= w[1]), "{usd:?}");
+    // Which is not the order of the amounts' own digits.
+    let raw: Vec<Decimal> = unmapped
+        .iter()
+        .map(|e| decimal(&e["net_amount"]).abs())
+        .collect();
+    assert!(
+        raw.windows(2).any(|w| w[0] < w[1]),
+        "a smaller amount in a stronger currency comes first somewhere: {raw:?}"
+    );
+    // The totals count only what is counted.
+    let totals = env.json(&["emissions", "--json"])["totals"].clone();
+    let counted: Decimal = env
+        .json(&["emissions", "--ledger", "--limit", "100000", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == "counted" && e["covered_by"].is_null())
+        .map(|e| decimal(&e["amount_usd_2022"]))
+        .sum();
+    assert_eq!(decimal(&totals["spend_usd_2022"]), counted);
+}
