@@ -40,6 +40,23 @@ fn amend(env: &Env, record_id: &Value) {
     );
 }
 
+/// The ledger's counted bills of 2024, by their first line: the line the sandbox amends.
+fn counted_bills_of_2024(env: &Env) -> Vec<Value> {
+    let ledger = env.json(&["emissions", "--ledger", "--limit", "100000", "--json"]);
+    ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["stream"] == "bills"
+                && e["line_no"] == 0
+                && e["status"] == "counted"
+                && e["date"].as_str().unwrap().starts_with("2024-")
+        })
+        .cloned()
+        .collect()
+}
+
 #[test]
 fn a_closed_month_keeps_its_numbers_through_a_full_resync_and_its_changes_are_restated_or_left() {
     let env = Env::new(&["--no-rate-limit", "--records", "200"], "");
@@ -47,19 +64,10 @@ fn a_closed_month_keeps_its_numbers_through_a_full_resync_and_its_changes_are_re
     env.sync(uk);
 
     // A counted bill of 2024 whose first line the sandbox can amend, and its month.
-    let ledger = env.json(&["emissions", "--ledger", "--limit", "100000", "--json"]);
-    let bill = ledger
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| {
-            e["stream"] == "bills"
-                && e["line_no"] == 0
-                && e["status"] == "counted"
-                && e["date"].as_str().unwrap().starts_with("2024-")
-        })
-        .expect("the sandbox has counted bills in 2024")
-        .clone();
+    let bill = counted_bills_of_2024(&env)
+        .into_iter()
+        .next()
+        .expect("the sandbox has counted bills in 2024");
     let date = bill["date"].as_str().unwrap();
     let month = &date[..7];
     let period = Period::parse(month, 1).unwrap();
@@ -229,19 +237,7 @@ fn a_quarter_closed_over_its_closed_months_takes_them_in_as_they_reported() {
     env.sync(uk);
 
     // Two counted bills of 2024 in different months of one quarter.
-    let ledger = env.json(&["emissions", "--ledger", "--limit", "100000", "--json"]);
-    let bills: Vec<Value> = ledger
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| {
-            e["stream"] == "bills"
-                && e["line_no"] == 0
-                && e["status"] == "counted"
-                && e["date"].as_str().unwrap().starts_with("2024-")
-        })
-        .cloned()
-        .collect();
+    let bills = counted_bills_of_2024(&env);
     let month = |e: &Value| e["date"].as_str().unwrap()[..7].to_owned();
     let (b1, b2) = bills
         .iter()
