@@ -26,7 +26,9 @@ impl App {
     /// The standing close named `label` (`2024-03`, `FY2024`, as it was closed).
     pub fn standing_close(&self, label: &str) -> Result<PeriodClose, AppError> {
         let closes = self.store()?.period_closes()?;
-        let named = |c: &&PeriodClose| c.label.eq_ignore_ascii_case(label.trim());
+        // Any way of writing the period finds it (2024-3, fy2024/25), as does its label.
+        let wanted = Period::canonical_label(label);
+        let named = |c: &&PeriodClose| Period::canonical_label(&c.label) == wanted;
         if let Some(c) = closes.iter().filter(named).find(|c| c.standing()) {
             return Ok(c.clone());
         }

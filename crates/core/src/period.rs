@@ -92,7 +92,11 @@ impl Period {
                     label = Some(format!("FY{a}-{:02}", second % 100));
                     a
                 }
-                None => year(y)?,
+                None => {
+                    let a = year(y)?;
+                    label = Some(format!("FY{a}"));
+                    a
+                }
             };
             let first = NaiveDate::from_ymd_opt(y, fy_start_month, 1);
             let last = first
@@ -105,6 +109,7 @@ impl Period {
             if !(1..=4).contains(&q) {
                 return Err(bad());
             }
+            label = Some(format!("{y}-Q{q}"));
             (
                 NaiveDate::from_ymd_opt(y, (q - 1) * 3 + 1, 1),
                 month_end(y, q * 3),
@@ -118,9 +123,11 @@ impl Period {
             if !(1..=12).contains(&m) {
                 return Err(bad());
             }
+            label = Some(format!("{y}-{m:02}"));
             (NaiveDate::from_ymd_opt(y, m, 1), month_end(y, m))
         } else {
             let y = year(p)?;
+            label = Some(y.to_string());
             (
                 NaiveDate::from_ymd_opt(y, 1, 1),
                 NaiveDate::from_ymd_opt(y, 12, 31),
@@ -128,18 +135,24 @@ impl Period {
         };
         match (first, last) {
             (Some(f), Some(l)) => Ok(Period {
-                label: if let Some(label) = label {
-                    label
-                } else if upper.starts_with("FY") || upper.contains("-Q") {
-                    upper
-                } else {
-                    p.to_owned()
-                },
+                // One written form for each period (2024-3 is 2024-03, fy2024/2025 is
+                // FY2024-25), so that a close is found by any way of naming it.
+                label: label.unwrap_or(upper),
                 from: f.format("%Y-%m-%d").to_string(),
                 to: l.format("%Y-%m-%d").to_string(),
             }),
             _ => Err(bad()),
         }
+    }
+
+    /// The one written form of the period `text` names (`2024-3` → `2024-03`, `fy2024/2025`
+    /// → `FY2024-25`), which does not depend on the financial year's start month; `text`
+    /// trimmed and in capitals when it names no period.
+    pub fn canonical_label(text: &str) -> String {
+        Period::parse(text, 1)
+            .or_else(|_| Period::parse(text, 4))
+            .map(|p| p.label)
+            .unwrap_or_else(|_| text.trim().to_ascii_uppercase())
     }
 
     /// Whether the period's last day is before `today`.
@@ -214,6 +227,24 @@ mod tests {
             days("FY1999-00", 7),
             ("1999-07-01".into(), "2000-06-30".into())
         );
+    }
+
+    #[test]
+    fn each_period_has_one_written_form_whatever_way_it_is_named() {
+        for (text, label) in [
+            ("2024-3", "2024-03"),
+            ("2024-03", "2024-03"),
+            (" 2024-q02 ", "2024-Q2"),
+            ("fy2024", "FY2024"),
+            ("2024", "2024"),
+        ] {
+            assert_eq!(Period::parse(text, 1).unwrap().label, label, "{text}");
+        }
+        assert_eq!(Period::parse("fy2024/2025", 4).unwrap().label, "FY2024-25");
+        assert_eq!(Period::canonical_label("fy2024/25"), "FY2024-25");
+        assert_eq!(Period::canonical_label("FY2024-25"), "FY2024-25");
+        assert_eq!(Period::canonical_label("2024-3"), "2024-03");
+        assert_eq!(Period::canonical_label(" q9 "), "Q9");
     }
 
     #[test]

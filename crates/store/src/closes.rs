@@ -52,10 +52,12 @@ pub struct PeriodClose {
     pub reopened_at_ms: Option<i64>,
     pub reopened_by: Option<String>,
     pub reopen_reason: Option<String>,
-    /// The longer close that took this one in (a month closed, then its year): its rows are
-    /// in that close's copy as this close reported them, and it no longer stands.
+    /// The longer close that took this one in (a month closed, then its year), while that
+    /// close stands: this close's rows are in its copy as this close reported them, and this
+    /// one stands again, as it reported, when that one is reopened.
     pub taken_into: Option<String>,
-    /// The shorter closes this one took in when it was closed, by first day.
+    /// The shorter closes this one took in when it was closed, by first day (given back
+    /// when this one is reopened).
     pub took_in: Vec<String>,
     /// The period's numbers as reported: the frozen copy, with the restatements accepted.
     pub reported: Totals,
@@ -144,11 +146,12 @@ pub struct Restatement {
 
 const CLOSE_COLUMNS: &str = "p.id, p.label, p.from_date, p.to_date, p.closed_at_ms, p.closed_by,
     p.note, p.reopened_at_ms, p.reopened_by, p.reopen_reason,
-    (SELECT t.label FROM period_closes t WHERE t.id = p.taken_into)";
+    (SELECT t.label FROM period_closes t WHERE t.id = p.taken_into AND t.reopened_at_ms IS NULL)";
 
-/// A close in force, on alias `p`: neither reopened nor taken into a longer one. At most one
-/// stands on any day.
-const STANDING: &str = "p.reopened_at_ms IS NULL AND p.taken_into IS NULL";
+/// A close in force, on alias `p`: not reopened, and not taken into a longer close that
+/// stands (one reopened gives back the closes it took in). At most one stands on any day.
+const STANDING: &str = "p.reopened_at_ms IS NULL AND NOT EXISTS (SELECT 1 FROM period_closes t
+    WHERE t.id = p.taken_into AND t.reopened_at_ms IS NULL)";
 
 struct CloseHead {
     id: i64,
@@ -161,7 +164,7 @@ struct CloseHead {
     reopened_at_ms: Option<i64>,
     reopened_by: Option<String>,
     reopen_reason: Option<String>,
-    /// The label of the close that took this one in.
+    /// The label of the close that took this one in, while that close stands.
     taken_into: Option<String>,
 }
 
@@ -520,31 +523,8 @@ impl Store {
             params![label, from, to, who.at_ms, who.os_user, note],
         )?;
         let id = tx.last_insert_rowid();
-        // The live ledger for the days no close takes in (their dates are the store's own
-        // `YYYY-MM-DD`, bound as parameters)...
-        let mut outside = String::new();
-        let mut days: Vec<&str> = vec![from, to];
-        for o in &overlapping {
-            days.push(&o.from);
-            days.push(&o.to);
-            // ?1 is the close's id, so day i is ?(i + 2).
-            outside.push_str(&format!(
-                " AND date NOT BETWEEN ?{} AND ?{}",
-                days.len(),
-                days.len() + 1
-            ));
-        }
-        let mut args: Vec<&dyn rusqlite::ToSql> = vec![&id];
-        args.extend(days.iter().map(|d| d as &dyn rusqlite::ToSql));
-        tx.execute(
-            &format!(
-                "INSERT INTO closed_ledger (close_id, {LEDGER_COLUMNS})
-                 SELECT ?1, {LEDGER_COLUMNS} FROM ledger WHERE date BETWEEN ?2 AND ?3{outside}"
-            ),
-            rusqlite::params_from_iter(args),
-        )?;
-        // ...and each close taken in as it reported its days. An entry two of them reported
-        // (it moved from one month into the next between their closes) is taken from the one
+        // Each close taken in, as it reported its days. An entry two of them reported (it
+        // moved from one month into the next between their closes) is taken from the one
         // closed last; the other's stale row was its change after close.
         let mut newest_first: Vec<&CloseHead> = overlapping.iter().collect();
         newest_first.sort_by_key(|t| std::cmp::Reverse((t.closed_at_ms, t.id)));
@@ -564,6 +544,31 @@ impl Store {
                 params![id, t.id],
             )?;
         }
+        // Then the live ledger for the days no close takes in (their dates are the store's own
+        // `YYYY-MM-DD`, bound as parameters), less the entries a close taken in reported: one
+        // that moved from a closed month to an open day of the period since counts as it was
+        // reported, and its move waits as a change after close, for a person to restate.
+        let mut outside = String::new();
+        let mut days: Vec<&str> = vec![from, to];
+        for o in &overlapping {
+            days.push(&o.from);
+            days.push(&o.to);
+            // ?1 is the close's id, so day i is ?(i + 2).
+            outside.push_str(&format!(
+                " AND date NOT BETWEEN ?{} AND ?{}",
+                days.len(),
+                days.len() + 1
+            ));
+        }
+        let mut args: Vec<&dyn rusqlite::ToSql> = vec![&id];
+        args.extend(days.iter().map(|d| d as &dyn rusqlite::ToSql));
+        tx.execute(
+            &format!(
+                "INSERT OR IGNORE INTO closed_ledger (close_id, {LEDGER_COLUMNS})
+                 SELECT ?1, {LEDGER_COLUMNS} FROM ledger WHERE date BETWEEN ?2 AND ?3{outside}"
+            ),
+            rusqlite::params_from_iter(args),
+        )?;
         let mut parts = Vec::new();
         for t in &overlapping {
             parts.push(self.numbers(self.close_head(t.id)?, false)?);
@@ -601,7 +606,9 @@ impl Store {
     }
 
     /// Reopens a standing close, for `reason` (required by the caller): its dates read from
-    /// the live ledger again. The copy is kept. Audited as `period_reopened`.
+    /// the live ledger again, but for those of the closes it took in, which stand again as
+    /// they reported (each audited as `period_given_back`). The copy is kept. Audited as
+    /// `period_reopened`.
     pub fn reopen_period(&self, id: i64, reason: &str, who: &Actor<'_>) -> Result<PeriodClose> {
         let tx = self.db().unchecked_transaction()?;
         let before = self.numbers(self.close_head(id)?, false)?;
@@ -614,6 +621,18 @@ impl Store {
                 before.label
             )));
         }
+        let given_back: Vec<PeriodClose> = {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT {CLOSE_COLUMNS} FROM period_closes p
+                 WHERE p.taken_into = ?1 AND p.reopened_at_ms IS NULL ORDER BY p.from_date"
+            ))?;
+            let rows = stmt.query_map([id], read_head)?;
+            let heads = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            heads
+                .into_iter()
+                .map(|h| self.numbers(h, false))
+                .collect::<Result<_>>()?
+        };
         tx.execute(
             "UPDATE period_closes SET reopened_at_ms = ?2, reopened_by = ?3, reopen_reason = ?4
              WHERE id = ?1",
@@ -629,6 +648,19 @@ impl Store {
             Some(json(&CloseAudit::of(&after))),
             Some(reason),
         )?;
+        // The closes it took in stand again, as they reported their days.
+        for part in &given_back {
+            let now = self.numbers(self.close_head(part.id)?, false)?;
+            audit(
+                &tx,
+                who,
+                "period_given_back",
+                &format!("period:{}", part.label),
+                Some(json(&CloseAudit::of(part))),
+                Some(json(&CloseAudit::of(&now))),
+                Some(reason),
+            )?;
+        }
         tx.commit()?;
         Ok(after)
     }

@@ -563,6 +563,12 @@ describe('the fake period close', () => {
     ]);
     expect(await refusal(b.changesAfterClose('2024-03'))).toMatchObject({ code: 'taken_in' });
     expect(await b.auditCheck()).toEqual({ rows: 3, intact: true, broken_at: null, problem: null });
+    // Reopening the quarter gives the month back, as it reported, with its change waiting.
+    await b.reopenPeriod('2024-Q1', 'auditor asked');
+    expect((await b.emissionsSummary(days('2024-03-01', '2024-03-31'), null)).totals.kg_co2e).toBe(march.reported.kg_co2e);
+    expect((await b.changesAfterClose('2024-03')).map((c) => c.entry_id)).toEqual([7]);
+    expect((await b.periodCloses()).find((c) => c.label === '2024-03')!.taken_into).toBeNull();
+    expect(await b.auditCheck()).toEqual({ rows: 5, intact: true, broken_at: null, problem: null });
   });
 
   it('refuses, in words that say what to do', async () => {

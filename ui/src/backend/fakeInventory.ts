@@ -513,12 +513,16 @@ interface ChangeKey {
   live: LedgerEntry | null;
 }
 
-/** In force: neither reopened nor taken into a longer close. */
-const isStanding = (c: StoredClose) => c.reopened_at_ms === null && c.taken_into === null;
-
 export class FakeInventory {
   private closes: StoredClose[] = [];
   private nextCloseId = 1;
+
+  /** The close that took `c` in, while it stands (a reopened one gives `c` back). */
+  private readonly takerOf = (c: StoredClose): StoredClose | null =>
+    this.closes.find((t) => t.id === c.taken_into && t.reopened_at_ms === null) ?? null;
+
+  /** In force: not reopened, and not taken into a longer close that stands. */
+  private readonly isStanding = (c: StoredClose): boolean => c.reopened_at_ms === null && this.takerOf(c) === null;
 
   constructor(private readonly host: InventoryHost) {}
 
@@ -529,7 +533,7 @@ export class FakeInventory {
    * every other from the live ledger (connections that exist only).
    */
   reported(filter: LedgerFilter): LedgerEntry[] {
-    const standing = this.closes.filter(isStanding);
+    const standing = this.closes.filter(this.isStanding);
     const live = this.host.select(filter);
     if (standing.length === 0) return live;
     const closed = (date: string) => standing.some((c) => date >= c.from && date <= c.to);
@@ -623,7 +627,7 @@ export class FakeInventory {
       );
     }
     const overlapping = this.closes
-      .filter((c) => isStanding(c) && c.from <= period.to && c.to >= period.from)
+      .filter((c) => this.isStanding(c) && c.from <= period.to && c.to >= period.from)
       .sort((a, b) => (a.from < b.from ? -1 : 1));
     const same = overlapping.find((c) => c.from === period.from && c.to === period.to);
     if (same) {
@@ -690,18 +694,23 @@ export class FakeInventory {
     }
     const c = this.standing(label);
     const before = this.view(c);
+    const givenBack = this.closes.filter((t) => this.takerOf(t) === c).map((t) => [t, this.view(t)] as const);
     c.reopened_at_ms = this.host.nowMs();
     c.reopened_by = REVIEWER.os_user;
     c.reopen_reason = why;
     const after = this.view(c);
     this.host.audit('period_reopened', `period:${c.label}`, JSON.stringify(auditOf(before)), JSON.stringify(auditOf(after)), why);
+    // The closes it took in stand again, as they reported.
+    for (const [t, was] of givenBack) {
+      this.host.audit('period_given_back', `period:${t.label}`, JSON.stringify(auditOf(was)), JSON.stringify(auditOf(this.view(t))), why);
+    }
     return after;
   }
 
   changesAfterClose(label: string | null): ChangeAfterClose[] {
     const closes =
       label === null
-        ? this.closes.filter(isStanding).sort((a, b) => (a.from < b.from ? -1 : 1))
+        ? this.closes.filter(this.isStanding).sort((a, b) => (a.from < b.from ? -1 : 1))
         : [this.standing(label)];
     return closes.flatMap((c) => this.changeKeys(c).map((k) => this.changeOf(c, k)));
   }
@@ -860,7 +869,7 @@ export class FakeInventory {
     });
     const [factorSets, conversions] = this.sources(rows);
     const closes = this.closes
-      .filter((c) => isStanding(c) && c.to >= period.from && c.from <= period.to)
+      .filter((c) => this.isStanding(c) && c.to >= period.from && c.from <= period.to)
       .sort((a, b) => (a.from < b.from ? -1 : 1));
     const ids = this.host.liveIds();
     const audit = this.host.auditCheck();
@@ -1036,10 +1045,10 @@ export class FakeInventory {
   /** The standing close named `label`, whatever its letters' case. */
   private standing(label: string): StoredClose {
     const l = label.trim().toUpperCase();
-    const c = this.closes.find((x) => isStanding(x) && x.label.toUpperCase() === l);
-    const taken = this.closes.find((x) => x.taken_into !== null && x.label.toUpperCase() === l);
+    const c = this.closes.find((x) => this.isStanding(x) && x.label.toUpperCase() === l);
+    const taken = this.closes.find((x) => this.takerOf(x) !== null && x.label.toUpperCase() === l);
     if (!c && taken) {
-      const into = this.closes.find((x) => x.id === taken.taken_into)!.label;
+      const into = this.takerOf(taken)!.label;
       throw err(
         'taken_in',
         `${taken.label} was taken into ${into} when ${into} was closed: its days are ${into}'s now`,
@@ -1066,14 +1075,14 @@ export class FakeInventory {
       reopened_at_ms: c.reopened_at_ms,
       reopened_by: c.reopened_by,
       reopen_reason: c.reopen_reason,
-      taken_into: this.closes.find((t) => t.id === c.taken_into)?.label ?? null,
+      taken_into: this.takerOf(c)?.label ?? null,
       took_in: this.closes
         .filter((t) => t.taken_into === c.id)
         .sort((a, b) => (a.from < b.from ? -1 : 1))
         .map((t) => t.label),
       reported: this.host.totals([...c.copy.values()]),
       entries: c.copy.size,
-      changes_after_close: isStanding(c) ? this.changeKeys(c).length : 0,
+      changes_after_close: this.isStanding(c) ? this.changeKeys(c).length : 0,
     };
   }
 

@@ -80,11 +80,17 @@ pub fn period(app: &App, action: Option<PeriodCmd>, json: bool) -> Result<(), Ap
                      reason are in the audit trail.",
                     c.label
                 );
-                if !c.took_in.is_empty() {
-                    say!(
-                        "{} stay taken in, as they were; close them again to freeze their days.",
-                        c.took_in.join(", ")
-                    );
+                match c.took_in.as_slice() {
+                    [] => {}
+                    [one] => say!(
+                        "{one}, which it took in, stands again as it reported; reopen it too to \
+                         read its days from the live ledger."
+                    ),
+                    many => say!(
+                        "{}, which it took in, stand again as they reported; reopen them too to \
+                         read their days from the live ledger.",
+                        many.join(", ")
+                    ),
                 }
             }
         }

@@ -98,6 +98,14 @@ fn a_closed_month_keeps_its_numbers_through_a_full_resync_and_its_changes_are_re
     // The same days closed again, or a period not over yet, cannot be closed.
     let e = refused(env.run(&["period", "close", month]));
     assert!(e.contains(&format!("{month} is already closed")), "{e}");
+    // However the month is written (2024-3 for 2024-03).
+    let written = format!("{}-{}", &month[..4], month[5..].parse::<u32>().unwrap());
+    let e = refused(env.run(&["period", "close", &written]));
+    assert!(e.contains(&format!("{month} is already closed")), "{e}");
+    assert_eq!(
+        env.json(&["period", "changes", &written, "--json"]),
+        json!([])
+    );
     let e = refused(env.run(&["period", "close", "2999-01"]));
     assert!(e.contains("once its last day has passed"), "{e}");
 
@@ -246,11 +254,11 @@ fn a_quarter_closed_over_its_closed_months_takes_them_in_as_they_reported() {
         .expect("the sandbox has counted bills in two months of one quarter of 2024");
     let (m1, m2) = (month(b1), month(b2));
     let quarter = Period::parse(&quarter_of(&m1), 1).unwrap();
-    let mut reported = Decimal::ZERO;
-    for m in [&m1, &m2] {
-        let c = env.json(&["period", "close", m, "--json"]);
-        reported += decimal(&c["reported"]["kg_co2e"]);
-    }
+    let m1_reported =
+        decimal(&env.json(&["period", "close", &m1, "--json"])["reported"]["kg_co2e"]);
+    let m2_reported =
+        decimal(&env.json(&["period", "close", &m2, "--json"])["reported"]["kg_co2e"]);
+    let reported = m1_reported + m2_reported;
     // The quarter's third month, closed by nobody, counts from the live ledger.
     let third: Vec<Period> = (0..3)
         .map(|i| {
@@ -277,9 +285,27 @@ fn a_quarter_closed_over_its_closed_months_takes_them_in_as_they_reported() {
         "--why",
         "immaterial",
     ]));
+    // Another entry of the first month is re-dated into the open month, as a sync writes a
+    // record the platform re-dated (the sandbox's amendments change amounts, not dates).
+    let moved = ledger_between(
+        &env,
+        &format!("{m1}-01"),
+        &Period::parse(&m1, 1).unwrap().to,
+    )
+    .into_iter()
+    .find(|e| e["id"] != b1["id"] && e["status"] == "counted")
+    .expect("another counted entry in the first month");
+    let db = rusqlite::Connection::open(env.data_dir().join("carbonsync.sqlite3")).unwrap();
+    db.execute(
+        "UPDATE ledger SET date = ?1 WHERE id = ?2",
+        rusqlite::params![third[0].from, moved["id"].as_i64().unwrap()],
+    )
+    .unwrap();
+    drop(db);
 
     // The quarter takes the months in: its numbers are theirs as reported, plus the third
-    // month's live entries, and the change still waiting is the quarter's now.
+    // month's live entries (the moved one counts as its month reported it), and the changes
+    // still waiting are the quarter's now.
     let q = env.json(&[
         "period",
         "close",
@@ -290,14 +316,19 @@ fn a_quarter_closed_over_its_closed_months_takes_them_in_as_they_reported() {
     ]);
     assert_eq!(q["took_in"], json!([m1, m2]));
     assert_eq!(decimal(&q["reported"]["kg_co2e"]), reported + open);
-    assert_eq!(q["changes_after_close"], 1, "{q}");
+    assert_eq!(q["changes_after_close"], 2, "{q}");
     let changes = env.json(&["period", "changes", &quarter.label, "--json"]);
-    assert_eq!(changes.as_array().unwrap().len(), 1, "{changes}");
-    assert_eq!(changes[0]["entry_id"], b1["id"]);
+    let changes = changes.as_array().unwrap();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    let change = |id: &Value| changes.iter().find(|c| &c["entry_id"] == id).unwrap();
     assert_eq!(
-        decimal(&changes[0]["reported"]["kg_co2e"]),
+        decimal(&change(&b1["id"])["reported"]["kg_co2e"]),
         decimal(&b1["kg_co2e"])
     );
+    let m = change(&moved["id"]);
+    assert_eq!(m["kind"], "changed");
+    assert_eq!(m["reported"]["date"], moved["date"]);
+    assert_eq!(m["now"]["date"], third[0].from.as_str());
     let totals = env.json(&[
         "emissions",
         "--from",
@@ -356,17 +387,28 @@ fn a_quarter_closed_over_its_closed_months_takes_them_in_as_they_reported() {
         "{e}"
     );
 
-    // Reopening the quarter opens its days; the months stay taken in, as the trail says.
+    // Reopening the quarter gives the months back: they stand again as they reported, with
+    // their own changes after close waiting, and the open month reads the live ledger.
     let text = ok(env.run(&["period", "reopen", &quarter.label, "--reason", "re-run"]));
-    assert!(text.contains("stay taken in"), "{text}");
+    assert!(text.contains("stand again as they reported"), "{text}");
+    let m1_to = Period::parse(&m1, 1).unwrap().to;
+    assert_eq!(month_kg(&env, &m1, &m1_to), m1_reported);
+    assert_ne!(ledger_sum(&env, &format!("{m1}-01"), &m1_to), m1_reported);
     assert_eq!(
-        month_kg(&env, &m1, &Period::parse(&m1, 1).unwrap().to),
-        ledger_sum(
-            &env,
-            &format!("{m1}-01"),
-            &Period::parse(&m1, 1).unwrap().to
-        )
+        month_kg(&env, &third[0].label, &third[0].to),
+        ledger_sum(&env, &third[0].from, &third[0].to)
     );
+    let waiting = env.json(&["period", "changes", &m1, "--json"]);
+    let mut ids: Vec<&Value> = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["entry_id"])
+        .collect();
+    ids.sort_by_key(|v| v.as_i64());
+    let mut expected = vec![&b1["id"], &moved["id"]];
+    expected.sort_by_key(|v| v.as_i64());
+    assert_eq!(ids, expected);
     let trail = env.json(&["audit", "--subject", &format!("period:{m1}"), "--json"]);
     let actions: Vec<&str> = trail
         .as_array()
@@ -374,7 +416,12 @@ fn a_quarter_closed_over_its_closed_months_takes_them_in_as_they_reported() {
         .iter()
         .map(|r| r["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["period_taken_in", "period_closed"]);
-    assert_eq!(trail[0]["reason"], "Q close");
+    assert_eq!(
+        actions,
+        ["period_given_back", "period_taken_in", "period_closed"]
+    );
+    assert_eq!(trail[0]["reason"], "re-run");
+    assert_eq!(trail[1]["reason"], "Q close");
+    assert_month_totals_agree(&env);
     ok(env.run(&["audit", "verify"]));
 }
