@@ -63,9 +63,10 @@ impl Period {
             }
         };
         let upper = p.to_ascii_uppercase();
-        let mut label = None;
-        let (first, last) = if let Some(y) = upper.strip_prefix("FY") {
-            let y = match y.split_once(['-', '/']) {
+        // One written form for each period (2024-3 is 2024-03, fy2024/2025 is FY2024-25), so
+        // that a close is found by any way of naming it.
+        let (label, first, last) = if let Some(y) = upper.strip_prefix("FY") {
+            let (label, y) = match y.split_once(['-', '/']) {
                 // The two-year form (FY2024-25, FY2024/2025), as UK accounts write a year that
                 // does not start in January: it must name the years the start month gives.
                 Some((a, b)) => {
@@ -89,28 +90,26 @@ impl Period {
                             ),
                         ));
                     }
-                    label = Some(format!("FY{a}-{:02}", second % 100));
-                    a
+                    (format!("FY{a}-{:02}", second % 100), a)
                 }
                 None => {
                     let a = year(y)?;
-                    label = Some(format!("FY{a}"));
-                    a
+                    (format!("FY{a}"), a)
                 }
             };
             let first = NaiveDate::from_ymd_opt(y, fy_start_month, 1);
             let last = first
                 .and_then(|f| f.checked_add_months(chrono::Months::new(12)))
                 .and_then(|d| d.pred_opt());
-            (first, last)
+            (label, first, last)
         } else if let Some((y, q)) = upper.split_once("-Q") {
             let y = year(y)?;
             let q: u32 = q.parse().map_err(|_| bad())?;
             if !(1..=4).contains(&q) {
                 return Err(bad());
             }
-            label = Some(format!("{y}-Q{q}"));
             (
+                format!("{y}-Q{q}"),
                 NaiveDate::from_ymd_opt(y, (q - 1) * 3 + 1, 1),
                 month_end(y, q * 3),
             )
@@ -123,21 +122,22 @@ impl Period {
             if !(1..=12).contains(&m) {
                 return Err(bad());
             }
-            label = Some(format!("{y}-{m:02}"));
-            (NaiveDate::from_ymd_opt(y, m, 1), month_end(y, m))
+            (
+                format!("{y}-{m:02}"),
+                NaiveDate::from_ymd_opt(y, m, 1),
+                month_end(y, m),
+            )
         } else {
             let y = year(p)?;
-            label = Some(y.to_string());
             (
+                y.to_string(),
                 NaiveDate::from_ymd_opt(y, 1, 1),
                 NaiveDate::from_ymd_opt(y, 12, 31),
             )
         };
         match (first, last) {
             (Some(f), Some(l)) => Ok(Period {
-                // One written form for each period (2024-3 is 2024-03, fy2024/2025 is
-                // FY2024-25), so that a close is found by any way of naming it.
-                label: label.unwrap_or(upper),
+                label,
                 from: f.format("%Y-%m-%d").to_string(),
                 to: l.format("%Y-%m-%d").to_string(),
             }),
