@@ -198,6 +198,59 @@ impl Store {
             expected_prev = row.hash;
             expected_id += 1;
         }
+        drop(rows);
+        let last = expected_id - 1;
+        let head: Option<String> = self
+            .db()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [AUDIT_HEAD], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let head = head.and_then(|h| {
+            let (id, hash) = h.split_once(' ')?;
+            Some((id.parse::<i64>().ok()?, hash.to_owned()))
+        });
+        let cut = |at: i64, problem: String| AuditCheck {
+            rows: count,
+            intact: false,
+            broken_at: Some(at),
+            problem: Some(problem),
+        };
+        match head {
+            None if count > 0 => {
+                return Ok(cut(
+                    last,
+                    "the record of the trail's last row is gone: rows may have been removed \
+                     from its end"
+                        .into(),
+                ))
+            }
+            Some((id, _)) if id > last => {
+                return Ok(cut(
+                    last + 1,
+                    format!(
+                        "the trail ends at row {last}, but CarbonSync wrote rows up to {id}: \
+                         the rows after {last} were removed"
+                    ),
+                ))
+            }
+            Some((id, _)) if id < last => {
+                return Ok(cut(
+                    id + 1,
+                    format!(
+                        "CarbonSync's last row is {id}, but the trail goes on to row {last}: \
+                         the rows after {id} were not written by CarbonSync"
+                    ),
+                ))
+            }
+            Some((id, hash)) if hash != expected_prev => {
+                return Ok(cut(
+                    id,
+                    format!("row {id} is not the row CarbonSync wrote last"),
+                ))
+            }
+            _ => {}
+        }
         Ok(AuditCheck {
             rows: count,
             intact: true,
@@ -205,6 +258,34 @@ impl Store {
             problem: None,
         })
     }
+}
+
+/// The `meta` key of the trail's last row as CarbonSync wrote it (`"<id> <hash>"`, migration
+/// 020): a trail cut short at its end still chains, and only this shows the rows are gone.
+const AUDIT_HEAD: &str = "audit_head";
+
+/// The triggers that keep the trail append-only (migration 010), made again when someone
+/// dropped them: the app must never be able to change a row, whoever removed the guard.
+pub(crate) fn restore_protection(conn: &rusqlite::Connection) -> Result<()> {
+    if conn.is_readonly(rusqlite::MAIN_DB)? {
+        return Ok(());
+    }
+    let missing: i64 = conn.query_row(
+        "SELECT 2 - COUNT(*) FROM sqlite_schema WHERE type = 'trigger'
+           AND name IN ('audit_log_append_only_update', 'audit_log_append_only_delete')",
+        [],
+        |r| r.get(0),
+    )?;
+    if missing > 0 {
+        tracing::warn!("the audit trail's append-only triggers were removed; made them again");
+        conn.execute_batch(
+            "CREATE TRIGGER IF NOT EXISTS audit_log_append_only_update BEFORE UPDATE ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+             CREATE TRIGGER IF NOT EXISTS audit_log_append_only_delete BEFORE DELETE ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+        )?;
+    }
+    Ok(())
 }
 
 /// Appends a change to the trail inside the caller's transaction, chained to the last row: the
@@ -232,6 +313,11 @@ pub(crate) fn append_in(tx: &rusqlite::Connection, e: &AuditEntry<'_>) -> Result
             id, e.at_ms, e.os_user, e.machine, e.action, e.subject, e.before, e.after, e.reason,
             prev, hash
         ],
+    )?;
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![AUDIT_HEAD, format!("{id} {hash}")],
     )?;
     Ok(AuditRow {
         id,
@@ -295,6 +381,8 @@ mod tests {
             "UPDATE audit_log SET after = '{\"a\":9}' WHERE id = 2",
             "DELETE FROM audit_log WHERE id = 2",
             "UPDATE audit_log SET prev_hash = hash WHERE id = 3",
+            // The end cut off: what is left still chains.
+            "DELETE FROM audit_log WHERE id >= 3",
         ] {
             let (_dir, s) = store();
             for i in 1..=4 {
@@ -311,6 +399,51 @@ mod tests {
             let at = check.broken_at.unwrap();
             assert!((2..=3).contains(&at), "{tamper}: {check:?}");
         }
+    }
+
+    #[test]
+    fn a_row_chained_on_behind_the_apps_back_is_found() {
+        let (_dir, s) = store();
+        let a = s.append_audit(&entry("rule:1", "{}")).unwrap();
+        // A forger who knows the hashing appends a row that chains.
+        let hash = row_hash(
+            2, 1, "mallory", "m", "x", "rule:9", None, None, None, &a.hash,
+        );
+        s.conn
+            .execute(
+                "INSERT INTO audit_log VALUES (2, 1, 'mallory', 'm', 'x', 'rule:9', NULL, NULL,
+                   NULL, ?1, ?2)",
+                params![a.hash, hash],
+            )
+            .unwrap();
+        let check = s.verify_audit().unwrap();
+        assert_eq!(
+            (check.intact, check.broken_at),
+            (false, Some(2)),
+            "{check:?}"
+        );
+        assert!(check.problem.unwrap().contains("not written by CarbonSync"));
+    }
+
+    #[test]
+    fn the_guards_a_person_dropped_are_made_again_at_the_next_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        let s = Store::open(&path).unwrap();
+        s.append_audit(&entry("rule:1", "{}")).unwrap();
+        s.conn
+            .execute_batch(
+                "DROP TRIGGER audit_log_append_only_update;
+                 DROP TRIGGER audit_log_append_only_delete;",
+            )
+            .unwrap();
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        assert!(s
+            .conn
+            .execute("UPDATE audit_log SET reason = 'x'", [])
+            .is_err());
+        assert!(s.conn.execute("DELETE FROM audit_log", []).is_err());
     }
 
     #[test]

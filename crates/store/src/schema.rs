@@ -29,10 +29,11 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/017_rule_count_index.sql")),
         M::up(include_str!("../migrations/018_closes_taken_in.sql")),
         M::up(include_str!("../migrations/019_unmapped_by_usd.sql")),
+        M::up(include_str!("../migrations/020_audit_head.sql")),
     ])
 }
 
-pub(crate) const KNOWN_VERSION: usize = 19;
+pub(crate) const KNOWN_VERSION: usize = 20;
 
 /// Brings the schema up to date. An existing database is copied to the backups folder
 /// first (see [`backup_into`]), so a migration that goes wrong can be undone.
@@ -45,7 +46,7 @@ pub(crate) fn migrate(conn: &mut rusqlite::Connection, path: &Path) -> Result<()
         });
     }
     if found == KNOWN_VERSION {
-        return Ok(());
+        return crate::audit::restore_protection(conn);
     }
     if found > 0 {
         let backup = backup_into(conn, &backups_dir(path), found)?;

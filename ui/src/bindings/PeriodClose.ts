@@ -22,12 +22,14 @@ closed_at_ms: number,
  */
 closed_by: string, note: string | null, reopened_at_ms: number | null, reopened_by: string | null, reopen_reason: string | null, 
 /**
- * The longer close that took this one in (a month closed, then its year): its rows are
- * in that close's copy as this close reported them, and it no longer stands.
+ * The longer close that took this one in (a month closed, then its year), while that
+ * close stands: this close's rows are in its copy as this close reported them, and this
+ * one stands again, as it reported, when that one is reopened.
  */
 taken_into: string | null, 
 /**
- * The shorter closes this one took in when it was closed, by first day.
+ * The shorter closes this one took in when it was closed, by first day (given back
+ * when this one is reopened).
  */
 took_in: Array<string>, 
 /**

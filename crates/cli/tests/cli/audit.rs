@@ -123,4 +123,20 @@ fn changes_are_recorded_with_who_and_what_and_an_edit_behind_the_apps_back_is_fo
         said.contains("broken at row 2") && said.contains("changed after it was written"),
         "{said}"
     );
+    // The guard is back at the next open, whoever dropped it.
+    let db = rusqlite::Connection::open(env.data_dir().join("carbonsync.sqlite3")).unwrap();
+    assert!(db
+        .execute("UPDATE audit_log SET reason = 'x' WHERE id = 5", [])
+        .is_err());
+    // Cutting off the end leaves a chain that still holds, and is found all the same.
+    db.execute_batch(
+        "DROP TRIGGER audit_log_append_only_delete;
+         DELETE FROM audit_log WHERE id >= 2;",
+    )
+    .unwrap();
+    drop(db);
+    let cut = env.run(&["audit", "verify"]);
+    assert!(!cut.status.success());
+    let said = String::from_utf8_lossy(&cut.stdout);
+    assert!(said.contains("the rows after 1 were removed"), "{said}");
 }
