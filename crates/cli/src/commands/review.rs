@@ -458,9 +458,10 @@ pub async fn review(
                 ..Default::default()
             };
             decided(
+                app,
                 app.decide_entries(&entries, &c, note.as_deref(), why.as_deref())?,
                 json,
-            );
+            )?;
         }
         ReviewCmd::Split {
             entries,
@@ -477,9 +478,10 @@ pub async fn review(
                 ..Default::default()
             };
             decided(
+                app,
                 app.decide_entries(&entries, &c, note.as_deref(), why.as_deref())?,
                 json,
-            );
+            )?;
         }
         ReviewCmd::Reclassify {
             entries,
@@ -501,9 +503,10 @@ pub async fn review(
                 ..Default::default()
             };
             decided(
+                app,
                 app.decide_entries(&entries, &c, note.as_deref(), why.as_deref())?,
                 json,
-            );
+            )?;
         }
         ReviewCmd::Exclude {
             entries,
@@ -522,9 +525,10 @@ pub async fn review(
                 ..Default::default()
             };
             decided(
+                app,
                 app.decide_entries(&entries, &c, note.as_deref(), Some(&reason))?,
                 json,
-            );
+            )?;
         }
         ReviewCmd::Activity {
             entries,
@@ -557,25 +561,52 @@ pub async fn review(
                 ..Default::default()
             };
             decided(
+                app,
                 app.decide_entries(&entries, &c, note.as_deref(), why.as_deref())?,
                 json,
-            );
+            )?;
         }
         ReviewCmd::Include { entries, why } => {
-            decided(app.undo_decisions(&entries, why.as_deref())?, json);
+            decided(app, app.undo_decisions(&entries, why.as_deref())?, json)?;
         }
     }
     Ok(())
 }
 
-fn decided(entries: Vec<LedgerEntry>, json: bool) {
+fn decided(app: &App, entries: Vec<LedgerEntry>, json: bool) -> Result<(), AppError> {
     if json {
         print_json(&entries);
-    } else {
-        for e in &entries {
-            entry_line(e);
+        return Ok(());
+    }
+    for e in &entries {
+        entry_line(e);
+    }
+    // A decision on an entry of a closed period changes the live ledger only: say where the
+    // change waits, so that nobody looks for it in the period's totals.
+    let first = entries.iter().map(|e| e.date.as_str()).min();
+    let last = entries.iter().map(|e| e.date.as_str()).max();
+    if let (Some(first), Some(last)) = (first, last) {
+        for c in app.closes_within(Some(first), Some(last))? {
+            let n = entries
+                .iter()
+                .filter(|e| (c.from.as_str()..=c.to.as_str()).contains(&e.date.as_str()))
+                .count();
+            if n > 0 {
+                say!(
+                    "{} is closed: its numbers stay as reported, and {} waits as a change \
+                     after close (`carbonsync period changes {}`) to restate or leave.",
+                    c.label,
+                    if n == 1 {
+                        "this decision"
+                    } else {
+                        "these decisions"
+                    },
+                    c.label
+                );
+            }
         }
     }
+    Ok(())
 }
 
 fn rule_input(app: &App, f: RuleFields) -> Result<RuleInput, AppError> {
@@ -837,6 +868,15 @@ pub async fn rules(app: &App, cmd: Option<RuleCmd>, json: bool) -> Result<(), Ap
             if json {
                 print_json(&rules);
             } else {
+                if let Some(r) = rules.iter().find(|r| r.id == id) {
+                    say!(
+                        "Rule {} ({}) is now #{}; the entries the rules decide were decided \
+                         again in the new order:",
+                        r.id,
+                        r.name,
+                        r.position
+                    );
+                }
                 rules_table(&rules);
             }
         }
@@ -938,16 +978,17 @@ pub fn activities(json: bool) {
         return;
     }
     say!(
-        "{} {} — kg CO2e per unit",
+        "{} {} — the quantity's unit, then the factor in kg CO2e per the factor's unit",
         carbonsync_core::ACTIVITY_SET,
         carbonsync_core::ACTIVITY_SET_VERSION
     );
     for a in list {
         say!(
-            "  {:<18} {:<12} {:>10}  scope {}{}  {}",
+            "  {:<18} {:<12} {:>10} per {:<8}  scope {}{}  {}",
             a.key,
             a.quantity_unit,
             a.value,
+            a.factor_unit,
             a.scope,
             a.scope3_category
                 .map(|c| format!(" cat {c}"))

@@ -422,6 +422,17 @@ fn a_quarter_closed_over_its_closed_months_takes_them_in_as_they_reported() {
     );
     assert_eq!(trail[0]["reason"], "re-run");
     assert_eq!(trail[1]["reason"], "Q close");
+
+    // A decision on an entry of a month that stands says where it waits.
+    let text = ok(env.run(&["review", "exclude", &b2_id, "--reason", "personal, repaid"]));
+    assert!(
+        text.contains(&format!("{m2} is closed")) && text.contains("period changes"),
+        "{text}"
+    );
+    assert_eq!(
+        month_kg(&env, &m2, &Period::parse(&m2, 1).unwrap().to),
+        m2_reported
+    );
     assert_month_totals_agree(&env);
     ok(env.run(&["audit", "verify"]));
 }
