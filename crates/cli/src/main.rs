@@ -74,7 +74,9 @@ struct InventoryArgs {
 /// Which entries the review queue shows.
 #[derive(clap::Args)]
 struct QueueArgs {
-    /// A year (2024), a month (2024-03) or a quarter (2024-Q2).
+    /// A year (2024), a month (2024-03) or a quarter (2024-Q2); FY2024 is the calendar year
+    /// here: for a financial year that starts in another month give its days with --from
+    /// and --to.
     #[arg(long)]
     period: Option<String>,
     /// First day, YYYY-MM-DD (inclusive).

@@ -164,7 +164,7 @@ pub fn schedule_hold(c: &Connection) -> Option<String> {
 pub fn sync_report(id: i64, r: &SyncReport) {
     let c = &r.counts;
     say!(
-        "Connection {id}: {} calls, {} pages; {} records fetched: {} new, {} updated, {} deleted, {} unchanged, {} set aside; {} emission entries ({} kg CO2e){}{}",
+        "Connection {id}: {} calls, {} pages; {} records fetched: {} new, {} updated, {} deleted, {} unchanged, {} set aside; {} emission {} ({} kg CO2e){}{}",
         c.calls,
         c.pages,
         c.fetched,
@@ -174,6 +174,7 @@ pub fn sync_report(id: i64, r: &SyncReport) {
         c.skipped - c.set_aside,
         c.set_aside,
         c.emissions_added,
+        if c.emissions_added == 1 { "entry" } else { "entries" },
         signed_kg(c.kg_co2e_delta),
         if c.rate_limited > 0 { format!("; waited out {} rate limits", c.rate_limited) } else { String::new() },
         if r.refreshed_token { "; sign-in renewed" } else { "" },

@@ -491,7 +491,12 @@ impl App {
         match self.read_only() {
             Some(cause) => Err(AppError::new(
                 "read_only",
-                format!("The database is open read-only ({cause}), so nothing can be changed."),
+                format!(
+                    "The database is open read-only ({cause}), so nothing can be changed: give \
+                     your user write access to the data folder and its files (or run CarbonSync \
+                     as the user who owns them, on a file system mounted for writing), then try \
+                     again"
+                ),
             )),
             None => Ok(()),
         }

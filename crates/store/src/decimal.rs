@@ -35,8 +35,12 @@ pub(crate) fn millionths(value: &Decimal) -> Result<i64, StoreError> {
             "{value} has more than {SCALE} decimal places"
         )));
     }
-    i64::try_from(scaled.mantissa())
-        .map_err(|_| StoreError::Invalid(format!("{value} is too large to store")))
+    i64::try_from(scaled.mantissa()).map_err(|_| {
+        StoreError::Invalid(format!(
+            "{value} is too large to store (the limit is about 9.2 trillion); check the \
+                 quantity or amount it was worked out from"
+        ))
+    })
 }
 
 /// [`millionths`] for an optional value.

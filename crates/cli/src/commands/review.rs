@@ -193,6 +193,18 @@ fn outcome(e: &LedgerEntry) -> String {
     }
 }
 
+/// An outcome in a rule's preview: a counted entry with its factor and kg CO2e, so that a
+/// rule that changes only the factor shows what it changes.
+fn previewed(e: &LedgerEntry) -> String {
+    let a = &e.assessment;
+    match (a.status, &a.factor_code, a.kg_co2e) {
+        (carbonsync_core::LedgerStatus::Counted, Some(code), Some(k)) => {
+            format!("{} ({code}, {} CO2e)", outcome(e), kg(k))
+        }
+        _ => outcome(e),
+    }
+}
+
 fn decided_by(e: &LedgerEntry) -> String {
     let a = &e.assessment;
     match (a.decision_id, a.review_rule_id, &a.rule_id) {
@@ -772,8 +784,8 @@ fn preview(p: &RulePreview) {
             fixed(e.net_amount, 2),
             e.currency,
             truncate(e.contact.as_deref().unwrap_or(""), 24),
-            outcome(e),
-            outcome(&after)
+            previewed(e),
+            previewed(&after)
         );
     }
     if p.changes as usize > p.entries.len() {

@@ -953,6 +953,16 @@ fn a_rule_that_restates_what_the_mapping_counts_is_previewed_as_keeping_the_resu
         )),
         "{said}"
     );
+    // Each entry's line names the factor on both sides, so a change of factor alone shows.
+    let factor = format!(
+        "{} ({}, ",
+        category.as_str().unwrap(),
+        code.as_str().unwrap()
+    );
+    assert!(
+        said.lines().any(|l| l.matches(&factor).count() == 2),
+        "{said}"
+    );
 }
 
 #[test]
