@@ -580,18 +580,7 @@ impl Store {
         // Nothing can have changed since the copy was made a moment ago, in this transaction,
         // but what the closes taken in were still waiting for.
         let close = self.numbers(self.close_head(id)?, !parts.is_empty())?;
-        for before in &parts {
-            let after = self.numbers(self.close_head(before.id)?, false)?;
-            audit(
-                &tx,
-                who,
-                "period_taken_in",
-                &format!("period:{}", before.label),
-                Some(json(&CloseAudit::of(before))),
-                Some(json(&CloseAudit::of(&after))),
-                note,
-            )?;
-        }
+        self.audit_moved(&tx, who, "period_taken_in", &parts, note)?;
         audit(
             &tx,
             who,
@@ -649,20 +638,34 @@ impl Store {
             Some(reason),
         )?;
         // The closes it took in stand again, as they reported their days.
-        for part in &given_back {
-            let now = self.numbers(self.close_head(part.id)?, false)?;
-            audit(
-                &tx,
-                who,
-                "period_given_back",
-                &format!("period:{}", part.label),
-                Some(json(&CloseAudit::of(part))),
-                Some(json(&CloseAudit::of(&now))),
-                Some(reason),
-            )?;
-        }
+        self.audit_moved(&tx, who, "period_given_back", &given_back, Some(reason))?;
         tx.commit()?;
         Ok(after)
+    }
+
+    /// One audit row per close in `closes` (each as it was before), with the close as it is
+    /// now: taken into a longer close, or given back by it.
+    fn audit_moved(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        who: &Actor<'_>,
+        action: &str,
+        closes: &[PeriodClose],
+        why: Option<&str>,
+    ) -> Result<()> {
+        for before in closes {
+            let after = self.numbers(self.close_head(before.id)?, false)?;
+            audit(
+                tx,
+                who,
+                action,
+                &format!("period:{}", before.label),
+                Some(json(&CloseAudit::of(before))),
+                Some(json(&CloseAudit::of(&after))),
+                why,
+            )?;
+        }
+        Ok(())
     }
 
     /// The entries of close `id` whose live ledger row differs from its copy, and the live

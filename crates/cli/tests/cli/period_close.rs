@@ -40,6 +40,18 @@ fn amend(env: &Env, record_id: &Value) {
     );
 }
 
+/// The audit rows about a period, newest first, and their actions.
+fn trail_of(env: &Env, period: &str) -> (Value, Vec<String>) {
+    let trail = env.json(&["audit", "--subject", &format!("period:{period}"), "--json"]);
+    let actions = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap().to_owned())
+        .collect();
+    (trail, actions)
+}
+
 /// The ledger's counted bills of 2024, by their first line: the line the sandbox amends.
 fn counted_bills_of_2024(env: &Env) -> Vec<Value> {
     let ledger = env.json(&["emissions", "--ledger", "--limit", "100000", "--json"]);
@@ -210,13 +222,7 @@ fn a_closed_month_keeps_its_numbers_through_a_full_resync_and_its_changes_are_re
     assert!(e.contains(&format!("{month} is not closed")), "{e}");
 
     // Each step is in the trail, and the chain holds.
-    let trail = env.json(&["audit", "--subject", &format!("period:{month}"), "--json"]);
-    let actions: Vec<&str> = trail
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["action"].as_str().unwrap())
-        .collect();
+    let (_, actions) = trail_of(&env, month);
     assert_eq!(
         actions,
         [
@@ -409,13 +415,7 @@ fn a_quarter_closed_over_its_closed_months_takes_them_in_as_they_reported() {
     let mut expected = vec![&b1["id"], &moved["id"]];
     expected.sort_by_key(|v| v.as_i64());
     assert_eq!(ids, expected);
-    let trail = env.json(&["audit", "--subject", &format!("period:{m1}"), "--json"]);
-    let actions: Vec<&str> = trail
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["action"].as_str().unwrap())
-        .collect();
+    let (trail, actions) = trail_of(&env, &m1);
     assert_eq!(
         actions,
         ["period_given_back", "period_taken_in", "period_closed"]
