@@ -206,15 +206,9 @@ pub struct SpendConversion {
     /// index(2022) / index(line's year), as shown.
     pub deflator: Decimal,
     pub deflator_source: String,
-}
-
-/// The conversion of a line's amount, before the result is rounded.
-struct Conversion {
+    /// The amount before rounding, which a counted line's kg CO2e is worked out from.
+    #[serde(skip)]
     unrounded: Decimal,
-    fx_rate: Decimal,
-    fx_source: String,
-    deflator: Decimal,
-    deflator_source: String,
 }
 
 /// What became of one line, and which rule decided it.
@@ -609,13 +603,11 @@ impl Calculator {
             Ok(c) => c,
             Err(reason) => return unmapped(reason),
         };
-        let usd_2022 = conversion.unrounded;
         let factor = &self.tables.factors[factor];
         let info = &self.tables.info;
-        let Some(kg) = usd_2022.checked_mul(factor.with_margins) else {
+        let Some(kg) = conversion.unrounded.checked_mul(factor.with_margins) else {
             return unmapped(TOO_LARGE.to_owned());
         };
-        let amount_usd_2022 = round_result(usd_2022);
         let kg_co2e = round_result(kg);
         let emission = Emission {
             scope: mapping.scope.unwrap_or(3),
@@ -630,7 +622,7 @@ impl Calculator {
             fx_source: conversion.fx_source,
             deflator: conversion.deflator,
             deflator_source: conversion.deflator_source,
-            amount_usd_2022,
+            amount_usd_2022: conversion.amount_usd_2022,
             kg_co2e,
         };
         Assessment::by_rule(Outcome::Counted(emission), mapping, mapping.reason.clone())
@@ -641,20 +633,17 @@ impl Calculator {
     /// currencies. `None` when the line's currency or year has no rate or index (the counted
     /// path says which, in words).
     pub fn spend_usd_2022(&self, line: &SpendLine<'_>) -> Option<SpendConversion> {
-        let c = self.convert(line, line.platform).ok()?;
-        Some(SpendConversion {
-            amount_usd_2022: round_result(c.unrounded),
-            fx_rate: c.fx_rate,
-            fx_source: c.fx_source,
-            deflator: c.deflator,
-            deflator_source: c.deflator_source,
-        })
+        self.convert(line, line.platform).ok()
     }
 
-    /// net_amount × fx_rate × index(2022) / index(year), unrounded; refused in words (naming
-    /// `platform_name` where the line must be corrected) when a rate or index is missing or
-    /// the result overflows.
-    fn convert(&self, line: &SpendLine<'_>, platform_name: &str) -> Result<Conversion, String> {
+    /// net_amount × fx_rate × index(2022) / index(year), rounded and as worked out; refused
+    /// in words (naming `platform_name` where the line must be corrected) when a rate or
+    /// index is missing or the result overflows.
+    fn convert(
+        &self,
+        line: &SpendLine<'_>,
+        platform_name: &str,
+    ) -> Result<SpendConversion, String> {
         let Some(currency) = currency_key(line.currency) else {
             return Err(format!(
                 "currency {:?} is not a three-letter ISO 4217 code; check the line in {platform_name}",
@@ -702,7 +691,8 @@ impl Calculator {
         else {
             return Err(TOO_LARGE.to_owned());
         };
-        Ok(Conversion {
+        Ok(SpendConversion {
+            amount_usd_2022: round_result(usd_2022),
             unrounded: usd_2022,
             fx_rate: rate.usd_per_unit,
             fx_source: rate.source.clone(),
