@@ -55,6 +55,16 @@ impl App {
         Ok(self.store()?.standing_closes_within(from, to)?)
     }
 
+    /// The label and days (inclusive `YYYY-MM-DD`) of each standing close overlapping the
+    /// days `from..=to`, without their numbers.
+    pub fn close_days_within(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<(String, String, String)>, AppError> {
+        Ok(self.store()?.standing_close_days_within(from, to)?)
+    }
+
     /// Closes `period`: its entries' numbers are frozen as reported now. Standing closes
     /// wholly inside it (its months, closed before) are taken in as they reported
     /// ([`carbonsync_store::Store::close_period`]).

@@ -446,6 +446,21 @@ impl Store {
             .collect()
     }
 
+    /// The label and days (inclusive `YYYY-MM-DD`) of each standing close that overlaps
+    /// `from..=to`, by first day: where a change to an entry waits, without working out the
+    /// closes' numbers and changes.
+    pub fn standing_close_days_within(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<(String, String, String)>> {
+        Ok(self
+            .standing_heads_within(from, to)?
+            .into_iter()
+            .map(|h| (h.label, h.from, h.to))
+            .collect())
+    }
+
     /// The standing closes that overlap `from..=to`, and their changes after close: each
     /// close's live ledger compared with its copy once, for both.
     pub fn standing_closes_and_changes_within(

@@ -598,22 +598,20 @@ fn decided(app: &App, entries: Vec<LedgerEntry>, json: bool) -> Result<(), AppEr
     let first = entries.iter().map(|e| e.date.as_str()).min();
     let last = entries.iter().map(|e| e.date.as_str()).max();
     if let (Some(first), Some(last)) = (first, last) {
-        for c in app.closes_within(Some(first), Some(last))? {
+        for (label, from, to) in app.close_days_within(Some(first), Some(last))? {
             let n = entries
                 .iter()
-                .filter(|e| (c.from.as_str()..=c.to.as_str()).contains(&e.date.as_str()))
+                .filter(|e| (from.as_str()..=to.as_str()).contains(&e.date.as_str()))
                 .count();
             if n > 0 {
                 say!(
-                    "{} is closed: its numbers stay as reported, and {} waits as a change \
-                     after close (`carbonsync period changes {}`) to restate or leave.",
-                    c.label,
+                    "{label} is closed: its numbers stay as reported, and {} waits as a change \
+                     after close (`carbonsync period changes {label}`) to restate or leave.",
                     if n == 1 {
                         "this decision"
                     } else {
                         "these decisions"
                     },
-                    c.label
                 );
             }
         }
